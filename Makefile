@@ -1,0 +1,45 @@
+# frontdoor — see README.md. Every target works on a fresh machine with Go.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/frontdoor
+EXAMPLE := examples/national-health-platform
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build test check demo bench golden fmt boundaries clean
+
+all: check test
+
+build:
+	$(GO) build -o $(BIN) ./cmd/frontdoor
+
+## test: every test, with the race detector (CI runs this).
+test:
+	$(GO) test -race -count=1 ./...
+
+## check: formatting, vet, staticcheck, tidy go.mod, package boundaries.
+check: boundaries
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
+
+## boundaries: the pipeline's dependency rules (see STYLE in README).
+boundaries:
+	@scripts/check-boundaries.sh
+
+## golden: rewrite the compiler's golden files, then fail if they changed.
+golden:
+	FRONTDOOR_UPDATE_GOLDEN=1 $(GO) test ./compiler/ -run 'Golden|Invalid' -count=1
+	git diff --exit-code -- compiler/testdata
+
+## demo: compile the embedded example, serve gateway and catalogue locally.
+demo: build
+	scripts/demo.sh $(EXAMPLE)
+
+## bench: every benchmark; see BENCHMARKS.md.
+bench: build
+	scripts/bench.sh
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages and npm modules the tests use and starts the
+# services they talk to. Idempotent; safe to run on a developer machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=(git ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,111 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Consistent checks the snapshot's internal invariants: the schema version,
+// canonical order and uniqueness of every list, and that every reference
+// (route → API, entitlement → app, API, environment, access mode) resolves.
+// It returns every problem found, joined.
+func (s *Snapshot) Consistent() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if s.SchemaVersion != SchemaVersion {
+		bad("schema version %q, want %q", s.SchemaVersion, SchemaVersion)
+	}
+	envs := map[string]bool{}
+	for i, e := range s.Platform.Environments {
+		if i > 0 && s.Platform.Environments[i-1].Name >= e.Name {
+			bad("environments not sorted or duplicated at %q", e.Name)
+		}
+		envs[e.Name] = true
+	}
+	checkSorted(&errs, "publishers", s.Publishers, func(p Publisher) string { return p.ID })
+	checkSorted(&errs, "apis", s.APIs, func(a API) string { return a.ID })
+	checkSorted(&errs, "consumers", s.Consumers, func(c Consumer) string { return c.ID })
+	checkSorted(&errs, "routes", s.Routes, func(r Route) string { return r.Environment + "\x00" + r.BasePath })
+	checkSorted(&errs, "entitlements", s.Entitlements, func(e Entitlement) string {
+		return e.App + "\x00" + e.API + "\x00" + e.Environment + "\x00" + e.AccessMode
+	})
+
+	for _, a := range s.APIs {
+		if _, ok := s.Publisher(a.Publisher); !ok {
+			bad("api %s: unknown publisher %q", a.ID, a.Publisher)
+		}
+		if a.ID != a.Publisher+"/"+a.Name {
+			bad("api %s: id is not publisher/name", a.ID)
+		}
+		for _, e := range a.Environments {
+			if !envs[e.Name] {
+				bad("api %s: unknown environment %q", a.ID, e.Name)
+			}
+		}
+	}
+	for _, r := range s.Routes {
+		a, ok := s.API(r.API)
+		switch {
+		case !ok:
+			bad("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
+		case a.Status == StatusRetired:
+			bad("route %s %s: api %s is retired", r.Environment, r.BasePath, r.API)
+		case a.BasePath != r.BasePath:
+			bad("route %s %s: api %s has base path %s", r.Environment, r.BasePath, r.API, a.BasePath)
+		}
+		if !envs[r.Environment] {
+			bad("route %s %s: unknown environment", r.Environment, r.BasePath)
+		}
+	}
+	// Base paths never overlap within an environment (one is a prefix of another).
+	for i := 1; i < len(s.Routes); i++ {
+		p, r := s.Routes[i-1], s.Routes[i]
+		if p.Environment == r.Environment && (r.BasePath == p.BasePath || strings.HasPrefix(r.BasePath, p.BasePath+"/")) {
+			bad("routes %s: base paths %s and %s overlap", r.Environment, p.BasePath, r.BasePath)
+		}
+	}
+	for _, c := range s.Consumers {
+		checkSorted(&errs, "apps of "+c.ID, c.Apps, func(a App) string { return a.ID })
+		for _, app := range c.Apps {
+			if app.Org != c.ID || !strings.HasPrefix(app.ID, c.ID+"/") {
+				bad("app %s: not in org %s", app.ID, c.ID)
+			}
+			for _, k := range app.APIKeys {
+				if len(k.SHA256) != 64 || strings.Trim(k.SHA256, "0123456789abcdef") != "" {
+					bad("app %s: api key %s is not a lowercase hex sha-256", app.ID, k.ID)
+				}
+			}
+		}
+	}
+	for _, e := range s.Entitlements {
+		a, ok := s.API(e.API)
+		if !ok {
+			bad("entitlement %s: unknown api", e.Key())
+			continue
+		}
+		if _, ok := s.App(e.App); !ok {
+			bad("entitlement %s: unknown app", e.Key())
+		}
+		if !envs[e.Environment] {
+			bad("entitlement %s: unknown environment", e.Key())
+		}
+		if !slices.Contains(a.AccessModes, e.AccessMode) {
+			bad("entitlement %s: api does not offer access mode %s", e.Key(), e.AccessMode)
+		}
+		if e.GrantedBy != a.Publisher {
+			bad("entitlement %s: granted by %q, not the api's publisher", e.Key(), e.GrantedBy)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkSorted[T any](errs *[]error, what string, list []T, key func(T) string) {
+	for i := 1; i < len(list); i++ {
+		if a, b := key(list[i-1]), key(list[i]); a >= b {
+			*errs = append(*errs, fmt.Errorf("%s not sorted or duplicated at %q", what, b))
+		}
+	}
+}

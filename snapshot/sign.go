@@ -1,0 +1,94 @@
+package snapshot
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Signatures are ed25519 over the canonical snapshot bytes, stored beside the
+// snapshot (snapshot.json.sig) as one line of standard base64.
+
+// SignatureSuffix is appended to a snapshot's file name for its signature.
+const SignatureSuffix = ".sig"
+
+// ErrBadSignature is returned when no trusted key verifies a signature.
+var ErrBadSignature = errors.New("signature does not verify with any trusted key")
+
+// GenerateKey returns a new ed25519 key pair as PEM: the private key in PKCS #8
+// and the public key in PKIX form.
+func GenerateKey() (privPEM, pubPEM []byte, err error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generating key: %w", err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding private key: %w", err)
+	}
+	pb, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}),
+		pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pb}), nil
+}
+
+// ParsePrivateKey reads an ed25519 private key in PKCS #8 PEM.
+func ParsePrivateKey(b []byte) (ed25519.PrivateKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, errors.New("parsing private key: no PEM PRIVATE KEY block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing private key: %w", err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("parsing private key: %T is not ed25519", k)
+	}
+	return priv, nil
+}
+
+// ParsePublicKey reads an ed25519 public key in PKIX PEM.
+func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PUBLIC KEY" {
+		return nil, errors.New("parsing public key: no PEM PUBLIC KEY block")
+	}
+	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing public key: %w", err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("parsing public key: %T is not ed25519", k)
+	}
+	return pub, nil
+}
+
+// Sign returns the signature file contents for the snapshot bytes b.
+func Sign(priv ed25519.PrivateKey, b []byte) []byte {
+	return []byte(base64.StdEncoding.EncodeToString(ed25519.Sign(priv, b)) + "\n")
+}
+
+// VerifySignature checks sig (signature file contents) over b against the
+// trusted keys. It returns ErrBadSignature when none verifies it.
+func VerifySignature(trusted []ed25519.PublicKey, b, sig []byte) error {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
+	if err != nil || len(raw) != ed25519.SignatureSize {
+		return fmt.Errorf("malformed signature: %w", ErrBadSignature)
+	}
+	for _, k := range trusted {
+		if ed25519.Verify(k, b, raw) {
+			return nil
+		}
+	}
+	return ErrBadSignature
+}
