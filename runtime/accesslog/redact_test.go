@@ -1,0 +1,237 @@
+package accesslog
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// withCheckDigit returns the NHS number made of nine digits and its check
+// digit, or "" when the check digit would be 10 (no valid number).
+func withCheckDigit(nine string) string {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		sum += int(nine[i]-'0') * (10 - i)
+	}
+	c := 11 - sum%11
+	switch c {
+	case 11:
+		c = 0
+	case 10:
+		return ""
+	}
+	return nine + string(rune('0'+c))
+}
+
+func TestValidNHSNumbersAreRecognised(t *testing.T) {
+	tests := []struct {
+		number string
+		want   bool
+	}{
+		{"9434765919", true},  // a published test number
+		{"9434765870", true},  // check digit 11 → 0
+		{"9434765918", false}, // wrong check digit
+		{"9434765911", false},
+		{"0000000000", true}, // sum 0 → check 11 → 0
+		{"1000000001", true}, // sum 10 → check 1
+		{"1000000002", false},
+		{"1000000010", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.number, func(t *testing.T) {
+			var d [10]byte
+			for i := range d {
+				d[i] = tc.number[i] - '0'
+			}
+			if got := ValidNHSNumber(&d); got != tc.want {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckDigitTenIsNeverValid(t *testing.T) {
+	// 100000001: sum = 10 + 2 = 12, 12 mod 11 = 1, check 10.
+	if got := withCheckDigit("100000001"); got != "" {
+		t.Fatalf("got %q, want no valid number", got)
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		var d [10]byte
+		copy(d[:], []byte{1, 0, 0, 0, 0, 0, 0, 0, 1, c - '0'})
+		if ValidNHSNumber(&d) {
+			t.Fatalf("got 100000001%c valid, want invalid", c)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	other := withCheckDigit("401023213") // computed, not a published number
+	if other == "" {
+		t.Fatal("test number has no valid check digit")
+	}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"a number in a path segment is redacted", "/patients/9434765919/records", "/patients/[nhs-number]/records"},
+		{"a number with check digit 0 is redacted", "/p/9434765870", "/p/[nhs-number]"},
+		{"a computed valid number is redacted", "nhs=" + other, "nhs=[nhs-number]"},
+		{"a number in a query is redacted", "nhsNumber=9434765919&_count=10", "nhsNumber=[nhs-number]&_count=10"},
+		{"a spaced number is redacted", "q=943 476 5919", "q=[nhs-number]"},
+		{"a hyphenated number is redacted", "/p/943-476-5919/x", "/p/[nhs-number]/x"},
+		{"a number spaced with plus signs is redacted", "q=943+476+5919", "q=[nhs-number]"},
+		{"a number spaced with %20 is redacted", "/p/943%20476%205919", "/p/[nhs-number]"},
+		{"a number with percent-encoded digits is redacted", "q=%39%34%33%34%37%36%35%39%31%39", "q=[nhs-number]"},
+		{"a number next to letters is redacted", "id=abc9434765919def", "id=abc[nhs-number]def"},
+		{"two numbers are redacted", "a=9434765919&b=9434765870", "a=[nhs-number]&b=[nhs-number]"},
+		{"a number at the start is redacted", "9434765919", "[nhs-number]"},
+		{"a number after other digits and a space is redacted", "12 9434765919", "12 [nhs-number]"},
+		{"a number with an invalid check digit is kept", "/patients/9434765918", "/patients/9434765918"},
+		{"a number whose check digit would be 10 is kept", "/p/1000000010", "/p/1000000010"},
+		{"eleven digits are kept", "/orders/94347659190", "/orders/94347659190"},
+		{"nine digits are kept", "/orders/943476591", "/orders/943476591"},
+		{"a valid number inside a longer run is kept", "/orders/19434765919", "/orders/19434765919"},
+		{"a badly grouped number is kept", "q=9434 76 5919", "q=9434 76 5919"},
+		{"a path without digits is kept", "/nhsbsa/prescription-exemptions/v1", "/nhsbsa/prescription-exemptions/v1"},
+		{"an empty string is kept", "", ""},
+		{"a trailing percent is kept", "q=100%", "q=100%"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Redact(tc.in); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedactDoesNotAllocateWithoutANumber(t *testing.T) {
+	s := "/nhsbsa/prescription-exemptions/v1/exemptions/12345?_count=10&date=2025-01-02"
+	if allocs := testing.AllocsPerRun(100, func() { _ = Redact(s) }); allocs != 0 {
+		t.Fatalf("got %v allocations, want 0", allocs)
+	}
+}
+
+// referenceNumbers finds NHS numbers the slow way: decode the units, then
+// try every digit that starts a run.
+func referenceNumbers(s string) []string {
+	type u struct {
+		kind  byte // 'd' digit, 's' separator, 'o' other
+		digit byte
+	}
+	var us []u
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			us = append(us, u{'d', c})
+			i++
+		case c == ' ' || c == '-' || c == '+':
+			us = append(us, u{'s', 0})
+			i++
+		case c == '%' && i+2 < len(s) && s[i+1] == '3' && s[i+2] >= '0' && s[i+2] <= '9':
+			us = append(us, u{'d', s[i+2]})
+			i += 3
+		case c == '%' && i+2 < len(s) && s[i+1] == '2' && strings.ContainsRune("0Dd", rune(s[i+2])):
+			us = append(us, u{'s', 0})
+			i += 3
+		default:
+			us = append(us, u{'o', 0})
+			i++
+		}
+	}
+	var found []string
+	for start := range us {
+		if us[start].kind != 'd' || start > 0 && us[start-1].kind == 'd' {
+			continue
+		}
+		j, digits := start, ""
+		ok := true
+		for g, n := range []int{3, 3, 4} {
+			if g > 0 && j < len(us) && us[j].kind == 's' {
+				j++
+			}
+			for k := 0; k < n; k++ {
+				if j >= len(us) || us[j].kind != 'd' {
+					ok = false
+					break
+				}
+				digits += string(us[j].digit)
+				j++
+			}
+		}
+		if !ok || j < len(us) && us[j].kind == 'd' {
+			continue
+		}
+		if withCheckDigit(digits[:9]) == digits {
+			found = append(found, digits)
+		}
+	}
+	return found
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{
+		"/patients/9434765919/records", "q=943 476 5919", "q=943+476+5919&x=9434765870",
+		"%39%34%33%34%37%36%35%39%31%39", "19434765919", "943-476-5919-1", "%3", "%2", "9434765918",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := Redact(in)
+		if left := referenceNumbers(out); len(left) > 0 {
+			t.Fatalf("Redact(%q) = %q: still contains %v", in, out, left)
+		}
+		if len(referenceNumbers(in)) == 0 && out != in {
+			t.Fatalf("Redact(%q) = %q: changed an input without NHS numbers", in, out)
+		}
+		if len(referenceNumbers(in)) > 0 && !strings.Contains(out, Redacted) {
+			t.Fatalf("Redact(%q) = %q: redacted nothing", in, out)
+		}
+		// The JSON encoder redacts the same way.
+		var decoded string
+		enc := `"` + string(appendRedacted(nil, in)) + `"`
+		if err := json.Unmarshal([]byte(enc), &decoded); err != nil {
+			t.Fatalf("appendRedacted(%q) = %s: not a JSON string: %v", in, enc, err)
+		}
+		if utf8.ValidString(in) && decoded != out {
+			t.Fatalf("appendRedacted(%q) decodes to %q, want %q", in, decoded, out)
+		}
+	})
+}
+
+func TestTruncateIP(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"203.0.113.77", "203.0.113.0"},
+		{"::ffff:203.0.113.77", "203.0.113.0"},
+		{"2001:db8:abcd:1234:5678::1", "2001:db8:abcd::"},
+		{"fe80::1%eth0", "fe80::"},
+		{"127.0.0.1", "127.0.0.0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := TruncateIP(netip.MustParseAddr(tc.in)).String(); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("an invalid address stays invalid", func(t *testing.T) {
+		if got := TruncateIP(netip.Addr{}); got.IsValid() {
+			t.Fatalf("got %q, want invalid", got)
+		}
+	})
+}
+
+func BenchmarkRedact(b *testing.B) {
+	for _, bc := range []struct{ name, in string }{
+		{"no number", "/nhsbsa/prescription-exemptions/v1/exemptions/12345?_count=10&date=2025-01-02"},
+		{"one number", "/personal-demographics/FHIR/R4/Patient/9434765919"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = Redact(bc.in)
+			}
+		})
+	}
+}

@@ -1,0 +1,210 @@
+// Package ratelimit is the rate-limit stage of the gateway's request path:
+// token buckets for the whole of an API (the "proxy" limit, shared by all its
+// apps) and for each app on an API (the API's per-app default, or the
+// grant's override, or the platform's default).
+//
+// Two backends implement Limiter: Local, in-process buckets built on
+// golang.org/x/time/rate, and Redis, a GCRA in one Lua script so that every
+// gateway replica draws on one cluster-wide quota.
+//
+// # Buckets
+//
+// A bucket is identified by its key (see ProxyKey and AppKey) and its limit:
+// a snapshot that changes an API's or a grant's limit gets a fresh bucket on
+// its first request, and the old one is evicted once idle.
+//
+// A bucket refills at limit.PerSecond() tokens a second and holds at most
+// Burst(limit) tokens: the per-second rate rounded up, at least 1. So
+// 10/second admits 10 at once then one every 100 ms; 300/minute (5/second)
+// admits 5 at once; 100/hour admits 1 at once then one every 36 s. A client
+// can therefore never exceed a one-second share of its quota in a burst,
+// which is what protects upstreams, at the cost of not letting an hourly
+// quota be spent in one go.
+//
+// A limit whose PerSecond is not positive (the zero RateLimit) means no
+// limit: Allow admits the request and reports Remaining -1.
+package ratelimit
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// Limiter decides whether one more request fits a bucket's quota.
+// Implementations are safe for concurrent use.
+type Limiter interface {
+	// Allow takes one token from the bucket for key and limit, if there
+	// is one. A non-nil error means the limiter could not decide; the
+	// Decision then says what to do anyway (see Redis for the policies).
+	Allow(ctx context.Context, key string, limit snapshot.RateLimit) (Decision, error)
+}
+
+// Decision is the outcome of one Allow.
+type Decision struct {
+	// Allowed reports whether the request may proceed.
+	Allowed bool
+	// RetryAfter, when not allowed, is how long until a token is due.
+	RetryAfter time.Duration
+	// Remaining is the number of whole tokens left after this request,
+	// or -1 for no limit.
+	Remaining int
+}
+
+// unlimited is the decision for a zero limit.
+func unlimited() Decision { return Decision{Allowed: true, Remaining: -1} }
+
+// Burst returns the bucket size for limit: its per-second rate rounded up,
+// at least 1 (0 when there is no limit).
+func Burst(limit snapshot.RateLimit) int { return burst(limit.PerSecond()) }
+
+func burst(perSecond float64) int {
+	if perSecond <= 0 {
+		return 0
+	}
+	return max(1, int(math.Ceil(perSecond)))
+}
+
+// retryAfter is the time until a bucket holding tokens (< 1) at perSecond
+// has a whole token again.
+func retryAfter(tokens, perSecond float64) time.Duration {
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration(math.Ceil((1 - tokens) / perSecond * float64(time.Second)))
+}
+
+// ProxyKey is the key of the bucket shared by every app calling api in env.
+func ProxyKey(env, api string) string { return "p|" + env + "|" + api }
+
+// AppKey is the key of app's own bucket on api in env.
+func AppKey(env, api, app string) string { return "a|" + env + "|" + api + "|" + app }
+
+// AppLimit resolves the per-app limit for app's calls to api: the grant's
+// override, else the API's per-app default, else the platform's default.
+// grant and platform may be nil.
+func AppLimit(platform *snapshot.Platform, api *snapshot.API, grant *snapshot.Entitlement) snapshot.RateLimit {
+	switch {
+	case grant != nil && grant.RateLimit != nil && !grant.RateLimit.IsZero():
+		return *grant.RateLimit
+	case !api.AppRateLimit.IsZero():
+		return api.AppRateLimit
+	case platform != nil:
+		return platform.AppRateLimit
+	}
+	return snapshot.RateLimit{}
+}
+
+// Quota is the pair of buckets one request is checked against. The gateway
+// may build one per (route, app) and reuse it for the snapshot's lifetime,
+// which saves building the keys on every request.
+type Quota struct {
+	// API and App are IDs, used in the 429 message.
+	API, App string
+	// ProxyKey and AppKey name the buckets.
+	ProxyKey, AppKey string
+	// Proxy is the API's whole limit; PerApp the app's.
+	Proxy, PerApp snapshot.RateLimit
+}
+
+// NewQuota returns the quota of app's calls to api in env under grant.
+func NewQuota(platform *snapshot.Platform, env string, api *snapshot.API, app string, grant *snapshot.Entitlement) Quota {
+	return Quota{
+		API:      api.ID,
+		App:      app,
+		ProxyKey: ProxyKey(env, api.ID),
+		AppKey:   AppKey(env, api.ID, app),
+		Proxy:    api.RateLimit,
+		PerApp:   AppLimit(platform, api, grant),
+	}
+}
+
+// Check takes a token from q's app bucket, then from its proxy bucket. The
+// app bucket goes first so that an app over its own quota does not drain the
+// quota every app shares; an app refused by the proxy bucket has still spent
+// its own token. A non-nil *Rejection says which quota refused the request
+// (write it with WriteTooManyRequests). A non-nil error comes from the
+// limiter, with its Decision (see Redis for the failure policies).
+func Check(ctx context.Context, l Limiter, q *Quota) (Decision, *Rejection, error) {
+	d, err := l.Allow(ctx, q.AppKey, q.PerApp)
+	if err != nil || !d.Allowed {
+		return d, rejection(d, err, ScopeApp, q, q.PerApp), err
+	}
+	p, err := l.Allow(ctx, q.ProxyKey, q.Proxy)
+	if err != nil || !p.Allowed {
+		return p, rejection(p, err, ScopeAPI, q, q.Proxy), err
+	}
+	if p.Remaining >= 0 && (d.Remaining < 0 || p.Remaining < d.Remaining) {
+		d.Remaining = p.Remaining
+	}
+	return d, nil, nil
+}
+
+func rejection(d Decision, err error, s Scope, q *Quota, limit snapshot.RateLimit) *Rejection {
+	if err != nil || d.Allowed {
+		return nil
+	}
+	return &Rejection{Scope: s, App: q.App, API: q.API, Limit: limit, RetryAfter: d.RetryAfter}
+}
+
+// Scope says which quota refused a request.
+type Scope string
+
+// Scopes of a quota.
+const (
+	ScopeApp Scope = "app" // the app's own quota on the API
+	ScopeAPI Scope = "api" // the API's quota shared by all apps
+)
+
+// Rejection describes a request refused for exceeding a quota: the gateway
+// answers it with 429 Too Many Requests.
+type Rejection struct {
+	Scope      Scope
+	App, API   string
+	Limit      snapshot.RateLimit
+	RetryAfter time.Duration
+}
+
+// Message names the app and the quota it exceeded, e.g.
+// "app acme/pharmacy-finder exceeded its quota of 10/second for
+// nhsbsa/prescription-exemptions".
+func (r *Rejection) Message() string {
+	if r.Scope == ScopeAPI {
+		return "app " + r.App + " was refused because " + r.API + " exceeded its quota of " +
+			r.Limit.String() + " for all apps together"
+	}
+	return "app " + r.App + " exceeded its quota of " + r.Limit.String() + " for " + r.API
+}
+
+// RetryAfterSeconds is RetryAfter in whole seconds, rounded up, at least 1,
+// as sent in the Retry-After header.
+func (r *Rejection) RetryAfterSeconds() int {
+	return max(1, int(math.Ceil(r.RetryAfter.Seconds())))
+}
+
+// body is the JSON body of a 429 response.
+type body struct {
+	Error             string `json:"error"`
+	Message           string `json:"message"`
+	RetryAfterSeconds int    `json:"retryAfterSeconds"`
+}
+
+// Body returns the JSON body of the 429 response.
+func (r *Rejection) Body() []byte {
+	b, _ := json.Marshal(body{Error: "too many requests", Message: r.Message(), RetryAfterSeconds: r.RetryAfterSeconds()})
+	return append(b, '\n')
+}
+
+// WriteTooManyRequests answers r with 429, a Retry-After header and Body.
+func WriteTooManyRequests(w http.ResponseWriter, r *Rejection) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Retry-After", strconv.Itoa(r.RetryAfterSeconds()))
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write(r.Body())
+}
