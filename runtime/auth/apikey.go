@@ -1,0 +1,156 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// APIKeyHeader is the canonical name of the header carrying an API key.
+const APIKeyHeader = "Apikey"
+
+// maxAPIKeyLen bounds the bytes hashed per request.
+const maxAPIKeyLen = 512
+
+// apiKeyHeader returns the request's API key, reporting whether one is
+// present. Repeated headers are refused: which one counts would be
+// ambiguous.
+func apiKeyHeader(h http.Header) (string, bool, *Error) {
+	vs := h[APIKeyHeader]
+	switch {
+	case len(vs) == 0:
+		return "", false, nil
+	case len(vs) > 1:
+		return "", false, newError(ReasonInvalidRequest, errors.New("repeated apikey header"))
+	case vs[0] == "":
+		return "", false, nil
+	case len(vs[0]) > maxAPIKeyLen:
+		return "", false, newError(ReasonInvalidAPIKey, fmt.Errorf("api key of %d bytes", len(vs[0])))
+	}
+	return vs[0], true, nil
+}
+
+// authenticateAPIKey finds the app owning key. The key is hashed into a
+// fixed array and hex-encoded on the stack; the stored hash is compared in
+// constant time.
+func (a *Authenticator) authenticateAPIKey(dir Directory, key string) (Principal, *Error) {
+	// Sum256 only reads its argument: hash the string's bytes in place
+	// rather than copying the key to the heap.
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(key), len(key)))
+	var hexsum [2 * sha256.Size]byte
+	hex.Encode(hexsum[:], sum[:])
+	var app *snapshot.App
+	var ok bool
+	if fast, isFast := dir.(APIKeySumDirectory); isFast {
+		app, ok = fast.AppByAPIKeySum(sum)
+	} else {
+		app, ok = dir.AppByAPIKeyHash(string(hexsum[:]))
+	}
+	if !ok || app == nil {
+		return Principal{}, newError(ReasonInvalidAPIKey, errors.New("unknown api key"))
+	}
+	var k *snapshot.APIKey
+	for i := range app.APIKeys {
+		if subtle.ConstantTimeCompare(hexsum[:], []byte(app.APIKeys[i].SHA256)) == 1 {
+			k = &app.APIKeys[i]
+			break
+		}
+	}
+	if k == nil {
+		return Principal{}, newError(ReasonInvalidAPIKey, fmt.Errorf("directory returned app %s without the key", app.ID))
+	}
+	if expired(k.Expires, a.now()) {
+		return Principal{}, newError(ReasonExpiredKey, fmt.Errorf("key %s of app %s expired on %s", k.ID, app.ID, k.Expires))
+	}
+	return Principal{AppID: app.ID, OrgID: app.Org, AccessMode: snapshot.ModeAppLevel0, CredentialID: k.ID}, nil
+}
+
+// expired reports whether now (in UTC) is after lastDay, a YYYY-MM-DD date.
+// An empty lastDay never expires; a malformed one always has.
+func expired(lastDay string, now time.Time) bool {
+	if lastDay == "" {
+		return false
+	}
+	last, ok := parseDay(lastDay)
+	if !ok {
+		return true
+	}
+	y, m, d := now.UTC().Date()
+	return y*10000+int(m)*100+d > last
+}
+
+// parseDay parses YYYY-MM-DD into the number YYYYMMDD without allocating.
+func parseDay(s string) (int, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if m, d := n/100%100, n%100; m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, false
+	}
+	return n, true
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header,
+// reporting whether one is present. Other schemes count as absent.
+func bearerToken(h http.Header) (string, bool, *Error) {
+	vs := h["Authorization"]
+	if len(vs) == 0 {
+		return "", false, nil
+	}
+	if len(vs) > 1 {
+		return "", false, newError(ReasonInvalidRequest, errors.New("repeated authorization header"))
+	}
+	v := vs[0]
+	const scheme = "bearer "
+	if len(v) < len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return "", false, nil
+	}
+	tok := strings.TrimLeft(v[len(scheme):], " ")
+	if tok == "" || len(tok) > maxTokenLen || !isB64Token(tok) {
+		return "", false, newError(ReasonInvalidToken, errors.New("malformed bearer token"))
+	}
+	return tok, true, nil
+}
+
+// maxTokenLen bounds the size of any token this package parses.
+const maxTokenLen = 8 << 10
+
+// isB64Token reports whether s matches RFC 6750's b64token syntax.
+func isB64Token(s string) bool {
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/') {
+			break
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] != '=' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,157 @@
+package auth
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+var level0 = []string{snapshot.ModeAppLevel0}
+
+func TestAPIKeyAuthenticatesItsAppOnTheKeysLastDay(t *testing.T) {
+	f := newFixture(t)
+	p, err := f.auth.Authenticate(request("apikey", portalKey), f.dir, "sandbox", level0)
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	want := Principal{AppID: "acme/portal", OrgID: "acme", AccessMode: snapshot.ModeAppLevel0, CredentialID: "k1"}
+	if p != want {
+		t.Errorf("got %+v, want %+v", p, want)
+	}
+}
+
+func TestAPIKeyIsRefused(t *testing.T) {
+	tests := []struct {
+		name       string
+		req        *http.Request
+		modes      []string
+		wantReason Reason
+		wantStatus int
+	}{
+		{"a wrong key is refused", request("apikey", "not-a-key"), level0, ReasonInvalidAPIKey, 401},
+		{"an expired key is refused", request("apikey", oldKey), level0, ReasonExpiredKey, 401},
+		{"a missing header is refused", request(), level0, ReasonMissingCredential, 401},
+		{"an empty header is refused", request("apikey", ""), level0, ReasonMissingCredential, 401},
+		{"a valid key in another header is refused", request("X-Api-Key", portalKey), level0, ReasonMissingCredential, 401},
+		{"a valid key as a bearer token is refused", request("Authorization", "Bearer "+portalKey), level0, ReasonMissingCredential, 401},
+		{"a repeated header is refused", request("apikey", portalKey, "apikey", portalKey), level0, ReasonInvalidRequest, 400},
+		{"a key on an app-level3 route is refused", request("apikey", portalKey), []string{snapshot.ModeAppLevel3}, ReasonMissingCredential, 401},
+		{"a bad key on a route also open is refused", request("apikey", "not-a-key"), []string{snapshot.ModeOpen, snapshot.ModeAppLevel0}, ReasonInvalidAPIKey, 401},
+		{"an oversized key is refused", request("apikey", string(make([]byte, maxAPIKeyLen+1))), level0, ReasonInvalidAPIKey, 401},
+	}
+	f := newFixture(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.auth.Authenticate(tc.req, f.dir, "sandbox", tc.modes)
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			e := err.(*Error)
+			if e.Reason != tc.wantReason {
+				t.Errorf("got reason %q, want %q", e.Reason, tc.wantReason)
+			}
+			if e.Status != tc.wantStatus {
+				t.Errorf("got status %d, want %d", e.Status, tc.wantStatus)
+			}
+		})
+	}
+}
+
+func TestAPIKeyExpiresAfterItsLastDayInUTC(t *testing.T) {
+	f := newFixture(t)
+	f.clock.Advance(12*time.Hour - time.Nanosecond) // 23:59:59.999 on the last day
+	if _, err := f.auth.Authenticate(request("apikey", portalKey), f.dir, "sandbox", level0); err != nil {
+		t.Fatalf("on the last day: %v", err)
+	}
+	f.clock.Advance(time.Nanosecond)
+	_, err := f.auth.Authenticate(request("apikey", portalKey), f.dir, "sandbox", level0)
+	if got := ReasonOf(err); got != ReasonExpiredKey {
+		t.Errorf("the day after: got %q, want %q", got, ReasonExpiredKey)
+	}
+}
+
+func TestExpired(t *testing.T) {
+	tests := []struct {
+		name, lastDay string
+		want          bool
+	}{
+		{"no expiry never expires", "", false},
+		{"a future day has not expired", "2026-03-02", false},
+		{"today has not expired", "2026-03-01", false},
+		{"yesterday has expired", "2026-02-28", true},
+		{"last year has expired", "2025-12-31", true},
+		{"a malformed day counts as expired", "2026-3-1", true},
+		{"a month 13 counts as expired", "2099-13-01", true},
+		{"letters count as expired", "20x6-03-01", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := expired(tc.lastDay, t0); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpenRouteNeedsNoCredential(t *testing.T) {
+	f := newFixture(t)
+	p, err := f.auth.Authenticate(request(), f.dir, "sandbox", []string{snapshot.ModeOpen})
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if p != (Principal{AccessMode: snapshot.ModeOpen}) {
+		t.Errorf("got %+v, want an open principal", p)
+	}
+}
+
+func TestRouteWithoutModesRefusesEverything(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.auth.Authenticate(request("apikey", portalKey), f.dir, "sandbox", nil)
+	if got := ReasonOf(err); got != ReasonMissingCredential {
+		t.Errorf("got %q, want %q", got, ReasonMissingCredential)
+	}
+}
+
+func TestKeyHashSharedByTwoAppsAuthenticatesNobody(t *testing.T) {
+	f := newFixture(t)
+	f.snap.Consumers[1].Apps[0].APIKeys = []snapshot.APIKey{{ID: "dup", SHA256: sha(portalKey)}}
+	dir := NewSnapshotDirectory(f.snap)
+	_, err := f.auth.Authenticate(request("apikey", portalKey), dir, "sandbox", level0)
+	if got := ReasonOf(err); got != ReasonInvalidAPIKey {
+		t.Errorf("got %q, want %q", got, ReasonInvalidAPIKey)
+	}
+}
+
+func TestErrorMessagesAreFixedSentences(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.auth.Authenticate(request("apikey", oldKey), f.dir, "sandbox", level0)
+	e := err.(*Error)
+	if got, want := e.Message(), "invalid or expired API key"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := e.Code, CodeInvalidAPIKey; got != want {
+		t.Errorf("got code %q, want %q", got, want)
+	}
+}
+
+// slowDirectory hides SnapshotDirectory's fast path, as a store that only
+// implements Directory would.
+type slowDirectory struct{ Directory }
+
+func TestAPIKeyWorksWithADirectoryWithoutTheFastPath(t *testing.T) {
+	f := newFixture(t)
+	dir := slowDirectory{f.dir}
+	p, err := f.auth.Authenticate(request("apikey", batchKey), dir, "sandbox", level0)
+	if err != nil {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if got, want := p.AppID, "acme/batch"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	_, err = f.auth.Authenticate(request("apikey", "nope"), dir, "sandbox", level0)
+	if got := ReasonOf(err); got != ReasonInvalidAPIKey {
+		t.Errorf("got %q, want %q", got, ReasonInvalidAPIKey)
+	}
+}

@@ -1,0 +1,87 @@
+package auth
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func BenchmarkAuthenticateAPIKey(b *testing.B) {
+	f := newFixture(b)
+	r := request("apikey", portalKey)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAuthenticateAPIKeyParallel(b *testing.B) {
+	f := newFixture(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		r := request("apikey", portalKey)
+		for pb.Next() {
+			if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level0); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkAuthenticateAPIKeyRefused(b *testing.B) {
+	f := newFixture(b)
+	r := request("apikey", "not-a-key-0123456789abcdef0123456789abcdef")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level0); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+func BenchmarkAuthenticateAccessToken(b *testing.B) {
+	f := newFixture(b)
+	r := request("Authorization", "Bearer "+f.accessToken(b, f.auth, "j"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAuthenticateUserToken(b *testing.B) {
+	f := newFixture(b)
+	tok := sign(b, jwt.SigningMethodRS256, testKey(b, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
+	r := request("Authorization", "Bearer "+tok)
+	modes := []string{snapshot.ModeNHSLoginP9}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", modes); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTokenEndpoint(b *testing.B) {
+	f := newFixture(b)
+	a := f.newAuth(b, func(c *Config) { c.ReplayCache = alwaysFresh{} })
+	as := sign(b, jwt.SigningMethodRS512, testKey(b, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j"), nil)
+	form := assertionForm(as).Encode()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("POST", sandboxURL, strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		a.ServeToken(w, r, f.dir, "sandbox")
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
