@@ -77,6 +77,14 @@ Exit codes: 0 ok, 1 invalid configuration, 2 usage or I/O error.`,
 	// Each command lives in its own file; add new ones here, one per line.
 	root.AddCommand(
 		newVersionCmd(),
+		newValidateCmd(),
+		newBuildCmd(),
+		newExplainCmd(),
+		newServeCmd(),
+		newKeygenCmd(),
+		newDevCmd(),
+		newCatalogCmd(),
+		newPublishCmd(),
 	)
 	return root
 }

@@ -1,0 +1,128 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// largeInput synthesises a platform of n APIs from n/10 publishers, each API
+// with a small spec of a few operations.
+func largeInput(n int) (*snapshot.Snapshot, map[string][]byte) {
+	snap := testSnapshot()
+	snap.Publishers, snap.APIs = nil, nil
+	specs := make(map[string][]byte, n)
+	modes := snapshot.AccessModes
+	statuses := []string{snapshot.StatusBeta, snapshot.StatusStable, snapshot.StatusPrivateBeta, snapshot.StatusDeprecated}
+	for p := range n / 10 {
+		pid := fmt.Sprintf("pub-%03d", p)
+		snap.Publishers = append(snap.Publishers, snapshot.Publisher{
+			ID: pid, Name: fmt.Sprintf("Publisher %d", p), Category: "nhs-trust", LegalBasis: "Public task", DataController: true,
+			Contact: snapshot.Contact{Email: pid + "@example.org"}, Agreement: snapshot.Agreement{Reference: "PA-" + pid, Signed: "2024-01-01"},
+			Onboarded: snapshot.Approval{By: "op", Date: "2024-01-02"},
+		})
+		for a := range 10 {
+			i := p*10 + a
+			name := fmt.Sprintf("api-%02d", a)
+			id := pid + "/" + name
+			snap.APIs = append(snap.APIs, snapshot.API{
+				ID: id, Publisher: pid, Name: name, Title: fmt.Sprintf("API number %d", i), Summary: "Synthetic API for the benchmark.",
+				Description: "This API **does** things.\n\n## Use\n\n- one\n- two\n", Version: "1.0.0", Major: 1,
+				Status: statuses[i%len(statuses)], ServiceLevel: "silver", BasePath: "/" + id + "/v1",
+				AccessModes: []string{modes[i%len(modes)], modes[(i+3)%len(modes)]}, Network: "internet",
+				Environments: []snapshot.APIEnvironment{{Name: "integration"}, {Name: "sandbox"}},
+				Spec:         "publishers/" + id + ".yaml", Tags: []string{"synthetic"},
+			})
+			specs[id] = []byte(fmt.Sprintf(benchSpec, i))
+		}
+	}
+	snap.Normalize()
+	return snap, specs
+}
+
+const benchSpec = `openapi: 3.0.3
+info: {title: API %d, version: 1.0.0}
+paths:
+  /items:
+    get:
+      summary: List items
+      parameters:
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+      responses:
+        '200':
+          description: Items.
+          content:
+            application/json:
+              schema: {type: array, items: {$ref: '#/components/schemas/Item'}}
+              example: [{id: "1", name: one}]
+    post:
+      summary: Add an item
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Item'}
+      responses:
+        '201': {description: Created.}
+  /items/{id}:
+    get:
+      summary: Get an item
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: The item.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Item'}
+        '404': {description: Not found.}
+components:
+  schemas:
+    Item:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string, description: The item's ID.}
+        name: {type: string}
+        tags: {type: array, items: {type: string}}
+`
+
+// BenchmarkBuild1000APIs builds a 1,000-API site (target: at most 5 s).
+func BenchmarkBuild1000APIs(b *testing.B) {
+	snap, specs := largeInput(1000)
+	builder, err := NewBuilder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		site, err := builder.Build(snap, specs, Options{BaseURL: testBaseURL})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := len(site.Files()); got < 2000 {
+			b.Fatalf("got %d files, want at least 2,000", got)
+		}
+	}
+}
+
+func TestLargeSiteRendersEveryOperation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	snap, specs := largeInput(100)
+	site, err := Build(snap, specs, Options{BaseURL: testBaseURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(site.Notices) != 0 {
+		t.Errorf("got notices %q, want none", site.Notices)
+	}
+	page := string(mustFile(t, site, "apis/pub-004/api-07/index.html"))
+	for _, want := range []string{`id="op-get-items"`, `id="op-post-items"`, `id="op-get-items-id"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+package catalog
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// markdown renders untrusted Markdown (publishers' descriptions, OpenAPI
+// descriptions) into safe HTML: goldmark without raw HTML, then a bluemonday
+// policy stricter than UGCPolicy (no images, no classes or styles, links only
+// to http, https and mailto URLs). Headings are demoted so that they fit under
+// the heading of the section they appear in. Safe for concurrent use.
+type markdown struct {
+	md     map[int]goldmark.Markdown // by the level a Markdown "#" becomes
+	policy *bluemonday.Policy
+}
+
+func newMarkdown() *markdown {
+	m := &markdown{md: make(map[int]goldmark.Markdown), policy: newPolicy()}
+	for _, top := range []int{3, 4, 5, 6} {
+		m.md[top] = goldmark.New(
+			goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+			goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(headingShift(top-1), 100))),
+		)
+	}
+	return m
+}
+
+func newPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
+		"ul", "ol", "li", "dl", "dt", "dd", "h3", "h4", "h5", "h6", "del", "sup", "sub",
+		"table", "thead", "tbody", "tr", "th", "td")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	p.AllowAttrs("scope").Matching(bluemonday.SpaceSeparatedTokens).OnElements("th")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	return p
+}
+
+// headingShift demotes every heading by n levels (at most to h6).
+type headingShift int
+
+func (n headingShift) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	_ = ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := node.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+int(n), 6)
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// render returns src as sanitised HTML whose top-level headings are h<top>
+// (3 to 6).
+func (m *markdown) render(src string, top int) template.HTML {
+	if strings.TrimSpace(src) == "" {
+		return ""
+	}
+	md, ok := m.md[top]
+	if !ok {
+		md = m.md[6]
+	}
+	var buf bytes.Buffer
+	if err := md.Convert([]byte(src), &buf); err != nil {
+		// goldmark only fails on writer errors; show the text escaped.
+		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
+	}
+	return template.HTML(m.policy.SanitizeBytes(buf.Bytes())) //nolint:gosec // sanitised above
+}
+
+// plain returns src's text without Markdown markup, on one line (for search
+// and summaries).
+func plain(src string) string {
+	var b strings.Builder
+	for _, f := range strings.Fields(src) {
+		f = strings.Trim(f, "#*_`>|")
+		if f == "" || strings.HasPrefix(f, "-") && len(f) == 1 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}

@@ -1,0 +1,683 @@
+package catalog
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// model is the catalogue's view of one snapshot: what every page needs,
+// computed once. Page data is derived from it concurrently; only notes is
+// written to after newModel, under mu.
+type model struct {
+	snap    *snapshot.Snapshot
+	opts    Options
+	md      *markdown
+	title   string
+	updated time.Time
+
+	publishers []*pubView // sorted by ID
+	pubByID    map[string]*pubView
+	apis       []*apiView // sorted by ID, retired ones included
+	apiByID    map[string]*apiView
+
+	mu    sync.Mutex
+	notes []string
+}
+
+type pubView struct {
+	p           *snapshot.Publisher
+	ID          string
+	Name        string
+	Path        string // relative to the root, e.g. "publishers/nhsbsa/"
+	Category    string
+	APIs        []*apiView // non-retired
+	Retired     []*apiView
+	Contact     contactView
+	Website     string
+	Onboarded   dateView
+	Agreement   string
+	AgreementOn dateView
+}
+
+type apiView struct {
+	a            *snapshot.API
+	ID           string
+	Title        string
+	Summary      string
+	Path         string // relative to the root, e.g. "apis/nhsbsa/exemptions/"
+	Publisher    *pubView
+	Status       labelled
+	ServiceLevel labelled
+	Network      labelled
+	Modes        []modeInfo
+	Envs         []envView
+	Retired      bool
+
+	specFile  string // site path of the spec download, if any
+	specBytes []byte
+}
+
+// labelled is a value with its display label and an explanation.
+type labelled struct {
+	Value, Label, Explanation string
+}
+
+type envView struct {
+	Name, Label string
+	BaseURL     string
+	Launch      *launchView
+}
+
+type launchView struct {
+	Date      dateView
+	Reference string
+}
+
+type contactView struct {
+	Email string
+	URL   string
+}
+
+func (c contactView) Empty() bool { return c.Email == "" && c.URL == "" }
+
+// dateView is a YYYY-MM-DD date for display.
+type dateView struct {
+	ISO, Text string
+}
+
+func date(s string) dateView {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return dateView{Text: s}
+	}
+	return dateView{ISO: s, Text: t.Format("2 January 2006")}
+}
+
+// modeInfo explains an access mode and its security pattern.
+type modeInfo struct {
+	ID          string
+	Label       string
+	Kind        string // application-restricted, user-restricted or open
+	Pattern     string
+	Explanation string
+	Credential  string
+}
+
+func modeDetails(mode string) modeInfo {
+	m := modeInfo{ID: mode, Label: mode}
+	switch mode {
+	case snapshot.ModeOpen:
+		m.Label, m.Kind, m.Pattern = "Open access", "open", "Open access"
+		m.Explanation = "No authentication or authorisation: anyone can call the API. Such APIs carry no personal or confidential data."
+		m.Credential = "none"
+	case snapshot.ModeAppLevel0:
+		m.Label, m.Kind, m.Pattern = "Application-restricted, API key (app-level0)", "application-restricted", "Application-restricted RESTful API – API key authentication"
+		m.Explanation = "Your application is authenticated, the end user is not. Send your application's API key in the apikey request header; the platform keeps only its SHA-256 hash."
+		m.Credential = "API key in the apikey header"
+	case snapshot.ModeAppLevel3:
+		m.Label, m.Kind, m.Pattern = "Application-restricted, signed JWT (app-level3)", "application-restricted", "Application-restricted RESTful API – signed JWT authentication"
+		m.Explanation = "Your application is authenticated, the end user is not. Your application signs a JWT with its private key (RS512, private_key_jwt client credentials) and exchanges it for a short-lived access token, which it sends as a bearer token. The platform holds only your public key."
+		m.Credential = "bearer access token from a signed JWT"
+	case snapshot.ModeCIS2AAL1:
+		m.Label, m.Kind, m.Pattern = "Healthcare worker, NHS CIS2 at AAL1", "user-restricted", "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication"
+		m.Explanation = "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 1 (for example a password). Send their CIS2 access token as a bearer token."
+		m.Credential = "NHS CIS2 bearer token (AAL1 or higher)"
+	case snapshot.ModeCIS2AAL3:
+		m.Label, m.Kind, m.Pattern = "Healthcare worker, NHS CIS2 at AAL3", "user-restricted", "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication"
+		m.Explanation = "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 3: an NHS smartcard or a modern alternative. Send their CIS2 access token as a bearer token."
+		m.Credential = "NHS CIS2 bearer token (AAL3)"
+	case snapshot.ModeNHSLoginP0:
+		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P0", "user-restricted", "User-restricted RESTful API – NHS login authentication"
+		m.Explanation = "The end user is a patient or member of the public signed in with NHS login at identity level P0: a verified email address and phone number, identity not verified."
+		m.Credential = "NHS login bearer token (P0 or higher)"
+	case snapshot.ModeNHSLoginP5:
+		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P5", "user-restricted", "User-restricted RESTful API – NHS login authentication"
+		m.Explanation = "The end user is a patient signed in with NHS login at identity level P5: basic identity verification (name, date of birth and NHS number or postcode)."
+		m.Credential = "NHS login bearer token (P5 or higher)"
+	case snapshot.ModeNHSLoginP9:
+		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P9", "user-restricted", "User-restricted RESTful API – NHS login authentication"
+		m.Explanation = "The end user is a patient signed in with NHS login at identity level P9: high identity verification (photo ID and a face check, or a GP surgery's linkage key)."
+		m.Credential = "NHS login bearer token (P9)"
+	default:
+		m.Kind = "other"
+		m.Explanation = "An access mode this catalogue does not describe."
+	}
+	return m
+}
+
+func statusDetails(s string) labelled {
+	l := labelled{Value: s, Label: s}
+	switch s {
+	case snapshot.StatusInDevelopment:
+		l.Label, l.Explanation = "In development", "The API is being built. It may change without notice and is not for production use."
+	case snapshot.StatusPrivateBeta:
+		l.Label, l.Explanation = "Private beta", "The API is available to a limited set of consumers while it is tested. It may still change."
+	case snapshot.StatusBeta:
+		l.Label, l.Explanation = "Beta", "The API is available to all who are granted access. It may still change; breaking changes are announced."
+	case snapshot.StatusStable:
+		l.Label, l.Explanation = "Stable", "The API is in production and fully supported. Breaking changes come only with a new major version."
+	case snapshot.StatusDeprecated:
+		l.Label, l.Explanation = "Deprecated", "The API still works but will be retired. No new access is granted; existing consumers should move to its replacement."
+	case snapshot.StatusRetired:
+		l.Label, l.Explanation = "Retired", "The API is no longer available."
+	}
+	return l
+}
+
+var statuses = []string{snapshot.StatusInDevelopment, snapshot.StatusPrivateBeta, snapshot.StatusBeta, snapshot.StatusStable, snapshot.StatusDeprecated, snapshot.StatusRetired}
+
+func serviceLevelDetails(s string) labelled {
+	l := labelled{Value: s, Label: s}
+	switch s {
+	case "bronze":
+		l.Label, l.Explanation = "Bronze", "Supported during office hours (8am to 6pm, Monday to Friday, excluding bank holidays); not for services that patients depend on out of hours."
+	case "silver":
+		l.Label, l.Explanation = "Silver", "Available 24 hours a day; incidents are handled during office hours (8am to 6pm, Monday to Friday, excluding bank holidays)."
+	case "silver-plus":
+		l.Label, l.Explanation = "Silver plus", "Available 24 hours a day; incidents are handled during extended hours, including weekends."
+	case "gold":
+		l.Label, l.Explanation = "Gold", "Available and supported 24 hours a day, 365 days a year, for services that patients depend on."
+	case "platinum":
+		l.Label, l.Explanation = "Platinum", "Available and supported 24 hours a day, 365 days a year, with the highest availability, for the most critical services."
+	}
+	return l
+}
+
+func networkDetails(s string) labelled {
+	l := labelled{Value: s, Label: s}
+	switch s {
+	case "internet":
+		l.Label, l.Explanation = "Internet", "The API is available over the internet."
+	case "hscn":
+		l.Label, l.Explanation = "HSCN", "The API is available only over the Health and Social Care Network (HSCN). Your organisation needs an HSCN connection."
+	}
+	return l
+}
+
+func envLabel(name string) string {
+	switch name {
+	case snapshot.EnvSandbox:
+		return "Sandbox"
+	case snapshot.EnvIntegration:
+		return "Integration test"
+	case snapshot.EnvProduction:
+		return "Production"
+	}
+	return name
+}
+
+// webURL returns s if it is an absolute http(s) URL, else "".
+func webURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// email returns s if it looks like a plain email address, else "".
+func email(s string) string {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>\"'(),:;[]\\?&/=") {
+		return ""
+	}
+	return s
+}
+
+func contact(c snapshot.Contact) contactView {
+	return contactView{Email: email(c.Email), URL: webURL(c.URL)}
+}
+
+func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md *markdown) *model {
+	m := &model{snap: snap, opts: opts, md: md, pubByID: map[string]*pubView{}, apiByID: map[string]*apiView{}}
+	m.title = opts.Title
+	if m.title == "" {
+		m.title = strings.TrimSpace(snap.Platform.Name + " API catalogue")
+	}
+	for i := range snap.Publishers {
+		p := &snap.Publishers[i]
+		pv := &pubView{
+			p: p, ID: p.ID, Name: p.Name, Path: "publishers/" + p.ID + "/", Category: p.Category,
+			Contact: contact(p.Contact), Website: webURL(p.Website),
+			Onboarded: date(p.Onboarded.Date), Agreement: p.Agreement.Reference, AgreementOn: date(p.Agreement.Signed),
+		}
+		if pv.Name == "" {
+			pv.Name = p.ID
+		}
+		m.publishers = append(m.publishers, pv)
+		m.pubByID[p.ID] = pv
+	}
+	slices.SortFunc(m.publishers, func(a, b *pubView) int { return strings.Compare(a.ID, b.ID) })
+	for i := range snap.APIs {
+		a := &snap.APIs[i]
+		pv := m.pubByID[a.Publisher]
+		if pv == nil { // inconsistent snapshot: show the API anyway
+			pv = &pubView{ID: a.Publisher, Name: a.Publisher, Path: "publishers/" + a.Publisher + "/"}
+			m.pubByID[a.Publisher] = pv
+			m.publishers = append(m.publishers, pv)
+		}
+		av := &apiView{
+			a: a, ID: a.ID, Title: a.Title, Summary: a.Summary, Path: "apis/" + a.ID + "/", Publisher: pv,
+			Status: statusDetails(a.Status), ServiceLevel: serviceLevelDetails(a.ServiceLevel), Network: networkDetails(a.Network),
+			Retired: a.Status == snapshot.StatusRetired,
+		}
+		if av.Title == "" {
+			av.Title = a.ID
+		}
+		for _, mode := range a.AccessModes {
+			av.Modes = append(av.Modes, modeDetails(mode))
+		}
+		for _, e := range a.Environments {
+			ev := envView{Name: e.Name, Label: envLabel(e.Name)}
+			if pe, ok := snap.Platform.Environment(e.Name); ok {
+				ev.BaseURL = strings.TrimSuffix(webURL(pe.BaseURL), "/") + a.BasePath
+				if webURL(pe.BaseURL) == "" {
+					ev.BaseURL = ""
+				}
+			}
+			if e.Launch != nil {
+				ev.Launch = &launchView{Date: date(e.Launch.Date), Reference: e.Launch.Reference}
+			}
+			av.Envs = append(av.Envs, ev)
+		}
+		if data, ok := specs[a.ID]; ok && len(data) > 0 {
+			ext := strings.ToLower(path.Ext(a.Spec))
+			if ext != ".json" && ext != ".yml" {
+				ext = ".yaml"
+			}
+			av.specFile, av.specBytes = av.Path+"openapi"+ext, data
+		} else if a.Spec != "" {
+			m.note(fmt.Sprintf("%s: the OpenAPI document %s was not provided", a.ID, a.Spec))
+		}
+		m.apis = append(m.apis, av)
+		m.apiByID[a.ID] = av
+		if av.Retired {
+			pv.Retired = append(pv.Retired, av)
+		} else {
+			pv.APIs = append(pv.APIs, av)
+		}
+	}
+	slices.SortFunc(m.publishers, func(a, b *pubView) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(m.apis, func(a, b *apiView) int { return strings.Compare(a.ID, b.ID) })
+	m.updated = m.defaultUpdated()
+	return m
+}
+
+func (m *model) note(s string) {
+	m.mu.Lock()
+	m.notes = append(m.notes, s)
+	m.mu.Unlock()
+}
+
+func (m *model) notices() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.notes)
+	slices.Sort(out)
+	return out
+}
+
+// defaultUpdated is Options.Updated, or else the newest date the input
+// carries, so that the same input always gives the same site.
+func (m *model) defaultUpdated() time.Time {
+	if !m.opts.Updated.IsZero() {
+		return m.opts.Updated.UTC()
+	}
+	var newest time.Time
+	consider := func(t time.Time) {
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	for _, c := range m.opts.Changes {
+		consider(c.Date)
+	}
+	for _, p := range m.snap.Publishers {
+		for _, d := range []string{p.Agreement.Signed, p.Onboarded.Date} {
+			if t, err := time.Parse(time.DateOnly, d); err == nil {
+				consider(t)
+			}
+		}
+	}
+	for _, a := range m.snap.APIs {
+		for _, e := range a.Environments {
+			if e.Launch != nil {
+				if t, err := time.Parse(time.DateOnly, e.Launch.Date); err == nil {
+					consider(t)
+				}
+			}
+		}
+	}
+	if newest.IsZero() {
+		newest = time.Unix(0, 0)
+	}
+	return newest.UTC()
+}
+
+// pageMeta is what the layout needs on every page.
+type pageMeta struct {
+	file      string
+	Root      string // relative path from the page to the site's root
+	Title     string // the page's <title> and h1
+	SiteTitle string
+	Canonical string
+	Section   string // "apis" or "publishers": marks the current site nav item
+	Updated   dateView
+	Commit    string
+	Operator  string
+	Search    bool // the page loads search.js
+	Feed      string
+}
+
+func (m *model) meta(file, title, section string) pageMeta {
+	depth := strings.Count(file, "/")
+	root := strings.Repeat("../", depth)
+	if root == "" {
+		root = "./"
+	}
+	canon := strings.TrimSuffix(file, "index.html")
+	commit := m.snap.Commit
+	if len(commit) > 12 {
+		commit = commit[:12]
+	}
+	return pageMeta{
+		file: file, Root: root, Title: title, SiteTitle: m.title, Canonical: m.opts.BaseURL + canon,
+		Section: section, Updated: date(m.updated.Format(time.DateOnly)), Commit: commit,
+		Operator: m.snap.Platform.Operator, Feed: m.opts.BaseURL + "feed.atom",
+	}
+}
+
+// Facets.
+
+type facetGroup struct {
+	ID     string // status, publisher, access, environment
+	Legend string
+	Values []facetValue
+}
+
+type facetValue struct {
+	Label   string
+	Path    string // relative to the root
+	Count   int
+	Current bool
+}
+
+type listPage struct {
+	pageMeta
+	Heading string
+	Lead    string
+	Facet   string // "<group>/<value>" of a facet page, "" on the index
+	APIs    []*apiView
+	Groups  []facetGroup
+	Total   int
+}
+
+func (m *model) facets() []facetGroup {
+	live := m.live()
+	var groups []facetGroup
+	count := func(pred func(*apiView) bool, from []*apiView) int {
+		n := 0
+		for _, a := range from {
+			if pred(a) {
+				n++
+			}
+		}
+		return n
+	}
+	g := facetGroup{ID: "status", Legend: "Status"}
+	for _, s := range statuses {
+		if n := count(func(a *apiView) bool { return a.a.Status == s }, m.apis); n > 0 {
+			g.Values = append(g.Values, facetValue{Label: statusDetails(s).Label, Path: "status/" + s + "/", Count: n})
+		}
+	}
+	groups = append(groups, g)
+	g = facetGroup{ID: "publisher", Legend: "Publisher"}
+	for _, p := range m.publishers {
+		if len(p.APIs) > 0 {
+			g.Values = append(g.Values, facetValue{Label: p.Name, Path: "publisher/" + p.ID + "/", Count: len(p.APIs)})
+		}
+	}
+	groups = append(groups, g)
+	g = facetGroup{ID: "access", Legend: "Access mode"}
+	modes := slices.Clone(snapshot.AccessModes)
+	for _, a := range live {
+		for _, mode := range a.a.AccessModes {
+			if !slices.Contains(modes, mode) && segment.MatchString(mode) {
+				modes = append(modes, mode)
+			}
+		}
+	}
+	for _, mode := range modes {
+		if n := count(func(a *apiView) bool { return slices.Contains(a.a.AccessModes, mode) }, live); n > 0 {
+			g.Values = append(g.Values, facetValue{Label: mode, Path: "access/" + mode + "/", Count: n})
+		}
+	}
+	groups = append(groups, g)
+	g = facetGroup{ID: "environment", Legend: "Environment"}
+	for _, e := range m.snap.Platform.Environments {
+		if n := count(func(a *apiView) bool { return a.hasEnv(e.Name) }, live); n > 0 {
+			g.Values = append(g.Values, facetValue{Label: envLabel(e.Name), Path: "environment/" + e.Name + "/", Count: n})
+		}
+	}
+	groups = append(groups, g)
+	return groups
+}
+
+func (a *apiView) hasEnv(name string) bool {
+	return slices.ContainsFunc(a.Envs, func(e envView) bool { return e.Name == name })
+}
+
+// live returns the APIs that are not retired.
+func (m *model) live() []*apiView {
+	var out []*apiView
+	for _, a := range m.apis {
+		if !a.Retired {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// listPages returns the index and every facet page.
+func (m *model) listPages() []*listPage {
+	groups := m.facets()
+	live := m.live()
+	mk := func(file, title, heading, lead, current string, apis []*apiView) *listPage {
+		p := &listPage{pageMeta: m.meta(file, title, "apis"), Heading: heading, Lead: lead, Facet: current, APIs: apis, Total: len(live)}
+		p.Search = true
+		for _, g := range groups {
+			g.Values = slices.Clone(g.Values)
+			for i := range g.Values {
+				g.Values[i].Current = g.Values[i].Path == current+"/"
+			}
+			p.Groups = append(p.Groups, g)
+		}
+		return p
+	}
+	pages := []*listPage{mk("index.html", m.title, m.title,
+		fmt.Sprintf("%d APIs published on the %s by %d publishers.", len(live), m.snap.Platform.Name, countPublishers(live)), "", live)}
+	for _, g := range groups {
+		for _, v := range g.Values {
+			var apis []*apiView
+			from := live
+			if g.ID == "status" {
+				from = m.apis
+			}
+			for _, a := range from {
+				if matches(a, g.ID, strings.TrimSuffix(strings.TrimPrefix(v.Path, g.ID+"/"), "/")) {
+					apis = append(apis, a)
+				}
+			}
+			var heading string
+			switch g.ID {
+			case "status":
+				heading = v.Label + " APIs"
+			case "publisher":
+				heading = "APIs published by " + v.Label
+			case "access":
+				heading = "APIs with access mode " + v.Label
+			case "environment":
+				heading = "APIs in the " + v.Label + " environment"
+			}
+			pages = append(pages, mk(v.Path+"index.html", heading+" – "+m.title, heading,
+				fmt.Sprintf("%d of %d APIs.", len(apis), len(live)), strings.TrimSuffix(v.Path, "/"), apis))
+		}
+	}
+	return pages
+}
+
+func countPublishers(apis []*apiView) int {
+	seen := map[string]bool{}
+	for _, a := range apis {
+		seen[a.Publisher.ID] = true
+	}
+	return len(seen)
+}
+
+func matches(a *apiView, group, value string) bool {
+	switch group {
+	case "status":
+		return a.a.Status == value
+	case "publisher":
+		return a.Publisher.ID == value
+	case "access":
+		return slices.Contains(a.a.AccessModes, value)
+	case "environment":
+		return a.hasEnv(value)
+	}
+	return false
+}
+
+// Publisher pages.
+
+type publishersPage struct {
+	pageMeta
+	Publishers []*pubView
+}
+
+func (m *model) publishersPage() *publishersPage {
+	return &publishersPage{pageMeta: m.meta("publishers/index.html", "Publishers – "+m.title, "publishers"), Publishers: m.publishers}
+}
+
+type publisherPage struct {
+	pageMeta
+	P              *pubView
+	LegalBasis     string
+	DataController bool
+	ODSCode        string
+	Categories     string
+}
+
+func (m *model) publisherPage(pv *pubView) *publisherPage {
+	p := &publisherPage{pageMeta: m.meta(pv.Path+"index.html", pv.Name+" – "+m.title, "publishers"), P: pv}
+	if pv.p != nil {
+		p.LegalBasis, p.DataController, p.ODSCode = pv.p.LegalBasis, pv.p.DataController, pv.p.ODSCode
+	}
+	return p
+}
+
+// API pages.
+
+type apiPage struct {
+	pageMeta
+	A               *apiView
+	Version         string
+	Description     template.HTML
+	LegalBasis      string
+	UseCase         string
+	DataCategories  []string
+	PersonalData    bool
+	SpecialCategory bool
+	DPIA            string
+	UserRestricted  bool
+	RateLimit       string
+	AppRateLimit    string
+	AppRateDefault  bool
+	Production      *envView
+	Related         []relatedView
+	Contact         contactView
+	ContactIsAPI    bool
+	Spec            *specView
+	SpecFile        string // relative to the page
+	SpecDigest      string
+	Tags            []string
+}
+
+type relatedView struct {
+	ID    string
+	Title string
+	Path  string // relative to the root; "" when the API is unknown
+}
+
+func (m *model) apiPage(av *apiView) *apiPage {
+	a := av.a
+	p := &apiPage{
+		pageMeta: m.meta(av.Path+"index.html", av.Title+" – "+m.title, "apis"),
+		A:        av, Version: a.Version,
+		Description: m.md.render(a.Description, 3),
+		LegalBasis:  a.LegalBasis, UseCase: a.UseCase,
+		DataCategories: a.DataCategories, PersonalData: a.PersonalData, SpecialCategory: a.SpecialCategory, DPIA: a.DPIA,
+		Tags: a.Tags,
+	}
+	if p.LegalBasis == "" && av.Publisher.p != nil {
+		p.LegalBasis = av.Publisher.p.LegalBasis
+	}
+	for _, mode := range a.AccessModes {
+		if snapshot.UserRestricted(mode) {
+			p.UserRestricted = true
+		}
+	}
+	if !a.RateLimit.IsZero() {
+		p.RateLimit = rate(a.RateLimit)
+	}
+	app := a.AppRateLimit
+	if app.IsZero() {
+		app, p.AppRateDefault = m.snap.Platform.AppRateLimit, true
+	}
+	if !app.IsZero() {
+		p.AppRateLimit = rate(app)
+	}
+	for i := range av.Envs {
+		if av.Envs[i].Name == snapshot.EnvProduction {
+			p.Production = &av.Envs[i]
+		}
+	}
+	for _, id := range a.Related {
+		if r, ok := m.apiByID[id]; ok {
+			p.Related = append(p.Related, relatedView{ID: id, Title: r.Title, Path: r.Path})
+		} else {
+			p.Related = append(p.Related, relatedView{ID: id, Title: id})
+		}
+	}
+	p.Contact = contact(a.Contact)
+	p.ContactIsAPI = !p.Contact.Empty()
+	if p.Contact.Empty() {
+		p.Contact = av.Publisher.Contact
+	}
+	if av.specFile != "" {
+		p.SpecFile = path.Base(av.specFile)
+		p.SpecDigest = a.SpecDigest
+		var src *specSource
+		if m.opts.SpecFS != nil && a.Spec != "" {
+			src = &specSource{fsys: m.opts.SpecFS, path: a.Spec}
+		}
+		p.Spec = newSpecView(m.md, av.specBytes, src)
+		if p.Spec.Notice != "" {
+			m.note(fmt.Sprintf("%s: %s", a.ID, p.Spec.Notice))
+		}
+	}
+	return p
+}
+
+// rate renders a limit for people: "10 requests per second".
+func rate(r snapshot.RateLimit) string {
+	return fmt.Sprintf("%d %s per %s", r.Limit, plural(r.Limit, "request", "requests"), r.Per)
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/frontdoor-dev/frontdoor/catalog"
+)
+
+func newCatalogCmd() *cobra.Command {
+	var src sourceFlags
+	var out, baseURL, title, updated, forbidFile, format string
+	var feedLimit int
+	c := &cobra.Command{
+		Use:   "catalog [DIR | --git REPO --ref REF] -o OUTDIR",
+		Short: "Build the static public API catalogue website",
+		Long: `catalog compiles the configuration and writes the public API catalogue into
+OUTDIR: an index with filter pages that work without JavaScript, a page per
+API (with endpoints rendered from its OpenAPI document) and per publisher,
+catalogue.json with its JSON Schema, an Atom feed of changes (from git
+history) and an export in the cross-government api-metadata format.
+
+Files whose content is unchanged are not rewritten; files a previous run
+wrote that the catalogue no longer has are removed; nothing else in OUTDIR is
+touched. The same input always gives the same site: the generation time is
+the compiled commit's time (or --updated), never the clock.
+
+With --forbid FILE (one string per line, e.g. consumers' contact names and
+email addresses), the catalogue is checked for each string before anything is
+written, and the command fails if one appears.
+
+Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
+2 usage or I/O error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("missing -o OUTDIR")
+			}
+			if baseURL == "" {
+				return usageErr("missing --base-url (the URL the catalogue is published at)")
+			}
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			var forbidden []string
+			if forbidFile != "" {
+				var err error
+				if forbidden, err = readLines(forbidFile); err != nil {
+					return ioErr(err)
+				}
+			}
+			l, err := src.load(args)
+			if err != nil {
+				return err
+			}
+			opts := catalog.Options{BaseURL: baseURL, Title: title, SpecFS: l.fsys}
+
+			// History for the feed and the generation time, when the
+			// configuration lives in git.
+			repo, ref := src.gitRepo, src.ref
+			if repo == "" {
+				repo, ref = ".", "HEAD"
+				if len(args) > 0 {
+					repo = args[0]
+				}
+			}
+			if t, err := catalog.CommitTime(repo, ref); err == nil {
+				opts.Updated = t
+				if opts.Changes, err = catalog.ChangesFromGit(repo, ref, feedLimit); err != nil {
+					return ioErr(err)
+				}
+			} else if src.gitRepo != "" {
+				return ioErr(err)
+			}
+			if updated != "" {
+				t, err := parseTime(updated)
+				if err != nil {
+					return usageErr("--updated: want YYYY-MM-DD or RFC 3339, got %q", updated)
+				}
+				opts.Updated = t
+			}
+
+			res, err := l.compile(c.Context(), c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if len(res.Diagnostics) > 0 {
+				if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
+					return ioErr(err)
+				}
+			}
+			if res.Diagnostics.HasErrors() {
+				return invalid("configuration is invalid")
+			}
+			site, err := catalog.Build(res.Snapshot, res.Specs, opts)
+			if err != nil {
+				return ioErr(err)
+			}
+			for _, n := range site.Notices {
+				fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
+			}
+			if leaks := site.Leaks(forbidden); len(leaks) > 0 {
+				for _, leak := range leaks {
+					fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
+				}
+				return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks))
+			}
+			written, err := site.Write(out)
+			if err != nil {
+				return ioErr(err)
+			}
+			fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, len(site.Files()), written)
+			return nil
+		},
+	}
+	src.register(c)
+	c.Flags().StringVarP(&out, "out", "o", "", "output directory")
+	c.Flags().StringVar(&baseURL, "base-url", "", "absolute URL the catalogue is published at, e.g. https://catalogue.example.org/")
+	c.Flags().StringVar(&title, "title", "", `site title (default "<platform name> API catalogue")`)
+	c.Flags().StringVar(&updated, "updated", "", "generation time, YYYY-MM-DD or RFC 3339 (default: the commit's time)")
+	c.Flags().IntVar(&feedLimit, "feed-limit", 50, "most changes in the Atom feed")
+	c.Flags().StringVar(&forbidFile, "forbid", "", "file of strings (one a line) that must not appear in the catalogue")
+	c.Flags().StringVar(&format, "format", "text", "diagnostics format: text or json")
+	return c
+}
+
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
+
+// readLines returns the non-blank lines of a file, trimmed.
+func readLines(name string) ([]string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out, sc.Err()
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// sourceFlags selects the configuration to compile: a directory argument, or
+// a git repository and ref read straight from the object store.
+type sourceFlags struct {
+	gitRepo    string
+	ref        string
+	commit     string
+	generation uint64
+	now        string
+}
+
+func (f *sourceFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.gitRepo, "git", "", "compile from this git repository (path) instead of a directory")
+	c.Flags().StringVar(&f.ref, "ref", "HEAD", "git revision to compile with --git (branch, tag, commit, HEAD~1 ...)")
+	c.Flags().StringVar(&f.commit, "commit", "", "commit to record in the snapshot (default: the compiled git commit)")
+	c.Flags().Uint64Var(&f.generation, "generation", 0, "generation to record (default: commits on the first-parent chain with --git, else 1)")
+	c.Flags().StringVar(&f.now, "now", "", "check grant expiry as of this day, YYYY-MM-DD (default: today)")
+}
+
+// loaded is a configuration ready to compile.
+type loaded struct {
+	fsys fs.FS
+	name string // what to call it in messages
+	opts compiler.Options
+}
+
+func (f *sourceFlags) load(args []string) (*loaded, error) {
+	l := &loaded{}
+	switch {
+	case f.gitRepo != "" && len(args) > 0:
+		return nil, usageErr("give either a directory or --git, not both")
+	case f.gitRepo != "":
+		fsys, commit, gen, err := compiler.OpenGit(f.gitRepo, f.ref)
+		if err != nil {
+			return nil, ioErr(err)
+		}
+		l.fsys, l.name = fsys, f.gitRepo+"@"+f.ref
+		l.opts.Commit, l.opts.Generation = commit, gen
+	default:
+		dir := "."
+		if len(args) > 0 {
+			dir = args[0]
+		}
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return nil, ioErr(err)
+		}
+		if !fi.IsDir() {
+			return nil, ioErr(fmt.Errorf("%s is not a directory", dir))
+		}
+		l.fsys, l.name = os.DirFS(dir), dir
+		l.opts.Generation = 1
+	}
+	if f.commit != "" {
+		l.opts.Commit = f.commit
+	}
+	if f.generation != 0 {
+		l.opts.Generation = f.generation
+	}
+	if f.now != "" {
+		t, err := time.Parse(time.DateOnly, f.now)
+		if err != nil {
+			return nil, usageErr("--now: want YYYY-MM-DD, got %q", f.now)
+		}
+		l.opts.Now = t
+	}
+	return l, nil
+}
+
+// compile runs the compiler, reporting progress on stderr when stderr is a
+// terminal and the compile takes more than a second.
+func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Result, error) {
+	opts := l.opts
+	if isTerminal(stderr) {
+		start := time.Now()
+		shown := false
+		opts.Progress = func(done, total int) {
+			if time.Since(start) < time.Second {
+				return
+			}
+			shown = true
+			fmt.Fprintf(stderr, "\rcompiling %s: %d/%d files", l.name, done, total)
+		}
+		defer func() {
+			if shown {
+				fmt.Fprint(stderr, "\r\033[K")
+			}
+		}()
+	}
+	res, err := compiler.Compile(ctx, l.fsys, opts)
+	if err != nil {
+		return nil, ioErr(err)
+	}
+	return res, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func ioErr(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &exitError{code: exitUsage, err: err}
+}
+
+// writeDiagnostics renders diagnostics in the chosen format.
+func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics) error {
+	switch format {
+	case "text":
+		return ds.WriteText(w)
+	case "json":
+		return ds.WriteJSON(w)
+	}
+	return usageErr("unknown output format %q (want text or json)", format)
+}
+
+func checkFormat(format string) error {
+	switch format {
+	case "text", "json":
+		return nil
+	}
+	return usageErr("unknown output format %q (want text or json)", format)
+}
+
+// summary describes a compiled snapshot in one line.
+func summary(s *snapshot.Snapshot, digest string) string {
+	apps := 0
+	for _, c := range s.Consumers {
+		apps += len(c.Apps)
+	}
+	return fmt.Sprintf("%d publishers, %d APIs, %d routes, %d consumers (%d apps), %d entitlements; %s",
+		len(s.Publishers), len(s.APIs), len(s.Routes), len(s.Consumers), apps, len(s.Entitlements), digest)
+}
+
+func newValidateCmd() *cobra.Command {
+	var src sourceFlags
+	var format string
+	c := &cobra.Command{
+		Use:   "validate [DIR | --git REPO --ref REF]",
+		Short: "Check a configuration repository and report every problem",
+		Long: `validate compiles the configuration and reports every problem at once,
+sorted, each as file:line:col: CODE: message (hint). It writes nothing.
+
+Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			l, err := src.load(args)
+			if err != nil {
+				return err
+			}
+			res, err := l.compile(c.Context(), c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := writeDiagnostics(c.OutOrStdout(), format, res.Diagnostics); err != nil {
+				return ioErr(err)
+			}
+			if res.Diagnostics.HasErrors() {
+				if format == "text" {
+					fmt.Fprintf(c.ErrOrStderr(), "%s: %d errors\n", l.name, res.Diagnostics.Errors())
+				}
+				return invalid("configuration is invalid")
+			}
+			if format == "text" {
+				fmt.Fprintf(c.ErrOrStderr(), "%s: valid: %s\n", l.name, summary(res.Snapshot, res.Digest))
+			}
+			return nil
+		},
+	}
+	src.register(c)
+	c.Flags().StringVarP(&format, "output", "o", "text", "diagnostics format: text or json")
+	return c
+}
+
+// Output file names in a build directory.
+const (
+	snapshotFile = "snapshot.json"
+	digestFile   = "snapshot.json.sha256"
+)
+
+func newBuildCmd() *cobra.Command {
+	var src sourceFlags
+	var out, format, signKey string
+	c := &cobra.Command{
+		Use:   "build [DIR | --git REPO --ref REF] -o OUTDIR",
+		Short: "Compile the configuration into a snapshot (and its digest and signature)",
+		Long: `build compiles the configuration into OUTDIR/snapshot.json (canonical JSON),
+OUTDIR/snapshot.json.sha256 (its digest) and, with --sign-key,
+OUTDIR/snapshot.json.sig (an ed25519 signature). Every file is written
+atomically; an invalid configuration writes nothing.
+
+Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("missing -o OUTDIR")
+			}
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			var sign func([]byte) []byte
+			if signKey != "" {
+				pem, err := os.ReadFile(signKey)
+				if err != nil {
+					return ioErr(err)
+				}
+				priv, err := snapshot.ParsePrivateKey(pem)
+				if err != nil {
+					return ioErr(fmt.Errorf("%s: %w", signKey, err))
+				}
+				sign = func(b []byte) []byte { return snapshot.Sign(priv, b) }
+			}
+			l, err := src.load(args)
+			if err != nil {
+				return err
+			}
+			res, err := l.compile(c.Context(), c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if len(res.Diagnostics) > 0 || res.Diagnostics.HasErrors() {
+				if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
+					return ioErr(err)
+				}
+			}
+			if res.Diagnostics.HasErrors() {
+				return invalid("configuration is invalid")
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return ioErr(err)
+			}
+			// The signature and digest go first: a reader that sees the new
+			// snapshot also finds its signature (a stale one fails safe).
+			if sign != nil {
+				if err := atomicfile.Write(filepath.Join(out, snapshotFile+snapshot.SignatureSuffix), sign(res.Bytes), 0o644); err != nil {
+					return ioErr(err)
+				}
+			}
+			if err := atomicfile.Write(filepath.Join(out, digestFile), []byte(res.Digest+"\n"), 0o644); err != nil {
+				return ioErr(err)
+			}
+			if err := atomicfile.Write(filepath.Join(out, snapshotFile), res.Bytes, 0o644); err != nil {
+				return ioErr(err)
+			}
+			fmt.Fprintf(c.OutOrStdout(), "%s\n", res.Digest)
+			fmt.Fprintf(c.ErrOrStderr(), "built %s: %s\n", filepath.Join(out, snapshotFile), summary(res.Snapshot, res.Digest))
+			return nil
+		},
+	}
+	src.register(c)
+	c.Flags().StringVarP(&out, "out", "o", "", "output directory")
+	c.Flags().StringVar(&format, "format", "text", "diagnostics format: text or json")
+	c.Flags().StringVar(&signKey, "sign-key", "", "ed25519 private key (PEM, from frontdoor keygen) to sign the snapshot")
+	return c
+}
+
+func newExplainCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain [CODE]",
+		Short: "Explain a diagnostic code, or list every code",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			w := c.OutOrStdout()
+			if len(args) == 0 {
+				for _, ci := range compiler.Codes() {
+					fmt.Fprintf(w, "%s  %s\n", ci.Code, ci.Title)
+				}
+				return nil
+			}
+			code := strings.ToUpper(strings.TrimSpace(args[0]))
+			ci, ok := compiler.LookupCode(code)
+			if !ok {
+				return usageErr("unknown code %q; run 'frontdoor explain' for the list", args[0])
+			}
+			fmt.Fprintf(w, "%s: %s\n\n%s\n\nHow to fix it:\n%s\n", ci.Code, ci.Title, ci.Explanation, ci.Fix)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/spf13/cobra"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/runtime/admin"
+	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/schema"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// defaultMemoryLimit is the gateway's soft memory limit unless GOMEMLIMIT
+// is set: the L snapshot (10,000 APIs, 100,000 grants) needs about 130 MiB
+// live, twice that during a swap.
+const defaultMemoryLimit = 250 << 20
+
+// gatewayConfig is what serve and dev run.
+type gatewayConfig struct {
+	source            string
+	repo, branch      string
+	poll              time.Duration
+	webhookSecretFile string
+	dir               string
+	snapshotFile      string
+	ociRef            string
+	plainHTTP         bool
+	trust             []string
+	stateDir          string
+	listen            string
+	adminListen       string
+	env               string
+	allowRollback     bool
+	allowForcePush    bool
+}
+
+func newServeCmd() *cobra.Command {
+	var cfg gatewayConfig
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway: load snapshots from git, a directory or a file and hot-swap them",
+		Long: `serve runs the gateway. It serves the last-known-good snapshot from --state at
+once, then follows its source:
+
+  --source git   fetch --branch of --repo every --poll and on POST /-/sync
+                 (the webhook, HMAC-SHA256 with --webhook-secret-file), and
+                 compile each new head
+  --source dir   compile --dir and recompile it on every change
+  --source file  load --snapshot (with its .sig and .sha256 beside it) on
+                 every change
+  --source oci   resolve --oci-ref (REGISTRY/REPO:TAG or @DIGEST) every
+                 --poll and on POST /-/sync, and pull the artifact that
+                 frontdoor publish pushed when its digest changes
+
+A snapshot is activated only if it passes the snapshot JSON Schema, its
+expected digest, its signature (with --trust keys; snapshots the gateway
+compiles itself need none), the generation check (no lower than the active
+one unless --allow-rollback) and the consistency checks. Otherwise the active
+one keeps serving and /status on the admin listener says why.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runGateway(c.Context(), cfg, c.OutOrStdout(), c.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&cfg.source, "source", "git", "where snapshots come from: git, dir, file or oci")
+	f.StringVar(&cfg.repo, "repo", "", "git repository URL (--source git)")
+	f.StringVar(&cfg.branch, "branch", "main", "git branch to follow")
+	f.DurationVar(&cfg.poll, "poll", 30*time.Second, "git and oci poll interval")
+	f.StringVar(&cfg.webhookSecretFile, "webhook-secret-file", "", "file holding the webhook's HMAC secret (enables POST /-/sync)")
+	f.StringVar(&cfg.dir, "dir", "", "configuration directory (--source dir)")
+	f.StringVar(&cfg.snapshotFile, "snapshot", "", "snapshot file (--source file)")
+	f.StringVar(&cfg.ociRef, "oci-ref", "", "OCI artifact to follow, REGISTRY/REPO:TAG or REGISTRY/REPO@DIGEST (--source oci)")
+	f.BoolVar(&cfg.plainHTTP, "plain-http", false, "speak HTTP to the registry (--source oci; loopback registries only)")
+	f.StringArrayVar(&cfg.trust, "trust", nil, "public key (PEM) that snapshot signatures must verify with; repeatable")
+	f.StringVar(&cfg.stateDir, "state", "", "directory for the last-known-good snapshot and the git cache")
+	f.StringVar(&cfg.listen, "listen", ":8080", "gateway listen address")
+	f.StringVar(&cfg.adminListen, "admin-listen", ":9090", "admin listen address (health, status, metrics, webhook)")
+	f.StringVar(&cfg.env, "env", snapshot.EnvSandbox, "environment of requests whose Host matches no environment")
+	f.BoolVar(&cfg.allowRollback, "allow-rollback", false, "accept snapshots with a lower generation than the active one")
+	f.BoolVar(&cfg.allowForcePush, "allow-force-push", false, "follow a force-pushed branch instead of refusing it")
+	return c
+}
+
+func usage(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// runGateway runs the gateway until ctx is done or SIGINT/SIGTERM.
+func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A swap briefly holds two snapshots and the new one's raw bytes;
+		// a soft limit makes the collector work harder then instead of
+		// letting the heap double (GOGC) past the gateway's memory budget.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+
+	trust, err := readTrustKeys(cfg.trust)
+	if err != nil {
+		return usage("%w", err)
+	}
+	var secret []byte
+	if cfg.webhookSecretFile != "" {
+		b, err := os.ReadFile(cfg.webhookSecretFile)
+		if err != nil {
+			return usage("reading webhook secret: %w", err)
+		}
+		if secret = []byte(strings.TrimSpace(string(b))); len(secret) == 0 {
+			return usage("webhook secret file %s is empty", cfg.webhookSecretFile)
+		}
+	}
+	verifier, err := store.NewVerifier(store.VerifierOptions{Schema: schema.SnapshotJSONSchema, Trust: trust})
+	if err != nil {
+		return err
+	}
+	reg := admin.NewRegistry()
+	st := new(store.Store)
+	ctrl, err := control.New(control.Options{
+		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
+		Metrics: control.NewMetrics(reg), Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	// Serve the last-known-good snapshot before any source answers.
+	if err := ctrl.Restore(); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		log.Warn("last-known-good snapshot not restored", "err", err)
+	}
+
+	src, sync, err := newSource(cfg, ctrl, log)
+	if err != nil {
+		return usage("%w", err)
+	}
+
+	gwLn, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return usage("gateway listener: %w", err)
+	}
+	adminLn, err := net.Listen("tcp", cfg.adminListen)
+	if err != nil {
+		gwLn.Close()
+		return usage("admin listener: %w", err)
+	}
+	gw := &http.Server{
+		Handler:           gateway.New(gateway.Options{Store: st, DefaultEnvironment: cfg.env, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	adm := &http.Server{
+		Handler:           admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, Log: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)
+	fmt.Fprintf(stdout, "admin:   http://%s/status\n", displayAddr(adminLn.Addr()))
+
+	errc := make(chan error, 3)
+	go func() { errc <- serveHTTP(gw, gwLn) }()
+	go func() { errc <- serveHTTP(adm, adminLn) }()
+	go func() { errc <- ctrl.Run(ctx, src) }()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		stop()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	gw.Shutdown(shutdownCtx)
+	adm.Shutdown(shutdownCtx)
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		return runErr
+	}
+	return nil
+}
+
+func serveHTTP(s *http.Server, ln net.Listener) error {
+	if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newSource builds the configured source; sync triggers it, if it can be.
+func newSource(cfg gatewayConfig, ctrl *control.Controller, log *slog.Logger) (source.Source, func(), error) {
+	switch cfg.source {
+	case "git":
+		if cfg.repo == "" {
+			return nil, nil, errors.New("--source git needs --repo")
+		}
+		cache := filepath.Join(cfg.stateDir, "git")
+		if cfg.stateDir == "" {
+			dir, err := os.MkdirTemp("", "frontdoor-git-")
+			if err != nil {
+				return nil, nil, err
+			}
+			cache = dir
+		}
+		g := &source.Git{
+			URL: cfg.repo, Branch: cfg.branch, CacheDir: cache, Poll: cfg.poll,
+			AllowForcePush: cfg.allowForcePush, Since: ctrl.ActiveCommit(),
+			Compile: compileConfig,
+			// The compiler's generation (the first-parent commit count)
+			// keeps gateway-compiled snapshots identical to those CI
+			// compiles from the same commit; it needs the branch's history,
+			// so the fetch is not shallow.
+			Open: func(_ *git.Repository, c *object.Commit) (fs.FS, uint64, error) {
+				fsys, _, gen, err := compiler.OpenGit(cache, c.Hash.String())
+				return fsys, gen, err
+			},
+			Log: log,
+		}
+		return g, g.Trigger, nil
+	case "dir":
+		if cfg.dir == "" {
+			return nil, nil, errors.New("--source dir needs --dir")
+		}
+		return &source.Dir{Root: cfg.dir, Compile: compileConfig, NextGeneration: func() uint64 { return ctrl.ActiveGeneration() + 1 }, Log: log}, nil, nil
+	case "file":
+		if cfg.snapshotFile == "" {
+			return nil, nil, errors.New("--source file needs --snapshot")
+		}
+		return &source.File{Path: cfg.snapshotFile, Log: log}, nil, nil
+	case "oci":
+		if cfg.ociRef == "" {
+			return nil, nil, errors.New("--source oci needs --oci-ref")
+		}
+		if _, err := source.NewOCIRepository(cfg.ociRef, source.OCIRepositoryOptions{PlainHTTP: cfg.plainHTTP}); err != nil {
+			return nil, nil, err
+		}
+		o := &source.OCI{Ref: cfg.ociRef, PlainHTTP: cfg.plainHTTP, Poll: cfg.poll, Log: log}
+		return o, o.Trigger, nil
+	}
+	return nil, nil, fmt.Errorf("unknown --source %q: want git, dir, file or oci", cfg.source)
+}
+
+// compileConfig is the compiler, injected into the sources.
+func compileConfig(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
+	res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
+	if err != nil {
+		return source.CompileOutput{}, err
+	}
+	out := source.CompileOutput{Bytes: res.Bytes}
+	for _, d := range res.Diagnostics {
+		if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
+			out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
+		}
+	}
+	return out, nil
+}
+
+func readTrustKeys(paths []string) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("reading trust key: %w", err)
+		}
+		k, err := snapshot.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("trust key %s: %w", p, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// displayAddr renders a listener address for a URL (":8080" → "localhost:8080").
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

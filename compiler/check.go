@@ -1,0 +1,538 @@
+package compiler
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// model is the repository after evaluation: every file that evaluated
+// without error, by ID. Files that failed are in failed, so that rules do
+// not pile consequential errors on top of theirs.
+type model struct {
+	platform   *platformFile
+	onboarding map[string]*onboardingFile // by publisher
+	launches   map[string]*launchFile     // by "pub/api"
+	publishers map[string]*publisherFile
+	apis       map[string]*apiFile // by "pub/api"
+	consumers  map[string]*consumerFile
+	specFiles  map[string]bool
+	failed     map[string]bool // paths
+
+	// intern maps API and app IDs ("pub/api", "org/app") to one shared
+	// copy of the string, so that entitlements do not each hold their own.
+	intern map[string]string
+
+	// Filled by the rules.
+	ready map[string]bool // publishers that go into the snapshot
+	major map[string]int  // by API ID
+	specs map[string]specRef
+}
+
+// specRef is the OpenAPI document of an API, once resolved.
+type specRef struct {
+	path  string
+	bytes []byte
+}
+
+func platformPath() string              { return "frontdoor.cue" }
+func onboardingPath(pub string) string  { return "approvals/onboarding/" + pub + ".cue" }
+func launchPath(pub, api string) string { return "approvals/launch/" + pub + "." + api + ".cue" }
+func publisherPath(pub string) string   { return "publishers/" + pub + "/publisher.cue" }
+func apiPath(pub, api string) string    { return "publishers/" + pub + "/apis/" + api + ".cue" }
+func grantsPath(pub, org string) string { return "publishers/" + pub + "/grants/" + org + ".cue" }
+func consumerPath(org string) string    { return "consumers/" + org + "/consumer.cue" }
+
+func (c *compilation) buildModel(files []layoutFile, values []any) *model {
+	m := &model{
+		onboarding: map[string]*onboardingFile{},
+		launches:   map[string]*launchFile{},
+		publishers: map[string]*publisherFile{},
+		apis:       map[string]*apiFile{},
+		consumers:  map[string]*consumerFile{},
+		specFiles:  map[string]bool{},
+		failed:     map[string]bool{},
+		ready:      map[string]bool{},
+		major:      map[string]int{},
+		specs:      map[string]specRef{},
+		intern:     map[string]string{},
+	}
+	for i, lf := range files {
+		if lf.kind == kindSpec {
+			m.specFiles[lf.path] = true
+			continue
+		}
+		v := values[i]
+		if v == nil {
+			m.failed[lf.path] = true
+			continue
+		}
+		switch v := v.(type) {
+		case *platformFile:
+			m.platform = v
+		case *onboardingFile:
+			m.onboarding[lf.pub] = v
+		case *launchFile:
+			m.launches[lf.pub+"/"+lf.api] = v
+		case *publisherFile:
+			m.publishers[lf.pub] = v
+			m.intern[lf.pub] = lf.pub
+		case *apiFile:
+			id := lf.pub + "/" + lf.api
+			m.apis[id] = v
+			m.intern[id] = id
+			m.major[lf.pub+"/"+lf.api], _ = strconv.Atoi(strings.SplitN(v.Version, ".", 2)[0])
+		case *consumerFile:
+			m.consumers[lf.org] = v
+			for a := range v.Apps {
+				id := lf.org + "/" + a
+				m.intern[id] = id
+			}
+		}
+	}
+	return m
+}
+
+// exists reports whether the file at p exists, evaluated or not; known
+// reports whether it evaluated. Rules refer to missing things only when the
+// file is absent, not when it failed.
+func (m *model) failedOrPresent(p string, present bool) bool { return present || m.failed[p] }
+
+// checkRules checks governance rules 1–7 and 9 of DESIGN.md on the model.
+func (c *compilation) checkRules(m *model) {
+	s := &c.diags
+	p := m.platform
+	if p == nil {
+		if !m.failed[platformPath()] {
+			s.add(platformPath(), pos{}, codeNoPlatform, "add the operator's platform policy at the repository root", "frontdoor.cue is missing")
+		}
+		// Without the platform nothing else can be checked meaningfully.
+		return
+	}
+	operatorOwner := func(h string) bool { return slices.Contains(p.Operator.Owners, h) }
+
+	// Rule 3: categories approved by operator and department.
+	for _, name := range sortedKeys(p.PublisherCategories) {
+		cat := p.PublisherCategories[name]
+		ab := cat.ApprovedBy
+		if !operatorOwner(ab.Operator) {
+			s.add(platformPath(), ab.At.of("operator"), codeCategoryApproval, "approvedBy.operator must be one of operator.owners",
+				"category %s: %q is not an operator owner", name, ab.Operator)
+		}
+		if !slices.Contains(p.Department.Owners, ab.Department) {
+			s.add(platformPath(), ab.At.of("department"), codeCategoryApproval, "approvedBy.department must be one of department.owners",
+				"category %s: %q is not a department owner", name, ab.Department)
+		}
+	}
+	for _, name := range sortedKeys(p.Environments) {
+		env := p.Environments[name]
+		checkURLSecret(s, platformPath(), env.At.of("baseURL"), env.BaseURL)
+	}
+	modeProvided := map[string]bool{}
+	for _, idp := range p.IdentityProviders {
+		for _, mode := range idp.Levels {
+			modeProvided[mode] = true
+		}
+	}
+
+	// Onboarding approvals.
+	for _, pub := range sortedKeys(m.onboarding) {
+		o := m.onboarding[pub]
+		file := onboardingPath(pub)
+		if !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil) {
+			s.add(file, o.At.self, codeUnknownPublisher, "name the file after a publisher directory under publishers/", "onboarding approval for unknown publisher %q", pub)
+		}
+		if !operatorOwner(o.ApprovedBy) {
+			s.add(file, o.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", o.ApprovedBy)
+		}
+		checkDate(s, file, o.At.of("date"), o.Date)
+	}
+	// Launch approvals.
+	for _, id := range sortedKeys(m.launches) {
+		l := m.launches[id]
+		pub, api, _ := strings.Cut(id, "/")
+		file := launchPath(pub, api)
+		switch {
+		case !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil):
+			s.add(file, l.At.self, codeUnknownPublisher, "name the file <publisher>.<api>.cue", "launch approval for unknown publisher %q", pub)
+		case !m.failedOrPresent(apiPath(pub, api), m.apis[id] != nil):
+			s.add(file, l.At.self, codeUnknownAPI, "name the file <publisher>.<api>.cue", "launch approval for unknown API %s", id)
+		}
+		seen := map[int]bool{}
+		for _, a := range l.Approvals {
+			if seen[a.Major] {
+				s.add(file, a.At.of("major"), codeDuplicateLaunch, "keep one approval per major version", "major version %d is approved twice", a.Major)
+			}
+			seen[a.Major] = true
+			if !operatorOwner(a.ApprovedBy) {
+				s.add(file, a.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", a.ApprovedBy)
+			}
+		}
+	}
+
+	// APIs: identity, base paths, environments, launch, DPIA, related.
+	type based struct{ id, path string }
+	var bases []based
+	deployed := map[string]bool{} // publishers with an API that would serve traffic
+	for _, id := range sortedKeys(m.apis) {
+		a := m.apis[id]
+		pub, name, _ := strings.Cut(id, "/")
+		file := apiPath(pub, name)
+		if !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil) {
+			s.add(file, a.At.self, codeUnknownPublisher, "add publishers/"+pub+"/publisher.cue", "API of publisher %q, which has no publisher.cue", pub)
+		}
+		major := m.major[id]
+		canonical := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
+		effective := canonical
+		if a.BasePath != "" && a.BasePath != canonical {
+			s.add(file, a.At.of("basePath"), codeBasePath, "remove basePath or write "+canonical, "base path %s is not %s", a.BasePath, canonical)
+			effective = a.BasePath
+		}
+		bases = append(bases, based{id, effective})
+		if a.Status != snapshot.StatusRetired && len(a.Environments) > 0 {
+			deployed[pub] = true
+		}
+		for _, env := range sortedKeys(a.Environments) {
+			e := a.Environments[env]
+			if _, ok := p.Environments[env]; !ok {
+				s.add(file, e.At.self, codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", env)
+			}
+			checkURLSecret(s, file, e.At.of("upstream"), e.Upstream)
+			if env == snapshot.EnvProduction && a.Status != snapshot.StatusRetired && !launched(m, id, major) && !m.failed[launchPath(pub, name)] {
+				s.add(file, e.At.self, codeNoLaunch, "the operator approves launches in "+launchPath(pub, name),
+					"%s v%d is deployed to production without a launch approval", id, major)
+			}
+		}
+		for _, mode := range a.AccessModes {
+			if snapshot.UserRestricted(mode) && !modeProvided[mode] {
+				s.add(file, a.At.of("accessModes"), codeNoIdentityProv, "the platform's identityProviders must map a level to "+mode,
+					"no identity provider offers access mode %s", mode)
+			}
+		}
+		if a.SpecialCategory && a.DPIA == "" {
+			s.add(file, a.At.of("specialCategory"), codeNoDPIA, "add dpia: \"<reference>\"", "special-category API without a DPIA reference")
+		}
+		for _, r := range a.Related {
+			rp, ra, _ := strings.Cut(r, "/")
+			if m.apis[r] == nil && !m.failed[apiPath(rp, ra)] {
+				s.add(file, a.At.of("related"), codeUnknownAPI, "related APIs are written <publisher>/<api>", "related API %s does not exist", r)
+			}
+		}
+	}
+	slices.SortFunc(bases, func(x, y based) int { return strings.Compare(x.path, y.path) })
+	for i := 1; i < len(bases); i++ {
+		prev, cur := bases[i-1], bases[i]
+		if cur.path == prev.path || strings.HasPrefix(cur.path, strings.TrimSuffix(prev.path, "/")+"/") {
+			for _, b := range []based{prev, cur} {
+				other := prev
+				if b == prev {
+					other = cur
+				}
+				pub, name, _ := strings.Cut(b.id, "/")
+				s.add(apiPath(pub, name), m.apis[b.id].At.of("basePath"), codeOverlap, "base paths are /<publisher>/<api>/v<major>",
+					"base path %s overlaps %s of %s", b.path, other.path, other.id)
+			}
+		}
+	}
+
+	// Rule 2: publishers.
+	for _, pub := range sortedKeys(m.publishers) {
+		pf := m.publishers[pub]
+		file := publisherPath(pub)
+		if _, ok := p.PublisherCategories[pf.Category]; !ok {
+			s.add(file, pf.At.of("category"), codeBadCategory, "use one of "+strings.Join(sortedKeys(p.PublisherCategories), ", "),
+				"category %q is not accepted by the platform", pf.Category)
+		}
+		onboarded := m.onboarding[pub] != nil
+		legal := pf.LegalBasis != ""
+		controller := pf.DataController != nil && *pf.DataController
+		if onboarded && legal && controller {
+			m.ready[pub] = true
+			continue
+		}
+		if m.failed[onboardingPath(pub)] {
+			continue
+		}
+		if !deployed[pub] {
+			var missing []string
+			if !onboarded {
+				missing = append(missing, "an onboarding approval")
+			}
+			if !legal {
+				missing = append(missing, "a legal basis")
+			}
+			if !controller {
+				missing = append(missing, "dataController: true")
+			}
+			s.add(file, pf.At.self, codeNotOnboardedIdle, "it has no deployed API yet",
+				"publisher %s lacks %s: left out of the snapshot", pub, strings.Join(missing, ", "))
+			continue
+		}
+		if !onboarded {
+			s.add(file, pf.At.self, codeNotOnboarded, "the operator approves publishers in "+onboardingPath(pub),
+				"publisher %s has deployed APIs but no onboarding approval", pub)
+		}
+		if !legal {
+			s.add(file, pf.At.self, codeNoLegalBasis, "add legalBasis: \"...\"", "publisher %s serves traffic without a stated legal basis", pub)
+		}
+		if !controller {
+			s.add(file, pf.At.of("dataController"), codeNotController, "set dataController: true", "publisher %s serves traffic but is not the data controller", pub)
+		}
+	}
+
+	// Consumers: credentials are public only.
+	for _, org := range sortedKeys(m.consumers) {
+		cf := m.consumers[org]
+		file := consumerPath(org)
+		for _, appID := range sortedKeys(cf.Apps) {
+			ap := cf.Apps[appID]
+			for _, kid := range sortedKeys(ap.APIKeys) {
+				k := ap.APIKeys[kid]
+				if !sha256Hex.MatchString(k.SHA256) {
+					s.add(file, k.At.of("sha256"), codePlainKey, "commit only the lowercase hex SHA-256 of the key, and revoke this one",
+						"api key %s of app %s is not a SHA-256 hash: plaintext key where a hash belongs", kid, appID)
+				}
+				if k.Expires != "" {
+					checkDate(s, file, k.At.of("expires"), k.Expires)
+				}
+			}
+			kids := map[string]bool{}
+			for _, j := range ap.JWKs {
+				if kids[j.Kid] {
+					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
+				}
+				kids[j.Kid] = true
+				for _, priv := range []struct {
+					name string
+					n    *node
+				}{{"d", j.D}, {"p", j.P}, {"q", j.Q}, {"dp", j.DP}, {"dq", j.DQ}, {"qi", j.QI}, {"k", j.K}} {
+					if priv.n != nil {
+						s.add(file, j.At.of(priv.name), codePrivateJWK, "commit only the public key, and revoke this key pair",
+							"JWK %q of app %s has private member %q", j.Kid, appID, priv.name)
+					}
+				}
+			}
+		}
+	}
+
+}
+
+// checkGrantsFile checks the grants of one file (rules 1, 4, 5, 7) against
+// the model, which it only reads, and returns the file's entitlements.
+// Workers call it concurrently, each with its own sink.
+func (c *compilation) checkGrantsFile(m *model, lf layoutFile, f *grantsFile, s *diagSink) []snapshot.Entitlement {
+	file := lf.path
+	if !m.failedOrPresent(publisherPath(lf.pub), m.publishers[lf.pub] != nil) {
+		s.add(file, f.At.self, codeUnknownPublisher, "add publishers/"+lf.pub+"/publisher.cue", "grants of publisher %q, which has no publisher.cue", lf.pub)
+		return nil
+	}
+	consumer := m.consumers[lf.org]
+	if consumer == nil && !m.failed[consumerPath(lf.org)] {
+		s.add(file, f.At.self, codeUnknownConsumer, "name the file after a directory under consumers/", "grants to unknown consumer organisation %q", lf.org)
+	}
+	today := c.opts.Now.UTC().Format(time.DateOnly)
+	seen := map[string]bool{}
+	out := make([]snapshot.Entitlement, 0, len(f.Grants))
+	for _, g := range f.Grants {
+		before := len(s.list)
+		c.checkGrant(m, file, lf, consumer, g, today, seen, s)
+		if s.list[before:].HasErrors() {
+			continue // the compile fails anyway
+		}
+		out = append(out, m.entitlement(lf, g))
+	}
+	return out
+}
+
+func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer *consumerFile, g grant, today string, seen map[string]bool, s *diagSink) {
+	p := m.platform
+	key := g.App + "|" + g.API + "|" + g.Environment + "|" + g.AccessMode
+	if seen[key] {
+		s.add(file, g.At.self, codeDuplicateGrant, "remove one of them", "duplicate grant of %s to app %s (%s, %s)", g.API, g.App, g.Environment, g.AccessMode)
+	}
+	seen[key] = true
+	dateOK := checkDate(s, file, g.At.of("date"), g.Date)
+	if g.Expires != "" {
+		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < today {
+			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "grant of %s to app %s expired on %s", g.API, g.App, g.Expires)
+		}
+	}
+	var ap *app
+	if consumer != nil {
+		if a, ok := consumer.Apps[g.App]; ok {
+			ap = &a
+		} else {
+			s.add(file, g.At.of("app"), codeUnknownApp, "registered apps: "+strings.Join(sortedKeys(consumer.Apps), ", "),
+				"consumer %s has no app %q", ge.org, g.App)
+		}
+	}
+	if _, ok := p.Environments[g.Environment]; !ok {
+		s.add(file, g.At.of("environment"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", g.Environment)
+	}
+	id := ge.pub + "/" + g.API
+	a := m.apis[id]
+	if a == nil {
+		if !m.failed[apiPath(ge.pub, g.API)] {
+			s.add(file, g.At.of("api"), codeUnknownAPI, "a grant names an API of its own publisher "+ge.pub, "publisher %s has no API %q", ge.pub, g.API)
+		}
+		return
+	}
+	switch a.Status {
+	case snapshot.StatusRetired:
+		s.add(file, g.At.of("api"), codeRetiredGrant, "remove the grant", "API %s is retired", id)
+		return
+	case snapshot.StatusDeprecated:
+		s.add(file, g.At.of("api"), codeDeprecatedGrant, "deprecated APIs accept no new grants; grant its successor", "grant to deprecated API %s", id)
+	}
+	if _, ok := p.Environments[g.Environment]; ok {
+		if _, ok := a.Environments[g.Environment]; !ok {
+			s.add(file, g.At.of("environment"), codeEnvNotDeployed, "deployed to: "+strings.Join(sortedKeys(a.Environments), ", "),
+				"API %s is not deployed to %s", id, g.Environment)
+		}
+	}
+	if !slices.Contains(a.AccessModes, g.AccessMode) {
+		s.add(file, g.At.of("accessMode"), codeModeNotOffered, "the API offers "+strings.Join(a.AccessModes, ", "),
+			"API %s does not offer access mode %s", id, g.AccessMode)
+	} else if ap != nil {
+		switch g.AccessMode {
+		case snapshot.ModeAppLevel0:
+			if len(ap.APIKeys) == 0 {
+				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level0 needs apiKeys on the app", "app %s has no API key for app-level0", g.App)
+			}
+		case snapshot.ModeAppLevel3:
+			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
+				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
+			}
+		}
+	}
+	if a.PersonalData && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" {
+		s.add(file, g.At.of("app"), codeDSPT, "personal data needs DSPT standards-met or standards-exceeded",
+			"API %s carries personal data and consumer %s's DSPT status is %s", id, ge.org, consumer.DSPT)
+	}
+	if a.SpecialCategory {
+		switch {
+		case g.Expires == "":
+			s.add(file, g.At.self, codeSpecialExpiry, "set expires at most one year after date", "grant of special-category API %s has no expiry", id)
+		case dateOK:
+			d, _ := time.Parse(time.DateOnly, g.Date)
+			if limit := d.AddDate(1, 0, 0).Format(time.DateOnly); g.Expires > limit {
+				s.add(file, g.At.of("expires"), codeSpecialExpiry, "expires must be on or before "+limit,
+					"grant of special-category API %s expires more than a year after its date", id)
+			}
+		}
+	}
+}
+
+// entitlement converts a checked grant of file lf, sharing strings with
+// the model where it can.
+func (m *model) entitlement(lf layoutFile, g grant) snapshot.Entitlement {
+	e := snapshot.Entitlement{
+		App:         m.intern[lf.org+"/"+g.App],
+		API:         m.intern[lf.pub+"/"+g.API],
+		Environment: internConst(g.Environment, snapshot.EnvSandbox, snapshot.EnvIntegration, snapshot.EnvProduction),
+		AccessMode:  internConst(g.AccessMode, snapshot.AccessModes...),
+		Expires:     g.Expires,
+		GrantedBy:   m.intern[lf.pub],
+		Approval:    snapshot.Approval{By: g.ApprovedBy, Date: g.Date},
+	}
+	if e.GrantedBy == "" {
+		e.GrantedBy = lf.pub
+	}
+	if g.RateLimit != nil {
+		rl := snapshot.RateLimit{Limit: g.RateLimit.Limit, Per: internConst(g.RateLimit.Per, "second", "minute", "hour")}
+		e.RateLimit = &rl
+	}
+	return e
+}
+
+// internConst returns the constant equal to s, or s.
+func internConst(s string, consts ...string) string {
+	for _, c := range consts {
+		if c == s {
+			return c
+		}
+	}
+	return s
+}
+
+func launched(m *model, id string, major int) bool {
+	l := m.launches[id]
+	if l == nil {
+		return false
+	}
+	return slices.ContainsFunc(l.Approvals, func(a launchApproval) bool {
+		return a.Major == major && a.Environment == snapshot.EnvProduction
+	})
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// checkDate reports a date that matches YYYY-MM-DD but does not exist.
+func checkDate(s *diagSink, file string, p pos, d string) bool {
+	if _, err := time.Parse(time.DateOnly, d); err != nil {
+		s.add(file, p, codeInvalidValue, "a real calendar date written YYYY-MM-DD", "invalid date %q", d)
+		return false
+	}
+	return true
+}
+
+// checkURLSecret reports a URL that carries user information.
+func checkURLSecret(s *diagSink, file string, p pos, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		s.add(file, p, codeInvalidValue, "an absolute http(s) URL", "invalid URL %q: %v", raw, err)
+		return
+	}
+	if u.User != nil {
+		s.add(file, p, codeURLUserinfo, "name the credential in upstreamCredential; the gateway resolves it at run time",
+			"URL carries credentials (user information before @)")
+	}
+}
+
+// pemPrivate finds PEM private keys.
+var pemPrivate = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`)
+
+// scanPEM reports every PEM private key block in a file's bytes.
+func scanPEM(file string, src []byte, s *diagSink) {
+	if !bytes.Contains(src, []byte("PRIVATE KEY-----")) {
+		return
+	}
+	for _, loc := range pemPrivate.FindAllIndex(src, -1) {
+		s.add(file, offsetPos(src, loc[0]), codePEM, "commit the public key only, and revoke this one", "private key (PEM) in the repository")
+	}
+}
+
+// offsetPos converts a byte offset into a 1-based line and column.
+func offsetPos(src []byte, off int) pos {
+	line := 1 + bytes.Count(src[:off], []byte("\n"))
+	col := off + 1
+	if i := bytes.LastIndexByte(src[:off], '\n'); i >= 0 {
+		col = off - i
+	}
+	return pos{int32(line), int32(col)}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// cleanSpecPath resolves an API's spec field against its directory; false
+// when it leaves the directory.
+func cleanSpecPath(pub, spec string) (string, bool) {
+	dir := specDir(pub)
+	p := path.Join(dir, spec)
+	return p, strings.HasPrefix(p, dir+"/")
+}

@@ -1,0 +1,274 @@
+package compiler
+
+import "slices"
+
+// CodeInfo documents one diagnostic code for `frontdoor explain`.
+type CodeInfo struct {
+	// Code is the stable code, e.g. "FD101".
+	Code string `json:"code"`
+	// Title is a short name for the problem.
+	Title string `json:"title"`
+	// Explanation says what the rule is and why it exists.
+	Explanation string `json:"explanation"`
+	// Fix says how to resolve it.
+	Fix string `json:"fix"`
+	// Warning is true for codes reported as warnings (they do not make the
+	// configuration invalid).
+	Warning bool `json:"warning,omitempty"`
+}
+
+// Diagnostic codes, by family: FD1xx schema, FD2xx references, FD3xx
+// governance (FD32x secrets), FD4xx OpenAPI, FD5xx layout.
+const (
+	codeSyntax       = "FD100"
+	codeUnknownField = "FD101"
+	codeWrongType    = "FD102"
+	codeMissingField = "FD103"
+	codeInvalidValue = "FD104"
+	codePackage      = "FD105"
+	codeEval         = "FD106"
+
+	codeUnknownPublisher = "FD201"
+	codeUnknownAPI       = "FD202"
+	codeUnknownConsumer  = "FD203"
+	codeUnknownApp       = "FD204"
+	codeUnknownEnv       = "FD205"
+	codeModeNotOffered   = "FD206"
+	codeEnvNotDeployed   = "FD207"
+	codeNoIdentityProv   = "FD208"
+	codeDuplicateID      = "FD209"
+
+	codeNotOnboardedIdle = "FD300"
+	codeNotOnboarded     = "FD301"
+	codeNoLegalBasis     = "FD302"
+	codeNotController    = "FD303"
+	codeBadCategory      = "FD304"
+	codeCategoryApproval = "FD305"
+	codeNotOperator      = "FD306"
+	codeNoLaunch         = "FD307"
+	codeDeprecatedGrant  = "FD308"
+	codeRetiredGrant     = "FD309"
+	codeExpiredGrant     = "FD310"
+	codeDSPT             = "FD311"
+	codeNoCredential     = "FD312"
+	codeBasePath         = "FD313"
+	codeOverlap          = "FD314"
+	codeNoDPIA           = "FD315"
+	codeSpecialExpiry    = "FD316"
+	codeDuplicateGrant   = "FD317"
+	codeDuplicateLaunch  = "FD318"
+
+	codePlainKey    = "FD321"
+	codePrivateJWK  = "FD322"
+	codeURLUserinfo = "FD323"
+	codePEM         = "FD324"
+
+	codeSpecSyntax   = "FD401"
+	codeSpecMissing  = "FD402"
+	codeSpecRef      = "FD403"
+	codeSpecInvalid  = "FD404"
+	codeSpecServers  = "FD405"
+	codeSpecSecurity = "FD406"
+	codeSpecVersion  = "FD407"
+	codeSpecNotOAS3  = "FD408"
+
+	codeOutsideLayout = "FD501"
+	codeBadFileName   = "FD502"
+	codeNoPlatform    = "FD503"
+	codeSpecOutside   = "FD504"
+)
+
+// isWarning reports whether code is reported as a warning; it agrees with
+// CodeInfo.Warning (TestWarningCodesAgreeWithRegistry).
+func isWarning(code string) bool {
+	return code == codeNotOnboardedIdle || code == codeDeprecatedGrant
+}
+
+// codeTable is the registry; Codes returns it sorted.
+func codeTable() []CodeInfo {
+	return []CodeInfo{
+		{codeSyntax, "CUE syntax error",
+			"The file is not valid CUE, so nothing in it can be checked.",
+			"Fix the syntax at the position shown: unbalanced braces or brackets, a missing colon between a field and its value, or an unterminated string are the usual causes. `cue fmt FILE` points at the same place.", false},
+		{codeUnknownField, "field not allowed",
+			"Every file is checked against a closed definition of the schema (schema/*.cue): a field the definition does not declare is refused, so that typos never pass silently.",
+			"Remove the field, or correct its name; the hint names the closest allowed field. `frontdoor explain` and schema/*.cue list every field with its meaning.", false},
+		{codeWrongType, "wrong type",
+			"The value has a different kind from the one the schema expects (for example a number where a string is required, or a list where a struct is).",
+			"Write a value of the expected kind; strings are quoted, lists use [ ], structs use { }.", false},
+		{codeMissingField, "missing required field",
+			"The schema requires the field and it has no default, so the file is incomplete.",
+			"Add the field with a concrete value; the hint says what it must look like.", false},
+		{codeInvalidValue, "invalid value",
+			"The value has the right kind but violates a constraint of the schema: it is not one of the allowed values, does not match the required pattern, or is out of bounds.",
+			"Use one of the values or the format the hint gives (IDs are lowercase letters, digits and inner hyphens; dates are YYYY-MM-DD).", false},
+		{codePackage, "package or import not allowed",
+			"Configuration files are plain CUE of package frontdoor (or no package clause). They may import CUE's standard library but nothing else, so that each file can be checked on its own.",
+			"Remove the package clause or name it `package frontdoor`; remove imports of non-standard packages.", false},
+		{codeEval, "CUE evaluation error",
+			"The file is valid syntax but cannot be evaluated: an unresolved reference, a cycle, or an error raised by a builtin.",
+			"Keep configuration files as plain data; references may only name fields of the same file or definitions of the schema (such as #RateLimit).", false},
+
+		{codeUnknownPublisher, "unknown publisher",
+			"An approval or reference names a publisher that has no publishers/<pub>/publisher.cue.",
+			"Correct the publisher ID (it is the directory name under publishers/), or add the publisher first.", false},
+		{codeUnknownAPI, "unknown API",
+			"A grant, launch approval or related-API reference names an API that does not exist. A grant names an API of its own publisher; launch files are approvals/launch/<pub>.<api>.cue; related APIs are written <pub>/<api>.",
+			"Correct the API name (the file name under publishers/<pub>/apis/ without .cue), or add the API.", false},
+		{codeUnknownConsumer, "unknown consumer organisation",
+			"publishers/<pub>/grants/<org>.cue grants access to the apps of consumer <org>, which must be registered in consumers/<org>/consumer.cue.",
+			"Rename the grants file after a registered consumer organisation, or register the organisation first.", false},
+		{codeUnknownApp, "unknown app",
+			"A grant names an app that the consumer organisation has not registered under apps in its consumer.cue.",
+			"Correct the app ID, or ask the consumer to register the app (with its credentials) first.", false},
+		{codeUnknownEnv, "unknown environment",
+			"An API deployment or grant names an environment the platform does not define in frontdoor.cue.",
+			"Use one of the platform's environments (sandbox, integration, production, as frontdoor.cue defines them).", false},
+		{codeModeNotOffered, "access mode not offered by the API",
+			"A grant gives access in an access mode that the API does not list in accessModes.",
+			"Grant one of the API's access modes, or add the mode to the API (and to its OpenAPI security schemes).", false},
+		{codeEnvNotDeployed, "API not deployed to the environment",
+			"A grant gives access to an environment where the API has no deployment (no environments.<env> entry), so it could never be used.",
+			"Grant an environment the API is deployed to, or deploy the API there first.", false},
+		{codeNoIdentityProv, "no identity provider for a user-restricted mode",
+			"A user-restricted access mode (nhs-cis2-*, nhs-login-*) needs an identity provider in frontdoor.cue whose levels map some claim value to that mode; otherwise no user token could ever satisfy it.",
+			"Remove the access mode from the API, or ask the operator to configure an identity provider with that level.", false},
+		{codeDuplicateID, "duplicate identifier",
+			"Two items that must be unique share an identifier (for example two inline JWKs of one app with the same kid).",
+			"Give each item its own identifier, or remove the duplicate.", false},
+
+		{codeNotOnboardedIdle, "publisher not ready to serve traffic",
+			"A publisher without an onboarding approval, a legal basis or dataController: true cannot serve traffic. While none of its APIs is deployed to an environment this is only a warning: the publisher and its APIs are left out of the snapshot and the catalogue.",
+			"Ask the operator to add approvals/onboarding/<pub>.cue, and state legalBasis and dataController: true in publisher.cue.", true},
+		{codeNotOnboarded, "publisher not onboarded",
+			"A publisher serves traffic only once the operator has approved its onboarding in approvals/onboarding/<pub>.cue (with the signed platform agreement). This publisher has APIs deployed to environments and no onboarding approval.",
+			"Ask the platform operator to add approvals/onboarding/<pub>.cue, or remove the APIs' environments until onboarding is done.", false},
+		{codeNoLegalBasis, "no legal basis",
+			"A publisher that serves traffic must state its legal basis for processing the data its APIs carry; the catalogue shows it to the public.",
+			"Add legalBasis: \"...\" to publishers/<pub>/publisher.cue.", false},
+		{codeNotController, "publisher is not the data controller",
+			"Third-party publishers are data controllers for what they publish; a publisher that serves traffic must declare dataController: true.",
+			"Set dataController: true in publishers/<pub>/publisher.cue once the publisher accepts the controller role in the platform agreement.", false},
+		{codeBadCategory, "publisher category not accepted",
+			"A publisher's category must be one of the platform's publisherCategories in frontdoor.cue.",
+			"Use an accepted category, or ask the operator and the department to add the category to frontdoor.cue.", false},
+		{codeCategoryApproval, "category not approved by both operator and department",
+			"Adding a publisher category is a significant change: approvedBy.operator must be one of operator.owners and approvedBy.department one of department.owners in frontdoor.cue.",
+			"Record the handles of an operator owner and a department owner who approved the category.", false},
+		{codeNotOperator, "approval not by an operator owner",
+			"Onboarding and launch approvals are the operator's decisions: approvedBy must be one of operator.owners in frontdoor.cue.",
+			"Have an operator owner approve, and record their handle in approvedBy.", false},
+		{codeNoLaunch, "production without launch approval",
+			"An API reaches production only with the operator's launch approval for that API and major version, in approvals/launch/<pub>.<api>.cue. Sandbox and integration need none.",
+			"Ask the operator to approve the launch of this major version, or remove the production environment until then.", false},
+		{codeDeprecatedGrant, "grant to a deprecated API",
+			"Deprecated APIs accept no new grants. The compiler cannot tell a new grant from an old one, so every grant to a deprecated API is reported as a warning; existing grants keep working until the API is retired. Reviewers (and `frontdoor diff`) refuse grants added after deprecation.",
+			"Grant the API's successor instead; remove the grant once the consumer has migrated.", true},
+		{codeRetiredGrant, "grant to a retired API",
+			"Retired APIs get no routes, so a grant to one can never be used and is refused.",
+			"Remove the grant, or grant the API's successor.", false},
+		{codeExpiredGrant, "expired grant",
+			"A grant whose expires date is before the day of the compile gives no access and is refused, so that stale access is removed from the repository.",
+			"Remove the grant, or renew it with a later expiry (and a new approval date).", false},
+		{codeDSPT, "consumer does not meet DSPT standards",
+			"APIs that carry personal data may be granted only to organisations whose Data Security and Protection Toolkit status is standards-met or standards-exceeded.",
+			"Wait until the organisation's DSPT status is standards-met, then update consumers/<org>/consumer.cue.", false},
+		{codeNoCredential, "app lacks a credential for the access mode",
+			"An app can use a grant only with a credential fit for its access mode: app-level0 needs apiKeys, app-level3 needs jwks or jwksURL.",
+			"Ask the consumer to register the credential for the app, or grant another access mode.", false},
+		{codeBasePath, "wrong base path",
+			"Base paths are namespaced by publisher: an API's base path is always /<pub>/<api>/v<major>. A stated basePath must equal it.",
+			"Remove basePath (it is derived), or correct it to the value the message gives.", false},
+		{codeOverlap, "overlapping base paths",
+			"No API's base path may equal or be a prefix of another API's, or requests could be routed to the wrong API.",
+			"Rename one of the APIs.", false},
+		{codeNoDPIA, "special-category API without DPIA",
+			"APIs that carry special-category data (such as health data) must reference a data protection impact assessment.",
+			"Add dpia: \"<reference>\" to the API, after the assessment is done.", false},
+		{codeSpecialExpiry, "special-category grant without a short expiry",
+			"Grants to special-category APIs must expire at most one year after the grant date, so that access is reviewed yearly.",
+			"Set expires to a date no later than one year after the grant's date.", false},
+		{codeDuplicateGrant, "duplicate grant",
+			"The same (app, API, environment, access mode) is granted twice; one of them would silently win.",
+			"Remove one of the grants.", false},
+		{codeDuplicateLaunch, "duplicate launch approval",
+			"A launch file approves the same major version twice.",
+			"Keep one approval per major version.", false},
+
+		{codePlainKey, "plaintext key where a hash belongs",
+			"API keys are secrets and never appear in git: an app lists only the lowercase hex SHA-256 of each key (64 characters). Anything else is treated as a leaked key.",
+			"Revoke the key (it is in the git history now), issue a new one, and commit only `printf %s KEY | sha256sum`.", false},
+		{codePrivateJWK, "private key material in a JWK",
+			"Inline JWKs must be public keys: the members d, p, q, dp, dq, qi (RSA/EC private parts) and k (symmetric key) are secrets.",
+			"Revoke the key pair, generate a new one, and commit only the public members (kty, kid, n, e or crv, x, y).", false},
+		{codeURLUserinfo, "credentials in an upstream URL",
+			"Upstream URLs must not carry user:password; upstream credentials are named (upstreamCredential) and resolved by the gateway at run time.",
+			"Rotate the leaked credential, remove it from the URL and set upstreamCredential to its name.", false},
+		{codePEM, "private key in the repository",
+			"A PEM-encoded private key (-----BEGIN ... PRIVATE KEY-----) appears in a configuration or spec file. Signing keys appear only as public keys.",
+			"Revoke the key, remove it, and commit the public key (or JWK) instead.", false},
+
+		{codeSpecSyntax, "OpenAPI syntax error",
+			"The OpenAPI document is not valid YAML or JSON, or does not have the structure of an OpenAPI object.",
+			"Fix the document at the position shown; a YAML linter helps.", false},
+		{codeSpecMissing, "OpenAPI document not found",
+			"The API's spec field names a file that does not exist in the API's directory.",
+			"Add the document, or correct spec (it is relative to publishers/<pub>/apis/).", false},
+		{codeSpecRef, "unresolved $ref in OpenAPI document",
+			"A $ref of the OpenAPI document points at a file or a fragment that does not exist. References to other files are resolved relative to the document, inside the repository; URLs are not fetched.",
+			"Correct the reference, or add the missing file or component.", false},
+		{codeSpecInvalid, "invalid OpenAPI document",
+			"The document parses but breaks the OpenAPI specification (for example a path parameter without a definition, or a response without a description).",
+			"Fix the document as the message says.", false},
+		{codeSpecServers, "servers disagree with the base path",
+			"Server URLs in the OpenAPI document, when given, must end with the API's base path /<pub>/<api>/v<major>, so that the reference shows real URLs.",
+			"Make each server URL end with the base path, or remove servers (the catalogue adds the platform's).", false},
+		{codeSpecSecurity, "security schemes disagree with access modes",
+			"The document's security schemes must describe the API's access modes: app-level0 needs an apiKey scheme in header apikey; app-level3 and user-restricted modes need an oauth2, openIdConnect or http bearer scheme. An open-only API must not require security globally.",
+			"Add the missing security scheme (or remove the global security requirement of an open API).", false},
+		{codeSpecVersion, "OpenAPI version disagrees with the API",
+			"info.version of the document must have the same major version as the API's version, which is part of the base path.",
+			"Align info.version with the API's version.", false},
+		{codeSpecNotOAS3, "not an OpenAPI 3 document",
+			"frontdoor reads OpenAPI 3.0 and 3.1 documents (the openapi field). Swagger 2.0 and other formats are not accepted.",
+			"Convert the document to OpenAPI 3 (for example with swagger2openapi).", false},
+
+		{codeOutsideLayout, "file outside the layout",
+			"Every file of the repository has a place in the layout (frontdoor.cue, approvals/onboarding/<pub>.cue, approvals/launch/<pub>.<api>.cue, publishers/<pub>/publisher.cue, publishers/<pub>/apis/<api>.cue and its OpenAPI files, publishers/<pub>/grants/<org>.cue, consumers/<org>/consumer.cue). README.md, CODEOWNERS, LICENSE files, .github/** and dot-files are allowed anywhere and ignored. Anything else is probably misplaced and would be silently ignored, so it is refused.",
+			"Move the file to its place in the layout, or remove it.", false},
+		{codeBadFileName, "invalid file name",
+			"Identifiers come from file and directory names and must be valid IDs: lowercase letters, digits and inner hyphens, at most 64 characters.",
+			"Rename the file or directory, e.g. my-api.cue rather than My_API.cue.", false},
+		{codeNoPlatform, "frontdoor.cue missing",
+			"The repository root must hold frontdoor.cue, the operator's platform policy.",
+			"Add frontdoor.cue at the root of the repository.", false},
+		{codeSpecOutside, "spec outside the API's directory",
+			"An API's spec and the files it references must live in publishers/<pub>/apis/ of the same publisher.",
+			"Move the document into the publisher's apis directory.", false},
+	}
+}
+
+// Codes returns every diagnostic code, sorted.
+func Codes() []CodeInfo {
+	t := codeTable()
+	slices.SortFunc(t, func(a, b CodeInfo) int {
+		if a.Code < b.Code {
+			return -1
+		}
+		if a.Code > b.Code {
+			return 1
+		}
+		return 0
+	})
+	return t
+}
+
+// LookupCode returns the documentation of a code.
+func LookupCode(code string) (CodeInfo, bool) {
+	for _, c := range codeTable() {
+		if c.Code == code {
+			return c, true
+		}
+	}
+	return CodeInfo{}, false
+}

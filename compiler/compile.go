@@ -1,0 +1,165 @@
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// compile is the pipeline: load → evaluate (parallel) → model → rules →
+// grants (parallel, streamed into entitlements) → OpenAPI (parallel) → emit.
+func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	c := &compilation{fsys: fsys, opts: opts, shapes: newShapes()}
+	files, err := repoFiles(fsys, &c.diags)
+	if err != nil {
+		return nil, err
+	}
+	c.total = len(files)
+	// Grants are most of a large repository: they are evaluated after the
+	// model, checked and turned into entitlements file by file, so that
+	// their decoded form never accumulates in memory.
+	var others, grants []layoutFile
+	for _, f := range files {
+		if f.kind == kindGrants {
+			grants = append(grants, f)
+		} else {
+			others = append(others, f)
+		}
+	}
+	values := make([]any, len(others))
+	err = c.pool(ctx, len(others), func(ev *evaluator, sink *diagSink, i int) error {
+		v, err := c.evalOne(ev, others[i], sink)
+		values[i] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := c.buildModel(others, values)
+	values = nil
+	c.checkRules(m)
+	perFile := make([][]snapshot.Entitlement, len(grants))
+	if m.platform != nil {
+		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
+			v, err := c.evalOne(ev, grants[i], sink)
+			if err != nil || v == nil {
+				return err
+			}
+			perFile[i] = c.checkGrantsFile(m, grants[i], v.(*grantsFile), sink)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := c.checkSpecs(ctx, m); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	c.diags.list.Sort()
+	res.Diagnostics = c.diags.list
+	if res.Diagnostics.HasErrors() {
+		return res, nil
+	}
+	n := 0
+	for _, es := range perFile {
+		n += len(es)
+	}
+	ents := make([]snapshot.Entitlement, 0, n)
+	for i, es := range perFile {
+		ents = append(ents, es...)
+		perFile[i] = nil
+	}
+	if err := c.emit(m, ents, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// compilation is the state of one compile. Only the worker pools run
+// concurrently; they write to their own slots and sinks, and read the
+// model, which is not written while they run.
+type compilation struct {
+	fsys   fs.FS
+	opts   Options
+	shapes shapes
+	diags  diagSink
+	// noFast forces CUE evaluation of every file (tests).
+	noFast bool
+
+	total    int          // files to evaluate, for Progress
+	done     atomic.Int64 // files evaluated
+	progress sync.Mutex   // serialises calls of opts.Progress
+}
+
+// pool runs fn for 0..n-1 on opts.Workers workers, each with its own
+// evaluator and diagnostic sink. Results go into slots indexed by i, so the
+// outcome does not depend on scheduling.
+func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, sink *diagSink, i int) error) error {
+	sinks := make([]diagSink, c.opts.Workers)
+	errs := make([]error, c.opts.Workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range c.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := newEvaluator(c.shapes, c.noFast)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				if err := fn(ev, &sinks[w], i); err != nil {
+					errs[w] = err
+					return
+				}
+				if d := c.done.Add(1); c.opts.Progress != nil && (d%1000 == 0 || int(d) == c.total) {
+					c.progress.Lock()
+					c.opts.Progress(int(d), c.total)
+					c.progress.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range sinks {
+		c.diags.list = append(c.diags.list, s.list...)
+	}
+	return nil
+}
+
+// evalOne reads and evaluates one file. Spec files are only scanned for
+// private keys here; they are parsed with their API (openapi.go).
+func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
+	src, err := fs.ReadFile(c.fsys, lf.path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", lf.path, err)
+	}
+	scanPEM(lf.path, src, sink)
+	if lf.kind == kindSpec {
+		return nil, nil
+	}
+	return ev.evalFile(lf, src, sink)
+}

@@ -1,0 +1,497 @@
+package compiler
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/frontdoor-dev/frontdoor/schema"
+)
+
+// recycleAfter bounds how many files one cue.Context evaluates before the
+// worker drops it for a fresh one: a context keeps everything it ever built.
+const recycleAfter = 256
+
+// evaluator checks files against the schema. Each worker owns one: a
+// cue.Context is not safe for concurrent use. The CUE context is created
+// lazily, only when a file needs CUE (see shape.go).
+type evaluator struct {
+	shapes shapes
+	// noFast disables the fast path (tests compare both paths).
+	noFast bool
+
+	ctx    *cue.Context
+	schema cue.Value
+	defs   map[fileKind]cue.Value
+	uses   int
+}
+
+func newEvaluator(sh shapes, noFast bool) *evaluator {
+	return &evaluator{shapes: sh, noFast: noFast}
+}
+
+// loadSchema builds the embedded schema in ctx.
+func loadSchema(ctx *cue.Context) (cue.Value, error) {
+	inst := build.NewContext().NewInstance("", nil)
+	ents, err := fs.ReadDir(schema.CUE, ".")
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("reading embedded schema: %w", err)
+	}
+	for _, e := range ents {
+		b, err := fs.ReadFile(schema.CUE, e.Name())
+		if err != nil {
+			return cue.Value{}, fmt.Errorf("reading embedded schema %s: %w", e.Name(), err)
+		}
+		if err := inst.AddFile("schema/"+e.Name(), b); err != nil {
+			return cue.Value{}, fmt.Errorf("parsing embedded schema %s: %w", e.Name(), err)
+		}
+	}
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("building embedded schema: %w", err)
+	}
+	return v, nil
+}
+
+func (e *evaluator) cueContext() error {
+	if e.ctx != nil && e.uses < recycleAfter {
+		e.uses++
+		return nil
+	}
+	ctx := cuecontext.New()
+	sv, err := loadSchema(ctx)
+	if err != nil {
+		return err
+	}
+	defs := map[fileKind]cue.Value{}
+	for k := kindPlatform; k <= kindConsumer; k++ {
+		if d := k.def(); d != "" {
+			defs[k] = sv.LookupPath(cue.ParsePath(d))
+		}
+	}
+	e.ctx, e.schema, e.defs, e.uses = ctx, sv, defs, 1
+	return nil
+}
+
+// evalFile parses, checks and decodes one configuration file. It returns
+// the decoded Go value (see model.go), or nil with diagnostics in sink. The
+// error is for internal failures only.
+func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, error) {
+	f, err := parser.ParseFile(lf.path, src)
+	if err != nil {
+		e.cueErrors(lf, nil, err, codeSyntax, sink)
+		return nil, nil
+	}
+	if !e.noFast {
+		if n, ok := plainFile(f); ok && e.shapes[lf.kind].accept(n) {
+			return decodeFile(lf, n)
+		}
+	}
+	return e.evalCUE(lf, f, sink)
+}
+
+func decodeFile(lf layoutFile, n *node) (any, error) {
+	out := newFileValue(lf.kind)
+	if err := decodeNode(n, reflect.ValueOf(out).Elem(), pos{1, 1}); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", lf.path, err)
+	}
+	return out, nil
+}
+
+// evalCUE is the slow path: full CUE evaluation of one file unified with
+// its definition, in the worker's own context.
+func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
+	if name := f.PackageName(); name != "" && name != "frontdoor" {
+		p := pos{1, 1}
+		for _, d := range f.Decls {
+			if pk, ok := d.(*ast.Package); ok {
+				p = tokPos(pk.Name.Pos())
+			}
+		}
+		sink.add(lf.path, p, codePackage, "remove the package clause or write `package frontdoor`", "package %s: configuration files are package frontdoor", name)
+		return nil, nil
+	}
+	bad := false
+	for imp := range f.ImportSpecs() {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if first, _, _ := strings.Cut(p, "/"); strings.Contains(first, ".") {
+			sink.add(lf.path, tokPos(imp.Pos()), codePackage, "only CUE's standard library may be imported", "import %q is not allowed", p)
+			bad = true
+		}
+	}
+	if bad {
+		return nil, nil
+	}
+	if err := e.cueContext(); err != nil {
+		return nil, err
+	}
+	v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
+	if err := v.Err(); err != nil {
+		e.cueErrors(lf, f, err, codeEval, sink)
+		return nil, nil
+	}
+	u := e.defs[lf.kind].Unify(v)
+	if err := u.Validate(cue.Concrete(true)); err != nil {
+		e.cueErrors(lf, f, err, codeEval, sink)
+		return nil, nil
+	}
+	n := valueNode(u, f, lf.path, pos{1, 1})
+	return decodeFile(lf, n)
+}
+
+// cueErrors maps CUE errors to diagnostics: one per path, positioned in the
+// file, with a code by kind of error and a hint from the shape.
+func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, sink *diagSink) {
+	type group struct {
+		path []string
+		errs []cueerrors.Error
+	}
+	var groups []*group
+	for _, ce := range cueerrors.Errors(err) {
+		p := ce.Path()
+		if len(p) > 0 && strings.HasPrefix(p[0], "#") {
+			p = p[1:]
+		}
+		i := slices.IndexFunc(groups, func(g *group) bool { return slices.Equal(g.path, p) })
+		if i < 0 {
+			groups = append(groups, &group{path: p})
+			i = len(groups) - 1
+		}
+		groups[i].errs = append(groups[i].errs, ce)
+	}
+	for _, g := range groups {
+		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
+		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
+	}
+}
+
+// errPos picks the first position of the errors that is in the file, else
+// the nearest position of the path in the file's AST.
+func (e *evaluator) errPos(lf layoutFile, f *ast.File, path []string, errs []cueerrors.Error) pos {
+	var best pos
+	for _, ce := range errs {
+		for _, p := range append([]token.Pos{ce.Position()}, ce.InputPositions()...) {
+			if p.IsValid() && p.Filename() == lf.path {
+				tp := tokPos(p)
+				if best.line == 0 || tp.line < best.line || (tp.line == best.line && tp.col < best.col) {
+					best = tp
+				}
+			}
+		}
+	}
+	if best.line > 0 {
+		return best
+	}
+	return astPathPos(f, path)
+}
+
+// astPathPos returns the position of the deepest element of path found in
+// the AST of f (start of file if none).
+func astPathPos(f *ast.File, path []string) pos {
+	best := pos{1, 1}
+	if f == nil {
+		return best
+	}
+	var cur ast.Node = f
+	for _, p := range path {
+		switch x := cur.(type) {
+		case *ast.File, *ast.StructLit:
+			fd := astField(astDecls(x), p)
+			if fd == nil {
+				return best
+			}
+			best = tokPos(fd.Label.Pos())
+			cur = fd.Value
+		case *ast.ListLit:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x.Elts) {
+				return best
+			}
+			best = tokPos(x.Elts[i].Pos())
+			cur = x.Elts[i]
+		default:
+			return best
+		}
+	}
+	return best
+}
+
+// classify chooses the code, message and hint of a group of CUE errors at
+// one path.
+func (e *evaluator) classify(lf layoutFile, f *ast.File, p []string, errs []cueerrors.Error, fallback string) (code, msg, hint string) {
+	field := strings.Join(p, ".")
+	var sh *shape
+	if s := e.shapes[lf.kind]; s != nil {
+		sh = s.at(p)
+	}
+	texts := make([]string, 0, len(errs))
+	for _, ce := range errs {
+		format, args := ce.Msg()
+		texts = append(texts, fmt.Sprintf(format, args...))
+	}
+	all := strings.Join(texts, "; ")
+	where := func(m string) string {
+		if field == "" {
+			return m
+		}
+		return field + ": " + m
+	}
+	switch {
+	case fallback == codeSyntax:
+		return codeSyntax, where(texts[0]), "fix the CUE syntax"
+	case strings.Contains(all, "field not allowed"):
+		name := ""
+		if len(p) > 0 {
+			name = p[len(p)-1]
+		}
+		parent := e.shapes[lf.kind]
+		if parent != nil && len(p) > 0 {
+			parent = parent.at(p[:len(p)-1])
+		}
+		return codeUnknownField, where("field not allowed"), fieldHint(parent, name)
+	case strings.Contains(all, "mismatched types"):
+		m := firstMatch(texts, "mismatched types")
+		if i := strings.Index(m, "(mismatched types "); i >= 0 {
+			m = strings.TrimSuffix(m[i+1:], ")")
+		}
+		if lit := astLiteral(f, p); lit != "" {
+			m = fmt.Sprintf("%s (got %s)", m, lit)
+		}
+		return codeWrongType, where(m), valueHint(sh)
+	case strings.Contains(all, "incomplete value") || strings.Contains(all, "non-concrete value"):
+		if astHas(f, p) {
+			return codeInvalidValue, where("value is not concrete"), valueHint(sh)
+		}
+		return codeMissingField, where("missing required field"), valueHint(sh)
+	case strings.Contains(all, "conflicting values") || strings.Contains(all, "does not satisfy") ||
+		strings.Contains(all, "out of bound") || strings.Contains(all, "invalid value") ||
+		strings.Contains(all, "empty disjunction") || strings.Contains(all, "incompatible list lengths"):
+		if lit := astLiteral(f, p); lit != "" {
+			return codeInvalidValue, where("invalid value " + lit), valueHint(sh)
+		}
+		return codeInvalidValue, where(invalidMessage(texts)), valueHint(sh)
+	}
+	return fallback, where(texts[0]), "keep configuration files as plain data"
+}
+
+func firstMatch(texts []string, sub string) string {
+	for _, t := range texts {
+		if strings.Contains(t, sub) {
+			return t
+		}
+	}
+	return texts[0]
+}
+
+// invalidMessage picks the most telling message of a group: disjunction
+// summaries ("2 errors in empty disjunction") say less than their parts.
+func invalidMessage(texts []string) string {
+	for _, t := range texts {
+		if !strings.Contains(t, "empty disjunction") {
+			return t
+		}
+	}
+	return texts[0]
+}
+
+// astLiteral returns the source of the literal at path, if path holds one.
+func astLiteral(f *ast.File, path []string) string {
+	if f == nil || len(path) == 0 {
+		return ""
+	}
+	var cur ast.Node = f
+	for _, p := range path {
+		switch x := cur.(type) {
+		case *ast.File, *ast.StructLit:
+			fd := astField(astDecls(x), p)
+			if fd == nil {
+				return ""
+			}
+			cur = fd.Value
+		case *ast.ListLit:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x.Elts) {
+				return ""
+			}
+			cur = x.Elts[i]
+		default:
+			return ""
+		}
+	}
+	if b, ok := cur.(*ast.BasicLit); ok && len(b.Value) <= 80 {
+		return b.Value
+	}
+	return ""
+}
+
+// astHas reports whether path is literally present in the file.
+func astHas(f *ast.File, path []string) bool {
+	if f == nil || len(path) == 0 {
+		return false
+	}
+	var cur ast.Node = f
+	for _, p := range path {
+		switch x := cur.(type) {
+		case *ast.File, *ast.StructLit:
+			fd := astField(astDecls(x), p)
+			if fd == nil {
+				return false
+			}
+			cur = fd.Value
+		case *ast.ListLit:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x.Elts) {
+				return false
+			}
+			cur = x.Elts[i]
+		default:
+			return true
+		}
+	}
+	return true
+}
+
+// fieldHint suggests the closest allowed field name.
+func fieldHint(parent *shape, name string) string {
+	if parent == nil || parent.kind != sStruct {
+		return "remove the field"
+	}
+	if parent.pattern != nil && len(parent.fields) == 0 {
+		return "keys here must be " + keyHint(parent.patternKey)
+	}
+	names := make([]string, 0, len(parent.fields))
+	best, bestD := "", 1<<30
+	for _, f := range parent.fields {
+		names = append(names, f.name)
+		if d := editDistance(strings.ToLower(name), strings.ToLower(f.name)); d < bestD {
+			best, bestD = f.name, d
+		}
+	}
+	if best != "" && bestD <= max(2, len(name)/3) {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "allowed fields: " + strings.Join(names, ", ")
+}
+
+func keyHint(s *shape) string {
+	if s == nil {
+		return "valid IDs"
+	}
+	if len(s.enum) > 0 {
+		return "one of " + strings.Join(s.enum, ", ")
+	}
+	return valueHint(s)
+}
+
+// valueHint describes what a value of shape s must look like.
+func valueHint(s *shape) string {
+	if s == nil {
+		return "see the schema in schema/*.cue"
+	}
+	switch s.kind {
+	case sString:
+		if len(s.enum) > 0 {
+			return "one of " + quoteAll(s.enum)
+		}
+		for _, re := range s.regexps {
+			switch re.String() {
+			case reID:
+				return "an ID: lowercase letters, digits and inner hyphens, at most 64 characters"
+			case reHandle:
+				return "a forge handle: letters, digits and hyphens"
+			case reDate:
+				return "a date written YYYY-MM-DD"
+			case reURL:
+				return "an absolute http(s) URL"
+			case reEmail:
+				return "an email address"
+			case reVersion:
+				return "a semantic version such as 1.2.0"
+			case reHeaderName:
+				return "an HTTP header name"
+			default:
+				return "a string matching " + re.String()
+			}
+		}
+		if s.maxRunes > 0 {
+			return fmt.Sprintf("a non-empty string of at most %d characters", s.maxRunes)
+		}
+		if s.nonEmpty {
+			return "a non-empty string"
+		}
+		return "a string"
+	case sInt:
+		switch {
+		case s.min != nil && s.max != nil:
+			return fmt.Sprintf("an integer from %d to %d", *s.min, *s.max)
+		case s.min != nil:
+			return fmt.Sprintf("an integer of at least %d", *s.min)
+		}
+		return "an integer"
+	case sBool:
+		return "true or false"
+	case sList:
+		if s.minElems > 0 {
+			return "a non-empty list"
+		}
+		return "a list"
+	case sStruct:
+		if len(s.fields) > 0 {
+			names := make([]string, 0, len(s.fields))
+			for _, f := range s.fields {
+				if !f.optional {
+					names = append(names, f.name)
+				}
+			}
+			if len(names) > 0 {
+				return "a struct with " + strings.Join(names, ", ")
+			}
+		}
+		return "a struct"
+	}
+	return "see the schema in schema/*.cue"
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// editDistance is the Levenshtein distance of two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// specDir is the directory of an API's documents.
+func specDir(pub string) string { return path.Join("publishers", pub, "apis") }

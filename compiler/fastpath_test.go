@@ -1,0 +1,248 @@
+package compiler
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+	"golang.org/x/tools/txtar"
+)
+
+// cueSources returns every CUE file of the base and of the invalid corpus,
+// by path within its case.
+func cueSources(t testing.TB) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, f := range baseFS(t) {
+		if strings.HasSuffix(name, ".cue") {
+			out["base/"+name] = f.Data
+		}
+	}
+	files, _ := filepath.Glob("testdata/invalid/*.txtar")
+	gold, _ := filepath.Glob("testdata/golden/*.txtar")
+	for _, file := range append(files, gold...) {
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range a.Files {
+			if strings.HasSuffix(f.Name, ".cue") {
+				out[filepath.Base(file)+"/"+f.Name] = f.Data
+			}
+		}
+	}
+	return out
+}
+
+// checkFastPathAgrees asserts the fast path's invariant on one file: when
+// the shape accepts it, CUE accepts it too and decodes the same value; and
+// diagnostics are the same whichever path is enabled.
+func checkFastPathAgrees(t *testing.T, sh shapes, fast, slow *evaluator, path string, src []byte) {
+	t.Helper()
+	lf, code, _, _ := classify(path)
+	if code != "" || lf.kind == kindIgnored || lf.kind == kindSpec {
+		return
+	}
+	var fs1, fs2 diagSink
+	v1, err1 := fast.evalFile(lf, src, &fs1)
+	v2, err2 := slow.evalFile(lf, src, &fs2)
+	if (err1 == nil) != (err2 == nil) {
+		t.Fatalf("%s: got errors %v (fast) and %v (CUE)", path, err1, err2)
+	}
+	if got, want := renderDiags(fs1.list), renderDiags(fs2.list); got != want {
+		t.Errorf("%s: got diagnostics\n%s\nwith the fast path, want\n%s", path, got, want)
+	}
+	f, err := parser.ParseFile(path, src)
+	if err != nil {
+		return
+	}
+	n, plain := plainFile(f)
+	if !plain || !sh[lf.kind].accept(n) {
+		return
+	}
+	if v2 == nil {
+		t.Errorf("%s: the fast path accepts a file CUE refuses:\n%s\n%s", path, src, renderDiags(fs2.list))
+		return
+	}
+	if !reflect.DeepEqual(v1, v2) {
+		t.Errorf("%s: got fast value\n%+v\nCUE value\n%+v", path, v1, v2)
+	}
+}
+
+func TestFastPathAgreesWithCUE(t *testing.T) {
+	sh := newShapes()
+	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	srcs := cueSources(t)
+	if len(srcs) < 100 {
+		t.Fatalf("got %d sources, want at least 100", len(srcs))
+	}
+	for name, src := range srcs {
+		_, path, _ := strings.Cut(name, "/")
+		checkFastPathAgrees(t, sh, fast, slow, path, src)
+	}
+}
+
+// kindPaths names one path of each CUE file kind, for fuzzing.
+var kindPaths = []string{
+	"frontdoor.cue", "approvals/onboarding/acme.cue", "approvals/launch/acme.patients.cue",
+	"publishers/acme/publisher.cue", "publishers/acme/apis/patients.cue",
+	"publishers/acme/grants/clinic.cue", "consumers/clinic/consumer.cue",
+}
+
+func FuzzFastPath(f *testing.F) {
+	for name, src := range cueSources(f) {
+		_, path, _ := strings.Cut(name, "/")
+		for i, p := range kindPaths {
+			if p == path {
+				f.Add(uint8(i), string(src))
+			}
+		}
+	}
+	sh := newShapes()
+	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	f.Fuzz(func(t *testing.T, kind uint8, src string) {
+		checkFastPathAgrees(t, sh, fast, slow, kindPaths[int(kind)%len(kindPaths)], []byte(src))
+	})
+}
+
+// TestShapesAgreeWithSchema walks each definition of the CUE schema and
+// checks that its shape declares the same fields, optional or not, and the
+// same kinds, so that a schema change cannot leave the fast path behind.
+func TestShapesAgreeWithSchema(t *testing.T) {
+	ctx := cuecontext.New()
+	sv, err := loadSchema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := newShapes()
+	for k := kindPlatform; k <= kindConsumer; k++ {
+		if k.def() == "" {
+			continue
+		}
+		compareShape(t, k.def(), sv.LookupPath(cue.ParsePath(k.def())), sh[k])
+	}
+}
+
+func compareShape(t *testing.T, where string, v cue.Value, s *shape) {
+	t.Helper()
+	if s == nil {
+		t.Errorf("%s: no shape", where)
+		return
+	}
+	if s.kind == sAny {
+		return
+	}
+	kind := v.IncompleteKind()
+	want := map[shapeKind]cue.Kind{sString: cue.StringKind, sInt: cue.IntKind, sBool: cue.BoolKind, sStruct: cue.StructKind, sList: cue.ListKind}[s.kind]
+	if kind != want {
+		t.Errorf("%s: got shape kind %v, schema kind %v", where, want, kind)
+		return
+	}
+	switch s.kind {
+	case sStruct:
+		got := map[string]bool{}
+		it, err := v.Fields(cue.Optional(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it.Next() {
+			name := it.Selector().Unquoted()
+			optional := it.Selector().ConstraintType() == cue.OptionalConstraint
+			got[name] = true
+			fsh, ok := s.fieldShape(name)
+			if !ok {
+				t.Errorf("%s: schema field %s missing from the shape", where, name)
+				continue
+			}
+			if fsh.optional != optional {
+				t.Errorf("%s.%s: got optional %v in the shape, %v in the schema", where, name, fsh.optional, optional)
+			}
+			compareShape(t, where+"."+name, it.Value(), fsh.shape)
+		}
+		for _, f := range s.fields {
+			if !got[f.name] {
+				t.Errorf("%s: shape field %s missing from the schema", where, f.name)
+			}
+		}
+		if s.pattern != nil {
+			sample := "a"
+			if len(s.patternKey.enum) > 0 {
+				sample = s.patternKey.enum[0]
+			}
+			p := cue.MakePath(cue.Str(sample))
+			compareShape(t, where+".["+sample+"]", v.FillPath(p, v.Context().CompileString("_")).LookupPath(p), s.pattern)
+		}
+	case sList:
+		compareShape(t, where+".[]", v.LookupPath(cue.MakePath(cue.AnyIndex)), s.elem)
+	}
+}
+
+func TestShapeRegexpsAgreeWithSchema(t *testing.T) {
+	ctx := cuecontext.New()
+	sv, err := loadSchema(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for def, want := range map[string]string{
+		"#ID": reID, "#Handle": reHandle, "#Date": reDate, "#URL": reURL, "#Email": reEmail, "#HeaderName": reHeaderName,
+	} {
+		op, args := sv.LookupPath(cue.ParsePath(def)).Expr()
+		if op != cue.RegexMatchOp || len(args) != 1 {
+			t.Errorf("%s: got %v, want a regexp", def, op)
+			continue
+		}
+		got, _ := args[0].String()
+		if got != want {
+			t.Errorf("%s: got %q, want %q", def, got, want)
+		}
+	}
+	if idPattern.String() != reID {
+		t.Errorf("got layout ID pattern %q, want %q", idPattern, reID)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	files, _ := filepath.Glob("testdata/invalid/*.txtar")
+	for _, file := range files {
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, af := range a.Files {
+			for i, p := range kindPaths {
+				if p == af.Name {
+					f.Add(uint8(i), string(af.Data))
+				}
+			}
+		}
+	}
+	base := baseFS(f)
+	f.Fuzz(func(t *testing.T, kind uint8, src string) {
+		path := kindPaths[int(kind)%len(kindPaths)]
+		fsys := overlay(t, base, &txtar.Archive{Files: []txtar.File{{Name: path, Data: []byte(src)}}})
+		res := mustCompile(t, fsys, testOptions())
+		for _, d := range res.Diagnostics {
+			if d.File == "" || d.Line < 1 || d.Col < 1 {
+				t.Errorf("got unpositioned diagnostic %q", d)
+			}
+			if _, ok := LookupCode(d.Code); !ok {
+				t.Errorf("got unregistered code in %q", d)
+			}
+			if _, err := fs.Stat(fsys, d.File); err != nil && d.Code != codeNoPlatform {
+				t.Errorf("got diagnostic on a file not in the repository: %q", d)
+			}
+		}
+		if res.Diagnostics.HasErrors() && (res.Snapshot != nil || res.Bytes != nil) {
+			t.Errorf("got a snapshot with errors")
+		}
+		if !res.Diagnostics.HasErrors() && res.Snapshot == nil {
+			t.Errorf("got no snapshot without errors: %s", fmt.Sprint(res.Diagnostics))
+		}
+	})
+}

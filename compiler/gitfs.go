@@ -1,0 +1,270 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+)
+
+// OpenGit opens the git repository at repoDir (bare or not), resolves ref
+// (a branch, tag, commit hash or revision such as HEAD~1) and returns the
+// commit's tree as a read-only fs.FS, read straight from the object store
+// without a checkout. generation is the number of commits on the
+// first-parent chain up to and including the commit: it grows along a
+// branch.
+//
+// The returned fs.FS is safe for concurrent use.
+func OpenGit(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, err error) {
+	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("opening git repository %s: %w", repoDir, err)
+	}
+	h, err := repo.ResolveRevision(plumbing.Revision(ref))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("resolving revision %q in %s: %w", ref, repoDir, err)
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("reading commit %s: %w", h, err)
+	}
+	for p := c; ; {
+		generation++
+		if p.NumParents() == 0 {
+			break
+		}
+		if p, err = p.Parent(0); err != nil {
+			return nil, "", 0, fmt.Errorf("walking first parents of %s: %w", h, err)
+		}
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("reading tree of %s: %w", h, err)
+	}
+	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{"": nil}, when: c.Committer.When}
+	if err := g.index(tree, ""); err != nil {
+		return nil, "", 0, fmt.Errorf("reading tree of %s: %w", h, err)
+	}
+	return g, h.String(), generation, nil
+}
+
+// gitFS is an fs.FS over one commit's tree, indexed once at open.
+type gitFS struct {
+	mu    sync.Mutex // go-git's object storage is not safe for concurrent reads
+	repo  *git.Repository
+	files map[string]gitEntry   // by path
+	dirs  map[string][]gitEntry // path → sorted entries ("" is the root)
+	when  time.Time
+}
+
+// gitEntry is one tree entry. Sizes are not indexed (that would read every
+// blob); they are read when asked for.
+type gitEntry struct {
+	name string
+	path string
+	mode filemode.FileMode
+	hash plumbing.Hash
+}
+
+var (
+	_ fs.ReadFileFS = (*gitFS)(nil)
+	_ fs.ReadDirFS  = (*gitFS)(nil)
+)
+
+func (g *gitFS) index(t *object.Tree, dir string) error {
+	for _, e := range t.Entries {
+		p := path.Join(dir, e.Name)
+		ge := gitEntry{name: e.Name, path: p, mode: e.Mode, hash: e.Hash}
+		switch e.Mode {
+		case filemode.Dir:
+			sub, err := g.repo.TreeObject(e.Hash)
+			if err != nil {
+				return fmt.Errorf("tree %s: %w", p, err)
+			}
+			g.dirs[p] = nil
+			if err := g.index(sub, p); err != nil {
+				return err
+			}
+		case filemode.Submodule:
+			continue
+		default:
+			g.files[p] = ge
+		}
+		g.dirs[dir] = append(g.dirs[dir], ge)
+	}
+	slices.SortFunc(g.dirs[dir], func(a, b gitEntry) int { return strings.Compare(a.name, b.name) })
+	return nil
+}
+
+func key(name string) string {
+	if name == "." {
+		return ""
+	}
+	return name
+}
+
+// Open opens a file or directory of the tree.
+func (g *gitFS) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	if ents, ok := g.dirs[key(name)]; ok {
+		return &gitDir{info: gitInfo{name: path.Base(name), mode: fs.ModeDir | 0o555, when: g.when}, ents: g.dirEntries(ents)}, nil
+	}
+	b, err := g.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	info := g.info(g.files[name])
+	info.size = int64(len(b))
+	return &gitFile{info: info, r: strings.NewReader(string(b))}, nil
+}
+
+// ReadFile returns a blob's contents.
+func (g *gitFS) ReadFile(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	e, ok := g.files[name]
+	if !ok {
+		if _, isDir := g.dirs[key(name)]; isDir {
+			return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+		}
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	blob, err := g.repo.BlobObject(e.hash)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	r, err := blob.Reader()
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
+	}
+	return b, nil
+}
+
+// ReadDir lists a directory, sorted by name.
+func (g *gitFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
+	}
+	ents, ok := g.dirs[key(name)]
+	if !ok {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	return g.dirEntries(ents), nil
+}
+
+func (g *gitFS) dirEntries(ents []gitEntry) []fs.DirEntry {
+	out := make([]fs.DirEntry, len(ents))
+	for i, e := range ents {
+		out[i] = gitDirEntry{g: g, e: e}
+	}
+	return out
+}
+
+// gitDirEntry is a directory entry; its Info reads the blob's size from the
+// object store only when asked (walking the tree never does).
+type gitDirEntry struct {
+	g *gitFS
+	e gitEntry
+}
+
+func (d gitDirEntry) Name() string      { return d.e.name }
+func (d gitDirEntry) IsDir() bool       { return d.e.mode == filemode.Dir }
+func (d gitDirEntry) Type() fs.FileMode { return d.g.info(d.e).mode.Type() }
+func (d gitDirEntry) Info() (fs.FileInfo, error) {
+	info := d.g.info(d.e)
+	if !info.IsDir() {
+		d.g.mu.Lock()
+		obj, err := d.g.repo.Storer.EncodedObject(plumbing.BlobObject, d.e.hash)
+		d.g.mu.Unlock()
+		if err != nil {
+			return nil, &fs.PathError{Op: "stat", Path: d.e.path, Err: err}
+		}
+		info.size = obj.Size()
+	}
+	return info, nil
+}
+
+func (g *gitFS) info(e gitEntry) gitInfo {
+	var mode fs.FileMode
+	switch e.mode {
+	case filemode.Dir:
+		mode = fs.ModeDir | 0o555
+	case filemode.Symlink:
+		mode = fs.ModeSymlink | 0o777
+	case filemode.Executable:
+		mode = 0o555
+	default:
+		mode = 0o444
+	}
+	return gitInfo{name: e.name, mode: mode, when: g.when}
+}
+
+type gitInfo struct {
+	name string
+	size int64
+	mode fs.FileMode
+	when time.Time
+}
+
+func (i gitInfo) Name() string       { return i.name }
+func (i gitInfo) Size() int64        { return i.size }
+func (i gitInfo) Mode() fs.FileMode  { return i.mode }
+func (i gitInfo) ModTime() time.Time { return i.when }
+func (i gitInfo) IsDir() bool        { return i.mode.IsDir() }
+func (i gitInfo) Sys() any           { return nil }
+
+type gitFile struct {
+	info gitInfo
+	r    *strings.Reader
+}
+
+func (f *gitFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *gitFile) Read(b []byte) (int, error) { return f.r.Read(b) }
+func (f *gitFile) Close() error               { return nil }
+
+type gitDir struct {
+	info gitInfo
+	ents []fs.DirEntry
+	off  int
+}
+
+func (d *gitDir) Stat() (fs.FileInfo, error) { return d.info, nil }
+func (d *gitDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.info.name, Err: errors.New("is a directory")}
+}
+func (d *gitDir) Close() error { return nil }
+
+// ReadDir implements fs.ReadDirFile.
+func (d *gitDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.ents[d.off:]
+	if n <= 0 {
+		d.off = len(d.ents)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(rest))
+	d.off += n
+	return rest[:n], nil
+}

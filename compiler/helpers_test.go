@@ -1,0 +1,81 @@
+package compiler
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"golang.org/x/tools/txtar"
+)
+
+// testNow is the day every test compiles on.
+var testNow = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+func testOptions() Options {
+	return Options{Now: testNow, Commit: "0123456789abcdef0123456789abcdef01234567", Generation: 7}
+}
+
+// baseFS returns the valid base configuration as a map.
+func baseFS(t testing.TB) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := filepath.WalkDir("testdata/base", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/base", p)
+		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b, Mode: 0o644}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// overlay applies a txtar case to the base: its files replace or add to
+// the base's; "delete: PATH" lines of its comment remove base files.
+func overlay(t testing.TB, base fstest.MapFS, a *txtar.Archive) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for _, line := range strings.Split(string(a.Comment), "\n") {
+		if p, ok := strings.CutPrefix(line, "delete: "); ok {
+			p = strings.TrimSpace(p)
+			if _, ok := m[p]; !ok {
+				t.Fatalf("delete: %s is not in the base", p)
+			}
+			delete(m, p)
+		}
+	}
+	for _, f := range a.Files {
+		m[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
+	}
+	return m
+}
+
+func mustCompile(t testing.TB, fsys fs.FS, opts Options) *Result {
+	t.Helper()
+	res, err := Compile(context.Background(), fsys, opts)
+	if err != nil {
+		t.Fatalf("Compile: %v", err)
+	}
+	return res
+}
+
+func renderDiags(ds Diagnostics) string {
+	var b strings.Builder
+	_ = ds.WriteText(&b)
+	return b.String()
+}

@@ -1,0 +1,218 @@
+package compiler
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/frontdoor-dev/frontdoor/schema"
+)
+
+// fileKind is the role of a file in the repository layout.
+type fileKind int
+
+const (
+	kindIgnored fileKind = iota
+	kindPlatform
+	kindOnboarding
+	kindLaunch
+	kindPublisher
+	kindAPI
+	kindSpec
+	kindGrants
+	kindConsumer
+)
+
+// def returns the schema definition files of the kind are checked against.
+func (k fileKind) def() string {
+	switch k {
+	case kindPlatform:
+		return schema.DefPlatform
+	case kindOnboarding:
+		return schema.DefOnboarding
+	case kindLaunch:
+		return schema.DefLaunch
+	case kindPublisher:
+		return schema.DefPublisher
+	case kindAPI:
+		return schema.DefAPI
+	case kindGrants:
+		return schema.DefGrants
+	case kindConsumer:
+		return schema.DefConsumer
+	}
+	return ""
+}
+
+// idPattern is the schema's #ID (checked against it by
+// TestIDPatternAgreesWithSchema).
+var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+
+func validID(s string) bool { return idPattern.MatchString(s) }
+
+// layoutFile is one file of the repository, classified by its path.
+type layoutFile struct {
+	path string
+	kind fileKind
+	// pub, api and org are the IDs the path names, as the kind has them.
+	pub, api, org string
+}
+
+// ignoredName reports whether a path is allowed anywhere and ignored:
+// anything under a directory or file whose name starts with a dot
+// (.github/**, .gitignore, .editorconfig...), and README*, CODEOWNERS,
+// LICENSE*, NOTICE* and CONTRIBUTING* files.
+func ignoredName(p string) bool {
+	for _, part := range strings.Split(p, "/") {
+		if strings.HasPrefix(part, ".") {
+			return true
+		}
+	}
+	base := strings.ToUpper(path.Base(p))
+	if base == "CODEOWNERS" {
+		return true
+	}
+	for _, prefix := range []string{"README", "LICENSE", "LICENCE", "NOTICE", "CONTRIBUTING"} {
+		if strings.HasPrefix(base, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// specExt reports whether name has an OpenAPI document extension.
+func specExt(name string) bool {
+	switch path.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// classify places one path in the layout. A non-empty code means the path
+// is outside the layout or badly named; msg and hint then explain it.
+func classify(p string) (f layoutFile, code, msg, hint string) {
+	f.path = p
+	if ignoredName(p) {
+		return f, "", "", ""
+	}
+	parts := strings.Split(p, "/")
+	badName := func(id, what string) (layoutFile, string, string, string) {
+		return f, codeBadFileName, fmt.Sprintf("%s %q is not a valid ID", what, id),
+			"use lowercase letters, digits and inner hyphens, at most 64 characters"
+	}
+	outside := func() (layoutFile, string, string, string) {
+		return f, codeOutsideLayout, "file is outside the repository layout",
+			"see `frontdoor explain FD501` for the layout; README.md, CODEOWNERS and dot-files are ignored"
+	}
+	cueID := func(name string) (string, bool) {
+		id, ok := strings.CutSuffix(name, ".cue")
+		return id, ok
+	}
+	switch {
+	case len(parts) == 1 && p == "frontdoor.cue":
+		f.kind = kindPlatform
+		return f, "", "", ""
+	case len(parts) == 3 && parts[0] == "approvals" && parts[1] == "onboarding":
+		id, ok := cueID(parts[2])
+		if !ok {
+			return outside()
+		}
+		if !validID(id) {
+			return badName(id, "publisher")
+		}
+		f.kind, f.pub = kindOnboarding, id
+		return f, "", "", ""
+	case len(parts) == 3 && parts[0] == "approvals" && parts[1] == "launch":
+		name, ok := cueID(parts[2])
+		if !ok {
+			return outside()
+		}
+		pub, api, ok := strings.Cut(name, ".")
+		if !ok {
+			return f, codeBadFileName, fmt.Sprintf("launch file %q is not named <publisher>.<api>.cue", parts[2]),
+				"name it after the publisher and the API, e.g. acme.patient-lookup.cue"
+		}
+		if !validID(pub) {
+			return badName(pub, "publisher")
+		}
+		if !validID(api) {
+			return badName(api, "API")
+		}
+		f.kind, f.pub, f.api = kindLaunch, pub, api
+		return f, "", "", ""
+	case len(parts) >= 3 && parts[0] == "publishers":
+		pub := parts[1]
+		switch {
+		case len(parts) == 3 && parts[2] == "publisher.cue":
+			f.kind = kindPublisher
+		case len(parts) == 4 && parts[2] == "apis" && strings.HasSuffix(parts[3], ".cue"):
+			api, _ := cueID(parts[3])
+			if !validID(api) {
+				return badName(api, "API")
+			}
+			f.kind, f.api = kindAPI, api
+		case len(parts) >= 4 && parts[2] == "apis" && specExt(p):
+			f.kind = kindSpec
+		case len(parts) == 4 && parts[2] == "grants" && strings.HasSuffix(parts[3], ".cue"):
+			org, _ := cueID(parts[3])
+			if !validID(org) {
+				return badName(org, "consumer organisation")
+			}
+			f.kind, f.org = kindGrants, org
+		default:
+			return outside()
+		}
+		if !validID(pub) {
+			return badName(pub, "publisher")
+		}
+		f.pub = pub
+		return f, "", "", ""
+	case len(parts) == 3 && parts[0] == "consumers" && parts[2] == "consumer.cue":
+		if !validID(parts[1]) {
+			return badName(parts[1], "consumer organisation")
+		}
+		f.kind, f.org = kindConsumer, parts[1]
+		return f, "", "", ""
+	}
+	return outside()
+}
+
+// repoFiles lists and classifies every file of fsys, in lexical order.
+// Diagnostics report files outside the layout; the error is for I/O.
+func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
+	var files []layoutFile
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("walking %s: %w", p, err)
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		f, code, msg, hint := classify(p)
+		if code != "" {
+			sink.add(p, pos{}, code, hint, "%s", msg)
+			return nil
+		}
+		if f.kind == kindIgnored {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			sink.add(p, pos{}, codeOutsideLayout, "commit the file itself", "%s is not a regular file (a symbolic link?)", p)
+			return nil
+		}
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(files, func(a, b layoutFile) int { return strings.Compare(a.path, b.path) })
+	return files, nil
+}

@@ -1,0 +1,264 @@
+package compiler
+
+// The Go form of each configuration file, decoded from its evaluated value
+// (see decode.go). Field names follow the CUE schema through json tags. A
+// field of type at records the positions of the struct and of its fields in
+// the file, so that rules checked in Go report file:line:col.
+
+// at holds the position of a struct (self: its key or list element) and of
+// each of its fields' keys.
+type at struct {
+	self   pos
+	fields []fieldPos
+}
+
+type fieldPos struct {
+	name string
+	pos  pos
+}
+
+// of returns the position of the named field, or of the struct itself when
+// the field is absent from the file (defaults).
+func (a at) of(name string) pos {
+	for _, f := range a.fields {
+		if f.name == name {
+			return f.pos
+		}
+	}
+	return a.self
+}
+
+type rateLimit struct {
+	Limit int    `json:"limit"`
+	Per   string `json:"per"`
+}
+
+type contact struct {
+	Email string `json:"email"`
+	URL   string `json:"url"`
+}
+
+type approval struct {
+	ApprovedBy string `json:"approvedBy"`
+	Date       string `json:"date"`
+	Reference  string `json:"reference"`
+}
+
+// platformFile is frontdoor.cue.
+type platformFile struct {
+	At       at
+	Name     string `json:"name"`
+	Operator struct {
+		At     at
+		Name   string   `json:"name"`
+		Owners []string `json:"owners"`
+	} `json:"operator"`
+	Department struct {
+		At     at
+		Name   string   `json:"name"`
+		Owners []string `json:"owners"`
+	} `json:"department"`
+	Environments map[string]struct {
+		At      at
+		BaseURL string `json:"baseURL"`
+	} `json:"environments"`
+	PublisherCategories map[string]struct {
+		At          at
+		Description string `json:"description"`
+		ApprovedBy  struct {
+			At         at
+			Operator   string `json:"operator"`
+			Department string `json:"department"`
+			Date       string `json:"date"`
+		} `json:"approvedBy"`
+	} `json:"publisherCategories"`
+	IdentityProviders map[string]struct {
+		At         at
+		Issuer     string            `json:"issuer"`
+		JWKSURL    string            `json:"jwksURL"`
+		Audience   string            `json:"audience"`
+		LevelClaim string            `json:"levelClaim"`
+		Levels     map[string]string `json:"levels"`
+	} `json:"identityProviders"`
+	RateLimits struct {
+		App rateLimit `json:"app"`
+	} `json:"rateLimits"`
+	Logs struct {
+		RetentionDays          int `json:"retentionDays"`
+		AggregateRetentionDays int `json:"aggregateRetentionDays"`
+	} `json:"logs"`
+	SigningKeys map[string][]string `json:"signingKeys"`
+}
+
+// onboardingFile is approvals/onboarding/<pub>.cue.
+type onboardingFile struct {
+	At         at
+	ApprovedBy string `json:"approvedBy"`
+	Date       string `json:"date"`
+	Reference  string `json:"reference"`
+	Agreement  struct {
+		Reference string `json:"reference"`
+		Signed    string `json:"signed"`
+	} `json:"agreement"`
+}
+
+// launchFile is approvals/launch/<pub>.<api>.cue.
+type launchFile struct {
+	At        at
+	Approvals []launchApproval `json:"approvals"`
+}
+
+// launchApproval approves one major version of an API for production.
+type launchApproval struct {
+	At          at
+	ApprovedBy  string `json:"approvedBy"`
+	Date        string `json:"date"`
+	Reference   string `json:"reference"`
+	Major       int    `json:"major"`
+	Environment string `json:"environment"`
+}
+
+// publisherFile is publishers/<pub>/publisher.cue.
+type publisherFile struct {
+	At             at
+	Name           string   `json:"name"`
+	Category       string   `json:"category"`
+	ODSCode        string   `json:"odsCode"`
+	Website        string   `json:"website"`
+	Contact        contact  `json:"contact"`
+	LegalBasis     string   `json:"legalBasis"`
+	DataController *bool    `json:"dataController"`
+	Owners         []string `json:"owners"`
+}
+
+// apiEnv is one deployment of an API.
+type apiEnv struct {
+	At                 at
+	Upstream           string `json:"upstream"`
+	UpstreamCredential string `json:"upstreamCredential"`
+}
+
+// apiFile is publishers/<pub>/apis/<api>.cue.
+type apiFile struct {
+	At              at
+	Title           string            `json:"title"`
+	Summary         string            `json:"summary"`
+	Description     string            `json:"description"`
+	Version         string            `json:"version"`
+	Status          string            `json:"status"`
+	ServiceLevel    string            `json:"serviceLevel"`
+	BasePath        string            `json:"basePath"`
+	Environments    map[string]apiEnv `json:"environments"`
+	AccessModes     []string          `json:"accessModes"`
+	DataCategories  []string          `json:"dataCategories"`
+	PersonalData    bool              `json:"personalData"`
+	SpecialCategory bool              `json:"specialCategory"`
+	DPIA            string            `json:"dpia"`
+	RateLimits      struct {
+		Proxy rateLimit  `json:"proxy"`
+		App   *rateLimit `json:"app"`
+	} `json:"rateLimits"`
+	IdentityHeaders struct {
+		App        string `json:"app"`
+		Org        string `json:"org"`
+		AccessMode string `json:"accessMode"`
+		User       string `json:"user"`
+		Level      string `json:"level"`
+	} `json:"identityHeaders"`
+	Spec       string   `json:"spec"`
+	LegalBasis string   `json:"legalBasis"`
+	UseCase    string   `json:"useCase"`
+	Network    string   `json:"network"`
+	Contact    *contact `json:"contact"`
+	Related    []string `json:"related"`
+	Tags       []string `json:"tags"`
+}
+
+// grant is one element of a grants file.
+type grant struct {
+	At          at
+	App         string     `json:"app"`
+	API         string     `json:"api"`
+	Environment string     `json:"environment"`
+	AccessMode  string     `json:"accessMode"`
+	RateLimit   *rateLimit `json:"rateLimit"`
+	Expires     string     `json:"expires"`
+	ApprovedBy  string     `json:"approvedBy"`
+	Date        string     `json:"date"`
+}
+
+// grantsFile is publishers/<pub>/grants/<org>.cue.
+type grantsFile struct {
+	At     at
+	Grants []grant `json:"grants"`
+}
+
+// jwk is an inline JWK; private members are kept only as presence (*node)
+// so that they can be reported.
+type jwk struct {
+	At  at
+	Kid string `json:"kid"`
+	Kty string `json:"kty"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+	Crv string `json:"crv"`
+	X   string `json:"x"`
+	Y   string `json:"y"`
+	D   *node  `json:"d"`
+	P   *node  `json:"p"`
+	Q   *node  `json:"q"`
+	DP  *node  `json:"dp"`
+	DQ  *node  `json:"dq"`
+	QI  *node  `json:"qi"`
+	K   *node  `json:"k"`
+}
+
+// app is a consumer application.
+type app struct {
+	At      at
+	Name    string `json:"name"`
+	APIKeys map[string]struct {
+		At      at
+		SHA256  string `json:"sha256"`
+		Expires string `json:"expires"`
+	} `json:"apiKeys"`
+	JWKSURL string `json:"jwksURL"`
+	JWKs    []jwk  `json:"jwks"`
+}
+
+// consumerFile is consumers/<org>/consumer.cue.
+type consumerFile struct {
+	At      at
+	Name    string `json:"name"`
+	ODSCode string `json:"odsCode"`
+	DSPT    string `json:"dspt"`
+	Contact struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	} `json:"contact"`
+	Owners []string       `json:"owners"`
+	Apps   map[string]app `json:"apps"`
+}
+
+// newFileValue returns a pointer to the Go form of a file of kind k.
+func newFileValue(k fileKind) any {
+	switch k {
+	case kindPlatform:
+		return new(platformFile)
+	case kindOnboarding:
+		return new(onboardingFile)
+	case kindLaunch:
+		return new(launchFile)
+	case kindPublisher:
+		return new(publisherFile)
+	case kindAPI:
+		return new(apiFile)
+	case kindGrants:
+		return new(grantsFile)
+	case kindConsumer:
+		return new(consumerFile)
+	}
+	return nil
+}

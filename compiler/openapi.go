@@ -1,0 +1,515 @@
+package compiler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v4"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// specDoc is a loaded OpenAPI document: its YAML node tree (for positions)
+// and the kin-openapi model with every $ref resolved.
+type specDoc struct {
+	root *yaml.Node
+	doc  *openapi3.T
+	// pending are reference errors found while parsing, reported by the
+	// resolution layer.
+	pending []Diagnostic
+}
+
+// refError marks a failure to read a $ref target, so that it is reported
+// as an unresolved reference rather than a syntax error.
+type refError struct {
+	ref string
+	err error
+}
+
+func (e *refError) Error() string { return fmt.Sprintf("reading $ref %s: %v", e.ref, e.err) }
+func (e *refError) Unwrap() error { return e.err }
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// parseSpec is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
+// document, and kin-openapi's model with $refs resolved through fsys
+// relative to file, never outside dir (nor over the network). It reports
+// problems into sink and returns nil then.
+func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, sink *diagSink) *specDoc {
+	sd, ok := parseSpecSyntax(fsys, dir, file, data, sink)
+	if !ok {
+		return nil
+	}
+	if len(sd.pending) > 0 {
+		sink.list = append(sink.list, sd.pending...)
+		return nil
+	}
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		b, err := readRef(fsys, dir, u)
+		if err != nil {
+			return nil, &refError{ref: u.String(), err: err}
+		}
+		return b, nil
+	}
+	if err := resolveRefs(loader, sd.doc, file); err != nil {
+		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", err)
+		return nil
+	}
+	return sd
+}
+
+// readRef reads the target of a $ref: a file of the repository inside dir;
+// never a URL.
+func readRef(fsys fs.FS, dir string, u *url.URL) ([]byte, error) {
+	if u.Scheme != "" || u.Host != "" {
+		return nil, errors.New("remote references are not fetched")
+	}
+	p := path.Clean(u.Path)
+	if dir != "." && !strings.HasPrefix(p, dir+"/") {
+		return nil, fmt.Errorf("outside %s", dir)
+	}
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, errors.New("file not found")
+	}
+	return b, nil
+}
+
+// parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
+// document, decoded into kin-openapi's model with $refs not yet resolved.
+// A component map written as a single $ref to another file (as in
+// `securitySchemes: {$ref: security.yaml}`) is inlined first, since
+// kin-openapi cannot represent it.
+func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) (*specDoc, bool) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		p := pos{1, 1}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			l, _ := strconv.Atoi(m[1])
+			p = pos{int32(l), 1}
+		}
+		sink.add(file, p, codeSpecSyntax, "fix the YAML or JSON syntax", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, false
+	}
+	top := docMapping(&root)
+	if top == nil {
+		sink.add(file, pos{1, 1}, codeSpecNotOAS3, "an OpenAPI document is a mapping with an openapi field", "not an OpenAPI document")
+		return nil, false
+	}
+	version, vpos := mapValue(top, "openapi")
+	if version == nil {
+		p := pos{1, 1}
+		if _, sp := mapValue(top, "swagger"); sp.line > 0 {
+			p = sp
+		}
+		sink.add(file, p, codeSpecNotOAS3, "convert the document to OpenAPI 3", "document has no openapi field (Swagger 2.0 is not supported)")
+		return nil, false
+	}
+	if !strings.HasPrefix(version.Value, "3.") {
+		sink.add(file, vpos, codeSpecNotOAS3, "use OpenAPI 3.0 or 3.1", "unsupported OpenAPI version %q", version.Value)
+		return nil, false
+	}
+	decodeTop := top
+	var pending []Diagnostic
+	if comps, _ := mapValue(top, "components"); comps != nil && comps.Kind == yaml.MappingNode {
+		for i := 1; i < len(comps.Content); i += 2 {
+			m := comps.Content[i]
+			if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[0].Value != "$ref" {
+				continue
+			}
+			ref := m.Content[1]
+			inl, err := inlineRef(fsys, dir, path.Dir(file), ref.Value)
+			if err != nil {
+				// Resolution fails later (parseSpec); parsing goes on.
+				pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
+					"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
+				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			}
+			if decodeTop == top {
+				decodeTop = cloneYAML(top)
+				comps, _ = mapValue(decodeTop, "components")
+			}
+			comps.Content[i] = inl
+		}
+	}
+	doc := &openapi3.T{}
+	if err := unmarshalSpec(doc, decodeTop); err != nil {
+		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", err)
+		return nil, false
+	}
+	return &specDoc{root: &root, doc: doc, pending: pending}, true
+}
+
+// inlineRef reads the mapping a whole-file $ref names, relative to base,
+// following chains of such references.
+func inlineRef(fsys fs.FS, dir, base, ref string) (*yaml.Node, error) {
+	for range 8 {
+		u, err := url.Parse(ref)
+		if err != nil {
+			return nil, err
+		}
+		if u.Fragment != "" {
+			return nil, errors.New("a component map must reference a whole file")
+		}
+		if u.Scheme == "" && u.Host == "" {
+			u.Path = path.Join(base, u.Path)
+		}
+		b, err := readRef(fsys, dir, u)
+		if err != nil {
+			return nil, err
+		}
+		var n yaml.Node
+		if err := yaml.Unmarshal(b, &n); err != nil {
+			return nil, err
+		}
+		m := docMapping(&n)
+		if m == nil {
+			return nil, errors.New("not a mapping")
+		}
+		if len(m.Content) == 2 && m.Content[0].Value == "$ref" {
+			ref, base = m.Content[1].Value, path.Dir(u.Path)
+			continue
+		}
+		return m, nil
+	}
+	return nil, errors.New("too many chained references")
+}
+
+// cloneYAML copies the spine of a mapping so that parts can be replaced
+// without touching the tree positions are read from.
+func cloneYAML(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, sub := range n.Content {
+		if sub.Kind == yaml.MappingNode {
+			c.Content[i] = cloneYAML(sub)
+		} else {
+			c.Content[i] = sub
+		}
+	}
+	return &c
+}
+
+// unmarshalSpec decodes a document node, turning kin-openapi's panics on
+// malformed input into errors.
+func unmarshalSpec(doc *openapi3.T, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed document: %v", r)
+		}
+	}()
+	return doc.UnmarshalYAML(n)
+}
+
+// resolveRefs resolves a document's $refs with loader, turning panics into
+// errors.
+func resolveRefs(loader *openapi3.Loader, doc *openapi3.T, file string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed reference: %v", r)
+		}
+	}()
+	return loader.ResolveRefsIn(doc, &url.URL{Path: file})
+}
+
+// refPos finds the $ref of the document that the message names.
+func refPos(root *yaml.Node, msg string) pos {
+	best := pos{1, 1}
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Value == "$ref" && v.Kind == yaml.ScalarNode && v.Value != "" {
+					ref, _, _ := strings.Cut(v.Value, "#")
+					if ref == "" {
+						ref = v.Value
+					}
+					if strings.Contains(msg, path.Base(ref)) || strings.Contains(msg, v.Value) {
+						best = pos{int32(v.Line), int32(v.Column)}
+						return true
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		return false
+	}
+	walk(root)
+	return best
+}
+
+func docMapping(root *yaml.Node) *yaml.Node {
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
+		return root.Content[0]
+	}
+	return nil
+}
+
+// mapValue returns the value of key in a mapping node and its position.
+func mapValue(m *yaml.Node, key string) (*yaml.Node, pos) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, pos{}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			return v, pos{int32(v.Line), int32(v.Column)}
+		}
+	}
+	return nil, pos{}
+}
+
+// yamlPos returns the position of the value at a path of keys (or list
+// indices), or of its deepest existing ancestor.
+func yamlPos(root *yaml.Node, keys ...string) pos {
+	n := docMapping(root)
+	best := pos{1, 1}
+	for _, k := range keys {
+		if n == nil {
+			break
+		}
+		if n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(k)
+			if err != nil || i >= len(n.Content) {
+				break
+			}
+			n = n.Content[i]
+			best = pos{int32(n.Line), int32(n.Column)}
+			continue
+		}
+		v, p := mapValue(n, k)
+		if v == nil {
+			break
+		}
+		n, best = v, p
+	}
+	return best
+}
+
+// checkSpecs resolves, parses and checks the OpenAPI document of every
+// API, in parallel.
+func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
+	type job struct {
+		id   string
+		a    *apiFile
+		file string
+	}
+	var jobs []job
+	for _, id := range sortedKeys(m.apis) {
+		a := m.apis[id]
+		pub, name, _ := strings.Cut(id, "/")
+		afile := apiPath(pub, name)
+		var spec string
+		if a.Spec != "" {
+			p, ok := cleanSpecPath(pub, a.Spec)
+			if !ok {
+				c.diags.add(afile, a.At.of("spec"), codeSpecOutside, "spec is relative to "+specDir(pub)+"/", "spec %s is outside %s", a.Spec, specDir(pub))
+				continue
+			}
+			if !m.specFiles[p] {
+				c.diags.add(afile, a.At.of("spec"), codeSpecMissing, "add "+p+" or correct spec", "OpenAPI document %s not found", p)
+				continue
+			}
+			spec = p
+		} else if p := path.Join(specDir(pub), name+".yaml"); m.specFiles[p] {
+			spec = p
+		} else {
+			continue
+		}
+		jobs = append(jobs, job{id, a, spec})
+	}
+	results := make([][]byte, len(jobs))
+	sinks := make([]diagSink, c.opts.Workers)
+	errs := make([]error, c.opts.Workers)
+	var mu sync.Mutex
+	nextJob := 0
+	var wg sync.WaitGroup
+	for w := range c.opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := nextJob
+				nextJob++
+				mu.Unlock()
+				if i >= len(jobs) {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				j := jobs[i]
+				data, err := fs.ReadFile(c.fsys, j.file)
+				if err != nil {
+					errs[w] = fmt.Errorf("reading %s: %w", j.file, err)
+					return
+				}
+				results[i] = data
+				pub, _, _ := strings.Cut(j.id, "/")
+				if sd := parseSpec(ctx, c.fsys, specDir(pub), j.file, data, &sinks[w]); sd != nil {
+					checkSpec(ctx, j.id, j.a, m.major[j.id], j.file, sd, &sinks[w])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for _, s := range sinks {
+		c.diags.list = append(c.diags.list, s.list...)
+	}
+	for i, j := range jobs {
+		m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
+	}
+	return nil
+}
+
+// checkSpec validates a loaded document and checks that it agrees with its
+// API: servers, security schemes and version.
+func checkSpec(ctx context.Context, id string, a *apiFile, major int, file string, sd *specDoc, s *diagSink) {
+	doc := sd.doc
+	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
+	if err := validateSpec(ctx, doc, opts); err != nil {
+		for _, e := range flattenErrors(err) {
+			s.add(file, validationPos(sd.root, e), codeSpecInvalid, "see the OpenAPI specification", "%s", e)
+		}
+	}
+	pub, name, _ := strings.Cut(id, "/")
+	base := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
+	for i, srv := range doc.Servers {
+		if srv == nil {
+			continue
+		}
+		u := srv.URL
+		for k, v := range srv.Variables {
+			if v != nil {
+				u = strings.ReplaceAll(u, "{"+k+"}", v.Default)
+			}
+		}
+		p := u
+		if pu, err := url.Parse(u); err == nil {
+			p = pu.Path
+		}
+		if strings.TrimSuffix(p, "/") != base && !strings.HasSuffix(strings.TrimSuffix(p, "/"), base) {
+			s.add(file, yamlPos(sd.root, "servers", strconv.Itoa(i), "url"), codeSpecServers, "server URLs end with "+base,
+				"server %s does not end with the base path %s", srv.URL, base)
+		}
+	}
+	var apiKeyHeader, bearer bool
+	if doc.Components != nil {
+		for _, ref := range doc.Components.SecuritySchemes {
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			ss := ref.Value
+			switch {
+			case ss.Type == "apiKey" && ss.In == "header" && strings.EqualFold(ss.Name, "apikey"):
+				apiKeyHeader = true
+			case ss.Type == "oauth2" || ss.Type == "openIdConnect" || (ss.Type == "http" && strings.EqualFold(ss.Scheme, "bearer")):
+				bearer = true
+			}
+		}
+	}
+	secPos := func() pos { return yamlPos(sd.root, "components", "securitySchemes") }
+	onlyOpen := true
+	for _, mode := range a.AccessModes {
+		switch {
+		case mode == snapshot.ModeOpen:
+			continue
+		case mode == snapshot.ModeAppLevel0:
+			if !apiKeyHeader {
+				s.add(file, secPos(), codeSpecSecurity, "add an apiKey security scheme with in: header, name: apikey",
+					"access mode app-level0 has no apiKey security scheme in header apikey")
+			}
+		default:
+			if !bearer {
+				s.add(file, secPos(), codeSpecSecurity, "add an oauth2, openIdConnect or http bearer security scheme",
+					"access mode %s has no oauth2, openIdConnect or bearer security scheme", mode)
+			}
+		}
+		onlyOpen = false
+	}
+	if onlyOpen && len(doc.Security) > 0 {
+		s.add(file, yamlPos(sd.root, "security"), codeSpecSecurity, "remove the global security requirement",
+			"the API is open but the document requires security globally")
+	}
+	if doc.Info != nil {
+		v := strings.TrimPrefix(doc.Info.Version, "v")
+		first, _, _ := strings.Cut(v, ".")
+		if n, err := strconv.Atoi(first); err != nil || n != major {
+			s.add(file, yamlPos(sd.root, "info", "version"), codeSpecVersion, fmt.Sprintf("use version %d.x.y, as the API's version %s", major, a.Version),
+				"info.version %q is not major version %d", doc.Info.Version, major)
+		}
+	}
+}
+
+var (
+	invalidPath      = regexp.MustCompile(`invalid path (\S+?):`)
+	invalidOperation = regexp.MustCompile(`invalid operation (\w+)`)
+	invalidComponent = regexp.MustCompile(`invalid components: (\w+) "?([^":]+)"?`)
+)
+
+// validationPos locates a kin-openapi validation message in the document:
+// the path and operation it names, else the component, else the start.
+func validationPos(root *yaml.Node, msg string) pos {
+	if m := invalidPath.FindStringSubmatch(msg); m != nil {
+		keys := []string{"paths", m[1]}
+		if op := invalidOperation.FindStringSubmatch(msg); op != nil {
+			keys = append(keys, strings.ToLower(op[1]))
+		}
+		return yamlPos(root, keys...)
+	}
+	if m := invalidComponent.FindStringSubmatch(msg); m != nil {
+		return yamlPos(root, "components", m[1], m[2])
+	}
+	return pos{1, 1}
+}
+
+// validateSpec runs kin-openapi's validation, turning panics into errors.
+func validateSpec(ctx context.Context, doc *openapi3.T, opts []openapi3.ValidationOption) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed document: %v", r)
+		}
+	}()
+	if doc.IsOpenAPI31OrLater() {
+		opts = append(opts, openapi3.IsOpenAPI31OrLater())
+	}
+	return doc.Validate(ctx, opts...)
+}
+
+func flattenErrors(err error) []string {
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		var out []string
+		for _, e := range me {
+			out = append(out, flattenErrors(e)...)
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return []string{err.Error()}
+}

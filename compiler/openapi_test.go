@@ -1,0 +1,103 @@
+package compiler
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"testing"
+)
+
+const sharedSpecs = "../../shared/specs"
+
+// sharedSpecDocs lists the OpenAPI documents of ../shared/specs.
+func sharedSpecDocs(t *testing.T) (fs.FS, []string) {
+	t.Helper()
+	root := os.DirFS(sharedSpecs)
+	if _, err := fs.Stat(root, "."); err != nil {
+		t.Skipf("%s absent", sharedSpecs)
+	}
+	var docs []string
+	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !specExt(p) {
+			return err
+		}
+		b, err := fs.ReadFile(root, p)
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(string(b), "openapi:") || strings.Contains(string(b), "\nopenapi:") {
+			docs = append(docs, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) < 6 {
+		t.Fatalf("got %d OpenAPI documents, want at least 6", len(docs))
+	}
+	return root, docs
+}
+
+// TestSharedSpecsParse loads every real OpenAPI document of ../shared/specs
+// through the parser layer: syntax, OpenAPI 3 and kin-openapi's model.
+func TestSharedSpecsParse(t *testing.T) {
+	root, docs := sharedSpecDocs(t)
+	for _, p := range docs {
+		t.Run(p, func(t *testing.T) {
+			data, _ := fs.ReadFile(root, p)
+			var sink diagSink
+			if _, ok := parseSpecSyntax(root, ".", p, data, &sink); !ok || len(sink.list) > 0 {
+				t.Errorf("got %v, want no diagnostics", sink.list)
+			}
+		})
+	}
+}
+
+// TestSharedSpecTreesResolve resolves the multi-file documents of
+// ../shared/specs/trees, whose $refs point at files beside them. The
+// hello-world and eligibility documents' remote $refs (to the platform's
+// producer API) are refused by design: references are never fetched.
+func TestSharedSpecTreesResolve(t *testing.T) {
+	root, docs := sharedSpecDocs(t)
+	n := 0
+	for _, p := range docs {
+		parts := strings.Split(p, "/")
+		if parts[0] != "trees" || len(parts) != 3 {
+			continue
+		}
+		n++
+		t.Run(p, func(t *testing.T) {
+			data, _ := fs.ReadFile(root, p)
+			var sink diagSink
+			sd := parseSpec(context.Background(), root, path.Dir(p), p, data, &sink)
+			for _, d := range sink.list {
+				if strings.Contains(d.Message, "remote references are not fetched") {
+					continue
+				}
+				t.Errorf("got %s", d)
+			}
+			if sd == nil && len(sink.list) == 0 {
+				t.Error("got no document and no diagnostic")
+			}
+		})
+	}
+	if n < 3 {
+		t.Errorf("got %d trees, want 3", n)
+	}
+}
+
+func TestSpecRefsCannotLeaveTheApisDirectory(t *testing.T) {
+	fsys := baseFS(t)
+	fsys["publishers/other/apis/common.yaml"] = fsys["publishers/acme/apis/patients.yaml"]
+	data := []byte("openapi: 3.0.3\ninfo: {title: t, version: 1.0.0}\npaths:\n  /x:\n    get:\n      responses:\n        \"200\":\n          $ref: ../../other/apis/common.yaml#/paths\n")
+	var sink diagSink
+	if sd := parseSpec(context.Background(), fsys, "publishers/acme/apis", "publishers/acme/apis/x.yaml", data, &sink); sd != nil {
+		t.Fatal("got a document, want an unresolved reference")
+	}
+	if len(sink.list) != 1 || sink.list[0].Code != codeSpecRef {
+		t.Errorf("got %v, want one %s", sink.list, codeSpecRef)
+	}
+}

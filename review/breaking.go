@@ -1,0 +1,224 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/oasdiff/oasdiff/checker"
+	"github.com/oasdiff/oasdiff/diff"
+	"github.com/oasdiff/oasdiff/load"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+)
+
+// SpecChange is one breaking change oasdiff found in an API's OpenAPI
+// document.
+type SpecChange struct {
+	// API is "<pub>/<api>".
+	API string `json:"api"`
+	// Spec is the document's path in the repository.
+	Spec string `json:"spec"`
+	// Operation and Path name the operation concerned, if any.
+	Operation string `json:"operation,omitempty"`
+	Path      string `json:"path,omitempty"`
+	// ID is oasdiff's rule ID, e.g. "api-path-removed-without-deprecation".
+	ID string `json:"id"`
+	// Text says what changed.
+	Text string `json:"text"`
+	// MajorBump is true when the change comes with a new major version.
+	MajorBump bool `json:"majorBump"`
+	// File, Line and Col position the change in the head revision (the
+	// document's first line for removals, which the head has no place for).
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+// CheckBreaking compares, with oasdiff, the OpenAPI document of every API
+// whose document (or a file of its apis directory, which $refs may name)
+// changed between the two revisions, and reports each breaking change: an
+// error (FD621) without a major version bump, a warning (FD622) with one. A
+// document that does not load on either side is skipped with a warning
+// (FD623); the compiler reports its errors.
+//
+// The major version is the API's (its .cue version, which the compiler keeps
+// equal to the document's info.version major).
+func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) ([]SpecChange, compiler.Diagnostics, error) {
+	r, err := newCueReader()
+	if err != nil {
+		return nil, nil, err
+	}
+	changedDirs := map[string]bool{}
+	for _, ch := range changes {
+		if ch.Action == Modified || ch.Action == Added {
+			changedDirs[path.Dir(ch.Path)] = true
+		}
+	}
+	var out []SpecChange
+	var ds compiler.Diagnostics
+	pubs, _ := fs.ReadDir(headFS, "publishers")
+	for _, p := range pubs {
+		dir := path.Join("publishers", p.Name(), "apis")
+		if !changedDirs[dir] {
+			continue
+		}
+		ents, _ := fs.ReadDir(headFS, dir)
+		for _, e := range ents {
+			name, ok := strings.CutSuffix(e.Name(), ".cue")
+			if !ok || e.IsDir() {
+				continue
+			}
+			apiFile := path.Join(dir, e.Name())
+			hv, ok, err := r.read(headFS, apiFile)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				continue
+			}
+			bv, ok, err := r.read(baseFS, apiFile)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				continue // a new API: nothing to break
+			}
+			hs, bs := specPath(dir, name, hv), specPath(dir, name, bv)
+			hb, err1 := fs.ReadFile(headFS, hs)
+			bb, err2 := fs.ReadFile(baseFS, bs)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			api := p.Name() + "/" + name
+			bump := major(str(hv, "version")) > major(str(bv, "version"))
+			changes, err := compareSpecs(ctx, baseFS, headFS, dir, bs, hs, bb, hb)
+			if err != nil {
+				ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
+					fmt.Sprintf("OpenAPI document of %s could not be compared with the base revision's: %v", api, err), "run `frontdoor validate` for the document's own errors"))
+				continue
+			}
+			for _, c := range changes {
+				c.API, c.Spec, c.MajorBump = api, hs, bump
+				if c.File == "" {
+					c.File, c.Line, c.Col = hs, 1, 1
+				}
+				out = append(out, c)
+				code, hint := CodeBreaking, "make the change compatible, or publish a new major version (see `frontdoor explain FD621`)"
+				msg := fmt.Sprintf("breaking change to %s without a major version bump: %s", api, c.Text)
+				if bump {
+					code, hint = CodeBreakingMajor, ""
+					msg = fmt.Sprintf("breaking change to %s (new major version): %s", api, c.Text)
+				}
+				ds = append(ds, diag(c.File, c.Line, c.Col, code, msg, hint))
+			}
+		}
+	}
+	return out, ds.Sort(), nil
+}
+
+// specPath is the repository path of an API's OpenAPI document.
+func specPath(dir, name string, v cue.Value) string {
+	if s := str(v, "spec"); s != "" {
+		return path.Join(dir, s)
+	}
+	return path.Join(dir, name+".yaml")
+}
+
+// major returns the major number of a semantic version, -1 when unreadable.
+func major(v string) int {
+	m, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(m)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// loadDoc loads an OpenAPI document from fsys with positions (origins) and
+// its $refs resolved inside dir, never over the network.
+func loadDoc(ctx context.Context, fsys fs.FS, dir, file string, data []byte) (doc *openapi3.T, err error) {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = true
+	loader.IncludeOrigin = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if u.Scheme != "" || u.Host != "" {
+			return nil, fmt.Errorf("remote reference %s is not fetched", u)
+		}
+		p := path.Clean(u.Path)
+		if !strings.HasPrefix(p, dir+"/") {
+			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
+		}
+		return fs.ReadFile(fsys, p)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed document %s: %v", file, r)
+		}
+	}()
+	doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: file})
+	if err != nil {
+		return nil, fmt.Errorf("loading %s: %w", file, err)
+	}
+	if doc.Info == nil {
+		return nil, errors.New("document has no info")
+	}
+	return doc, nil
+}
+
+// compareSpecs runs oasdiff's breaking-change checks on two documents.
+func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, headFile string, baseData, headData []byte) (out []SpecChange, err error) {
+	bd, err := loadDoc(ctx, baseFS, dir, baseFile, baseData)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	hd, err := loadDoc(ctx, headFS, dir, headFile, headData)
+	if err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("oasdiff: %v", r)
+		}
+	}()
+	d, sources, err := diff.GetWithOperationsSourcesMap(diff.NewConfig(),
+		&load.SpecInfo{Url: baseFile, Spec: bd, Version: bd.Info.Version},
+		&load.SpecInfo{Url: headFile, Spec: hd, Version: hd.Info.Version})
+	if err != nil {
+		return nil, fmt.Errorf("oasdiff: %w", err)
+	}
+	l := checker.NewDefaultLocalizer()
+	found := checker.CheckBackwardCompatibilityUntilLevel(checker.NewConfig(checker.GetAllChecks()), d, sources, checker.ERR)
+	for _, c := range found {
+		sc := SpecChange{
+			Operation: c.GetOperation(),
+			Path:      c.GetPath(),
+			ID:        c.GetId(),
+			Text:      c.GetUncolorizedText(l),
+		}
+		if src := c.GetRevisionSource(); src != nil && src.File != "" && src.Line > 0 {
+			sc.File, sc.Line, sc.Col = strings.TrimPrefix(src.File, "/"), src.Line, max(src.Column, 1)
+		} else if src := c.GetBaseSource(); src != nil && src.File != "" && src.Line > 0 {
+			// Gone from the head: positioned at the head document's start,
+			// saying where it was.
+			sc.Text += fmt.Sprintf(" (was %s:%d in the base revision)", strings.TrimPrefix(src.File, "/"), src.Line)
+		}
+		if sc.Operation != "" && !strings.Contains(sc.Text, sc.Path) {
+			sc.Text = fmt.Sprintf("%s %s: %s", sc.Operation, sc.Path, sc.Text)
+		}
+		out = append(out, sc)
+	}
+	slices.SortStableFunc(out, func(a, b SpecChange) int {
+		return strings.Compare(a.Path+" "+a.Operation+" "+a.ID, b.Path+" "+b.Operation+" "+b.ID)
+	})
+	return out, nil
+}

@@ -1,0 +1,181 @@
+package review
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+)
+
+// Action is what a change did to a path.
+type Action string
+
+// Actions.
+const (
+	Added    Action = "added"
+	Modified Action = "modified"
+	Deleted  Action = "deleted"
+)
+
+// Change is one changed path. Renames are a deletion and an addition: both
+// paths need their owners' authority.
+type Change struct {
+	Path   string `json:"path"`
+	Action Action `json:"action"`
+}
+
+// Range is a pull request in a git repository: its base and head commits and
+// their merge base. The pull request's changes are those from the merge base
+// to the head (what `git diff BASE...HEAD` shows, and what the forge shows),
+// so commits that reached the base branch after the pull request branched off
+// are never attributed to it; authority is judged by the owners of the base
+// commit itself, the most recent word on who owns what.
+type Range struct {
+	Dir                   string
+	repo                  *git.Repository
+	Base, Head, MergeBase *object.Commit
+}
+
+// OpenRange opens the repository at dir and resolves base and head (any
+// revision go-git understands: branch, tag, hash, HEAD~2...).
+func OpenRange(dir, base, head string) (*Range, error) {
+	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, fmt.Errorf("opening git repository %s: %w", dir, err)
+	}
+	r := &Range{Dir: dir, repo: repo}
+	if r.Base, err = resolve(repo, base); err != nil {
+		return nil, err
+	}
+	if r.Head, err = resolve(repo, head); err != nil {
+		return nil, err
+	}
+	mbs, err := r.Base.MergeBase(r.Head)
+	if err != nil {
+		return nil, fmt.Errorf("finding the merge base of %s and %s: %w", base, head, err)
+	}
+	if len(mbs) == 0 {
+		return nil, fmt.Errorf("%s and %s have no common ancestor", base, head)
+	}
+	// Several merge bases (criss-cross merges): take the lowest hash, for
+	// determinism.
+	slices.SortFunc(mbs, func(a, b *object.Commit) int { return compareHash(a.Hash, b.Hash) })
+	r.MergeBase = mbs[0]
+	return r, nil
+}
+
+func compareHash(a, b plumbing.Hash) int {
+	return slices.Compare(a[:], b[:])
+}
+
+func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
+	h, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil {
+		return nil, fmt.Errorf("resolving revision %q: %w", rev, err)
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		return nil, fmt.Errorf("reading commit %s: %w", h, err)
+	}
+	return c, nil
+}
+
+// FS returns a commit's tree as a file system (see compiler.OpenGit).
+func (r *Range) FS(c *object.Commit) (fs.FS, error) {
+	fsys, _, _, err := compiler.OpenGit(r.Dir, c.Hash.String())
+	return fsys, err
+}
+
+// Changes lists the paths the pull request changes, sorted.
+func (r *Range) Changes() ([]Change, error) {
+	return treeChanges(r.MergeBase, r.Head)
+}
+
+// treeChanges lists the paths that differ between two commits' trees, sorted
+// by path. from may be nil (the empty tree).
+func treeChanges(from, to *object.Commit) ([]Change, error) {
+	var ft *object.Tree
+	if from != nil {
+		t, err := from.Tree()
+		if err != nil {
+			return nil, fmt.Errorf("reading tree of %s: %w", from.Hash, err)
+		}
+		ft = t
+	}
+	tt, err := to.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading tree of %s: %w", to.Hash, err)
+	}
+	chs, err := object.DiffTree(ft, tt)
+	if err != nil {
+		return nil, fmt.Errorf("diffing %s: %w", to.Hash, err)
+	}
+	var out []Change
+	for _, ch := range chs {
+		switch {
+		case ch.From.Name == "":
+			out = append(out, Change{Path: ch.To.Name, Action: Added})
+		case ch.To.Name == "":
+			out = append(out, Change{Path: ch.From.Name, Action: Deleted})
+		default:
+			out = append(out, Change{Path: ch.To.Name, Action: Modified})
+		}
+	}
+	slices.SortFunc(out, func(a, b Change) int {
+		if a.Path != b.Path {
+			if a.Path < b.Path {
+				return -1
+			}
+			return 1
+		}
+		if a.Action < b.Action {
+			return -1
+		}
+		if a.Action > b.Action {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// Commits lists the commits of the pull request (reachable from the head and
+// not from the merge base), oldest first.
+func (r *Range) Commits() ([]*object.Commit, error) {
+	seen := map[plumbing.Hash]bool{}
+	it := object.NewCommitPreorderIter(r.MergeBase, nil, nil)
+	if err := it.ForEach(func(c *object.Commit) error { seen[c.Hash] = true; return nil }); err != nil {
+		return nil, fmt.Errorf("walking %s: %w", r.MergeBase.Hash, err)
+	}
+	var out []*object.Commit
+	it = object.NewCommitPreorderIter(r.Head, seen, nil)
+	err := it.ForEach(func(c *object.Commit) error {
+		out = append(out, c)
+		return nil
+	})
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("walking %s: %w", r.Head.Hash, err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// commitChanges lists the paths one commit touches, against its first parent.
+func commitChanges(c *object.Commit) ([]Change, error) {
+	var parent *object.Commit
+	if c.NumParents() > 0 {
+		p, err := c.Parent(0)
+		if err != nil {
+			return nil, fmt.Errorf("reading parent of %s: %w", c.Hash, err)
+		}
+		parent = p
+	}
+	return treeChanges(parent, c)
+}

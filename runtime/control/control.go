@@ -1,0 +1,340 @@
+// Package control ties the gateway runtime together: it takes revisions
+// from a source, verifies and loads them into the store, swaps the active
+// snapshot, persists the last-known-good one, and keeps the status and
+// metrics the admin endpoints show.
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+)
+
+// Outcomes of an attempt.
+const (
+	OutcomeSwapped   = "swapped"   // the candidate is now active
+	OutcomeUnchanged = "unchanged" // same digest as the active snapshot
+	OutcomeRefused   = "refused"   // see the reason; the active one stays
+)
+
+// minFreeInterval spaces the controller's returns of memory to the OS.
+const minFreeInterval = 10 * time.Second
+
+// maxLoggedDiagnostics bounds the configuration errors logged per attempt.
+const maxLoggedDiagnostics = 20
+
+// Status is what /status shows.
+type Status struct {
+	Ready       bool           `json:"ready"`
+	Active      *ActiveStatus  `json:"active"`
+	LastAttempt *AttemptStatus `json:"lastAttempt"`
+	Source      *SourceStatus  `json:"source"`
+}
+
+// ActiveStatus describes the active snapshot.
+type ActiveStatus struct {
+	Source     string    `json:"source"`
+	Commit     string    `json:"commit,omitempty"`
+	Digest     string    `json:"digest"`
+	Generation uint64    `json:"generation"`
+	LoadedAt   time.Time `json:"loadedAt"`
+}
+
+// AttemptStatus describes the last revision offered for activation.
+type AttemptStatus struct {
+	Source  string    `json:"source"`
+	Commit  string    `json:"commit,omitempty"`
+	Digest  string    `json:"digest,omitempty"`
+	At      time.Time `json:"at"`
+	Outcome string    `json:"outcome"`
+	// Reason is the refusal's reason.
+	Reason store.Reason `json:"reason,omitempty"`
+	// Errors are the compile's diagnostics, or the refusal's error.
+	Errors []source.Diagnostic `json:"errors,omitempty"`
+}
+
+// SourceStatus describes the source's health.
+type SourceStatus struct {
+	Name        string     `json:"name"`
+	LastSuccess *time.Time `json:"lastSuccess,omitempty"`
+	LastError   string     `json:"lastError,omitempty"`
+	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
+}
+
+// Options configure a Controller.
+type Options struct {
+	// Store receives the snapshots; Verifier checks them first.
+	Store    *store.Store
+	Verifier *store.Verifier
+	// StateDir, when set, persists the last-known-good snapshot.
+	StateDir string
+	// AllowRollback accepts a lower generation than the active one.
+	AllowRollback bool
+	// Metrics, when set, are kept up to date.
+	Metrics *Metrics
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+}
+
+// Controller activates revisions. Its methods are safe for concurrent use;
+// activations are serialised.
+type Controller struct {
+	opts Options
+	log  *slog.Logger
+
+	apply    sync.Mutex // serialises activations
+	lastFree time.Time  // guarded by apply
+
+	mu     sync.Mutex // guards status
+	status Status
+}
+
+// New returns a Controller.
+func New(opts Options) (*Controller, error) {
+	if opts.Store == nil || opts.Verifier == nil {
+		return nil, errors.New("controller: store and verifier are required")
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Controller{opts: opts, log: log}, nil
+}
+
+// Restore activates the last-known-good snapshot from the state directory,
+// verified as any other. It returns an error wrapping fs.ErrNotExist when
+// there is none.
+func (c *Controller) Restore() error {
+	if c.opts.StateDir == "" {
+		return fmt.Errorf("no state directory: %w", fs.ErrNotExist)
+	}
+	raw, sig, meta, err := loadState(c.opts.StateDir)
+	if err != nil {
+		return err
+	}
+	outcome, err := c.activate(source.Revision{
+		Source: "state", Commit: meta.Commit, At: time.Now(),
+		Bytes: raw, Signature: sig, Digest: meta.Digest, Compiled: meta.SelfBuilt,
+	}, false)
+	if err != nil {
+		return fmt.Errorf("restoring last-known-good snapshot: %w", err)
+	}
+	c.log.Info("restored last-known-good snapshot", "outcome", outcome, "digest", meta.Digest, "commit", meta.Commit)
+	return nil
+}
+
+// Run runs src and activates what it pushes until ctx is done or the source
+// fails for good.
+func (c *Controller) Run(ctx context.Context, src source.Source) error {
+	c.mu.Lock()
+	if c.status.Source == nil || c.status.Source.Name != src.Name() {
+		c.status.Source = &SourceStatus{Name: src.Name()}
+	}
+	c.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	revs := make(chan source.Revision)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, revs) }()
+	for {
+		select {
+		case rev := <-revs:
+			c.Apply(rev)
+		case err := <-done:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("source %s: %w", src.Name(), err)
+		}
+	}
+}
+
+// Apply handles one revision: records a source error, or verifies and
+// activates a snapshot. It returns the outcome ("" for source errors and
+// unchanged looks) and the error, if any.
+func (c *Controller) Apply(rev source.Revision) (string, error) {
+	now := rev.At
+	if now.IsZero() {
+		now = time.Now()
+	}
+	switch {
+	case rev.Err != nil:
+		c.sourceError(rev.Source, rev.Err, now)
+		return "", rev.Err
+	case rev.Unchanged:
+		c.sourceOK(rev.Source, now)
+		return "", nil
+	}
+	c.sourceOK(rev.Source, now)
+	return c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
+}
+
+func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, error) {
+	c.apply.Lock()
+	defer c.apply.Unlock()
+	start := time.Now()
+	attempt := &AttemptStatus{Source: rev.Source, Commit: rev.Commit, At: rev.At}
+	if attempt.At.IsZero() {
+		attempt.At = start
+	}
+	if len(rev.Bytes) == 0 {
+		// The configuration did not compile.
+		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, store.ReasonCompile, slices.Clone(rev.Diagnostics)
+		c.refused(attempt)
+		c.log.Warn("configuration does not compile; the active snapshot stays", "source", rev.Source, "commit", rev.Commit, "errors", len(rev.Diagnostics))
+		for i, d := range rev.Diagnostics {
+			if i == maxLoggedDiagnostics {
+				c.log.Warn("more configuration errors in /status", "count", len(rev.Diagnostics)-i)
+				break
+			}
+			c.log.Warn("configuration error", "file", d.File, "line", d.Line, "col", d.Col, "code", d.Code, "msg", d.Message, "hint", d.Hint)
+		}
+		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
+	}
+
+	active := c.opts.Store.Active()
+	next, err := c.opts.Verifier.Load(store.Candidate{
+		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest,
+		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
+	}, active)
+	if err != nil {
+		attempt.Outcome, attempt.Reason = OutcomeRefused, store.ReasonOf(err)
+		if attempt.Reason == "" {
+			attempt.Reason = store.ReasonDecode
+		}
+		attempt.Errors = []source.Diagnostic{{Code: string(attempt.Reason), Message: err.Error()}}
+		c.refused(attempt)
+		c.log.Warn("snapshot refused", "source", rev.Source, "commit", rev.Commit, "reason", attempt.Reason, "err", err)
+		return OutcomeRefused, err
+	}
+	attempt.Digest = next.Digest()
+	if next == active {
+		attempt.Outcome = OutcomeUnchanged
+		c.mu.Lock()
+		c.status.LastAttempt = attempt
+		c.mu.Unlock()
+		return OutcomeUnchanged, nil
+	}
+
+	c.opts.Store.Swap(next)
+	took := time.Since(start)
+	attempt.Outcome = OutcomeSwapped
+	c.mu.Lock()
+	c.status.Ready = true
+	c.status.LastAttempt = attempt
+	c.status.Active = &ActiveStatus{Source: rev.Source, Commit: next.Commit(), Digest: next.Digest(), Generation: next.Generation(), LoadedAt: next.LoadedAt()}
+	c.mu.Unlock()
+	if m := c.opts.Metrics; m != nil {
+		m.swaps.Inc()
+		m.swapDuration.Observe(took.Seconds())
+		m.activeGeneration.Set(float64(next.Generation()))
+	}
+	// The load's garbage (and the previous snapshot, once the requests
+	// that started on it end) is dead: collect it and give the memory back
+	// rather than keep the load's peak resident.
+	c.freeOSMemory()
+	c.log.Info("snapshot activated", "source", rev.Source, "commit", next.Commit(), "generation", next.Generation(), "digest", next.Digest(), "took", took)
+
+	if c.opts.StateDir != "" && rev.Source != "state" {
+		err := saveState(c.opts.StateDir, rev.Bytes, rev.Signature, stateMeta{
+			Digest: next.Digest(), SelfBuilt: rev.Compiled, Source: rev.Source, Commit: next.Commit(), SavedAt: time.Now(),
+		})
+		if err != nil {
+			// Serving goes on; only a restart would miss this snapshot.
+			c.log.Error("persisting last-known-good snapshot", "err", err)
+		}
+	}
+	return OutcomeSwapped, nil
+}
+
+func (c *Controller) refused(a *AttemptStatus) {
+	c.mu.Lock()
+	c.status.LastAttempt = a
+	c.mu.Unlock()
+	if m := c.opts.Metrics; m != nil {
+		m.refusals.WithLabelValues(string(a.Reason)).Inc()
+	}
+}
+
+func (c *Controller) sourceOK(name string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.sourceStatus(name)
+	s.LastSuccess = &at
+}
+
+func (c *Controller) sourceError(name string, err error, at time.Time) {
+	c.mu.Lock()
+	s := c.sourceStatus(name)
+	s.LastError, s.LastErrorAt = err.Error(), &at
+	c.mu.Unlock()
+	if m := c.opts.Metrics; m != nil {
+		m.sourceErrors.WithLabelValues(name).Inc()
+	}
+}
+
+// sourceStatus returns the status of the named source; c.mu is held.
+func (c *Controller) sourceStatus(name string) *SourceStatus {
+	if c.status.Source == nil || c.status.Source.Name != name {
+		c.status.Source = &SourceStatus{Name: name}
+	}
+	return c.status.Source
+}
+
+// Status returns a copy of the current status.
+func (c *Controller) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.status
+	if s.Active != nil {
+		a := *s.Active
+		s.Active = &a
+	}
+	if s.LastAttempt != nil {
+		a := *s.LastAttempt
+		s.LastAttempt = &a
+	}
+	if s.Source != nil {
+		a := *s.Source
+		s.Source = &a
+	}
+	return s
+}
+
+// freeOSMemory returns freed memory to the OS after a swap, at most once
+// per MinFreeInterval (swaps are rare; a burst of them needs one).
+func (c *Controller) freeOSMemory() {
+	if time.Since(c.lastFree) < minFreeInterval {
+		return
+	}
+	c.lastFree = time.Now()
+	go debug.FreeOSMemory()
+}
+
+// Ready reports whether a verified snapshot is active.
+func (c *Controller) Ready() bool { return c.opts.Store.Active() != nil }
+
+// ActiveGeneration returns the active snapshot's generation, 0 if none.
+func (c *Controller) ActiveGeneration() uint64 {
+	if a := c.opts.Store.Active(); a != nil {
+		return a.Generation()
+	}
+	return 0
+}
+
+// ActiveCommit returns the active snapshot's commit, "" if none.
+func (c *Controller) ActiveCommit() string {
+	if a := c.opts.Store.Active(); a != nil {
+		return a.Commit()
+	}
+	return ""
+}

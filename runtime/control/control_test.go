@@ -1,0 +1,267 @@
+package control_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+func keyPair(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
+	t.Helper()
+	privPEM, pubPEM, err := snapshot.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := snapshot.ParsePrivateKey(privPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := snapshot.ParsePublicKey(pubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub
+}
+
+// TestRefusedSnapshotsKeepTheLastKnownGoodServing offers one bad snapshot
+// per refusal reason to a gateway serving generation 5.
+func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
+	priv, pub := keyPair(t)
+	otherPriv, _ := keyPair(t)
+	good := upstream(t, "good")
+	bad := upstream(t, "bad")
+	signed := func(b []byte) source.Revision {
+		return source.Revision{Source: "file", Bytes: b, Signature: snapshot.Sign(priv, b)}
+	}
+	encode := func(gen uint64, up string) []byte { return snaptest.Encode(t, snaptest.Small(gen, up)) }
+	next := encode(6, bad.URL)
+	inconsistent := snaptest.Small(6, bad.URL)
+	inconsistent.Routes[0].API = "pub0/unknown"
+
+	for _, tc := range []struct {
+		name   string
+		rev    source.Revision
+		reason store.Reason
+	}{
+		{"schema-invalid", signed(bytes.Replace(next, []byte(`"generation":6`), []byte(`"generation":"6"`), 1)), store.ReasonSchema},
+		{"bad signature", source.Revision{Source: "file", Bytes: next, Signature: snapshot.Sign(otherPriv, next)}, store.ReasonSignature},
+		{"unsigned with trust keys", source.Revision{Source: "file", Bytes: next}, store.ReasonUnsigned},
+		{"lower generation", signed(encode(4, bad.URL)), store.ReasonGeneration},
+		{"truncated file", signed(next[:len(next)*2/3]), store.ReasonDecode},
+		{"digest mismatch", func() source.Revision { r := signed(next); r.Digest = snapshot.Digest(encode(7, bad.URL)); return r }(), store.ReasonDigest},
+		{"inconsistent", signed(snaptest.Encode(t, inconsistent)), store.ReasonConsistency},
+		{"compile errors", source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{{File: "a.cue", Line: 3, Col: 5, Code: "FD001", Message: "boom"}}}, store.ReasonCompile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{trust: []ed25519.PublicKey{pub}})
+			if outcome, err := h.ctrl.Apply(signed(encode(5, good.URL))); err != nil || outcome != control.OutcomeSwapped {
+				t.Fatalf("activating generation 5: got %q, %v", outcome, err)
+			}
+			outcome, err := h.ctrl.Apply(tc.rev)
+			if outcome != control.OutcomeRefused || store.ReasonOf(err) != tc.reason {
+				t.Fatalf("got %q (%v), want refused for %q", outcome, err, tc.reason)
+			}
+			if _, gen, body := h.get("/pub0/api1/v1/x"); gen != "5" || !isFrom(body, "good") {
+				t.Errorf("served by generation %q (%q), want 5 from good", gen, body)
+			}
+			st := h.status()
+			if st.LastAttempt == nil || st.LastAttempt.Outcome != control.OutcomeRefused || st.LastAttempt.Reason != tc.reason {
+				t.Errorf("status last attempt: got %+v, want refused for %q", st.LastAttempt, tc.reason)
+			} else if len(st.LastAttempt.Errors) == 0 || st.LastAttempt.Errors[0].Message == "" {
+				t.Errorf("status last attempt: got no error message")
+			}
+			if st.Active == nil || st.Active.Generation != 5 {
+				t.Errorf("status active: got %+v, want generation 5", st.Active)
+			}
+			if got := h.metric("frontdoor_snapshot_refusals_total", "reason", string(tc.reason)); got != 1 {
+				t.Errorf("refusals metric for %q: got %v, want 1", tc.reason, got)
+			}
+			if got := h.metric("frontdoor_snapshot_active_generation"); got != 5 {
+				t.Errorf("active generation metric: got %v, want 5", got)
+			}
+		})
+	}
+}
+
+func TestCompileErrorsArePositionedInStatus(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	diag := source.Diagnostic{File: "publishers/x/apis/y.cue", Line: 3, Col: 5, Code: "FD001", Message: "boom", Hint: "fix it"}
+	h.ctrl.Apply(source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{diag}})
+	st := h.status()
+	if st.LastAttempt == nil || len(st.LastAttempt.Errors) != 1 || st.LastAttempt.Errors[0] != diag {
+		t.Errorf("got %+v, want the diagnostic %+v", st.LastAttempt, diag)
+	}
+}
+
+func TestSameDigestIsNotSwappedAgain(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	b := snaptest.Encode(t, snaptest.Small(1, "http://up.test"))
+	h.ctrl.Apply(source.Revision{Source: "file", Bytes: b})
+	if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: b}); outcome != control.OutcomeUnchanged || err != nil {
+		t.Errorf("got %q, %v; want %q", outcome, err, control.OutcomeUnchanged)
+	}
+	if got := h.metric("frontdoor_snapshot_swaps_total"); got != 1 {
+		t.Errorf("swaps: got %v, want 1", got)
+	}
+}
+
+func TestReadyOnlyOnceASnapshotIsActive(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	readyz := func() int {
+		resp, err := http.Get(h.admin.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := readyz(); got != http.StatusServiceUnavailable {
+		t.Errorf("before: got %d, want 503", got)
+	}
+	if code, _, _ := h.get("/pub0/api0/v1"); code != http.StatusServiceUnavailable {
+		t.Errorf("gateway before: got %d, want 503", code)
+	}
+	h.ctrl.Apply(source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(1, "http://up.test"))})
+	if got := readyz(); got != http.StatusOK {
+		t.Errorf("after: got %d, want 200", got)
+	}
+}
+
+// TestEveryResponseComesFromExactlyOneGeneration hammers the gateway while
+// the controller swaps 1,000 snapshots, each routing to its own upstream
+// path: the generation header and the upstream's answer must agree.
+func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
+	up := upstream(t, "up")
+	h := newHarness(t, harnessOptions{})
+	encode := func(gen uint64) []byte {
+		return snaptest.Encode(t, snaptest.Small(gen, fmt.Sprintf("%s/g%d", up.URL, gen)))
+	}
+	if _, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(1)}); err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	defer client.CloseIdleConnections()
+	before := runtime.NumGoroutine()
+
+	const swaps = 1000
+	var (
+		stop     atomic.Bool
+		requests atomic.Int64
+		wg       sync.WaitGroup
+		errs     = make(chan error, 8)
+	)
+	for range 4 {
+		wg.Go(func() {
+			last := 0
+			for !stop.Load() {
+				resp, err := client.Get(h.gw.URL + "/pub0/api1/v1/Patient")
+				if err != nil {
+					errs <- err
+					return
+				}
+				var body bytes.Buffer
+				body.ReadFrom(resp.Body)
+				resp.Body.Close()
+				gen := resp.Header.Get("X-Frontdoor-Generation")
+				want := fmt.Sprintf("up /g%s/Patient", gen)
+				if resp.StatusCode != http.StatusOK || body.String() != want {
+					errs <- fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body.String(), gen, want)
+					return
+				}
+				var g int
+				fmt.Sscan(gen, &g)
+				if g < last {
+					errs <- fmt.Errorf("generation went back from %d to %d", last, g)
+					return
+				}
+				last = g
+				requests.Add(1)
+			}
+		})
+	}
+	for gen := uint64(2); gen <= swaps+1; gen++ {
+		if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(gen)}); err != nil || outcome != control.OutcomeSwapped {
+			t.Fatalf("swap to %d: got %q, %v", gen, outcome, err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := h.store.Active().Generation(); got != swaps+1 {
+		t.Errorf("active generation: got %d, want %d", got, swaps+1)
+	}
+	t.Logf("%d requests during %d swaps", requests.Load(), swaps)
+
+	// No goroutine may outlive the swaps (connections closed, the
+	// servers' connection goroutines end).
+	client.CloseIdleConnections()
+	h.transport.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= before {
+			break
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("goroutines: got %d, want at most %d\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+func TestRestartServesThePersistedSnapshot(t *testing.T) {
+	state := t.TempDir()
+	up := upstream(t, "persisted")
+	h := newHarness(t, harnessOptions{stateDir: state})
+	b := snaptest.Encode(t, snaptest.Small(9, up.URL))
+	if _, err := h.ctrl.Apply(source.Revision{Source: "dir", Bytes: b, Compiled: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, pub := keyPair(t)
+	// Self-built snapshots need no signature, even with trust keys, after
+	// a restart as before it.
+	h2 := newHarness(t, harnessOptions{stateDir: state, trust: []ed25519.PublicKey{pub}})
+	if err := h2.ctrl.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if _, gen, body := h2.get("/pub0/api0/v1"); gen != "9" || !isFrom(body, "persisted") {
+		t.Errorf("got generation %q %q, want 9 from persisted", gen, body)
+	}
+}
+
+func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
+	state := t.TempDir()
+	h := newHarness(t, harnessOptions{stateDir: state})
+	b := snaptest.Encode(t, snaptest.Small(9, "http://up.test"))
+	if _, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: b}); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(snapshot.Digest(b), "sha256:")
+	corrupt := bytes.Replace(b, []byte("up.test"), []byte("ev.test"), 1)
+	writeFile(t, state+"/snapshots/"+name+".json", corrupt)
+	h2 := newHarness(t, harnessOptions{stateDir: state})
+	err := h2.ctrl.Restore()
+	if store.ReasonOf(err) != store.ReasonDigest {
+		t.Errorf("got %v, want a digest refusal", err)
+	}
+	if h2.ctrl.Ready() {
+		t.Error("ready with a corrupt snapshot")
+	}
+}

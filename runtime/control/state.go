@@ -1,0 +1,146 @@
+package control
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// The state directory holds the last-known-good snapshot:
+//
+//	snapshots/<hex>.json      the snapshot's bytes, named by digest
+//	snapshots/<hex>.json.sig  its signature, if it had one
+//	current.json              which one is current (stateMeta)
+//
+// Every file is written to a temporary name, synced and renamed into place,
+// and current.json last: a crash at any point leaves the previous state or
+// the new one, never a snapshot paired with another's signature.
+
+const (
+	snapshotsDir = "snapshots"
+	currentFile  = "current.json"
+)
+
+// stateMeta describes the persisted snapshot.
+type stateMeta struct {
+	File      string    `json:"file"`
+	Digest    string    `json:"digest"`
+	Signed    bool      `json:"signed"`
+	SelfBuilt bool      `json:"selfBuilt"`
+	Source    string    `json:"source"`
+	Commit    string    `json:"commit,omitempty"`
+	SavedAt   time.Time `json:"savedAt"`
+}
+
+// saveState persists raw (and sig) as the last-known-good snapshot.
+func saveState(dir string, raw, sig []byte, meta stateMeta) error {
+	sd := filepath.Join(dir, snapshotsDir)
+	if err := os.MkdirAll(sd, 0o755); err != nil {
+		return fmt.Errorf("creating state dir: %w", err)
+	}
+	name := strings.TrimPrefix(meta.Digest, "sha256:") + ".json"
+	meta.File = filepath.ToSlash(filepath.Join(snapshotsDir, name))
+	if err := writeFileAtomic(filepath.Join(sd, name), raw); err != nil {
+		return err
+	}
+	if meta.Signed = len(sig) > 0; meta.Signed {
+		if err := writeFileAtomic(filepath.Join(sd, name+snapshot.SignatureSuffix), sig); err != nil {
+			return err
+		}
+	}
+	if err := syncDir(sd); err != nil {
+		return err
+	}
+	mb, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, currentFile), append(mb, '\n')); err != nil {
+		return err
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	// Remove older snapshots; a failure here is harmless.
+	entries, _ := os.ReadDir(sd)
+	for _, e := range entries {
+		if e.Name() != name && e.Name() != name+snapshot.SignatureSuffix {
+			_ = os.Remove(filepath.Join(sd, e.Name()))
+		}
+	}
+	return nil
+}
+
+// loadState reads the persisted snapshot. It returns fs.ErrNotExist (wrapped)
+// when there is none.
+func loadState(dir string) (raw, sig []byte, meta stateMeta, err error) {
+	mb, err := os.ReadFile(filepath.Join(dir, currentFile))
+	if err != nil {
+		return nil, nil, meta, fmt.Errorf("reading state: %w", err)
+	}
+	if err := json.Unmarshal(mb, &meta); err != nil {
+		return nil, nil, meta, fmt.Errorf("decoding %s: %w", currentFile, err)
+	}
+	if !fs.ValidPath(meta.File) || !strings.HasPrefix(meta.File, snapshotsDir+"/") {
+		return nil, nil, meta, fmt.Errorf("state names an invalid file %q", meta.File)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(meta.File))
+	if raw, err = os.ReadFile(path); err != nil {
+		return nil, nil, meta, fmt.Errorf("reading state: %w", err)
+	}
+	if meta.Signed {
+		if sig, err = os.ReadFile(path + snapshot.SignatureSuffix); err != nil {
+			return nil, nil, meta, fmt.Errorf("reading state: %w", err)
+		}
+	}
+	return raw, sig, meta, nil
+}
+
+// writeFileAtomic writes b to path through a synced temporary file.
+func writeFileAtomic(path string, b []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("closing %s: %w", path, err)
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
+}

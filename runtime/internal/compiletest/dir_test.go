@@ -1,0 +1,131 @@
+package compiletest
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+)
+
+func compile(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
+	res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
+	if err != nil {
+		return source.CompileOutput{}, err
+	}
+	out := source.CompileOutput{Bytes: res.Bytes}
+	for _, d := range res.Diagnostics {
+		if d.Severity == compiler.SeverityError {
+			out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
+		}
+	}
+	return out, nil
+}
+
+// copyExample copies the example configuration repository into a new
+// directory.
+func copyExample(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "..", "examples", "national-health-platform")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("no example repository: %v", err)
+	}
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if e.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling interval
+	}
+}
+
+func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
+	root := copyExample(t)
+	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
+		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
+	}
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := new(store.Store)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctrl, err := control.New(control.Options{Store: st, Verifier: v, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctrl.Run(ctx, &source.Dir{Root: root, Compile: compile, NextGeneration: func() uint64 { return ctrl.ActiveGeneration() + 1 }, Log: log})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, 30*time.Second, "the first snapshot", ctrl.Ready)
+	gen := ctrl.ActiveGeneration()
+
+	// Touch a file: a recompile yields the next generation within 1 s.
+	var file string
+	filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if file == "" && err == nil && strings.HasSuffix(p, ".cue") && strings.Contains(p, "consumers") {
+			file = p
+		}
+		return nil
+	})
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, append(b, "\n// edited\n"...), 0o644)
+	start := time.Now()
+	waitFor(t, time.Second, "the next generation", func() bool { return ctrl.ActiveGeneration() > gen })
+	t.Logf("edit served in %v", time.Since(start))
+	gen = ctrl.ActiveGeneration()
+
+	// An invalid edit keeps it and reports positioned errors.
+	os.WriteFile(file, append(b, "\nthis is { not cue\n"...), 0o644)
+	waitFor(t, 2*time.Second, "a compile refusal", func() bool {
+		a := ctrl.Status().LastAttempt
+		return a != nil && a.Reason == store.ReasonCompile
+	})
+	errs := ctrl.Status().LastAttempt.Errors
+	if len(errs) == 0 || errs[0].File == "" || errs[0].Line == 0 {
+		t.Errorf("got errors %+v, want positioned ones", errs)
+	}
+	if got := ctrl.ActiveGeneration(); got != gen {
+		t.Errorf("active generation: got %d, want %d", got, gen)
+	}
+}

@@ -1,0 +1,156 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Dir compiles a configuration directory and recompiles it whenever a file
+// in it changes. It watches every directory of the tree (fsnotify is not
+// recursive), adds new ones as they appear, and watches the root's parent so
+// that a root replaced by rename is noticed. A burst of changes (an editor's
+// write-to-temp-and-rename, a git checkout) is coalesced: it compiles once,
+// Debounce after the last change, and the latest state wins.
+type Dir struct {
+	// Root is the configuration repository's directory.
+	Root string
+	// Compile compiles the tree.
+	Compile CompileFunc
+	// NextGeneration returns the generation to compile with, typically the
+	// active snapshot's plus one.
+	NextGeneration func() uint64
+	// Debounce defaults to DefaultDebounce.
+	Debounce time.Duration
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+}
+
+var _ Source = (*Dir)(nil)
+
+// Name returns "dir".
+func (d *Dir) Name() string { return "dir" }
+
+// Run compiles the tree once, then after every burst of changes.
+func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
+	root, err := filepath.Abs(d.Root)
+	if err != nil {
+		return fmt.Errorf("dir source: %w", err)
+	}
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("source", d.Name(), "root", root)
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("dir source: creating watcher: %w", err)
+	}
+	defer w.Close()
+	if err := w.Add(filepath.Dir(root)); err != nil {
+		return fmt.Errorf("dir source: watching %s: %w", filepath.Dir(root), err)
+	}
+	if err := watchTree(w, root); err != nil {
+		return fmt.Errorf("dir source: %w", err)
+	}
+
+	debounce := cmpOr(d.Debounce, DefaultDebounce)
+	timer := time.NewTimer(0) // compile at once
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-w.Events:
+			if !ok {
+				return errors.New("dir source: watcher closed")
+			}
+			if !inTree(root, ev.Name) || ev.Op == fsnotify.Chmod {
+				continue
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					// A new directory (or the root, renamed back in):
+					// watch it and everything already in it.
+					if err := watchTree(w, ev.Name); err != nil {
+						log.Warn("watching new directory", "path", ev.Name, "err", err)
+					}
+				}
+			}
+			timer.Reset(debounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return errors.New("dir source: watcher closed")
+			}
+			// Events may have been lost (queue overflow): recompile.
+			log.Warn("watcher error", "err", err)
+			timer.Reset(debounce)
+		case <-timer.C:
+			gen := uint64(1)
+			if d.NextGeneration != nil {
+				gen = d.NextGeneration()
+			}
+			start := time.Now()
+			rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: os.DirFS(root), Generation: gen})
+			log.Debug("compiled", "generation", gen, "took", time.Since(start), "diagnostics", len(rev.Diagnostics), "err", rev.Err)
+			if !send(ctx, out, rev) {
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// watchTree watches dir and its subdirectories, except hidden ones (.git).
+func watchTree(w *fsnotify.Watcher, dir string) error {
+	return filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // gone while walking
+			}
+			return err
+		}
+		if !e.IsDir() {
+			return nil
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if err := w.Add(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("watching %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// inTree reports whether path is root or under it, outside hidden
+// directories and files (.git, editor swap files such as .x.swp).
+func inTree(root, path string) bool {
+	if path == root {
+		return true
+	}
+	rel, ok := strings.CutPrefix(path, root+string(filepath.Separator))
+	if !ok {
+		return false
+	}
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}

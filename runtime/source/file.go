@@ -1,0 +1,114 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// DigestSuffix is appended to a snapshot's file name for a file holding its
+// expected digest ("sha256:<hex>", or sha256sum's "<hex>  name").
+const DigestSuffix = ".sha256"
+
+// File reads a built snapshot file, with its signature (Path + ".sig") and
+// expected digest (Path + ".sha256") when they exist, and re-reads them when
+// any of them changes. It watches the directory, not the files, so that
+// replacing a file by rename (the safe way to publish one) is seen.
+type File struct {
+	// Path of the snapshot file.
+	Path string
+	// Debounce defaults to DefaultDebounce.
+	Debounce time.Duration
+	// Log defaults to slog.Default().
+	Log *slog.Logger
+}
+
+var _ Source = (*File)(nil)
+
+// Name returns "file".
+func (f *File) Name() string { return "file" }
+
+// Run reads the file once, then after every burst of changes to it.
+func (f *File) Run(ctx context.Context, out chan<- Revision) error {
+	path, err := filepath.Abs(f.Path)
+	if err != nil {
+		return fmt.Errorf("file source: %w", err)
+	}
+	log := f.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("file source: creating watcher: %w", err)
+	}
+	defer w.Close()
+	if err := w.Add(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("file source: watching %s: %w", filepath.Dir(path), err)
+	}
+	relevant := map[string]bool{path: true, path + snapshot.SignatureSuffix: true, path + DigestSuffix: true}
+
+	debounce := cmpOr(f.Debounce, DefaultDebounce)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-w.Events:
+			if !ok {
+				return errors.New("file source: watcher closed")
+			}
+			if relevant[ev.Name] && ev.Op != fsnotify.Chmod {
+				timer.Reset(debounce)
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return errors.New("file source: watcher closed")
+			}
+			log.Warn("watcher error", "source", f.Name(), "err", err)
+			timer.Reset(debounce)
+		case <-timer.C:
+			rev := readSnapshotFile(path)
+			rev.Source = f.Name()
+			if !send(ctx, out, rev) {
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// readSnapshotFile reads a snapshot with its optional signature and digest.
+func readSnapshotFile(path string) Revision {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
+	}
+	rev := Revision{Bytes: b, At: time.Now()}
+	if sig, err := os.ReadFile(path + snapshot.SignatureSuffix); err == nil {
+		rev.Signature = sig
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Revision{Err: fmt.Errorf("reading signature: %w", err), At: time.Now()}
+	}
+	if d, err := os.ReadFile(path + DigestSuffix); err == nil {
+		// "sha256:<hex>" or sha256sum's "<hex>  <name>".
+		fields := strings.Fields(string(d))
+		if len(fields) == 0 {
+			return Revision{Err: fmt.Errorf("reading digest: %s is empty", path+DigestSuffix), At: time.Now()}
+		}
+		rev.Digest = fields[0]
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Revision{Err: fmt.Errorf("reading digest: %w", err), At: time.Now()}
+	}
+	return rev
+}

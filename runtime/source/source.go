@@ -1,0 +1,130 @@
+// Package source is the source stage of the gateway runtime: it watches
+// where snapshots come from (a git branch, a configuration directory, or a
+// built snapshot file) and pushes each new revision on a channel.
+//
+// Sources never verify or activate anything; the controller does. Sources
+// that compile configuration do it in process through an injected
+// CompileFunc, so that this package does not link the CUE evaluator.
+package source
+
+import (
+	"context"
+	"io/fs"
+	"time"
+)
+
+// Source pushes revisions. Run blocks until ctx is done (returning
+// ctx.Err()) or the source cannot work at all; transient failures are
+// pushed as revisions with Err set and Run carries on.
+type Source interface {
+	Run(ctx context.Context, out chan<- Revision) error
+	// Name is "git", "dir" or "file".
+	Name() string
+}
+
+// Triggerer is a source that can be asked to look for a change now (the
+// git source, by the webhook).
+type Triggerer interface {
+	Trigger()
+}
+
+// Revision is what a source found. Exactly one of these holds:
+//   - Bytes is set: a candidate snapshot;
+//   - Diagnostics is set: the configuration did not compile;
+//   - Err is set: the source failed (fetch, read or internal compile error);
+//   - Unchanged: the source looked and found nothing new.
+type Revision struct {
+	// Source is the source's Name.
+	Source string
+	// Commit is the git commit, if any.
+	Commit string
+	// At is when the source produced the revision.
+	At time.Time
+	// Bytes are the snapshot's canonical JSON.
+	Bytes []byte
+	// Signature is the signature file's contents, if any.
+	Signature []byte
+	// Digest is the expected digest, when the source has one.
+	Digest string
+	// Compiled is true when this process compiled Bytes from configuration
+	// it fetched itself: no signature is expected on them.
+	Compiled bool
+	// AllowRollback accepts a lower generation than the active one for
+	// this revision (a force push the source was told to follow).
+	AllowRollback bool
+	// Diagnostics are the configuration's errors.
+	Diagnostics []Diagnostic
+	// Err is the source's failure.
+	Err error
+	// Unchanged reports a successful look that found nothing new.
+	Unchanged bool
+}
+
+// Diagnostic is one positioned configuration error.
+type Diagnostic struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"col"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// CompileInput is a configuration tree to compile.
+type CompileInput struct {
+	// FS is the repository's tree.
+	FS fs.FS
+	// Commit is the git commit of FS, if any.
+	Commit string
+	// Generation to record in the snapshot.
+	Generation uint64
+}
+
+// CompileOutput is a compile's result: Bytes (the configuration is valid;
+// Diagnostics may hold warnings), or no Bytes and the Diagnostics saying why.
+type CompileOutput struct {
+	Bytes       []byte
+	Diagnostics []Diagnostic
+}
+
+// CompileFunc compiles a configuration tree into canonical snapshot bytes.
+// It returns an error only for I/O and internal failures; configuration
+// problems are Diagnostics. cmd/frontdoor injects the compiler.
+type CompileFunc func(ctx context.Context, in CompileInput) (CompileOutput, error)
+
+// DefaultDebounce is how long a watching source waits for a burst of file
+// changes to end before it acts on the latest state.
+const DefaultDebounce = 100 * time.Millisecond
+
+// send delivers r unless ctx is done first.
+func send(ctx context.Context, out chan<- Revision, r Revision) bool {
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	select {
+	case out <- r:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// compile runs fn and turns its outcome into a revision.
+func compile(ctx context.Context, name string, fn CompileFunc, in CompileInput) Revision {
+	rev := Revision{Source: name, Commit: in.Commit}
+	out, err := fn(ctx, in)
+	switch {
+	case err != nil:
+		rev.Err = err
+	case len(out.Bytes) == 0:
+		rev.Diagnostics = out.Diagnostics
+		if len(rev.Diagnostics) == 0 {
+			rev.Diagnostics = []Diagnostic{{Message: "compile produced no snapshot"}}
+		}
+	default:
+		rev.Bytes = out.Bytes
+		rev.Compiled = true
+	}
+	rev.At = time.Now()
+	return rev
+}

@@ -1,0 +1,15 @@
+package store
+
+import "testing"
+
+func TestDatabaseSchemaIsValid(t *testing.T) {
+	s := dbSchema()
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{TableRoutes, TableAPIs, TablePublishers, TableApps, TableCredentials, TableGrants} {
+		if _, ok := s.Tables[name]; !ok {
+			t.Errorf("table %q is missing", name)
+		}
+	}
+}

@@ -1,0 +1,430 @@
+package store
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// Reason says why a candidate snapshot was refused.
+type Reason string
+
+// Refusal reasons.
+const (
+	ReasonSchema      Reason = "schema"      // fails the snapshot JSON Schema
+	ReasonDigest      Reason = "digest"      // bytes do not match the expected digest
+	ReasonSignature   Reason = "signature"   // no trusted key verifies the signature
+	ReasonUnsigned    Reason = "unsigned"    // trust keys are configured and there is no signature
+	ReasonGeneration  Reason = "generation"  // lower generation than the active snapshot
+	ReasonConsistency Reason = "consistency" // Snapshot.Consistent fails, or it cannot be indexed
+	ReasonDecode      Reason = "decode"      // not JSON, truncated, unknown fields, wrong version
+	ReasonCompile     Reason = "compile"     // the configuration did not compile
+)
+
+// Reasons lists every refusal reason, for metrics.
+var Reasons = []Reason{ReasonSchema, ReasonDigest, ReasonSignature, ReasonUnsigned, ReasonGeneration, ReasonConsistency, ReasonDecode, ReasonCompile}
+
+// Refusal is the error of a candidate snapshot that must not be served.
+type Refusal struct {
+	Reason Reason
+	Err    error
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("snapshot refused (%s): %v", r.Reason, r.Err) }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+func refuse(reason Reason, err error) *Refusal { return &Refusal{Reason: reason, Err: err} }
+
+// ReasonOf returns the refusal reason of err, or "" if it is not a Refusal.
+func ReasonOf(err error) Reason {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return ""
+}
+
+// Candidate is a snapshot offered for activation.
+type Candidate struct {
+	// Bytes are the snapshot's canonical JSON.
+	Bytes []byte
+	// Signature is the signature file's contents, if any.
+	Signature []byte
+	// Digest, when set, is the expected digest ("sha256:<hex>" or "<hex>").
+	Digest string
+	// AllowRollback accepts a lower generation than the active snapshot's.
+	AllowRollback bool
+	// SelfBuilt is true when this process compiled Bytes itself from the
+	// configuration repository it fetched: a missing signature is then no
+	// reason to refuse (a present one is still checked).
+	SelfBuilt bool
+}
+
+// VerifierOptions configure a Verifier.
+type VerifierOptions struct {
+	// Schema is the snapshot's JSON Schema document.
+	Schema []byte
+	// Trust holds the keys a signature must verify with. When empty,
+	// signatures are not checked (and need not be present).
+	Trust []ed25519.PublicKey
+}
+
+// Verifier checks candidate snapshots before they are served. It is safe for
+// concurrent use.
+type Verifier struct {
+	schema *jsonschema.Schema
+	items  map[string]*jsonschema.Schema // see streamItems
+	trust  []ed25519.PublicKey
+
+	// valid holds the hashes of the array items of the last snapshot that
+	// passed the schema: items are pure data validated against one schema,
+	// so an item seen valid before is valid again. A swap that changes a
+	// few grants then validates those few, not 100,000.
+	valid atomic.Pointer[itemSet]
+}
+
+// itemSet is a set of item hashes (128-bit truncated SHA-256).
+type itemSet map[[16]byte]struct{}
+
+func itemHash(raw []byte) [16]byte {
+	sum := sha256.Sum256(raw)
+	return [16]byte(sum[:16])
+}
+
+// NewVerifier compiles the JSON Schema and returns a Verifier.
+func NewVerifier(opts VerifierOptions) (*Verifier, error) {
+	if len(opts.Schema) == 0 {
+		return nil, errors.New("verifier: no snapshot json schema")
+	}
+	c := jsonschema.NewCompiler()
+	const url = "frontdoor:snapshot.schema.json"
+	if err := c.AddResource(url, bytes.NewReader(opts.Schema)); err != nil {
+		return nil, fmt.Errorf("loading snapshot json schema: %w", err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("compiling snapshot json schema: %w", err)
+	}
+	return &Verifier{schema: s, items: streamItems(s), trust: opts.Trust}, nil
+}
+
+// Load verifies c and builds its database. It returns active itself, and no
+// error, when c has the active snapshot's digest: there is nothing to swap.
+// Otherwise it returns a new Snapshot, or a *Refusal saying why c must not be
+// served. active may be nil.
+func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
+	digest := snapshot.Digest(c.Bytes)
+	if c.Digest != "" {
+		want := strings.TrimSpace(c.Digest)
+		if !strings.HasPrefix(want, "sha256:") {
+			want = "sha256:" + want
+		}
+		if want != digest {
+			return nil, refuse(ReasonDigest, fmt.Errorf("digest is %s, want %s", digest, want))
+		}
+	}
+	if active != nil && active.Digest() == digest {
+		return active, nil
+	}
+	if len(v.trust) > 0 {
+		switch {
+		case len(bytes.TrimSpace(c.Signature)) > 0:
+			if err := snapshot.VerifySignature(v.trust, c.Bytes, c.Signature); err != nil {
+				return nil, refuse(ReasonSignature, err)
+			}
+		case !c.SelfBuilt:
+			return nil, refuse(ReasonUnsigned, errors.New("snapshot has no signature and trust keys are configured"))
+		}
+	}
+
+	// The schema check and the typed load each parse the whole document;
+	// run them side by side and report the schema's verdict first.
+	var (
+		wg        sync.WaitGroup
+		schemaErr error
+	)
+	var seen itemSet
+	wg.Go(func() { seen, schemaErr = v.validate(c.Bytes) })
+	next, loadErr := load(c, digest, active)
+	wg.Wait()
+	if schemaErr != nil {
+		return nil, schemaErr
+	}
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	v.valid.Store(&seen)
+	return next, nil
+}
+
+// load decodes, checks and indexes c.
+func load(c Candidate, digest string, active *Snapshot) (*Snapshot, error) {
+	data, err := Decode(c.Bytes)
+	if err != nil {
+		return nil, refuse(ReasonDecode, err)
+	}
+	if active != nil && data.Generation < active.Generation() && !c.AllowRollback {
+		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", data.Generation, active.Generation()))
+	}
+	// Build only reads data; check it meanwhile and discard on failure.
+	var (
+		wg         sync.WaitGroup
+		consistErr error
+	)
+	wg.Go(func() { consistErr = data.Consistent() })
+	s, err := Build(data, digest)
+	wg.Wait()
+	if consistErr != nil {
+		return nil, refuse(ReasonConsistency, consistErr)
+	}
+	if err != nil {
+		return nil, refuse(ReasonConsistency, err)
+	}
+	return s, nil
+}
+
+// Decode parses a snapshot as strictly as snapshot.Decode (unknown fields,
+// trailing data and another schema version are errors; it is also strict
+// about letter case, duplicate names and invalid UTF-8) but about twice as
+// fast, with encoding/json/v2's decoder: it is on the swap's critical path.
+func Decode(b []byte) (*snapshot.Snapshot, error) {
+	var s snapshot.Snapshot
+	if err := jsonv2.Unmarshal(b, &s, jsonv2.RejectUnknownMembers(true)); err != nil {
+		return nil, fmt.Errorf("decoding snapshot: %w", err)
+	}
+	if s.SchemaVersion != snapshot.SchemaVersion {
+		return nil, fmt.Errorf("decoding snapshot: schema version %q, want %q", s.SchemaVersion, snapshot.SchemaVersion)
+	}
+	return &s, nil
+}
+
+// validate checks b against the JSON Schema. Malformed JSON is a decode
+// refusal, a valid document that breaks the schema a schema refusal.
+//
+// The document is not decoded into one generic tree: the elements of the
+// big top-level arrays (apis, entitlements, ...) are decoded and validated
+// one by one against the array's item schema, and the rest of the document
+// (those arrays left empty) against the whole schema. That is the same
+// verdict, for schemas whose top-level arrays constrain nothing but their
+// items (streamItems checks this), at a fraction of the peak memory and
+// garbage-collection work: 100,000 entitlements never live as maps at once.
+func (v *Verifier) validate(b []byte) (itemSet, error) {
+	// A bytes.Buffer is parsed in place; any other reader would be copied.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+	bad := func(err error) (itemSet, error) {
+		return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	}
+	if tok, err := dec.ReadToken(); err != nil {
+		return bad(err)
+	} else if tok.Kind() != '{' {
+		return nil, v.validateValue(v.schema, "", b) // let the schema say what is wrong
+	}
+	var known itemSet
+	if p := v.valid.Load(); p != nil {
+		known = *p
+	}
+	seen := itemSet{}
+	root := map[string]any{}
+	var items []item
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return bad(err)
+		}
+		name := tok.String()
+		schema := v.items[name]
+		if schema == nil || dec.PeekKind() != '[' {
+			raw, err := dec.ReadValue()
+			if err != nil {
+				return bad(err)
+			}
+			var x any
+			if err := jsonv2.Unmarshal(raw, &x); err != nil {
+				return bad(err)
+			}
+			root[name] = x
+			continue
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return bad(err)
+		}
+		for i := 0; dec.PeekKind() != ']'; i++ {
+			start := dec.InputOffset()
+			if _, err := dec.ReadValue(); err != nil {
+				return bad(err)
+			}
+			// The value's bytes in b, without the separator before it.
+			raw := bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n,")
+			h := itemHash(raw)
+			seen[h] = struct{}{}
+			if _, ok := known[h]; !ok {
+				items = append(items, item{schema: schema, name: name, index: i, raw: raw})
+			}
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return bad(err)
+		}
+		root[name] = []any{}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return bad(err)
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return bad(errors.New("trailing data after the document"))
+	}
+	if err := v.schema.Validate(root); err != nil {
+		return nil, schemaRefusal("", err)
+	}
+	if err := v.validateItems(items); err != nil {
+		return nil, err
+	}
+	return seen, nil
+}
+
+// item is one element of a top-level array, validated on its own.
+type item struct {
+	schema *jsonschema.Schema
+	name   string
+	index  int
+	raw    []byte
+}
+
+// validateItems validates items on every CPU and returns the error of the
+// first invalid one in document order.
+func (v *Verifier) validateItems(items []item) error {
+	workers := min(runtime.GOMAXPROCS(0), max(len(items)/1024, 1))
+	var (
+		wg    sync.WaitGroup
+		first atomic.Int64 // index in items of the first error found
+		errs  = make([]error, workers)
+	)
+	first.Store(int64(len(items)))
+	per := (len(items) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, len(items))
+		wg.Go(func() {
+			for i := lo; i < hi && int64(i) < first.Load(); i++ {
+				it := items[i]
+				if err := v.validateValue(it.schema, "/"+it.name+"/"+strconv.Itoa(it.index), it.raw); err != nil {
+					errs[w] = err
+					for {
+						f := first.Load()
+						if int64(i) >= f || first.CompareAndSwap(f, int64(i)) {
+							break
+						}
+					}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // workers cover increasing ranges: the first is the earliest
+		}
+	}
+	return nil
+}
+
+// validateValue decodes raw and validates it against s; at is the JSON
+// pointer of raw in the document.
+func (v *Verifier) validateValue(s *jsonschema.Schema, at string, raw []byte) error {
+	var x any
+	if err := jsonv2.Unmarshal(raw, &x); err != nil {
+		return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	}
+	if err := s.Validate(x); err != nil {
+		return schemaRefusal(at, err)
+	}
+	return nil
+}
+
+func schemaRefusal(at string, err error) error {
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &ve) {
+		return refuse(ReasonSchema, schemaError(at, ve))
+	}
+	return refuse(ReasonSchema, err)
+}
+
+// streamItems returns, by top-level property name, the item schemas of the
+// root's array properties that constrain nothing but their items, following
+// $ref.
+func streamItems(root *jsonschema.Schema) map[string]*jsonschema.Schema {
+	out := map[string]*jsonschema.Schema{}
+	for root.Ref != nil && len(root.Properties) == 0 {
+		root = root.Ref
+	}
+	for name, p := range root.Properties {
+		var items *jsonschema.Schema
+		ok := true
+		for n := p; n != nil && ok; n = n.Ref {
+			ok = onlyItems(n)
+			it := n.Items2020
+			if s, isSchema := n.Items.(*jsonschema.Schema); isSchema {
+				it = s
+			}
+			if it != nil {
+				ok = ok && items == nil
+				items = it
+			}
+		}
+		if ok && items != nil {
+			out[name] = items
+		}
+	}
+	return out
+}
+
+// onlyItems reports whether n has no keyword but type "array", items and
+// $ref, and annotations.
+func onlyItems(n *jsonschema.Schema) bool {
+	return n.Always == nil && n.RecursiveRef == nil && n.DynamicRef == nil &&
+		(len(n.Types) == 0 || (len(n.Types) == 1 && n.Types[0] == "array")) &&
+		n.Constant == nil && n.Enum == nil && n.Not == nil &&
+		len(n.AllOf) == 0 && len(n.AnyOf) == 0 && len(n.OneOf) == 0 && n.If == nil &&
+		n.MinItems <= 0 && n.MaxItems == -1 && !n.UniqueItems &&
+		n.AdditionalItems == nil && len(n.PrefixItems) == 0 && n.Contains == nil &&
+		n.UnevaluatedItems == nil && len(n.Extensions) == 0
+}
+
+// schemaError flattens a validation error into its leaf causes, at most a
+// few, each "at <pointer>: <message>".
+func schemaError(at string, ve *jsonschema.ValidationError) error {
+	var leaves []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := e.InstanceLocation
+			if loc == "" && at == "" {
+				loc = "/"
+			}
+			leaves = append(leaves, fmt.Sprintf("at %s: %s", at+loc, e.Message))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	const max = 5
+	if len(leaves) > max {
+		leaves = append(leaves[:max], fmt.Sprintf("and %d more", len(leaves)-max))
+	}
+	return fmt.Errorf("snapshot does not match its json schema: %s", strings.Join(leaves, "; "))
+}

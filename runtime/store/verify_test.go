@@ -1,0 +1,227 @@
+package store_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+func verifier(t testing.TB, trust ...ed25519.PublicKey) *store.Verifier {
+	t.Helper()
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema(), Trust: trust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func keys(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
+	t.Helper()
+	privPEM, pubPEM, err := snapshot.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := snapshot.ParsePrivateKey(privPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := snapshot.ParsePublicKey(pubPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub
+}
+
+func TestVerifierRefusals(t *testing.T) {
+	priv, pub := keys(t)
+	otherPriv, _ := keys(t)
+	good := snaptest.Encode(t, snaptest.Small(5, "http://up.test"))
+	active, err := verifier(t).Load(store.Candidate{Bytes: good}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inconsistent := snaptest.Small(6, "http://up.test")
+	inconsistent.Entitlements[0].GrantedBy = "someone-else"
+	wrongVersion := strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), snapshot.SchemaVersion, "frontdoor.snapshot/v0", 1)
+	schemaInvalid := strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), `"generation":6`, `"generation":"6"`, 1)
+	next := snaptest.Encode(t, snaptest.Small(6, "http://up.test"))
+
+	for _, tc := range []struct {
+		name   string
+		c      store.Candidate
+		trust  []ed25519.PublicKey
+		reason store.Reason
+	}{
+		{"schema-invalid", store.Candidate{Bytes: []byte(schemaInvalid)}, nil, store.ReasonSchema},
+		{"bad signature", store.Candidate{Bytes: next, Signature: snapshot.Sign(otherPriv, next)}, []ed25519.PublicKey{pub}, store.ReasonSignature},
+		{"malformed signature", store.Candidate{Bytes: next, Signature: []byte("not base64!")}, []ed25519.PublicKey{pub}, store.ReasonSignature},
+		{"tampered after signing", store.Candidate{Bytes: bytes.Replace(next, []byte("up.test"), []byte("evil.test"), 1), Signature: snapshot.Sign(priv, next)}, []ed25519.PublicKey{pub}, store.ReasonSignature},
+		{"unsigned with trust keys", store.Candidate{Bytes: next}, []ed25519.PublicKey{pub}, store.ReasonUnsigned},
+		{"lower generation", store.Candidate{Bytes: snaptest.Encode(t, snaptest.Small(4, "http://up.test"))}, nil, store.ReasonGeneration},
+		{"truncated file", store.Candidate{Bytes: next[:len(next)/2]}, nil, store.ReasonDecode},
+		{"not json", store.Candidate{Bytes: []byte("<html>")}, nil, store.ReasonDecode},
+		{"unknown schema version", store.Candidate{Bytes: []byte(wrongVersion)}, nil, store.ReasonSchema},
+		{"digest mismatch", store.Candidate{Bytes: next, Digest: snapshot.Digest(good)}, nil, store.ReasonDigest},
+		{"inconsistent", store.Candidate{Bytes: snaptest.Encode(t, inconsistent)}, nil, store.ReasonConsistency},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := verifier(t, tc.trust...).Load(tc.c, active)
+			if got != nil {
+				t.Errorf("got a snapshot, want a refusal")
+			}
+			var r *store.Refusal
+			if !errors.As(err, &r) {
+				t.Fatalf("got error %v, want a refusal", err)
+			}
+			if r.Reason != tc.reason {
+				t.Errorf("got reason %q, want %q (%v)", r.Reason, tc.reason, err)
+			}
+		})
+	}
+}
+
+func TestVerifierAccepts(t *testing.T) {
+	priv, pub := keys(t)
+	older := snaptest.Encode(t, snaptest.Small(4, "http://up.test"))
+	active, err := verifier(t).Load(store.Candidate{Bytes: snaptest.Encode(t, snaptest.Small(5, "http://up.test"))}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := snaptest.Encode(t, snaptest.Small(6, "http://up.test"))
+	for _, tc := range []struct {
+		name  string
+		c     store.Candidate
+		trust []ed25519.PublicKey
+		gen   uint64
+	}{
+		{"signed with a trusted key", store.Candidate{Bytes: next, Signature: snapshot.Sign(priv, next)}, []ed25519.PublicKey{pub}, 6},
+		{"matching digest without prefix", store.Candidate{Bytes: next, Digest: strings.TrimPrefix(snapshot.Digest(next), "sha256:") + "\n"}, nil, 6},
+		{"rollback when allowed", store.Candidate{Bytes: older, AllowRollback: true}, nil, 4},
+		{"same generation", store.Candidate{Bytes: snaptest.Encode(t, snaptest.Small(5, "http://other.test"))}, nil, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := verifier(t, tc.trust...).Load(tc.c, active)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Generation() != tc.gen {
+				t.Errorf("got generation %d, want %d", got.Generation(), tc.gen)
+			}
+		})
+	}
+}
+
+func TestSameDigestAsActiveIsNoSwap(t *testing.T) {
+	b := snaptest.Encode(t, snaptest.Small(5, "http://up.test"))
+	v := verifier(t)
+	active, err := v.Load(store.Candidate{Bytes: b}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := v.Load(store.Candidate{Bytes: b}, active)
+	if err != nil || got != active {
+		t.Errorf("got %p, %v; want the active snapshot %p and no error", got, err, active)
+	}
+}
+
+// BenchmarkLoadLarge measures load (schema + decode + consistency + memdb
+// build) of the L snapshot: 10,000 APIs and 100,000 entitlements.
+func BenchmarkLoadLarge(b *testing.B) {
+	priv, pub := keys(b)
+	raw := snaptest.Encode(b, snaptest.Large(2))
+	sig := snapshot.Sign(priv, raw)
+	active := build(b, snaptest.Small(1, "http://up.test"))
+	var st store.Store
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for b.Loop() {
+		v := verifier(b, pub) // cold: no item seen before
+		next, err := v.Load(store.Candidate{Bytes: raw, Signature: sig}, active)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Swap(next)
+	}
+	b.StopTimer()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	b.ReportMetric(float64(len(raw))/(1<<20), "snapshot-MB")
+}
+
+func TestDecodeAgreesWithTheSnapshotPackage(t *testing.T) {
+	raw := snaptest.Encode(t, snaptest.New(snaptest.Options{Generation: 3, Commit: "abc", Publishers: 3, APIs: 20, Apps: 25, GrantsPerApp: 3, Description: "d"}))
+	want, err := snapshot.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := store.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("store.Decode and snapshot.Decode disagree")
+	}
+	for _, bad := range []string{
+		strings.Replace(string(raw), `"commit":"abc"`, `"commit":"abc","extra":1`, 1),
+		string(raw) + "{}",
+		strings.Replace(string(raw), snapshot.SchemaVersion, "v0", 1),
+	} {
+		if _, err := store.Decode([]byte(bad)); err == nil {
+			t.Errorf("decoded %.60q…, want an error", bad)
+		}
+	}
+}
+
+func TestAnInvalidItemIsRefusedAfterValidOnesWereSeen(t *testing.T) {
+	v := verifier(t)
+	s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
+	active, err := v.Load(store.Candidate{Bytes: snaptest.Encode(t, s)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Generation = 2
+	s.Entitlements[3].Environment = "staging" // not an environment the schema allows
+	_, err = v.Load(store.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+	if store.ReasonOf(err) != store.ReasonSchema || !strings.Contains(err.Error(), "/entitlements/3") {
+		t.Errorf("got %v, want a schema refusal at /entitlements/3", err)
+	}
+}
+
+// BenchmarkLoadLargeChange measures the usual swap: the L snapshot after
+// one with the same items (a new generation, a changed grant).
+func BenchmarkLoadLargeChange(b *testing.B) {
+	s := snaptest.Large(2)
+	raw2 := snaptest.Encode(b, s)
+	s.Generation = 3
+	s.Entitlements[500].Expires = "2030-01-01"
+	raw3 := snaptest.Encode(b, s)
+	v := verifier(b)
+	var st store.Store
+	first, err := v.Load(store.Candidate{Bytes: raw2}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st.Swap(first)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		raw := raw3
+		if i%2 == 1 {
+			raw = raw2
+		}
+		next, err := v.Load(store.Candidate{Bytes: raw, AllowRollback: true}, st.Active())
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Swap(next)
+	}
+}

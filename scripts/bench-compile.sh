@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# bench-compile.sh — compile a generated corpus with frontdoor and evaluate
+# the same CUE files with `cue export`, side by side; print wall time, peak
+# RSS and the ratios (see BENCHMARKS.md and the targets in DESIGN.md).
+#
+# usage: scripts/bench-compile.sh [-s S|M|L] [-w WORKDIR] [--no-cue] [--keep]
+#
+#   -s SIZE    corpus preset (default L: 1,000 publishers, 10,000 APIs,
+#              100,000 grants)
+#   -w DIR     work directory (default: a new temporary directory); a corpus
+#              already generated there for the same size is reused
+#   --no-cue   skip `cue export` (it takes about a minute and 2+ GB on L)
+#   --keep     keep the work directory
+#
+# What is measured
+#   frontdoor  `frontdoor build CORPUS -o OUT`: load, evaluate every file
+#              against its definition, build the model, check the governance
+#              rules, validate every OpenAPI document, emit the snapshot.
+#              While the CLI lacks `build`, the script falls back to the
+#              compiled BenchmarkCompile of internal/corpus run once
+#              (compiler.Compile on the same directory, no output written).
+#   cue        `cue export` of one CUE package that holds every config file
+#              of the corpus, each unified with the definition its path
+#              selects, so that CUE evaluates (and closes) all of them:
+#
+#                  package frontdoor
+#                  "publishers/p/apis/a.cue": #API & {
+#                      <contents of publishers/p/apis/a.cue>
+#                  }
+#                  ...
+#
+#              plus a copy of schema/*.cue in the same directory. The cue
+#              side does no cross-file checks and reads no OpenAPI document,
+#              so the comparison favours cue. Config files must have no
+#              imports (corpus and example files have none); a `package`
+#              clause is dropped.
+#
+# Both are timed with /usr/bin/time -v (wall clock and maximum resident set
+# size). The cue CLI is installed at the version of cuelang.org/go in go.mod.
+set -euo pipefail
+
+size=L work="" run_cue=1 keep=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	-s) size=$2; shift 2 ;;
+	-w) work=$2; shift 2 ;;
+	--no-cue) run_cue=0; shift ;;
+	--keep) keep=1; shift ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-compile: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
+	[ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work/bin"
+log() { printf 'bench-compile: %s\n' "$*" >&2; }
+
+# Tools.
+if [ ! -x /usr/bin/time ]; then
+	log "installing GNU time"
+	if [ "$(id -u)" = 0 ]; then apt-get install -y -qq time >/dev/null; else sudo apt-get install -y -qq time >/dev/null; fi
+fi
+cue=""
+if [ "$run_cue" = 1 ]; then
+	want=$(go list -m -f '{{.Version}}' cuelang.org/go)
+	cue=$(go env GOPATH)/bin/cue
+	if ! "$cue" version 2>/dev/null | grep -q "cue version $want\$"; then
+		log "installing cue $want"
+		go install "cuelang.org/go/cmd/cue@$want"
+	fi
+fi
+log "building fdcorpus and frontdoor"
+go build -o "$work/bin/fdcorpus" ./cmd/fdcorpus
+go build -o "$work/bin/frontdoor" ./cmd/frontdoor
+
+# Corpus.
+corpus=$work/corpus-$size
+if [ ! -f "$work/corpus-$size.done" ]; then
+	rm -rf "$corpus"
+	log "generating corpus $size"
+	"$work/bin/fdcorpus" -size "$size" -o "$corpus"
+	touch "$work/corpus-$size.done"
+fi
+ncue=$(find "$corpus" -name '*.cue' | wc -l)
+nspec=$(find "$corpus" -name '*.yaml' | wc -l)
+
+# measure NAME CMD...: run CMD under /usr/bin/time -v; sets wall_NAME (s)
+# and rss_NAME (KiB). Fails if CMD fails.
+measure() {
+	local name=$1; shift
+	local tf=$work/time-$name.txt
+	if ! /usr/bin/time -v -o "$tf" "$@" >"$work/out-$name.txt" 2>"$work/err-$name.txt"; then
+		log "$name failed:"; tail -20 "$work/err-$name.txt" >&2; tail -5 "$work/out-$name.txt" >&2
+		exit 1
+	fi
+	local wall rss cpu
+	cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$tf")
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tf")
+	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
+	printf -v "wall_$name" '%s' "$wall"
+	printf -v "rss_$name" '%s' "$rss"
+	printf -v "cpu_$name" '%s' "$cpu"
+	log "$name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
+}
+
+# frontdoor.
+if "$work/bin/frontdoor" build --help >/dev/null 2>&1; then
+	fd_how="frontdoor build $size -o OUT"
+	rm -rf "$work/out"
+	measure frontdoor "$work/bin/frontdoor" build "$corpus" -o "$work/out"
+else
+	fd_how="compiler.Compile via BenchmarkCompile (CLI has no build command yet)"
+	log "frontdoor has no build command yet; falling back to BenchmarkCompile"
+	go test -c -o "$work/bin/corpus.test" ./internal/corpus
+	FRONTDOOR_CORPUS_DIR=$corpus measure frontdoor \
+		"$work/bin/corpus.test" -test.run '^$' -test.bench '^BenchmarkCompile$' -test.benchtime 1x
+	if grep -q -- '--- SKIP' "$work/out-frontdoor.txt"; then
+		log "BenchmarkCompile skipped:"; cat "$work/out-frontdoor.txt" >&2; exit 1
+	fi
+fi
+
+# cue export.
+if [ "$run_cue" = 1 ]; then
+	pkg=$work/cue-$size
+	rm -rf "$pkg"; mkdir -p "$pkg"
+	cp schema/*.cue "$pkg/"
+	( cd "$corpus" && find . -name '*.cue' | LC_ALL=C sort ) | awk -v src="$corpus" -v out="$pkg/config.cue" '
+	function def(p) {
+		if (p == "frontdoor.cue") return "#Platform"
+		if (p ~ /^approvals\/onboarding\/[^\/]+\.cue$/) return "#Onboarding"
+		if (p ~ /^approvals\/launch\/[^\/]+\.cue$/) return "#Launch"
+		if (p ~ /^publishers\/[^\/]+\/publisher\.cue$/) return "#Publisher"
+		if (p ~ /^publishers\/[^\/]+\/apis\/[^\/]+\.cue$/) return "#API"
+		if (p ~ /^publishers\/[^\/]+\/grants\/[^\/]+\.cue$/) return "#Grants"
+		if (p ~ /^consumers\/[^\/]+\/consumer\.cue$/) return "#Consumer"
+		return ""
+	}
+	BEGIN { print "package frontdoor\n" > out }
+	{
+		p = substr($0, 3); d = def(p)
+		if (d == "") { print "bench-compile: no definition for " p > "/dev/stderr"; exit 1 }
+		printf "\"%s\": %s & {\n", p, d > out
+		f = src "/" p
+		while ((getline line < f) > 0) if (line !~ /^package[ \t]/) print line > out
+		close(f)
+		print "}" > out
+	}'
+	measure cue sh -c "cd '$pkg' && exec '$cue' export --out json . >'$work/cue-export.json'"
+fi
+
+# Report.
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+echo
+echo "corpus $size: $ncue CUE files, $nspec OpenAPI documents ($(du -sh "$corpus" | cut -f1) on disk)"
+echo "machine: $(nproc) CPUs, $cpu, $mem RAM; $(go version | cut -d' ' -f3)${cue:+, $("$cue" version | head -1)}"
+echo "frontdoor: $fd_how"
+echo
+printf '| %-10s | %8s | %16s | %14s |\n' tool "wall (s)" "CPU user+sys (s)" "peak RSS (MiB)"
+printf '|%s|%s|%s|%s|\n' ------------ ---------- ------------------ ----------------
+printf '| %-10s | %8.2f | %16.2f | %14d |\n' frontdoor "$wall_frontdoor" "$cpu_frontdoor" $((rss_frontdoor / 1024))
+if [ "$run_cue" = 1 ]; then
+	printf '| %-10s | %8.2f | %16.2f | %14d |\n' "cue export" "$wall_cue" "$cpu_cue" $((rss_cue / 1024))
+	echo
+	awk -v fw="$wall_frontdoor" -v cw="$wall_cue" -v fc="$cpu_frontdoor" -v cc="$cpu_cue" -v fr="$rss_frontdoor" -v cr="$rss_cue" 'BEGIN {
+		printf "frontdoor / cue export: wall %.3f (%.1fx faster; target <= 0.100), CPU %.3f, peak RSS %.3f (%.1fx less; target <= 0.250)\n",
+			fw / cw, cw / fw, fc / cc, fr / cr, cr / fr
+	}'
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: compare CPU times too)"
+fi
