@@ -11,12 +11,103 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/catalog"
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
+
+// catalogFlags are the catalogue's options, shared by catalog and build.
+type catalogFlags struct {
+	baseURL, title, updated, forbidFile string
+	feedLimit                           int
+}
+
+func (f *catalogFlags) register(c *cobra.Command, baseURLHelp string) {
+	c.Flags().StringVar(&f.baseURL, "base-url", "", baseURLHelp)
+	c.Flags().StringVar(&f.title, "title", "", `catalogue title (default "<platform name> API catalogue")`)
+	c.Flags().StringVar(&f.updated, "updated", "", "catalogue generation time, YYYY-MM-DD or RFC 3339 (default: the commit's time)")
+	c.Flags().IntVar(&f.feedLimit, "feed-limit", 50, "most changes in the Atom feed")
+	c.Flags().StringVar(&f.forbidFile, "forbid", "", "file of strings (one a line) that must not appear in the catalogue")
+}
+
+// options prepares catalog.Options before compiling: it reads the forbidden
+// strings and, when the configuration lives in git, its history for the
+// feed and the generation time.
+func (f *catalogFlags) options(src *sourceFlags, l *loaded, args []string) (catalog.Options, []string, error) {
+	var forbidden []string
+	if f.forbidFile != "" {
+		var err error
+		if forbidden, err = readLines(f.forbidFile); err != nil {
+			return catalog.Options{}, nil, ioErr(err)
+		}
+	}
+	opts := catalog.Options{BaseURL: f.baseURL, Title: f.title, SpecFS: l.fsys}
+	repo, ref := src.gitRepo, src.ref
+	if repo == "" {
+		repo, ref = ".", "HEAD"
+		if len(args) > 0 {
+			repo = args[0]
+		}
+	}
+	if t, err := catalog.CommitTime(repo, ref); err == nil {
+		opts.Updated = t
+		if opts.Changes, err = catalog.ChangesFromGit(repo, ref, f.feedLimit); err != nil {
+			return catalog.Options{}, nil, ioErr(err)
+		}
+	} else if src.gitRepo != "" {
+		return catalog.Options{}, nil, ioErr(err)
+	}
+	if f.updated != "" {
+		t, err := parseTime(f.updated)
+		if err != nil {
+			return catalog.Options{}, nil, usageErr("--updated: want YYYY-MM-DD or RFC 3339, got %q", f.updated)
+		}
+		opts.Updated = t
+	}
+	return opts, forbidden, nil
+}
+
+// writeCatalog builds the site of a compile result and writes it to out,
+// refusing (exit 1) when a forbidden string appears in it.
+func writeCatalog(c *cobra.Command, res *compiler.Result, opts catalog.Options, forbidden []string, out string) error {
+	site, err := catalog.Build(res.Snapshot, res.Specs, opts)
+	if err != nil {
+		return ioErr(err)
+	}
+	for _, n := range site.Notices {
+		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
+	}
+	if leaks := site.Leaks(forbidden); len(leaks) > 0 {
+		for _, leak := range leaks {
+			fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
+		}
+		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks))
+	}
+	written, err := site.Write(out)
+	if err != nil {
+		return ioErr(err)
+	}
+	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, len(site.Files()), written)
+	return nil
+}
+
+// defaultCatalogURL is where the catalogue is assumed to be published when
+// --base-url is not given: /catalogue/ under the production base URL (or the
+// first environment's).
+func defaultCatalogURL(res *compiler.Result) string {
+	envs := res.Snapshot.Platform.Environments
+	if e, ok := res.Snapshot.Platform.Environment(snapshot.EnvProduction); ok {
+		return strings.TrimSuffix(e.BaseURL, "/") + "/catalogue/"
+	}
+	if len(envs) > 0 {
+		return strings.TrimSuffix(envs[0].BaseURL, "/") + "/catalogue/"
+	}
+	return ""
+}
 
 func newCatalogCmd() *cobra.Command {
 	var src sourceFlags
-	var out, baseURL, title, updated, forbidFile, format string
-	var feedLimit int
+	var cat catalogFlags
+	var out, format string
 	c := &cobra.Command{
 		Use:   "catalog [DIR | --git REPO --ref REF] -o OUTDIR",
 		Short: "Build the static public API catalogue website",
@@ -42,50 +133,17 @@ Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
 			if out == "" {
 				return usageErr("missing -o OUTDIR")
 			}
-			if baseURL == "" {
-				return usageErr("missing --base-url (the URL the catalogue is published at)")
-			}
 			if err := checkFormat(format); err != nil {
 				return err
-			}
-			var forbidden []string
-			if forbidFile != "" {
-				var err error
-				if forbidden, err = readLines(forbidFile); err != nil {
-					return ioErr(err)
-				}
 			}
 			l, err := src.load(args)
 			if err != nil {
 				return err
 			}
-			opts := catalog.Options{BaseURL: baseURL, Title: title, SpecFS: l.fsys}
-
-			// History for the feed and the generation time, when the
-			// configuration lives in git.
-			repo, ref := src.gitRepo, src.ref
-			if repo == "" {
-				repo, ref = ".", "HEAD"
-				if len(args) > 0 {
-					repo = args[0]
-				}
+			opts, forbidden, err := cat.options(&src, l, args)
+			if err != nil {
+				return err
 			}
-			if t, err := catalog.CommitTime(repo, ref); err == nil {
-				opts.Updated = t
-				if opts.Changes, err = catalog.ChangesFromGit(repo, ref, feedLimit); err != nil {
-					return ioErr(err)
-				}
-			} else if src.gitRepo != "" {
-				return ioErr(err)
-			}
-			if updated != "" {
-				t, err := parseTime(updated)
-				if err != nil {
-					return usageErr("--updated: want YYYY-MM-DD or RFC 3339, got %q", updated)
-				}
-				opts.Updated = t
-			}
-
 			res, err := l.compile(c.Context(), c.ErrOrStderr())
 			if err != nil {
 				return err
@@ -98,34 +156,15 @@ Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
 			if res.Diagnostics.HasErrors() {
 				return invalid("configuration is invalid")
 			}
-			site, err := catalog.Build(res.Snapshot, res.Specs, opts)
-			if err != nil {
-				return ioErr(err)
+			if opts.BaseURL == "" {
+				opts.BaseURL = defaultCatalogURL(res)
 			}
-			for _, n := range site.Notices {
-				fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
-			}
-			if leaks := site.Leaks(forbidden); len(leaks) > 0 {
-				for _, leak := range leaks {
-					fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
-				}
-				return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks))
-			}
-			written, err := site.Write(out)
-			if err != nil {
-				return ioErr(err)
-			}
-			fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, len(site.Files()), written)
-			return nil
+			return writeCatalog(c, res, opts, forbidden, out)
 		},
 	}
 	src.register(c)
+	cat.register(c, "absolute URL the catalogue is published at (default: /catalogue/ under the production base URL)")
 	c.Flags().StringVarP(&out, "out", "o", "", "output directory")
-	c.Flags().StringVar(&baseURL, "base-url", "", "absolute URL the catalogue is published at, e.g. https://catalogue.example.org/")
-	c.Flags().StringVar(&title, "title", "", `site title (default "<platform name> API catalogue")`)
-	c.Flags().StringVar(&updated, "updated", "", "generation time, YYYY-MM-DD or RFC 3339 (default: the commit's time)")
-	c.Flags().IntVar(&feedLimit, "feed-limit", 50, "most changes in the Atom feed")
-	c.Flags().StringVar(&forbidFile, "forbid", "", "file of strings (one a line) that must not appear in the catalogue")
 	c.Flags().StringVar(&format, "format", "text", "diagnostics format: text or json")
 	return c
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/frontdoor-dev/frontdoor/catalog"
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -214,14 +215,18 @@ const (
 
 func newBuildCmd() *cobra.Command {
 	var src sourceFlags
+	var cat catalogFlags
 	var out, format, signKey string
+	var noCatalog bool
 	c := &cobra.Command{
 		Use:   "build [DIR | --git REPO --ref REF] -o OUTDIR",
-		Short: "Compile the configuration into a snapshot (and its digest and signature)",
+		Short: "Compile the configuration into a snapshot (digest, signature) and the catalogue",
 		Long: `build compiles the configuration into OUTDIR/snapshot.json (canonical JSON),
 OUTDIR/snapshot.json.sha256 (its digest) and, with --sign-key,
-OUTDIR/snapshot.json.sig (an ed25519 signature). Every file is written
-atomically; an invalid configuration writes nothing.
+OUTDIR/snapshot.json.sig (an ed25519 signature), and the public API
+catalogue into OUTDIR/catalog/ (see frontdoor catalog; --no-catalog skips
+it). Every file is written atomically; an invalid configuration writes
+nothing.
 
 Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 		Args: cobra.MaximumNArgs(1),
@@ -248,11 +253,18 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 			if err != nil {
 				return err
 			}
+			var catOpts catalog.Options
+			var forbidden []string
+			if !noCatalog {
+				if catOpts, forbidden, err = cat.options(&src, l, args); err != nil {
+					return err
+				}
+			}
 			res, err := l.compile(c.Context(), c.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			if len(res.Diagnostics) > 0 || res.Diagnostics.HasErrors() {
+			if len(res.Diagnostics) > 0 {
 				if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
 					return ioErr(err)
 				}
@@ -276,6 +288,14 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 			if err := atomicfile.Write(filepath.Join(out, snapshotFile), res.Bytes, 0o644); err != nil {
 				return ioErr(err)
 			}
+			if !noCatalog {
+				if catOpts.BaseURL == "" {
+					catOpts.BaseURL = defaultCatalogURL(res)
+				}
+				if err := writeCatalog(c, res, catOpts, forbidden, filepath.Join(out, "catalog")); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(c.OutOrStdout(), "%s\n", res.Digest)
 			fmt.Fprintf(c.ErrOrStderr(), "built %s: %s\n", filepath.Join(out, snapshotFile), summary(res.Snapshot, res.Digest))
 			return nil
@@ -284,6 +304,8 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 	src.register(c)
 	c.Flags().StringVarP(&out, "out", "o", "", "output directory")
 	c.Flags().StringVar(&format, "format", "text", "diagnostics format: text or json")
+	c.Flags().BoolVar(&noCatalog, "no-catalog", false, "write only the snapshot, not the catalogue")
+	cat.register(c, "absolute URL the catalogue is published at (default: /catalogue/ under the production base URL)")
 	c.Flags().StringVar(&signKey, "sign-key", "", "ed25519 private key (PEM, from frontdoor keygen) to sign the snapshot")
 	return c
 }
