@@ -48,7 +48,6 @@ func onboardingPath(pub string) string  { return "approvals/onboarding/" + pub +
 func launchPath(pub, api string) string { return "approvals/launch/" + pub + "." + api + ".cue" }
 func publisherPath(pub string) string   { return "publishers/" + pub + "/publisher.cue" }
 func apiPath(pub, api string) string    { return "publishers/" + pub + "/apis/" + api + ".cue" }
-func grantsPath(pub, org string) string { return "publishers/" + pub + "/grants/" + org + ".cue" }
 func consumerPath(org string) string    { return "consumers/" + org + "/consumer.cue" }
 
 func (c *compilation) buildModel(files []layoutFile, values []any) *model {

@@ -54,8 +54,12 @@ func loadSchema(ctx *cue.Context) (cue.Value, error) {
 		if err != nil {
 			return cue.Value{}, fmt.Errorf("reading embedded schema %s: %w", e.Name(), err)
 		}
-		if err := inst.AddFile("schema/"+e.Name(), b); err != nil {
+		f, err := parser.ParseFile("schema/"+e.Name(), b, parser.ParseComments)
+		if err != nil {
 			return cue.Value{}, fmt.Errorf("parsing embedded schema %s: %w", e.Name(), err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, fmt.Errorf("adding embedded schema %s: %w", e.Name(), err)
 		}
 	}
 	v := ctx.BuildInstance(inst)

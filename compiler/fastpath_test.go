@@ -176,7 +176,7 @@ func compareShape(t *testing.T, where string, v cue.Value, s *shape) {
 				sample = s.patternKey.enum[0]
 			}
 			p := cue.MakePath(cue.Str(sample))
-			compareShape(t, where+".["+sample+"]", v.FillPath(p, v.Context().CompileString("_")).LookupPath(p), s.pattern)
+			compareShape(t, where+".["+sample+"]", v.FillPath(p, cuecontext.New().CompileString("_")).LookupPath(p), s.pattern)
 		}
 	case sList:
 		compareShape(t, where+".[]", v.LookupPath(cue.MakePath(cue.AnyIndex)), s.elem)

@@ -38,12 +38,6 @@ type contact struct {
 	URL   string `json:"url"`
 }
 
-type approval struct {
-	ApprovedBy string `json:"approvedBy"`
-	Date       string `json:"date"`
-	Reference  string `json:"reference"`
-}
-
 // platformFile is frontdoor.cue.
 type platformFile struct {
 	At       at

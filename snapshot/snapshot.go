@@ -30,8 +30,8 @@ const (
 // Access modes (the platform's access levels).
 const (
 	ModeOpen       = "open"
-	ModeAppLevel0  = "app-level0"  // API key in the apikey header
-	ModeAppLevel3  = "app-level3"  // signed-JWT client credentials
+	ModeAppLevel0  = "app-level0" // API key in the apikey header
+	ModeAppLevel3  = "app-level3" // signed-JWT client credentials
 	ModeCIS2AAL1   = "nhs-cis2-aal1"
 	ModeCIS2AAL3   = "nhs-cis2-aal3"
 	ModeNHSLoginP0 = "nhs-login-p0"
