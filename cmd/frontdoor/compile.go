@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/catalog"
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
+	"github.com/frontdoor-dev/frontdoor/review"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -107,11 +109,26 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 			}
 		}()
 	}
+	limitCompileMemory()
 	res, err := compiler.Compile(ctx, l.fsys, opts)
 	if err != nil {
 		return nil, ioErr(err)
 	}
 	return res, nil
+}
+
+// compileMemoryLimit is the soft memory limit of a compile when GOMEMLIMIT
+// is not set. Most of what a compile allocates is short-lived (each file's
+// evaluation); a soft limit makes the collector reclaim it before the heap
+// doubles, which keeps peak RSS of the largest platforms near the size of
+// the output. The runtime caps the collector's CPU share if the limit is too
+// low, so a bigger platform is slower, never refused.
+const compileMemoryLimit = 200 << 20
+
+func limitCompileMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(compileMemoryLimit)
+	}
 }
 
 func isTerminal(w io.Writer) bool {
@@ -135,23 +152,17 @@ func ioErr(err error) error {
 	return &exitError{code: exitUsage, err: err}
 }
 
-// writeDiagnostics renders diagnostics in the chosen format.
+// writeDiagnostics renders diagnostics in the chosen format (see
+// review.Formats: text, json, github, sarif, markdown).
 func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics) error {
-	switch format {
-	case "text":
-		return ds.WriteText(w)
-	case "json":
-		return ds.WriteJSON(w)
-	}
-	return usageErr("unknown output format %q (want text or json)", format)
+	return review.WriteDiagnostics(w, format, "validate", ds)
 }
 
 func checkFormat(format string) error {
-	switch format {
-	case "text", "json":
-		return nil
+	if err := review.CheckFormat(format); err != nil {
+		return usageErr("%v", err)
 	}
-	return usageErr("unknown output format %q (want text or json)", format)
+	return nil
 }
 
 // summary describes a compiled snapshot in one line.
@@ -203,7 +214,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
 		},
 	}
 	src.register(c)
-	c.Flags().StringVarP(&format, "output", "o", "text", "diagnostics format: text or json")
+	c.Flags().StringVarP(&format, "output", "o", "text", "diagnostics format: text, json, github, sarif or markdown")
 	return c
 }
 
@@ -318,13 +329,13 @@ func newExplainCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			w := c.OutOrStdout()
 			if len(args) == 0 {
-				for _, ci := range compiler.Codes() {
+				for _, ci := range review.Codes() {
 					fmt.Fprintf(w, "%s  %s\n", ci.Code, ci.Title)
 				}
 				return nil
 			}
 			code := strings.ToUpper(strings.TrimSpace(args[0]))
-			ci, ok := compiler.LookupCode(code)
+			ci, ok := review.LookupCode(code)
 			if !ok {
 				return usageErr("unknown code %q; run 'frontdoor explain' for the list", args[0])
 			}
