@@ -84,6 +84,8 @@ Exit codes: 0 ok, 1 invalid configuration, 2 usage or I/O error.`,
 		newKeygenCmd(),
 		newDevCmd(),
 		newCatalogCmd(),
+		newCheckPRCmd(),
+		newDiffCmd(),
 		newPublishCmd(),
 	)
 	return root
