@@ -43,16 +43,27 @@ import (
 // back to the operator's owners, so that a broken file can still be repaired
 // and is never open to everyone.
 type Authority struct {
-	// Base is the governance of the base revision.
+	// Base is the governance of the base revision: who may change what.
 	Base *Governance
+	// Before is the governance the pull request started from (its merge
+	// base), to tell what it changes; nil means Base.
+	Before *Governance
 	// Head is the governance of the head revision.
 	Head *Governance
-	// BaseFS and HeadFS are the two revisions' files (HeadFS for positions).
-	BaseFS, HeadFS fs.FS
+	// BeforeFS and HeadFS are the files the pull request started from and
+	// ends with (for positions).
+	BeforeFS, HeadFS fs.FS
 	// Actor is the forge handle of the pull request's author.
 	Actor string
 	// Approvers are the handles of reviewers who approved the pull request.
 	Approvers []string
+}
+
+func (a *Authority) before() *Governance {
+	if a.Before != nil {
+		return a.Before
+	}
+	return a.Base
 }
 
 // authorisers are everyone who authorised the pull request.
@@ -158,13 +169,19 @@ func (a *Authority) checkOne(ch Change) compiler.Diagnostics {
 		var before, after *Owned
 		switch {
 		case len(parts) == 3 && parts[0] == "publishers" && parts[2] == "publisher.cue":
-			before, after = a.Base.Publishers[parts[1]], a.Head.Publishers[parts[1]]
+			before, after = a.before().Publishers[parts[1]], a.Head.Publishers[parts[1]]
 		case len(parts) == 3 && parts[0] == "consumers" && parts[2] == "consumer.cue":
-			before, after = a.Base.Consumers[parts[1]], a.Head.Consumers[parts[1]]
+			before, after = a.before().Consumers[parts[1]], a.Head.Consumers[parts[1]]
 		}
-		if before != nil && after != nil && before.Readable && after.Readable && !sameSet(before.Owners, after.Owners) && !isIn(before.Owners, a.Actor) {
+		var now *Owned // the owners in the base revision
+		if len(parts) == 3 && parts[0] == "publishers" {
+			now = a.Base.Publishers[parts[1]]
+		} else if len(parts) == 3 {
+			now = a.Base.Consumers[parts[1]]
+		}
+		if before != nil && after != nil && now != nil && before.Readable && after.Readable && !sameSet(before.Owners, after.Owners) && !isIn(now.Owners, a.Actor) {
 			return compiler.Diagnostics{diag(ch.Path, after.OwnersLine, 1, CodeOwnersChange,
-				fmt.Sprintf("%s may not change the owners of %s: only an existing owner may (owners in the base: %s)", a.Actor, parts[1], list(before.Owners)),
+				fmt.Sprintf("%s may not change the owners of %s: only an existing owner may (owners in the base: %s)", a.Actor, parts[1], list(now.Owners)),
 				"ask an existing owner to change the list; nobody adds themselves")}
 		}
 	}
@@ -173,7 +190,7 @@ func (a *Authority) checkOne(ch Change) compiler.Diagnostics {
 	}
 	l := 1
 	if ch.Action == Modified {
-		l = firstChangedLine(a.BaseFS, a.HeadFS, ch.Path)
+		l = firstChangedLine(a.BeforeFS, a.HeadFS, ch.Path)
 	}
 	return compiler.Diagnostics{diag(ch.Path, l, 1, v.code, v.msg, v.hint)}
 }
@@ -182,16 +199,16 @@ func (a *Authority) checkOne(ch Change) compiler.Diagnostics {
 func (a *Authority) checkPlatform() compiler.Diagnostics {
 	const file = "frontdoor.cue"
 	var ds compiler.Diagnostics
-	b, h := a.Base, a.Head
-	if !b.Platform || !h.Platform {
+	b, was, h := a.Base, a.before(), a.Head
+	if !b.Platform || !was.Platform || !h.Platform {
 		return nil
 	}
-	if !sameSet(b.OperatorOwners, h.OperatorOwners) && !isIn(b.OperatorOwners, a.Actor) {
+	if !sameSet(was.OperatorOwners, h.OperatorOwners) && !isIn(b.OperatorOwners, a.Actor) {
 		ds = append(ds, diag(file, h.lines["operator.owners"], 1, CodeOwnersChange,
 			fmt.Sprintf("%s may not change operator.owners: only an existing operator owner may (owners in the base: %s)", a.Actor, list(b.OperatorOwners)),
 			"ask an existing operator owner to change the list"))
 	}
-	if !sameSet(b.DepartmentOwners, h.DepartmentOwners) && !slices.ContainsFunc(a.authorisers(), func(s string) bool { return isIn(b.DepartmentOwners, s) }) {
+	if !sameSet(was.DepartmentOwners, h.DepartmentOwners) && !slices.ContainsFunc(a.authorisers(), func(s string) bool { return isIn(b.DepartmentOwners, s) }) {
 		ds = append(ds, diag(file, h.lines["department.owners"], 1, CodeOwnersChange,
 			fmt.Sprintf("department.owners changed without the approval of an existing department owner (owners in the base: %s)", list(b.DepartmentOwners)),
 			"a department owner must approve the pull request (passed to check-pr with --approver)"))
@@ -203,7 +220,7 @@ func (a *Authority) checkPlatform() compiler.Diagnostics {
 	slices.Sort(ids)
 	for _, id := range ids {
 		c := h.Categories[id]
-		old, existed := b.Categories[id]
+		old, existed := was.Categories[id]
 		old.Line = c.Line
 		if existed && old == c {
 			continue

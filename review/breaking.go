@@ -112,7 +112,7 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 					c.File, c.Line, c.Col = hs, 1, 1
 				}
 				out = append(out, c)
-				code, hint := CodeBreaking, "make the change compatible, or publish a new major version (see `frontdoor explain FD621`)"
+				code, hint := CodeBreaking, "make the change compatible, or publish a new major version"
 				msg := fmt.Sprintf("breaking change to %s without a major version bump: %s", api, c.Text)
 				if bump {
 					code, hint = CodeBreakingMajor, ""

@@ -1,0 +1,251 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+)
+
+// PullRequest describes a pull request to check.
+type PullRequest struct {
+	// Repo is the git repository's directory.
+	Repo string
+	// Base and Head are revisions (the target branch and the pull request's
+	// head).
+	Base, Head string
+	// Actor is the forge handle of the author.
+	Actor string
+	// Approvers are the handles of reviewers who approved it.
+	Approvers []string
+	// Strict requires every commit signed by an owner's trusted key.
+	Strict bool
+}
+
+// CheckPR checks a pull request's authority (and signatures in strict mode)
+// and its OpenAPI documents' compatibility. The error is for I/O and usage
+// problems; findings are in Output.Diagnostics.
+func CheckPR(ctx context.Context, pr PullRequest) (*Output, error) {
+	if strings.TrimSpace(pr.Actor) == "" {
+		return nil, fmt.Errorf("no actor: pass --actor or set GITHUB_ACTOR")
+	}
+	r, err := OpenRange(pr.Repo, pr.Base, pr.Head)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := r.Changes()
+	if err != nil {
+		return nil, err
+	}
+	a, err := r.authority(pr.Actor, pr.Approvers)
+	if err != nil {
+		return nil, err
+	}
+	ds := a.Check(changes)
+	if pr.Strict {
+		sig, err := CheckSignatures(r, a.Base)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, sig...)
+	}
+	breaking, bds, err := CheckBreaking(ctx, a.BeforeFS, a.HeadFS, changes)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, bds...)
+	return &Output{Command: "check-pr", Base: pr.Base, Head: pr.Head, Actor: pr.Actor, Changes: changes, Breaking: breaking, Diagnostics: ds.Sort()}, nil
+}
+
+// authority reads the three revisions' governance.
+func (r *Range) authority(actor string, approvers []string) (*Authority, error) {
+	a := &Authority{Actor: actor, Approvers: approvers}
+	baseFS, err := r.FS(r.Base)
+	if err != nil {
+		return nil, err
+	}
+	if a.BeforeFS, err = r.FS(r.MergeBase); err != nil {
+		return nil, err
+	}
+	if a.HeadFS, err = r.FS(r.Head); err != nil {
+		return nil, err
+	}
+	if a.Base, err = ReadGovernance(baseFS); err != nil {
+		return nil, err
+	}
+	if a.Before, err = ReadGovernance(a.BeforeFS); err != nil {
+		return nil, err
+	}
+	if a.Head, err = ReadGovernance(a.HeadFS); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Side is one side of a diff: a configuration to compile.
+type Side struct {
+	// FS holds the configuration.
+	FS fs.FS
+	// Name is what to call it (a revision or a directory).
+	Name string
+	// Commit and Generation are recorded in its snapshot.
+	Commit     string
+	Generation uint64
+}
+
+// DiffOptions tune Diff.
+type DiffOptions struct {
+	// Now is the day grants' expiry is checked against (default today).
+	Now time.Time
+	// Changes are the changed paths; nil means compare the two file
+	// systems.
+	Changes []Change
+	// Authority, if set, also checks the changes' authority.
+	Authority *Authority
+}
+
+// Diff compiles both sides and says what changes for whom, with the
+// breaking OpenAPI changes (and authority violations, with
+// DiffOptions.Authority). When a side does not compile there is no
+// semantic diff: Output.Report is nil and the head's errors are reported.
+func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, error) {
+	out := &Output{Command: "diff", Base: base.Name, Head: head.Name}
+	compile := func(s Side) (*compiler.Result, error) {
+		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now})
+	}
+	br, err := compile(base)
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", base.Name, err)
+	}
+	hr, err := compile(head)
+	if err != nil {
+		return nil, fmt.Errorf("compiling %s: %w", head.Name, err)
+	}
+	var ds compiler.Diagnostics
+	switch {
+	case hr.Diagnostics.HasErrors():
+		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
+			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told until they are fixed", head.Name, hr.Diagnostics.Errors()), "run `frontdoor validate`"))
+		ds = append(ds, hr.Diagnostics...)
+	case br.Diagnostics.HasErrors():
+		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
+			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told", base.Name, br.Diagnostics.Errors()), "compare with a revision that compiles"))
+	default:
+		out.Report = Compare(br.Snapshot, hr.Snapshot)
+	}
+	changes := opts.Changes
+	if changes == nil {
+		if changes, err = fsChanges(base.FS, head.FS); err != nil {
+			return nil, err
+		}
+	}
+	breaking, bds, err := CheckBreaking(ctx, base.FS, head.FS, changes)
+	if err != nil {
+		return nil, err
+	}
+	out.Breaking = breaking
+	ds = append(ds, bds...)
+	if opts.Authority != nil {
+		out.Actor = opts.Authority.Actor
+		ds = append(ds, opts.Authority.Check(changes)...)
+	}
+	out.Diagnostics = ds.Sort()
+	return out, nil
+}
+
+// DiffGit diffs two revisions of a git repository: what head changes since
+// it branched from base (their merge base, as the forge shows a pull
+// request). With an actor, authority is checked too, as check-pr does.
+func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*Output, error) {
+	r, err := OpenRange(pr.Repo, pr.Base, pr.Head)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := r.Changes()
+	if err != nil {
+		return nil, err
+	}
+	opts := DiffOptions{Now: now, Changes: changes}
+	var beforeFS, headFS fs.FS
+	if pr.Actor != "" {
+		a, err := r.authority(pr.Actor, pr.Approvers)
+		if err != nil {
+			return nil, err
+		}
+		opts.Authority = a
+		beforeFS, headFS = a.BeforeFS, a.HeadFS
+	} else {
+		if beforeFS, err = r.FS(r.MergeBase); err != nil {
+			return nil, err
+		}
+		if headFS, err = r.FS(r.Head); err != nil {
+			return nil, err
+		}
+	}
+	return Diff(ctx,
+		Side{FS: beforeFS, Name: pr.Base, Commit: r.MergeBase.Hash.String()},
+		Side{FS: headFS, Name: pr.Head, Commit: r.Head.Hash.String()}, opts)
+}
+
+// fsChanges compares two file systems file by file (dot-directories such as
+// .git are skipped).
+func fsChanges(a, b fs.FS) ([]Change, error) {
+	list := func(fsys fs.FS) (map[string]bool, error) {
+		m := map[string]bool{}
+		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			if !d.IsDir() {
+				m[p] = true
+			}
+			return nil
+		})
+		return m, err
+	}
+	am, err := list(a)
+	if err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	bm, err := list(b)
+	if err != nil {
+		return nil, fmt.Errorf("listing files: %w", err)
+	}
+	var out []Change
+	for p := range am {
+		if !bm[p] {
+			out = append(out, Change{Path: p, Action: Deleted})
+			continue
+		}
+		x, err1 := fs.ReadFile(a, p)
+		y, err2 := fs.ReadFile(b, p)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("reading %s: %w", p, cmpErr(err1, err2))
+		}
+		if !bytes.Equal(x, y) {
+			out = append(out, Change{Path: p, Action: Modified})
+		}
+	}
+	for p := range bm {
+		if !am[p] {
+			out = append(out, Change{Path: p, Action: Added})
+		}
+	}
+	slices.SortFunc(out, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
+	return out, nil
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}

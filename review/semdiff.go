@@ -1,0 +1,609 @@
+package review
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// Report is the semantic difference between two compiled snapshots: what
+// changes for whom, in plain English, grouped by subject. Groups come in a
+// fixed order (the platform, then publishers, then consumer organisations,
+// each sorted by ID) and so do the lines within them: the same two
+// snapshots always give the same report.
+type Report struct {
+	Groups []Group `json:"groups"`
+}
+
+// Group is the changes of one subject.
+type Group struct {
+	// Kind is "platform", "publisher" or "consumer".
+	Kind string `json:"kind"`
+	// ID is the publisher's or consumer's ID (empty for the platform).
+	ID string `json:"id,omitempty"`
+	// Name is its display name.
+	Name string `json:"name"`
+	// Lines say what changes, one sentence each.
+	Lines []string `json:"lines"`
+}
+
+// Title names the group: "platform", "publisher nhsbsa (NHS Business
+// Services Authority)".
+func (g Group) Title() string {
+	if g.Kind == "platform" {
+		return "platform " + g.Name
+	}
+	if g.Name == "" || g.Name == g.ID {
+		return g.Kind + " " + g.ID
+	}
+	return fmt.Sprintf("%s %s (%s)", g.Kind, g.ID, g.Name)
+}
+
+// Empty reports whether nothing changes.
+func (r *Report) Empty() bool { return len(r.Groups) == 0 }
+
+// Lines counts the report's lines.
+func (r *Report) Lines() int {
+	n := 0
+	for _, g := range r.Groups {
+		n += len(g.Lines)
+	}
+	return n
+}
+
+// Compare describes what changes from base to head. Either may be nil (an
+// empty platform).
+func Compare(base, head *snapshot.Snapshot) *Report {
+	if base == nil {
+		base = &snapshot.Snapshot{}
+	}
+	if head == nil {
+		head = &snapshot.Snapshot{}
+	}
+	r := &Report{}
+	if ls := platformLines(&base.Platform, &head.Platform); len(ls) > 0 {
+		r.Groups = append(r.Groups, Group{Kind: "platform", Name: cmp.Or(head.Platform.Name, base.Platform.Name), Lines: ls})
+	}
+	r.Groups = append(r.Groups, publisherGroups(base, head)...)
+	r.Groups = append(r.Groups, consumerGroups(base, head)...)
+	return r
+}
+
+// pair joins two lists by key into sorted keys and lookups.
+func pair[T any](a, b []T, key func(T) string) ([]string, map[string]*T, map[string]*T) {
+	am, bm := map[string]*T{}, map[string]*T{}
+	for i := range a {
+		am[key(a[i])] = &a[i]
+	}
+	for i := range b {
+		bm[key(b[i])] = &b[i]
+	}
+	keys := slices.Collect(maps.Keys(am))
+	for k := range bm {
+		if _, ok := am[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys, am, bm
+}
+
+func changed(what, from, to string) string {
+	switch {
+	case from == "":
+		return fmt.Sprintf("%s is set to %s", what, to)
+	case to == "":
+		return fmt.Sprintf("%s (%s) is removed", what, from)
+	}
+	return fmt.Sprintf("%s changes from %s to %s", what, from, to)
+}
+
+func platformLines(b, h *snapshot.Platform) []string {
+	var ls []string
+	if b.Name != h.Name && b.Name != "" {
+		ls = append(ls, changed("the platform's name", b.Name, h.Name))
+	}
+	if b.Operator != h.Operator && b.Operator != "" {
+		ls = append(ls, changed("the operator", b.Operator, h.Operator))
+	}
+	keys, be, he := pair(b.Environments, h.Environments, func(e snapshot.Environment) string { return e.Name })
+	for _, k := range keys {
+		switch x, y := be[k], he[k]; {
+		case x == nil:
+			ls = append(ls, fmt.Sprintf("environment %s is added at %s", k, y.BaseURL))
+		case y == nil:
+			ls = append(ls, fmt.Sprintf("environment %s is removed: every API loses its %s routes", k, k))
+		case x.BaseURL != y.BaseURL:
+			ls = append(ls, changed("environment "+k+"'s base URL", x.BaseURL, y.BaseURL))
+		}
+	}
+	for _, c := range h.PublisherCategories {
+		if !slices.Contains(b.PublisherCategories, c) {
+			ls = append(ls, fmt.Sprintf("publisher category %s is accepted", c))
+		}
+	}
+	for _, c := range b.PublisherCategories {
+		if !slices.Contains(h.PublisherCategories, c) {
+			ls = append(ls, fmt.Sprintf("publisher category %s is no longer accepted", c))
+		}
+	}
+	keys2, bi, hi := pair(b.IdentityProviders, h.IdentityProviders, func(p snapshot.IdentityProvider) string { return p.ID })
+	for _, k := range keys2 {
+		x, y := bi[k], hi[k]
+		switch {
+		case x == nil:
+			ls = append(ls, fmt.Sprintf("identity provider %s (%s) is trusted for %s", k, y.Issuer, strings.Join(levelModes(y.Levels), ", ")))
+		case y == nil:
+			ls = append(ls, fmt.Sprintf("identity provider %s is no longer trusted: its users' tokens are refused", k))
+		default:
+			if x.Issuer != y.Issuer {
+				ls = append(ls, changed("identity provider "+k+"'s issuer", x.Issuer, y.Issuer))
+			}
+			if x.JWKSURL != y.JWKSURL {
+				ls = append(ls, changed("identity provider "+k+"'s JWKS URL", x.JWKSURL, y.JWKSURL))
+			}
+			if x.Audience != y.Audience {
+				ls = append(ls, changed("identity provider "+k+"'s audience", x.Audience, y.Audience))
+			}
+			if x.LevelClaim != y.LevelClaim {
+				ls = append(ls, changed("identity provider "+k+"'s level claim", x.LevelClaim, y.LevelClaim))
+			}
+			if !maps.Equal(x.Levels, y.Levels) {
+				ls = append(ls, changed("identity provider "+k+"'s levels", levelsString(x.Levels), levelsString(y.Levels)))
+			}
+		}
+	}
+	if b.AppRateLimit != h.AppRateLimit && !b.AppRateLimit.IsZero() {
+		ls = append(ls, changed("the default per-app rate limit", b.AppRateLimit.String(), h.AppRateLimit.String()))
+	}
+	if b.LogRetentionDays != h.LogRetentionDays && b.LogRetentionDays != 0 {
+		ls = append(ls, fmt.Sprintf("access logs are kept %d days instead of %d", h.LogRetentionDays, b.LogRetentionDays))
+	}
+	if b.AggregateRetentionDays != h.AggregateRetentionDays && b.AggregateRetentionDays != 0 {
+		ls = append(ls, fmt.Sprintf("anonymised daily aggregates are kept %d days instead of %d", h.AggregateRetentionDays, b.AggregateRetentionDays))
+	}
+	return ls
+}
+
+func levelModes(levels map[string]string) []string {
+	var out []string
+	for _, m := range levels {
+		if !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func levelsString(levels map[string]string) string {
+	keys := slices.Sorted(maps.Keys(levels))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "→" + levels[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// apiName renders an API as "nhsbsa/prescription-exemptions v1".
+func apiName(a *snapshot.API) string {
+	return fmt.Sprintf("%s v%d", a.ID, a.Major)
+}
+
+func publisherGroups(base, head *snapshot.Snapshot) []Group {
+	ids := map[string]bool{}
+	for _, p := range base.Publishers {
+		ids[p.ID] = true
+	}
+	for _, p := range head.Publishers {
+		ids[p.ID] = true
+	}
+	for _, a := range base.APIs {
+		ids[a.Publisher] = true
+	}
+	for _, a := range head.APIs {
+		ids[a.Publisher] = true
+	}
+	for _, e := range base.Entitlements {
+		ids[e.GrantedBy] = true
+	}
+	for _, e := range head.Entitlements {
+		ids[e.GrantedBy] = true
+	}
+	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
+	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
+	var out []Group
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		x, y := bp[id], hp[id]
+		var ls []string
+		switch {
+		case x == nil && y != nil:
+			ls = append(ls, fmt.Sprintf("publisher %s joins the platform as %s (onboarded by %s on %s, agreement %s)", id, y.Category, y.Onboarded.By, y.Onboarded.Date, y.Agreement.Reference))
+		case x != nil && y == nil:
+			ls = append(ls, fmt.Sprintf("publisher %s leaves the platform: its APIs and grants are removed", id))
+		case x != nil && y != nil:
+			ls = append(ls, publisherLines(x, y)...)
+		}
+		ls = append(ls, apiLines(base, head, id)...)
+		ls = append(ls, grantLines(base, head, id)...)
+		if len(ls) == 0 {
+			continue
+		}
+		name := id
+		if y != nil {
+			name = y.Name
+		} else if x != nil {
+			name = x.Name
+		}
+		out = append(out, Group{Kind: "publisher", ID: id, Name: name, Lines: ls})
+	}
+	return out
+}
+
+func index[T any](s []T, key func(T) string) map[string]*T {
+	m := make(map[string]*T, len(s))
+	for i := range s {
+		m[key(s[i])] = &s[i]
+	}
+	return m
+}
+
+func publisherLines(x, y *snapshot.Publisher) []string {
+	var ls []string
+	add := func(what, a, b string) {
+		if a != b {
+			ls = append(ls, changed(what, a, b))
+		}
+	}
+	add("the name", x.Name, y.Name)
+	add("the category", x.Category, y.Category)
+	add("the ODS code", x.ODSCode, y.ODSCode)
+	add("the website", x.Website, y.Website)
+	add("the contact email", x.Contact.Email, y.Contact.Email)
+	add("the contact page", x.Contact.URL, y.Contact.URL)
+	add("the legal basis", x.LegalBasis, y.LegalBasis)
+	add("the platform agreement", x.Agreement.Reference, y.Agreement.Reference)
+	if x.Onboarded != y.Onboarded && x.Onboarded.By != "" {
+		ls = append(ls, fmt.Sprintf("the onboarding approval is renewed by %s on %s", y.Onboarded.By, y.Onboarded.Date))
+	}
+	return ls
+}
+
+func apiLines(base, head *snapshot.Snapshot, pub string) []string {
+	var ba, ha []snapshot.API
+	for _, a := range base.APIs {
+		if a.Publisher == pub {
+			ba = append(ba, a)
+		}
+	}
+	for _, a := range head.APIs {
+		if a.Publisher == pub {
+			ha = append(ha, a)
+		}
+	}
+	keys, bm, hm := pair(ba, ha, func(a snapshot.API) string { return a.ID })
+	var ls []string
+	for _, k := range keys {
+		x, y := bm[k], hm[k]
+		switch {
+		case x == nil:
+			ls = append(ls, fmt.Sprintf("API %s (%q) is added, %s, accepting %s, deployed to %s", apiName(y), y.Title, y.Status, strings.Join(y.AccessModes, ", "), envList(y)))
+			for _, e := range y.Environments {
+				if e.Launch != nil {
+					ls = append(ls, launchLine(y, e.Name, e.Launch))
+				}
+			}
+		case y == nil:
+			ls = append(ls, fmt.Sprintf("API %s is removed: its routes and grants go", apiName(x)))
+		default:
+			ls = append(ls, oneAPILines(x, y)...)
+		}
+	}
+	return ls
+}
+
+func envList(a *snapshot.API) string {
+	if len(a.Environments) == 0 {
+		return "no environment"
+	}
+	names := make([]string, len(a.Environments))
+	for i, e := range a.Environments {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func launchLine(a *snapshot.API, env string, l *snapshot.Approval) string {
+	s := fmt.Sprintf("API %s launches in %s (approved by %s on %s", apiName(a), env, l.By, l.Date)
+	if l.Reference != "" {
+		s += ", " + l.Reference
+	}
+	return s + ")"
+}
+
+func oneAPILines(x, y *snapshot.API) []string {
+	var ls []string
+	n := apiName(y)
+	if x.Status != y.Status {
+		s := fmt.Sprintf("API %s goes from %s to %s", n, x.Status, y.Status)
+		switch y.Status {
+		case snapshot.StatusDeprecated:
+			s += ": it accepts no new grants"
+		case snapshot.StatusRetired:
+			s += ": its routes are removed"
+		}
+		ls = append(ls, s)
+	}
+	if x.Version != y.Version {
+		ls = append(ls, fmt.Sprintf("API %s's version changes from %s to %s", n, x.Version, y.Version))
+	}
+	if x.BasePath != y.BasePath {
+		ls = append(ls, changed("API "+n+"'s base path", x.BasePath, y.BasePath))
+	}
+	add := func(what, a, b string) {
+		if a != b {
+			ls = append(ls, changed("API "+n+"'s "+what, a, b))
+		}
+	}
+	add("title", x.Title, y.Title)
+	add("service level", x.ServiceLevel, y.ServiceLevel)
+	add("network", x.Network, y.Network)
+	add("DPIA", x.DPIA, y.DPIA)
+	add("legal basis", x.LegalBasis, y.LegalBasis)
+	if x.RateLimit != y.RateLimit {
+		add("whole-API rate limit", x.RateLimit.String(), y.RateLimit.String())
+	}
+	if x.AppRateLimit != y.AppRateLimit {
+		add("default per-app rate limit", x.AppRateLimit.String(), y.AppRateLimit.String())
+	}
+	if x.PersonalData != y.PersonalData {
+		ls = append(ls, fmt.Sprintf("API %s %s personal data", n, carries(y.PersonalData)))
+	}
+	if x.SpecialCategory != y.SpecialCategory {
+		ls = append(ls, fmt.Sprintf("API %s %s special-category data", n, carries(y.SpecialCategory)))
+	}
+	for _, m := range y.AccessModes {
+		if !slices.Contains(x.AccessModes, m) {
+			ls = append(ls, fmt.Sprintf("API %s now accepts %s", n, m))
+		}
+	}
+	for _, m := range x.AccessModes {
+		if !slices.Contains(y.AccessModes, m) {
+			ls = append(ls, fmt.Sprintf("API %s no longer accepts %s", n, m))
+		}
+	}
+	for _, c := range y.DataCategories {
+		if !slices.Contains(x.DataCategories, c) {
+			ls = append(ls, fmt.Sprintf("API %s now carries %s data", n, c))
+		}
+	}
+	for _, c := range x.DataCategories {
+		if !slices.Contains(y.DataCategories, c) {
+			ls = append(ls, fmt.Sprintf("API %s no longer carries %s data", n, c))
+		}
+	}
+	keys, be, he := pair(x.Environments, y.Environments, func(e snapshot.APIEnvironment) string { return e.Name })
+	for _, k := range keys {
+		a, b := be[k], he[k]
+		switch {
+		case a == nil && b.Launch != nil:
+			ls = append(ls, launchLine(y, k, b.Launch))
+		case a == nil:
+			ls = append(ls, fmt.Sprintf("API %s is deployed to %s (upstream %s)", n, k, b.Upstream))
+		case b == nil:
+			ls = append(ls, fmt.Sprintf("API %s is withdrawn from %s", n, k))
+		default:
+			if a.Upstream != b.Upstream {
+				ls = append(ls, changed(fmt.Sprintf("API %s's %s upstream", n, k), a.Upstream, b.Upstream))
+			}
+			if a.UpstreamCredential != b.UpstreamCredential {
+				ls = append(ls, changed(fmt.Sprintf("API %s's %s upstream credential", n, k), a.UpstreamCredential, b.UpstreamCredential))
+			}
+			if a.Launch == nil && b.Launch != nil {
+				ls = append(ls, launchLine(y, k, b.Launch))
+			}
+		}
+	}
+	if x.SpecDigest != y.SpecDigest && x.SpecDigest != "" && y.SpecDigest != "" {
+		ls = append(ls, fmt.Sprintf("API %s's OpenAPI document changes", n))
+	}
+	return ls
+}
+
+func carries(b bool) string {
+	if b {
+		return "now carries"
+	}
+	return "no longer carries"
+}
+
+// appName renders an app ID "<org>/<app>" as "app <app> of org <org>".
+func appName(id string) string {
+	org, app, ok := strings.Cut(id, "/")
+	if !ok {
+		return "app " + id
+	}
+	return fmt.Sprintf("app %s of org %s", app, org)
+}
+
+func grantLines(base, head *snapshot.Snapshot, pub string) []string {
+	var be, he []snapshot.Entitlement
+	for _, e := range base.Entitlements {
+		if e.GrantedBy == pub {
+			be = append(be, e)
+		}
+	}
+	for _, e := range head.Entitlements {
+		if e.GrantedBy == pub {
+			he = append(he, e)
+		}
+	}
+	bAPIs := index(base.APIs, func(a snapshot.API) string { return a.ID })
+	hAPIs := index(head.APIs, func(a snapshot.API) string { return a.ID })
+	keys, bm, hm := pair(be, he, snapshot.Entitlement.Key)
+	var ls []string
+	for _, k := range keys {
+		x, y := bm[k], hm[k]
+		switch {
+		case x == nil:
+			a := hAPIs[y.API]
+			expiry := "no expiry"
+			if y.Expires != "" {
+				expiry = "expires " + y.Expires
+			}
+			ls = append(ls, fmt.Sprintf("%s gains %s access to %s (%s, %s) — granted by %s, %s",
+				appName(y.App), y.Environment, apiLabel(a, y.API), y.AccessMode, quota(y, a), y.GrantedBy, expiry))
+		case y == nil:
+			ls = append(ls, fmt.Sprintf("%s loses %s access to %s (%s)", appName(x.App), x.Environment, apiLabel(bAPIs[x.API], x.API), x.AccessMode))
+		default:
+			what := fmt.Sprintf("%s's %s access to %s (%s)", appName(y.App), y.Environment, apiLabel(hAPIs[y.API], y.API), y.AccessMode)
+			if q1, q2 := quota(x, bAPIs[x.API]), quota(y, hAPIs[y.API]); q1 != q2 {
+				ls = append(ls, fmt.Sprintf("%s: rate limit changes from %s to %s", what, q1, q2))
+			}
+			if x.Expires != y.Expires {
+				switch {
+				case y.Expires == "":
+					ls = append(ls, fmt.Sprintf("%s no longer expires (was %s)", what, x.Expires))
+				case x.Expires == "":
+					ls = append(ls, fmt.Sprintf("%s now expires %s", what, y.Expires))
+				default:
+					ls = append(ls, fmt.Sprintf("%s: expiry changes from %s to %s", what, x.Expires, y.Expires))
+				}
+			}
+			if x.Approval != y.Approval && x.Expires == y.Expires {
+				ls = append(ls, fmt.Sprintf("%s is re-approved by %s on %s", what, y.Approval.By, y.Approval.Date))
+			}
+		}
+	}
+	return ls
+}
+
+func apiLabel(a *snapshot.API, id string) string {
+	if a == nil {
+		return id
+	}
+	return apiName(a)
+}
+
+// quota is the effective per-app rate limit of an entitlement.
+func quota(e *snapshot.Entitlement, a *snapshot.API) string {
+	if e.RateLimit != nil {
+		return e.RateLimit.String()
+	}
+	if a != nil && !a.AppRateLimit.IsZero() {
+		return a.AppRateLimit.String()
+	}
+	return "platform default rate"
+}
+
+func consumerGroups(base, head *snapshot.Snapshot) []Group {
+	keys, bm, hm := pair(base.Consumers, head.Consumers, func(c snapshot.Consumer) string { return c.ID })
+	var out []Group
+	for _, k := range keys {
+		x, y := bm[k], hm[k]
+		var ls []string
+		name := ""
+		switch {
+		case x == nil:
+			name = y.Name
+			ls = append(ls, fmt.Sprintf("consumer organisation %s registers (DSPT %s)", k, y.DSPT))
+			for _, a := range y.Apps {
+				ls = append(ls, appAdded(&a))
+			}
+		case y == nil:
+			name = x.Name
+			ls = append(ls, fmt.Sprintf("consumer organisation %s is removed with its %d apps: every grant to them stops working", k, len(x.Apps)))
+		default:
+			name = y.Name
+			if x.Name != y.Name {
+				ls = append(ls, changed("the name", x.Name, y.Name))
+			}
+			if x.ODSCode != y.ODSCode {
+				ls = append(ls, changed("the ODS code", x.ODSCode, y.ODSCode))
+			}
+			if x.DSPT != y.DSPT {
+				ls = append(ls, changed("the DSPT status", x.DSPT, y.DSPT))
+			}
+			ls = append(ls, appLines(x, y)...)
+		}
+		if len(ls) > 0 {
+			out = append(out, Group{Kind: "consumer", ID: k, Name: name, Lines: ls})
+		}
+	}
+	return out
+}
+
+func appAdded(a *snapshot.App) string {
+	var creds []string
+	for _, k := range a.APIKeys {
+		creds = append(creds, "API key "+k.ID)
+	}
+	if a.JWKSURL != "" {
+		creds = append(creds, "JWKS "+a.JWKSURL)
+	}
+	for _, j := range a.JWKs {
+		creds = append(creds, "public key "+j.Kid)
+	}
+	c := "no credential"
+	if len(creds) > 0 {
+		c = strings.Join(creds, ", ")
+	}
+	return fmt.Sprintf("%s (%q) is registered with %s", appName(a.ID), a.Name, c)
+}
+
+func appLines(x, y *snapshot.Consumer) []string {
+	keys, bm, hm := pair(x.Apps, y.Apps, func(a snapshot.App) string { return a.ID })
+	var ls []string
+	for _, k := range keys {
+		a, b := bm[k], hm[k]
+		switch {
+		case a == nil:
+			ls = append(ls, appAdded(b))
+		case b == nil:
+			ls = append(ls, fmt.Sprintf("%s is removed: its credentials stop working", appName(k)))
+		default:
+			n := appName(k)
+			if a.Name != b.Name {
+				ls = append(ls, changed(n+"'s name", a.Name, b.Name))
+			}
+			kk, ka, kb := pair(a.APIKeys, b.APIKeys, func(k snapshot.APIKey) string { return k.ID })
+			for _, id := range kk {
+				p, q := ka[id], kb[id]
+				switch {
+				case p == nil:
+					s := fmt.Sprintf("%s adds API key %s", n, id)
+					if q.Expires != "" {
+						s += ", valid until " + q.Expires
+					}
+					ls = append(ls, s)
+				case q == nil:
+					ls = append(ls, fmt.Sprintf("%s revokes API key %s", n, id))
+				case p.SHA256 != q.SHA256:
+					ls = append(ls, fmt.Sprintf("%s rotates API key %s", n, id))
+				case p.Expires != q.Expires:
+					ls = append(ls, changed(n+"'s API key "+id+" expiry", p.Expires, q.Expires))
+				}
+			}
+			if a.JWKSURL != b.JWKSURL {
+				ls = append(ls, changed(n+"'s JWKS URL", a.JWKSURL, b.JWKSURL))
+			}
+			jk, ja, jb := pair(a.JWKs, b.JWKs, func(j snapshot.JWK) string { return j.Kid })
+			for _, kid := range jk {
+				p, q := ja[kid], jb[kid]
+				switch {
+				case p == nil:
+					ls = append(ls, fmt.Sprintf("%s adds public key %s", n, kid))
+				case q == nil:
+					ls = append(ls, fmt.Sprintf("%s removes public key %s", n, kid))
+				case *p != *q:
+					ls = append(ls, fmt.Sprintf("%s rotates public key %s", n, kid))
+				}
+			}
+		}
+	}
+	return ls
+}
