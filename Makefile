@@ -5,7 +5,7 @@ BIN := bin/frontdoor
 EXAMPLE := examples/national-health-platform
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test check demo bench golden fmt boundaries clean
+.PHONY: all build test check demo bench bench-compile bench-swap bench-gateway golden boundaries clean
 
 all: check test
 
@@ -37,9 +37,21 @@ golden:
 demo: build
 	scripts/demo.sh $(EXAMPLE)
 
-## bench: every benchmark; see BENCHMARKS.md.
+## bench: every benchmark (≤ 15 minutes); results go in BENCHMARKS.md.
 bench: build
 	scripts/bench.sh
+
+## bench-compile: frontdoor vs cue export on the L corpus.
+bench-compile:
+	scripts/bench-compile.sh
+
+## bench-swap: load, verify and swap an L snapshot; swaps under load.
+bench-swap: build
+	scripts/bench-swap.sh
+
+## bench-gateway: frontdoor vs nginx vs Caddy on loopback (wrk, vegeta).
+bench-gateway: build
+	scripts/bench-gateway.sh
 
 clean:
 	rm -rf bin out
