@@ -17,6 +17,7 @@ const (
 	CodeOwnersChange      = "FD604"
 	CodeCategoryApprovers = "FD605"
 	CodeNotOperator       = "FD606"
+	CodeDeprecatedGrant   = "FD607"
 
 	CodeUnsigned         = "FD611"
 	CodeUntrustedSigner  = "FD612"
@@ -51,6 +52,9 @@ func reviewCodes() []compiler.CodeInfo {
 		{Code: CodeNotOperator, Title: "change reserved to the operator",
 			Explanation: "frontdoor.cue (platform policy), approvals/** (onboarding and launch approvals) and repository-wide files (CODEOWNERS, .github/**, README.md) belong to the operator: only operator.owners in the base revision may change them.",
 			Fix:         "Ask an operator owner to make the change."},
+		{Code: CodeDeprecatedGrant, Title: "new grant to a deprecated API",
+			Explanation: "Deprecated APIs accept no new grants (governance rule 4). The compiler only warns about grants to deprecated APIs (FD308), since it cannot tell new ones from old ones; comparing two revisions can, and refuses the new ones.",
+			Fix:         "Grant the API's successor instead."},
 
 		{Code: CodeUnsigned, Title: "unsigned commit",
 			Explanation: "In strict mode every commit of the pull request must carry an OpenPGP or SSH signature by a key listed in frontdoor.cue signingKeys for an owner of what the commit touches.",

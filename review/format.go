@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -286,7 +287,7 @@ func WriteSARIF(w io.Writer, o *Output) error {
 		}
 		results = append(results, sarifResult{RuleID: d.Code, RuleIndex: i, Level: d.Severity.String(), Message: sarifMessage{msg},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: d.File, URIBaseID: "%SRCROOT%"},
+				ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: d.File}).EscapedPath(), URIBaseID: "%SRCROOT%"},
 				Region:           sarifRegion{StartLine: max(d.Line, 1), StartColumn: max(d.Col, 1)},
 			}}}})
 	}

@@ -167,15 +167,30 @@ func (r *Range) Commits() ([]*object.Commit, error) {
 	return out, nil
 }
 
-// commitChanges lists the paths one commit touches, against its first parent.
+// commitChanges lists the paths one commit touches: against its parent, or
+// for a merge, the paths that differ from every parent (what the merge
+// itself decided, not what it brought in from either side).
 func commitChanges(c *object.Commit) ([]Change, error) {
-	var parent *object.Commit
-	if c.NumParents() > 0 {
-		p, err := c.Parent(0)
+	if c.NumParents() == 0 {
+		return treeChanges(nil, c)
+	}
+	var out []Change
+	for i := range c.NumParents() {
+		p, err := c.Parent(i)
 		if err != nil {
 			return nil, fmt.Errorf("reading parent of %s: %w", c.Hash, err)
 		}
-		parent = p
+		chs, err := treeChanges(p, c)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			out = chs
+			continue
+		}
+		out = slices.DeleteFunc(out, func(ch Change) bool {
+			return !slices.ContainsFunc(chs, func(o Change) bool { return o.Path == ch.Path })
+		})
 	}
-	return treeChanges(parent, c)
+	return out, nil
 }

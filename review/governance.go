@@ -11,6 +11,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
 
 	"github.com/frontdoor-dev/frontdoor/schema"
 )
@@ -162,8 +163,12 @@ func newCueReader() (*cueReader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading embedded schema %s: %w", e.Name(), err)
 		}
-		if err := inst.AddFile("schema/"+e.Name(), b); err != nil {
+		f, err := parser.ParseFile("schema/"+e.Name(), b, parser.ParseComments)
+		if err != nil {
 			return nil, fmt.Errorf("parsing embedded schema %s: %w", e.Name(), err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return nil, fmt.Errorf("adding embedded schema %s: %w", e.Name(), err)
 		}
 	}
 	v := ctx.BuildInstance(inst)

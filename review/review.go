@@ -137,6 +137,7 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told", base.Name, br.Diagnostics.Errors()), "compare with a revision that compiles"))
 	default:
 		out.Report = Compare(br.Snapshot, hr.Snapshot)
+		ds = append(ds, newDeprecatedGrants(br.Snapshot, hr.Snapshot)...)
 	}
 	changes := opts.Changes
 	if changes == nil {
@@ -192,8 +193,8 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*Output, error
 		Side{FS: headFS, Name: pr.Head, Commit: r.Head.Hash.String()}, opts)
 }
 
-// fsChanges compares two file systems file by file (dot-directories such as
-// .git are skipped).
+// fsChanges compares two file systems file by file (dot-files and
+// dot-directories such as .git are skipped).
 func fsChanges(a, b fs.FS) ([]Change, error) {
 	list := func(fsys fs.FS) (map[string]bool, error) {
 		m := map[string]bool{}
@@ -201,8 +202,11 @@ func fsChanges(a, b fs.FS) ([]Change, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && p != "." && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
 			}
 			if !d.IsDir() {
 				m[p] = true

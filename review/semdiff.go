@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -31,11 +32,11 @@ type Group struct {
 	Lines []string `json:"lines"`
 }
 
-// Title names the group: "platform", "publisher nhsbsa (NHS Business
-// Services Authority)".
+// Title names the group: "platform (National Health API Platform)",
+// "publisher nhsbsa (NHS Business Services Authority)".
 func (g Group) Title() string {
 	if g.Kind == "platform" {
-		return "platform " + g.Name
+		return fmt.Sprintf("platform (%s)", g.Name)
 	}
 	if g.Name == "" || g.Name == g.ID {
 		return g.Kind + " " + g.ID
@@ -606,4 +607,26 @@ func appLines(x, y *snapshot.Consumer) []string {
 		}
 	}
 	return ls
+}
+
+// newDeprecatedGrants reports the entitlements that head adds to APIs that
+// are deprecated in head, positioned at their grants file.
+func newDeprecatedGrants(base, head *snapshot.Snapshot) compiler.Diagnostics {
+	old := map[string]bool{}
+	for _, e := range base.Entitlements {
+		old[e.Key()] = true
+	}
+	apis := index(head.APIs, func(a snapshot.API) string { return a.ID })
+	var ds compiler.Diagnostics
+	for _, e := range head.Entitlements {
+		a := apis[e.API]
+		if old[e.Key()] || a == nil || a.Status != snapshot.StatusDeprecated {
+			continue
+		}
+		org, _, _ := strings.Cut(e.App, "/")
+		ds = append(ds, diag(fmt.Sprintf("publishers/%s/grants/%s.cue", e.GrantedBy, org), 1, 1, CodeDeprecatedGrant,
+			fmt.Sprintf("%s is newly granted %s access to %s (%s), but the API is deprecated and accepts no new grants", appName(e.App), e.Environment, apiName(a), e.AccessMode),
+			"grant the API's successor instead"))
+	}
+	return ds
 }

@@ -86,6 +86,10 @@ Exit codes: 0 ok, 1 invalid configuration, 2 usage or I/O error.`,
 		newCatalogCmd(),
 		newCheckPRCmd(),
 		newDiffCmd(),
+		newInitCmd(),
+		newCodeownersCmd(),
+		newNewCmd(),
+		newGrantCmd(),
 		newPublishCmd(),
 	)
 	return root
