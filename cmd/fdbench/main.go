@@ -1,0 +1,43 @@
+// Command fdbench is the benchmark scripts' helper (scripts/bench-*.sh):
+// it prepares snapshots for a gateway under load, feeds a stream of new
+// snapshots to a file source, and draws the results as an SVG chart.
+//
+//	fdbench prepare -in out/snapshot.json -o DIR -upstream http://127.0.0.1:8081 -apikey KEY [-routes N] [-sign-key K]
+//	fdbench feed -in DIR/snapshot.json -o FEED/snapshot.json -sign-key K -every 1s -n 30
+//	fdbench chart -in results.json -o docs/bench-gateway.svg
+//
+// It is not part of frontdoor: it edits snapshots in ways a compiler never
+// would (every upstream rewritten, a known API key injected).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: fdbench prepare|feed|chart [flags]")
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "prepare":
+		err = prepare(args[1:], stdout, stderr)
+	case "feed":
+		err = feed(args[1:], stdout, stderr)
+	case "chart":
+		err = chart(args[1:], stderr)
+	default:
+		fmt.Fprintf(stderr, "fdbench: unknown command %q: want prepare, feed or chart\n", args[0])
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "fdbench %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,400 @@
+#!/usr/bin/env bash
+# bench-gateway.sh — frontdoor's gateway against nginx and Caddy as reverse
+# proxies of the same upstream, on loopback (see the targets in DESIGN.md).
+#
+# usage: scripts/bench-gateway.sh [-d SECONDS] [-r RATE] [-w WORKDIR]
+#                                 [-L SNAPSHOT] [--quick] [--pin]
+#                                 [--no-scale] [--no-rss] [--no-install]
+#                                 [-b FRONTDOOR_BINARY]
+#
+#   -d SECONDS    duration of each wrk and vegeta run (default 15)
+#   -r RATE       vegeta's fixed request rate (default 3000/s)
+#   -w DIR        work directory (default: a new temporary one); an L
+#                 snapshot at DIR/out/snapshot.json (bench-compile.sh -w DIR
+#                 leaves one) is reused for the RSS measure
+#   -L FILE       the L snapshot to measure RSS with (default: the one in
+#                 -w, else generated with fdcorpus -size L + frontdoor build)
+#   --quick       3-second runs, no copy of the chart into docs/ (a smoke
+#                 test of the script)
+#   --pin         pin the load generators to the last CPU and every server
+#                 to the others with taskset (needs 2+ CPUs; with 2, the
+#                 servers share one CPU, as do wrk's threads)
+#   --no-scale    skip 10 vs 10,000 routes
+#   --no-rss      skip the RSS with the L snapshot
+#   --no-install  do not apt-get/go install missing tools; fail instead
+#   -b FILE       use this frontdoor binary instead of building one
+#
+# What runs (all on 127.0.0.1; ports from 18081 up, BENCH_PORT_BASE to move):
+#   upstream   nginx, `return 200` with a short body, 1 worker, keep-alive
+#   direct     the upstream itself, no proxy
+#   nginx      nginx reverse proxy: upstream keepalive 64, proxy_http_version
+#              1.1, Connection "", 2 workers (auto), no access log
+#   caddy      `reverse_proxy` from a Caddyfile, admin and logs off
+#   frontdoor  `frontdoor serve --source file` with the example platform's
+#              snapshot, every upstream rewritten to the upstream, a bench
+#              API key granted on one app-level0 route with rate limits of
+#              1e9/s (checked, never hit); requests carry `apikey: KEY`.
+#              What the gateway does per request is whatever `serve` does
+#              today: until the data plane (auth, entitlements, rate
+#              limits, access log) is wired into serve, it is routing and
+#              proxying only — the report says so.
+#
+# Measures: wrk -t2 -c64 -d${D}s (throughput at saturation, its non-2xx and
+# socket errors), then vegeta at a fixed rate for D seconds (p50, p99, success
+# ratio); frontdoor's rps with 10 and 10,000 routes (synthetic clones of the
+# bench API, fdbench prepare -routes); frontdoor's RSS serving the L
+# snapshot (VmRSS after a short load, and VmHWM).
+# Writes out/bench/gateway.{json,csv,svg,txt}; a full run (not --quick) also
+# copies the chart to docs/bench-gateway.svg.
+set -euo pipefail
+
+dur=15 rate=3000 work="" lsnap="" quick=0 pin=0 scale=1 rss=1 install=1 fdbin=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-d) dur=$2; shift 2 ;;
+	-r) rate=$2; shift 2 ;;
+	-w) work=$2; shift 2 ;;
+	-L) lsnap=$2; shift 2 ;;
+	-b) fdbin=$2; shift 2 ;;
+	--quick) quick=1; dur=3; shift ;;
+	--pin) pin=1; shift ;;
+	--no-scale) scale=0; shift ;;
+	--no-rss) rss=0; shift ;;
+	--no-install) install=0; shift ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-gateway: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { printf 'bench-gateway: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
+	trap_rm=$work
+else
+	trap_rm=""
+fi
+run=$work/gateway
+rm -rf "$run"; mkdir -p "$run" "$work/bin"
+outdir=$root/out/bench
+mkdir -p "$outdir"
+
+# Processes this script started, stopped on exit by PID.
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -z "$trap_rm" ] || rm -rf "$trap_rm"
+}
+trap cleanup EXIT
+
+# Tools.
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+need_pkgs=()
+for t in nginx:nginx caddy:caddy wrk:wrk; do
+	command -v "${t%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${t%%:*}" ] || need_pkgs+=("${t##*:}")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	[ "$install" = 1 ] || die "missing: ${need_pkgs[*]} (apt-get install ${need_pkgs[*]})"
+	log "installing ${need_pkgs[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	sudo_ apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 ||
+		{ sudo_ apt-get update -qq && sudo_ apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null; }
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+vegeta=$(go env GOPATH)/bin/vegeta
+if ! "$vegeta" -version >/dev/null 2>&1; then
+	[ "$install" = 1 ] || die "missing vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0)"
+	log "installing vegeta v12.13.0"
+	go install github.com/tsenart/vegeta/v12@v12.13.0
+fi
+if [ -z "$fdbin" ]; then
+	log "building frontdoor and fdbench"
+	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
+	fdbin=$work/bin/frontdoor
+else
+	log "building fdbench (frontdoor: $fdbin)"
+fi
+go build -o "$work/bin/fdbench" ./cmd/fdbench
+fd=$fdbin fdb=$work/bin/fdbench
+
+# CPU placement.
+ncpu=$(nproc)
+srv=() gen=()
+if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
+	last=$((ncpu - 1))
+	srv=(taskset -c "0-$((last - 1))") gen=(taskset -c "$last")
+fi
+
+# Ports.
+base=${BENCH_PORT_BASE:-18081}
+p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4))
+for p in $p_up $p_nginx $p_caddy $p_fd $p_admin; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
+done
+
+# wait_http URL [HEADER]: poll until URL answers 200, for at most 60 s.
+wait_http() {
+	local url=$1 hdr=${2:-x-bench: 1} i
+	for ((i = 0; i < 600; i++)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "$url" 2>/dev/null)" = 200 ] && return 0
+		for p in "${pids[@]}"; do
+			kill -0 "$p" 2>/dev/null || die "a server exited (pid $p) while waiting for $url; logs in $run"
+		done
+		sleep 0.1
+	done
+	die "$url did not answer 200 within 60 s"
+}
+
+# The upstream.
+mkdir -p "$run/nginx-up" "$run/nginx-proxy"
+cat >"$run/nginx-up/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $run/nginx-up/nginx.pid;
+error_log $run/nginx-up/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $run/nginx-up; proxy_temp_path $run/nginx-up;
+	fastcgi_temp_path $run/nginx-up; uwsgi_temp_path $run/nginx-up; scgi_temp_path $run/nginx-up;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	server {
+		listen 127.0.0.1:$p_up;
+		location / { default_type text/plain; return 200 "ok\n"; }
+	}
+}
+EOF
+cat >"$run/nginx-proxy/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $run/nginx-proxy/nginx.pid;
+error_log $run/nginx-proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $run/nginx-proxy; proxy_temp_path $run/nginx-proxy;
+	fastcgi_temp_path $run/nginx-proxy; uwsgi_temp_path $run/nginx-proxy; scgi_temp_path $run/nginx-proxy;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	upstream backend {
+		server 127.0.0.1:$p_up;
+		keepalive 64;
+	}
+	server {
+		listen 127.0.0.1:$p_nginx;
+		location / {
+			proxy_pass http://backend;
+			proxy_http_version 1.1;
+			proxy_set_header Connection "";
+		}
+	}
+}
+EOF
+cat >"$run/Caddyfile" <<EOF
+{
+	admin off
+	auto_https off
+}
+http://127.0.0.1:$p_caddy {
+	reverse_proxy 127.0.0.1:$p_up
+}
+EOF
+
+log "starting the upstream, nginx and caddy"
+"${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
+pids+=($!)
+"${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
+pids+=($!)
+XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
+	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
+pids+=($!)
+
+# frontdoor: the example's snapshot, prepared for the benchmark.
+key=bench-$RANDOM$RANDOM
+"$fd" keygen -o "$run/k" >/dev/null
+"$fd" build examples/national-health-platform -o "$run/example" >/dev/null 2>"$run/build.log" || { cat "$run/build.log" >&2; die "building the example failed"; }
+prep() { # prep OUTDIR [fdbench prepare flags]: prints KEY=VALUE lines
+	local o=$1; shift
+	"$fdb" prepare -in "$run/example/snapshot.json" -o "$o" -upstream "http://127.0.0.1:$p_up" \
+		-apikey "$key" -sign-key "$run/k.key" "$@"
+}
+eval "$(prep "$run/fd-example" | sed 's/^/fd_/')"
+fd_pid=""
+start_fd() { # start_fd SNAPSHOT_DIR NAME
+	mkdir -p "$run/state-$2"
+	"${srv[@]}" "$fd" serve --source file --snapshot "$1/snapshot.json" --trust "$run/k.pub" \
+		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" \
+		>"$run/frontdoor-$2.log" 2>&1 &
+	fd_pid=$!
+	pids+=("$fd_pid")
+	wait_http "http://127.0.0.1:$p_admin/readyz"
+}
+stop_fd() {
+	kill "$fd_pid" 2>/dev/null || true
+	wait "$fd_pid" 2>/dev/null || true
+	local keep=() p
+	for p in "${pids[@]}"; do [ "$p" = "$fd_pid" ] || keep+=("$p"); done
+	pids=("${keep[@]}")
+}
+start_fd "$run/fd-example" example
+
+wait_http "http://127.0.0.1:$p_up/"
+wait_http "http://127.0.0.1:$p_nginx/"
+wait_http "http://127.0.0.1:$p_caddy/"
+path=$fd_path/bench
+wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
+
+# to_ms VALUE: wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+	if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.3f", n }'; }
+
+# bench_wrk NAME URL: sets rps_NAME, err_NAME (non-2xx + socket errors),
+# p99w_NAME (wrk's p99, ms).
+bench_wrk() {
+	local name=$1 url=$2 f=$run/wrk-$1.txt
+	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
+	local rps non2xx sock p99
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
+	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
+	sock=$(awk -F'[ ,]+' '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$f")
+	p99=$(awk '$1 == "99%" { print $2 }' "$f")
+	printf -v "rps_$name" '%s' "${rps:-0}"
+	printf -v "err_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"
+	printf -v "p99w_$name" '%s' "$(to_ms "${p99:-0ms}")"
+	log "wrk $name: ${rps} req/s, p99 ${p99}, errors $(( ${non2xx:-0} + ${sock:-0} ))"
+}
+
+# bench_vegeta NAME URL: sets p50_NAME, p99_NAME (ms), ok_NAME (success %).
+bench_vegeta() {
+	local name=$1 url=$2 f=$run/vegeta-$1.json
+	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
+		-header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
+	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
+	rm -f "$run/vegeta-$name.bin"
+	local p50 p99 ok
+	p50=$(grep -o '"50th":[0-9]*' "$f" | head -1 | cut -d: -f2)
+	p99=$(grep -o '"99th":[0-9]*' "$f" | head -1 | cut -d: -f2)
+	ok=$(grep -o '"success":[0-9.e+-]*' "$f" | head -1 | cut -d: -f2)
+	printf -v "p50_$name" '%s' "$(awk -v n="$p50" 'BEGIN { printf "%.3f", n / 1e6 }')"
+	printf -v "p99_$name" '%s' "$(awk -v n="$p99" 'BEGIN { printf "%.3f", n / 1e6 }')"
+	printf -v "ok_$name" '%s' "$(awk -v n="$ok" 'BEGIN { printf "%.2f", n * 100 }')"
+	log "vegeta $name @${rate}/s: p50 $(awk -v n="$p50" 'BEGIN { printf "%.3f", n / 1e6 }') ms, p99 $(awk -v n="$p99" 'BEGIN { printf "%.3f", n / 1e6 }') ms, success $(awk -v n="$ok" 'BEGIN { printf "%.2f", n * 100 }')%"
+}
+
+names=(frontdoor nginx caddy direct)
+declare -A url=(
+	[frontdoor]="http://127.0.0.1:$p_fd$path"
+	[nginx]="http://127.0.0.1:$p_nginx$path"
+	[caddy]="http://127.0.0.1:$p_caddy$path"
+	[direct]="http://127.0.0.1:$p_up$path"
+)
+for n in "${names[@]}"; do
+	bench_wrk "$n" "${url[$n]}"
+	bench_vegeta "$n" "${url[$n]}"
+done
+rss_example=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$fd_pid/status")
+noauth_code=$(curl -s -o /dev/null -w '%{http_code}' "${url[frontdoor]}")
+stop_fd
+
+# Route scale.
+if [ "$scale" = 1 ]; then
+	for n in 10 10000; do
+		prep "$run/fd-r$n" -routes "$n" >/dev/null
+		start_fd "$run/fd-r$n" "r$n"
+		wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
+		bench_wrk "routes$n" "http://127.0.0.1:$p_fd$path"
+		printf -v "rss_routes$n" '%s' "$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$fd_pid/status")"
+		stop_fd
+	done
+fi
+
+# RSS with the L snapshot.
+if [ "$rss" = 1 ]; then
+	if [ -z "$lsnap" ] && [ -f "$work/out/snapshot.json" ]; then lsnap=$work/out/snapshot.json; fi
+	if [ -z "$lsnap" ]; then
+		log "generating and compiling the L corpus for the RSS measure"
+		go build -o "$work/bin/fdcorpus" ./cmd/fdcorpus
+		[ -f "$work/corpus-L.done" ] || { rm -rf "$work/corpus-L"; "$work/bin/fdcorpus" -size L -o "$work/corpus-L" -q; touch "$work/corpus-L.done"; }
+		"$fd" build "$work/corpus-L" -o "$work/out" >/dev/null 2>"$run/build-L.log" || { tail "$run/build-L.log" >&2; die "building L failed"; }
+		lsnap=$work/out/snapshot.json
+	fi
+	"$fdb" prepare -in "$lsnap" -o "$run/fd-L" -upstream "http://127.0.0.1:$p_up" -apikey "$key" -sign-key "$run/k.key" >"$run/fd-L.env"
+	lpath=$(sed -n 's/^path=//p' "$run/fd-L.env")/bench
+	lbytes=$(sed -n 's/^bytes=//p' "$run/fd-L.env")
+	start_fd "$run/fd-L" L
+	wait_http "http://127.0.0.1:$p_fd$lpath" "apikey: $key"
+	"${gen[@]}" wrk -t2 -c64 -d3s -H "apikey: $key" "http://127.0.0.1:$p_fd$lpath" >"$run/wrk-L.txt" 2>&1 || true
+	rss_L=$(awk '/^VmRSS/ { print int($2 / 1024) }' "/proc/$fd_pid/status")
+	hwm_L=$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$fd_pid/status")
+	stop_fd
+fi
+
+# Report.
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+# What the gateway did per request, as observed: a request without the key
+# is refused once authentication is wired (probed before it was stopped).
+if [ "$noauth_code" = 401 ] || [ "$noauth_code" = 403 ]; then
+	dataplane="API-key auth enforced (no key: $noauth_code) + whatever else serve wires (entitlement, rate limit, access log: see runtime/gateway)"
+else
+	dataplane="routing + proxy only: a request without the key got $noauth_code (auth, entitlements, rate limits, access log not wired into serve yet)"
+fi
+note="wrk -t2 -c64 -d${dur}s; vegeta -rate=${rate} -duration=${dur}s; loopback; $(nproc) CPUs; load avg $(cut -d' ' -f1 /proc/loadavg)$([ "$pin" = 1 ] && echo '; pinned' || true)"
+{
+	echo "machine: $ncpu CPUs, $cpu, $mem RAM; $(go version | cut -d' ' -f3); $("$nginx_bin" -v 2>&1 | cut -d' ' -f3), caddy $(caddy version | cut -d' ' -f1), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), vegeta v12.13.0"
+	echo "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)$([ "$pin" = 1 ] && echo "; load generators pinned to CPU $((ncpu - 1))" || true)"
+	echo "frontdoor per request: $dataplane"
+	echo "frontdoor route: $fd_path (app-level0, API key of $fd_app), $fd_routes sandbox routes in the example snapshot"
+	echo
+	printf '| %-10s | %10s | %11s | %12s | %12s | %9s |\n' "" "wrk req/s" "wrk errors" "p50 ms @$rate" "p99 ms @$rate" "success %"
+	printf '|%s|%s|%s|%s|%s|%s|\n' ------------ ------------ ------------- -------------- -------------- -----------
+	for n in "${names[@]}"; do
+		r=rps_$n e=err_$n a=p50_$n b=p99_$n o=ok_$n
+		printf '| %-10s | %10.0f | %11s | %12s | %12s | %9s |\n' "$n" "${!r}" "${!e}" "${!a}" "${!b}" "${!o}"
+	done
+	echo
+	awk -v f="$rps_frontdoor" -v c="$rps_caddy" -v n="$rps_nginx" -v fp="$p99_frontdoor" -v np="$p99_nginx" 'BEGIN {
+		printf "frontdoor / caddy rps: %.2f (target >= 1.5)\n", f / c
+		printf "frontdoor / nginx rps: %.2f (target >= 0.5)\n", f / n
+		printf "frontdoor p99 - nginx p99 @ fixed rate: %+.3f ms (target <= +1 ms)\n", fp - np
+	}'
+	echo "frontdoor RSS serving the example: ${rss_example} MiB"
+	if [ "$scale" = 1 ]; then
+		awk -v a="$rps_routes10" -v b="$rps_routes10000" -v ra="$rss_routes10" -v rb="$rss_routes10000" 'BEGIN {
+			printf "route scale: %.0f req/s with 10 routes, %.0f with 10,000 (ratio %.2f); RSS %d / %d MiB\n", a, b, b / a, ra, rb }'
+	fi
+	if [ "$rss" = 1 ]; then
+		echo "frontdoor RSS serving the L snapshot ($((lbytes / 1048576)) MiB JSON): ${rss_L} MiB after 3 s of load, peak ${hwm_L} MiB (target <= 300 MB)"
+	fi
+} | tee "$outdir/gateway.txt"
+
+# JSON (for the chart) and CSV.
+{
+	printf '{"title":"Gateway on loopback: frontdoor vs nginx vs Caddy","rate":%s,"note":"%s","results":[' "$rate" "$note"
+	sep=""
+	for n in "${names[@]}"; do
+		r=rps_$n a=p50_$n b=p99_$n e=err_$n o=ok_$n
+		printf '%s{"name":"%s","rps":%s,"p50_ms":%s,"p99_ms":%s,"errors":%s,"success_pct":%s}' "$sep" "$n" "${!r}" "${!a}" "${!b}" "${!e}" "${!o}"
+		sep=,
+	done
+	printf '],"routes":{"10":%s,"10000":%s},"rss_mib":{"example":%s,"L":%s,"L_peak":%s},"dataplane":"%s","duration_s":%s}\n' \
+		"${rps_routes10:-null}" "${rps_routes10000:-null}" "${rss_example:-null}" "${rss_L:-null}" "${hwm_L:-null}" "$dataplane" "$dur"
+} >"$outdir/gateway.json"
+{
+	echo "name,rps,errors,p50_ms,p99_ms,success_pct"
+	for n in "${names[@]}"; do
+		r=rps_$n a=p50_$n b=p99_$n e=err_$n o=ok_$n
+		echo "$n,${!r},${!e},${!a},${!b},${!o}"
+	done
+} >"$outdir/gateway.csv"
+"$fdb" chart -in "$outdir/gateway.json" -o "$outdir/gateway.svg"
+if [ "$quick" = 0 ]; then
+	cp "$outdir/gateway.svg" docs/bench-gateway.svg
+	log "wrote out/bench/gateway.{txt,json,csv,svg} and docs/bench-gateway.svg"
+else
+	log "wrote out/bench/gateway.{txt,json,csv,svg} (--quick: docs/bench-gateway.svg left alone)"
+fi
