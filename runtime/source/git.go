@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	git "github.com/go-git/go-git/v5"
@@ -79,8 +78,7 @@ type Git struct {
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 
-	once    sync.Once
-	trigger chan struct{}
+	trigger
 }
 
 var (
@@ -90,20 +88,6 @@ var (
 
 // Name returns "git".
 func (g *Git) Name() string { return "git" }
-
-func (g *Git) triggerCh() chan struct{} {
-	g.once.Do(func() { g.trigger = make(chan struct{}, 1) })
-	return g.trigger
-}
-
-// Trigger asks for a fetch now. It never blocks; triggers that arrive
-// while one is pending coalesce.
-func (g *Git) Trigger() {
-	select {
-	case g.triggerCh() <- struct{}{}:
-	default:
-	}
-}
 
 func (g *Git) branch() string {
 	if g.Branch == "" {
@@ -132,7 +116,7 @@ func (g *Git) Run(ctx context.Context, out chan<- Revision) error {
 	last := g.Since
 	tick := time.NewTicker(cmpOr(g.Poll, DefaultPoll))
 	defer tick.Stop()
-	trigger := g.triggerCh()
+	trigger := g.triggered()
 	for {
 		rev := g.sync(ctx, repo, last)
 		if ctx.Err() != nil {

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -257,8 +256,7 @@ type OCI struct {
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 
-	once    sync.Once
-	trigger chan struct{}
+	trigger
 }
 
 var (
@@ -268,20 +266,6 @@ var (
 
 // Name returns "oci".
 func (o *OCI) Name() string { return "oci" }
-
-func (o *OCI) triggerCh() chan struct{} {
-	o.once.Do(func() { o.trigger = make(chan struct{}, 1) })
-	return o.trigger
-}
-
-// Trigger asks for a look now (a registry's webhook). It never blocks;
-// triggers that arrive while one is pending coalesce.
-func (o *OCI) Trigger() {
-	select {
-	case o.triggerCh() <- struct{}{}:
-	default:
-	}
-}
 
 // ociState is what the last successful download was.
 type ociState struct {
@@ -305,7 +289,7 @@ func (o *OCI) Run(ctx context.Context, out chan<- Revision) error {
 	var last ociState
 	tick := time.NewTicker(cmpOr(o.Poll, DefaultPoll))
 	defer tick.Stop()
-	trigger := o.triggerCh()
+	trigger := o.triggered()
 	for {
 		lctx, cancel := context.WithTimeout(ctx, cmpOr(o.Timeout, DefaultFetchTimeout))
 		rev := o.look(lctx, repo, &last)

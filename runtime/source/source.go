@@ -10,6 +10,7 @@ package source
 import (
 	"context"
 	"io/fs"
+	"sync"
 	"time"
 )
 
@@ -127,4 +128,26 @@ func compile(ctx context.Context, name string, fn CompileFunc, in CompileInput) 
 	}
 	rev.At = time.Now()
 	return rev
+}
+
+// trigger is a coalescing wake-up for sources that poll: Trigger (a
+// webhook) never blocks, and triggers that arrive while one is pending
+// coalesce into one. The zero value is ready to use.
+type trigger struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+// Trigger asks for a look at the source now.
+func (t *trigger) Trigger() {
+	select {
+	case t.triggered() <- struct{}{}:
+	default:
+	}
+}
+
+// triggered returns the channel a pending trigger is received from.
+func (t *trigger) triggered() chan struct{} {
+	t.once.Do(func() { t.ch = make(chan struct{}, 1) })
+	return t.ch
 }
