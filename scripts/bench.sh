@@ -15,6 +15,7 @@
 #   2. scripts/bench-swap.sh           swap time; one swap/s under wrk
 #   3. scripts/bench-gateway.sh        frontdoor vs nginx vs Caddy, route
 #                                      scale, RSS with the L snapshot
+#   4. scripts/bench-propagation.sh    push to three replicas serving (webhook, polling)
 # Each step is bounded (6 + 4 + 5 minutes at most) and uses loopback only.
 # Outputs: out/bench/{compile,swap,gateway}.txt, swap.json, gateway.{json,csv,svg},
 # out/bench/summary.txt; a full run also writes docs/bench-gateway.svg.
@@ -73,6 +74,9 @@ bin=()
 [ -x "$work/bin/frontdoor" ] && bin=(-b "$work/bin/frontdoor")
 step swap 240 scripts/bench-swap.sh -w "$work" "${bin[@]}" "${opts[@]}"
 step gateway 300 scripts/bench-gateway.sh -w "$work" "${bin[@]}" "${opts[@]}"
+prop_opts=()
+[ "$quick" = 1 ] && prop_opts+=(--quick)
+step propagation 180 scripts/bench-propagation.sh "${bin[@]}" "${prop_opts[@]}"
 
 # Summary: the lines with a target, from each report.
 {
@@ -81,7 +85,7 @@ step gateway 300 scripts/bench-gateway.sh -w "$work" "${bin[@]}" "${opts[@]}"
 	echo
 	echo "| benchmark | measure (target) |"
 	echo "|---|---|"
-	for name in compile swap gateway; do
+	for name in compile swap gateway propagation; do
 		f=$out/$name.txt
 		[ -f "$f" ] || { echo "| $name | no report (failed) |"; continue; }
 		if ! grep -h 'target' "$f" | sed "s/^/| $name | /; s/\$/ |/" | grep .; then
