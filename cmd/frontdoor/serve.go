@@ -54,6 +54,36 @@ type gatewayConfig struct {
 	env               string
 	allowRollback     bool
 	allowForcePush    bool
+
+	// Data plane.
+	accessLogDir          string
+	credentialsDir        string
+	ratelimitRedis        string
+	ratelimitPolicy       string
+	replicas              int
+	tokenKeyFile          string
+	allowInsecureJWKS     bool
+	dialTimeout           time.Duration
+	tlsHandshakeTimeout   time.Duration
+	responseHeaderTimeout time.Duration
+	maxIdleConnsPerHost   int
+	mockUpstreams         bool
+}
+
+// addDataPlaneFlags registers the flags of the gateway's request path.
+func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
+	f := c.Flags()
+	f.StringVar(&cfg.accessLogDir, "access-log-dir", cfg.accessLogDir, "directory for daily JSON access logs and aggregates (off when empty)")
+	f.StringVar(&cfg.credentialsDir, "credentials-dir", cfg.credentialsDir, "directory of upstream credentials: NAME.header (\"Header: value\") or NAME.crt + NAME.key; else $FRONTDOOR_CRED_NAME")
+	f.StringVar(&cfg.ratelimitRedis, "ratelimit-redis", cfg.ratelimitRedis, "Redis address (HOST:PORT) for cluster-wide rate limits; local buckets when empty")
+	f.StringVar(&cfg.ratelimitPolicy, "ratelimit-policy", cfg.ratelimitPolicy, "when Redis is unreachable: fail-open (local buckets at 1/--replicas of each limit) or fail-closed (503)")
+	f.IntVar(&cfg.replicas, "replicas", cfg.replicas, "number of gateway replicas sharing the rate limits (scales local limits)")
+	f.StringVar(&cfg.tokenKeyFile, "token-key-file", cfg.tokenKeyFile, "file holding the secret (32+ bytes) that signs app-level3 access tokens; replicas must share it (random per process when empty)")
+	f.BoolVar(&cfg.allowInsecureJWKS, "allow-insecure-jwks", cfg.allowInsecureJWKS, "fetch JWKS from http and private addresses (local development only)")
+	f.DurationVar(&cfg.dialTimeout, "upstream-dial-timeout", gateway.DefaultDialTimeout, "upstream connect timeout")
+	f.DurationVar(&cfg.tlsHandshakeTimeout, "upstream-tls-timeout", gateway.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout")
+	f.DurationVar(&cfg.responseHeaderTimeout, "upstream-response-header-timeout", gateway.DefaultResponseHeaderTimeout, "how long an upstream may take to start answering")
+	f.IntVar(&cfg.maxIdleConnsPerHost, "upstream-idle-conns", gateway.DefaultMaxIdleConnsPerHost, "idle connections kept per upstream")
 }
 
 func newServeCmd() *cobra.Command {
@@ -101,6 +131,8 @@ one keeps serving and /status on the admin listener says why.`,
 	f.StringVar(&cfg.env, "env", snapshot.EnvSandbox, "environment of requests whose Host matches no environment")
 	f.BoolVar(&cfg.allowRollback, "allow-rollback", false, "accept snapshots with a lower generation than the active one")
 	f.BoolVar(&cfg.allowForcePush, "allow-force-push", false, "follow a force-pushed branch instead of refusing it")
+	cfg.ratelimitPolicy, cfg.replicas = "fail-open", 1
+	addDataPlaneFlags(c, &cfg)
 	return c
 }
 
@@ -143,9 +175,14 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	}
 	reg := admin.NewRegistry()
 	st := new(store.Store)
+	dp, err := newDataPlane(cfg, st, reg, log)
+	if err != nil {
+		return err
+	}
+	defer dp.close()
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Log: log,
 	})
 	if err != nil {
 		return err
@@ -170,7 +207,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		return usage("admin listener: %w", err)
 	}
 	gw := &http.Server{
-		Handler:           gateway.New(gateway.Options{Store: st, DefaultEnvironment: cfg.env, Log: log}),
+		Handler:           dp.proxy,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

@@ -90,7 +90,8 @@ type Config struct {
 	// TokenURLs maps an environment name to the exact public URL of its
 	// token endpoint, e.g. "https://sandbox.api.example/oauth2/token". A
 	// client assertion's aud must equal it. Environments without an entry
-	// cannot issue app-level3 tokens.
+	// cannot issue app-level3 tokens, unless the Directory passed to
+	// ServeToken is a TokenURLDirectory that knows theirs.
 	TokenURLs map[string]string
 	// TokenKeys sign and verify app-level3 access tokens. The first key
 	// signs; all verify (list the previous key second while rotating). When

@@ -31,6 +31,17 @@ type APIKeySumDirectory interface {
 	AppByAPIKeySum(sum [sha256.Size]byte) (*snapshot.App, bool)
 }
 
+// TokenURLDirectory is an optional Directory extension for directories that
+// know the public token endpoint URL of each environment (the gateway derives
+// them from the snapshot's environment base URLs, so they follow the
+// snapshot). ServeToken uses it for environments that Config.TokenURLs does
+// not name.
+type TokenURLDirectory interface {
+	Directory
+	// TokenURL returns the exact token endpoint URL of env.
+	TokenURL(env string) (string, bool)
+}
+
 // SnapshotDirectory is a Directory over a published snapshot, with an index
 // of API-key hashes built once. It is immutable and safe for concurrent use.
 type SnapshotDirectory struct {

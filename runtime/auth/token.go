@@ -51,6 +51,11 @@ func (a *Authenticator) ServeToken(w http.ResponseWriter, r *http.Request, dir D
 	}
 	tokenURL, ok := a.tokenURLs[env]
 	if !ok {
+		if td, isTD := dir.(TokenURLDirectory); isTD {
+			tokenURL, ok = td.TokenURL(env)
+		}
+	}
+	if !ok {
 		a.log.Error("token request for environment without token url", slog.String("env", env))
 		writeOAuthError(w, http.StatusInternalServerError, "server_error", "the token endpoint is not configured")
 		return

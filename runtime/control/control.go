@@ -81,6 +81,11 @@ type Options struct {
 	AllowRollback bool
 	// Metrics, when set, are kept up to date.
 	Metrics *Metrics
+	// Prepare, when set, is called with each verified snapshot just before
+	// it is swapped in, on the controller's goroutine (activations are
+	// serialised): the gateway precomputes its per-snapshot state there so
+	// that no request pays for it.
+	Prepare func(*store.Snapshot)
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -225,6 +230,9 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 		return OutcomeUnchanged, nil
 	}
 
+	if c.opts.Prepare != nil {
+		c.opts.Prepare(next)
+	}
 	c.opts.Store.Swap(next)
 	took := time.Since(start)
 	attempt.Outcome = OutcomeSwapped

@@ -18,6 +18,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -63,9 +64,24 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		Controller: h.ctrl, Gatherer: h.reg, Sync: o.sync, WebhookSecret: []byte(o.secret), Log: log,
 	}))
 	t.Cleanup(h.admin.Close)
-	h.gw = httptest.NewServer(gateway.New(gateway.Options{Store: h.store, DefaultEnvironment: snapshot.EnvSandbox, Transport: h.transport, Log: log}))
+	gw := gateway.New(gateway.Options{Store: h.store, DefaultEnvironment: snapshot.EnvSandbox, Transport: h.transport, Limiter: unlimited{}, Log: log})
+	// Every request calls as snaptest's app 0, which is granted api0 and
+	// api1 in production with its API key.
+	h.gw = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Host = snaptest.ProductionHost
+		r.Header.Set("apikey", snaptest.APIKey(0))
+		gw.ServeHTTP(w, r)
+	}))
 	t.Cleanup(h.gw.Close)
 	return h
+}
+
+// unlimited is a rate limiter that admits everything: the harness
+// hammers one app's route.
+type unlimited struct{}
+
+func (unlimited) Allow(context.Context, string, snapshot.RateLimit) (ratelimit.Decision, error) {
+	return ratelimit.Decision{Allowed: true, Remaining: -1}, nil
 }
 
 // run runs src under the controller until the test ends.

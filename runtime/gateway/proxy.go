@@ -1,105 +1,636 @@
 // Package gateway is the data plane of the gateway runtime: the HTTP handler
-// that routes each request through the active snapshot to its upstream.
+// that takes each request through the active snapshot to its upstream.
 //
-// This is the minimal routing proxy; authentication, entitlements, rate
-// limits and access logs slot in between routing and proxying.
+// # The request path
+//
+// Every request loads the active snapshot once and finishes on it, whatever
+// swaps happen meanwhile:
+//
+//  1. normalise the path (runtime/pathsafe); an ambiguous path is refused
+//     with 400, and the clean path is the only one routing, entitlement
+//     and the upstream see;
+//  2. route: the environment is the one whose host is the request's Host,
+//     else Options.DefaultEnvironment; the route is the longest base path
+//     that prefixes the clean path; none is 404. POST /oauth2/token on any
+//     environment's host is the token endpoint of that environment
+//     (runtime/auth), answered here and never proxied;
+//  3. authenticate for the route's access modes (runtime/auth);
+//  4. entitlement: a grant for (app, API, environment, access mode) must
+//     exist and be unexpired today (UTC; Expires is the last valid day),
+//     else 403. Open requests need none. User-restricted requests must
+//     name their app with its API key beside the user's token (the
+//     gateway cannot otherwise tell which app calls, and every grant is to
+//     an app); the app's grant may be of a lower level of the same family
+//     than the user's (auth.Satisfies: a P9 user uses a P5 grant);
+//  5. rate limits: the app's quota (the grant's override, else the API's
+//     per-app default, else the platform's) then the API's whole quota
+//     (runtime/ratelimit); 429 with Retry-After, or 503 when a fail-closed
+//     Redis limiter is unavailable;
+//  6. headers: every header a client could forge identity with is removed
+//     (identity header names of every API, X-Frontdoor-*, forwarding
+//     headers, hop-by-hop headers and those Connection names, the apikey
+//     header and the gateway's own bearer tokens), then the API's identity
+//     headers, X-Forwarded-*, X-Request-Id and the upstream credential are
+//     set;
+//  7. proxy to the route's upstream (the lean HTTP/1.1 path for http
+//     upstreams, see h1.go; httputil.ReverseProxy with Rewrite for https
+//     upstreams, upgrades and Options.Transport);
+//  8. access log (runtime/accesslog) and metrics.
+//
+// Errors the gateway answers itself are RFC 9457 problem details mapped from
+// a few kinds in one place (problem.go); their details never carry internal
+// errors.
+//
+// # Costs
+//
+// What can be computed from a snapshot is computed once per snapshot (see
+// plan): route plans, header sets, the API-key index, grant lookups and
+// quotas. A request allocates only its request ID (when it brings none)
+// beyond what net/http itself allocates.
 package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
-	"net/url"
+	"net/netip"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
+	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/pathsafe"
+	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // GenerationHeader names the response header carrying the generation of the
 // snapshot that served the request.
 const GenerationHeader = "X-Frontdoor-Generation"
 
-// Options configure a Proxy.
+// Defaults of Options.
+const (
+	DefaultDialTimeout           = 5 * time.Second
+	DefaultTLSHandshakeTimeout   = 5 * time.Second
+	DefaultResponseHeaderTimeout = 30 * time.Second
+	DefaultIdleConnTimeout       = 90 * time.Second
+	DefaultMaxIdleConnsPerHost   = 512
+)
+
+// Options configure a Proxy. Only Store is required.
 type Options struct {
 	// Store holds the active snapshot.
 	Store *store.Store
 	// DefaultEnvironment serves requests whose Host is no environment's
 	// host; "" answers them 404.
 	DefaultEnvironment string
-	// Transport defaults to http.DefaultTransport.
+	// Auth authenticates requests and serves the token endpoint; nil
+	// means one with auth.Config's defaults (a per-replica token key).
+	Auth *auth.Authenticator
+	// Limiter enforces rate limits; nil means a ratelimit.Local.
+	Limiter ratelimit.Limiter
+	// AccessLog, when set, receives one entry per request.
+	AccessLog *accesslog.Logger
+	// Registerer, when set, receives the gateway's metrics. One gateway
+	// per registry.
+	Registerer prometheus.Registerer
+	// CredentialsDir holds upstream credentials by name: <name>.header
+	// ("Header-Name: value") or <name>.crt and <name>.key (an mTLS client
+	// certificate). Credentials not found there are read from the
+	// environment variable FRONTDOOR_CRED_<NAME>. They are resolved when a
+	// snapshot is prepared, never taken from the snapshot itself.
+	CredentialsDir string
+	// Getenv reads environment variables; nil means os.Getenv.
+	Getenv func(string) string
+	// TLSClientConfig is the base TLS configuration to https upstreams
+	// (root CAs); nil means the system's.
+	TLSClientConfig *tls.Config
+	// Timeouts to upstreams; zero means the Default above.
+	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, IdleConnTimeout time.Duration
+	// MaxIdleConnsPerHost bounds the idle connections kept per upstream.
+	MaxIdleConnsPerHost int
+	// Transport, when set, carries every upstream request through
+	// httputil.ReverseProxy instead of the gateway's own connection pools
+	// and transports (tests that must own the upstream connections).
 	Transport http.RoundTripper
+	// Now is the clock of grant expiry; nil means time.Now.
+	Now func() time.Time
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
 
-// Proxy routes requests by the longest base path of the active snapshot's
-// routes in the request's environment and proxies them upstream. It loads
-// the active snapshot once per request: a request that started on a
-// snapshot finishes on it, whatever swaps happen meanwhile.
+// Proxy is the gateway's HTTP handler. It is safe for concurrent use. Its
+// per-snapshot plans are built by Prepare (call it before swapping a
+// snapshot in) or, failing that, by the first request on a snapshot.
 type Proxy struct {
-	opts  Options
-	log   *slog.Logger
-	proxy *httputil.ReverseProxy
+	opts    Options
+	log     *slog.Logger
+	auth    *auth.Authenticator
+	limiter ratelimit.Limiter
+	alog    *accesslog.Logger
+	m       *metrics
+	now     func() time.Time
+	plans   planCache
+	ups     *upstreams
+	// custom is the ReverseProxy over Options.Transport, if set.
+	custom *httputil.ReverseProxy
+	// fallback serves upgrades to plain-http upstreams, over fallbackTr.
+	fallback   *httputil.ReverseProxy
+	fallbackTr *http.Transport
+	buffers    bufferPool
 }
 
 var _ http.Handler = (*Proxy)(nil)
 
 // New returns a Proxy.
 func New(opts Options) *Proxy {
-	p := &Proxy{opts: opts, log: opts.Log}
+	p := &Proxy{opts: opts, log: opts.Log, auth: opts.Auth, limiter: opts.Limiter, alog: opts.AccessLog, now: opts.Now}
 	if p.log == nil {
 		p.log = slog.Default()
 	}
-	p.proxy = &httputil.ReverseProxy{
-		Rewrite:      rewrite,
-		Transport:    opts.Transport,
-		ErrorHandler: p.upstreamError,
+	if p.now == nil {
+		p.now = time.Now
 	}
+	o := &p.opts
+	o.DialTimeout = cmp(o.DialTimeout, DefaultDialTimeout)
+	o.TLSHandshakeTimeout = cmp(o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	o.ResponseHeaderTimeout = cmp(o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	o.IdleConnTimeout = cmp(o.IdleConnTimeout, DefaultIdleConnTimeout)
+	if o.MaxIdleConnsPerHost <= 0 {
+		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	}
+	if p.auth == nil {
+		a, err := auth.New(auth.Config{Logger: p.log})
+		if err != nil {
+			panic(err) // the zero Config always builds
+		}
+		p.auth = a
+	}
+	if p.limiter == nil {
+		p.limiter = ratelimit.NewLocal(ratelimit.LocalOptions{})
+	}
+	if o.Registerer != nil {
+		p.m = newMetrics(o.Registerer, p.alog, p.limiter)
+	}
+	p.buffers.pool.New = func() any { b := make([]byte, 32<<10); return &b }
+	p.ups = newUpstreams(o, p.log, p.newReverseProxy)
+	if o.Transport != nil {
+		p.custom = p.newReverseProxy(o.Transport)
+	}
+	p.fallbackTr = p.ups.newTransport(nil)
+	p.fallback = p.newReverseProxy(p.fallbackTr)
 	return p
 }
 
-// routeKey is the request context key of the matched *store.Route.
-type routeKey struct{}
+func cmp(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Prepare builds snap's plan ahead of its first request: call it before
+// swapping snap in, so that no request pays for it.
+func (p *Proxy) Prepare(snap *store.Snapshot) { p.plan(snap) }
+
+// Close closes idle upstream connections. In-flight requests finish.
+func (p *Proxy) Close() {
+	p.ups.closeAll()
+	p.fallbackTr.CloseIdleConnections()
+}
+
+func (p *Proxy) plan(snap *store.Snapshot) *plan {
+	return p.plans.get(snap, func(s *store.Snapshot) *plan {
+		start := time.Now()
+		pl := buildPlan(s, p.ups)
+		if p.alog != nil {
+			pp := &s.Data().Platform
+			p.alog.SetRetention(pp.LogRetentionDays, pp.AggregateRetentionDays)
+		}
+		p.log.Debug("gateway plan built", "generation", s.Generation(), "routes", len(pl.routes), "took", time.Since(start))
+		return pl
+	})
+}
+
+// exchange is one request's state, for the access log and metrics.
+type exchange struct {
+	start  time.Time
+	reqID  string
+	path   string
+	env    string
+	rp     *routePlan
+	pr     auth.Principal
+	status int
+	bytes  int64
+}
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ex := exchange{start: time.Now()}
+	var idVals []string
+	ex.reqID, idVals = requestID(r.Header)
+	h := w.Header()
+	h[RequestIDHeader] = idVals
 	snap := p.opts.Store.Active()
 	if snap == nil {
-		http.Error(w, "no configuration loaded yet", http.StatusServiceUnavailable)
+		p.fail(w, r, &ex, &failure{kind: kindNoSnapshot, detail: "no configuration has been loaded yet", retryAfter: 1})
 		return
 	}
-	w.Header().Set(GenerationHeader, snap.GenerationString())
+	pl := p.plan(snap)
+	h[GenerationHeader] = pl.gen
 	env, ok := snap.Environment(r.Host)
 	if !ok {
 		env = p.opts.DefaultEnvironment
 	}
-	route, ok := snap.Route(env, r.URL.Path)
-	if !ok {
-		http.Error(w, "no API at this path", http.StatusNotFound)
+	ex.env = env
+
+	// 1. Normalise.
+	clean, err := pathsafe.NormalizeURL(r.URL)
+	if err != nil {
+		var pe *pathsafe.Error
+		detail := "the request path is ambiguous"
+		if errors.As(err, &pe) {
+			detail = "the request path is ambiguous: " + string(pe.Reason)
+		}
+		p.fail(w, r, &ex, &failure{kind: kindBadPath, detail: detail})
 		return
 	}
-	p.proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey{}, route)))
+	ex.path = clean
+
+	// 2. Route (the environment is known already, for the metrics).
+	if clean == auth.TokenPath && env != "" {
+		sw := &statusWriter{ResponseWriter: w}
+		p.auth.ServeToken(sw, r, pl.dir, env)
+		ex.status, ex.bytes = sw.code(), sw.n
+		p.finish(r, &ex)
+		return
+	}
+	route, ok := snap.Route(env, clean)
+	if !ok {
+		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
+		return
+	}
+	rp := pl.routes[route]
+	if rp == nil {
+		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
+		return
+	}
+	ex.rp = rp
+
+	// 3. Authenticate.
+	pr, err := p.auth.Authenticate(r, pl.dir, env, rp.modes)
+	if err != nil {
+		p.fail(w, r, &ex, p.authFailure(err))
+		return
+	}
+	ex.pr = pr
+
+	// 4. Entitlement, 5. rate limits.
+	quota := &rp.anon
+	if pr.AccessMode != snapshot.ModeOpen {
+		if pr.AppID == "" {
+			p.countAuth("app_not_identified")
+			p.fail(w, r, &ex, &failure{kind: kindUnauthenticated,
+				detail: "user-restricted access needs the calling application's API key in the apikey header beside the user's token"})
+			return
+		}
+		now := ex.start
+		if p.opts.Now != nil {
+			now = p.now()
+		}
+		i, ok := pl.entitlement(pr.AppID, rp, pr.AccessMode, yyyymmdd(now))
+		if !ok {
+			p.countAuth("not_entitled")
+			p.fail(w, r, &ex, &failure{kind: kindForbidden,
+				detail: "app " + pr.AppID + " has no unexpired grant for " + rp.api.ID + " in " + env + " with access mode " + pr.AccessMode})
+			return
+		}
+		quota = pl.quota(i, rp)
+	}
+	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, quota); rej != nil || err != nil {
+		p.fail(w, r, &ex, p.limitFailure(rp, rej, err))
+		return
+	}
+
+	// 6. Headers.
+	t := rp.target
+	if t == nil {
+		p.fail(w, r, &ex, &failure{kind: kindUpstreamConfig, detail: rp.targetProblem})
+		return
+	}
+	if !validValue(pr.UserID) || !validValue(pr.Level) {
+		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
+		return
+	}
+	st := stripInbound(r.Header, pl.reserved, t.credHeader)
+	var out outHeaders
+	id := &rp.ident
+	out.add(id.app, pr.AppID)
+	out.add(id.org, pr.OrgID)
+	out.add(id.mode, pr.AccessMode)
+	out.add(id.user, pr.UserID)
+	out.add(id.level, pr.Level)
+	out.add(RequestIDHeader, ex.reqID)
+	out.add("X-Forwarded-For", clientIP(r.RemoteAddr))
+	out.add("X-Forwarded-Host", r.Host)
+	if r.TLS != nil {
+		out.add("X-Forwarded-Proto", "https")
+	} else {
+		out.add("X-Forwarded-Proto", "http")
+	}
+	out.add(t.credHeader, t.credValue)
+	if st.teTrailers {
+		out.add("Te", "trailers")
+	}
+	rest := clean[len(rp.route.BasePath):]
+	query := r.URL.RawQuery
+	if strings.IndexByte(query, ';') >= 0 {
+		query = cleanQuery(query)
+	}
+	if t.rawQuery != "" {
+		if query == "" {
+			query = t.rawQuery
+		} else {
+			query = t.rawQuery + "&" + query
+		}
+	}
+
+	// 7. Proxy.
+	if t.pool != nil && p.custom == nil && st.upgrade == "" && r.Trailer == nil {
+		status, n, err := forwardH1(w, r, t, rest, query, &out, ex.start)
+		ex.status, ex.bytes = status, n
+		if err != nil {
+			var ue *upstreamError
+			if errors.As(err, &ue) {
+				p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+				f := &failure{kind: ue.kind, detail: "the API's backend could not be reached or failed"}
+				switch ue.kind {
+				case kindGatewayTimeout:
+					f.detail = "the API's backend did not answer in time"
+				case kindBadRequest:
+					f.detail = "the request body could not be read"
+				}
+				p.fail(w, r, &ex, f)
+				return
+			}
+			// The response was cut short after its head was sent: abort
+			// the client's connection, as ReverseProxy does.
+			p.finish(r, &ex)
+			panic(http.ErrAbortHandler)
+		}
+		p.finish(r, &ex)
+		return
+	}
+	p.reverseProxy(w, r, &ex, t, rest, query, &out, st.upgrade)
 }
 
-// rewrite sends the request to the route's upstream: the path below the
-// base path is appended to the upstream's path, queries are merged.
-func rewrite(pr *httputil.ProxyRequest) {
-	route := pr.In.Context().Value(routeKey{}).(*store.Route)
-	u := route.Upstream
-	out := pr.Out.URL
-	out.Scheme, out.Host = u.Scheme, u.Host
-	out.Path = joinPath(u.Path, strings.TrimPrefix(pr.In.URL.Path, route.BasePath))
-	out.RawPath = ""
-	switch {
-	case u.RawQuery == "":
-	case out.RawQuery == "":
-		out.RawQuery = u.RawQuery
-	default:
-		out.RawQuery = u.RawQuery + "&" + out.RawQuery
+// validValue reports whether s may be sent as a header value.
+func validValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
 	}
+	return true
+}
+
+// yyyymmdd returns t's UTC date as the number YYYYMMDD.
+func yyyymmdd(t time.Time) int {
+	y, m, d := t.UTC().Date()
+	return y*10000 + int(m)*100 + d
+}
+
+// authFailure maps an authentication error to a failure, counting it.
+func (p *Proxy) authFailure(err error) *failure {
+	var ae *auth.Error
+	if !errors.As(err, &ae) {
+		p.countAuth("internal")
+		p.log.Error("authentication failed unexpectedly", "err", err)
+		return &failure{kind: kindUnavailable, detail: "authentication is temporarily unavailable", retryAfter: 1}
+	}
+	p.countAuth(string(ae.Reason))
+	f := &failure{detail: ae.Message(), challenge: ae.Challenge}
+	switch ae.Status {
+	case http.StatusBadRequest:
+		f.kind = kindBadRequest
+	case http.StatusForbidden:
+		f.kind = kindForbidden
+	case http.StatusServiceUnavailable:
+		f.kind, f.retryAfter = kindUnavailable, 5
+	default:
+		f.kind = kindUnauthenticated
+	}
+	return f
+}
+
+func (p *Proxy) countAuth(reason string) {
+	if p.m != nil {
+		p.m.authFailures.WithLabelValues(reason).Inc()
+	}
+}
+
+// limitFailure maps a rate-limit refusal or a limiter error to a failure.
+func (p *Proxy) limitFailure(rp *routePlan, rej *ratelimit.Rejection, err error) *failure {
+	if rej == nil {
+		if !errors.Is(err, ratelimit.ErrUnavailable) {
+			p.log.Error("rate limiter failed", "api", rp.api.ID, "err", err)
+		}
+		return &failure{kind: kindUnavailable, detail: "rate limiting is temporarily unavailable", retryAfter: 1}
+	}
+	if p.m != nil {
+		p.m.rateLimited.WithLabelValues(rp.api.ID, rp.env, string(rej.Scope)).Inc()
+	}
+	detail := rej.Message()
+	if rej.App == "" {
+		detail = rej.API + " exceeded its quota of " + rej.Limit.String() + " for all callers together"
+	}
+	return &failure{kind: kindRateLimited, detail: detail, retryAfter: rej.RetryAfterSeconds()}
+}
+
+// fail answers with f as a problem and finishes the exchange.
+func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, ex *exchange, f *failure) {
+	if p.m != nil {
+		p.m.refused.WithLabelValues(problemOf(f.kind).slug).Inc()
+	}
+	ex.status, ex.bytes = writeProblem(w, f, ex.reqID)
+	p.finish(r, ex)
+}
+
+// finish records the exchange in the metrics and the access log.
+func (p *Proxy) finish(r *http.Request, ex *exchange) {
+	took := time.Since(ex.start)
+	if m := p.m; m != nil {
+		c := statusClass(ex.status)
+		if ex.rp != nil {
+			rm := m.forRoute(ex.rp)
+			rm.classes[c].Inc()
+			rm.latency.Observe(took.Seconds())
+		} else {
+			m.requests.WithLabelValues("", ex.env, className(c)).Inc()
+			m.latency.WithLabelValues(ex.env).Observe(took.Seconds())
+		}
+	}
+	if p.alog == nil {
+		return
+	}
+	e := accesslog.Entry{
+		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: r.URL.RawQuery,
+		Status: ex.status, Latency: took, BytesOut: ex.bytes,
+		App: ex.pr.AppID, Org: ex.pr.OrgID, AccessMode: ex.pr.AccessMode, Environment: ex.env,
+		UserAgent: r.UserAgent(),
+	}
+	if ex.path == "" {
+		// Refused before normalising: log what was asked (redacted by the
+		// logger), for the record of attacks.
+		e.Path = r.URL.EscapedPath()
+	}
+	if ex.rp != nil {
+		e.API = ex.rp.api.ID
+	}
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		e.ClientIP = ap.Addr()
+	}
+	p.alog.Log(e)
+}
+
+// cleanQuery drops query parameters containing an unescaped ';', as
+// ReverseProxy does: Go no longer splits on ';' but some upstreams still
+// do, so forwarding them would let a parameter be read two ways.
+func cleanQuery(q string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(q, "&") {
+		if part == "" || strings.IndexByte(part, ';') >= 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+// statusWriter records the status and body size of a response written by a
+// handler the gateway does not control.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 && code >= 200 || code == http.StatusSwitchingProtocols {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.n += int64(n)
+	return n, err
+}
+
+func (s *statusWriter) code() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}
+
+// Unwrap lets http.ResponseController reach the server's writer (flush,
+// hijack for upgrades).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// bufferPool is ReverseProxy's buffer pool.
+type bufferPool struct{ pool sync.Pool }
+
+func (b *bufferPool) Get() []byte  { return *(b.pool.Get().(*[]byte)) }
+func (b *bufferPool) Put(x []byte) { b.pool.Put(&x) }
+
+// proxyState carries a request's routing to ReverseProxy's Rewrite and
+// ErrorHandler (the ReverseProxy path is the uncommon one: a context value
+// is affordable there).
+type proxyState struct {
+	ex     exchange
+	t      *target
+	rest   string
+	query  string
+	out    outHeaders
+	failed bool
+}
+
+type stateKey struct{}
+
+// newReverseProxy returns the ReverseProxy of the uncommon paths over rt.
+func (p *Proxy) newReverseProxy(rt http.RoundTripper) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:       rewrite,
+		Transport:     rt,
+		BufferPool:    &p.buffers,
+		FlushInterval: 0, // streams (unknown length, event streams) flush at once
+		ErrorHandler:  p.upstreamError,
+		ModifyResponse: func(res *http.Response) error {
+			// The gateway's own response headers are not the upstream's.
+			res.Header.Del(GenerationHeader)
+			res.Header.Del(RequestIDHeader)
+			return nil
+		},
+		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (p *Proxy) reverseProxy(w http.ResponseWriter, r *http.Request, ex *exchange, t *target, rest, query string, out *outHeaders, upgrade string) {
+	rp := t.proxy
+	switch {
+	case p.custom != nil:
+		rp = p.custom
+	case rp == nil:
+		rp = p.fallback
+	}
+	if upgrade != "" {
+		// stripInbound removed the hop-by-hop pair; ReverseProxy needs it
+		// to switch protocols.
+		r.Header["Connection"] = []string{"Upgrade"}
+		r.Header["Upgrade"] = []string{upgrade}
+	}
+	// The state holds copies, so that the common path's exchange and
+	// headers stay on the stack.
+	st := &proxyState{ex: *ex, t: t, rest: rest, query: query, out: *out}
+	sw := &statusWriter{ResponseWriter: w}
+	rp.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
+	if !st.failed {
+		st.ex.status, st.ex.bytes = sw.code(), sw.n
+		p.finish(r, &st.ex)
+	}
+}
+
+// rewrite builds the upstream request of the ReverseProxy path. The inbound
+// headers were already stripped (stripInbound); ReverseProxy removed the
+// hop-by-hop and forwarding headers of its copy.
+func rewrite(pr *httputil.ProxyRequest) {
+	st := pr.In.Context().Value(stateKey{}).(*proxyState)
+	t := st.t
+	out := pr.Out.URL
+	out.Scheme, out.Host = t.scheme, t.host
+	joined := joinPath(t.path, st.rest)
+	if err := pathsafe.SetURL(out, joined); err != nil {
+		out.Path, out.RawPath = joined, ""
+	}
+	out.RawQuery = st.query
 	pr.Out.Host = "" // the upstream's own host
-	pr.SetXForwarded()
+	for _, h := range st.out.all() {
+		pr.Out.Header[h.name] = []string{h.value}
+	}
 }
 
 func joinPath(base, rest string) string {
@@ -116,16 +647,24 @@ func joinPath(base, rest string) string {
 }
 
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	st, _ := r.Context().Value(stateKey{}).(*proxyState)
+	if st == nil {
+		http.Error(w, "upstream unavailable", http.StatusBadGateway)
+		return
+	}
+	st.failed = true
+	ex := &st.ex
 	if errors.Is(err, context.Canceled) {
 		// The client went away.
 		w.WriteHeader(499)
+		ex.status = 499
+		p.finish(r, ex)
 		return
 	}
-	route, _ := r.Context().Value(routeKey{}).(*store.Route)
-	attrs := []any{"err", err, "path", r.URL.Path}
-	if route != nil {
-		attrs = append(attrs, "api", route.API.ID, "upstream", (&url.URL{Scheme: route.Upstream.Scheme, Host: route.Upstream.Host}).String())
+	p.log.Warn("upstream request failed", "api", ex.rp.api.ID, "env", ex.env, "upstream", st.t.scheme+"://"+st.t.host, "err", err, "request_id", ex.reqID)
+	f := &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
+	if isTimeout(err) {
+		f.kind, f.detail = kindGatewayTimeout, "the API's backend did not answer in time"
 	}
-	p.log.Warn("upstream request failed", attrs...)
-	http.Error(w, "upstream unavailable", http.StatusBadGateway)
+	p.fail(w, r, ex, f)
 }

@@ -1,0 +1,283 @@
+package gateway
+
+import (
+	"net/textproto"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// plan is everything the request path needs from one snapshot, computed
+// once when the snapshot is prepared (or first used) so that a request does
+// no per-request building: route plans with their upstreams and identity
+// header names, the set of reserved header names to strip, the API-key
+// index, grants by app and the rate-limit quotas of grants (built on first
+// use, then kept for the snapshot's lifetime).
+//
+// A plan is immutable once built, apart from its lazily filled caches
+// (quotas, route metrics), which are atomic. It is safe for concurrent use.
+type plan struct {
+	snap *store.Snapshot
+	data *snapshot.Snapshot
+	dir  *directory
+	// gen is the GenerationHeader value.
+	gen []string
+	// routes by the store's route pointer.
+	routes map[*store.Route]*routePlan
+	// reserved holds the canonical identity header names of every API.
+	reserved map[string]struct{}
+	// grants holds each app's entitlements and their index in
+	// data.Entitlements.
+	grants map[string]appGrants
+	// quotas[i] is the quota of data.Entitlements[i], built on first use.
+	quotas []atomic.Pointer[ratelimit.Quota]
+	// targets are the upstream targets the plan's routes use.
+	targets []*target
+}
+
+// appGrants is one app's run of the snapshot's entitlements, sorted by
+// (API, Environment, AccessMode).
+type appGrants struct {
+	list []snapshot.Entitlement
+	base int
+}
+
+// identityNames are an API's identity header names, canonical; "" means
+// the header is not sent.
+type identityNames struct {
+	app, org, mode, user, level string
+}
+
+// routePlan is one route with what the request path needs of it.
+type routePlan struct {
+	route *store.Route
+	api   *snapshot.API
+	env   string
+	modes []string
+	// open is set when the route accepts unauthenticated requests.
+	open bool
+	// user is set when the route accepts a user-restricted mode.
+	user  bool
+	ident identityNames
+	// target is the upstream; nil when it cannot be called (see
+	// targetProblem).
+	target        *target
+	targetProblem string
+	// anon is the quota of requests that name no app: the API's own.
+	anon ratelimit.Quota
+	// metrics are created on first use.
+	metrics atomic.Pointer[routeMetrics]
+}
+
+// directory is the auth.Directory of one snapshot, with the token URLs of
+// its environments.
+type directory struct {
+	*auth.SnapshotDirectory
+	tokenURLs map[string]string
+}
+
+var _ auth.TokenURLDirectory = (*directory)(nil)
+var _ auth.APIKeySumDirectory = (*directory)(nil)
+
+// TokenURL implements auth.TokenURLDirectory.
+func (d *directory) TokenURL(env string) (string, bool) {
+	u, ok := d.tokenURLs[env]
+	return u, ok
+}
+
+// buildPlan computes the plan of snap. Upstream targets come from ups,
+// which caches connection pools and transports across snapshots.
+func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
+	data := snap.Data()
+	p := &plan{
+		snap:     snap,
+		data:     data,
+		gen:      []string{snap.GenerationString()},
+		routes:   make(map[*store.Route]*routePlan, len(data.Routes)),
+		reserved: map[string]struct{}{},
+		grants:   map[string]appGrants{},
+		quotas:   make([]atomic.Pointer[ratelimit.Quota], len(data.Entitlements)),
+	}
+	p.dir = &directory{SnapshotDirectory: auth.NewSnapshotDirectory(data), tokenURLs: map[string]string{}}
+	for _, e := range data.Platform.Environments {
+		if e.BaseURL != "" {
+			p.dir.tokenURLs[e.Name] = strings.TrimSuffix(e.BaseURL, "/") + auth.TokenPath
+		}
+	}
+	for i := range data.APIs {
+		for _, n := range data.APIs[i].IdentityHeaders.Names() {
+			p.reserved[textproto.CanonicalMIMEHeaderKey(n)] = struct{}{}
+		}
+	}
+	for es, base := data.Entitlements, 0; len(es) > 0; {
+		n := 1
+		for n < len(es) && es[n].App == es[0].App {
+			n++
+		}
+		p.grants[es[0].App] = appGrants{list: es[:n:n], base: base}
+		es, base = es[n:], base+n
+	}
+	resolved := ups.begin()
+	for i := range data.Routes {
+		r, ok := snap.Route(data.Routes[i].Environment, data.Routes[i].BasePath)
+		if !ok || r.Route != &data.Routes[i] {
+			continue // not indexed by the store: unreachable anyway
+		}
+		rp := &routePlan{
+			route: r,
+			api:   r.API,
+			env:   r.Environment,
+			modes: r.AccessModes,
+			ident: identityNames{
+				app:   canonical(r.API.IdentityHeaders.App),
+				org:   canonical(r.API.IdentityHeaders.Org),
+				mode:  canonical(r.API.IdentityHeaders.AccessMode),
+				user:  canonical(r.API.IdentityHeaders.User),
+				level: canonical(r.API.IdentityHeaders.Level),
+			},
+			anon: ratelimit.Quota{API: r.API.ID, ProxyKey: ratelimit.ProxyKey(r.Environment, r.API.ID), Proxy: r.API.RateLimit},
+		}
+		for _, m := range r.AccessModes {
+			rp.open = rp.open || m == snapshot.ModeOpen
+			rp.user = rp.user || snapshot.UserRestricted(m)
+		}
+		rp.target, rp.targetProblem = resolved.target(r)
+		p.routes[r] = rp
+	}
+	p.targets = resolved.done()
+	return p
+}
+
+func canonical(name string) string {
+	if name == "" {
+		return ""
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
+}
+
+// quota returns the quota of the entitlement at index i of the snapshot,
+// building it on first use.
+func (p *plan) quota(i int, rp *routePlan) *ratelimit.Quota {
+	if q := p.quotas[i].Load(); q != nil {
+		return q
+	}
+	e := &p.data.Entitlements[i]
+	q := ratelimit.NewQuota(&p.data.Platform, rp.env, rp.api, e.App, e)
+	if p.quotas[i].CompareAndSwap(nil, &q) {
+		return &q
+	}
+	return p.quotas[i].Load()
+}
+
+// entitlement finds the grant that lets app call rp's API in its
+// environment with access mode mode, unexpired on day today (YYYYMMDD). It
+// returns the grant's index in the snapshot's entitlements.
+//
+// For the app modes the grant's mode must be mode. For a user-restricted
+// mode, a grant of a lower level of the same family also matches (a P9 user
+// may use an app's P5 grant, auth.Satisfies); the highest such grant wins,
+// as its rate limit is the one meant for that level.
+func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (int, bool) {
+	g, ok := p.grants[app]
+	if !ok {
+		return 0, false
+	}
+	api, env := rp.api.ID, rp.env
+	i, _ := slices.BinarySearchFunc(g.list, rp, func(e snapshot.Entitlement, rp *routePlan) int {
+		if c := strings.Compare(e.API, api); c != 0 {
+			return c
+		}
+		return strings.Compare(e.Environment, env)
+	})
+	user := snapshot.UserRestricted(mode)
+	best, bestRank := -1, -1
+	for ; i < len(g.list) && g.list[i].API == api && g.list[i].Environment == env; i++ {
+		e := &g.list[i]
+		if expired(e.Expires, today) {
+			continue
+		}
+		if e.AccessMode == mode {
+			return g.base + i, true
+		}
+		if user && snapshot.UserRestricted(e.AccessMode) && auth.Satisfies(mode, e.AccessMode) {
+			if r := levelRank(e.AccessMode); r > bestRank {
+				best, bestRank = g.base+i, r
+			}
+		}
+	}
+	return best, best >= 0
+}
+
+// levelRank orders the user-restricted modes within their family.
+func levelRank(mode string) int {
+	switch mode {
+	case snapshot.ModeNHSLoginP9, snapshot.ModeCIS2AAL3:
+		return 3
+	case snapshot.ModeNHSLoginP5:
+		return 2
+	case snapshot.ModeNHSLoginP0, snapshot.ModeCIS2AAL1:
+		return 1
+	}
+	return 0
+}
+
+// expired reports whether a grant whose last valid day is lastDay
+// (YYYY-MM-DD; "" for never) has expired on today (YYYYMMDD). A malformed
+// day has always expired: deny rather than guess.
+func expired(lastDay string, today int) bool {
+	if lastDay == "" {
+		return false
+	}
+	s := lastDay
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return true
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' {
+			return true
+		}
+		n = n*10 + int(c-'0')
+	}
+	return today > n
+}
+
+// planCache holds the plans of the active snapshot and the one before it
+// (requests that started on it may still be running), so that a swap never
+// makes a request build a plan that another already built.
+type planCache struct {
+	mu        sync.Mutex // serialises builds
+	cur, prev atomic.Pointer[plan]
+}
+
+// get returns snap's plan, building it if neither cached plan is snap's.
+func (c *planCache) get(snap *store.Snapshot, build func(*store.Snapshot) *plan) *plan {
+	if p := c.cur.Load(); p != nil && p.snap == snap {
+		return p
+	}
+	if p := c.prev.Load(); p != nil && p.snap == snap {
+		return p
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.cur.Load(); p != nil && p.snap == snap {
+		return p
+	}
+	if p := c.prev.Load(); p != nil && p.snap == snap {
+		return p
+	}
+	p := build(snap)
+	c.prev.Store(c.cur.Load())
+	c.cur.Store(p)
+	return p
+}

@@ -1,0 +1,330 @@
+package gateway
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+)
+
+// CredentialEnvPrefix prefixes the environment variable that may hold an
+// upstream credential: FRONTDOOR_CRED_<NAME>, NAME upper-cased with every
+// character other than A-Z and 0-9 replaced by "_".
+const CredentialEnvPrefix = "FRONTDOOR_CRED_"
+
+// target is one upstream as routes call it: an upstream URL with the
+// credential the gateway presents to it. Targets are built per snapshot;
+// the connection pools and transports behind them outlive snapshots (see
+// upstreams), so a swap keeps connections warm.
+type target struct {
+	scheme, host string
+	// path is the upstream URL's escaped path, rawQuery its query.
+	path, rawQuery string
+	// credHeader and credValue are the header credential, if any.
+	credHeader, credValue string
+	// pool serves plain-http upstreams (the lean HTTP/1.1 path).
+	pool *h1Pool
+	// proxy serves https upstreams, through the transport of the route's
+	// credential (its client certificate, if any).
+	proxy *httputil.ReverseProxy
+}
+
+// credential is an upstream credential resolved at run time, never from the
+// snapshot: a header to add, or a client certificate for mTLS.
+type credential struct {
+	header, value string
+	cert          *tls.Certificate
+	// key identifies the certificate (its bytes' digest) for caching.
+	key string
+}
+
+// upstreams caches connection pools (by dial address) and transports (by
+// credential) across snapshots, and resolves credentials. Safe for
+// concurrent use; builds are serialised by the plan cache.
+type upstreams struct {
+	opts     *Options
+	newProxy func(http.RoundTripper) *httputil.ReverseProxy
+	log      *slog.Logger
+
+	mu         sync.Mutex
+	pools      map[string]*h1Pool
+	proxies    map[string]*httputil.ReverseProxy // by credential key; "" is no client certificate
+	transports map[string]*http.Transport
+	// used by the last two builds: what may still serve requests.
+	usedPrev, usedCur map[string]bool
+}
+
+func newUpstreams(opts *Options, log *slog.Logger, newProxy func(http.RoundTripper) *httputil.ReverseProxy) *upstreams {
+	return &upstreams{
+		opts: opts, log: log, newProxy: newProxy,
+		pools: map[string]*h1Pool{}, proxies: map[string]*httputil.ReverseProxy{}, transports: map[string]*http.Transport{},
+		usedPrev: map[string]bool{}, usedCur: map[string]bool{},
+	}
+}
+
+// resolution is one plan build's view of the upstreams.
+type resolution struct {
+	u       *upstreams
+	creds   map[string]*credential
+	errs    map[string]error
+	targets map[[2]string]*target
+	used    map[string]bool
+}
+
+func (u *upstreams) begin() *resolution {
+	return &resolution{u: u, creds: map[string]*credential{}, errs: map[string]error{}, targets: map[[2]string]*target{}, used: map[string]bool{}}
+}
+
+// target returns the target of route r, or a reason (safe for clients) why
+// it cannot be called.
+func (res *resolution) target(r *store.Route) (*target, string) {
+	key := [2]string{r.Route.Upstream, r.UpstreamCredential}
+	if t, ok := res.targets[key]; ok {
+		return t, ""
+	}
+	var cred *credential
+	if name := r.UpstreamCredential; name != "" {
+		if err, failed := res.errs[name]; failed {
+			_ = err
+			return nil, "the upstream credential of this API is not available"
+		}
+		c, ok := res.creds[name]
+		if !ok {
+			var err error
+			c, err = res.u.resolveCredential(name)
+			if err != nil {
+				// Log the name and the cause, never a credential's value.
+				res.u.log.Error("upstream credential unavailable; its routes answer 502", "credential", name, "api", r.API.ID, "err", err)
+				res.errs[name] = err
+				return nil, "the upstream credential of this API is not available"
+			}
+			res.creds[name] = c
+		}
+		cred = c
+	}
+	u := r.Upstream
+	t := &target{scheme: u.Scheme, host: u.Host, path: u.EscapedPath(), rawQuery: u.RawQuery}
+	if cred != nil {
+		t.credHeader, t.credValue = cred.header, cred.value
+	}
+	res.u.mu.Lock()
+	defer res.u.mu.Unlock()
+	switch u.Scheme {
+	case "http":
+		if cred != nil && cred.cert != nil {
+			res.u.log.Error("client certificate for a plain-http upstream; its routes answer 502", "credential", r.UpstreamCredential, "api", r.API.ID)
+			return nil, "the upstream credential of this API does not fit its upstream"
+		}
+		addr := dialAddr(u.Host, "80")
+		p := res.u.pools[addr]
+		if p == nil {
+			p = newH1Pool(addr, res.u.opts)
+			res.u.pools[addr] = p
+		}
+		res.used["pool "+addr] = true
+		t.pool = p
+	case "https":
+		ck := ""
+		if cred != nil && cred.cert != nil {
+			ck = cred.key
+		}
+		rp := res.u.proxies[ck]
+		if rp == nil {
+			tr := res.u.newTransport(cred)
+			res.u.transports[ck] = tr
+			rp = res.u.newProxy(tr)
+			res.u.proxies[ck] = rp
+		}
+		res.used["tls "+ck] = true
+		t.proxy = rp
+	default:
+		return nil, "the upstream of this API is not an http(s) URL"
+	}
+	res.targets[key] = t
+	return t, ""
+}
+
+// done closes the pools and transports that neither this build nor the one
+// before it uses, and returns the build's targets.
+func (res *resolution) done() []*target {
+	u := res.u
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.usedPrev, u.usedCur = u.usedCur, res.used
+	for addr, p := range u.pools {
+		if k := "pool " + addr; !u.usedCur[k] && !u.usedPrev[k] {
+			p.close()
+			delete(u.pools, addr)
+		}
+	}
+	for ck, tr := range u.transports {
+		if k := "tls " + ck; !u.usedCur[k] && !u.usedPrev[k] {
+			tr.CloseIdleConnections()
+			delete(u.transports, ck)
+			delete(u.proxies, ck)
+		}
+	}
+	out := make([]*target, 0, len(res.targets))
+	for _, t := range res.targets {
+		out = append(out, t)
+	}
+	return out
+}
+
+// closeAll closes every pool and transport.
+func (u *upstreams) closeAll() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, p := range u.pools {
+		p.close()
+	}
+	for _, tr := range u.transports {
+		tr.CloseIdleConnections()
+	}
+}
+
+func (u *upstreams) newTransport(cred *credential) *http.Transport {
+	o := u.opts
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if o.TLSClientConfig != nil {
+		tlsConf = o.TLSClientConfig.Clone()
+	}
+	if cred != nil && cred.cert != nil {
+		tlsConf.Certificates = []tls.Certificate{*cred.cert}
+	}
+	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:           d.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		IdleConnTimeout:       o.IdleConnTimeout,
+		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// resolveCredential finds credential name: in the credentials directory as
+// <name>.header ("Header-Name: value") or <name>.crt and <name>.key (a PEM
+// client certificate and key), else in the environment variable
+// FRONTDOOR_CRED_<NAME> ("Header-Name: value"). Errors name files and
+// variables, never values.
+func (u *upstreams) resolveCredential(name string) (*credential, error) {
+	if !validCredentialName(name) {
+		return nil, fmt.Errorf("credential name %q: want letters, digits, '.', '-' or '_'", name)
+	}
+	if dir := u.opts.CredentialsDir; dir != "" {
+		hp := filepath.Join(dir, name+".header")
+		b, err := os.ReadFile(hp)
+		switch {
+		case err == nil:
+			c, err := parseHeaderCredential(string(b))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", hp, err)
+			}
+			return c, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("reading credential: %w", err)
+		}
+		cp, kp := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+		certPEM, err := os.ReadFile(cp)
+		switch {
+		case err == nil:
+			keyPEM, err := os.ReadFile(kp)
+			if err != nil {
+				return nil, fmt.Errorf("reading credential key: %w", err)
+			}
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				return nil, fmt.Errorf("client certificate %s: %w", cp, err)
+			}
+			sum := sha256.New()
+			sum.Write(certPEM)
+			sum.Write(keyPEM)
+			return &credential{cert: &cert, key: name + "@" + fmt.Sprintf("%x", sum.Sum(nil))}, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("reading credential: %w", err)
+		}
+	}
+	env := credentialEnv(name)
+	getenv := u.opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if v := getenv(env); v != "" {
+		c, err := parseHeaderCredential(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %w", env, err)
+		}
+		return c, nil
+	}
+	if u.opts.CredentialsDir != "" {
+		return nil, fmt.Errorf("no %s.header, %s.crt or $%s", filepath.Join(u.opts.CredentialsDir, name), filepath.Join(u.opts.CredentialsDir, name), env)
+	}
+	return nil, fmt.Errorf("no $%s (and no credentials directory)", env)
+}
+
+func validCredentialName(name string) bool {
+	if name == "" || len(name) > 128 || name[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// credentialEnv is the environment variable of credential name.
+func credentialEnv(name string) string {
+	b := []byte(strings.ToUpper(name))
+	for i, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return CredentialEnvPrefix + string(b)
+}
+
+// parseHeaderCredential parses "Header-Name: value" (one line; a final
+// newline is ignored).
+func parseHeaderCredential(s string) (*credential, error) {
+	s = strings.TrimRight(s, "\r\n")
+	name, value, ok := strings.Cut(s, ":")
+	value = strings.TrimSpace(value)
+	switch {
+	case !ok:
+		return nil, errors.New(`want "Header-Name: value"`)
+	case !httpguts.ValidHeaderFieldName(name):
+		return nil, errors.New("invalid header name")
+	case value == "" || !httpguts.ValidHeaderFieldValue(value):
+		return nil, errors.New("empty or invalid header value")
+	}
+	return &credential{header: canonical(name), value: value}, nil
+}
+
+// dialAddr returns host with the default port added when it has none.
+func dialAddr(host, port string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), port)
+}
