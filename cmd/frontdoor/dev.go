@@ -40,6 +40,7 @@ Rate limits are local; the access log is off unless --access-log-dir is set;
 	c.Flags().StringVar(&cfg.listen, "listen", cfg.listen, "gateway listen address")
 	c.Flags().StringVar(&cfg.adminListen, "admin-listen", cfg.adminListen, "admin listen address")
 	c.Flags().StringVar(&cfg.env, "env", cfg.env, "environment of requests whose Host matches no environment")
+	c.Flags().StringVar(&cfg.catalogListen, "catalog-listen", "127.0.0.1:8081", "serve the public catalogue, rebuilt on every change, at this address (empty: off)")
 	c.Flags().BoolVar(&cfg.mockUpstreams, "mock-upstreams", false, "serve an echo backend on every loopback upstream of the --env environment")
 	addDataPlaneFlags(c, &cfg)
 	return c

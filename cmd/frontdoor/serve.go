@@ -68,6 +68,7 @@ type gatewayConfig struct {
 	responseHeaderTimeout time.Duration
 	maxIdleConnsPerHost   int
 	mockUpstreams         bool
+	catalogListen         string
 }
 
 // addDataPlaneFlags registers the flags of the gateway's request path.
@@ -131,6 +132,7 @@ one keeps serving and /status on the admin listener says why.`,
 	f.StringVar(&cfg.env, "env", snapshot.EnvSandbox, "environment of requests whose Host matches no environment")
 	f.BoolVar(&cfg.allowRollback, "allow-rollback", false, "accept snapshots with a lower generation than the active one")
 	f.BoolVar(&cfg.allowForcePush, "allow-force-push", false, "follow a force-pushed branch instead of refusing it")
+	f.StringVar(&cfg.catalogListen, "catalog-listen", "", "also serve the public catalogue of the compiled configuration at this address (git and dir sources)")
 	cfg.ratelimitPolicy, cfg.replicas = "fail-open", 1
 	addDataPlaneFlags(c, &cfg)
 	return c
@@ -192,7 +194,16 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		log.Warn("last-known-good snapshot not restored", "err", err)
 	}
 
-	src, sync, err := newSource(cfg, ctrl, log)
+	var live *liveCatalog
+	var onCompiled func(*compiler.Result, fs.FS)
+	if cfg.catalogListen != "" {
+		if cfg.source != "dir" && cfg.source != "git" {
+			return usage("--catalog-listen needs a source that compiles (dir or git)")
+		}
+		live = &liveCatalog{baseURL: "http://" + cfg.catalogListen + "/", log: log}
+		onCompiled = live.update
+	}
+	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), log)
 	if err != nil {
 		return usage("%w", err)
 	}
@@ -219,9 +230,21 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)
 	fmt.Fprintf(stdout, "admin:   http://%s/status\n", displayAddr(adminLn.Addr()))
 
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- serveHTTP(gw, gwLn) }()
 	go func() { errc <- serveHTTP(adm, adminLn) }()
+	if live != nil {
+		catLn, err := net.Listen("tcp", cfg.catalogListen)
+		if err != nil {
+			gwLn.Close()
+			adminLn.Close()
+			return usage("catalogue listener: %w", err)
+		}
+		cat := &http.Server{Handler: live, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		fmt.Fprintf(stdout, "catalogue: http://%s/\n", displayAddr(catLn.Addr()))
+		go func() { errc <- serveHTTP(cat, catLn) }()
+		defer cat.Close()
+	}
 	go func() { errc <- ctrl.Run(ctx, src) }()
 
 	var runErr error
@@ -248,7 +271,7 @@ func serveHTTP(s *http.Server, ln net.Listener) error {
 }
 
 // newSource builds the configured source; sync triggers it, if it can be.
-func newSource(cfg gatewayConfig, ctrl *control.Controller, log *slog.Logger) (source.Source, func(), error) {
+func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source.CompileFunc, log *slog.Logger) (source.Source, func(), error) {
 	switch cfg.source {
 	case "git":
 		if cfg.repo == "" {
@@ -298,21 +321,6 @@ func newSource(cfg gatewayConfig, ctrl *control.Controller, log *slog.Logger) (s
 		return o, o.Trigger, nil
 	}
 	return nil, nil, fmt.Errorf("unknown --source %q: want git, dir, file or oci", cfg.source)
-}
-
-// compileConfig is the compiler, injected into the sources.
-func compileConfig(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-	res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
-	if err != nil {
-		return source.CompileOutput{}, err
-	}
-	out := source.CompileOutput{Bytes: res.Bytes}
-	for _, d := range res.Diagnostics {
-		if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
-			out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
-		}
-	}
-	return out, nil
 }
 
 func readTrustKeys(paths []string) ([]ed25519.PublicKey, error) {

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/frontdoor-dev/frontdoor/catalog"
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+)
+
+// liveCatalog serves the public catalogue of the last configuration the
+// gateway compiled (dev, and serve with a compiling source). Each compile
+// that yields a snapshot builds a new site in memory, published with an
+// atomic pointer swap; a request is served wholly by one site.
+type liveCatalog struct {
+	baseURL string
+	log     *slog.Logger
+	site    atomic.Pointer[http.Handler]
+}
+
+func (l *liveCatalog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := l.site.Load()
+	if h == nil {
+		http.Error(w, "the catalogue is not built yet: the configuration has not compiled", http.StatusServiceUnavailable)
+		return
+	}
+	(*h).ServeHTTP(w, r)
+}
+
+// update rebuilds the site from a successful compile of fsys.
+func (l *liveCatalog) update(res *compiler.Result, fsys fs.FS) {
+	site, err := catalog.Build(res.Snapshot, res.Specs, catalog.Options{BaseURL: l.baseURL, SpecFS: fsys})
+	if err != nil {
+		l.log.Warn("catalogue not rebuilt", "err", err)
+		return
+	}
+	h := catalog.Handler(site.FS())
+	l.site.Store(&h)
+	l.log.Info("catalogue rebuilt", "files", len(site.Files()), "generation", res.Snapshot.Generation)
+}
+
+// compileWith returns the compiler as the sources' compile function; after
+// every compile that yields a snapshot it calls compiled, if set.
+func compileWith(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
+	return func(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
+		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
+		if err != nil {
+			return source.CompileOutput{}, err
+		}
+		out := source.CompileOutput{Bytes: res.Bytes}
+		for _, d := range res.Diagnostics {
+			if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
+				out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
+			}
+		}
+		if compiled != nil && len(res.Bytes) > 0 {
+			compiled(res, in.FS)
+		}
+		return out, nil
+	}
+}
