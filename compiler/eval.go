@@ -42,8 +42,9 @@ func newEvaluator(sh shapes, noFast bool) *evaluator {
 	return &evaluator{shapes: sh, noFast: noFast}
 }
 
-// loadSchema builds the embedded schema in ctx.
-func loadSchema(ctx *cue.Context) (cue.Value, error) {
+// LoadSchema builds the embedded schema (package frontdoor, schema/*.cue) in
+// ctx. Other stages that read configuration with CUE use it too.
+func LoadSchema(ctx *cue.Context) (cue.Value, error) {
 	inst := build.NewContext().NewInstance("", nil)
 	ents, err := fs.ReadDir(schema.CUE, ".")
 	if err != nil {
@@ -75,7 +76,7 @@ func (e *evaluator) cueContext() error {
 		return nil
 	}
 	ctx := cuecontext.New()
-	sv, err := loadSchema(ctx)
+	sv, err := LoadSchema(ctx)
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func FuzzFastPath(f *testing.F) {
 // same kinds, so that a schema change cannot leave the fast path behind.
 func TestShapesAgreeWithSchema(t *testing.T) {
 	ctx := cuecontext.New()
-	sv, err := loadSchema(ctx)
+	sv, err := LoadSchema(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func compareShape(t *testing.T, where string, v cue.Value, s *shape) {
 
 func TestShapeRegexpsAgreeWithSchema(t *testing.T) {
 	ctx := cuecontext.New()
-	sv, err := loadSchema(ctx)
+	sv, err := LoadSchema(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

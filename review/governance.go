@@ -9,11 +9,9 @@ import (
 	"strings"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
-	"cuelang.org/go/cue/parser"
 
-	"github.com/frontdoor-dev/frontdoor/schema"
+	"github.com/frontdoor-dev/frontdoor/compiler"
 )
 
 // Governance is who owns what in one revision of a configuration repository:
@@ -153,27 +151,9 @@ type cueReader struct {
 
 func newCueReader() (*cueReader, error) {
 	ctx := cuecontext.New()
-	inst := build.NewContext().NewInstance("", nil)
-	ents, err := fs.ReadDir(schema.CUE, ".")
+	v, err := compiler.LoadSchema(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading embedded schema: %w", err)
-	}
-	for _, e := range ents {
-		b, err := fs.ReadFile(schema.CUE, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("reading embedded schema %s: %w", e.Name(), err)
-		}
-		f, err := parser.ParseFile("schema/"+e.Name(), b, parser.ParseComments)
-		if err != nil {
-			return nil, fmt.Errorf("parsing embedded schema %s: %w", e.Name(), err)
-		}
-		if err := inst.AddSyntax(f); err != nil {
-			return nil, fmt.Errorf("adding embedded schema %s: %w", e.Name(), err)
-		}
-	}
-	v := ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
-		return nil, fmt.Errorf("building embedded schema: %w", err)
+		return nil, err
 	}
 	return &cueReader{ctx: ctx, schema: v}, nil
 }

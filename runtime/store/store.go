@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -93,39 +94,23 @@ func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 		}
 	}
 	apis := make(map[string]*snapshot.API, len(data.APIs))
+	for i := range data.APIs {
+		apis[data.APIs[i].ID] = &data.APIs[i]
+	}
+	// Parsing upstreams and filling the routing tables share nothing with
+	// the transaction: do it meanwhile. The goroutine alone writes routes,
+	// s.routes and s.hosts until wg.Wait.
+	routes := make([]Route, len(data.Routes))
+	var (
+		wg       sync.WaitGroup
+		routeErr error
+	)
+	wg.Go(func() { routeErr = s.routeTables(apis, routes) })
 	for i := range data.Publishers {
 		insert(TablePublishers, &data.Publishers[i])
 	}
 	for i := range data.APIs {
-		a := &data.APIs[i]
-		apis[a.ID] = a
-		insert(TableAPIs, a)
-	}
-	for _, e := range data.Platform.Environments {
-		if e.Host != "" {
-			s.hosts[strings.ToLower(e.Host)] = e.Name
-		}
-	}
-	for i := range data.Routes {
-		r := &data.Routes[i]
-		a, ok := apis[r.API]
-		if !ok {
-			return nil, fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
-		}
-		u, perr := url.Parse(r.Upstream)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("route %s %s: upstream %q is not an absolute http(s) url", r.Environment, r.BasePath, r.Upstream)
-		}
-		route := &Route{Route: r, API: a, Upstream: u}
-		insert(TableRoutes, route)
-		rt := s.routes[r.Environment]
-		if rt == nil {
-			rt = newRouteTable()
-			s.routes[r.Environment] = rt
-		}
-		if err := rt.add(route); err != nil {
-			return nil, fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
-		}
+		insert(TableAPIs, &data.APIs[i])
 	}
 	for i := range data.Consumers {
 		c := &data.Consumers[i]
@@ -146,11 +131,49 @@ func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 		insert(TableGrants, &Grants{App: es[0].App, List: es[:n:n]})
 		es = es[n:]
 	}
+	wg.Wait()
+	if routeErr != nil {
+		return nil, routeErr
+	}
+	for i := range routes {
+		insert(TableRoutes, &routes[i])
+	}
 	if err != nil {
 		return nil, err
 	}
 	txn.Commit()
 	return s, nil
+}
+
+// routeTables fills routes (one per s.data.Routes), s.routes and s.hosts.
+func (s *Snapshot) routeTables(apis map[string]*snapshot.API, routes []Route) error {
+	for _, e := range s.data.Platform.Environments {
+		if e.Host != "" {
+			s.hosts[strings.ToLower(e.Host)] = e.Name
+		}
+	}
+	for i := range s.data.Routes {
+		r := &s.data.Routes[i]
+		a, ok := apis[r.API]
+		if !ok {
+			return fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
+		}
+		u, err := url.Parse(r.Upstream)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("route %s %s: upstream %q is not an absolute http(s) url", r.Environment, r.BasePath, r.Upstream)
+		}
+		route := &routes[i]
+		*route = Route{Route: r, API: a, Upstream: u}
+		rt := s.routes[r.Environment]
+		if rt == nil {
+			rt = newRouteTable()
+			s.routes[r.Environment] = rt
+		}
+		if err := rt.add(route); err != nil {
+			return fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
+		}
+	}
+	return nil
 }
 
 // Data returns the decoded snapshot. It must not be modified.

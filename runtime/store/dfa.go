@@ -1,0 +1,187 @@
+package store
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A dfa answers regexp.Regexp.Match for ASCII input with one table lookup
+// a byte: the schema's patterns (identifiers, dates, URLs) are small, and a
+// match with the regexp package costs a few hundred nanoseconds, which
+// 100,000 entitlements multiply.
+//
+// It is built eagerly, by subset construction over the pattern's compiled
+// program (regexp/syntax: the same parse, with the same Perl flags, as
+// regexp.Compile), so it is immutable and safe for concurrent use. Input
+// with a byte >= 0x80 is left to the regexp, as are programs with
+// assertions other than ^ and $ (\b, multi-line) and patterns needing more
+// than maxDFAStates states.
+type dfa struct {
+	// next[s*128+c] is the state after byte c in state s, or dead.
+	next []int32
+	// accept[s]: the input read so far contains a match.
+	accept []bool
+	// acceptAtEnd[s]: the input matches if it ends in state s.
+	acceptAtEnd []bool
+}
+
+const (
+	maxDFAStates = 2048
+	dead         = -1
+	start        = 0 // the state before any input
+)
+
+// match reports whether re (the dfa's pattern) matches s.
+func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
+	st := int32(start)
+	for _, c := range s {
+		if a.accept[st] {
+			return true
+		}
+		if c >= 0x80 {
+			return re.Match(s)
+		}
+		st = a.next[int(st)*128+int(c)]
+		if st == dead {
+			return false
+		}
+	}
+	return a.accept[st] || a.acceptAtEnd[st]
+}
+
+// newDFA returns the dfa of re, or nil.
+func newDFA(re *regexp.Regexp) *dfa {
+	parsed, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	prog, err := syntax.Compile(parsed.Simplify())
+	if err != nil {
+		return nil
+	}
+	for _, in := range prog.Inst {
+		if in.Op == syntax.InstEmptyWidth && syntax.EmptyOp(in.Arg)&^(syntax.EmptyBeginText|syntax.EmptyEndText) != 0 {
+			return nil
+		}
+	}
+	b := &dfaBuilder{prog: prog, index: map[string]int32{}}
+	// A state is the set of instructions threads wait at: runes to read,
+	// matches, and $ assertions not yet true. Search is unanchored: a new
+	// thread starts at every position (^ lets only the first one through).
+	b.state(b.closure(nil, uint32(prog.Start), true, false), true)
+	for s := 0; s < len(b.sets); s++ {
+		for c := range 128 {
+			var next []uint32
+			for _, pc := range b.sets[s] {
+				if in := &prog.Inst[pc]; consumes(in, rune(c)) {
+					next = b.closure(next, in.Out, false, false)
+				}
+			}
+			next = b.closure(next, uint32(prog.Start), false, false)
+			id := b.state(next, false)
+			if len(b.sets) > maxDFAStates {
+				return nil
+			}
+			b.a.next = append(b.a.next, id)
+		}
+	}
+	return &b.a
+}
+
+type dfaBuilder struct {
+	prog  *syntax.Prog
+	sets  [][]uint32
+	index map[string]int32
+	a     dfa
+}
+
+// state returns the id of the state of the instruction set pcs.
+func (b *dfaBuilder) state(pcs []uint32, first bool) int32 {
+	slices.Sort(pcs)
+	pcs = slices.Compact(pcs)
+	var key strings.Builder
+	if first {
+		key.WriteString("^") // ^ holds at the end of empty input only here
+	}
+	for _, pc := range pcs {
+		key.WriteString(strconv.FormatUint(uint64(pc), 36))
+		key.WriteByte(',')
+	}
+	if id, ok := b.index[key.String()]; ok {
+		return id
+	}
+	if len(pcs) == 0 && !first {
+		return dead
+	}
+	id := int32(len(b.sets))
+	b.index[key.String()] = id
+	b.sets = append(b.sets, pcs)
+	accept, atEnd := false, false
+	for _, pc := range pcs {
+		switch b.prog.Inst[pc].Op {
+		case syntax.InstMatch:
+			accept = true
+		case syntax.InstEmptyWidth:
+			for _, p := range b.closure(nil, pc, first, true) {
+				atEnd = atEnd || b.prog.Inst[p].Op == syntax.InstMatch
+			}
+		}
+	}
+	b.a.accept = append(b.a.accept, accept)
+	b.a.acceptAtEnd = append(b.a.acceptAtEnd, atEnd)
+	return id
+}
+
+// closure adds to set the instructions reachable from pc without reading
+// input, where ^ holds if begin and $ if end. Unmet $ assertions stay in
+// the set, to be tried at the end; unmet ^ ones never hold again.
+func (b *dfaBuilder) closure(set []uint32, pc uint32, begin, end bool) []uint32 {
+	seen := map[uint32]bool{}
+	var walk func(pc uint32)
+	walk = func(pc uint32) {
+		if seen[pc] {
+			return
+		}
+		seen[pc] = true
+		in := &b.prog.Inst[pc]
+		switch in.Op {
+		case syntax.InstAlt, syntax.InstAltMatch:
+			walk(in.Out)
+			walk(in.Arg)
+		case syntax.InstCapture, syntax.InstNop:
+			walk(in.Out)
+		case syntax.InstEmptyWidth:
+			op := syntax.EmptyOp(in.Arg)
+			switch {
+			case op&syntax.EmptyBeginText != 0 && !begin:
+			case op&syntax.EmptyEndText != 0 && !end:
+				set = append(set, pc)
+			default:
+				walk(in.Out)
+			}
+		case syntax.InstFail:
+		default: // runes and match
+			set = append(set, pc)
+		}
+	}
+	walk(pc)
+	return set
+}
+
+// consumes reports whether in reads r.
+func consumes(in *syntax.Inst, r rune) bool {
+	switch in.Op {
+	case syntax.InstRune:
+		return in.MatchRune(r)
+	case syntax.InstRune1:
+		return r == in.Rune[0]
+	case syntax.InstRuneAny:
+		return true
+	case syntax.InstRuneAnyNotNL:
+		return r != '\n'
+	}
+	return false
+}
