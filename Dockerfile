@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# The frontdoor gateway (and CLI) as a static binary on a distroless base:
+# The frontdoor gateway (and CLI) as a static binary on an empty base image:
 #
 #   docker build -t frontdoor .
 #   docker run --rm -p 8080:8080 -p 9090:9090 frontdoor serve --source oci \
@@ -22,11 +22,16 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     go build -trimpath -ldflags="-s -w" -o /out/frontdoor ./cmd/frontdoor
 # The state directory (last-known-good snapshot), owned by the runtime user
 # so that it works without a mounted volume too.
-RUN mkdir -p /out/state && chown 65532:65532 /out/state
+RUN mkdir -p /out/state && chown 65532:65532 /out/state \
+ && echo 'nonroot:x:65532:65532:nonroot:/nonexistent:/sbin/nologin' > /out/passwd
 
-# distroless/static: CA certificates, tzdata, /etc/passwd with "nonroot"
-# (65532); no shell, no package manager, no libc.
-FROM gcr.io/distroless/static-debian12:nonroot
+# scratch: only the binary, CA certificates (upstreams and JWKS over TLS),
+# time zone data and a passwd entry for the non-root user; no shell, no
+# package manager, no libc.
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
+COPY --from=build /out/passwd /etc/passwd
 COPY --from=build /out/frontdoor /usr/local/bin/frontdoor
 COPY --from=build --chown=65532:65532 /out/state /var/lib/frontdoor
 USER 65532:65532
