@@ -131,6 +131,24 @@ func limitCompileMemory() {
 	}
 }
 
+// compileValid compiles for a command that writes outputs: diagnostics, if
+// any, go to stderr in format, and errors among them make it exit 1.
+func (l *loaded) compileValid(c *cobra.Command, format string) (*compiler.Result, error) {
+	res, err := l.compile(c.Context(), c.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Diagnostics) > 0 {
+		if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
+			return nil, ioErr(err)
+		}
+	}
+	if res.Diagnostics.HasErrors() {
+		return nil, invalid("configuration is invalid")
+	}
+	return res, nil
+}
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
@@ -271,17 +289,9 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 					return err
 				}
 			}
-			res, err := l.compile(c.Context(), c.ErrOrStderr())
+			res, err := l.compileValid(c, format)
 			if err != nil {
 				return err
-			}
-			if len(res.Diagnostics) > 0 {
-				if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
-					return ioErr(err)
-				}
-			}
-			if res.Diagnostics.HasErrors() {
-				return invalid("configuration is invalid")
 			}
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return ioErr(err)
