@@ -72,7 +72,10 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 		}
 		dp.redis = redis.NewClient(&redis.Options{
 			Addr: cfg.ratelimitRedis, DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout,
-			MaxRetries: -1, PoolSize: 64,
+			// One dial attempt: go-redis retries failed dials (5 × 100 ms by
+			// default), which would stall every request waiting on the pool
+			// while Redis is down instead of failing fast to the policy.
+			MaxRetries: -1, DialerRetries: 1, PoolSize: 64,
 		})
 		limiter = ratelimit.NewRedis(dp.redis, ratelimit.RedisOptions{Policy: policy, Replicas: replicas})
 	default:

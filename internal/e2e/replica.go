@@ -23,13 +23,16 @@ import (
 )
 
 // ReplicaOptions configure one gateway replica: `frontdoor serve --source
-// git` on loopback ports of its own choosing.
+// git` (or --source dir) on loopback ports of its own choosing.
 type ReplicaOptions struct {
 	// Name labels the replica in errors and its log file.
 	Name string
 	// Binary is the frontdoor binary.
 	Binary string
-	// Repo and Branch are what the replica follows.
+	// Dir, when set, makes the replica compile this configuration
+	// directory (--source dir) instead of following a git branch.
+	Dir string
+	// Repo and Branch are what the replica follows (--source git).
 	Repo, Branch string
 	// Poll is the git poll interval.
 	Poll time.Duration
@@ -40,6 +43,9 @@ type ReplicaOptions struct {
 	StateDir string
 	// LogFile receives the replica's log (appended to across restarts).
 	LogFile string
+	// ExtraArgs are appended to the serve command line, e.g.
+	// --ratelimit-redis ADDR --replicas 3.
+	ExtraArgs []string
 }
 
 // Replica is a running gateway replica.
@@ -68,11 +74,15 @@ func (r *Replica) Start(ctx context.Context) error {
 	}
 	o := r.Opts
 	args := []string{"serve", "--source", "git", "--repo", o.Repo, "--branch", cmp.Or(o.Branch, "main"),
-		"--poll", o.Poll.String(), "--state", o.StateDir,
-		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}
+		"--poll", o.Poll.String()}
+	if o.Dir != "" {
+		args = []string{"serve", "--source", "dir", "--dir", o.Dir}
+	}
+	args = append(args, "--state", o.StateDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0")
 	if o.WebhookSecretFile != "" {
 		args = append(args, "--webhook-secret-file", o.WebhookSecretFile)
 	}
+	args = append(args, o.ExtraArgs...)
 	logf, err := os.OpenFile(o.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("replica %s: opening log: %w", o.Name, err)
@@ -260,4 +270,43 @@ func (r *Replica) PersistedCommit() (string, error) {
 		return "", fmt.Errorf("replica %s: decoding current.json: %w", r.Opts.Name, err)
 	}
 	return meta.Commit, nil
+}
+
+// Metric returns the sum of the samples of the counter or gauge name on
+// the replica's /metrics (0 when it has none).
+func (r *Replica) Metric(ctx context.Context, name string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("replica %s: /metrics: %s", r.Opts.Name, resp.Status)
+	}
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) == 0 {
+			return 0, fmt.Errorf("replica %s: /metrics: bad line %q", r.Opts.Name, line)
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			return 0, fmt.Errorf("replica %s: /metrics: %q: %w", r.Opts.Name, line, err)
+		}
+		sum += v
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("replica %s: reading /metrics: %w", r.Opts.Name, err)
+	}
+	return sum, nil
 }
