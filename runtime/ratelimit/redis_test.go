@@ -3,78 +3,25 @@ package ratelimit
 import (
 	"context"
 	"errors"
-	"net"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/frontdoor-dev/frontdoor/internal/redistest"
 )
 
-// redisServer is a redis-server child process on a free loopback port.
-type redisServer struct {
-	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
-}
+// redisServer is a throwaway redis-server (see internal/redistest).
+type redisServer struct{ *redistest.Server }
 
-// startRedis starts a throwaway redis-server, or skips the test when none is
-// installed. The server is killed when the test ends.
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server is not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	s := &redisServer{
-		addr: "127.0.0.1:" + strconv.Itoa(port),
-		cmd:  exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-		done: make(chan struct{}),
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(s.kill)
+func startRedis(t testing.TB) redisServer { return redisServer{redistest.Start(t)} }
 
-	c := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer: %v", err)
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("redis-server exited: %v", err)
-		case <-time.After(10 * time.Millisecond): // poll interval
-		}
-	}
-}
+func (s redisServer) kill() { s.Kill() }
 
-// kill stops the server and waits for it to exit.
-func (s *redisServer) kill() {
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
-
-func (s *redisServer) client(t testing.TB) *redis.Client {
+func (s redisServer) client(t testing.TB) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{
-		Addr:         s.addr,
+		Addr:         s.Addr,
 		MaxRetries:   -1,
 		DialTimeout:  200 * time.Millisecond,
 		ReadTimeout:  200 * time.Millisecond,
