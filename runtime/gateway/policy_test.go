@@ -197,7 +197,7 @@ func TestAMissingUpstreamCredentialAnswers502(t *testing.T) {
 	if r.code != http.StatusBadGateway {
 		t.Fatalf("got %d %s, want 502", r.code, r.body)
 	}
-	if p := decodeProblem(t, r); p.Type != "https://frontdoor.dev/problems/upstream-misconfigured" {
+	if p := decodeProblem(t, r); p.Type != "urn:frontdoor:problem:upstream-misconfigured" {
 		t.Errorf("type: got %q", p.Type)
 	}
 	if n := len(e.up.all()); n != 0 {
@@ -271,7 +271,7 @@ func TestErrorsAreProblemDetails(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	r := e.get("/pub/keyed/v1/x", "X-Request-ID", "req-42")
 	p := decodeProblem(t, r)
-	want := problem{Type: "https://frontdoor.dev/problems/unauthenticated", Title: "Authentication required", Status: 401,
+	want := problem{Type: "urn:frontdoor:problem:unauthenticated", Title: "Authentication required", Status: 401,
 		Detail: "missing credential", Instance: "urn:frontdoor:request:req-42"}
 	if p != want {
 		t.Errorf("got %+v, want %+v", p, want)

@@ -11,8 +11,9 @@ import (
 const ProblemContentType = "application/problem+json"
 
 // ProblemTypeBase prefixes the type URI of every problem, followed by the
-// kind's slug, e.g. https://frontdoor.dev/problems/rate-limited.
-const ProblemTypeBase = "https://frontdoor.dev/problems/"
+// kind's slug, e.g. urn:frontdoor:problem:rate-limited (a URN: the type names
+// the problem without claiming a web address).
+const ProblemTypeBase = "urn:frontdoor:problem:"
 
 // kind is one of the few ways a request can fail in the gateway. Every
 // failure is mapped to exactly one kind, and a kind to an HTTP status and a
