@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -103,6 +105,59 @@ func BenchmarkBuild1000APIs(b *testing.B) {
 		}
 		if got := len(site.Files()); got < 2000 {
 			b.Fatalf("got %d files, want at least 2,000", got)
+		}
+	}
+}
+
+// BenchmarkBuildDir1000APIs builds a 1,000-API site into a new directory
+// each time, as frontdoor build does (target: at most 5 s).
+func BenchmarkBuildDir1000APIs(b *testing.B) { benchmarkBuildDir(b, 1000) }
+
+// BenchmarkBuildDir10000APIs does the same for 10,000 APIs, the L corpus's
+// size.
+func BenchmarkBuildDir10000APIs(b *testing.B) { benchmarkBuildDir(b, 10000) }
+
+func benchmarkBuildDir(b *testing.B, n int) {
+	snap, specs := largeInput(n)
+	builder, err := NewBuilder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		w, err := builder.BuildDir(filepath.Join(dir, strconv.Itoa(i)), snap, specs, Options{BaseURL: testBaseURL}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if w.Written < 2*n {
+			b.Fatalf("got %d files written, want at least %d", w.Written, 2*n)
+		}
+	}
+}
+
+// BenchmarkBuildDir10000APIsUnchanged rebuilds a 10,000-API site over
+// itself: nothing is written.
+func BenchmarkBuildDir10000APIsUnchanged(b *testing.B) {
+	snap, specs := largeInput(10000)
+	builder, err := NewBuilder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := builder.BuildDir(dir, snap, specs, Options{BaseURL: testBaseURL}, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w, err := builder.BuildDir(dir, snap, specs, Options{BaseURL: testBaseURL}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if w.Written != 0 {
+			b.Fatalf("got %d files written, want 0", w.Written)
 		}
 	}
 }

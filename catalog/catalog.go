@@ -19,6 +19,13 @@
 //
 // Building is deterministic: the same snapshot, specs and options give a
 // byte-identical site. Nothing reads the clock.
+//
+// Build makes a site in memory; BuildDir writes it straight into a directory
+// as its pages are rendered, rewriting only the files that changed, so that
+// the catalogue of a platform of 10,000 APIs needs no more memory than a few
+// pages. List pages stay small however many publishers there are: a filter
+// group with more than Options.FacetLimit values lists the biggest and links
+// to a page of all of them.
 package catalog
 
 import (
@@ -34,6 +41,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/schema"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -60,7 +68,16 @@ type Options struct {
 	SpecFS fs.FS
 	// Workers bounds parallel page rendering (default GOMAXPROCS).
 	Workers int
+	// FacetLimit is the most values a filter group lists on each list page
+	// (default DefaultFacetLimit). A group with more, such as the publishers
+	// of a large platform, lists the values with the most APIs (and the
+	// current one) and links to a page of all its values, so that list pages
+	// stay small whatever the number of publishers.
+	FacetLimit int
 }
+
+// DefaultFacetLimit is the default of Options.FacetLimit.
+const DefaultFacetLimit = 25
 
 // MaxFeedEntries bounds the number of entries in feed.atom.
 const MaxFeedEntries = 100
@@ -83,11 +100,13 @@ type Change struct {
 	Summary string
 }
 
-// Builder renders sites. It holds the parsed templates and the Markdown
-// renderer; it is immutable after NewBuilder and safe for concurrent use.
+// Builder renders sites. It holds the parsed templates, the Markdown
+// renderer and a pool of page buffers; it is immutable after NewBuilder and
+// safe for concurrent use.
 type Builder struct {
 	pages *pageTemplates
 	md    *markdown
+	bufs  sync.Pool // of *bytes.Buffer
 }
 
 // NewBuilder parses the templates once.
@@ -110,11 +129,91 @@ func Build(snap *snapshot.Snapshot, specs map[string][]byte, opts Options) (*Sit
 	return b.Build(snap, specs, opts)
 }
 
+// BuildDir renders the site of snap with a new Builder straight into dir
+// (see Builder.BuildDir).
+func BuildDir(dir string, snap *snapshot.Snapshot, specs map[string][]byte, opts Options, forbidden []string) (*Written, error) {
+	b, err := NewBuilder()
+	if err != nil {
+		return nil, err
+	}
+	return b.BuildDir(dir, snap, specs, opts, forbidden)
+}
+
 // segment is what an ID may look like to become a path segment of the site.
 var segment = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
-// Build renders the site of snap. It does not modify snap or specs.
+// sink receives a site's files as they are made. put is called concurrently
+// and must not retain data.
+type sink interface {
+	put(name string, data []byte) error
+}
+
+// Build renders the site of snap in memory. It does not modify snap or
+// specs.
 func (b *Builder) Build(snap *snapshot.Snapshot, specs map[string][]byte, opts Options) (*Site, error) {
+	site := newSite()
+	notices, err := b.generate(snap, specs, opts, site)
+	if err != nil {
+		return nil, err
+	}
+	site.finish()
+	site.Notices = notices
+	return site, nil
+}
+
+// Written reports what BuildDir did.
+type Written struct {
+	// Files is the number of files the site has; Written the number of them
+	// that were written, the others being unchanged on disk.
+	Files, Written int
+	// Notices are as Site.Notices.
+	Notices []string
+}
+
+// LeakError is BuildDir's error when forbidden strings appear in the site.
+type LeakError struct {
+	// Leaks are "file: string" for every forbidden string found, sorted.
+	Leaks []string
+}
+
+func (e *LeakError) Error() string {
+	return fmt.Sprintf("the catalogue shows %d forbidden %s; nothing was written", len(e.Leaks), plural(len(e.Leaks), "string", "strings"))
+}
+
+// BuildDir renders the site of snap into dir, as Build and Site.Write would,
+// but writes each file as soon as it is rendered, so that memory does not
+// grow with the size of the site. Files whose bytes are unchanged on disk
+// are not rewritten; files an earlier write made that the site no longer has
+// are removed; nothing else in dir is touched.
+//
+// Changed files are written beside their old version and moved into place
+// at the end, so if a file of the site contains one of forbidden (compared
+// case-insensitively, as Site.Leaks does) or rendering fails, no file in dir
+// changes and the error is a *LeakError or the rendering error.
+func (b *Builder) BuildDir(dir string, snap *snapshot.Snapshot, specs map[string][]byte, opts Options, forbidden []string) (*Written, error) {
+	w, err := newDirWriter(dir, forbidden)
+	if err != nil {
+		return nil, err
+	}
+	notices, err := b.generate(snap, specs, opts, w)
+	if err == nil && len(w.leaks) > 0 {
+		slices.Sort(w.leaks)
+		err = &LeakError{Leaks: w.leaks}
+	}
+	if err != nil {
+		w.abort()
+		return nil, err
+	}
+	written, err := w.commit()
+	if err != nil {
+		return nil, err
+	}
+	return &Written{Files: len(w.names), Written: written, Notices: notices}, nil
+}
+
+// generate renders every file of the site of snap into out and returns the
+// notices.
+func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, out sink) ([]string, error) {
 	if snap == nil {
 		return nil, errors.New("building catalogue: no snapshot")
 	}
@@ -123,44 +222,69 @@ func (b *Builder) Build(snap *snapshot.Snapshot, specs map[string][]byte, opts O
 		return nil, err
 	}
 	opts.BaseURL = base
+	if opts.FacetLimit <= 0 {
+		opts.FacetLimit = DefaultFacetLimit
+	}
 	if err := checkIDs(snap); err != nil {
 		return nil, err
 	}
 	m := newModel(snap, specs, opts, b.md)
-	site := newSite()
 
 	// Static assets and machine-readable files.
-	site.add("style.css", []byte(styleCSS))
-	site.add("search.js", []byte(searchJS))
 	jobs := []func() error{
-		func() error { return addJSON(site, "catalogue.json", m.catalogueJSON()) },
-		func() error { return addJSON(site, "search-index.json", m.searchIndex()) },
-		func() error { return addJSON(site, "api-metadata.json", m.apiMetadata()) },
-		func() error { return addSchema(site) },
-		func() error { return addFeed(site, m) },
+		func() error { return out.put("style.css", []byte(styleCSS)) },
+		func() error { return out.put("search.js", []byte(searchJS)) },
+		func() error { return b.putJSON(out, "catalogue.json", m.catalogueJSON()) },
+		func() error { return b.putJSON(out, "search-index.json", m.searchIndex()) },
+		func() error { return b.putJSON(out, "api-metadata.json", m.apiMetadata()) },
+		func() error { return out.put("catalogue.schema.json", schema.CatalogueJSONSchema) },
+		func() error { return b.putFeed(out, m) },
 	}
 
-	// Pages.
-	for _, p := range m.listPages() {
-		jobs = append(jobs, func() error { return b.renderPage(site, p.file, tmplList, p) })
+	// Pages. Their data is made by the job that renders them, so that only
+	// the pages being rendered are in memory.
+	groups := m.facets()
+	for _, spec := range m.listSpecs(groups) {
+		jobs = append(jobs, func() error {
+			p := m.listPage(spec, groups)
+			var err error
+			if p.Items, err = b.listItems(p.Root, p.APIs); err != nil {
+				return err
+			}
+			return b.renderPage(out, p.file, tmplList, p)
+		})
+	}
+	for _, g := range groups {
+		if len(g.Values) > opts.FacetLimit {
+			jobs = append(jobs, func() error {
+				p := m.facetIndexPage(g)
+				return b.renderPage(out, p.file, tmplFacets, p)
+			})
+		}
 	}
 	jobs = append(jobs, func() error {
 		p := m.publishersPage()
-		return b.renderPage(site, p.file, tmplPublishers, p)
+		return b.renderPage(out, p.file, tmplPublishers, p)
 	})
 	for _, pv := range m.publishers {
 		jobs = append(jobs, func() error {
 			p := m.publisherPage(pv)
-			return b.renderPage(site, p.file, tmplPublisher, p)
+			var err error
+			if p.Items, err = b.listItems(p.Root, pv.APIs); err != nil {
+				return err
+			}
+			return b.renderPage(out, p.file, tmplPublisher, p)
 		})
 	}
 	for _, av := range m.apis {
 		jobs = append(jobs, func() error {
-			p := m.apiPage(av)
 			if av.specFile != "" {
-				site.add(av.specFile, av.specBytes)
+				if err := out.put(av.specFile, av.specBytes); err != nil {
+					return err
+				}
 			}
-			return b.renderPage(site, p.file, tmplAPI, p)
+			p := m.apiPage(av)
+			return b.renderPage(out, p.file, tmplAPI, p)
 		})
 	}
 	workers := opts.Workers
@@ -170,9 +294,7 @@ func (b *Builder) Build(snap *snapshot.Snapshot, specs map[string][]byte, opts O
 	if err := runAll(jobs, workers); err != nil {
 		return nil, err
 	}
-	site.finish()
-	site.Notices = m.notices()
-	return site, nil
+	return m.notices(), nil
 }
 
 // runAll runs jobs on at most workers goroutines and returns the first error

@@ -187,7 +187,12 @@ func TestPublisherPageShowsGovernanceDetails(t *testing.T) {
 }
 
 func TestEveryPageHasLandmarksOneH1AndNoSkippedHeadingLevel(t *testing.T) {
-	site := buildTestSite(t)
+	for name, site := range testSites(t) {
+		t.Run(name, func(t *testing.T) { checkLandmarks(t, site) })
+	}
+}
+
+func checkLandmarks(t *testing.T, site *Site) {
 	for _, f := range htmlFiles(site) {
 		doc := parseHTML(t, f, mustFile(t, site, f))
 		if h := findAll(doc, byTag("html")); len(h) != 1 || !hasAttr(h[0], "lang", "en-GB") {
@@ -245,7 +250,12 @@ func TestEveryTableHasACaptionAndScopedHeaders(t *testing.T) {
 }
 
 func TestEveryRelativeLinkResolvesToAFileAndAnchor(t *testing.T) {
-	site := buildTestSite(t)
+	for name, site := range testSites(t) {
+		t.Run(name, func(t *testing.T) { checkLinks(t, site) })
+	}
+}
+
+func checkLinks(t *testing.T, site *Site) {
 	ids := map[string]map[string]bool{}
 	idsOf := func(file string) map[string]bool {
 		if m, ok := ids[file]; ok {

@@ -257,3 +257,16 @@ func buildTestSite(t testing.TB) *Site {
 	}
 	return site
 }
+
+// testSites are the fixture's site and, to show every filter group as too
+// long to list, the same site with a facet limit of 1.
+func testSites(t testing.TB) map[string]*Site {
+	t.Helper()
+	opts := testOptions()
+	opts.FacetLimit = 1
+	limited, err := Build(testSnapshot(), testSpecs(), opts)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return map[string]*Site{"fixture": buildTestSite(t), "facet-limit-1": limited}
+}

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/schema"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -157,20 +155,15 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func addJSON(site *Site, name string, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+func (b *Builder) putJSON(out sink, name string, v any) error {
+	buf := b.getBuffer()
+	defer b.putBuffer(buf)
+	enc := json.NewEncoder(buf)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encoding %s: %w", name, err)
 	}
-	site.add(name, buf.Bytes())
-	return nil
-}
-
-func addSchema(site *Site) error {
-	site.add("catalogue.schema.json", bytes.Clone(schema.CatalogueJSONSchema))
-	return nil
+	return out.put(name, buf.Bytes())
 }
 
 // Search index: what search.js matches a query against.
@@ -189,7 +182,7 @@ const maxSearchText = 2000
 
 func (m *model) searchIndex() *searchIndex {
 	idx := &searchIndex{APIs: []searchEntry{}}
-	for _, av := range m.live() {
+	for _, av := range m.liveAPIs {
 		a := av.a
 		parts := []string{a.ID, av.Title, a.Summary, av.Publisher.Name, av.Status.Label, a.ServiceLevel, a.Network,
 			strings.Join(a.AccessModes, " "), strings.Join(a.Tags, " "), strings.Join(a.DataCategories, " "), plain(a.Description)}
@@ -236,7 +229,7 @@ type MetadataData struct {
 
 func (m *model) apiMetadata() *Metadata {
 	md := &Metadata{APIVersion: MetadataVersion, APIs: []MetadataAPI{}}
-	for _, av := range m.live() {
+	for _, av := range m.liveAPIs {
 		a := av.a
 		page := m.opts.BaseURL + av.Path
 		d := MetadataData{Name: av.Title, Description: a.Summary, Organisation: av.Publisher.Name, DocumentationURL: httpsOr(page, page)}
@@ -310,7 +303,7 @@ type atomEntry struct {
 	Summary string   `xml:"summary,omitempty"`
 }
 
-func addFeed(site *Site, m *model) error {
+func (b *Builder) putFeed(out sink, m *model) error {
 	base := m.opts.BaseURL
 	f := atomFeed{
 		ID: base, Title: m.title, Updated: m.updated.Format(time.RFC3339),
@@ -347,12 +340,11 @@ func addFeed(site *Site, m *model) error {
 		}
 		f.Entries = append(f.Entries, e)
 	}
-	out, err := xml.MarshalIndent(f, "", "  ")
+	doc, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding feed.atom: %w", err)
 	}
-	site.add("feed.atom", append([]byte(xml.Header), append(out, '\n')...))
-	return nil
+	return out.put("feed.atom", append([]byte(xml.Header), append(doc, '\n')...))
 }
 
 func cmpOr(a, b string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -19,13 +20,30 @@ import (
 // policy stricter than UGCPolicy (no images, no classes or styles, links only
 // to http, https and mailto URLs). Headings are demoted so that they fit under
 // the heading of the section they appear in. Safe for concurrent use.
+//
+// Short texts, which recur across OpenAPI documents ("Not found.", "The
+// item's ID."), are rendered once: up to maxCachedTexts of them are kept.
 type markdown struct {
 	md     map[int]goldmark.Markdown // by the level a Markdown "#" becomes
 	policy *bluemonday.Policy
+
+	mu     sync.Mutex
+	cached map[cachedText]template.HTML
 }
 
+// cachedText is the key of a rendered short text.
+type cachedText struct {
+	src string
+	top int
+}
+
+const (
+	maxCachedText  = 200  // bytes of source
+	maxCachedTexts = 8192 // texts kept
+)
+
 func newMarkdown() *markdown {
-	m := &markdown{md: make(map[int]goldmark.Markdown), policy: newPolicy()}
+	m := &markdown{md: make(map[int]goldmark.Markdown), policy: newPolicy(), cached: make(map[cachedText]template.HTML)}
 	for _, top := range []int{3, 4, 5, 6} {
 		m.md[top] = goldmark.New(
 			goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
@@ -67,6 +85,27 @@ func (m *markdown) render(src string, top int) template.HTML {
 	if strings.TrimSpace(src) == "" {
 		return ""
 	}
+	if len(src) > maxCachedText {
+		return m.convert(src, top)
+	}
+	key := cachedText{src: src, top: top}
+	m.mu.Lock()
+	h, ok := m.cached[key]
+	m.mu.Unlock()
+	if ok {
+		return h
+	}
+	h = m.convert(src, top)
+	m.mu.Lock()
+	if len(m.cached) < maxCachedTexts {
+		m.cached[key] = h
+	}
+	m.mu.Unlock()
+	return h
+}
+
+// convert renders src as render does, without the cache.
+func (m *markdown) convert(src string, top int) template.HTML {
 	md, ok := m.md[top]
 	if !ok {
 		md = m.md[6]

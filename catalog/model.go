@@ -27,6 +27,7 @@ type model struct {
 	pubByID    map[string]*pubView
 	apis       []*apiView // sorted by ID, retired ones included
 	apiByID    map[string]*apiView
+	liveAPIs   []*apiView // apis that are not retired
 
 	mu    sync.Mutex
 	notes []string
@@ -63,6 +64,7 @@ type apiView struct {
 
 	specFile  string // site path of the spec download, if any
 	specBytes []byte
+	items     [itemDepths]listItem
 }
 
 // labelled is a value with its display label and an explanation.
@@ -307,6 +309,7 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 	}
 	slices.SortFunc(m.publishers, func(a, b *pubView) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(m.apis, func(a, b *apiView) int { return strings.Compare(a.ID, b.ID) })
+	m.liveAPIs = m.live()
 	m.updated = m.defaultUpdated()
 	return m
 }
@@ -400,7 +403,14 @@ func (m *model) meta(file, title, section string) pageMeta {
 type facetGroup struct {
 	ID     string // status, publisher, access, environment
 	Legend string
+	Noun   string // what the values are, plural: "publishers"
 	Values []facetValue
+	// All is the page of all the group's AllCount values (relative to the
+	// root), when list pages show only some of them.
+	All      string
+	AllCount int
+
+	shown []bool // by value: shown on every list page
 }
 
 type facetValue struct {
@@ -416,12 +426,13 @@ type listPage struct {
 	Lead    string
 	Facet   string // "<group>/<value>" of a facet page, "" on the index
 	APIs    []*apiView
+	Items   []template.HTML // the APIs' list entries
 	Groups  []facetGroup
 	Total   int
 }
 
 func (m *model) facets() []facetGroup {
-	live := m.live()
+	live := m.liveAPIs
 	var groups []facetGroup
 	count := func(pred func(*apiView) bool, from []*apiView) int {
 		n := 0
@@ -432,21 +443,21 @@ func (m *model) facets() []facetGroup {
 		}
 		return n
 	}
-	g := facetGroup{ID: "status", Legend: "Status"}
+	g := facetGroup{ID: "status", Legend: "Status", Noun: "statuses"}
 	for _, s := range statuses {
 		if n := count(func(a *apiView) bool { return a.a.Status == s }, m.apis); n > 0 {
 			g.Values = append(g.Values, facetValue{Label: statusDetails(s).Label, Path: "status/" + s + "/", Count: n})
 		}
 	}
 	groups = append(groups, g)
-	g = facetGroup{ID: "publisher", Legend: "Publisher"}
+	g = facetGroup{ID: "publisher", Legend: "Publisher", Noun: "publishers"}
 	for _, p := range m.publishers {
 		if len(p.APIs) > 0 {
 			g.Values = append(g.Values, facetValue{Label: p.Name, Path: "publisher/" + p.ID + "/", Count: len(p.APIs)})
 		}
 	}
 	groups = append(groups, g)
-	g = facetGroup{ID: "access", Legend: "Access mode"}
+	g = facetGroup{ID: "access", Legend: "Access mode", Noun: "access modes"}
 	modes := slices.Clone(snapshot.AccessModes)
 	for _, a := range live {
 		for _, mode := range a.a.AccessModes {
@@ -461,18 +472,78 @@ func (m *model) facets() []facetGroup {
 		}
 	}
 	groups = append(groups, g)
-	g = facetGroup{ID: "environment", Legend: "Environment"}
+	g = facetGroup{ID: "environment", Legend: "Environment", Noun: "environments"}
 	for _, e := range m.snap.Platform.Environments {
 		if n := count(func(a *apiView) bool { return a.hasEnv(e.Name) }, live); n > 0 {
 			g.Values = append(g.Values, facetValue{Label: envLabel(e.Name), Path: "environment/" + e.Name + "/", Count: n})
 		}
 	}
 	groups = append(groups, g)
+	for i := range groups {
+		groups[i].limit(m.opts.FacetLimit)
+	}
 	return groups
+}
+
+// limit chooses the values list pages show when the group has more than
+// limit: those with the most APIs (the first ones among equals).
+func (g *facetGroup) limit(limit int) {
+	if limit <= 0 || len(g.Values) <= limit {
+		return
+	}
+	order := make([]int, len(g.Values))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return g.Values[b].Count - g.Values[a].Count })
+	g.shown = make([]bool, len(g.Values))
+	for _, i := range order[:limit] {
+		g.shown[i] = true
+	}
+	g.All, g.AllCount = g.ID+"/", len(g.Values)
+}
+
+// onPage returns the group as the list page of the facet current shows it:
+// with the current value marked, and only the chosen values (and the current
+// one) if there are too many.
+func (g facetGroup) onPage(current string) facetGroup {
+	values := make([]facetValue, 0, min(len(g.Values), len(g.shown)+1))
+	for i, v := range g.Values {
+		v.Current = v.Path == current+"/"
+		if g.shown == nil || g.shown[i] || v.Current {
+			values = append(values, v)
+		}
+	}
+	g.Values = values
+	return g
 }
 
 func (a *apiView) hasEnv(name string) bool {
 	return slices.ContainsFunc(a.Envs, func(e envView) bool { return e.Name == name })
+}
+
+// facetValues returns the values of the group a has, each once.
+func (a *apiView) facetValues(group string) []string {
+	var vs []string
+	switch group {
+	case "status":
+		return []string{a.a.Status}
+	case "publisher":
+		return []string{a.Publisher.ID}
+	case "access":
+		vs = a.a.AccessModes
+	case "environment":
+		for _, e := range a.Envs {
+			vs = append(vs, e.Name)
+		}
+	}
+	var out []string
+	for _, v := range vs {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // live returns the APIs that are not retired.
@@ -486,36 +557,32 @@ func (m *model) live() []*apiView {
 	return out
 }
 
-// listPages returns the index and every facet page.
-func (m *model) listPages() []*listPage {
-	groups := m.facets()
-	live := m.live()
-	mk := func(file, title, heading, lead, current string, apis []*apiView) *listPage {
-		p := &listPage{pageMeta: m.meta(file, title, "apis"), Heading: heading, Lead: lead, Facet: current, APIs: apis, Total: len(live)}
-		p.Search = true
-		for _, g := range groups {
-			g.Values = slices.Clone(g.Values)
-			for i := range g.Values {
-				g.Values[i].Current = g.Values[i].Path == current+"/"
-			}
-			p.Groups = append(p.Groups, g)
-		}
-		return p
-	}
-	pages := []*listPage{mk("index.html", m.title, m.title,
-		fmt.Sprintf("%d APIs published on the %s by %d publishers.", len(live), m.snap.Platform.Name, countPublishers(live)), "", live)}
+// listSpec is what a list page shows, before its page data is made.
+type listSpec struct {
+	file, title, heading, lead string
+	facet                      string // "<group>/<value>", "" on the index
+	apis                       []*apiView
+}
+
+// listSpecs returns the index and every facet page.
+func (m *model) listSpecs(groups []facetGroup) []listSpec {
+	live := m.liveAPIs
+	specs := []listSpec{{file: "index.html", title: m.title, heading: m.title,
+		lead: fmt.Sprintf("%d APIs published on the %s by %d publishers.", len(live), m.snap.Platform.Name, countPublishers(live)), apis: live}}
 	for _, g := range groups {
+		from := live
+		if g.ID == "status" {
+			from = m.apis
+		}
+		byValue := map[string][]*apiView{}
+		for _, a := range from {
+			for _, v := range a.facetValues(g.ID) {
+				byValue[v] = append(byValue[v], a)
+			}
+		}
 		for _, v := range g.Values {
-			var apis []*apiView
-			from := live
-			if g.ID == "status" {
-				from = m.apis
-			}
-			for _, a := range from {
-				if matches(a, g.ID, strings.TrimSuffix(strings.TrimPrefix(v.Path, g.ID+"/"), "/")) {
-					apis = append(apis, a)
-				}
-			}
+			value := strings.TrimSuffix(strings.TrimPrefix(v.Path, g.ID+"/"), "/")
+			apis := byValue[value]
 			var heading string
 			switch g.ID {
 			case "status":
@@ -527,11 +594,40 @@ func (m *model) listPages() []*listPage {
 			case "environment":
 				heading = "APIs in the " + v.Label + " environment"
 			}
-			pages = append(pages, mk(v.Path+"index.html", heading+" – "+m.title, heading,
-				fmt.Sprintf("%d of %d APIs.", len(apis), len(live)), strings.TrimSuffix(v.Path, "/"), apis))
+			specs = append(specs, listSpec{file: v.Path + "index.html", title: heading + " – " + m.title, heading: heading,
+				lead: fmt.Sprintf("%d of %d APIs.", len(apis), len(live)), facet: strings.TrimSuffix(v.Path, "/"), apis: apis})
 		}
 	}
-	return pages
+	return specs
+}
+
+// listPage makes the data of a list page.
+func (m *model) listPage(s listSpec, groups []facetGroup) *listPage {
+	p := &listPage{pageMeta: m.meta(s.file, s.title, "apis"), Heading: s.heading, Lead: s.lead, Facet: s.facet, APIs: s.apis, Total: len(m.liveAPIs)}
+	p.Search = true
+	for _, g := range groups {
+		p.Groups = append(p.Groups, g.onPage(s.facet))
+	}
+	return p
+}
+
+// facetIndexPage lists every value of a group that list pages show only
+// some of.
+type facetIndexPage struct {
+	pageMeta
+	Heading string
+	Lead    string
+	Group   facetGroup
+}
+
+func (m *model) facetIndexPage(g facetGroup) *facetIndexPage {
+	heading := "Filter APIs by " + strings.ToLower(g.Legend)
+	return &facetIndexPage{
+		pageMeta: m.meta(g.All+"index.html", heading+" – "+m.title, "apis"),
+		Heading:  heading,
+		Lead:     fmt.Sprintf("%d %s. Choose one to list its APIs.", len(g.Values), g.Noun),
+		Group:    g,
+	}
 }
 
 func countPublishers(apis []*apiView) int {
@@ -540,20 +636,6 @@ func countPublishers(apis []*apiView) int {
 		seen[a.Publisher.ID] = true
 	}
 	return len(seen)
-}
-
-func matches(a *apiView, group, value string) bool {
-	switch group {
-	case "status":
-		return a.a.Status == value
-	case "publisher":
-		return a.Publisher.ID == value
-	case "access":
-		return slices.Contains(a.a.AccessModes, value)
-	case "environment":
-		return a.hasEnv(value)
-	}
-	return false
 }
 
 // Publisher pages.
@@ -570,6 +652,7 @@ func (m *model) publishersPage() *publishersPage {
 type publisherPage struct {
 	pageMeta
 	P              *pubView
+	Items          []template.HTML // the list entries of P.APIs
 	LegalBasis     string
 	DataController bool
 	ODSCode        string

@@ -120,6 +120,45 @@ type specSource struct {
 // rest of the document still renders. If the document does not load with
 // references to other files resolved, it is loaded without them.
 func loadSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []string, err error) {
+	if doc, err := loadPlainSpec(data, src); err == nil {
+		return doc, nil, nil
+	}
+	return loadFixedSpec(data, src)
+}
+
+// loadPlainSpec loads a document whose references all resolve (the usual
+// case) as it is: one parse, straight from the bytes. It fails on any
+// reference it cannot follow, and for anything but an OpenAPI 3.x document,
+// leaving those to loadFixedSpec.
+func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	var doc *openapi3.T
+	var err error
+	if src != nil && src.fsys != nil {
+		loader.IsExternalRefsAllowed = true
+		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+			p, ok := repoPath(src, u)
+			if !ok {
+				return nil, fmt.Errorf("reference %s is outside the repository", u)
+			}
+			return fs.ReadFile(src.fsys, p)
+		}
+		doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+	} else {
+		doc, err = loader.LoadFromData(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		return nil, errors.New("not an OpenAPI 3.x document")
+	}
+	return doc, nil
+}
+
+// loadFixedSpec parses the document, replaces the references that do not
+// resolve with placeholders and loads the result.
+func loadFixedSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []string, err error) {
 	if src != nil && src.fsys != nil {
 		doc, unresolved, err = loadSpecFrom(data, src)
 		if err == nil {
@@ -141,7 +180,7 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 	v, _ := top["openapi"].(string)
 	if !strings.HasPrefix(v, "3.") {
 		if _, ok := top["swagger"]; ok {
-			return nil, nil, errors.New("Swagger 2.0 documents are not supported; convert it to OpenAPI 3")
+			return nil, nil, errors.New("swagger 2.0 documents are not supported; convert it to OpenAPI 3")
 		}
 		return nil, nil, errors.New("the document has no openapi: 3.x version")
 	}
@@ -310,8 +349,12 @@ func (r *refFixer) resolves(ref string) bool {
 
 // filePath returns the repository path of a reference's file, if it is a
 // plain relative path inside the repository.
-func (r *refFixer) filePath(u *url.URL) (string, bool) {
-	if r.src == nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "/") {
+func (r *refFixer) filePath(u *url.URL) (string, bool) { return repoPath(r.src, u) }
+
+// repoPath returns the repository path of a reference's file, if it is a
+// plain relative path inside the repository src.
+func repoPath(src *specSource, u *url.URL) (string, bool) {
+	if src == nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "/") {
 		return "", false
 	}
 	p := path.Clean(u.Path)
@@ -373,6 +416,12 @@ type specRenderer struct {
 
 func newSpecView(md *markdown, data []byte, src *specSource) *specView {
 	doc, unresolved, err := loadSpec(data, src)
+	return specViewOf(md, doc, unresolved, err)
+}
+
+// specViewOf builds the view of a loaded document (or of the error loading
+// it).
+func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *specView {
 	if err != nil {
 		return &specView{Notice: "The OpenAPI document could not be read, so its endpoints are not shown here; download it below. " + err.Error()}
 	}

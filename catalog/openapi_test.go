@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -78,7 +81,7 @@ func TestReferencesToOtherFilesResolveInTheRepository(t *testing.T) {
 func TestUnreadableSpecsShowANoticeInsteadOfFailingTheBuild(t *testing.T) {
 	for _, tc := range []struct{ name, spec, want string }{
 		{"garbage", "{{{{ not yaml", "could not be read"},
-		{"swagger 2", "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n", "Swagger 2.0"},
+		{"swagger 2", "swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n", "swagger 2.0"},
 		{"no version", "info: {title: x}\n", "no openapi: 3.x"},
 		{"a list", "- 1\n- 2\n", "not an OpenAPI object"},
 	} {
@@ -179,5 +182,47 @@ components:
 	}
 	if want := "children:recursive: its properties are shown above"; !strings.Contains(strings.Join(notes, ","), want) {
 		t.Errorf("got %q, want %q among them", notes, want)
+	}
+}
+
+func TestDocumentsLoadedAsTheyAreRenderAsWhenReferencesAreFixed(t *testing.T) {
+	// The fixture's self-contained documents must load as they are; real
+	// ones that refer to other files must not, and are compared when they
+	// do.
+	specs := map[string][]byte{"beds": testSpecs()["trust-a/beds"], "bench": []byte(fmt.Sprintf(benchSpec, 1))}
+	real := map[string]bool{}
+	for _, r := range realAPIs {
+		if b, err := os.ReadFile(filepath.Join(sharedSpecs, r.file)); err == nil {
+			specs[r.file], real[r.file] = b, true
+		}
+	}
+	md := newMarkdown()
+	for name, data := range specs {
+		t.Run(name, func(t *testing.T) {
+			plain, err := loadPlainSpec(data, nil)
+			fixed, unresolved, ferr := loadFixedSpec(data, nil)
+			if err != nil {
+				if !real[name] || ferr != nil || len(unresolved) == 0 {
+					t.Errorf("loading as it is: %v; with references fixed: %v, unresolved %q", err, ferr, unresolved)
+				}
+				return
+			}
+			if ferr != nil || len(unresolved) > 0 {
+				t.Fatalf("loading with references fixed: %v (unresolved %q)", ferr, unresolved)
+			}
+			got, want := specViewOf(md, plain, nil, nil), specViewOf(md, fixed, nil, nil)
+			if len(got.Operations) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("the two loads render differently (or show no operation): %d and %d operations", len(got.Operations), len(want.Operations))
+			}
+		})
+	}
+}
+
+func TestDocumentsWithDanglingReferencesAreNotLoadedAsTheyAre(t *testing.T) {
+	if _, err := loadPlainSpec([]byte(testSpecYAML), nil); err == nil {
+		t.Error("a document with a dangling reference loaded as it is; want it left to the reference fixer")
+	}
+	if _, err := loadPlainSpec([]byte("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"), nil); err == nil {
+		t.Error("a Swagger 2.0 document loaded as OpenAPI 3")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 )
 
 //go:embed templates/*.html
@@ -25,6 +26,7 @@ const (
 	tmplAPI        = "api.html"
 	tmplPublisher  = "publisher.html"
 	tmplPublishers = "publishers.html"
+	tmplFacets     = "facets.html"
 )
 
 // pageTemplates holds one parsed template set per kind of page, each made of
@@ -33,19 +35,18 @@ type pageTemplates struct {
 	byName map[string]*template.Template
 }
 
-// apiListData is what the "apiItems" template needs.
-type apiListData struct {
+// apiItemData is what the "apiItem" template needs.
+type apiItemData struct {
 	Root string
-	APIs []*apiView
+	A    *apiView
 }
 
 func parseTemplates() (*pageTemplates, error) {
 	funcs := template.FuncMap{
-		"lower":   strings.ToLower,
-		"apiList": func(root string, apis []*apiView) apiListData { return apiListData{Root: root, APIs: apis} },
+		"lower": strings.ToLower,
 	}
 	pt := &pageTemplates{byName: make(map[string]*template.Template)}
-	for _, name := range []string{tmplList, tmplAPI, tmplPublisher, tmplPublishers} {
+	for _, name := range []string{tmplList, tmplAPI, tmplPublisher, tmplPublishers, tmplFacets} {
 		t, err := template.New("layout").Funcs(funcs).ParseFS(templateFS,
 			"templates/layout.html", "templates/partials.html", "templates/spec.html", "templates/"+name)
 		if err != nil {
@@ -56,12 +57,83 @@ func parseTemplates() (*pageTemplates, error) {
 	return pt, nil
 }
 
+// maxPooledBuffer is the largest buffer kept for reuse: the few bigger
+// files (the index of a large platform, catalogue.json) are left to the
+// collector.
+const maxPooledBuffer = 1 << 20
+
+func (b *Builder) getBuffer() *bytes.Buffer {
+	if buf, ok := b.bufs.Get().(*bytes.Buffer); ok {
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+func (b *Builder) putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		buf.Reset()
+		b.bufs.Put(buf)
+	}
+}
+
 // renderPage executes the page template name with data into file.
-func (b *Builder) renderPage(site *Site, file, name string, data any) error {
-	var buf bytes.Buffer
-	if err := b.pages.byName[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+func (b *Builder) renderPage(out sink, file, name string, data any) error {
+	buf := b.getBuffer()
+	defer b.putBuffer(buf)
+	if err := b.pages.byName[name].ExecuteTemplate(buf, "layout", data); err != nil {
 		return fmt.Errorf("rendering %s: %w", file, err)
 	}
-	site.add(file, buf.Bytes())
-	return nil
+	return out.put(file, buf.Bytes())
+}
+
+// listItem is an API's entry in the lists of pages at one depth, rendered
+// once: an API is listed on the index, on its publisher's page and on
+// several filter pages.
+type listItem struct {
+	once sync.Once
+	html template.HTML
+	err  error
+}
+
+// itemDepths is the number of page depths whose list entries are kept.
+const itemDepths = 2
+
+// itemDepth returns the listItem index of the pages whose root is root:
+// the index, and the pages two levels down (filters, publishers) that list
+// APIs; -1 for other pages.
+func itemDepth(root string) int {
+	switch root {
+	case "./":
+		return 0
+	case "../../":
+		return 1
+	}
+	return -1
+}
+
+// listItems returns the list entries of apis for a page whose root is root.
+func (b *Builder) listItems(root string, apis []*apiView) ([]template.HTML, error) {
+	items := make([]template.HTML, len(apis))
+	for i, a := range apis {
+		var err error
+		if d := itemDepth(root); d >= 0 {
+			it := &a.items[d]
+			it.once.Do(func() { it.html, it.err = b.renderItem(root, a) })
+			items[i], err = it.html, it.err
+		} else {
+			items[i], err = b.renderItem(root, a)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
+}
+
+func (b *Builder) renderItem(root string, a *apiView) (template.HTML, error) {
+	var buf strings.Builder
+	if err := b.pages.byName[tmplList].ExecuteTemplate(&buf, "apiItem", apiItemData{Root: root, A: a}); err != nil {
+		return "", fmt.Errorf("rendering the list entry of %s: %w", a.ID, err)
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // made by html/template
 }

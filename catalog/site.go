@@ -20,6 +20,9 @@ import (
 // Site is a built catalogue: a set of files by slash-separated path relative
 // to the site's root (e.g. "apis/nhsbsa/exemptions/index.html"). It is
 // immutable once Build returns and safe for concurrent readers.
+//
+// A Site holds every file in memory (some 40 KB per API); to write a large
+// catalogue to disk, BuildDir streams it instead.
 type Site struct {
 	// Notices are things a publisher may want to fix, one line each, sorted:
 	// e.g. an OpenAPI document that could not be read.
@@ -32,11 +35,13 @@ type Site struct {
 
 func newSite() *Site { return &Site{files: make(map[string][]byte)} }
 
-// add records a file; safe for concurrent use while building.
-func (s *Site) add(name string, data []byte) {
+// put records a copy of a file; safe for concurrent use while building.
+func (s *Site) put(name string, data []byte) error {
+	data = bytes.Clone(data)
 	s.mu.Lock()
 	s.files[name] = data
 	s.mu.Unlock()
+	return nil
 }
 
 func (s *Site) finish() { s.names = sortedKeys(s.files) }
@@ -60,39 +65,220 @@ const manifestName = ".frontdoor-catalog"
 // site no longer has are removed. Other files in dir are left alone. It
 // returns the number of files written.
 func (s *Site) Write(dir string) (written int, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, fmt.Errorf("writing catalogue: %w", err)
+	w, err := newDirWriter(dir, nil)
+	if err != nil {
+		return 0, err
 	}
 	for _, name := range s.names {
-		data := s.files[name]
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
-			continue
+		if err := w.put(name, s.files[name]); err != nil {
+			w.abort()
+			return 0, err
 		}
-		if err := writeFileAtomic(p, data); err != nil {
+	}
+	return w.commit()
+}
+
+// dirWriter writes a site into a directory as its files are made, safe for
+// concurrent use. A file whose bytes equal those on disk is left alone; a
+// changed one is written to a temporary file beside it, and commit renames
+// every temporary file into place, so that a build that fails (or shows a
+// forbidden string) changes nothing visible. Files are compared as they
+// come, so no more than the pages being rendered are ever in memory.
+type dirWriter struct {
+	dir       string
+	forbidden []forbiddenString
+
+	mu      sync.Mutex
+	names   []string
+	pending []pendingFile
+	dirs    map[string]bool // directories known to exist: made by this writer?
+	leaks   []string
+}
+
+type pendingFile struct{ tmp, dst string }
+
+type forbiddenString struct {
+	s     string
+	lower []byte
+}
+
+func newDirWriter(dir string, forbidden []string) (*dirWriter, error) {
+	made, err := makeDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("writing catalogue: %w", err)
+	}
+	w := &dirWriter{dir: dir, dirs: map[string]bool{dir: made}}
+	for _, f := range forbidden {
+		if f != "" {
+			w.forbidden = append(w.forbidden, forbiddenString{s: f, lower: bytes.ToLower([]byte(f))})
+		}
+	}
+	return w, nil
+}
+
+// put compares the file at name with data and, if they differ, writes data
+// to a temporary file that commit moves into place. data is not retained.
+func (w *dirWriter) put(name string, data []byte) error {
+	if !fs.ValidPath(name) || strings.HasPrefix(path.Base(name), ".") {
+		return fmt.Errorf("writing catalogue: invalid file name %q", name)
+	}
+	var leaks []string
+	if len(w.forbidden) > 0 {
+		lower := bytes.ToLower(data)
+		for _, f := range w.forbidden {
+			if bytes.Contains(lower, f.lower) {
+				leaks = append(leaks, name+": "+f.s)
+			}
+		}
+	}
+	w.mu.Lock()
+	w.names = append(w.names, name)
+	w.leaks = append(w.leaks, leaks...)
+	w.mu.Unlock()
+
+	p := filepath.Join(w.dir, filepath.FromSlash(name))
+	made, err := w.ensureDir(filepath.Dir(p))
+	if err != nil {
+		return fmt.Errorf("writing catalogue: %w", err)
+	}
+	if !made && sameContent(p, data) {
+		return nil
+	}
+	tmp, err := writeTemp(p, data)
+	if err != nil {
+		return fmt.Errorf("writing catalogue: %w", err)
+	}
+	w.mu.Lock()
+	w.pending = append(w.pending, pendingFile{tmp: tmp, dst: p})
+	w.mu.Unlock()
+	return nil
+}
+
+// ensureDir makes sure dir exists and reports whether this writer made it,
+// in which case no file in it predates the build.
+func (w *dirWriter) ensureDir(dir string) (made bool, err error) {
+	w.mu.Lock()
+	made, known := w.dirs[dir]
+	w.mu.Unlock()
+	if known {
+		return made, nil
+	}
+	if made, err = makeDir(dir); err != nil {
+		return false, err
+	}
+	w.mu.Lock()
+	w.dirs[dir] = made
+	w.mu.Unlock()
+	return made, nil
+}
+
+// makeDir makes dir and its parents if needed and reports whether dir was
+// made.
+func makeDir(dir string) (made bool, err error) {
+	if _, err := os.Stat(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, os.MkdirAll(dir, 0o755)
+}
+
+// sameContent reports whether the file at p holds exactly data, reading it
+// in pieces.
+func sameContent(p string, data []byte) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(data)) {
+		return false
+	}
+	var buf [16 << 10]byte
+	return sameBytes(f, data, buf[:])
+}
+
+// sameBytes reports whether f holds exactly data, reading it into buf.
+func sameBytes(f *os.File, data, buf []byte) bool {
+	for len(data) > 0 {
+		n, err := f.Read(buf[:min(len(buf), len(data))])
+		if n == 0 || !bytes.Equal(buf[:n], data[:n]) {
+			return false
+		}
+		data = data[n:]
+		if err != nil && len(data) > 0 {
+			return false
+		}
+	}
+	n, _ := f.Read(buf[:1])
+	return n == 0
+}
+
+// writeTemp writes data to a new temporary file beside p and returns its
+// name.
+func writeTemp(p string, data []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	_, werr := f.Write(data)
+	merr := f.Chmod(0o644)
+	cerr := f.Close()
+	if err := errors.Join(werr, merr, cerr); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing %s: %w", p, err)
+	}
+	return f.Name(), nil
+}
+
+// abort removes the temporary files, and the directories made for them that
+// are left empty.
+func (w *dirWriter) abort() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, pf := range w.pending {
+		os.Remove(pf.tmp)
+		removeEmptyParents(w.dir, filepath.Dir(pf.tmp))
+	}
+	w.pending = nil
+}
+
+// commit moves every changed file into place, removes the files an earlier
+// write made that the site no longer has, updates the manifest and returns
+// the number of files written.
+func (w *dirWriter) commit() (written int, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	slices.SortFunc(w.pending, func(a, b pendingFile) int { return strings.Compare(a.dst, b.dst) })
+	for i, pf := range w.pending {
+		if err := os.Rename(pf.tmp, pf.dst); err != nil {
+			for _, rest := range w.pending[i:] {
+				os.Remove(rest.tmp)
+			}
+			w.pending = nil
 			return written, fmt.Errorf("writing catalogue: %w", err)
 		}
 		written++
 	}
+	w.pending = nil
+	slices.Sort(w.names)
 	// Remove what the previous build wrote and this one did not.
-	mp := filepath.Join(dir, manifestName)
+	mp := filepath.Join(w.dir, manifestName)
 	if old, err := os.ReadFile(mp); err == nil {
 		for _, name := range strings.Split(string(old), "\n") {
 			if name == "" || !fs.ValidPath(name) {
 				continue
 			}
-			if _, ok := s.files[name]; ok {
+			if _, ok := slices.BinarySearch(w.names, name); ok {
 				continue
 			}
-			p := filepath.Join(dir, filepath.FromSlash(name))
+			p := filepath.Join(w.dir, filepath.FromSlash(name))
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return written, fmt.Errorf("writing catalogue: removing stale file: %w", err)
 			}
-			removeEmptyParents(dir, filepath.Dir(p))
+			removeEmptyParents(w.dir, filepath.Dir(p))
 		}
 	}
-	manifest := []byte(strings.Join(s.names, "\n") + "\n")
-	if old, err := os.ReadFile(mp); err != nil || !bytes.Equal(old, manifest) {
+	manifest := []byte(strings.Join(w.names, "\n") + "\n")
+	if !sameContent(mp, manifest) {
 		if err := writeFileAtomic(mp, manifest); err != nil {
 			return written, fmt.Errorf("writing catalogue: %w", err)
 		}
@@ -101,21 +287,12 @@ func (s *Site) Write(dir string) (written int, err error) {
 }
 
 func writeFileAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	tmp, err := writeTemp(p, data)
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), 0o644)); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if err := os.Rename(f.Name(), p); err != nil {
-		os.Remove(f.Name())
+	if err := os.Rename(tmp, p); err != nil {
+		os.Remove(tmp)
 		return err
 	}
 	return nil

@@ -107,8 +107,9 @@ func TestNoPublisherTextBecomesExecutableScript(t *testing.T) {
 		a.Status = x // an unknown status must not break out of its class attribute either
 		for j := range a.Environments {
 			if a.Environments[j].Launch != nil {
-				a.Environments[j].Launch = &(*a.Environments[j].Launch)
-				a.Environments[j].Launch.Reference = x
+				l := *a.Environments[j].Launch // a copy: the fixture is shared
+				l.Reference = x
+				a.Environments[j].Launch = &l
 			}
 		}
 	}

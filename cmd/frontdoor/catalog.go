@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -66,27 +67,29 @@ func (f *catalogFlags) options(src *sourceFlags, l *loaded, args []string) (cata
 	return opts, forbidden, nil
 }
 
-// writeCatalog builds the site of a compile result and writes it to out,
-// refusing (exit 1) when a forbidden string appears in it.
+// writeCatalog builds the site of a compile result straight into out,
+// refusing (exit 1, nothing written) when a forbidden string appears in it.
+//
+// It drops res.Bytes, which its callers have written already (build) or do
+// not use (catalog): the compile's soft memory limit stays in force, and the
+// canonical JSON of a large platform (50 MB for 10,000 APIs) would otherwise
+// leave the collector so little room that it runs all the time.
 func writeCatalog(c *cobra.Command, res *compiler.Result, opts catalog.Options, forbidden []string, out string) error {
-	site, err := catalog.Build(res.Snapshot, res.Specs, opts)
-	if err != nil {
-		return ioErr(err)
-	}
-	for _, n := range site.Notices {
-		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
-	}
-	if leaks := site.Leaks(forbidden); len(leaks) > 0 {
-		for _, leak := range leaks {
+	res.Bytes = nil
+	w, err := catalog.BuildDir(out, res.Snapshot, res.Specs, opts, forbidden)
+	if leaks, ok := errors.AsType[*catalog.LeakError](err); ok {
+		for _, leak := range leaks.Leaks {
 			fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
 		}
-		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks))
+		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks.Leaks))
 	}
-	written, err := site.Write(out)
 	if err != nil {
 		return ioErr(err)
 	}
-	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, len(site.Files()), written)
+	for _, n := range w.Notices {
+		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
+	}
+	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, w.Files, w.Written)
 	return nil
 }
 
@@ -144,17 +147,9 @@ Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
 			if err != nil {
 				return err
 			}
-			res, err := l.compile(c.Context(), c.ErrOrStderr())
+			res, err := l.compileValid(c, format)
 			if err != nil {
 				return err
-			}
-			if len(res.Diagnostics) > 0 {
-				if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
-					return ioErr(err)
-				}
-			}
-			if res.Diagnostics.HasErrors() {
-				return invalid("configuration is invalid")
 			}
 			if opts.BaseURL == "" {
 				opts.BaseURL = defaultCatalogURL(res)
