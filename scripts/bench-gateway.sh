@@ -34,10 +34,10 @@
 #              snapshot, every upstream rewritten to the upstream, a bench
 #              API key granted on one app-level0 route with rate limits of
 #              1e9/s (checked, never hit); requests carry `apikey: KEY`.
-#              What the gateway does per request is whatever `serve` does
-#              today: until the data plane (auth, entitlements, rate
-#              limits, access log) is wired into serve, it is routing and
-#              proxying only — the report says so.
+#              Per request: path normalisation, routing, API-key auth,
+#              entitlement, rate limits (local buckets, not triggered),
+#              identity headers, proxy, and the JSON access log written to
+#              a file (--access-log-dir).
 #
 # Measures: wrk -t2 -c64 -d${D}s (throughput at saturation, its non-2xx and
 # socket errors), then vegeta at a fixed rate for D seconds (p50, p99, success
@@ -228,6 +228,7 @@ start_fd() { # start_fd SNAPSHOT_DIR NAME
 	mkdir -p "$run/state-$2"
 	"${srv[@]}" "$fd" serve --source file --snapshot "$1/snapshot.json" --trust "$run/k.pub" \
 		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" \
+		--access-log-dir "$run/access-$2" \
 		>"$run/frontdoor-$2.log" 2>&1 &
 	fd_pid=$!
 	pids+=("$fd_pid")
@@ -339,7 +340,7 @@ mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 # What the gateway did per request, as observed: a request without the key
 # is refused once authentication is wired (probed before it was stopped).
 if [ "$noauth_code" = 401 ] || [ "$noauth_code" = 403 ]; then
-	dataplane="API-key auth enforced (no key: $noauth_code) + whatever else serve wires (entitlement, rate limit, access log: see runtime/gateway)"
+	dataplane="API-key auth (no key: $noauth_code) + entitlement + rate limits (not triggered) + identity headers + access log to a file"
 else
 	dataplane="routing + proxy only: a request without the key got $noauth_code (auth, entitlements, rate limits, access log not wired into serve yet)"
 fi
