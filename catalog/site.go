@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 )
 
 // Site is a built catalogue: a set of files by slash-separated path relative
@@ -279,23 +281,11 @@ func (w *dirWriter) commit() (written int, err error) {
 	}
 	manifest := []byte(strings.Join(w.names, "\n") + "\n")
 	if !sameContent(mp, manifest) {
-		if err := writeFileAtomic(mp, manifest); err != nil {
+		if err := atomicfile.Write(mp, manifest, 0o644); err != nil {
 			return written, fmt.Errorf("writing catalogue: %w", err)
 		}
 	}
 	return written, nil
-}
-
-func writeFileAtomic(p string, data []byte) error {
-	tmp, err := writeTemp(p, data)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // removeEmptyParents removes dir and its parents up to (not including) root
