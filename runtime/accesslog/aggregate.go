@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 )
 
 // Aggregate is one day's anonymised traffic summary, written to
@@ -183,12 +185,7 @@ func writeAggregate(dir string, a *Aggregate) error {
 	if err != nil {
 		return fmt.Errorf("encoding aggregate %s: %w", a.Date, err)
 	}
-	path := filepath.Join(dir, aggregateName(a.Date))
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o640); err != nil {
-		return fmt.Errorf("writing aggregate: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, aggregateName(a.Date)), append(b, '\n'), 0o640); err != nil {
 		return fmt.Errorf("writing aggregate: %w", err)
 	}
 	return nil

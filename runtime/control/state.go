@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
+
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -47,11 +49,11 @@ func saveState(dir string, raw, sig []byte, meta stateMeta) error {
 	}
 	name := strings.TrimPrefix(meta.Digest, "sha256:") + ".json"
 	meta.File = filepath.ToSlash(filepath.Join(snapshotsDir, name))
-	if err := writeFileAtomic(filepath.Join(sd, name), raw); err != nil {
+	if err := atomicfile.Write(filepath.Join(sd, name), raw, 0o644); err != nil {
 		return err
 	}
 	if meta.Signed = len(sig) > 0; meta.Signed {
-		if err := writeFileAtomic(filepath.Join(sd, name+snapshot.SignatureSuffix), sig); err != nil {
+		if err := atomicfile.Write(filepath.Join(sd, name+snapshot.SignatureSuffix), sig, 0o644); err != nil {
 			return err
 		}
 	}
@@ -62,7 +64,7 @@ func saveState(dir string, raw, sig []byte, meta stateMeta) error {
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, currentFile), append(mb, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, currentFile), append(mb, '\n'), 0o644); err != nil {
 		return err
 	}
 	if err := syncDir(dir); err != nil {
@@ -101,36 +103,6 @@ func loadState(dir string) (raw, sig []byte, meta stateMeta, err error) {
 		}
 	}
 	return raw, sig, meta, nil
-}
-
-// writeFileAtomic writes b to path through a synced temporary file.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", path, err)
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("renaming into %s: %w", path, err)
-	}
-	return nil
 }
 
 func syncDir(dir string) error {
