@@ -60,6 +60,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 
 	debounce := cmpOr(f.Debounce, DefaultDebounce)
 	timer := time.NewTimer(0)
+	settling := 0 // reads in a row whose digest did not match yet
 	defer timer.Stop()
 	for {
 		select {
@@ -81,11 +82,34 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 		case <-timer.C:
 			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
+			if !digestMatches(rev) && settling < maxSettleReads {
+				// Most likely a publisher midway through replacing the
+				// snapshot and its digest: read again shortly rather than
+				// report a mismatch that is about to go away. A digest
+				// that stays wrong is sent, and refused, after a few tries.
+				settling++
+				timer.Reset(debounce)
+				continue
+			}
+			settling = 0
 			if !send(ctx, out, rev) {
 				return ctx.Err()
 			}
 		}
 	}
+}
+
+// maxSettleReads bounds the re-reads of a snapshot whose digest file does
+// not match it yet.
+const maxSettleReads = 5
+
+// digestMatches reports whether rev has no digest file or its bytes match it.
+func digestMatches(rev Revision) bool {
+	if rev.Err != nil || rev.Digest == "" {
+		return true
+	}
+	want := strings.TrimPrefix(rev.Digest, "sha256:")
+	return strings.TrimPrefix(snapshot.Digest(rev.Bytes), "sha256:") == strings.ToLower(want)
 }
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.

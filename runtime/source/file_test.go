@@ -1,0 +1,95 @@
+package source
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// startFile runs a file source on path and returns its revisions.
+func startFile(t *testing.T, path string) <-chan Revision {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Revision, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = (&File{Path: path, Debounce: 20 * time.Millisecond}).Run(ctx, out)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return out
+}
+
+func next(t *testing.T, revs <-chan Revision) Revision {
+	t.Helper()
+	select {
+	case r := <-revs:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("no revision within 10 s")
+	}
+	return Revision{}
+}
+
+func TestFileSourceWaitsForASnapshotToCatchUpWithItsNewDigest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshot.json")
+	oldBytes, newBytes := []byte(`{"old":1}`+"\n"), []byte(`{"new":2}`+"\n")
+	// A publisher midway: the new digest is written, the new snapshot not yet.
+	if err := os.WriteFile(path, oldBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+DigestSuffix, []byte(snapshot.Digest(newBytes)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	revs := startFile(t, path)
+	if err := os.WriteFile(path, newBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := next(t, revs)
+	if string(r.Bytes) != string(newBytes) {
+		t.Errorf("got first revision %q, want the new snapshot %q (never the old one with the new digest)", r.Bytes, newBytes)
+	}
+}
+
+func TestFileSourceSendsASnapshotWhoseDigestStaysWrong(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshot.json")
+	if err := os.WriteFile(path, []byte(`{"a":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+DigestSuffix, []byte(snapshot.Digest([]byte("other"))+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := next(t, startFile(t, path))
+	if r.Digest != snapshot.Digest([]byte("other")) {
+		t.Errorf("got digest %q, want the wrong one passed on for the verifier to refuse", r.Digest)
+	}
+}
+
+func TestDigestMatchesAcceptsBothDigestFileFormats(t *testing.T) {
+	b := []byte("snapshot bytes")
+	d := snapshot.Digest(b)
+	hex := d[len("sha256:"):]
+	tests := []struct {
+		name   string
+		digest string
+		want   bool
+	}{
+		{"no digest file", "", true},
+		{"sha256: prefix", d, true},
+		{"sha256sum output", hex, true},
+		{"another digest", snapshot.Digest([]byte("x")), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := digestMatches(Revision{Bytes: b, Digest: tc.digest}); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
