@@ -149,7 +149,19 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 	}
 	u := e.defs[lf.kind].Unify(v)
 	if err := u.Validate(cue.Concrete(true)); err != nil {
-		e.cueErrors(lf, f, err, codeEval, sink)
+		unknown := e.cueErrors(lf, f, err, codeEval, sink)
+		// A field not allowed makes its struct fail as a whole, which hides
+		// the struct's other problems (a required field missing, say). To
+		// report everything at once, evaluate once more without the fields
+		// not allowed; sorting drops the errors reported twice.
+		if len(unknown) > 0 && pruneFields(f, unknown) {
+			v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
+			if v.Err() == nil {
+				if err := e.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err != nil {
+					e.cueErrors(lf, f, err, codeEval, sink)
+				}
+			}
+		}
 		return nil, nil
 	}
 	n := valueNode(u, f, lf.path, pos{1, 1})
@@ -158,7 +170,9 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 
 // cueErrors maps CUE errors to diagnostics: one per path, positioned in the
 // file, with a code by kind of error and a hint from the shape.
-func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, sink *diagSink) {
+//
+// It returns the paths of the fields it reported as not allowed.
+func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, sink *diagSink) (unknown [][]string) {
 	type group struct {
 		path []string
 		errs []cueerrors.Error
@@ -179,7 +193,47 @@ func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback st
 	for _, g := range groups {
 		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
 		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
+		if code == codeUnknownField {
+			unknown = append(unknown, g.path)
+		}
 	}
+	return unknown
+}
+
+// pruneFields removes the fields at paths from f's AST, reporting whether it
+// removed any. Paths through lists and expressions are left alone.
+func pruneFields(f *ast.File, paths [][]string) bool {
+	removed := false
+	for _, p := range paths {
+		if len(p) == 0 {
+			continue
+		}
+		var parent ast.Node = f
+		for _, name := range p[:len(p)-1] {
+			fd := astField(astDecls(parent), name)
+			if fd == nil {
+				parent = nil
+				break
+			}
+			parent = fd.Value
+		}
+		last := p[len(p)-1]
+		keep := func(d ast.Decl) bool {
+			fd, ok := d.(*ast.Field)
+			return !ok || fd != astField([]ast.Decl{fd}, last)
+		}
+		switch x := parent.(type) {
+		case *ast.File:
+			n := len(x.Decls)
+			x.Decls = slices.DeleteFunc(x.Decls, func(d ast.Decl) bool { return !keep(d) })
+			removed = removed || len(x.Decls) < n
+		case *ast.StructLit:
+			n := len(x.Elts)
+			x.Elts = slices.DeleteFunc(x.Elts, func(d ast.Decl) bool { return !keep(d) })
+			removed = removed || len(x.Elts) < n
+		}
+	}
+	return removed
 }
 
 // errPos picks the first position of the errors that is in the file, else
