@@ -28,10 +28,10 @@ check: boundaries
 boundaries:
 	@scripts/check-boundaries.sh
 
-## golden: rewrite the compiler's golden files, then fail if they changed.
+## golden: rewrite the golden files (compiler, review), then fail if they changed.
 golden:
-	FRONTDOOR_UPDATE_GOLDEN=1 $(GO) test ./compiler/ -run 'Golden|Invalid' -count=1
-	git diff --exit-code -- compiler/testdata
+	FRONTDOOR_UPDATE_GOLDEN=1 $(GO) test ./compiler/ ./review/ -count=1
+	git diff --exit-code -- compiler/testdata review/testdata
 
 ## demo: compile the embedded example, serve gateway and catalogue locally.
 demo: build
