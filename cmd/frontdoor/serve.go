@@ -37,6 +37,23 @@ import (
 // live, twice that during a swap.
 const defaultMemoryLimit = 250 << 20
 
+// loadMemoryLimit is the soft memory limit while the controller verifies
+// and loads a candidate snapshot (see raiseMemoryLimit).
+const loadMemoryLimit = defaultMemoryLimit * 5 / 2
+
+// raiseMemoryLimit is the controller's OnLoad hook when the gateway set
+// defaultMemoryLimit itself. A swap holds the active snapshot, the new
+// one, its raw bytes and the load's garbage: more than defaultMemoryLimit
+// with the L snapshot, so under that limit the collector would run
+// continuously (taking up to half the CPU) for the whole load and starve
+// requests. The limit is raised for the load only and restored right
+// after the swap; the collector then frees the load's garbage and the
+// controller returns the memory (see control.Controller's freeOSMemory).
+func raiseMemoryLimit() (done func()) {
+	prev := debug.SetMemoryLimit(loadMemoryLimit)
+	return func() { debug.SetMemoryLimit(prev) }
+}
+
 // gatewayConfig is what serve and dev run.
 type gatewayConfig struct {
 	source            string
@@ -150,11 +167,14 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var onLoad func() func()
 	if os.Getenv("GOMEMLIMIT") == "" {
-		// A swap briefly holds two snapshots and the new one's raw bytes;
-		// a soft limit makes the collector work harder then instead of
-		// letting the heap double (GOGC) past the gateway's memory budget.
+		// A soft limit makes the collector work harder instead of letting
+		// the heap double (GOGC) past the gateway's memory budget; it is
+		// raised while a swap holds two snapshots (raiseMemoryLimit). An
+		// operator's GOMEMLIMIT is left alone.
 		debug.SetMemoryLimit(defaultMemoryLimit)
+		onLoad = raiseMemoryLimit
 	}
 
 	trust, err := readTrustKeys(cfg.trust)
@@ -184,7 +204,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	defer dp.close()
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, OnLoad: onLoad, Log: log,
 	})
 	if err != nil {
 		return err

@@ -86,6 +86,14 @@ type Options struct {
 	// serialised): the gateway precomputes its per-snapshot state there so
 	// that no request pays for it.
 	Prepare func(*store.Snapshot)
+	// OnLoad, when set, is called on the controller's goroutine before a
+	// candidate snapshot is verified and loaded; the function it returns,
+	// if not nil, is called right after the swap (before the snapshot is
+	// persisted), or when the candidate is refused or unchanged.
+	// Activations are serialised, so calls never overlap. The gateway uses
+	// it to give the collector room while a swap holds two snapshots (see
+	// cmd/frontdoor): process-wide state this package leaves to its caller.
+	OnLoad func() (done func())
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -96,8 +104,9 @@ type Controller struct {
 	opts Options
 	log  *slog.Logger
 
-	apply    sync.Mutex // serialises activations
-	lastFree time.Time  // guarded by apply
+	apply     sync.Mutex  // serialises activations
+	lastFree  time.Time   // guarded by apply
+	freeTimer *time.Timer // guarded by apply: a pending free, see freeOSMemory
 
 	mu     sync.Mutex // guards status
 	status Status
@@ -206,6 +215,17 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
 	}
 
+	var loaded func()
+	if c.opts.OnLoad != nil {
+		loaded = c.opts.OnLoad()
+	}
+	endLoad := func() {
+		if loaded != nil {
+			loaded()
+			loaded = nil
+		}
+	}
+	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
 	next, err := c.opts.Verifier.Load(store.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest,
@@ -234,6 +254,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 		c.opts.Prepare(next)
 	}
 	c.opts.Store.Swap(next)
+	endLoad()
 	took := time.Since(start)
 	attempt.Outcome = OutcomeSwapped
 	c.mu.Lock()
@@ -246,10 +267,6 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 		m.swapDuration.Observe(took.Seconds())
 		m.activeGeneration.Set(float64(next.Generation()))
 	}
-	// The load's garbage (and the previous snapshot, once the requests
-	// that started on it end) is dead: collect it and give the memory back
-	// rather than keep the load's peak resident.
-	c.freeOSMemory()
 	c.log.Info("snapshot activated", "source", rev.Source, "commit", next.Commit(), "generation", next.Generation(), "digest", next.Digest(), "took", took)
 
 	if c.opts.StateDir != "" && rev.Source != "state" {
@@ -261,6 +278,11 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 			c.log.Error("persisting last-known-good snapshot", "err", err)
 		}
 	}
+	// The load's garbage, the raw bytes (once persisted) and the previous
+	// snapshot (once the requests that started on it end) are dead:
+	// collect them and give the memory back rather than keep the load's
+	// peak resident.
+	c.freeOSMemory()
 	return OutcomeSwapped, nil
 }
 
@@ -319,13 +341,28 @@ func (c *Controller) Status() Status {
 }
 
 // freeOSMemory returns freed memory to the OS after a swap, at most once
-// per MinFreeInterval (swaps are rare; a burst of them needs one).
+// per minFreeInterval (a forced collection costs CPU the requests need):
+// during a burst of swaps the first one frees at once and the others leave
+// one free for minFreeInterval after the previous one, so that the memory
+// of the burst's last swap is returned too (an idle gateway allocates too
+// little for the collector to run by itself). c.apply is held.
 func (c *Controller) freeOSMemory() {
-	if time.Since(c.lastFree) < minFreeInterval {
+	if c.freeTimer != nil {
+		return // a free is due, and will see this swap's garbage
+	}
+	wait := minFreeInterval - time.Since(c.lastFree)
+	if wait <= 0 {
+		c.lastFree = time.Now()
+		go debug.FreeOSMemory()
 		return
 	}
-	c.lastFree = time.Now()
-	go debug.FreeOSMemory()
+	c.freeTimer = time.AfterFunc(wait, func() {
+		c.apply.Lock()
+		c.freeTimer = nil
+		c.lastFree = time.Now()
+		c.apply.Unlock()
+		debug.FreeOSMemory()
+	})
 }
 
 // Ready reports whether a verified snapshot is active.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -263,5 +264,56 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 	}
 	if h2.ctrl.Ready() {
 		t.Error("ready with a corrupt snapshot")
+	}
+}
+
+// TestOnLoadBracketsEachAttempt checks the OnLoad hook: called before each
+// attempt, its done function once per attempt, after the swap for a
+// swapped snapshot, and also for a refused or unchanged one.
+func TestOnLoadBracketsEachAttempt(t *testing.T) {
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := new(store.Store)
+	var calls, dones int
+	var genAtDone []uint64
+	ctrl, err := control.New(control.Options{Store: st, Verifier: v, Log: quietLog(), OnLoad: func() func() {
+		calls++
+		if calls != dones+1 {
+			t.Errorf("OnLoad called again before the previous attempt's done")
+		}
+		return func() {
+			dones++
+			var gen uint64
+			if a := st.Active(); a != nil {
+				gen = a.Generation()
+			}
+			genAtDone = append(genAtDone, gen)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := upstream(t, "up")
+	b5 := snaptest.Encode(t, snaptest.Small(5, up.URL))
+	for _, tc := range []struct {
+		rev     source.Revision
+		outcome string
+	}{
+		{source.Revision{Source: "file", Bytes: b5}, control.OutcomeSwapped},
+		{source.Revision{Source: "file", Bytes: b5}, control.OutcomeUnchanged},
+		{source.Revision{Source: "file", Bytes: []byte("{")}, control.OutcomeRefused},
+		{source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(6, up.URL))}, control.OutcomeSwapped},
+	} {
+		if got, _ := ctrl.Apply(tc.rev); got != tc.outcome {
+			t.Fatalf("outcome %q, want %q", got, tc.outcome)
+		}
+	}
+	if calls != 4 || dones != 4 {
+		t.Fatalf("OnLoad called %d times, done %d times; want 4 and 4", calls, dones)
+	}
+	if want := []uint64{5, 5, 5, 6}; !slices.Equal(genAtDone, want) {
+		t.Fatalf("active generation when done ran: %v, want %v", genAtDone, want)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
@@ -252,12 +253,28 @@ func expired(lastDay string, today int) bool {
 	return today > n
 }
 
-// planCache holds the plans of the active snapshot and the one before it
-// (requests that started on it may still be running), so that a swap never
-// makes a request build a plan that another already built.
+// planCache holds the plan of the active snapshot and, weakly, the one
+// before it (requests that started on it may still be running), so that a
+// swap never makes a request build a plan that another already built.
+//
+// The previous plan is held weakly because a plan holds its snapshot:
+// keeping it strongly would keep two whole snapshots in memory for good.
+// Requests still running on the old snapshot hold its plan themselves; once
+// they finish, the plan and the snapshot can be collected. A request that
+// loaded the old snapshot just before a swap and finds its plan collected
+// builds it again.
 type planCache struct {
-	mu        sync.Mutex // serialises builds
-	cur, prev atomic.Pointer[plan]
+	mu   sync.Mutex // serialises builds
+	cur  atomic.Pointer[plan]
+	prev atomic.Pointer[weak.Pointer[plan]]
+}
+
+// previous returns the previous plan, if it is still alive.
+func (c *planCache) previous() *plan {
+	if w := c.prev.Load(); w != nil {
+		return w.Value()
+	}
+	return nil
 }
 
 // get returns snap's plan, building it if neither cached plan is snap's.
@@ -265,7 +282,7 @@ func (c *planCache) get(snap *store.Snapshot, build func(*store.Snapshot) *plan)
 	if p := c.cur.Load(); p != nil && p.snap == snap {
 		return p
 	}
-	if p := c.prev.Load(); p != nil && p.snap == snap {
+	if p := c.previous(); p != nil && p.snap == snap {
 		return p
 	}
 	c.mu.Lock()
@@ -273,11 +290,14 @@ func (c *planCache) get(snap *store.Snapshot, build func(*store.Snapshot) *plan)
 	if p := c.cur.Load(); p != nil && p.snap == snap {
 		return p
 	}
-	if p := c.prev.Load(); p != nil && p.snap == snap {
+	if p := c.previous(); p != nil && p.snap == snap {
 		return p
 	}
 	p := build(snap)
-	c.prev.Store(c.cur.Load())
+	if old := c.cur.Load(); old != nil {
+		w := weak.Make(old)
+		c.prev.Store(&w)
+	}
 	c.cur.Store(p)
 	return p
 }
