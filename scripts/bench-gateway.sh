@@ -70,6 +70,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 log() { printf 'bench-gateway: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+. "$root/scripts/bench-lib.sh"
 if [ -z "$work" ]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
 	trap_rm=$work
@@ -83,11 +84,6 @@ mkdir -p "$outdir"
 
 # Processes this script started, stopped on exit by PID.
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "$trap_rm" ] || rm -rf "$trap_rm"
-}
 trap cleanup EXIT
 
 # Tools.
@@ -134,19 +130,6 @@ p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admi
 for p in $p_up $p_nginx $p_caddy $p_fd $p_admin; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
 done
-
-# wait_http URL [HEADER]: poll until URL answers 200, for at most 60 s.
-wait_http() {
-	local url=$1 hdr=${2:-x-bench: 1} i
-	for ((i = 0; i < 600; i++)); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "$url" 2>/dev/null)" = 200 ] && return 0
-		for p in "${pids[@]}"; do
-			kill -0 "$p" 2>/dev/null || die "a server exited (pid $p) while waiting for $url; logs in $run"
-		done
-		sleep 0.1
-	done
-	die "$url did not answer 200 within 60 s"
-}
 
 # The upstream.
 mkdir -p "$run/nginx-up" "$run/nginx-proxy"
@@ -250,23 +233,18 @@ path=$fd_path/bench
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 
 # to_ms VALUE: wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-	if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.3f", n }'; }
 
 # bench_wrk NAME URL: sets rps_NAME, err_NAME (non-2xx + socket errors),
 # p99w_NAME (wrk's p99, ms).
 bench_wrk() {
 	local name=$1 url=$2 f=$run/wrk-$1.txt
 	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
-	local rps non2xx sock p99
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
-	sock=$(awk -F'[ ,]+' '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$f")
-	p99=$(awk '$1 == "99%" { print $2 }' "$f")
-	printf -v "rps_$name" '%s' "${rps:-0}"
-	printf -v "err_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"
-	printf -v "p99w_$name" '%s' "$(to_ms "${p99:-0ms}")"
-	log "wrk $name: ${rps} req/s, p99 ${p99}, errors $(( ${non2xx:-0} + ${sock:-0} ))"
+	local rps p99 non2xx sock
+	read -r rps p99 non2xx sock < <(wrk_stats "$f")
+	printf -v "rps_$name" '%s' "$rps"
+	printf -v "err_$name" '%s' "$((non2xx + sock))"
+	printf -v "p99w_$name" '%s' "$p99"
+	log "wrk $name: ${rps} req/s, p99 ${p99} ms, errors $((non2xx + sock))"
 }
 
 # bench_vegeta NAME URL: sets p50_NAME, p99_NAME (ms), ok_NAME (success %).

@@ -58,6 +58,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 log() { printf 'bench-swap: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+. "$root/scripts/bench-lib.sh"
 trap_rm=""
 if [ -z "$work" ]; then
 	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
@@ -69,11 +70,6 @@ outdir=$root/out/bench
 mkdir -p "$outdir"
 
 pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "$trap_rm" ] || rm -rf "$trap_rm"
-}
 trap cleanup EXIT
 
 # 1. The Go benchmark.
@@ -119,15 +115,6 @@ p_up=$((base + 10)) p_fd=$((base + 11)) p_admin=$((base + 12))
 for p in $p_up $p_fd $p_admin; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
 done
-wait_http() {
-	local url=$1 hdr=${2:-x-bench: 1} i p
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "$url" 2>/dev/null)" = 200 ] && return 0
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || die "a server exited (pid $p) while waiting for $url; logs in $run"; done
-		sleep 0.1
-	done
-	die "$url did not answer 200 within 120 s"
-}
 
 # The snapshot to swap.
 if [ -z "$snap" ]; then
@@ -176,20 +163,17 @@ mkdir -p "$run/state"
 fd_pid=$!
 pids+=("$fd_pid")
 log "waiting for the gateway to load the ${mib} MiB snapshot"
-wait_http "http://127.0.0.1:$p_admin/readyz"
+wait_http "http://127.0.0.1:$p_admin/readyz" "x-bench: 1" 120
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 
-to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-	if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.3f", n }'; }
 # wrk_run NAME: sets rps_NAME, p99_NAME (ms), fail_NAME, non2xx_NAME, sock_NAME.
 wrk_run() {
 	local name=$1 f=$run/wrk-$1.txt
 	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "http://127.0.0.1:$p_fd$path" >"$f" 2>&1 || die "wrk failed: $(cat "$f")"
-	local non2xx sock
-	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
-	sock=$(awk -F'[ ,]+' '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$f")
-	printf -v "rps_$name" '%s' "$(awk '/^Requests\/sec:/ { print $2 }' "$f")"
-	printf -v "p99_$name" '%s' "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")"
+	local rps p99 non2xx sock
+	read -r rps p99 non2xx sock < <(wrk_stats "$f")
+	printf -v "rps_$name" '%s' "$rps"
+	printf -v "p99_$name" '%s' "$p99"
 	printf -v "non2xx_$name" '%s' "${non2xx:-0}"
 	printf -v "sock_$name" '%s' "${sock:-0}"
 	printf -v "fail_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"

@@ -1,0 +1,36 @@
+# Shared helpers of the bench-*.sh scripts; source it after defining log and
+# die, and with the arrays pids (server processes) and the variables run
+# (the run directory, for messages) and trap_rm (a directory to remove).
+
+# cleanup stops every server the script started and removes trap_rm.
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -z "$trap_rm" ] || rm -rf "$trap_rm"
+}
+
+# wait_http URL [HEADER] [SECONDS]: waits until URL answers 200, failing as
+# soon as one of the servers exits.
+wait_http() {
+	local url=$1 hdr=${2:-x-bench: 1} secs=${3:-60} i p
+	for ((i = 0; i < secs * 10; i++)); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "$url" 2>/dev/null)" = 200 ] && return 0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || die "a server exited (pid $p) while waiting for $url; logs in $run"; done
+		sleep 0.1
+	done
+	die "$url did not answer 200 within $secs s"
+}
+
+# to_ms DURATION: a duration as wrk and vegeta print it (us, ms, s, m) in ms.
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+	if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000; printf "%.3f", n }'; }
+
+# wrk_stats FILE: prints "RPS P99_MS NON2XX SOCKET_ERRORS" of a wrk --latency report.
+wrk_stats() {
+	local f=$1 rps non2xx sock p99
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
+	non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
+	sock=$(awk -F'[ ,]+' '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$f")
+	p99=$(awk '$1 == "99%" { print $2 }' "$f")
+	echo "${rps:-0} $(to_ms "${p99:-0ms}") ${non2xx:-0} ${sock:-0}"
+}
