@@ -153,7 +153,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 	if err := s.Consistent(); err != nil {
 		return fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)
 	}
-	b, err := encodeSnapshot(s)
+	b, err := s.Encode()
 	if err != nil {
 		return fmt.Errorf("internal: %w", err)
 	}

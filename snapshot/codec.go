@@ -16,11 +16,7 @@ import (
 // insignificant whitespace, integers only, HTML characters not escaped, one
 // final newline. The same snapshot always encodes to the same bytes.
 func (s *Snapshot) Encode() ([]byte, error) {
-	raw, err := json.Marshal(s)
-	if err != nil {
-		return nil, fmt.Errorf("encoding snapshot: %w", err)
-	}
-	return Canonical(raw)
+	return encodeSnapshot(s)
 }
 
 // Canonical rewrites any JSON document into canonical form (see Encode).

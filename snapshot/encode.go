@@ -1,4 +1,4 @@
-package compiler
+package snapshot
 
 import (
 	"bytes"
@@ -9,19 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // encodeSnapshot writes the canonical JSON of s, byte for byte what
-// s.Encode() writes (TestEncodeSnapshotMatchesSnapshotEncode), without
-// Encode's detour through a generic map: on the large corpus that detour
+// Canonical writes of json.Marshal(s) (TestEncodeMatchesCanonicalOfMarshal),
+// without that detour through a generic map: on the large corpus the detour
 // costs a second and several hundred megabytes.
 //
 // It runs twice: once counting bytes, once writing them into a buffer of
 // exactly that size, so that the large corpus's 50 MB snapshot is never
 // held twice over by a growing buffer.
-func encodeSnapshot(s *snapshot.Snapshot) ([]byte, error) {
+func encodeSnapshot(s *Snapshot) ([]byte, error) {
 	e := &canonicalEncoder{counting: true}
 	v := reflect.ValueOf(s).Elem()
 	if err := e.value(v); err != nil {

@@ -1,0 +1,53 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// canonicalOfMarshal is the reference encoding: encoding/json's output
+// rewritten into canonical form.
+func canonicalOfMarshal(t *testing.T, s *Snapshot) []byte {
+	t.Helper()
+	raw, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Canonical(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+func TestEncodeMatchesCanonicalOfMarshal(t *testing.T) {
+	s := sample()
+	// Strings that need escaping, HTML, non-ASCII, control characters and
+	// invalid UTF-8 must come out as encoding/json writes them.
+	s.APIs[0].Description = "<b>Tom & \"Jerry\"</b>\n\ttab \\ é ü 😀 \u2028 \x01 \xff"
+	s.APIs[0].Tags = nil
+	s.Publishers[0].Website = "https://example.test/?a=1&b=<2>"
+	s.Platform.IdentityProviders = []IdentityProvider{{ID: "nhs-login", Issuer: "https://login.test", JWKSURL: "https://login.test/jwks",
+		LevelClaim: "identity_proofing_level", Levels: map[string]string{"P9": ModeNHSLoginP9, "é<": ModeNHSLoginP0}}}
+	rl := RateLimit{Limit: 10, Per: "second"}
+	s.Entitlements[0].RateLimit = &rl
+	got, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := canonicalOfMarshal(t, s); !bytes.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestEncodeMatchesCanonicalOfMarshalOnAnEmptySnapshot(t *testing.T) {
+	s := &Snapshot{SchemaVersion: SchemaVersion}
+	got, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := canonicalOfMarshal(t, s); !bytes.Equal(got, want) {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
