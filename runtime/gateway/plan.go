@@ -40,6 +40,9 @@ type plan struct {
 	quotas []atomic.Pointer[ratelimit.Quota]
 	// targets are the upstream targets the plan's routes use.
 	targets []*target
+	// creds fingerprints the upstream credentials the targets were made
+	// with (see resolution.fingerprint).
+	creds credPrint
 }
 
 // appGrants is one app's run of the snapshot's entitlements, sorted by
@@ -152,7 +155,23 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 		p.routes[r] = rp
 	}
 	p.targets = resolved.done()
+	p.creds = resolved.fingerprint()
 	return p
+}
+
+// rebasePlan returns prev's plan for snap when snap shares the index of
+// prev's snapshot (store.Snapshot.SharesIndex: a new commit or generation
+// of the same routes, APIs, apps and grants) and the upstream credentials
+// still read as they did: everything but the generation is then prev's, so
+// a swap that changed nothing else costs no rebuild. Otherwise it returns
+// nil.
+func rebasePlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
+	if prev == nil || !snap.SharesIndex(prev.snap) || ups.fingerprint(prev.creds.names) != prev.creds {
+		return nil
+	}
+	p := *prev
+	p.snap, p.data, p.gen = snap, snap.Data(), []string{snap.GenerationString()}
+	return &p
 }
 
 func canonical(name string) string {
@@ -277,8 +296,9 @@ func (c *planCache) previous() *plan {
 	return nil
 }
 
-// get returns snap's plan, building it if neither cached plan is snap's.
-func (c *planCache) get(snap *store.Snapshot, build func(*store.Snapshot) *plan) *plan {
+// get returns snap's plan, building it if neither cached plan is snap's;
+// build is given the current plan.
+func (c *planCache) get(snap *store.Snapshot, build func(snap *store.Snapshot, cur *plan) *plan) *plan {
 	if p := c.cur.Load(); p != nil && p.snap == snap {
 		return p
 	}
@@ -293,7 +313,7 @@ func (c *planCache) get(snap *store.Snapshot, build func(*store.Snapshot) *plan)
 	if p := c.previous(); p != nil && p.snap == snap {
 		return p
 	}
-	p := build(snap)
+	p := build(snap, c.cur.Load())
 	if old := c.cur.Load(); old != nil {
 		w := weak.Make(old)
 		c.prev.Store(&w)

@@ -23,7 +23,7 @@ func storeSnapshot(t *testing.T, gen uint64) *store.Snapshot {
 func TestPlanCacheLetsThePreviousSnapshotBeCollected(t *testing.T) {
 	var c planCache
 	builds := 0
-	build := func(s *store.Snapshot) *plan { builds++; return &plan{snap: s} }
+	build := func(s *store.Snapshot, _ *plan) *plan { builds++; return &plan{snap: s} }
 
 	s1 := storeSnapshot(t, 1)
 	gone := weak.Make(s1)
@@ -45,7 +45,7 @@ func TestPlanCacheLetsThePreviousSnapshotBeCollected(t *testing.T) {
 func TestPlanCacheReturnsThePreviousPlanWhileARequestHoldsIt(t *testing.T) {
 	var c planCache
 	builds := 0
-	build := func(s *store.Snapshot) *plan { builds++; return &plan{snap: s} }
+	build := func(s *store.Snapshot, _ *plan) *plan { builds++; return &plan{snap: s} }
 	s1, s2 := storeSnapshot(t, 1), storeSnapshot(t, 2)
 	inFlight := c.get(s1, build) // a request that started on s1
 	c.get(s2, build)

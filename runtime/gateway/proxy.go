@@ -207,7 +207,11 @@ func (p *Proxy) Close() {
 }
 
 func (p *Proxy) plan(snap *store.Snapshot) *plan {
-	return p.plans.get(snap, func(s *store.Snapshot) *plan {
+	return p.plans.get(snap, func(s *store.Snapshot, cur *plan) *plan {
+		if pl := rebasePlan(s, cur, p.ups); pl != nil {
+			p.log.Debug("gateway plan rebased", "generation", s.Generation(), "from", cur.snap.Generation())
+			return pl
+		}
 		start := time.Now()
 		pl := buildPlan(s, p.ups)
 		if p.alog != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -183,6 +184,47 @@ func (res *resolution) done() []*target {
 		out = append(out, t)
 	}
 	return out
+}
+
+// credPrint fingerprints the upstream credentials a plan was built with.
+type credPrint struct {
+	names string   // the credential names, sorted, NUL-separated
+	sum   [32]byte // SHA-256 over each one's resolution, or its error
+}
+
+// fingerprint returns the fingerprint of the credentials res resolved.
+func (res *resolution) fingerprint() credPrint {
+	names := make([]string, 0, len(res.creds)+len(res.errs))
+	for n := range res.creds {
+		names = append(names, n)
+	}
+	for n := range res.errs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return res.u.fingerprint(strings.Join(names, "\x00"))
+}
+
+// fingerprint resolves the credentials named (NUL-separated) again and
+// fingerprints them: a plan whose credentials still fingerprint alike
+// would be built with the same targets. The sum is over the values; it is
+// kept, the values are not.
+func (u *upstreams) fingerprint(names string) credPrint {
+	h := sha256.New()
+	if names != "" {
+		for _, n := range strings.Split(names, "\x00") {
+			c, err := u.resolveCredential(n)
+			switch {
+			case err != nil:
+				fmt.Fprintf(h, "%s\x00!%s\x00", n, err)
+			case c.cert != nil:
+				fmt.Fprintf(h, "%s\x00cert %s\x00", n, c.key)
+			default:
+				fmt.Fprintf(h, "%s\x00%s: %s\x00", n, c.header, c.value)
+			}
+		}
+	}
+	return credPrint{names: names, sum: [32]byte(h.Sum(nil))}
 }
 
 // closeAll closes every pool and transport.

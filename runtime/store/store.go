@@ -64,7 +64,32 @@ type Snapshot struct {
 	db       *memdb.MemDB
 	routes   map[string]*routeTable // by environment
 	hosts    map[string]string      // lower-case host → environment
+	// sums identify the sections of the snapshot's canonical bytes, when
+	// it was loaded from them section by section (see sections); the next
+	// load then compares with them.
+	sums *sectionSums
 }
+
+// rebase returns a snapshot of data, whose indexed sections are s's own
+// (the same slices): it shares s's database and routing tables.
+func (s *Snapshot) rebase(data *snapshot.Snapshot, digest string) *Snapshot {
+	return &Snapshot{
+		data:     data,
+		digest:   digest,
+		gen:      strconv.FormatUint(data.Generation, 10),
+		loadedAt: time.Now(),
+		db:       s.db,
+		routes:   s.routes,
+		hosts:    s.hosts,
+	}
+}
+
+// SharesIndex reports whether s and o share their database and routing
+// tables: their routes, APIs, publishers, consumers, grants and platform
+// are the same values, so whatever was computed from those for one holds
+// for the other (only the generation, the commit and the digest may
+// differ).
+func (s *Snapshot) SharesIndex(o *Snapshot) bool { return s != nil && o != nil && s.db == o.db }
 
 // Build loads a decoded snapshot whose canonical bytes have the given digest
 // into a new database. The caller must have checked it (see Verifier); Build

@@ -75,3 +75,26 @@ func TestItemByItemValidationAgreesWithWholeDocumentValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestSectionsCutWrongNeverDecode: a member name that occurs nested inside
+// an earlier section cuts the document in the wrong place; the pieces are
+// then not single JSON values, and decoding them fails instead of reading
+// another snapshot than the document's.
+func TestSectionsCutWrongNeverDecode(t *testing.T) {
+	doc := []byte(`{"apis":[{"id":"p/a","x":[1],"consumers":[]}],"consumers":[],"entitlements":[],"generation":1,"platform":{},"publishers":[],"routes":[],"schemaVersion":"v"}`)
+	secs, ok := splitSections(doc)
+	if !ok {
+		t.Fatal("the canonical layout was not recognised")
+	}
+	if got := string(secs.raw[secAPIs]); got != `[{"id":"p/a","x":[1]` {
+		t.Fatalf("apis cut at %q; the test no longer cuts inside a value", got)
+	}
+	if _, err := decodeSections(secs); err == nil {
+		t.Error("a wrongly cut document decoded")
+	}
+	for _, bad := range []string{``, `{}`, `[]`, `{"apis":[]}`, `{"apis":[],"consumers":[]`, ` {"apis":[]}`} {
+		if _, ok := splitSections([]byte(bad)); ok {
+			t.Errorf("%q was taken for a canonical snapshot", bad)
+		}
+	}
+}

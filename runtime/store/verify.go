@@ -98,8 +98,19 @@ type Verifier struct {
 	// schema, so an item seen valid before is valid again. When the schema
 	// uses keywords the fast check leaves to the library, a swap that
 	// changes a few grants then validates those few, not 100,000.
-	valid atomic.Pointer[itemSet]
+	valid atomic.Pointer[validSets]
+
+	// props are the root's property schemas, when the root constrains
+	// nothing but its properties (see plainObject), and required its
+	// required properties: a document of sections that each satisfy their
+	// property's schema, with every required one present, then satisfies
+	// the schema. nil when it does not: every load is then a whole one.
+	props    map[string]*jsonschema.Schema
+	required map[string]bool
 }
+
+// validSets are itemSets by top-level array name.
+type validSets map[string]itemSet
 
 // itemSet is a set of item hashes (128-bit truncated SHA-256).
 type itemSet map[[16]byte]struct{}
@@ -124,7 +135,18 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 		return nil, fmt.Errorf("compiling snapshot json schema: %w", err)
 	}
 	items := streamItems(s)
-	return &Verifier{schema: s, items: items, fast: compileFast(items), trust: opts.Trust}, nil
+	v := &Verifier{schema: s, items: items, fast: compileFast(items), trust: opts.Trust}
+	root := s
+	for root.Ref != nil && len(root.Properties) == 0 {
+		root = root.Ref
+	}
+	if plainObject(root) {
+		v.props, v.required = root.Properties, map[string]bool{}
+		for _, r := range root.Required {
+			v.required[r] = true
+		}
+	}
+	return v, nil
 }
 
 // Load verifies c and builds its database. It returns active itself, and no
@@ -150,44 +172,139 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 		return nil, refuse(ReasonUnsigned, errors.New("snapshot has no signature and trust keys are configured"))
 	}
 
-	// The signature check, the schema check and the typed load each read
-	// the whole document and share nothing: run them side by side, and
-	// report the signature's verdict first, then the schema's. A candidate
-	// with a bad signature is thus parsed before it is refused, which costs
-	// CPU, never trust: nothing of it is kept.
+	// The signature check runs beside everything else; its verdict is
+	// reported first. A candidate with a bad signature is thus parsed
+	// before it is refused, which costs CPU, never trust: nothing of it is
+	// kept.
 	var (
-		wg                sync.WaitGroup
-		sigErr, schemaErr error
-		seen              itemSet
+		wg     sync.WaitGroup
+		sigErr error
 	)
 	if signed {
 		wg.Go(func() { sigErr = snapshot.VerifySignature(v.trust, c.Bytes, c.Signature) })
 	}
-	wg.Go(func() { seen, schemaErr = v.validate(c.Bytes) })
-	next, loadErr := load(c, digest, active)
+	secs, split := splitSections(c.Bytes)
+	if !split {
+		secs = nil
+	}
+	var (
+		next *Snapshot
+		seen validSets
+		err  error
+		done bool
+	)
+	if secs != nil && v.props != nil && active != nil && active.sums != nil {
+		next, seen, done = v.loadChanged(c, digest, secs, active)
+	}
+	if !done {
+		next, seen, err = v.loadWhole(c, digest, secs, active)
+	}
 	wg.Wait()
 	if sigErr != nil {
 		return nil, refuse(ReasonSignature, sigErr)
 	}
-	if schemaErr != nil {
-		return nil, schemaErr
-	}
-	if loadErr != nil {
-		return nil, loadErr
+	if err != nil {
+		return nil, err
 	}
 	v.valid.Store(&seen)
 	return next, nil
 }
 
-// load decodes, checks and indexes c.
-func load(c Candidate, digest string, active *Snapshot) (*Snapshot, error) {
-	data, err := Decode(c.Bytes)
-	if err != nil {
-		return nil, refuse(ReasonDecode, err)
+// loadWhole verifies, decodes and indexes every section of c. secs, when
+// not nil, are c's sections.
+//
+// The schema check and the typed load each read the whole document and
+// share nothing: they run side by side, and the schema's verdict comes
+// first.
+func (v *Verifier) loadWhole(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, validSets, error) {
+	var (
+		wg        sync.WaitGroup
+		schemaErr error
+		seen      validSets
+	)
+	wg.Go(func() { seen, schemaErr = v.validate(c.Bytes) })
+	next, loadErr := load(c, digest, secs, active)
+	wg.Wait()
+	if schemaErr != nil {
+		return nil, nil, schemaErr
+	}
+	if loadErr != nil {
+		return nil, nil, loadErr
+	}
+	return next, seen, nil
+}
+
+// loadChanged loads c from active and the sections of c that differ from
+// active's: only those are validated and decoded, and the database is
+// shared with active when no indexed section changed. It returns false when
+// anything is wrong with c (or it cannot tell), leaving the verdict, and
+// its explanation, to loadWhole.
+func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, validSets, bool) {
+	ch, _ := secs.changed(active.sums)
+	var (
+		wg        sync.WaitGroup
+		seen      validSets
+		schemaErr error
+	)
+	wg.Go(func() { seen, schemaErr = v.validateSections(secs, ch) })
+	data := *active.data // sections are replaced, never decoded into
+	ok, reindex := true, false
+	for i := range numSections {
+		if ch[i] {
+			ok = ok && decodeSection(&data, secs, i) == nil
+			reindex = reindex || indexed[i]
+		}
+	}
+	ok = ok && checkVersion(&data) == nil && (data.Generation >= active.Generation() || c.AllowRollback)
+	var next *Snapshot
+	if ok && reindex {
+		var err error
+		next, err = index(&data, digest)
+		ok = err == nil
+	} else if ok {
+		next = active.rebase(&data, digest)
+	}
+	wg.Wait()
+	if !ok || schemaErr != nil {
+		return nil, nil, false
+	}
+	next.sums = &secs.sectionSums
+	return next, seen, true
+}
+
+// load decodes, checks and indexes c; secs, when not nil, are its sections.
+func load(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, error) {
+	var (
+		data *snapshot.Snapshot
+		err  error
+	)
+	if secs != nil {
+		// Decoding section by section proves the cut (see sections), so
+		// that the next load can compare sections.
+		if data, err = decodeSections(secs); err != nil {
+			secs = nil
+		}
+	}
+	if secs == nil {
+		if data, err = Decode(c.Bytes); err != nil {
+			return nil, refuse(ReasonDecode, err)
+		}
 	}
 	if active != nil && data.Generation < active.Generation() && !c.AllowRollback {
 		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", data.Generation, active.Generation()))
 	}
+	s, err := index(data, digest)
+	if err != nil {
+		return nil, err
+	}
+	if secs != nil {
+		s.sums = &secs.sectionSums
+	}
+	return s, nil
+}
+
+// index checks data's consistency and builds its database.
+func index(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 	// Build only reads data; check it meanwhile and discard on failure.
 	var (
 		wg         sync.WaitGroup
@@ -258,22 +375,19 @@ func presize[T any](s *[]T, n, docLen int) {
 // takes 5 µs); the library validates the rest (the invalid ones, which it
 // explains, and any the fast check cannot judge), on every CPU, and gives
 // the verdict.
-func (v *Verifier) validate(b []byte) (itemSet, error) {
+func (v *Verifier) validate(b []byte) (validSets, error) {
 	// A bytes.Buffer is parsed in place; any other reader would be copied.
 	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
-	bad := func(err error) (itemSet, error) {
-		return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	bad := func(err error) (validSets, error) {
+		return nil, badJSON(err)
 	}
 	if tok, err := dec.ReadToken(); err != nil {
 		return bad(err)
 	} else if tok.Kind() != '{' {
 		return nil, v.validateValue(v.schema, "", b) // let the schema say what is wrong
 	}
-	var known itemSet
-	if p := v.valid.Load(); p != nil {
-		known = *p
-	}
-	seen := itemSet{}
+	known := v.known()
+	seen := validSets{}
 	root := map[string]any{}
 	chk := &checker{fs: v.fast, d: dec}
 	var items []item
@@ -296,31 +410,7 @@ func (v *Verifier) validate(b []byte) (itemSet, error) {
 			root[name] = x
 			continue
 		}
-		if _, err := dec.ReadToken(); err != nil {
-			return bad(err)
-		}
-		fast := v.fast.items[name].chain
-		for i := 0; dec.PeekKind() != ']'; i++ {
-			start, depth := dec.InputOffset(), dec.StackDepth()
-			ok, err := chk.check(fast)
-			if err == nil && !ok {
-				err = skipRest(dec, depth, start)
-			}
-			if err != nil {
-				return bad(err)
-			}
-			if ok {
-				continue
-			}
-			// The value's bytes in b, without the separator before it.
-			raw := bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n,")
-			h := itemHash(raw)
-			seen[h] = struct{}{}
-			if _, ok := known[h]; !ok {
-				items = append(items, item{schema: schema, name: name, index: i, raw: raw})
-			}
-		}
-		if _, err := dec.ReadToken(); err != nil {
+		if seen[name], err = v.checkArray(chk, b, name, known[name], &items); err != nil {
 			return bad(err)
 		}
 		root[name] = []any{}
@@ -338,6 +428,118 @@ func (v *Verifier) validate(b []byte) (itemSet, error) {
 		return nil, err
 	}
 	return seen, nil
+}
+
+func badJSON(err error) error {
+	return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+}
+
+// known returns the item sets of the last snapshot loaded.
+func (v *Verifier) known() validSets {
+	if p := v.valid.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// checkArray reads the array named name that chk's decoder is at, over b,
+// with the fast check. It returns the hashes of the items the fast check
+// could not prove valid, and adds those not in known to items, for the
+// library to validate.
+func (v *Verifier) checkArray(chk *checker, b []byte, name string, known itemSet, items *[]item) (itemSet, error) {
+	dec := chk.d
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	seen := itemSet{}
+	schema, fast := v.items[name], v.fast.items[name].chain
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		start, depth := dec.InputOffset(), dec.StackDepth()
+		ok, err := chk.check(fast)
+		if err == nil && !ok {
+			err = skipRest(dec, depth, start)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			continue
+		}
+		// The value's bytes in b, without the separator before it.
+		raw := bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n,")
+		h := itemHash(raw)
+		seen[h] = struct{}{}
+		if _, ok := known[h]; !ok {
+			*items = append(*items, item{schema: schema, name: name, index: i, raw: raw})
+		}
+	}
+	_, err := dec.ReadToken()
+	return seen, err
+}
+
+// validateSections validates the sections of secs marked in changed, each
+// against its property's schema (v.props must be set), and returns the item
+// sets of all sections: those of the unchanged ones are the last
+// snapshot's.
+func (v *Verifier) validateSections(secs *sections, changed [numSections]bool) (validSets, error) {
+	known := v.known()
+	seen := validSets{}
+	var items []item
+	for i, name := range sectionNames {
+		if !changed[i] {
+			if k, ok := known[name]; ok {
+				seen[name] = k
+			}
+			continue
+		}
+		raw := secs.raw[i]
+		prop := v.props[name]
+		switch {
+		case !secs.has[i]:
+			if v.required[name] {
+				return nil, refuse(ReasonSchema, fmt.Errorf("snapshot has no %s", name))
+			}
+		case prop == nil:
+			return nil, refuse(ReasonSchema, fmt.Errorf("snapshot has an unknown member %s", name))
+		case v.items[name] != nil && raw[0] == '[':
+			dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
+			set, err := v.checkArray(&checker{fs: v.fast, d: dec}, raw, name, known[name], &items)
+			if err == nil {
+				_, err = dec.ReadToken()
+				if err == nil {
+					err = errors.New("trailing data")
+				} else if err == io.EOF {
+					err = nil
+				}
+			}
+			if err != nil {
+				return nil, badJSON(err)
+			}
+			seen[name] = set
+		default:
+			if err := v.validateValue(prop, "/"+name, raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := v.validateItems(items); err != nil {
+		return nil, err
+	}
+	return seen, nil
+}
+
+// plainObject reports whether n constrains nothing but the type object, its
+// properties, the required ones and (forbidding) additional ones.
+func plainObject(n *jsonschema.Schema) bool {
+	return n.Always == nil && n.Ref == nil && n.RecursiveRef == nil && n.DynamicRef == nil &&
+		len(n.Types) == 1 && n.Types[0] == "object" &&
+		n.Constant == nil && n.Enum == nil && n.Not == nil &&
+		len(n.AllOf) == 0 && len(n.AnyOf) == 0 && len(n.OneOf) == 0 && n.If == nil &&
+		n.MinProperties <= 0 && n.MaxProperties == -1 && n.PropertyNames == nil &&
+		len(n.PatternProperties) == 0 && len(n.Dependencies) == 0 && len(n.DependentRequired) == 0 &&
+		len(n.DependentSchemas) == 0 && n.UnevaluatedProperties == nil &&
+		(n.AdditionalProperties == nil || n.AdditionalProperties == false) &&
+		len(n.Properties) > 0 && len(n.Extensions) == 0
 }
 
 // item is one element of a top-level array, validated on its own.

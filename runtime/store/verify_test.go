@@ -222,12 +222,27 @@ func reportCPU(b *testing.B, start time.Duration) {
 }
 
 // BenchmarkLoadLargeChange measures the usual swap: the L snapshot after
-// one with the same items (a new generation, a changed grant).
+// one that differs in a single grant (and its generation). The grants are
+// verified, decoded and indexed again; the other sections are the active
+// snapshot's.
 func BenchmarkLoadLargeChange(b *testing.B) {
+	benchmarkSwaps(b, func(s *snapshot.Snapshot) { s.Entitlements[500].Expires = "2030-01-01" })
+}
+
+// BenchmarkLoadLargeNewGeneration measures a swap to a new generation of
+// the same content (a commit that changed no configuration): the database
+// is shared.
+func BenchmarkLoadLargeNewGeneration(b *testing.B) {
+	benchmarkSwaps(b, func(*snapshot.Snapshot) {})
+}
+
+// benchmarkSwaps swaps between the L snapshot and a new generation of it
+// changed by edit, back and forth (rollbacks allowed).
+func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 	s := snaptest.Large(2)
 	raw2 := snaptest.Encode(b, s)
 	s.Generation = 3
-	s.Entitlements[500].Expires = "2030-01-01"
+	edit(s)
 	raw3 := snaptest.Encode(b, s)
 	v := verifier(b)
 	var st store.Store

@@ -1,0 +1,226 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+
+	jsonv2 "github.com/go-json-experiment/json"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// A snapshot's canonical JSON is one object whose members come in sorted
+// order, without whitespace (snapshot.Canonical). Its members are its
+// sections. Consecutive snapshots of one platform usually differ in a few
+// sections only (a new commit and generation always; the grants when a
+// publisher approves an app; nothing else when a commit touched no config),
+// so a swap verifies, decodes and indexes only the sections that changed
+// and takes the others from the active snapshot.
+//
+// A section's bytes are found by searching for the member names in order,
+// not by parsing: `,"name":` cannot occur inside a JSON string (its quotes
+// would be escaped), and the snapshot's types use these names at the top
+// level only. Soundness does not rest on that, though: every section is
+// decoded on its own the first time its bytes are seen, which fails unless
+// they are exactly one JSON value; a section whose bytes equal a section of
+// the active snapshot (same SHA-256) was proven that way before. So the
+// document is, byte for byte, the fixed skeleton of member names around
+// sections that each decode, and decoding them one by one yields what
+// decoding the whole document would (see TestSectionsDecodeAsTheWhole).
+// Anything else, a document that is valid but not canonical included, is
+// loaded whole.
+
+// Section indexes, in document order.
+const (
+	secAPIs = iota
+	secCommit
+	secConsumers
+	secEntitlements
+	secGeneration
+	secPlatform
+	secPublishers
+	secRoutes
+	secSchemaVersion
+	numSections
+)
+
+// sectionNames are the snapshot's top-level member names, by section index.
+var sectionNames = [numSections]string{"apis", "commit", "consumers", "entitlements", "generation", "platform", "publishers", "routes", "schemaVersion"}
+
+// sectionOptional marks the sections a snapshot may omit ("omitempty").
+var sectionOptional = [numSections]bool{secCommit: true}
+
+// indexed marks the sections the database and routing tables are built
+// from, and that Snapshot.Consistent reads beyond the schema version: when
+// none of them changed, a snapshot shares its database with the active one.
+var indexed = [numSections]bool{
+	secAPIs: true, secConsumers: true, secEntitlements: true,
+	secPlatform: true, secPublishers: true, secRoutes: true,
+}
+
+// sectionSums identifies a snapshot's sections: which are present, and the
+// SHA-256 of each one's bytes.
+type sectionSums struct {
+	has [numSections]bool
+	sum [numSections][32]byte
+}
+
+// sections are a canonical snapshot document cut into its members.
+type sections struct {
+	raw [numSections][]byte // nil when absent
+	sectionSums
+}
+
+// markers are the member names as they precede their sections: `,"name":`.
+var markers = func() (m [numSections][]byte) {
+	for i, n := range sectionNames {
+		m[i] = []byte(`,"` + n + `":`)
+	}
+	return m
+}()
+
+// splitSections cuts b into its sections and hashes them. It returns false
+// when b does not have the canonical layout.
+func splitSections(b []byte) (*sections, bool) {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	first := markers[0][1:] // `"apis":`
+	if len(b) < 2 || b[0] != '{' || !bytes.HasPrefix(b[1:], first) || b[len(b)-1] != '}' {
+		return nil, false
+	}
+	s := &sections{}
+	rest := b[1+len(first) : len(b)-1] // from the value of section cur on
+	for cur := 0; ; {
+		// The next required section bounds the search for optional ones.
+		end, next := len(rest), numSections
+		for n := cur + 1; n < numSections; n++ {
+			if sectionOptional[n] {
+				continue
+			}
+			j := bytes.Index(rest, markers[n])
+			if j < 0 {
+				return nil, false
+			}
+			end, next = j, n
+			break
+		}
+		for n := cur + 1; n < next; n++ {
+			if j := bytes.Index(rest[:end], markers[n]); j >= 0 {
+				end, next = j, n
+				break
+			}
+		}
+		if end == 0 {
+			return nil, false
+		}
+		s.raw[cur], s.has[cur] = rest[:end], true
+		s.sum[cur] = sha256.Sum256(rest[:end])
+		if next == numSections {
+			return s, true
+		}
+		rest, cur = rest[end+len(markers[next]):], next
+	}
+}
+
+// changed reports which of s's sections differ from old's.
+func (s *sectionSums) changed(old *sectionSums) (ch [numSections]bool, any bool) {
+	for i := range ch {
+		ch[i] = s.has[i] != old.has[i] || (s.has[i] && s.sum[i] != old.sum[i])
+		any = any || ch[i]
+	}
+	return ch, any
+}
+
+// decodeSection decodes section i of s into its field of d, which must be
+// the zero value or a copy of another snapshot (the field is replaced, never
+// decoded into: its slices may be shared). An absent section zeroes the
+// field.
+func decodeSection(d *snapshot.Snapshot, s *sections, i int) error {
+	raw := s.raw[i]
+	var err error
+	switch i {
+	case secAPIs:
+		d.APIs, err = decodeList[snapshot.API](raw)
+	case secCommit:
+		d.Commit, err = decodeValue[string](raw)
+	case secConsumers:
+		d.Consumers, err = decodeList[snapshot.Consumer](raw)
+	case secEntitlements:
+		d.Entitlements, err = decodeList[snapshot.Entitlement](raw)
+	case secGeneration:
+		d.Generation, err = decodeValue[uint64](raw)
+	case secPlatform:
+		d.Platform, err = decodeValue[snapshot.Platform](raw)
+	case secPublishers:
+		d.Publishers, err = decodeList[snapshot.Publisher](raw)
+	case secRoutes:
+		d.Routes, err = decodeList[snapshot.Route](raw)
+	case secSchemaVersion:
+		d.SchemaVersion, err = decodeValue[string](raw)
+	}
+	if err != nil {
+		return fmt.Errorf("decoding snapshot: %s: %w", sectionNames[i], err)
+	}
+	return nil
+}
+
+// decodeSections decodes every section of s into a new snapshot.
+func decodeSections(s *sections) (*snapshot.Snapshot, error) {
+	var d snapshot.Snapshot
+	for i := range numSections {
+		if err := decodeSection(&d, s, i); err != nil {
+			return nil, err
+		}
+	}
+	return &d, checkVersion(&d)
+}
+
+func decodeValue[T any](raw []byte) (T, error) {
+	var v T
+	if raw == nil {
+		return v, nil
+	}
+	err := jsonv2.Unmarshal(raw, &v, jsonv2.RejectUnknownMembers(true))
+	return v, err
+}
+
+// decodeList decodes a JSON array into a new slice sized for it first (see
+// arrayLengths).
+func decodeList[T any](raw []byte) ([]T, error) {
+	var v []T
+	if raw == nil {
+		return nil, nil
+	}
+	presize(&v, itemCount(raw), len(raw))
+	err := jsonv2.Unmarshal(raw, &v, jsonv2.RejectUnknownMembers(true))
+	return v, err
+}
+
+// itemCount returns the number of objects directly in the JSON array raw.
+// Like arrayLengths, it is a sizing hint that checks nothing.
+func itemCount(raw []byte) int {
+	n, depth := 0, 0
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			i = stringEnd(raw, i+1)
+		case '{':
+			if depth == 1 {
+				n++
+			}
+			depth++
+		case '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	return n
+}
+
+func checkVersion(d *snapshot.Snapshot) error {
+	if d.SchemaVersion != snapshot.SchemaVersion {
+		return fmt.Errorf("decoding snapshot: schema version %q, want %q", d.SchemaVersion, snapshot.SchemaVersion)
+	}
+	return nil
+}
