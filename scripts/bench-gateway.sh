@@ -100,12 +100,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 		{ sudo_ apt-get update -qq && sudo_ apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null; }
 fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-vegeta=$(go env GOPATH)/bin/vegeta
-if ! "$vegeta" -version >/dev/null 2>&1; then
-	[ "$install" = 1 ] || die "missing vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0)"
-	log "installing vegeta v12.13.0"
-	go install github.com/tsenart/vegeta/v12@v12.13.0
-fi
+ensure_vegeta "$install"
 if [ -z "$fdbin" ]; then
 	log "building frontdoor and fdbench"
 	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
@@ -255,13 +250,11 @@ bench_vegeta() {
 	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
 	rm -f "$run/vegeta-$name.bin"
 	local p50 p99 ok
-	p50=$(grep -o '"50th":[0-9]*' "$f" | head -1 | cut -d: -f2)
-	p99=$(grep -o '"99th":[0-9]*' "$f" | head -1 | cut -d: -f2)
-	ok=$(grep -o '"success":[0-9.e+-]*' "$f" | head -1 | cut -d: -f2)
-	printf -v "p50_$name" '%s' "$(awk -v n="$p50" 'BEGIN { printf "%.3f", n / 1e6 }')"
-	printf -v "p99_$name" '%s' "$(awk -v n="$p99" 'BEGIN { printf "%.3f", n / 1e6 }')"
-	printf -v "ok_$name" '%s' "$(awk -v n="$ok" 'BEGIN { printf "%.2f", n * 100 }')"
-	log "vegeta $name @${rate}/s: p50 $(awk -v n="$p50" 'BEGIN { printf "%.3f", n / 1e6 }') ms, p99 $(awk -v n="$p99" 'BEGIN { printf "%.3f", n / 1e6 }') ms, success $(awk -v n="$ok" 'BEGIN { printf "%.2f", n * 100 }')%"
+	read -r p50 p99 ok _ < <(vegeta_stats "$f")
+	printf -v "p50_$name" '%s' "$p50"
+	printf -v "p99_$name" '%s' "$p99"
+	printf -v "ok_$name" '%s' "$ok"
+	log "vegeta $name @${rate}/s: p50 $p50 ms, p99 $p99 ms, success $ok%"
 }
 
 names=(frontdoor nginx caddy direct)

@@ -34,3 +34,26 @@ wrk_stats() {
 	p99=$(awk '$1 == "99%" { print $2 }' "$f")
 	echo "${rps:-0} $(to_ms "${p99:-0ms}") ${non2xx:-0} ${sock:-0}"
 }
+
+# ensure_vegeta INSTALL: sets vegeta to the vegeta binary, go-installing it
+# when INSTALL is 1.
+ensure_vegeta() {
+	vegeta=$(go env GOPATH)/bin/vegeta
+	if ! "$vegeta" -version >/dev/null 2>&1; then
+		[ "$1" = 1 ] || die "missing vegeta (go install github.com/tsenart/vegeta/v12@v12.13.0)"
+		log "installing vegeta v12.13.0"
+		go install github.com/tsenart/vegeta/v12@v12.13.0
+	fi
+}
+
+# vegeta_stats FILE: prints "P50_MS P99_MS SUCCESS_PCT REQUESTS FAILED" of a
+# vegeta JSON report.
+vegeta_stats() {
+	local f=$1 p50 p99 ok n
+	p50=$(grep -o '"50th":[0-9]*' "$f" | head -1 | cut -d: -f2)
+	p99=$(grep -o '"99th":[0-9]*' "$f" | head -1 | cut -d: -f2)
+	ok=$(grep -o '"success":[0-9.e+-]*' "$f" | head -1 | cut -d: -f2)
+	n=$(grep -o '"requests":[0-9]*' "$f" | head -1 | cut -d: -f2)
+	awk -v a="${p50:-0}" -v b="${p99:-0}" -v ok="${ok:-0}" -v n="${n:-0}" 'BEGIN {
+		printf "%.3f %.3f %.2f %d %d\n", a / 1e6, b / 1e6, ok * 100, n, n - int(ok * n + 0.5) }'
+}

@@ -6,7 +6,7 @@
 #
 # usage: scripts/bench-swap.sh [-d SECONDS] [-w WORKDIR] [-L SNAPSHOT]
 #                              [-b FRONTDOOR_BINARY] [--quick] [--pin]
-#                              [--no-gobench] [--no-install]
+#                              [-r RATE] [--no-gobench] [--no-install]
 #
 #   -d SECONDS     length of the run under swaps, one swap per second
 #                  (default 30); the steady run before it lasts as long
@@ -18,6 +18,7 @@
 #   -b FILE        use this frontdoor binary instead of building one
 #   --quick        5-second runs, the example platform's snapshot instead of
 #                  L unless -L is given, Go benchmark once (a smoke test)
+#   -r RATE        vegeta's fixed request rate (default 3000)
 #   --pin          pin wrk to the last CPU, the servers to the others
 #   --no-gobench   skip the Go benchmark
 #   --no-install   fail instead of apt-get installing wrk
@@ -28,22 +29,31 @@
 #    same items but one), in process, no HTTP.
 # 2. End to end: `frontdoor serve --source file --trust` serving the
 #    snapshot (every upstream rewritten to a local nginx `return 200`, a
-#    bench API key granted), wrk -t2 -c64 for D seconds steady, then D
-#    seconds while `fdbench feed` writes a new signed generation of it every
-#    second (signature, digest and snapshot renamed into place together).
-#    Failed requests are wrk's non-2xx responses plus its socket errors.
-#    Swap times are the controller's own ("snapshot activated ... took=",
-#    verify + load + swap), from the gateway's log. The feeder runs on the
-#    same machine: re-signing an L snapshot costs it ~0.2 s of CPU a second.
+#    bench API key granted). Every new generation is staged beforehand
+#    (`fdbench stage`: digest, signature, files written), and published by
+#    renaming the three files into place (`fdbench feed`), once a second:
+#    the feeder costs nothing while requests are measured, as a publisher
+#    (CI) runs elsewhere. Runs, D seconds each:
+#    a. wrk -t2 -c64 at saturation: steady; while each second brings a new
+#       generation of the same content (a commit that changed no
+#       configuration); while each second brings a changed grant (a
+#       publisher approving an app).
+#    b. vegeta at a fixed rate (-r, default 3000/s, as the latency target
+#       of DESIGN.md): steady; while each second brings a changed grant.
+#    Failed requests are wrk's non-2xx responses plus its socket errors, and
+#    vegeta's unsuccessful requests. Swap times are the controller's own
+#    ("snapshot activated ... took=", verify + load + swap), from the
+#    gateway's log.
 # Writes out/bench/swap.{txt,json}.
 set -euo pipefail
 
-dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1
+dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000
 while [ $# -gt 0 ]; do
 	case $1 in
 	-d) dur=$2; shift 2 ;;
 	-w) work=$2; shift 2 ;;
 	-L) snap=$2; shift 2 ;;
+	-r) rate=$2; shift 2 ;;
 	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=5; shift ;;
 	--pin) pin=1; shift ;;
@@ -73,14 +83,15 @@ pids=()
 trap cleanup EXIT
 
 # 1. The Go benchmark.
-gb_cold="" gb_change=""
+gb_cold="" gb_change="" gb_gen=""
 if [ "$gobench" = 1 ]; then
 	bt=3x
 	[ "$quick" = 0 ] || bt=1x
 	log "go test -bench LoadLarge ./runtime/store (benchtime $bt)"
-	if go test -run '^$' -bench '^BenchmarkLoadLarge(Change)?$' -benchtime "$bt" -count 1 ./runtime/store >"$run/gobench.txt" 2>&1; then
+	if go test -run '^$' -bench '^BenchmarkLoadLarge(Change|NewGeneration)?$' -benchtime "$bt" -count 1 ./runtime/store >"$run/gobench.txt" 2>&1; then
 		gb_cold=$(awk '$1 ~ /^BenchmarkLoadLarge(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
 		gb_change=$(awk '$1 ~ /^BenchmarkLoadLargeChange(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
+		gb_gen=$(awk '$1 ~ /^BenchmarkLoadLargeNewGeneration(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
 		[ -n "$gb_cold$gb_change" ] || log "no LoadLarge benchmark in runtime/store (yet): skipped"
 	else
 		log "the Go benchmark failed:"; tail -20 "$run/gobench.txt" >&2
@@ -95,6 +106,7 @@ if ! command -v wrk >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive $s apt-get install -y -qq wrk >/dev/null 2>&1 ||
 		{ $s apt-get update -qq && DEBIAN_FRONTEND=noninteractive $s apt-get install -y -qq wrk >/dev/null; }
 fi
+ensure_vegeta "$install"
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "missing nginx for the upstream (scripts/bench-gateway.sh installs it)"
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 if [ -z "$fdbin" ]; then
@@ -166,6 +178,13 @@ log "waiting for the gateway to load the ${mib} MiB snapshot"
 wait_http "http://127.0.0.1:$p_admin/readyz" "x-bench: 1" 120
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 
+# The generations to publish, staged now: gen-only for the first run under
+# swaps, a changed grant in every other one for the next two.
+log "staging $((3 * dur)) signed generations"
+"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-gen" -sign-key "$run/k.key" -n "$dur" -start 2 >/dev/null
+"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-grant" -sign-key "$run/k.key" -n "$dur" -start $((2 + dur)) -change-grant >/dev/null
+"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-rate" -sign-key "$run/k.key" -n "$dur" -start $((2 + 2 * dur)) -change-grant >/dev/null
+
 # wrk_run NAME: sets rps_NAME, p99_NAME (ms), fail_NAME, non2xx_NAME, sock_NAME.
 wrk_run() {
 	local name=$1 f=$run/wrk-$1.txt
@@ -179,56 +198,97 @@ wrk_run() {
 	printf -v "fail_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"
 }
 
-log "steady: wrk -t2 -c64 -d${dur}s"
-wrk_run steady
-log "steady: ${rps_steady} req/s, p99 ${p99_steady} ms, failed ${fail_steady}"
-log "under swaps: wrk for ${dur}s while a new generation is written every second"
-"$fdb" feed -in "$run/base/snapshot.json" -o "$run/feed/snapshot.json" -sign-key "$run/k.key" -every 1s -n "$dur" >"$run/feed.log" 2>&1 &
-feed_pid=$!
-pids+=("$feed_pid")
-wrk_run swaps
-wait "$feed_pid" || die "the feeder failed: $(cat "$run/feed.log")"
-# Let the last swap land (the controller may still be loading it).
-last=$((1 + dur))
-for ((i = 0; i < 600; i++)); do
-	gen_now=$(curl -s "http://127.0.0.1:$p_admin/status" | grep -o '"generation": *[0-9]*' | head -1 | grep -o '[0-9]*$' || true)
-	[ "${gen_now:-0}" -ge "$last" ] && break
-	sleep 0.1
-done
-log "under swaps: ${rps_swaps} req/s, p99 ${p99_swaps} ms, failed ${fail_swaps}; active generation ${gen_now:-?} of $last"
+# vegeta_run NAME: sets p50_NAME, p99_NAME (ms), fail_NAME, n_NAME.
+vegeta_run() {
+	local name=$1 f=$run/vegeta-$1.json
+	echo "GET http://127.0.0.1:$p_fd$path" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
+		-header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
+	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
+	rm -f "$run/vegeta-$name.bin"
+	local p50 p99 ok n failed
+	read -r p50 p99 ok n failed < <(vegeta_stats "$f")
+	printf -v "p50_$name" '%s' "$p50"
+	printf -v "p99_$name" '%s' "$p99"
+	printf -v "fail_$name" '%s' "$failed"
+	printf -v "n_$name" '%s' "$n"
+}
 
-# Swap times from the controller's log (generation 1 is the first load).
-grep 'msg="snapshot activated"' "$run/frontdoor.log" | grep -v 'generation=1 ' |
-	sed -n 's/.* took=\([0-9.]*[a-zµ]*\).*/\1/p' | awk '{
-		v = $1; n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "s") n *= 1000; else if (u == "µs" || u == "us") n /= 1000; else if (u == "ns") n /= 1e6; else if (u == "m") n *= 60000
-		printf "%.3f\n", n }' | sort -n >"$run/swap-ms.txt"
-swaps=$(wc -l <"$run/swap-ms.txt")
-swap_p50=$(awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "n/a" }' "$run/swap-ms.txt")
-swap_max=$(awk 'END { if (NR) print $1; else print "n/a" }' "$run/swap-ms.txt")
+# under_swaps STAGE LOAD NAME: runs LOAD NAME while the staged generations
+# are published, one a second, then waits for the last to be active; sets
+# swaps_NAME (applied), swapp50_NAME, swapmax_NAME (ms) and refused_NAME.
+under_swaps() {
+	local stage=$1 load=$2 name=$3 from last i gen_now
+	from=$(wc -l <"$run/frontdoor.log")
+	last=$(basename "$(ls "$stage" | tail -1)" | sed 's/^0*//')
+	"$fdb" feed -staged "$stage" -o "$run/feed/snapshot.json" -every 1s >"$run/feed-$name.log" 2>&1 &
+	local feed_pid=$!
+	pids+=("$feed_pid")
+	"$load" "$name"
+	wait "$feed_pid" || die "the feeder failed: $(cat "$run/feed-$name.log")"
+	# Let the last swap land (the controller may still be loading it).
+	for ((i = 0; i < 600; i++)); do
+		gen_now=$(curl -s "http://127.0.0.1:$p_admin/status" | grep -o '"generation": *[0-9]*' | head -1 | grep -o '[0-9]*$' || true)
+		[ "${gen_now:-0}" -ge "$last" ] && break
+		sleep 0.1
+	done
+	tail -n +"$((from + 1))" "$run/frontdoor.log" >"$run/frontdoor-$name.log"
+	grep 'msg="snapshot activated"' "$run/frontdoor-$name.log" |
+		sed -n 's/.* took=\([0-9.]*[a-zµ]*\).*/\1/p' | awk '{
+			v = $1; n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+			if (u == "s") n *= 1000; else if (u == "µs" || u == "us") n /= 1000; else if (u == "ns") n /= 1e6; else if (u == "m") n *= 60000
+			printf "%.3f\n", n }' | sort -n >"$run/swap-ms-$name.txt"
+	printf -v "swaps_$name" '%s' "$(wc -l <"$run/swap-ms-$name.txt")"
+	printf -v "swapp50_$name" '%s' "$(awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "null" }' "$run/swap-ms-$name.txt")"
+	printf -v "swapmax_$name" '%s' "$(awk 'END { if (NR) print $1; else print "null" }' "$run/swap-ms-$name.txt")"
+	printf -v "refused_$name" '%s' "$(grep -c 'msg="snapshot refused"' "$run/frontdoor-$name.log" || true)"
+	printf -v "active_$name" '%s' "${gen_now:-?}/$last"
+}
+
+log "wrk steady: wrk -t2 -c64 -d${dur}s"
+wrk_run steady
+log "wrk steady: ${rps_steady} req/s, p99 ${p99_steady} ms, failed ${fail_steady}"
+log "wrk under swaps of new generations (same content), one a second"
+under_swaps "$run/stage-gen" wrk_run gen
+log "wrk under new generations: ${rps_gen} req/s, p99 ${p99_gen} ms, failed ${fail_gen}; swaps ${swaps_gen}, median ${swapp50_gen} ms"
+log "wrk under swaps of a changed grant, one a second"
+under_swaps "$run/stage-grant" wrk_run grant
+log "wrk under changed grants: ${rps_grant} req/s, p99 ${p99_grant} ms, failed ${fail_grant}; swaps ${swaps_grant}, median ${swapp50_grant} ms"
+log "vegeta steady at ${rate}/s"
+vegeta_run rsteady
+log "vegeta steady: p99 ${p99_rsteady} ms, failed ${fail_rsteady} of ${n_rsteady}"
+log "vegeta at ${rate}/s under swaps of a changed grant, one a second"
+under_swaps "$run/stage-rate" vegeta_run rgrant
+log "vegeta under changed grants: p99 ${p99_rgrant} ms, failed ${fail_rgrant} of ${n_rgrant}; swaps ${swaps_rgrant}, median ${swapp50_rgrant} ms"
+
 first_ms=$(grep 'msg="snapshot activated"' "$run/frontdoor.log" | grep 'generation=1 ' | sed -n 's/.* took=\([0-9.]*[a-zµ]*\).*/\1/p' | head -1)
-refused=$(grep -c 'msg="snapshot refused"' "$run/frontdoor.log" || true)
+ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'; }
 
 # Report.
 {
 	echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg)$([ "$pin" = 1 ] && echo '; wrk pinned' || true)"
 	echo "snapshot: $(basename "$(dirname "$snap")")/$(basename "$snap") prepared, ${mib} MiB, signed; first load took ${first_ms:-?}"
-	if [ -n "$gb_cold$gb_change" ]; then
-		echo "Go benchmark (runtime/store, in process): LoadLarge ${gb_cold:-?} ms/op (cold verifier), LoadLargeChange ${gb_change:-?} ms/op (one change)"
+	if [ -n "$gb_cold$gb_change$gb_gen" ]; then
+		echo "Go benchmark (runtime/store, in process): LoadLarge ${gb_cold:-?} ms/op (cold verifier), LoadLargeChange ${gb_change:-?} ms/op (a changed grant), LoadLargeNewGeneration ${gb_gen:-?} ms/op (same content)"
 	fi
 	echo
-	printf '| %-12s | %9s | %8s | %15s |\n' run "req/s" "p99 ms" "failed requests"
-	printf '|%s|%s|%s|%s|\n' -------------- ----------- ---------- -----------------
-	printf '| %-12s | %9.0f | %8s | %15s |\n' steady "$rps_steady" "$p99_steady" "$fail_steady"
-	printf '| %-12s | %9.0f | %8s | %15s |\n' "1 swap/s" "$rps_swaps" "$p99_swaps" "$fail_swaps (non-2xx $non2xx_swaps, socket $sock_swaps)"
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' run "req/s" "p99 ms" "p99 / steady" failed "swaps (refused)" "swap ms p50 / max"
+	printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ----------- ---------- -------------- --------- ------------------ -------------------
+	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk, saturation: steady" "$rps_steady" "$p99_steady" 1.00 "$fail_steady" - -
+	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 new generation/s" "$rps_gen" "$p99_gen" "$(ratio "$p99_steady" "$p99_gen")" "$fail_gen" "$swaps_gen/$dur ($refused_gen)" "$swapp50_gen / $swapmax_gen"
+	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 changed grant/s" "$rps_grant" "$p99_grant" "$(ratio "$p99_steady" "$p99_grant")" "$fail_grant" "$swaps_grant/$dur ($refused_grant)" "$swapp50_grant / $swapmax_grant"
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: steady" "$rate" "$p99_rsteady" 1.00 "$fail_rsteady" - -
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 changed grant/s" "$rate" "$p99_rgrant" "$(ratio "$p99_rsteady" "$p99_rgrant")" "$fail_rgrant" "$swaps_rgrant/$dur ($refused_rgrant)" "$swapp50_rgrant / $swapmax_rgrant"
 	echo
-	echo "swaps applied: $swaps of $dur written (coalesced when a load outlasts a second); refused: $refused"
-	echo "swap time (verify + load + swap, controller's log): median ${swap_p50} ms, max ${swap_max} ms (target <= 500 ms for L)"
-	awk -v s="$p99_steady" -v w="$p99_swaps" -v f="$fail_swaps" 'BEGIN {
-		printf "p99 under swaps / steady: %.2f (target <= 1.2); failed requests under swaps: %d (target 0)\n", (s > 0 ? w / s : 0), f }'
+	echo "swap time (controller's log, median): new generation ${swapp50_gen} ms, changed grant ${swapp50_grant} ms; first (cold) load ${first_ms:-?} (target <= 500 ms for L)"
+	echo "p99 under 1 swap/s / steady: wrk new generation $(ratio "$p99_steady" "$p99_gen"), wrk changed grant $(ratio "$p99_steady" "$p99_grant"), vegeta ${rate}/s changed grant $(ratio "$p99_rsteady" "$p99_rgrant") (target <= 1.2)"
+	echo "failed requests under swaps: $((fail_gen + fail_grant + fail_rgrant)) (target 0)"
 } | tee "$outdir/swap.txt"
-printf '{"snapshot_mib":%s,"duration_s":%s,"gobench_ms":{"load_large":%s,"load_large_change":%s},"steady":{"rps":%s,"p99_ms":%s,"failed":%s},"swaps":{"rps":%s,"p99_ms":%s,"failed":%s,"non2xx":%s,"socket_errors":%s,"applied":%s,"written":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}}\n' \
-	"$mib" "$dur" "${gb_cold:-null}" "${gb_change:-null}" "$rps_steady" "$p99_steady" "$fail_steady" \
-	"$rps_swaps" "$p99_swaps" "$fail_swaps" "$non2xx_swaps" "$sock_swaps" "$swaps" "$dur" "$refused" \
-	"$([ "$swap_p50" = n/a ] && echo null || echo "$swap_p50")" "$([ "$swap_max" = n/a ] && echo null || echo "$swap_max")" >"$outdir/swap.json"
+num() { [ -n "$1" ] && [ "$1" != "?" ] && echo "$1" || echo null; }
+printf '{"snapshot_mib":%s,"duration_s":%s,"rate":%s,"gobench_ms":{"load_large":%s,"load_large_change":%s,"load_large_new_generation":%s},' \
+	"$mib" "$dur" "$rate" "$(num "$gb_cold")" "$(num "$gb_change")" "$(num "$gb_gen")" >"$outdir/swap.json"
+printf '"wrk":{"steady":{"rps":%s,"p99_ms":%s,"failed":%s},"new_generation":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s},"changed_grant":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}},' \
+	"$rps_steady" "$p99_steady" "$fail_steady" "$rps_gen" "$p99_gen" "$fail_gen" "$swaps_gen" "$refused_gen" "$swapp50_gen" "$swapmax_gen" \
+	"$rps_grant" "$p99_grant" "$fail_grant" "$swaps_grant" "$refused_grant" "$swapp50_grant" "$swapmax_grant" >>"$outdir/swap.json"
+printf '"vegeta":{"steady":{"p99_ms":%s,"failed":%s,"requests":%s},"changed_grant":{"p99_ms":%s,"failed":%s,"requests":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}}}\n' \
+	"$p99_rsteady" "$fail_rsteady" "$n_rsteady" "$p99_rgrant" "$fail_rgrant" "$n_rgrant" "$swaps_rgrant" "$refused_rgrant" "$swapp50_rgrant" "$swapmax_rgrant" >>"$outdir/swap.json"
 log "wrote out/bench/swap.{txt,json}"

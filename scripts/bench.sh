@@ -12,7 +12,7 @@
 #   -w DIR    work directory (the L corpus in it is reused)
 #
 #   1. scripts/bench-compile.sh -s L   compile the L corpus, vs cue export
-#   2. scripts/bench-swap.sh           swap time; one swap/s under wrk
+#   2. scripts/bench-swap.sh           swap time; one swap/s under wrk and vegeta
 #   3. scripts/bench-gateway.sh        frontdoor vs nginx vs Caddy, route
 #                                      scale, RSS with the L snapshot
 #   4. scripts/bench-propagation.sh    push to three replicas serving (webhook, polling)
@@ -72,7 +72,7 @@ step compile 360 scripts/bench-compile.sh "${compile_opts[@]}"
 cp "$out/compile.log" "$out/compile.txt"
 bin=()
 [ -x "$work/bin/frontdoor" ] && bin=(-b "$work/bin/frontdoor")
-step swap 240 scripts/bench-swap.sh -w "$work" "${bin[@]}" "${opts[@]}"
+step swap 480 scripts/bench-swap.sh -w "$work" "${bin[@]}" "${opts[@]}"
 step gateway 300 scripts/bench-gateway.sh -w "$work" "${bin[@]}" "${opts[@]}"
 prop_opts=()
 [ "$quick" = 1 ] && prop_opts+=(--quick)

@@ -28,10 +28,9 @@ func (s *Snapshot) Consistent() error {
 	checkSorted(&errs, "publishers", s.Publishers, func(p Publisher) string { return p.ID })
 	checkSorted(&errs, "apis", s.APIs, func(a API) string { return a.ID })
 	checkSorted(&errs, "consumers", s.Consumers, func(c Consumer) string { return c.ID })
-	checkSorted(&errs, "routes", s.Routes, func(r Route) string { return r.Environment + "\x00" + r.BasePath })
-	checkSorted(&errs, "entitlements", s.Entitlements, func(e Entitlement) string {
-		return e.App + "\x00" + e.API + "\x00" + e.Environment + "\x00" + e.AccessMode
-	})
+	checkSortedFunc(&errs, "routes", s.Routes, func(a, b Route) int {
+		return cmpChain(a.Environment, b.Environment, a.BasePath, b.BasePath)
+	}, func(r Route) string { return r.Environment + " " + r.BasePath })
 
 	for _, a := range s.APIs {
 		if _, ok := s.Publisher(a.Publisher); !ok {
@@ -80,13 +79,49 @@ func (s *Snapshot) Consistent() error {
 			}
 		}
 	}
-	for _, e := range s.Entitlements {
-		a, ok := s.API(e.API)
+	errs = append(errs, s.consistentEntitlements(envs)...)
+	return errors.Join(errs...)
+}
+
+// ConsistentEntitlements checks what Consistent checks of the entitlements
+// alone: their order and uniqueness, and their references. It is enough
+// for a snapshot that differs from a consistent one in its entitlements
+// only.
+func (s *Snapshot) ConsistentEntitlements() error {
+	envs := map[string]bool{}
+	for _, e := range s.Platform.Environments {
+		envs[e.Name] = true
+	}
+	return errors.Join(s.consistentEntitlements(envs)...)
+}
+
+func (s *Snapshot) consistentEntitlements(envs map[string]bool) []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	checkSortedFunc(&errs, "entitlements", s.Entitlements, func(a, b Entitlement) int {
+		return cmpChain(a.App, b.App, a.API, b.API, a.Environment, b.Environment, a.AccessMode, b.AccessMode)
+	}, Entitlement.Key)
+	// Entitlements come sorted by app: look each app up once.
+	var (
+		lastApp string
+		appOK   bool
+	)
+	apis := make(map[string]*API, len(s.APIs))
+	for i := range s.APIs {
+		apis[s.APIs[i].ID] = &s.APIs[i]
+	}
+	for i := range s.Entitlements {
+		e := &s.Entitlements[i]
+		a, ok := apis[e.API]
 		if !ok {
 			bad("entitlement %s: unknown api", e.Key())
 			continue
 		}
-		if _, ok := s.App(e.App); !ok {
+		if i == 0 || e.App != lastApp {
+			_, appOK = s.App(e.App)
+			lastApp = e.App
+		}
+		if !appOK {
 			bad("entitlement %s: unknown app", e.Key())
 		}
 		if !envs[e.Environment] {
@@ -99,7 +134,27 @@ func (s *Snapshot) Consistent() error {
 			bad("entitlement %s: granted by %q, not the api's publisher", e.Key(), e.GrantedBy)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
+}
+
+// cmpChain compares pairs of strings in turn: (a1, b1), then (a2, b2), ...
+func cmpChain(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// checkSortedFunc is checkSorted with a comparison instead of a key, which
+// builds no string per element; name names an element in messages.
+func checkSortedFunc[T any](errs *[]error, what string, list []T, cmp func(a, b T) int, name func(T) string) {
+	for i := 1; i < len(list); i++ {
+		if cmp(list[i-1], list[i]) >= 0 {
+			*errs = append(*errs, fmt.Errorf("%s not sorted or duplicated at %q", what, name(list[i])))
+		}
+	}
 }
 
 func checkSorted[T any](errs *[]error, what string, list []T, key func(T) string) {

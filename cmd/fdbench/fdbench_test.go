@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -128,23 +129,40 @@ func TestPrepareClonesTheBenchAPIToExactlyNRoutesAndGrantsTheKey(t *testing.T) {
 	}
 }
 
-func TestFeedWritesEachNextGenerationSignedAndCanonical(t *testing.T) {
+func TestStagedGenerationsArePublishedSignedAndCanonical(t *testing.T) {
 	dir := t.TempDir()
 	in := example(t, dir)
 	key, pub := keyPair(t, dir)
+	stageDir := filepath.Join(dir, "stage")
 	out := filepath.Join(dir, "feed", "snapshot.json")
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := feed([]string{"-in", in, "-o", out, "-sign-key", key, "-every", "1ms", "-n", "3"}, io.Discard, io.Discard); err != nil {
+	if err := stage([]string{"-in", in, "-o", stageDir, "-sign-key", key, "-n", "3", "-start", "10", "-change-grant"}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if s := readSigned(t, out, pub); s.Generation != 4+3 {
-		t.Errorf("got generation %d, want 7", s.Generation)
+	first := readSigned(t, filepath.Join(stageDir, "000000000010", "snapshot.json"), pub)
+	second := readSigned(t, filepath.Join(stageDir, "000000000011", "snapshot.json"), pub)
+	raw, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
 	}
-	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".fdbench-*"))
+	base, err := snapshot.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(first.Entitlements, base.Entitlements) || !reflect.DeepEqual(second.Entitlements, base.Entitlements) {
+		t.Error("-change-grant did not change a grant in every other generation")
+	}
+	if err := feed([]string{"-staged", stageDir, "-o", out, "-every", "1ms"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if s := readSigned(t, out, pub); s.Generation != 12 {
+		t.Errorf("got generation %d, want 12", s.Generation)
+	}
+	left, _ := filepath.Glob(filepath.Join(stageDir, "*", "snapshot.json*"))
 	if len(left) > 0 {
-		t.Errorf("temporary files left: %v", left)
+		t.Errorf("staged files left unpublished: %v", left)
 	}
 }
 

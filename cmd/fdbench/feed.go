@@ -6,26 +6,29 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-// feed writes a new generation of a snapshot every tick, as CI publishing
-// to a file source would: signature, digest and snapshot are each written
-// to a temporary file first and renamed one after the other, so that a
-// watcher sees the three changes together.
-func feed(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
+// stage writes a series of new generations of a snapshot, each signed and
+// with its digest, into numbered directories, for feed to publish later:
+// the measurement then does not include the feeder's hashing, signing and
+// writing, which a gateway's publisher (CI) does on another machine.
+func stage(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	in := fs.String("in", "", "snapshot to start from")
-	out := fs.String("o", "", "snapshot file to write (with .sig and .sha256 beside it)")
+	out := fs.String("o", "", "directory to stage the generations in (on the file system of feed's -o)")
 	signKey := fs.String("sign-key", "", "ed25519 private key (PEM) to sign with")
-	every := fs.Duration("every", time.Second, "interval between snapshots")
-	n := fs.Int("n", 10, "number of snapshots to write")
+	n := fs.Int("n", 10, "number of generations")
+	start := fs.Uint64("start", 0, "first generation (default: the snapshot's + 1)")
+	grant := fs.Bool("change-grant", false, "also change one grant in every other generation (its expiry date), as a publisher approving an app would")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,6 +49,25 @@ func feed(args []string, stdout, stderr io.Writer) error {
 	if bytes.Count(raw, old) != 1 {
 		return fmt.Errorf("%s: generation member %q not found once", *in, old)
 	}
+	// Each generation is the snapshot with a new generation number, and,
+	// with -change-grant, a grant set or reset in turn.
+	variants := [][]byte{raw}
+	if *grant {
+		if len(s.Entitlements) == 0 {
+			return fmt.Errorf("%s: no grant to change", *in)
+		}
+		e := &s.Entitlements[len(s.Entitlements)/2]
+		if e.Expires == "" {
+			e.Expires = "2099-12-31"
+		} else {
+			e.Expires = ""
+		}
+		other, err := s.Encode()
+		if err != nil {
+			return err
+		}
+		variants = append(variants, other)
+	}
 	var sign func([]byte) []byte
 	if *signKey != "" {
 		priv, err := readKey(*signKey)
@@ -54,58 +76,68 @@ func feed(args []string, stdout, stderr io.Writer) error {
 		}
 		sign = func(b []byte) []byte { return snapshot.Sign(priv, b) }
 	}
-	tick := time.NewTicker(*every)
-	defer tick.Stop()
-	for i := 1; i <= *n; i++ {
-		gen := s.Generation + uint64(i)
-		start := time.Now()
-		next := bytes.Replace(raw, old, []byte(`,"generation":`+strconv.FormatUint(gen, 10)+`,`), 1)
-		files := map[string][]byte{*out + ".sha256": []byte(snapshot.Digest(next) + "\n"), *out: next}
-		order := []string{*out + ".sha256", *out}
-		if sign != nil {
-			files[*out+snapshot.SignatureSuffix] = sign(next)
-			order = append([]string{*out + snapshot.SignatureSuffix}, order...)
-		}
-		if err := writeTogether(order, files); err != nil {
+	first := *start
+	if first == 0 {
+		first = s.Generation + 1
+	}
+	for i := range *n {
+		gen := first + uint64(i)
+		next := bytes.Replace(variants[(i+1)%len(variants)], old, []byte(`,"generation":`+strconv.FormatUint(gen, 10)+`,`), 1)
+		dir := filepath.Join(*out, fmt.Sprintf("%012d", gen))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "generation %d written in %v\n", gen, time.Since(start).Round(time.Millisecond))
-		if i < *n {
+		name := filepath.Join(dir, "snapshot.json")
+		files := map[string][]byte{name + ".sha256": []byte(snapshot.Digest(next) + "\n"), name: next}
+		if sign != nil {
+			files[name+snapshot.SignatureSuffix] = sign(next)
+		}
+		for f, b := range files {
+			if err := os.WriteFile(f, b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "staged generations %d to %d in %s\n", first, first+uint64(*n)-1, *out)
+	return nil
+}
+
+// feed publishes staged generations (see stage), one every tick, as CI
+// publishing to a file source would: signature, digest and snapshot are
+// renamed into place one after the other, so that a watcher sees the three
+// changes together. Each staged generation is used once.
+func feed(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	staged := fs.String("staged", "", "directory of staged generations (fdbench stage)")
+	out := fs.String("o", "", "snapshot file to publish to (with .sig and .sha256 beside it)")
+	every := fs.Duration("every", time.Second, "interval between generations")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *staged == "" || *out == "" {
+		return errors.New("-staged and -o are required")
+	}
+	gens, err := os.ReadDir(*staged)
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(*every)
+	defer tick.Stop()
+	for i, g := range gens {
+		start := time.Now()
+		dir := filepath.Join(*staged, g.Name())
+		for _, suffix := range []string{snapshot.SignatureSuffix, ".sha256", ""} {
+			src := filepath.Join(dir, "snapshot.json"+suffix)
+			if err := os.Rename(src, *out+suffix); err != nil && !(suffix == snapshot.SignatureSuffix && errors.Is(err, iofs.ErrNotExist)) {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "generation %s published in %v\n", strings.TrimLeft(g.Name(), "0"), time.Since(start).Round(time.Microsecond))
+		if i < len(gens)-1 {
 			<-tick.C
 		}
 	}
 	return nil
 }
 
-// writeTogether writes every file to a temporary name, then renames them in
-// order.
-func writeTogether(order []string, files map[string][]byte) error {
-	tmps := map[string]string{}
-	defer func() {
-		for _, t := range tmps {
-			os.Remove(t)
-		}
-	}()
-	for _, name := range order {
-		f, err := os.CreateTemp(filepath.Dir(name), ".fdbench-*")
-		if err != nil {
-			return err
-		}
-		tmps[name] = f.Name()
-		_, werr := f.Write(files[name])
-		cerr := f.Close()
-		if err := errors.Join(werr, cerr); err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		if err := os.Chmod(f.Name(), 0o644); err != nil {
-			return err
-		}
-	}
-	for _, name := range order {
-		if err := os.Rename(tmps[name], name); err != nil {
-			return fmt.Errorf("renaming %s: %w", name, err)
-		}
-		delete(tmps, name)
-	}
-	return nil
-}

@@ -3,7 +3,8 @@
 // snapshots to a file source, and draws the results as an SVG chart.
 //
 //	fdbench prepare -in out/snapshot.json -o DIR -upstream http://127.0.0.1:8081 -apikey KEY [-routes N] [-sign-key K]
-//	fdbench feed -in DIR/snapshot.json -o FEED/snapshot.json -sign-key K -every 1s -n 30
+//	fdbench stage -in DIR/snapshot.json -o STAGE -sign-key K -n 30 [-start G] [-change-grant]
+//	fdbench feed -staged STAGE -o FEED/snapshot.json -every 1s
 //	fdbench chart -in results.json -o docs/bench-gateway.svg
 //
 // It is not part of frontdoor: it edits snapshots in ways a compiler never
@@ -20,19 +21,21 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: fdbench prepare|feed|chart [flags]")
+		fmt.Fprintln(stderr, "usage: fdbench prepare|stage|feed|chart [flags]")
 		return 2
 	}
 	var err error
 	switch args[0] {
 	case "prepare":
 		err = prepare(args[1:], stdout, stderr)
+	case "stage":
+		err = stage(args[1:], stdout, stderr)
 	case "feed":
 		err = feed(args[1:], stdout, stderr)
 	case "chart":
 		err = chart(args[1:], stderr)
 	default:
-		fmt.Fprintf(stderr, "fdbench: unknown command %q: want prepare, feed or chart\n", args[0])
+		fmt.Fprintf(stderr, "fdbench: unknown command %q: want prepare, stage, feed or chart\n", args[0])
 		return 2
 	}
 	if err != nil {

@@ -204,7 +204,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	defer dp.close()
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, OnLoad: onLoad, Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Busy: dp.proxy.Busy, OnLoad: onLoad, Log: log,
 	})
 	if err != nil {
 		return err

@@ -81,6 +81,11 @@ type Options struct {
 	AllowRollback bool
 	// Metrics, when set, are kept up to date.
 	Metrics *Metrics
+	// Busy, when set, reports whether the gateway is serving requests: a
+	// snapshot is then loaded in the background (store.Candidate), on one
+	// CPU, so that requests keep the others. Loads while idle use every
+	// CPU.
+	Busy func() bool
 	// Prepare, when set, is called with each verified snapshot just before
 	// it is swapped in, on the controller's goroutine (activations are
 	// serialised): the gateway precomputes its per-snapshot state there so
@@ -228,7 +233,8 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
 	next, err := c.opts.Verifier.Load(store.Candidate{
-		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest,
+		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
+		Background:    c.opts.Busy != nil && c.opts.Busy(),
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
 	}, active)
 	if err != nil {

@@ -105,9 +105,8 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 		gen:      []string{snap.GenerationString()},
 		routes:   make(map[*store.Route]*routePlan, len(data.Routes)),
 		reserved: map[string]struct{}{},
-		grants:   map[string]appGrants{},
-		quotas:   make([]atomic.Pointer[ratelimit.Quota], len(data.Entitlements)),
 	}
+	p.grants, p.quotas = planGrants(data)
 	p.dir = &directory{SnapshotDirectory: auth.NewSnapshotDirectory(data), tokenURLs: map[string]string{}}
 	for _, e := range data.Platform.Environments {
 		if e.BaseURL != "" {
@@ -118,14 +117,6 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 		for _, n := range data.APIs[i].IdentityHeaders.Names() {
 			p.reserved[textproto.CanonicalMIMEHeaderKey(n)] = struct{}{}
 		}
-	}
-	for es, base := data.Entitlements, 0; len(es) > 0; {
-		n := 1
-		for n < len(es) && es[n].App == es[0].App {
-			n++
-		}
-		p.grants[es[0].App] = appGrants{list: es[:n:n], base: base}
-		es, base = es[n:], base+n
 	}
 	resolved := ups.begin()
 	for i := range data.Routes {
@@ -159,18 +150,44 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 	return p
 }
 
-// rebasePlan returns prev's plan for snap when snap shares the index of
-// prev's snapshot (store.Snapshot.SharesIndex: a new commit or generation
-// of the same routes, APIs, apps and grants) and the upstream credentials
-// still read as they did: everything but the generation is then prev's, so
-// a swap that changed nothing else costs no rebuild. Otherwise it returns
-// nil.
+// planGrants indexes data's entitlements by app, with a quota slot each.
+func planGrants(data *snapshot.Snapshot) (map[string]appGrants, []atomic.Pointer[ratelimit.Quota]) {
+	grants := map[string]appGrants{}
+	for es, base := data.Entitlements, 0; len(es) > 0; {
+		n := 1
+		for n < len(es) && es[n].App == es[0].App {
+			n++
+		}
+		grants[es[0].App] = appGrants{list: es[:n:n], base: base}
+		es, base = es[n:], base+n
+	}
+	return grants, make([]atomic.Pointer[ratelimit.Quota], len(data.Entitlements))
+}
+
+// plannedSections are the snapshot sections a plan is computed from,
+// besides the entitlements.
+var plannedSections = []string{"apis", "consumers", "platform", "publishers", "routes"}
+
+// rebasePlan returns prev's plan for snap when the upstream credentials
+// still read as they did and snap differs from prev's snapshot in its
+// generation, commit or grants only: everything else is then prev's, so a
+// swap that changed nothing else (store.Snapshot.SharesIndex) costs no
+// rebuild, and one that changed grants rebuilds their index only.
+// Otherwise it returns nil.
 func rebasePlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
-	if prev == nil || !snap.SharesIndex(prev.snap) || ups.fingerprint(prev.creds.names) != prev.creds {
+	if prev == nil {
+		return nil
+	}
+	shares := snap.SharesIndex(prev.snap)
+	if !shares && !snap.SameSections(prev.snap, plannedSections...) || ups.fingerprint(prev.creds.names) != prev.creds {
 		return nil
 	}
 	p := *prev
 	p.snap, p.data, p.gen = snap, snap.Data(), []string{snap.GenerationString()}
+	if !shares {
+		// Only the grants changed: their index and quotas are new.
+		p.grants, p.quotas = planGrants(p.data)
+	}
 	return &p
 }
 

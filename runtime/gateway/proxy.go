@@ -59,6 +59,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,6 +146,23 @@ type Proxy struct {
 	fallback   *httputil.ReverseProxy
 	fallbackTr *http.Transport
 	buffers    bufferPool
+	// lastRequest is when a request last arrived (Unix nanoseconds),
+	// updated at most every busyGrain so that requests on different CPUs
+	// rarely write the same cache line.
+	lastRequest atomic.Int64
+}
+
+const (
+	// busyWindow is how recent a request must be for Busy to report true.
+	busyWindow = time.Second
+	// busyGrain is the resolution of lastRequest.
+	busyGrain = 50 * time.Millisecond
+)
+
+// Busy reports whether a request arrived within the last second: snapshot
+// loads should then leave the CPUs to requests (see control.Options.Busy).
+func (p *Proxy) Busy() bool {
+	return time.Now().UnixNano()-p.lastRequest.Load() < int64(busyWindow)
 }
 
 var _ http.Handler = (*Proxy)(nil)
@@ -237,6 +255,9 @@ type exchange struct {
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex := exchange{start: time.Now()}
+	if t := ex.start.UnixNano(); t-p.lastRequest.Load() > int64(busyGrain) {
+		p.lastRequest.Store(t)
+	}
 	var idVals []string
 	ex.reqID, idVals = requestID(r.Header)
 	h := w.Header()

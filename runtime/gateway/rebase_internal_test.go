@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
@@ -14,8 +17,8 @@ import (
 
 // TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials: a swap to a new
 // generation of the same content reuses the plan (routes, grants, quotas,
-// targets), but a changed upstream credential file or changed grants
-// build it anew.
+// targets), one of changed grants reuses all but the grants and quotas, but
+// a changed upstream credential file or a changed API builds it anew.
 func TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials(t *testing.T) {
 	dir := t.TempDir()
 	writeCred := func(v string) {
@@ -69,7 +72,35 @@ func TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials(t *testing.T) {
 		t.Errorf("after the credential changed: rebased %v, credential %q; want a new plan with %q", same(p2, p3), cred(p3), "two")
 	}
 	p4 := p.plan(load(4, func(s *snapshot.Snapshot) { s.Entitlements[0].Expires = "2031-01-01" }))
-	if same(p3, p4) || p4.grants[p4.data.Entitlements[0].App].list[0].Expires != "2031-01-01" {
-		t.Error("changed grants were not planned anew")
+	if !same(p3, p4) || p4.grants[p4.data.Entitlements[0].App].list[0].Expires != "2031-01-01" || &p4.quotas[0] == &p3.quotas[0] {
+		t.Error("changed grants: want the routes of the plan before and the grants and quotas anew")
+	}
+	p5 := p.plan(load(5, func(s *snapshot.Snapshot) {
+		s.Entitlements[0].Expires = "2031-01-01"
+		s.APIs[0].Title = "Renamed"
+	}))
+	renamed := false
+	for _, rp := range p5.routes {
+		renamed = renamed || rp.api.Title == "Renamed"
+	}
+	if same(p4, p5) || !renamed {
+		t.Error("a changed api was not planned anew")
+	}
+}
+
+func TestBusyWhileRequestsArrive(t *testing.T) {
+	var st store.Store
+	p := New(Options{Store: &st, Log: slog.New(slog.DiscardHandler)})
+	defer p.Close()
+	if p.Busy() {
+		t.Error("busy before any request")
+	}
+	p.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+	if !p.Busy() {
+		t.Error("not busy right after a request")
+	}
+	p.lastRequest.Store(time.Now().Add(-busyWindow - time.Millisecond).UnixNano())
+	if p.Busy() {
+		t.Error("still busy a second after the last request")
 	}
 }

@@ -82,7 +82,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 		case <-timer.C:
 			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
-			if !digestMatches(rev) && settling < maxSettleReads {
+			if !digestMatches(&rev) && settling < maxSettleReads {
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than
 				// report a mismatch that is about to go away. A digest
@@ -103,13 +103,15 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 // not match it yet.
 const maxSettleReads = 5
 
-// digestMatches reports whether rev has no digest file or its bytes match it.
-func digestMatches(rev Revision) bool {
+// digestMatches reports whether rev has no digest file or its bytes match
+// it, and sets rev.Sum when it hashed them.
+func digestMatches(rev *Revision) bool {
 	if rev.Err != nil || rev.Digest == "" {
 		return true
 	}
 	want := strings.TrimPrefix(rev.Digest, "sha256:")
-	return strings.TrimPrefix(snapshot.Digest(rev.Bytes), "sha256:") == strings.ToLower(want)
+	rev.Sum = snapshot.Digest(rev.Bytes)
+	return strings.TrimPrefix(rev.Sum, "sha256:") == strings.ToLower(want)
 }
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.

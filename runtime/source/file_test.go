@@ -87,8 +87,12 @@ func TestDigestMatchesAcceptsBothDigestFileFormats(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := digestMatches(Revision{Bytes: b, Digest: tc.digest}); got != tc.want {
+			rev := Revision{Bytes: b, Digest: tc.digest}
+			if got := digestMatches(&rev); got != tc.want {
 				t.Errorf("got %v, want %v", got, tc.want)
+			}
+			if rev.Sum != "" && rev.Sum != d {
+				t.Errorf("sum %s, want %s", rev.Sum, d)
 			}
 		})
 	}

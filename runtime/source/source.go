@@ -47,6 +47,9 @@ type Revision struct {
 	Signature []byte
 	// Digest is the expected digest, when the source has one.
 	Digest string
+	// Sum is snapshot.Digest(Bytes), when the source computed it (to
+	// compare with Digest): the verifier then does not hash again.
+	Sum string
 	// Compiled is true when this process compiled Bytes from configuration
 	// it fetched itself: no signature is expected on them.
 	Compiled bool

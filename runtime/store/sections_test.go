@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,9 +26,9 @@ type candidate struct {
 }
 
 // TestSectionLoadsAgreeWithWholeLoads feeds one verifier a chain of
-// candidates, each a change to the last accepted one, and checks every
-// verdict and every loaded snapshot against a verifier that loads each
-// candidate whole.
+// candidates, each a change to the last accepted one, loaded in the
+// background, and checks every verdict and every loaded snapshot against a
+// verifier that loads each candidate whole, on every CPU.
 func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 	base := snaptest.New(snaptest.Options{Generation: 10, Commit: commit(10), Publishers: 3, APIs: 12, Apps: 30, GrantsPerApp: 3, Description: "d"})
 	gen := func(s *snapshot.Snapshot) { s.Generation++ }
@@ -40,6 +41,16 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 		{name: "one grant removed", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements = append(s.Entitlements[:3:3], s.Entitlements[4:]...)
+		}},
+		{name: "every grant of an app revoked", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			app := s.Entitlements[0].App
+			s.Entitlements = slices.DeleteFunc(s.Entitlements, func(e snapshot.Entitlement) bool { return e.App == app })
+		}},
+		{name: "an app granted again", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			e := base.Entitlements[0]
+			s.Entitlements = append([]snapshot.Entitlement{e}, s.Entitlements...)
 		}},
 		{name: "an api described anew", edit: func(s *snapshot.Snapshot) { gen(s); s.APIs[2].Description = "new words" }},
 		{name: "an environment on another host", edit: func(s *snapshot.Snapshot) { gen(s); s.Platform.Environments[0].Host = "int.elsewhere.test" }},
@@ -121,8 +132,9 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 				raw = snaptest.Encode(t, next)
 			}
 			c := store.Candidate{Bytes: raw, AllowRollback: step.rollback}
-			got, gotErr := warm.Load(c, active)
 			want, wantErr := whole.Load(c, ref)
+			c.Background = true // one goroutine: the same verdicts
+			got, gotErr := warm.Load(c, active)
 			if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
 				t.Fatalf("section-wise load: %v\nwhole load: %v", gotErr, wantErr)
 			}
@@ -138,7 +150,7 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 			if shares := got.SharesIndex(active); shares != step.shares {
 				t.Errorf("shares the previous database: %v, want %v", shares, step.shares)
 			}
-			sameLookups(t, got, want)
+			sameLookups(t, got, want, active)
 			active, ref = got, want
 			if step.raw == nil {
 				prev = next
@@ -149,8 +161,9 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 	}
 }
 
-// sameLookups checks that every typed read answers alike on a and b.
-func sameLookups(t *testing.T, a, b *store.Snapshot) {
+// sameLookups checks that every typed read answers alike on a and b, for
+// the keys of b and of prev (the snapshot before them).
+func sameLookups(t *testing.T, a, b, prev *store.Snapshot) {
 	t.Helper()
 	d := b.Data()
 	for _, r := range d.Routes {
@@ -178,7 +191,7 @@ func sameLookups(t *testing.T, a, b *store.Snapshot) {
 			}
 		}
 	}
-	for _, e := range d.Entitlements {
+	for _, e := range slices.Concat(d.Entitlements, prev.Data().Entitlements) {
 		ga, okA := a.Entitlement(e.App, e.API, e.Environment, e.AccessMode)
 		gb, okB := b.Entitlement(e.App, e.API, e.Environment, e.AccessMode)
 		if okA != okB || !reflect.DeepEqual(ga, gb) {

@@ -84,6 +84,59 @@ func (s *Snapshot) rebase(data *snapshot.Snapshot, digest string) *Snapshot {
 	}
 }
 
+// withGrants returns a snapshot of data, whose sections are s's own but for
+// the entitlements: it shares s's routing tables, and its database is a
+// copy-on-write snapshot of s's with the grants table rewritten (every row
+// points into data's entitlements, so that s's can be collected).
+func (s *Snapshot) withGrants(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
+	db := s.db.Snapshot()
+	txn := db.Txn(true)
+	defer txn.Abort()
+	apps := map[string]bool{}
+	for es := data.Entitlements; len(es) > 0; {
+		n := 1
+		for n < len(es) && es[n].App == es[0].App {
+			n++
+		}
+		if err := txn.Insert(TableGrants, &Grants{App: es[0].App, List: es[:n:n]}); err != nil {
+			return nil, fmt.Errorf("inserting into %s: %w", TableGrants, err)
+		}
+		apps[es[0].App] = true
+		es = es[n:]
+	}
+	it, err := s.db.Txn(false).Get(TableGrants, IndexID)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", TableGrants, err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if g := raw.(*Grants); !apps[g.App] {
+			if err := txn.Delete(TableGrants, g); err != nil {
+				return nil, fmt.Errorf("deleting from %s: %w", TableGrants, err)
+			}
+		}
+	}
+	txn.Commit()
+	next := s.rebase(data, digest)
+	next.db = db
+	return next, nil
+}
+
+// SameSections reports whether s and o have the same top-level sections
+// named (snapshot members such as "apis" or "entitlements"), byte for
+// byte. It is false when either was not loaded section by section.
+func (s *Snapshot) SameSections(o *Snapshot, names ...string) bool {
+	if s == nil || o == nil || s.sums == nil || o.sums == nil {
+		return false
+	}
+	for _, n := range names {
+		i := slices.Index(sectionNames[:], n)
+		if i < 0 || s.sums.has[i] != o.sums.has[i] || s.sums.sum[i] != o.sums.sum[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // SharesIndex reports whether s and o share their database and routing
 // tables: their routes, APIs, publishers, consumers, grants and platform
 // are the same values, so whatever was computed from those for one holds
@@ -96,6 +149,10 @@ func (s *Snapshot) SharesIndex(o *Snapshot) bool { return s != nil && o != nil &
 // fails only on what it cannot index (an unparsable upstream URL, a duplicate
 // key). The snapshot must not be modified afterwards.
 func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
+	return build(data, digest, runner{})
+}
+
+func build(data *snapshot.Snapshot, digest string, r runner) (*Snapshot, error) {
 	db, err := memdb.NewMemDB(dbSchema())
 	if err != nil {
 		return nil, fmt.Errorf("creating database: %w", err)
@@ -130,7 +187,7 @@ func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 		wg       sync.WaitGroup
 		routeErr error
 	)
-	wg.Go(func() { routeErr = s.routeTables(apis, routes) })
+	r.Go(&wg, func() { routeErr = s.routeTables(apis, routes) })
 	for i := range data.Publishers {
 		insert(TablePublishers, &data.Publishers[i])
 	}

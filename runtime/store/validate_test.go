@@ -57,7 +57,7 @@ func TestItemByItemValidationAgreesWithWholeDocumentValidation(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := whole.Validate(x) == nil
-		_, err := v.validate([]byte(doc))
+		_, err := v.validate([]byte(doc), runner{})
 		if got := err == nil; got != want {
 			t.Errorf("%s: got valid=%v (%v), want %v", doc, got, err, want)
 		}
@@ -65,12 +65,12 @@ func TestItemByItemValidationAgreesWithWholeDocumentValidation(t *testing.T) {
 			t.Errorf("%s: got reason %q, want schema", doc, ReasonOf(err))
 		}
 	}
-	_, err = v.validate([]byte(`{"generation": 1, "entitlements": [{"app": "a"}, {"app": 2}]}`))
+	_, err = v.validate([]byte(`{"generation": 1, "entitlements": [{"app": "a"}, {"app": 2}]}`), runner{})
 	if err == nil || !strings.Contains(err.Error(), "/entitlements/1/app") {
 		t.Errorf("got %v, want the item's location", err)
 	}
 	for _, doc := range []string{`{"generation": 1`, `{"generation": 1}{}`, `{"generation": 1, "generation": 2}`, ``} {
-		if _, err := v.validate([]byte(doc)); ReasonOf(err) != ReasonDecode {
+		if _, err := v.validate([]byte(doc), runner{}); ReasonOf(err) != ReasonDecode {
 			t.Errorf("%q: got %v, want a decode refusal", doc, err)
 		}
 	}

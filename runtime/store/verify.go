@@ -67,6 +67,13 @@ type Candidate struct {
 	Signature []byte
 	// Digest, when set, is the expected digest ("sha256:<hex>" or "<hex>").
 	Digest string
+	// Sum, when set, is snapshot.Digest(Bytes) as the caller computed it
+	// in this process: Load takes it instead of hashing Bytes again.
+	Sum string
+	// Background loads on one goroutine, leaving the other CPUs to the
+	// requests being served (see runner); otherwise the load's steps run
+	// side by side on every CPU, to end soonest.
+	Background bool
 	// AllowRollback accepts a lower generation than the active snapshot's.
 	AllowRollback bool
 	// SelfBuilt is true when this process compiled Bytes itself from the
@@ -154,7 +161,10 @@ func NewVerifier(opts VerifierOptions) (*Verifier, error) {
 // Otherwise it returns a new Snapshot, or a *Refusal saying why c must not be
 // served. active may be nil.
 func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
-	digest := snapshot.Digest(c.Bytes)
+	digest := c.Sum
+	if digest == "" {
+		digest = snapshot.Digest(c.Bytes)
+	}
 	if c.Digest != "" {
 		want := strings.TrimSpace(c.Digest)
 		if !strings.HasPrefix(want, "sha256:") {
@@ -176,12 +186,13 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 	// reported first. A candidate with a bad signature is thus parsed
 	// before it is refused, which costs CPU, never trust: nothing of it is
 	// kept.
+	r := runner{serial: c.Background}
 	var (
 		wg     sync.WaitGroup
 		sigErr error
 	)
 	if signed {
-		wg.Go(func() { sigErr = snapshot.VerifySignature(v.trust, c.Bytes, c.Signature) })
+		r.Go(&wg, func() { sigErr = snapshot.VerifySignature(v.trust, c.Bytes, c.Signature) })
 	}
 	secs, split := splitSections(c.Bytes)
 	if !split {
@@ -194,10 +205,10 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 		done bool
 	)
 	if secs != nil && v.props != nil && active != nil && active.sums != nil {
-		next, seen, done = v.loadChanged(c, digest, secs, active)
+		next, seen, done = v.loadChanged(c, digest, secs, active, r)
 	}
 	if !done {
-		next, seen, err = v.loadWhole(c, digest, secs, active)
+		next, seen, err = v.loadWhole(c, digest, secs, active, r)
 	}
 	wg.Wait()
 	if sigErr != nil {
@@ -216,14 +227,14 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 // The schema check and the typed load each read the whole document and
 // share nothing: they run side by side, and the schema's verdict comes
 // first.
-func (v *Verifier) loadWhole(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, validSets, error) {
+func (v *Verifier) loadWhole(c Candidate, digest string, secs *sections, active *Snapshot, r runner) (*Snapshot, validSets, error) {
 	var (
 		wg        sync.WaitGroup
 		schemaErr error
 		seen      validSets
 	)
-	wg.Go(func() { seen, schemaErr = v.validate(c.Bytes) })
-	next, loadErr := load(c, digest, secs, active)
+	r.Go(&wg, func() { seen, schemaErr = v.validate(c.Bytes, r) })
+	next, loadErr := load(c, digest, secs, active, r)
 	wg.Wait()
 	if schemaErr != nil {
 		return nil, nil, schemaErr
@@ -239,41 +250,52 @@ func (v *Verifier) loadWhole(c Candidate, digest string, secs *sections, active 
 // shared with active when no indexed section changed. It returns false when
 // anything is wrong with c (or it cannot tell), leaving the verdict, and
 // its explanation, to loadWhole.
-func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, validSets, bool) {
+func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, active *Snapshot, r runner) (*Snapshot, validSets, bool) {
 	ch, _ := secs.changed(active.sums)
 	var (
 		wg        sync.WaitGroup
 		seen      validSets
 		schemaErr error
 	)
-	wg.Go(func() { seen, schemaErr = v.validateSections(secs, ch) })
+	r.Go(&wg, func() { seen, schemaErr = v.validateSections(secs, ch, r) })
 	data := *active.data // sections are replaced, never decoded into
-	ok, reindex := true, false
+	ok, reindex, grantsOnly := true, false, true
 	for i := range numSections {
 		if ch[i] {
 			ok = ok && decodeSection(&data, secs, i) == nil
 			reindex = reindex || indexed[i]
+			grantsOnly = grantsOnly && (!indexed[i] || i == secEntitlements)
 		}
 	}
 	ok = ok && checkVersion(&data) == nil && (data.Generation >= active.Generation() || c.AllowRollback)
 	var next *Snapshot
-	if ok && reindex {
+	switch {
+	case !ok:
+	case reindex && grantsOnly:
+		// Only the grants changed: only their checks and table.
 		var err error
-		next, err = index(&data, digest)
+		if ok = data.ConsistentEntitlements() == nil; ok {
+			next, err = active.withGrants(&data, digest)
+			ok = err == nil
+		}
+	case reindex:
+		var err error
+		next, err = index(&data, digest, r)
 		ok = err == nil
-	} else if ok {
+	default:
 		next = active.rebase(&data, digest)
 	}
 	wg.Wait()
 	if !ok || schemaErr != nil {
 		return nil, nil, false
 	}
-	next.sums = &secs.sectionSums
+	sums := secs.sectionSums // not secs: its sections are c.Bytes
+	next.sums = &sums
 	return next, seen, true
 }
 
 // load decodes, checks and indexes c; secs, when not nil, are its sections.
-func load(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapshot, error) {
+func load(c Candidate, digest string, secs *sections, active *Snapshot, r runner) (*Snapshot, error) {
 	var (
 		data *snapshot.Snapshot
 		err  error
@@ -293,25 +315,26 @@ func load(c Candidate, digest string, secs *sections, active *Snapshot) (*Snapsh
 	if active != nil && data.Generation < active.Generation() && !c.AllowRollback {
 		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", data.Generation, active.Generation()))
 	}
-	s, err := index(data, digest)
+	s, err := index(data, digest, r)
 	if err != nil {
 		return nil, err
 	}
 	if secs != nil {
-		s.sums = &secs.sectionSums
+		sums := secs.sectionSums // not secs: its sections are c.Bytes
+		s.sums = &sums
 	}
 	return s, nil
 }
 
 // index checks data's consistency and builds its database.
-func index(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
+func index(data *snapshot.Snapshot, digest string, r runner) (*Snapshot, error) {
 	// Build only reads data; check it meanwhile and discard on failure.
 	var (
 		wg         sync.WaitGroup
 		consistErr error
 	)
-	wg.Go(func() { consistErr = data.Consistent() })
-	s, err := Build(data, digest)
+	r.Go(&wg, func() { consistErr = data.Consistent() })
+	s, err := build(data, digest, r)
 	wg.Wait()
 	if consistErr != nil {
 		return nil, refuse(ReasonConsistency, consistErr)
@@ -320,6 +343,31 @@ func index(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 		return nil, refuse(ReasonConsistency, err)
 	}
 	return s, nil
+}
+
+// A runner runs a load's independent steps: side by side on every CPU, or,
+// in the background (Candidate.Background), one after the other on one
+// goroutine. Go's scheduler has no priorities: CPU-bound load goroutines on
+// every P would make requests queue behind them for up to a time slice
+// (10 ms) at each step. One load goroutine leaves the other CPUs to the
+// requests; the swap takes longer, requests do not.
+type runner struct{ serial bool }
+
+// Go runs f on a new goroutine tracked by wg, or now when r is serial.
+func (r runner) Go(wg *sync.WaitGroup, f func()) {
+	if r.serial {
+		f()
+		return
+	}
+	wg.Go(f)
+}
+
+// workers is how many goroutines a step may split its work across.
+func (r runner) workers() int {
+	if r.serial {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // Decode parses a snapshot as strictly as snapshot.Decode (unknown fields,
@@ -375,7 +423,7 @@ func presize[T any](s *[]T, n, docLen int) {
 // takes 5 µs); the library validates the rest (the invalid ones, which it
 // explains, and any the fast check cannot judge), on every CPU, and gives
 // the verdict.
-func (v *Verifier) validate(b []byte) (validSets, error) {
+func (v *Verifier) validate(b []byte, r runner) (validSets, error) {
 	// A bytes.Buffer is parsed in place; any other reader would be copied.
 	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
 	bad := func(err error) (validSets, error) {
@@ -424,7 +472,7 @@ func (v *Verifier) validate(b []byte) (validSets, error) {
 	if err := v.schema.Validate(root); err != nil {
 		return nil, schemaRefusal("", err)
 	}
-	if err := v.validateItems(items); err != nil {
+	if err := v.validateItems(items, r); err != nil {
 		return nil, err
 	}
 	return seen, nil
@@ -481,7 +529,7 @@ func (v *Verifier) checkArray(chk *checker, b []byte, name string, known itemSet
 // against its property's schema (v.props must be set), and returns the item
 // sets of all sections: those of the unchanged ones are the last
 // snapshot's.
-func (v *Verifier) validateSections(secs *sections, changed [numSections]bool) (validSets, error) {
+func (v *Verifier) validateSections(secs *sections, changed [numSections]bool, r runner) (validSets, error) {
 	known := v.known()
 	seen := validSets{}
 	var items []item
@@ -522,7 +570,7 @@ func (v *Verifier) validateSections(secs *sections, changed [numSections]bool) (
 			}
 		}
 	}
-	if err := v.validateItems(items); err != nil {
+	if err := v.validateItems(items, r); err != nil {
 		return nil, err
 	}
 	return seen, nil
@@ -550,10 +598,10 @@ type item struct {
 	raw    []byte
 }
 
-// validateItems validates items on every CPU and returns the error of the
-// first invalid one in document order.
-func (v *Verifier) validateItems(items []item) error {
-	workers := min(runtime.GOMAXPROCS(0), max(len(items)/1024, 1))
+// validateItems validates items (on every CPU unless r is serial) and
+// returns the error of the first invalid one in document order.
+func (v *Verifier) validateItems(items []item, r runner) error {
+	workers := min(r.workers(), max(len(items)/1024, 1))
 	var (
 		wg    sync.WaitGroup
 		first atomic.Int64 // index in items of the first error found

@@ -237,7 +237,8 @@ func BenchmarkLoadLargeNewGeneration(b *testing.B) {
 }
 
 // benchmarkSwaps swaps between the L snapshot and a new generation of it
-// changed by edit, back and forth (rollbacks allowed).
+// changed by edit, back and forth (rollbacks allowed), in the background
+// (on one goroutine) as a gateway serving requests does.
 func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 	s := snaptest.Large(2)
 	raw2 := snaptest.Encode(b, s)
@@ -258,7 +259,7 @@ func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 		if i%2 == 1 {
 			raw = raw2
 		}
-		next, err := v.Load(store.Candidate{Bytes: raw, AllowRollback: true}, st.Active())
+		next, err := v.Load(store.Candidate{Bytes: raw, AllowRollback: true, Background: true}, st.Active())
 		if err != nil {
 			b.Fatal(err)
 		}
