@@ -179,7 +179,8 @@ func (c *Controller) Run(ctx context.Context, src source.Source) error {
 
 // Apply handles one revision: records a source error, or verifies and
 // activates a snapshot. It returns the outcome ("" for source errors and
-// unchanged looks) and the error, if any.
+// unchanged looks) and the error, if any, and releases the revision
+// (source.Revision.Release).
 func (c *Controller) Apply(rev source.Revision) (string, error) {
 	now := rev.At
 	if now.IsZero() {
@@ -194,7 +195,22 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 		return "", nil
 	}
 	c.sourceOK(rev.Source, now)
-	return c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
+	defer rev.Release()
+	outcome, err := c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
+	if err != nil && rev.OffHeap() {
+		err = detach(err)
+	}
+	return outcome, err
+}
+
+// detach returns err without references to an off-heap revision's bytes
+// (a decoding error may quote them): its text, under the same refusal.
+func detach(err error) error {
+	var r *store.Refusal
+	if errors.As(err, &r) {
+		return &store.Refusal{Reason: r.Reason, Err: errors.New(r.Err.Error())}
+	}
+	return errors.New(err.Error())
 }
 
 func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, error) {
@@ -232,11 +248,12 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	}
 	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
-	next, err := c.opts.Verifier.Load(store.Candidate{
+	cand := store.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
-		Background:    c.opts.Busy != nil && c.opts.Busy(),
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
-	}, active)
+		Background: active != nil && c.opts.Busy != nil && c.opts.Busy(),
+	}
+	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
 		attempt.Outcome, attempt.Reason = OutcomeRefused, store.ReasonOf(err)
 		if attempt.Reason == "" {

@@ -83,6 +83,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
 			if !digestMatches(&rev) && settling < maxSettleReads {
+				rev.Release()
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than
 				// report a mismatch that is about to go away. A digest
@@ -116,24 +117,27 @@ func digestMatches(rev *Revision) bool {
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.
 func readSnapshotFile(path string) Revision {
-	b, err := os.ReadFile(path)
+	b, free, err := readFile(path)
 	if err != nil {
 		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
 	}
-	rev := Revision{Bytes: b, At: time.Now()}
+	rev := Revision{Bytes: b, At: time.Now(), free: free}
 	if sig, err := os.ReadFile(path + snapshot.SignatureSuffix); err == nil {
 		rev.Signature = sig
 	} else if !errors.Is(err, fs.ErrNotExist) {
+		rev.Release()
 		return Revision{Err: fmt.Errorf("reading signature: %w", err), At: time.Now()}
 	}
 	if d, err := os.ReadFile(path + DigestSuffix); err == nil {
 		// "sha256:<hex>" or sha256sum's "<hex>  <name>".
 		fields := strings.Fields(string(d))
 		if len(fields) == 0 {
+			rev.Release()
 			return Revision{Err: fmt.Errorf("reading digest: %s is empty", path+DigestSuffix), At: time.Now()}
 		}
 		rev.Digest = fields[0]
 	} else if !errors.Is(err, fs.ErrNotExist) {
+		rev.Release()
 		return Revision{Err: fmt.Errorf("reading digest: %w", err), At: time.Now()}
 	}
 	return rev
