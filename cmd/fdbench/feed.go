@@ -140,4 +140,3 @@ func feed(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
-
