@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -158,6 +159,14 @@ func TestSignatureVerifiesOnlyUntamperedBytesWithTrustedKey(t *testing.T) {
 		{"tampered bytes", []ed25519.PublicKey{pub}, tampered, sig, true},
 		{"garbage signature", []ed25519.PublicKey{pub}, b, []byte("not base64!"), true},
 		{"no trusted keys", nil, b, sig, true},
+		{"a signature over the bytes themselves", []ed25519.PublicKey{pub}, b,
+			[]byte(base64.StdEncoding.EncodeToString(ed25519.Sign(priv, b))), true},
+	}
+	// The signature is ed25519 over the digest, which anyone can check
+	// with the public key alone.
+	raw, _ := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sig)))
+	if !ed25519.Verify(pub, []byte(Digest(b)), raw) {
+		t.Error("the signature is not ed25519 over the snapshot's digest")
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -192,7 +192,7 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 		sigErr error
 	)
 	if signed {
-		r.Go(&wg, func() { sigErr = snapshot.VerifySignature(v.trust, c.Bytes, c.Signature) })
+		r.Go(&wg, func() { sigErr = snapshot.VerifyDigestSignature(v.trust, digest, c.Signature) })
 	}
 	secs, split := splitSections(c.Bytes)
 	if !split {
