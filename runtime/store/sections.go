@@ -2,8 +2,8 @@ package store
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
+	"hash/maphash"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -24,7 +24,7 @@ import (
 // level only. Soundness does not rest on that, though: every section is
 // decoded on its own the first time its bytes are seen, which fails unless
 // they are exactly one JSON value; a section whose bytes equal a section of
-// the active snapshot (same SHA-256) was proven that way before. So the
+// the active snapshot (same contentSum) was proven that way before. So the
 // document is, byte for byte, the fixed skeleton of member names around
 // sections that each decode, and decoding them one by one yields what
 // decoding the whole document would (see TestSectionsDecodeAsTheWhole).
@@ -60,10 +60,25 @@ var indexed = [numSections]bool{
 }
 
 // sectionSums identifies a snapshot's sections: which are present, and the
-// SHA-256 of each one's bytes.
+// contentSum of each one's bytes.
 type sectionSums struct {
 	has [numSections]bool
-	sum [numSections][32]byte
+	sum [numSections]contentSum
+}
+
+// contentSum identifies bytes within this process: two keyed 64-bit
+// hashes (hash/maphash, AES-based: over 10 GB/s where SHA-256 does 2) with
+// seeds drawn at start. It tells whether a section or item of a candidate
+// is the one already verified; it is no digest (the snapshot's digest and
+// signature are SHA-256 and ed25519): crafting a collision would take the
+// process's secret seeds, and the bytes compared are the verified
+// snapshot's own and a candidate that is itself verified.
+type contentSum [2]uint64
+
+var sumSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func sumOf(b []byte) contentSum {
+	return contentSum{maphash.Bytes(sumSeeds[0], b), maphash.Bytes(sumSeeds[1], b)}
 }
 
 // sections are a canonical snapshot document cut into its members.
@@ -114,7 +129,7 @@ func splitSections(b []byte) (*sections, bool) {
 			return nil, false
 		}
 		s.raw[cur], s.has[cur] = rest[:end], true
-		s.sum[cur] = sha256.Sum256(rest[:end])
+		s.sum[cur] = sumOf(rest[:end])
 		if next == numSections {
 			return s, true
 		}
@@ -223,4 +238,54 @@ func checkVersion(d *snapshot.Snapshot) error {
 		return fmt.Errorf("decoding snapshot: schema version %q, want %q", d.SchemaVersion, snapshot.SchemaVersion)
 	}
 	return nil
+}
+
+// Pieces of an array of objects: the array cut at every "},{", which
+// cannot fall between two items anywhere else in a canonical (compact)
+// array, but may fall inside one (in a string, or between nested objects).
+// An array cut into as many pieces as it has items is cut exactly at its
+// items. A swap that changes a few grants then finds the unchanged ones by
+// their pieces' sums and decodes, validates and checks only the others
+// (see loadChanged).
+var pieceCut = []byte("},{")
+
+// pieces returns the end offsets in raw (an array section) of its pieces,
+// and their sums; false when raw is not an array of objects.
+func pieces(raw []byte) (ends []int, sums []contentSum, ok bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '[' || raw[n-1] != ']' {
+		return nil, nil, false
+	}
+	if n == 2 {
+		return nil, nil, true
+	}
+	if raw[1] != '{' || raw[n-2] != '}' {
+		return nil, nil, false
+	}
+	start := 1
+	for {
+		j := bytes.Index(raw[start:n-1], pieceCut)
+		end := n - 1
+		if j >= 0 {
+			end = start + j + 1
+		}
+		ends = append(ends, end)
+		sums = append(sums, sumOf(raw[start:end]))
+		if j < 0 {
+			return ends, sums, true
+		}
+		start = end + 1
+	}
+}
+
+// commonEnds returns how many leading and trailing elements a and b share
+// (not overlapping in either).
+func commonEnds(a, b []contentSum) (prefix, suffix int) {
+	for prefix < len(a) && prefix < len(b) && a[prefix] == b[prefix] {
+		prefix++
+	}
+	for suffix < len(a)-prefix && suffix < len(b)-prefix && a[len(a)-1-suffix] == b[len(b)-1-suffix] {
+		suffix++
+	}
+	return prefix, suffix
 }

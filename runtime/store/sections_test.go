@@ -38,6 +38,7 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 		{name: "commit removed", edit: func(s *snapshot.Snapshot) { gen(s); s.Commit = "" }, shares: true},
 		{name: "commit back", edit: func(s *snapshot.Snapshot) { gen(s); s.Commit = commit(13) }, shares: true},
 		{name: "one grant changed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-01-01" }},
+		{name: "the same grant changed again (its neighbours reused)", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-06-06" }},
 		{name: "one grant removed", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements = append(s.Entitlements[:3:3], s.Entitlements[4:]...)
@@ -52,6 +53,29 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 			e := base.Entitlements[0]
 			s.Entitlements = append([]snapshot.Entitlement{e}, s.Entitlements...)
 		}},
+		{name: "grants changed at both ends", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements[0].Expires = "2032-02-02"
+			s.Entitlements[len(s.Entitlements)-1].Expires = "2032-02-02"
+		}},
+		{name: "a grant with its own rate limit", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements[5].RateLimit = &snapshot.RateLimit{Limit: 5, Per: "second"}
+		}},
+		{name: "an approver whose name cuts a piece", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements[6].Approval.By = `a},{"accessMode":"x`
+			s.Entitlements[9].Approval.By = `b},{`
+		}},
+		{name: "then a grant after it changed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[8].Expires = "2033-03-03" }},
+		{name: "the last grant removed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = s.Entitlements[:len(s.Entitlements)-1] }},
+		{name: "a grant appended", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements = append(s.Entitlements, base.Entitlements[len(base.Entitlements)-1])
+		}},
+		{name: "no grants at all", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = []snapshot.Entitlement{} }},
+		{name: "grants back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = slices.Clone(base.Entitlements) }},
+		{name: "a grant changed after grants came back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[2].Expires = "2034-04-04" }},
 		{name: "an api described anew", edit: func(s *snapshot.Snapshot) { gen(s); s.APIs[2].Description = "new words" }},
 		{name: "an environment on another host", edit: func(s *snapshot.Snapshot) { gen(s); s.Platform.Environments[0].Host = "int.elsewhere.test" }},
 		{name: "a publisher renamed", edit: func(s *snapshot.Snapshot) { gen(s); s.Publishers[1].Name = "Renamed" }},

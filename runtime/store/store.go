@@ -68,6 +68,9 @@ type Snapshot struct {
 	// it was loaded from them section by section (see sections); the next
 	// load then compares with them.
 	sums *sectionSums
+	// grantPieces are the sums of the entitlements' items (see pieces),
+	// when known: one per entitlement.
+	grantPieces []contentSum
 }
 
 // rebase returns a snapshot of data, whose indexed sections are s's own

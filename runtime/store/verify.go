@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,20 +253,64 @@ func (v *Verifier) loadWhole(c Candidate, digest string, secs *sections, active 
 // its explanation, to loadWhole.
 func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, active *Snapshot, r runner) (*Snapshot, validSets, bool) {
 	ch, _ := secs.changed(active.sums)
+	// Changed grants: only the items that differ from the active ones are
+	// validated and decoded, as the array of them alone (see pieces).
+	grantPieces := active.grantPieces
+	var prefix, suffix int
+	work := secs
+	if ch[secEntitlements] {
+		raw := secs.raw[secEntitlements]
+		ends, sums, split := pieces(raw)
+		grantPieces = nil
+		if split {
+			grantPieces = sums
+		}
+		if split && active.grantPieces != nil && len(active.grantPieces) == len(active.data.Entitlements) {
+			prefix, suffix = commonEnds(active.grantPieces, sums)
+			from, to := 1, len(raw)-1 // the changed pieces, without separators
+			if prefix > 0 {
+				from = ends[prefix-1] + 1
+			}
+			if k := len(ends) - suffix; k > prefix {
+				to = ends[k-1]
+			} else {
+				to = from
+			}
+			mid := make([]byte, 0, to-from+2)
+			mid = append(append(append(mid, '['), raw[from:to]...), ']')
+			view := *secs
+			view.raw[secEntitlements] = mid
+			work = &view
+		}
+	}
 	var (
 		wg        sync.WaitGroup
 		seen      validSets
 		schemaErr error
 	)
-	r.Go(&wg, func() { seen, schemaErr = v.validateSections(secs, ch, r) })
+	r.Go(&wg, func() { seen, schemaErr = v.validateSections(work, ch, r) })
 	data := *active.data // sections are replaced, never decoded into
 	ok, reindex, grantsOnly := true, false, true
 	for i := range numSections {
 		if ch[i] {
-			ok = ok && decodeSection(&data, secs, i) == nil
+			ok = ok && decodeSection(&data, work, i) == nil
 			reindex = reindex || indexed[i]
 			grantsOnly = grantsOnly && (!indexed[i] || i == secEntitlements)
 		}
+	}
+	if ok && work != secs {
+		// Splice the changed grants between the unchanged ones; the
+		// pieces were the items exactly if there are as many of each.
+		old := active.data.Entitlements
+		mid := data.Entitlements
+		data.Entitlements = slices.Concat(old[:prefix], mid, old[len(old)-suffix:])
+		if data.Entitlements == nil {
+			data.Entitlements = mid // [] decodes empty, not nil
+		}
+		ok = len(data.Entitlements) == len(grantPieces)
+	}
+	if ok && ch[secEntitlements] && len(data.Entitlements) != len(grantPieces) {
+		grantPieces = nil // cut inside items: unknown until the next change
 	}
 	ok = ok && checkVersion(&data) == nil && (data.Generation >= active.Generation() || c.AllowRollback)
 	var next *Snapshot
@@ -290,7 +335,7 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 		return nil, nil, false
 	}
 	sums := secs.sectionSums // not secs: its sections are c.Bytes
-	next.sums = &sums
+	next.sums, next.grantPieces = &sums, grantPieces
 	return next, seen, true
 }
 
