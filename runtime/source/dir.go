@@ -62,50 +62,31 @@ func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
 		return fmt.Errorf("dir source: %w", err)
 	}
 
-	debounce := cmpOr(d.Debounce, DefaultDebounce)
-	timer := time.NewTimer(0) // compile at once
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-w.Events:
-			if !ok {
-				return errors.New("dir source: watcher closed")
-			}
-			if !inTree(root, ev.Name) || ev.Op == fsnotify.Chmod {
-				continue
-			}
-			if ev.Has(fsnotify.Create) {
-				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
-					// A new directory (or the root, renamed back in):
-					// watch it and everything already in it.
-					if err := watchTree(w, ev.Name); err != nil {
-						log.Warn("watching new directory", "path", ev.Name, "err", err)
-					}
+	relevant := func(ev fsnotify.Event) bool {
+		if !inTree(root, ev.Name) {
+			return false
+		}
+		if ev.Has(fsnotify.Create) {
+			if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+				// A new directory (or the root, renamed back in): watch
+				// it and everything already in it.
+				if err := watchTree(w, ev.Name); err != nil {
+					log.Warn("watching new directory", "path", ev.Name, "err", err)
 				}
 			}
-			timer.Reset(debounce)
-		case err, ok := <-w.Errors:
-			if !ok {
-				return errors.New("dir source: watcher closed")
-			}
-			// Events may have been lost (queue overflow): recompile.
-			log.Warn("watcher error", "err", err)
-			timer.Reset(debounce)
-		case <-timer.C:
-			gen := uint64(1)
-			if d.NextGeneration != nil {
-				gen = d.NextGeneration()
-			}
-			start := time.Now()
-			rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: os.DirFS(root), Generation: gen})
-			log.Debug("compiled", "generation", gen, "took", time.Since(start), "diagnostics", len(rev.Diagnostics), "err", rev.Err)
-			if !send(ctx, out, rev) {
-				return ctx.Err()
-			}
 		}
+		return true
 	}
+	return watch(ctx, w, d.Name(), cmpOr(d.Debounce, DefaultDebounce), log, relevant, func() (again, ok bool) {
+		gen := uint64(1)
+		if d.NextGeneration != nil {
+			gen = d.NextGeneration()
+		}
+		start := time.Now()
+		rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: os.DirFS(root), Generation: gen})
+		log.Debug("compiled", "generation", gen, "took", time.Since(start), "diagnostics", len(rev.Diagnostics), "err", rev.Err)
+		return false, send(ctx, out, rev)
+	})
 }
 
 // watchTree watches dir and its subdirectories, except hidden ones (.git).

@@ -58,28 +58,10 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 	}
 	relevant := map[string]bool{path: true, path + snapshot.SignatureSuffix: true, path + DigestSuffix: true}
 
-	debounce := cmpOr(f.Debounce, DefaultDebounce)
-	timer := time.NewTimer(0)
 	settling := 0 // reads in a row whose digest did not match yet
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case ev, ok := <-w.Events:
-			if !ok {
-				return errors.New("file source: watcher closed")
-			}
-			if relevant[ev.Name] && ev.Op != fsnotify.Chmod {
-				timer.Reset(debounce)
-			}
-		case err, ok := <-w.Errors:
-			if !ok {
-				return errors.New("file source: watcher closed")
-			}
-			log.Warn("watcher error", "source", f.Name(), "err", err)
-			timer.Reset(debounce)
-		case <-timer.C:
+	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), log.With("source", f.Name()),
+		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
+		func() (again, ok bool) {
 			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
 			if !digestMatches(&rev) && settling < maxSettleReads {
@@ -89,15 +71,11 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 				// report a mismatch that is about to go away. A digest
 				// that stays wrong is sent, and refused, after a few tries.
 				settling++
-				timer.Reset(debounce)
-				continue
+				return true, true
 			}
 			settling = 0
-			if !send(ctx, out, rev) {
-				return ctx.Err()
-			}
-		}
-	}
+			return false, send(ctx, out, rev)
+		})
 }
 
 // maxSettleReads bounds the re-reads of a snapshot whose digest file does

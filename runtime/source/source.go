@@ -9,9 +9,13 @@ package source
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // Source pushes revisions. Run blocks until ctx is done (returning
@@ -172,4 +176,44 @@ func (t *trigger) Trigger() {
 func (t *trigger) triggered() chan struct{} {
 	t.once.Do(func() { t.ch = make(chan struct{}, 1) })
 	return t.ch
+}
+
+// watch is the loop of the watching sources (Dir, File): it runs act at
+// once, then debounce after the last of every burst of the watcher's events
+// that relevant accepts (relevant may also act on one, such as watching a
+// new directory). A watcher error means events may have been lost, so it
+// counts as a burst too. act returns again to be run once more, debounce
+// later, whatever happens meanwhile; it returns false when the source must
+// stop (ctx ended). watch returns when ctx ends or the watcher closes.
+func watch(ctx context.Context, w *fsnotify.Watcher, name string, debounce time.Duration, log *slog.Logger,
+	relevant func(fsnotify.Event) bool, act func() (again, ok bool)) error {
+	timer := time.NewTimer(0) // at once
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-w.Events:
+			if !ok {
+				return fmt.Errorf("%s source: watcher closed", name)
+			}
+			if ev.Op != fsnotify.Chmod && relevant(ev) {
+				timer.Reset(debounce)
+			}
+		case err, ok := <-w.Errors:
+			if !ok {
+				return fmt.Errorf("%s source: watcher closed", name)
+			}
+			log.Warn("watcher error", "err", err)
+			timer.Reset(debounce)
+		case <-timer.C:
+			again, ok := act()
+			if !ok {
+				return ctx.Err()
+			}
+			if again {
+				timer.Reset(debounce)
+			}
+		}
+	}
 }
