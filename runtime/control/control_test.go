@@ -20,28 +20,11 @@ import (
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-func keyPair(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
-	t.Helper()
-	privPEM, pubPEM, err := snapshot.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := snapshot.ParsePrivateKey(privPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := snapshot.ParsePublicKey(pubPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return priv, pub
-}
-
 // TestRefusedSnapshotsKeepTheLastKnownGoodServing offers one bad snapshot
 // per refusal reason to a gateway serving generation 5.
 func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
-	priv, pub := keyPair(t)
-	otherPriv, _ := keyPair(t)
+	priv, pub := snaptest.KeyPair(t)
+	otherPriv, _ := snaptest.KeyPair(t)
 	good := upstream(t, "good")
 	bad := upstream(t, "bad")
 	signed := func(b []byte) source.Revision {
@@ -235,7 +218,7 @@ func TestRestartServesThePersistedSnapshot(t *testing.T) {
 	if _, err := h.ctrl.Apply(source.Revision{Source: "dir", Bytes: b, Compiled: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, pub := keyPair(t)
+	_, pub := snaptest.KeyPair(t)
 	// Self-built snapshots need no signature, even with trust keys, after
 	// a restart as before it.
 	h2 := newHarness(t, harnessOptions{stateDir: state, trust: []ed25519.PublicKey{pub}})

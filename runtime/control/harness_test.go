@@ -17,6 +17,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -109,36 +110,8 @@ func (h *harness) status() control.Status {
 // metric returns the value of a counter or gauge with the given labels.
 func (h *harness) metric(name string, labels ...string) float64 {
 	h.t.Helper()
-	mfs, err := h.reg.Gather()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue next
-				}
-			}
-			switch {
-			case m.Counter != nil:
-				return m.Counter.GetValue()
-			case m.Gauge != nil:
-				return m.Gauge.GetValue()
-			}
-		}
-	}
-	return 0
+	v, _ := metrictest.Value(h.t, h.reg, name, labels...)
+	return v
 }
 
 // get requests path from the gateway and returns the generation header and

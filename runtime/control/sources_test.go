@@ -87,7 +87,7 @@ func TestDirSourceServesAnEditWithinASecond(t *testing.T) {
 }
 
 func TestFileSourceServesANewSignedSnapshot(t *testing.T) {
-	priv, pub := keyPair(t)
+	priv, pub := snaptest.KeyPair(t)
 	a, b := upstream(t, "a"), upstream(t, "b")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "snapshot.json")

@@ -27,6 +27,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -453,36 +454,12 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// metric returns the value of a counter with the given labels, 0 if none.
+// metric returns the value of a counter or gauge with the given labels, 0
+// if none.
 func (e *env) metric(name string, labels ...string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-						found = true
-					}
-				}
-				if !found {
-					continue next
-				}
-			}
-			if m.Counter != nil {
-				return m.Counter.GetValue()
-			}
-		}
-	}
-	return 0
+	v, _ := metrictest.Value(e.t, e.reg, name, labels...)
+	return v
 }
 
 // rawUpstream is a minimal HTTP/1.1 keep-alive server answering every
@@ -525,23 +502,12 @@ func rawUpstream(t testing.TB) string {
 	return "http://" + ln.Addr().String()
 }
 
-// gaugeOrCounter returns the value of an unlabelled counter or gauge.
+// gaugeOrCounter returns the value of an unlabelled counter or gauge, -1
+// if none.
 func (e *env) gaugeOrCounter(name string) float64 {
 	e.t.Helper()
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
-			m := mf.GetMetric()[0]
-			if m.Counter != nil {
-				return m.Counter.GetValue()
-			}
-			if m.Gauge != nil {
-				return m.Gauge.GetValue()
-			}
-		}
+	if v, ok := metrictest.Value(e.t, e.reg, name); ok {
+		return v
 	}
 	return -1
 }

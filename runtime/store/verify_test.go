@@ -24,26 +24,9 @@ func verifier(t testing.TB, trust ...ed25519.PublicKey) *store.Verifier {
 	return v
 }
 
-func keys(t testing.TB) (ed25519.PrivateKey, ed25519.PublicKey) {
-	t.Helper()
-	privPEM, pubPEM, err := snapshot.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := snapshot.ParsePrivateKey(privPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := snapshot.ParsePublicKey(pubPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return priv, pub
-}
-
 func TestVerifierRefusals(t *testing.T) {
-	priv, pub := keys(t)
-	otherPriv, _ := keys(t)
+	priv, pub := snaptest.KeyPair(t)
+	otherPriv, _ := snaptest.KeyPair(t)
 	good := snaptest.Encode(t, snaptest.Small(5, "http://up.test"))
 	active, err := verifier(t).Load(store.Candidate{Bytes: good}, nil)
 	if err != nil {
@@ -102,7 +85,7 @@ func TestVerifierRefusals(t *testing.T) {
 }
 
 func TestVerifierAccepts(t *testing.T) {
-	priv, pub := keys(t)
+	priv, pub := snaptest.KeyPair(t)
 	older := snaptest.Encode(t, snaptest.Small(4, "http://up.test"))
 	active, err := verifier(t).Load(store.Candidate{Bytes: snaptest.Encode(t, snaptest.Small(5, "http://up.test"))}, nil)
 	if err != nil {
@@ -150,7 +133,7 @@ func TestSameDigestAsActiveIsNoSwap(t *testing.T) {
 // is the process's CPU time per load (all goroutines, the collector's
 // included): on a shared machine, the part of ns/op that is ours.
 func BenchmarkLoadLarge(b *testing.B) {
-	priv, pub := keys(b)
+	priv, pub := snaptest.KeyPair(b)
 	raw := snaptest.Encode(b, snaptest.Large(2))
 	sig := snapshot.Sign(priv, raw)
 	active := build(b, snaptest.Small(1, "http://up.test"))
