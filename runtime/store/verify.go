@@ -267,14 +267,14 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 		}
 		if split && active.grantPieces != nil && len(active.grantPieces) == len(active.data.Entitlements) {
 			prefix, suffix = commonEnds(active.grantPieces, sums)
-			from, to := 1, len(raw)-1 // the changed pieces, without separators
+			// The changed pieces, without the separators around them.
+			from := 1
 			if prefix > 0 {
 				from = ends[prefix-1] + 1
 			}
+			to := from
 			if k := len(ends) - suffix; k > prefix {
 				to = ends[k-1]
-			} else {
-				to = from
 			}
 			mid := make([]byte, 0, to-from+2)
 			mid = append(append(append(mid, '['), raw[from:to]...), ']')
