@@ -11,7 +11,9 @@
 // cross-government api-metadata format.
 //
 // Everything publishers write is untrusted: Markdown is rendered with goldmark
-// and sanitised with bluemonday, every page is produced by html/template, and
+// and sanitised with bluemonday, every page is produced by html/template (API
+// and list pages, the bulk of a large site, by writers that escape exactly as
+// html/template does, checked against their templates: see apihtml.go), and
 // the site carries no inline script, so it can be served with a strict Content
 // Security Policy (see Handler). The site shows only what the snapshot says
 // about publishers and APIs: never consumers, approvers' names, upstream URLs
@@ -30,6 +32,7 @@ package catalog
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,8 +69,16 @@ type Options struct {
 	// files (relative to API.Spec) are resolved in it. References to URLs or
 	// outside SpecFS are never followed.
 	SpecFS fs.FS
-	// Workers bounds parallel page rendering (default GOMAXPROCS).
+	// Workers bounds parallel page rendering (default twice GOMAXPROCS, so
+	// that the CPUs keep rendering while some workers wait for the disk).
 	Workers int
+	// Context, if set, ends a build early when it is done: the build
+	// returns its error, and BuildDir changes no file.
+	Context context.Context
+	// Prepared, if set, holds the endpoints of API pages rendered ahead
+	// from OpenAPI documents parsed already (see PreparedSpecs); an API
+	// whose document is not in it, or differs, has it parsed as usual.
+	Prepared *PreparedSpecs
 	// FacetLimit is the most values a filter group lists on each list page
 	// (default DefaultFacetLimit). A group with more, such as the publishers
 	// of a large platform, lists the values with the most APIs (and the
@@ -187,9 +198,12 @@ func (e *LeakError) Error() string {
 // are removed; nothing else in dir is touched.
 //
 // Changed files are written beside their old version and moved into place
-// at the end, so if a file of the site contains one of forbidden (compared
-// case-insensitively, as Site.Leaks does) or rendering fails, no file in dir
-// changes and the error is a *LeakError or the rendering error.
+// at the end (files in directories the build makes are written in place
+// and removed again on failure), so if a file of the site contains one of
+// forbidden (compared case-insensitively, as Site.Leaks does), rendering
+// fails or opts.Context ends before the files are moved into place, no file
+// in dir changes and the error is a *LeakError, the rendering error or the
+// context's error.
 func (b *Builder) BuildDir(dir string, snap *snapshot.Snapshot, specs map[string][]byte, opts Options, forbidden []string) (*Written, error) {
 	w, err := newDirWriter(dir, forbidden)
 	if err != nil {
@@ -247,11 +261,11 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 	for _, spec := range m.listSpecs(groups) {
 		jobs = append(jobs, func() error {
 			p := m.listPage(spec, groups)
-			var err error
-			if p.Items, err = b.listItems(p.Root, p.APIs); err != nil {
-				return err
-			}
-			return b.renderPage(out, p.file, tmplList, p)
+			p.Items = b.listItems(p.Root, p.APIs)
+			buf := b.getBuffer()
+			defer b.putBuffer(buf)
+			writeListPage(htmlWriter{buf}, p)
+			return out.put(p.file, buf.Bytes())
 		})
 	}
 	for _, g := range groups {
@@ -269,10 +283,7 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 	for _, pv := range m.publishers {
 		jobs = append(jobs, func() error {
 			p := m.publisherPage(pv)
-			var err error
-			if p.Items, err = b.listItems(p.Root, pv.APIs); err != nil {
-				return err
-			}
+			p.Items = b.listItems(p.Root, pv.APIs)
 			return b.renderPage(out, p.file, tmplPublisher, p)
 		})
 	}
@@ -284,22 +295,33 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 				}
 			}
 			p := m.apiPage(av)
-			return b.renderPage(out, p.file, tmplAPI, p)
+			if av.specFile != "" {
+				p.Spec = b.endpoints(m, av)
+			}
+			buf := b.getBuffer()
+			defer b.putBuffer(buf)
+			writeAPIPage(htmlWriter{buf}, p)
+			return out.put(p.file, buf.Bytes())
 		})
 	}
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+		workers = 2 * runtime.GOMAXPROCS(0)
 	}
-	if err := runAll(jobs, workers); err != nil {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := runAll(ctx, jobs, workers); err != nil {
 		return nil, err
 	}
 	return m.notices(), nil
 }
 
-// runAll runs jobs on at most workers goroutines and returns the first error
-// in job order.
-func runAll(jobs []func() error, workers int) error {
+// runAll runs jobs on at most workers goroutines and returns the context's
+// error if it is done by the end (no job starts once it is), else the jobs'
+// errors in job order.
+func runAll(ctx context.Context, jobs []func() error, workers int) error {
 	errs := make([]error, len(jobs))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -311,10 +333,16 @@ func runAll(jobs []func() error, workers int) error {
 		})
 	}
 	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return errors.Join(errs...)
 }
 

@@ -688,8 +688,8 @@ type apiPage struct {
 	Related         []relatedView
 	Contact         contactView
 	ContactIsAPI    bool
-	Spec            *specView
-	SpecFile        string // relative to the page
+	Spec            template.HTML // the endpoints, rendered from the spec (Builder.endpoints)
+	SpecFile        string        // relative to the page
 	SpecDigest      string
 	Tags            []string
 }
@@ -748,16 +748,22 @@ func (m *model) apiPage(av *apiView) *apiPage {
 	if av.specFile != "" {
 		p.SpecFile = path.Base(av.specFile)
 		p.SpecDigest = a.SpecDigest
-		var src *specSource
-		if m.opts.SpecFS != nil && a.Spec != "" {
-			src = &specSource{fsys: m.opts.SpecFS, path: a.Spec}
-		}
-		p.Spec = newSpecView(m.md, av.specBytes, src)
-		if p.Spec.Notice != "" {
-			m.note(fmt.Sprintf("%s: %s", a.ID, p.Spec.Notice))
-		}
 	}
 	return p
+}
+
+// specView returns the view of av's OpenAPI document, noting why some of
+// it is not shown.
+func (m *model) specView(av *apiView) *specView {
+	var src *specSource
+	if m.opts.SpecFS != nil && av.a.Spec != "" {
+		src = &specSource{fsys: m.opts.SpecFS, path: av.a.Spec}
+	}
+	v := newSpecView(m.md, av.specBytes, src)
+	if v.Notice != "" {
+		m.note(fmt.Sprintf("%s: %s", av.ID, v.Notice))
+	}
+	return v
 }
 
 // rate renders a limit for people: "10 requests per second".

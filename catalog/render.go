@@ -30,15 +30,11 @@ const (
 )
 
 // pageTemplates holds one parsed template set per kind of page, each made of
-// the shared layout and partials plus the page's own "content".
+// the shared layout and partials plus the page's own "content". API and
+// list pages are written by writeAPIPage and writeListPage; their
+// templates are the reference these are tested against.
 type pageTemplates struct {
 	byName map[string]*template.Template
-}
-
-// apiItemData is what the "apiItem" template needs.
-type apiItemData struct {
-	Root string
-	A    *apiView
 }
 
 func parseTemplates() (*pageTemplates, error) {
@@ -92,7 +88,6 @@ func (b *Builder) renderPage(out sink, file, name string, data any) error {
 type listItem struct {
 	once sync.Once
 	html template.HTML
-	err  error
 }
 
 // itemDepths is the number of page depths whose list entries are kept.
@@ -112,28 +107,24 @@ func itemDepth(root string) int {
 }
 
 // listItems returns the list entries of apis for a page whose root is root.
-func (b *Builder) listItems(root string, apis []*apiView) ([]template.HTML, error) {
+func (b *Builder) listItems(root string, apis []*apiView) []template.HTML {
 	items := make([]template.HTML, len(apis))
 	for i, a := range apis {
-		var err error
 		if d := itemDepth(root); d >= 0 {
 			it := &a.items[d]
-			it.once.Do(func() { it.html, it.err = b.renderItem(root, a) })
-			items[i], err = it.html, it.err
+			it.once.Do(func() { it.html = b.renderItem(root, a) })
+			items[i] = it.html
 		} else {
-			items[i], err = b.renderItem(root, a)
-		}
-		if err != nil {
-			return nil, err
+			items[i] = b.renderItem(root, a)
 		}
 	}
-	return items, nil
+	return items
 }
 
-func (b *Builder) renderItem(root string, a *apiView) (template.HTML, error) {
-	var buf strings.Builder
-	if err := b.pages.byName[tmplList].ExecuteTemplate(&buf, "apiItem", apiItemData{Root: root, A: a}); err != nil {
-		return "", fmt.Errorf("rendering the list entry of %s: %w", a.ID, err)
-	}
-	return template.HTML(buf.String()), nil //nolint:gosec // made by html/template
+// renderItem renders the "apiItem" template (see writeAPIItem).
+func (b *Builder) renderItem(root string, a *apiView) template.HTML {
+	buf := b.getBuffer()
+	defer b.putBuffer(buf)
+	writeAPIItem(htmlWriter{buf}, root, a)
+	return template.HTML(buf.String()) //nolint:gosec // escaped as html/template does
 }

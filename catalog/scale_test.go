@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -106,6 +107,93 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 		if !bytes.Equal(after[f], b) {
 			t.Errorf("%s changed", f)
 		}
+	}
+}
+
+// dirsUnder returns the directories under dir, relative and sorted.
+func dirsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			dirs = append(dirs, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dirs
+}
+
+func TestBuildDirRemovesTheDirectoriesItMadeWhenAForbiddenStringAppears(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := BuildDir(dir, testSnapshot(), testSpecs(), testOptions(), nil); err != nil {
+		t.Fatal(err)
+	}
+	beforeFiles, beforeDirs := dirFiles(t, dir), dirsUnder(t, dir)
+	// A new API gets a new directory, where its page is written in place:
+	// it must go again, and the rest stay as it was.
+	snap := testSnapshot()
+	a := snap.APIs[0]
+	a.ID, a.Name, a.Summary = a.Publisher+"/brand-new", "brand-new", "Never shown anywhere."
+	snap.APIs = append(snap.APIs, a)
+	snap.Normalize()
+	var leaks *LeakError
+	if _, err := BuildDir(dir, snap, testSpecs(), testOptions(), []string{"never shown anywhere"}); !errors.As(err, &leaks) {
+		t.Fatalf("got error %v, want a *LeakError", err)
+	}
+	if got := dirsUnder(t, dir); !slices.Equal(got, beforeDirs) {
+		t.Errorf("got directories %q, want %q as before", got, beforeDirs)
+	}
+	after := dirFiles(t, dir)
+	if !slices.Equal(sortedKeys(after), sortedKeys(beforeFiles)) {
+		t.Fatalf("got files %q, want %q as before", sortedKeys(after), sortedKeys(beforeFiles))
+	}
+	for f, b := range beforeFiles {
+		if !bytes.Equal(after[f], b) {
+			t.Errorf("%s changed", f)
+		}
+	}
+	// Without the forbidden string, the new directory is moved into place
+	// whole, and no temporary one is left.
+	w, err := BuildDir(dir, snap, testSpecs(), testOptions(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := Build(snap, testSpecs(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := site.File("apis/" + a.ID + "/index.html")
+	if got := dirFiles(t, dir)["apis/"+a.ID+"/index.html"]; len(page) == 0 || !bytes.Equal(got, page) {
+		t.Errorf("the new API's page is missing or differs from Build's")
+	}
+	for _, d := range dirsUnder(t, dir) {
+		if strings.Contains(d, ".tmp-") {
+			t.Errorf("temporary directory %s left behind", d)
+		}
+	}
+	if w.Written == 0 || w.Written == w.Files {
+		t.Errorf("got %d of %d files written, want the new and changed ones only", w.Written, w.Files)
+	}
+}
+
+func TestBuildDirWritesNothingOnceItsContextIsDone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opts := testOptions()
+	opts.Context = ctx
+	fresh := filepath.Join(t.TempDir(), "site")
+	if _, err := BuildDir(fresh, testSnapshot(), testSpecs(), opts, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got error %v, want context.Canceled", err)
+	}
+	if files := dirFiles(t, fresh); len(files) != 0 {
+		t.Errorf("got files %q, want none", sortedKeys(files))
+	}
+	if _, err := Build(testSnapshot(), testSpecs(), opts); !errors.Is(err, context.Canceled) {
+		t.Errorf("Build: got error %v, want context.Canceled", err)
 	}
 }
 

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"mime"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -84,8 +86,12 @@ func (s *Site) Write(dir string) (written int, err error) {
 // concurrent use. A file whose bytes equal those on disk is left alone; a
 // changed one is written to a temporary file beside it, and commit renames
 // every temporary file into place, so that a build that fails (or shows a
-// forbidden string) changes nothing visible. Files are compared as they
-// come, so no more than the pages being rendered are ever in memory.
+// forbidden string) changes nothing visible. A directory the site adds is
+// made under a temporary name beside its place, its files written straight
+// into it, and commit renames it into place: one rename for a whole new
+// tree (all of a new site but its root's few files) instead of one per
+// file. Files are compared as they come, so no more than the pages being
+// rendered are ever in memory.
 type dirWriter struct {
 	dir       string
 	forbidden []forbiddenString
@@ -93,7 +99,9 @@ type dirWriter struct {
 	mu      sync.Mutex
 	names   []string
 	pending []pendingFile
-	dirs    map[string]bool // directories known to exist: made by this writer?
+	newDirs map[string]string // directory the site adds → its temporary name
+	dirs    map[string]string // directory of the site → where its files are written
+	created int               // files written in new directories
 	leaks   []string
 }
 
@@ -105,11 +113,10 @@ type forbiddenString struct {
 }
 
 func newDirWriter(dir string, forbidden []string) (*dirWriter, error) {
-	made, err := makeDir(dir)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("writing catalogue: %w", err)
 	}
-	w := &dirWriter{dir: dir, dirs: map[string]bool{dir: made}}
+	w := &dirWriter{dir: dir, newDirs: map[string]string{}, dirs: map[string]string{dir: dir}}
 	for _, f := range forbidden {
 		if f != "" {
 			w.forbidden = append(w.forbidden, forbiddenString{s: f, lower: bytes.ToLower([]byte(f))})
@@ -139,11 +146,20 @@ func (w *dirWriter) put(name string, data []byte) error {
 	w.mu.Unlock()
 
 	p := filepath.Join(w.dir, filepath.FromSlash(name))
-	made, err := w.ensureDir(filepath.Dir(p))
+	at, isNew, err := w.dirFor(filepath.Dir(p))
 	if err != nil {
 		return fmt.Errorf("writing catalogue: %w", err)
 	}
-	if !made && sameContent(p, data) {
+	if isNew {
+		if err := writeNew(filepath.Join(at, filepath.Base(p)), data); err != nil {
+			return fmt.Errorf("writing catalogue: %w", err)
+		}
+		w.mu.Lock()
+		w.created++
+		w.mu.Unlock()
+		return nil
+	}
+	if sameContent(p, data) {
 		return nil
 	}
 	tmp, err := writeTemp(p, data)
@@ -156,31 +172,65 @@ func (w *dirWriter) put(name string, data []byte) error {
 	return nil
 }
 
-// ensureDir makes sure dir exists and reports whether this writer made it,
-// in which case no file in it predates the build.
-func (w *dirWriter) ensureDir(dir string) (made bool, err error) {
+// dirFor returns where the files of dir, a directory of the site, are
+// written: dir itself if it exists, else its place in the temporary
+// directory of the new directory it is in (isNew), made if needed.
+func (w *dirWriter) dirFor(dir string) (at string, isNew bool, err error) {
 	w.mu.Lock()
-	made, known := w.dirs[dir]
+	at, ok := w.dirs[dir]
 	w.mu.Unlock()
-	if known {
-		return made, nil
+	if ok {
+		return at, at != dir, nil
 	}
-	if made, err = makeDir(dir); err != nil {
-		return false, err
+	parent := filepath.Dir(dir)
+	pat, parentNew, err := w.dirFor(parent) // ends at w.dir, which is known
+	if err != nil {
+		return "", false, err
+	}
+	switch {
+	case parentNew:
+		// Inside a new directory: new too.
+		at = filepath.Join(pat, filepath.Base(dir))
+		if err := os.Mkdir(at, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return "", false, err
+		}
+	case dirExists(dir):
+		at = dir
+	default:
+		if at, err = w.newDir(dir); err != nil {
+			return "", false, err
+		}
 	}
 	w.mu.Lock()
-	w.dirs[dir] = made
+	w.dirs[dir] = at
 	w.mu.Unlock()
-	return made, nil
+	return at, at != dir, nil
 }
 
-// makeDir makes dir and its parents if needed and reports whether dir was
-// made.
-func makeDir(dir string) (made bool, err error) {
-	if _, err := os.Stat(dir); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return false, err
+func dirExists(dir string) bool {
+	fi, err := os.Stat(dir)
+	return err == nil && fi.IsDir()
+}
+
+// newDir makes the temporary directory beside dir that commit renames to
+// dir, once.
+func (w *dirWriter) newDir(dir string) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if tmp, ok := w.newDirs[dir]; ok {
+		return tmp, nil
 	}
-	return true, os.MkdirAll(dir, 0o755)
+	for {
+		tmp := filepath.Join(filepath.Dir(dir), ".tmp-"+filepath.Base(dir)+"-"+strconv.FormatUint(rand.Uint64(), 36))
+		err := os.Mkdir(tmp, 0o755)
+		if err == nil {
+			w.newDirs[dir] = tmp
+			return tmp, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", err
+		}
+	}
 }
 
 // sameContent reports whether the file at p holds exactly data, reading it
@@ -214,6 +264,22 @@ func sameBytes(f *os.File, data, buf []byte) bool {
 	return n == 0
 }
 
+// writeNew writes data to p, a file that must not exist yet.
+func writeNew(p string, data []byte) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(data)
+	merr := f.Chmod(0o644) // whatever the umask, as writeTemp
+	cerr := f.Close()
+	if err := errors.Join(werr, merr, cerr); err != nil {
+		os.Remove(p)
+		return fmt.Errorf("writing %s: %w", p, err)
+	}
+	return nil
+}
+
 // writeTemp writes data to a new temporary file beside p and returns its
 // name.
 func writeTemp(p string, data []byte) (string, error) {
@@ -231,16 +297,23 @@ func writeTemp(p string, data []byte) (string, error) {
 	return f.Name(), nil
 }
 
-// abort removes the temporary files, and the directories made for them that
-// are left empty.
+// abort removes the temporary files, the directories made for them that
+// are left empty, and the new directories.
 func (w *dirWriter) abort() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.abortLocked()
+}
+
+func (w *dirWriter) abortLocked() {
 	for _, pf := range w.pending {
 		os.Remove(pf.tmp)
 		removeEmptyParents(w.dir, filepath.Dir(pf.tmp))
 	}
-	w.pending = nil
+	for _, tmp := range w.newDirs {
+		os.RemoveAll(tmp)
+	}
+	w.pending, w.newDirs = nil, nil
 }
 
 // commit moves every changed file into place, removes the files an earlier
@@ -249,6 +322,14 @@ func (w *dirWriter) abort() {
 func (w *dirWriter) commit() (written int, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for _, dir := range sortedKeys(w.newDirs) {
+		if err := os.Rename(w.newDirs[dir], dir); err != nil {
+			w.abortLocked()
+			return 0, fmt.Errorf("writing catalogue: %w", err)
+		}
+		delete(w.newDirs, dir)
+	}
+	written = w.created
 	slices.SortFunc(w.pending, func(a, b pendingFile) int { return strings.Compare(a.dst, b.dst) })
 	for i, pf := range w.pending {
 		if err := os.Rename(pf.tmp, pf.dst); err != nil {

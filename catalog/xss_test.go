@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // xssCorpus are attempts to get script into a page through text that
@@ -85,7 +87,9 @@ func xssSpec(t *testing.T) []byte {
 	return b
 }
 
-func TestNoPublisherTextBecomesExecutableScript(t *testing.T) {
+// hostileInput is the fixture with the corpus in every text publishers
+// control.
+func hostileInput(t *testing.T) (*snapshot.Snapshot, map[string][]byte, Options) {
 	x := xssText()
 	snap := testSnapshot()
 	snap.Platform.Name, snap.Platform.Operator = x, x
@@ -118,7 +122,11 @@ func TestNoPublisherTextBecomesExecutableScript(t *testing.T) {
 	opts := testOptions()
 	opts.Title = x
 	opts.Changes[0].Title, opts.Changes[0].Summary = x, x
-	site, err := Build(snap, specs, opts)
+	return snap, specs, opts
+}
+
+func TestNoPublisherTextBecomesExecutableScript(t *testing.T) {
+	site, err := Build(hostileInput(t))
 	if err != nil {
 		t.Fatal(err)
 	}

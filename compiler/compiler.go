@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -27,6 +29,23 @@ type Options struct {
 	Workers int
 	// Progress, if set, is called from time to time with files done/total.
 	Progress func(done, total int)
+	// SpecLoaded, if set, is called with an API's OpenAPI document (its
+	// bytes, as in Result.Specs) and kin-openapi's model of it, every $ref
+	// resolved, once the compiler has loaded and checked it, so that a
+	// later stage can use the model instead of parsing the document again
+	// (frontdoor build hands it to the catalogue). It is called only for
+	// a document of one file that kin-openapi's Loader would read into the
+	// same model, whether or not the compile then succeeds; never after
+	// Compile returns, but concurrently from the compile's workers. doc
+	// must not be modified.
+	SpecLoaded func(apiID string, data []byte, doc *openapi3.T)
+	// Built, if set, is called once the snapshot of a valid configuration
+	// is built and checked, before it is encoded, with what will be
+	// Result.Snapshot and Result.Specs, so that a later stage can start on
+	// them while the compile encodes the snapshot (frontdoor build starts
+	// the catalogue). They must not be modified. If encoding then fails
+	// (an internal error), Compile returns that error.
+	Built func(s *snapshot.Snapshot, specs map[string][]byte)
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,

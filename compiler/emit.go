@@ -153,6 +153,9 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 	if err := s.Consistent(); err != nil {
 		return fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)
 	}
+	if c.opts.Built != nil {
+		c.opts.Built(s, res.Specs)
+	}
 	b, err := s.Encode()
 	if err != nil {
 		return fmt.Errorf("internal: %w", err)

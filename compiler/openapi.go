@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,9 @@ type specDoc struct {
 	// pending are reference errors found while parsing, reported by the
 	// resolution layer.
 	pending []Diagnostic
+	// oneFile is true when the document is all in one file, decoded as
+	// written: nothing was inlined and no $ref read another file.
+	oneFile bool
 }
 
 // refError marks a failure to read a $ref target, so that it is reported
@@ -58,6 +62,7 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = true
 	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		sd.oneFile = false
 		b, err := readRef(fsys, dir, u)
 		if err != nil {
 			return nil, &refError{ref: u.String(), err: err}
@@ -69,6 +74,48 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		return nil
 	}
 	return sd
+}
+
+// loaderReadsAsIs reports whether kin-openapi's Loader decodes data, whose
+// YAML node tree is root, exactly as the compiler does: straight from the
+// tree. The loader reads a document holding U+0085 as JSON, and before
+// decoding retags timestamps, application tags (!md) and non-string mapping
+// keys as strings, checks aliases and refuses infinities (prepareScalars in
+// kin-openapi); for such documents the two models may differ.
+func loaderReadsAsIs(data []byte, root *yaml.Node) bool {
+	if bytes.Contains(data, []byte("\u0085")) {
+		return false
+	}
+	var asIs func(n *yaml.Node) bool
+	asIs = func(n *yaml.Node) bool {
+		switch n.Kind {
+		case yaml.AliasNode:
+			return false
+		case yaml.ScalarNode:
+			switch {
+			case n.Tag == "!!timestamp", strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!"):
+				return false
+			case n.Tag == "!!float":
+				switch strings.ToLower(strings.TrimLeft(n.Value, "+-")) {
+				case ".inf", ".nan":
+					return false
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+					return false
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if !asIs(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return asIs(root)
 }
 
 // readRef reads the target of a $ref: a file of the repository inside dir;
@@ -150,7 +197,7 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", err)
 		return nil, false
 	}
-	return &specDoc{root: &root, doc: doc, pending: pending}, true
+	return &specDoc{root: &root, doc: doc, pending: pending, oneFile: decodeTop == top}, true
 }
 
 // inlineRef reads the mapping a whole-file $ref names, relative to base,
@@ -368,6 +415,11 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				pub, _, _ := strings.Cut(j.id, "/")
 				if sd := parseSpec(ctx, c.fsys, specDir(pub), j.file, data, &sinks[w]); sd != nil {
 					checkSpec(ctx, j.id, j.a, m.major[j.id], j.file, sd, &sinks[w])
+					// A document of several files is resolved by the
+					// loader in ways that depend on how it was loaded.
+					if c.opts.SpecLoaded != nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
+						c.opts.SpecLoaded(j.id, data, sd.doc)
+					}
 				}
 			}
 		}()

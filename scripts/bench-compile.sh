@@ -90,10 +90,14 @@ ncue=$(find "$corpus" -name '*.cue' | wc -l)
 nspec=$(find "$corpus" -name '*.yaml' | wc -l)
 
 # measure NAME CMD...: run CMD under /usr/bin/time -v; sets wall_NAME (s)
-# and rss_NAME (KiB). Fails if CMD fails.
+# and rss_NAME (KiB). Fails if CMD fails. Dirty pages are flushed first: on
+# this VM, creating files while the writeback of earlier runs' hundreds of
+# megabytes goes on costs several times the system time (the catalogue's
+# 22,000 files: 0.5 s without, 4.5 s with).
 measure() {
 	local name=$1; shift
 	local tf=$work/time-$name.txt
+	sync
 	if ! /usr/bin/time -v -o "$tf" "$@" >"$work/out-$name.txt" 2>"$work/err-$name.txt"; then
 		log "$name failed:"; tail -20 "$work/err-$name.txt" >&2; tail -5 "$work/out-$name.txt" >&2
 		exit 1

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/catalog"
-	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -30,9 +30,100 @@ func (f *catalogFlags) register(c *cobra.Command, baseURLHelp string) {
 	c.Flags().StringVar(&f.forbidFile, "forbid", "", "file of strings (one a line) that must not appear in the catalogue")
 }
 
-// options prepares catalog.Options before compiling: it reads the forbidden
-// strings and, when the configuration lives in git, its history for the
-// feed and the generation time.
+// catalogPlan is a catalogue to build from a compile: it starts as soon as
+// the compiler has built the snapshot (compiler.Options.Built), while the
+// compile encodes it and the snapshot is written, and takes the endpoints
+// of the APIs' pages from the OpenAPI documents the compiler loads
+// (compiler.Options.SpecLoaded), which are then not parsed twice.
+type catalogPlan struct {
+	b         *catalog.Builder
+	opts      catalog.Options
+	forbidden []string
+	out       string
+	cancel    context.CancelFunc
+
+	done    chan struct{} // closed when the build started by start ends
+	written *catalog.Written
+	err     error
+}
+
+// plan prepares the catalogue of l into out before compiling: it reads the
+// forbidden strings and, when the configuration lives in git, its history
+// for the feed and the generation time, and hooks the catalogue to the
+// compile. The caller must call wait once the compile has returned.
+func (f *catalogFlags) plan(ctx context.Context, src *sourceFlags, l *loaded, args []string, out string) (*catalogPlan, error) {
+	opts, forbidden, err := f.options(src, l, args)
+	if err != nil {
+		return nil, err
+	}
+	b, err := catalog.NewBuilder()
+	if err != nil {
+		return nil, ioErr(err)
+	}
+	p := &catalogPlan{b: b, opts: opts, forbidden: forbidden, out: out}
+	p.opts.Context, p.cancel = context.WithCancel(ctx)
+	p.opts.Prepared = b.PrepareSpecs()
+	l.opts.SpecLoaded = p.opts.Prepared.Add
+	l.opts.Built = p.start
+	l.memoryLimit = catalogMemoryLimit
+	return p, nil
+}
+
+// start builds the catalogue of s in the background. It builds from a
+// copy of s without the consumers, routes and entitlements, which the
+// catalogue never shows, so that they can be freed once the snapshot is
+// written: the compile's soft memory limit stays in force.
+func (p *catalogPlan) start(s *snapshot.Snapshot, specs map[string][]byte) {
+	shown := *s
+	shown.Consumers, shown.Routes, shown.Entitlements = nil, nil, nil
+	opts := p.opts
+	if opts.BaseURL == "" {
+		opts.BaseURL = defaultCatalogURL(s)
+	}
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		p.written, p.err = p.b.BuildDir(p.out, &shown, specs, opts, p.forbidden)
+	}()
+}
+
+// abandon ends the catalogue's build, if it started, leaving no file of
+// its directory changed, and waits for it: for when the command fails
+// after the compile.
+func (p *catalogPlan) abandon() {
+	p.cancel()
+	if p.done != nil {
+		<-p.done
+	}
+}
+
+// wait waits for the catalogue, then reports it, refusing (exit 1, nothing
+// written) when a forbidden string appears in it. A compile that found
+// errors starts no catalogue.
+func (p *catalogPlan) wait(c *cobra.Command) error {
+	defer p.cancel()
+	if p.done == nil {
+		return errors.New("internal: the compile built no snapshot for the catalogue")
+	}
+	<-p.done
+	w, err := p.written, p.err
+	if leaks, ok := errors.AsType[*catalog.LeakError](err); ok {
+		for _, leak := range leaks.Leaks {
+			fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
+		}
+		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks.Leaks))
+	}
+	if err != nil {
+		return ioErr(err)
+	}
+	for _, n := range w.Notices {
+		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
+	}
+	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", p.out, w.Files, w.Written)
+	return nil
+}
+
+// options makes catalog.Options and reads the forbidden strings (see plan).
 func (f *catalogFlags) options(src *sourceFlags, l *loaded, args []string) (catalog.Options, []string, error) {
 	var forbidden []string
 	if f.forbidFile != "" {
@@ -67,38 +158,12 @@ func (f *catalogFlags) options(src *sourceFlags, l *loaded, args []string) (cata
 	return opts, forbidden, nil
 }
 
-// writeCatalog builds the site of a compile result straight into out,
-// refusing (exit 1, nothing written) when a forbidden string appears in it.
-//
-// It drops res.Bytes, which its callers have written already (build) or do
-// not use (catalog): the compile's soft memory limit stays in force, and the
-// canonical JSON of a large platform (50 MB for 10,000 APIs) would otherwise
-// leave the collector so little room that it runs all the time.
-func writeCatalog(c *cobra.Command, res *compiler.Result, opts catalog.Options, forbidden []string, out string) error {
-	res.Bytes = nil
-	w, err := catalog.BuildDir(out, res.Snapshot, res.Specs, opts, forbidden)
-	if leaks, ok := errors.AsType[*catalog.LeakError](err); ok {
-		for _, leak := range leaks.Leaks {
-			fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
-		}
-		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks.Leaks))
-	}
-	if err != nil {
-		return ioErr(err)
-	}
-	for _, n := range w.Notices {
-		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
-	}
-	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", out, w.Files, w.Written)
-	return nil
-}
-
 // defaultCatalogURL is where the catalogue is assumed to be published when
 // --base-url is not given: /catalogue/ under the production base URL (or the
 // first environment's).
-func defaultCatalogURL(res *compiler.Result) string {
-	envs := res.Snapshot.Platform.Environments
-	if e, ok := res.Snapshot.Platform.Environment(snapshot.EnvProduction); ok {
+func defaultCatalogURL(s *snapshot.Snapshot) string {
+	envs := s.Platform.Environments
+	if e, ok := s.Platform.Environment(snapshot.EnvProduction); ok {
 		return strings.TrimSuffix(e.BaseURL, "/") + "/catalogue/"
 	}
 	if len(envs) > 0 {
@@ -143,18 +208,15 @@ Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
 			if err != nil {
 				return err
 			}
-			opts, forbidden, err := cat.options(&src, l, args)
+			plan, err := cat.plan(c.Context(), &src, l, args, out)
 			if err != nil {
 				return err
 			}
-			res, err := l.compileValid(c, format)
-			if err != nil {
+			if _, err := l.compileValid(c, format); err != nil {
+				plan.abandon()
 				return err
 			}
-			if opts.BaseURL == "" {
-				opts.BaseURL = defaultCatalogURL(res)
-			}
-			return writeCatalog(c, res, opts, forbidden, out)
+			return plan.wait(c)
 		},
 	}
 	src.register(c)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/frontdoor-dev/frontdoor/catalog"
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/review"
@@ -44,6 +44,9 @@ type loaded struct {
 	fsys fs.FS
 	name string // what to call it in messages
 	opts compiler.Options
+	// memoryLimit is the compile's soft memory limit (default
+	// compileMemoryLimit).
+	memoryLimit int64
 }
 
 func (f *sourceFlags) load(args []string) (*loaded, error) {
@@ -109,7 +112,7 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 			}
 		}()
 	}
-	limitCompileMemory()
+	limitCompileMemory(cmp.Or(l.memoryLimit, compileMemoryLimit))
 	res, err := compiler.Compile(ctx, l.fsys, opts)
 	if err != nil {
 		return nil, ioErr(err)
@@ -125,9 +128,18 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 // low, so a bigger platform is slower, never refused.
 const compileMemoryLimit = 200 << 20
 
-func limitCompileMemory() {
+// catalogMemoryLimit replaces compileMemoryLimit when the catalogue is built
+// with the compile (see catalogPlan): the endpoints rendered during the
+// compile (30 MB for 10,000 APIs), and the snapshot encoded and written
+// while the catalogue starts, keep the live heap of the largest platforms
+// so near 200 MiB that the collector ran most of the time (the build of
+// 10,000 APIs took 5.7-6.2 s instead of 4.7, for the same peak RSS of
+// about 330 MiB).
+const catalogMemoryLimit = 300 << 20
+
+func limitCompileMemory(limit int64) {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(compileMemoryLimit)
+		debug.SetMemoryLimit(limit)
 	}
 }
 
@@ -282,43 +294,35 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 			if err != nil {
 				return err
 			}
-			var catOpts catalog.Options
-			var forbidden []string
+			// The catalogue is built while the snapshot is encoded and
+			// written (see catalogPlan); if that fails, it is abandoned.
+			var plan *catalogPlan
 			if !noCatalog {
-				if catOpts, forbidden, err = cat.options(&src, l, args); err != nil {
+				if plan, err = cat.plan(c.Context(), &src, l, args, filepath.Join(out, "catalog")); err != nil {
 					return err
 				}
 			}
 			res, err := l.compileValid(c, format)
+			if err == nil {
+				err = writeSnapshot(out, res, sign)
+			}
 			if err != nil {
+				if plan != nil {
+					plan.abandon()
+				}
 				return err
 			}
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				return ioErr(err)
-			}
-			// The signature and digest go first: a reader that sees the new
-			// snapshot also finds its signature (a stale one fails safe).
-			if sign != nil {
-				if err := atomicfile.Write(filepath.Join(out, snapshotFile+snapshot.SignatureSuffix), sign(res.Bytes), 0o644); err != nil {
-					return ioErr(err)
-				}
-			}
-			if err := atomicfile.Write(filepath.Join(out, digestFile), []byte(res.Digest+"\n"), 0o644); err != nil {
-				return ioErr(err)
-			}
-			if err := atomicfile.Write(filepath.Join(out, snapshotFile), res.Bytes, 0o644); err != nil {
-				return ioErr(err)
-			}
-			if !noCatalog {
-				if catOpts.BaseURL == "" {
-					catOpts.BaseURL = defaultCatalogURL(res)
-				}
-				if err := writeCatalog(c, res, catOpts, forbidden, filepath.Join(out, "catalog")); err != nil {
+			// Only the summary is needed from here on: let the collector
+			// have the snapshot while the catalogue is built.
+			built, digest := summary(res.Snapshot, res.Digest), res.Digest
+			res = nil
+			if plan != nil {
+				if err := plan.wait(c); err != nil {
 					return err
 				}
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s\n", res.Digest)
-			fmt.Fprintf(c.ErrOrStderr(), "built %s: %s\n", filepath.Join(out, snapshotFile), summary(res.Snapshot, res.Digest))
+			fmt.Fprintf(c.OutOrStdout(), "%s\n", digest)
+			fmt.Fprintf(c.ErrOrStderr(), "built %s: %s\n", filepath.Join(out, snapshotFile), built)
 			return nil
 		},
 	}
@@ -329,6 +333,28 @@ Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 	cat.register(c, "absolute URL the catalogue is published at (default: /catalogue/ under the production base URL)")
 	c.Flags().StringVar(&signKey, "sign-key", "", "ed25519 private key (PEM, from frontdoor keygen) to sign the snapshot")
 	return c
+}
+
+// writeSnapshot writes the snapshot of res, its digest and, with sign, its
+// signature into out.
+func writeSnapshot(out string, res *compiler.Result, sign func([]byte) []byte) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return ioErr(err)
+	}
+	// The signature and digest go first: a reader that sees the new
+	// snapshot also finds its signature (a stale one fails safe).
+	if sign != nil {
+		if err := atomicfile.Write(filepath.Join(out, snapshotFile+snapshot.SignatureSuffix), sign(res.Bytes), 0o644); err != nil {
+			return ioErr(err)
+		}
+	}
+	if err := atomicfile.Write(filepath.Join(out, digestFile), []byte(res.Digest+"\n"), 0o644); err != nil {
+		return ioErr(err)
+	}
+	if err := atomicfile.Write(filepath.Join(out, snapshotFile), res.Bytes, 0o644); err != nil {
+		return ioErr(err)
+	}
+	return nil
 }
 
 func newExplainCmd() *cobra.Command {
