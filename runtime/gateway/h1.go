@@ -41,6 +41,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -194,7 +195,15 @@ func forwardH1(w http.ResponseWriter, r *http.Request, t *target, rest, query st
 		}
 		err = writeRequest(c.bw, r, t, rest, query, extra)
 		if err == nil {
+			// A client that leaves while the upstream thinks ends the wait:
+			// the read is interrupted, the connection (with a request in
+			// flight) closed, and the request logged as 499.
+			stop := context.AfterFunc(r.Context(), func() { c.conn.SetReadDeadline(time.Unix(1, 0)) })
 			err = readStatus(c, now, p.headTimeout)
+			if !stop() {
+				c.conn.Close()
+				return 0, 0, fmt.Errorf("waiting for the upstream: %w", context.Cause(r.Context()))
+			}
 		}
 		if err != nil {
 			c.conn.Close()

@@ -241,3 +241,50 @@ func TestUpgradesSwitchProtocolsThroughTheGateway(t *testing.T) {
 		t.Errorf("identity on the upgraded request: got %q, want %q", got, "acme/portal")
 	}
 }
+
+// TestAClientThatLeavesEndsTheUpstreamWait: a client that closes its
+// connection while the upstream has not answered yet ends the gateway's
+// wait at once (the upstream sees its request cancelled), on both proxy
+// paths, and the request counts as a client error (499), not a timeout.
+func TestAClientThatLeavesEndsTheUpstreamWait(t *testing.T) {
+	paths(t, func(t *testing.T, o envOptions) {
+		arrived, cancelled := make(chan struct{}), make(chan struct{})
+		o.upstream = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			close(arrived)
+			select {
+			case <-r.Context().Done():
+				close(cancelled)
+			case <-time.After(20 * time.Second):
+			}
+		})
+		o.headerTimeout = time.Minute
+		e := newEnv(t, o)
+		conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(conn, "GET /pub/keyed/v1/slow HTTP/1.1\r\nHost: "+sandboxHost+"\r\napikey: "+portalKey+"\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-arrived:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the request never reached the upstream")
+		}
+		conn.Close()
+		select {
+		case <-cancelled:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the gateway still waits for the upstream 5 s after its client left")
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for e.metric("frontdoor_gateway_requests_total", "api", "pub/keyed", "class", "4xx") != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("requests by class: 4xx %v, 5xx %v; want the request counted as 4xx (499)",
+					e.metric("frontdoor_gateway_requests_total", "api", "pub/keyed", "class", "4xx"),
+					e.metric("frontdoor_gateway_requests_total", "api", "pub/keyed", "class", "5xx"))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

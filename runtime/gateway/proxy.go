@@ -390,6 +390,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.pool != nil && p.custom == nil && st.upgrade == "" && r.Trailer == nil {
 		status, n, err := forwardH1(w, r, t, rest, query, &out, ex.start)
 		ex.status, ex.bytes = status, n
+		if err != nil && status == 0 && errors.Is(err, context.Canceled) {
+			// The client went away before the upstream answered.
+			w.WriteHeader(499)
+			ex.status = 499
+			p.finish(r, &ex)
+			return
+		}
 		if err != nil {
 			var ue *upstreamError
 			if errors.As(err, &ue) {
