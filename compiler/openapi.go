@@ -522,6 +522,10 @@ var (
 	invalidPath      = regexp.MustCompile(`invalid path (\S+?):`)
 	invalidOperation = regexp.MustCompile(`invalid operation (\w+)`)
 	invalidComponent = regexp.MustCompile(`invalid components: (\w+) "?([^":]+)"?`)
+	// invalidSection is kin-openapi's prefix for the other top-level
+	// objects, and valueOf names the field at fault in many messages.
+	invalidSection = regexp.MustCompile(`^invalid (info|servers|tags|security|externalDocs|webhooks)\b`)
+	valueOf        = regexp.MustCompile(`value of (\w+) must`)
 )
 
 // validationPos locates a kin-openapi validation message in the document:
@@ -536,6 +540,13 @@ func validationPos(root *yaml.Node, msg string) pos {
 	}
 	if m := invalidComponent.FindStringSubmatch(msg); m != nil {
 		return yamlPos(root, "components", m[1], m[2])
+	}
+	if m := invalidSection.FindStringSubmatch(msg); m != nil {
+		keys := []string{m[1]}
+		if v := valueOf.FindStringSubmatch(msg); v != nil {
+			keys = append(keys, v[1]) // the section's line when the field is missing
+		}
+		return yamlPos(root, keys...)
 	}
 	return pos{1, 1}
 }
