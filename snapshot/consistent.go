@@ -158,9 +158,5 @@ func checkSortedFunc[T any](errs *[]error, what string, list []T, cmp func(a, b 
 }
 
 func checkSorted[T any](errs *[]error, what string, list []T, key func(T) string) {
-	for i := 1; i < len(list); i++ {
-		if a, b := key(list[i-1]), key(list[i]); a >= b {
-			*errs = append(*errs, fmt.Errorf("%s not sorted or duplicated at %q", what, b))
-		}
-	}
+	checkSortedFunc(errs, what, list, func(a, b T) int { return strings.Compare(key(a), key(b)) }, key)
 }

@@ -192,7 +192,8 @@ type credPrint struct {
 	sum   [32]byte // SHA-256 over each one's resolution, or its error
 }
 
-// fingerprint returns the fingerprint of the credentials res resolved.
+// fingerprint returns the fingerprint of the credentials res resolved,
+// from its own resolutions: nothing is read again.
 func (res *resolution) fingerprint() credPrint {
 	names := make([]string, 0, len(res.creds)+len(res.errs))
 	for n := range res.creds {
@@ -202,29 +203,41 @@ func (res *resolution) fingerprint() credPrint {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return res.u.fingerprint(strings.Join(names, "\x00"))
+	return printCredentials(names, func(n string) (*credential, error) {
+		if err, failed := res.errs[n]; failed {
+			return nil, err
+		}
+		return res.creds[n], nil
+	})
 }
 
 // fingerprint resolves the credentials named (NUL-separated) again and
 // fingerprints them: a plan whose credentials still fingerprint alike
-// would be built with the same targets. The sum is over the values; it is
-// kept, the values are not.
+// would be built with the same targets.
 func (u *upstreams) fingerprint(names string) credPrint {
-	h := sha256.New()
+	var list []string
 	if names != "" {
-		for _, n := range strings.Split(names, "\x00") {
-			c, err := u.resolveCredential(n)
-			switch {
-			case err != nil:
-				fmt.Fprintf(h, "%s\x00!%s\x00", n, err)
-			case c.cert != nil:
-				fmt.Fprintf(h, "%s\x00cert %s\x00", n, c.key)
-			default:
-				fmt.Fprintf(h, "%s\x00%s: %s\x00", n, c.header, c.value)
-			}
+		list = strings.Split(names, "\x00")
+	}
+	return printCredentials(list, u.resolveCredential)
+}
+
+// printCredentials fingerprints the credentials named, as resolve resolves
+// them. The sum is over the values; it is kept, the values are not.
+func printCredentials(names []string, resolve func(string) (*credential, error)) credPrint {
+	h := sha256.New()
+	for _, n := range names {
+		c, err := resolve(n)
+		switch {
+		case err != nil:
+			fmt.Fprintf(h, "%s\x00!%s\x00", n, err)
+		case c.cert != nil:
+			fmt.Fprintf(h, "%s\x00cert %s\x00", n, c.key)
+		default:
+			fmt.Fprintf(h, "%s\x00%s: %s\x00", n, c.header, c.value)
 		}
 	}
-	return credPrint{names: names, sum: [32]byte(h.Sum(nil))}
+	return credPrint{names: strings.Join(names, "\x00"), sum: [32]byte(h.Sum(nil))}
 }
 
 // closeAll closes every pool and transport.

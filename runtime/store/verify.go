@@ -195,10 +195,7 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 	if signed {
 		r.Go(&wg, func() { sigErr = snapshot.VerifyDigestSignature(v.trust, digest, c.Signature) })
 	}
-	secs, split := splitSections(c.Bytes)
-	if !split {
-		secs = nil
-	}
+	secs, _ := splitSections(c.Bytes) // nil when not canonical
 	var (
 		next *Snapshot
 		seen validSets
