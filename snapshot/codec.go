@@ -121,6 +121,18 @@ func Decode(b []byte) (*Snapshot, error) {
 
 // Digest returns "sha256:<hex>" of b, the snapshot's content address.
 func Digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	h := sha256.New()
+	// In pieces: the hash of one piece is a single assembly call, which
+	// the Go scheduler cannot preempt, and a stop-the-world phase of the
+	// collector waits for it (27 ms for a 50 MB snapshot in one piece,
+	// with every request of a gateway waiting too).
+	for len(b) > 0 {
+		n := min(len(b), digestPiece)
+		h.Write(b[:n])
+		b = b[n:]
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// digestPiece is the most Digest hashes in one call (about 0.1 ms).
+const digestPiece = 256 << 10

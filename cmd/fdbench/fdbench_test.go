@@ -160,9 +160,17 @@ func TestStagedGenerationsArePublishedSignedAndCanonical(t *testing.T) {
 	if s := readSigned(t, out, pub); s.Generation != 12 {
 		t.Errorf("got generation %d, want 12", s.Generation)
 	}
-	left, _ := filepath.Glob(filepath.Join(stageDir, "*", "snapshot.json*"))
-	if len(left) > 0 {
-		t.Errorf("staged files left unpublished: %v", left)
+	// The published files are the last staged ones (links to them, so that
+	// replacing one never frees a snapshot's blocks during a measurement).
+	for _, suffix := range []string{"", snapshot.SignatureSuffix, ".sha256"} {
+		a, errA := os.Stat(out + suffix)
+		b, errB := os.Stat(filepath.Join(stageDir, "000000000012", "snapshot.json"+suffix))
+		if errA != nil || errB != nil || !os.SameFile(a, b) {
+			t.Errorf("published snapshot.json%s is not the last staged one (%v, %v)", suffix, errA, errB)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Dir(out) + "/*.feed"); len(left) > 0 {
+		t.Errorf("temporary links left: %v", left)
 	}
 }
 

@@ -105,7 +105,11 @@ func stage(args []string, stdout, stderr io.Writer) error {
 // feed publishes staged generations (see stage), one every tick, as CI
 // publishing to a file source would: signature, digest and snapshot are
 // renamed into place one after the other, so that a watcher sees the three
-// changes together. Each staged generation is used once.
+// changes together. Each staged generation is used once; its files stay in
+// the stage directory too (hard links), so that replacing the published
+// snapshot does not free the previous one's 46 MiB on the file system while
+// requests are being measured (tens of milliseconds of kernel time on this
+// machine, which a publisher elsewhere would not spend here).
 func feed(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -129,7 +133,7 @@ func feed(args []string, stdout, stderr io.Writer) error {
 		dir := filepath.Join(*staged, g.Name())
 		for _, suffix := range []string{snapshot.SignatureSuffix, ".sha256", ""} {
 			src := filepath.Join(dir, "snapshot.json"+suffix)
-			if err := os.Rename(src, *out+suffix); err != nil && !(suffix == snapshot.SignatureSuffix && errors.Is(err, iofs.ErrNotExist)) {
+			if err := publish(src, *out+suffix); err != nil && !(suffix == snapshot.SignatureSuffix && errors.Is(err, iofs.ErrNotExist)) {
 				return err
 			}
 		}
@@ -139,4 +143,18 @@ func feed(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// publish puts a hard link to src at dst by renaming a new link over it
+// (atomic for a watcher), or renames src itself where links are refused.
+func publish(src, dst string) error {
+	tmp := dst + ".feed"
+	_ = os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
+		return os.Rename(src, dst)
+	}
+	return os.Rename(tmp, dst)
 }

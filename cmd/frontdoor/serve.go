@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
@@ -202,9 +203,12 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		return err
 	}
 	defer dp.close()
+	// Snapshots read and loaded while requests are served run at idle CPU
+	// priority (internal/background).
+	bg := &background.Runner{Busy: dp.proxy.Busy}
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Busy: dp.proxy.Busy, OnLoad: onLoad, Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Background: bg, OnLoad: onLoad, Log: log,
 	})
 	if err != nil {
 		return err
@@ -223,7 +227,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		live = &liveCatalog{baseURL: "http://" + cfg.catalogListen + "/", log: log}
 		onCompiled = live.update
 	}
-	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), log)
+	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), bg, log)
 	if err != nil {
 		return usage("%w", err)
 	}
@@ -291,7 +295,7 @@ func serveHTTP(s *http.Server, ln net.Listener) error {
 }
 
 // newSource builds the configured source; sync triggers it, if it can be.
-func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source.CompileFunc, log *slog.Logger) (source.Source, func(), error) {
+func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source.CompileFunc, bg *background.Runner, log *slog.Logger) (source.Source, func(), error) {
 	switch cfg.source {
 	case "git":
 		if cfg.repo == "" {
@@ -329,7 +333,7 @@ func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source
 		if cfg.snapshotFile == "" {
 			return nil, nil, errors.New("--source file needs --snapshot")
 		}
-		return &source.File{Path: cfg.snapshotFile, Log: log}, nil, nil
+		return &source.File{Path: cfg.snapshotFile, Log: log, Background: bg}, nil, nil
 	case "oci":
 		if cfg.ociRef == "" {
 			return nil, nil, errors.New("--source oci needs --oci-ref")

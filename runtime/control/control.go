@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 )
@@ -81,11 +82,11 @@ type Options struct {
 	AllowRollback bool
 	// Metrics, when set, are kept up to date.
 	Metrics *Metrics
-	// Busy, when set, reports whether the gateway is serving requests: a
-	// snapshot is then loaded in the background (store.Candidate), on one
-	// CPU, so that requests keep the others. Loads while idle use every
-	// CPU.
-	Busy func() bool
+	// Background, when set, runs verification and loading while the
+	// gateway is serving requests (Background.Busy): on one goroutine
+	// (store.Candidate.Background) at idle CPU priority, so that requests
+	// keep the CPUs. Loads while idle, and the first load, use every CPU.
+	Background *background.Runner
 	// Prepare, when set, is called with each verified snapshot just before
 	// it is swapped in, on the controller's goroutine (activations are
 	// serialised): the gateway precomputes its per-snapshot state there so
@@ -140,12 +141,17 @@ func (c *Controller) Restore() error {
 	if err != nil {
 		return err
 	}
+	c.apply.Lock()
 	outcome, err := c.activate(source.Revision{
 		Source: "state", Commit: meta.Commit, At: time.Now(),
 		Bytes: raw, Signature: sig, Digest: meta.Digest, Compiled: meta.SelfBuilt,
-	}, false)
+	}, false, false)
+	c.apply.Unlock()
 	if err != nil {
 		return fmt.Errorf("restoring last-known-good snapshot: %w", err)
+	}
+	if outcome == OutcomeSwapped {
+		c.freeOSMemory()
 	}
 	c.log.Info("restored last-known-good snapshot", "outcome", outcome, "digest", meta.Digest, "commit", meta.Commit)
 	return nil
@@ -196,7 +202,24 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 	}
 	c.sourceOK(rev.Source, now)
 	defer rev.Release()
-	outcome, err := c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
+	var outcome string
+	var err error
+	allowRollback := c.opts.AllowRollback || rev.AllowRollback
+	c.apply.Lock() // activations are serialised, and a timed free waits for them
+	if c.opts.Store.Active() != nil && c.opts.Background.Active() {
+		// The memory limit is raised and restored outside the background
+		// work: restoring it there, with the collector paused, could start
+		// a collection that waits for the work's idle-priority thread.
+		endLoad := c.onLoad()
+		c.opts.Background.Do(func() { outcome, err = c.activate(rev, allowRollback, true) })
+		endLoad()
+	} else {
+		outcome, err = c.activate(rev, allowRollback, false)
+	}
+	c.apply.Unlock()
+	if outcome == OutcomeSwapped {
+		c.freeOSMemory()
+	}
 	if err != nil && rev.OffHeap() {
 		err = detach(err)
 	}
@@ -213,9 +236,10 @@ func detach(err error) error {
 	return errors.New(err.Error())
 }
 
-func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, error) {
-	c.apply.Lock()
-	defer c.apply.Unlock()
+// activate verifies, loads and swaps in rev. In the background (see
+// Options.Background) it leaves Options.OnLoad to its caller.
+// c.apply is held.
+func (c *Controller) activate(rev source.Revision, allowRollback, background bool) (string, error) {
 	start := time.Now()
 	attempt := &AttemptStatus{Source: rev.Source, Commit: rev.Commit, At: rev.At}
 	if attempt.At.IsZero() {
@@ -236,22 +260,16 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
 	}
 
-	var loaded func()
-	if c.opts.OnLoad != nil {
-		loaded = c.opts.OnLoad()
-	}
-	endLoad := func() {
-		if loaded != nil {
-			loaded()
-			loaded = nil
-		}
+	endLoad := func() {}
+	if !background {
+		endLoad = c.onLoad()
 	}
 	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
 	cand := store.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
-		Background: active != nil && c.opts.Busy != nil && c.opts.Busy(),
+		Background: background,
 	}
 	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
@@ -301,12 +319,24 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 			c.log.Error("persisting last-known-good snapshot", "err", err)
 		}
 	}
-	// The load's garbage, the raw bytes (once persisted) and the previous
-	// snapshot (once the requests that started on it end) are dead:
-	// collect them and give the memory back rather than keep the load's
-	// peak resident.
-	c.freeOSMemory()
 	return OutcomeSwapped, nil
+}
+
+// onLoad calls Options.OnLoad and returns a function that ends the load
+// (once, however often it is called).
+func (c *Controller) onLoad() func() {
+	if c.opts.OnLoad == nil {
+		return func() {}
+	}
+	var once sync.Once
+	end := c.opts.OnLoad()
+	return func() {
+		once.Do(func() {
+			if end != nil {
+				end()
+			}
+		})
+	}
 }
 
 func (c *Controller) refused(a *AttemptStatus) {
@@ -363,13 +393,20 @@ func (c *Controller) Status() Status {
 	return s
 }
 
-// freeOSMemory returns freed memory to the OS after a swap, at most once
+// freeOSMemory returns freed memory to the OS after a swap (the load's
+// garbage, the raw bytes once persisted and the previous snapshot once the
+// requests that started on it end are dead: better collected than kept
+// resident at the load's peak), at most once
 // per minFreeInterval (a forced collection costs CPU the requests need):
 // during a burst of swaps the first one frees at once and the others leave
 // one free for minFreeInterval after the previous one, so that the memory
 // of the burst's last swap is returned too (an idle gateway allocates too
-// little for the collector to run by itself). c.apply is held.
+// little for the collector to run by itself). It is called after the
+// background work, if any, has ended: a forced collection meanwhile would
+// wait for its idle thread.
 func (c *Controller) freeOSMemory() {
+	c.apply.Lock()
+	defer c.apply.Unlock()
 	if c.freeTimer != nil {
 		return // a free is due, and will see this swap's garbage
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
+	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -31,6 +32,10 @@ type File struct {
 	Debounce time.Duration
 	// Log defaults to slog.Default().
 	Log *slog.Logger
+	// Background, when set, reads and hashes the snapshot while the
+	// gateway serves requests at idle CPU priority (the controller then
+	// loads it the same way).
+	Background *background.Runner
 }
 
 var _ Source = (*File)(nil)
@@ -62,9 +67,14 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), log.With("source", f.Name()),
 		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
 		func() (again, ok bool) {
-			rev := readSnapshotFile(path)
+			var rev Revision
+			matches := false
+			f.Background.Do(func() {
+				rev = readSnapshotFile(path)
+				matches = digestMatches(&rev)
+			})
 			rev.Source = f.Name()
-			if !digestMatches(&rev) && settling < maxSettleReads {
+			if !matches && settling < maxSettleReads {
 				rev.Release()
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than

@@ -1,0 +1,73 @@
+package background
+
+import (
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const supported = true
+
+// schedNormal is SCHED_OTHER (SCHED_NORMAL), the default policy.
+const schedNormal = 0
+
+// runIdle runs f on a new OS thread under SCHED_IDLE, switched back to the
+// normal policy after patience, and returns what f panicked with.
+func runIdle(f func(), patience time.Duration) (panicked any) {
+	// One more P for the work, so that the requests keep theirs while the
+	// work's thread waits for a CPU. Changing GOMAXPROCS stops the world
+	// for a moment, which is why it happens out here and not per step.
+	procs := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(procs + 1)
+	defer runtime.GOMAXPROCS(procs)
+	// No collection while the work runs: a collection stops the world,
+	// and the world waits for every thread holding a P, the idle one
+	// included. The memory limit still applies, and the collector resumes
+	// right after.
+	gc := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(gc)
+
+	var (
+		mu   sync.Mutex
+		tid  int  // the work's thread, 0 once it has finished
+		slow bool // patience ran out
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// The thread is never given back: a goroutine that exits locked
+		// takes its thread with it, and with it the thread's policy.
+		runtime.LockOSThread()
+		mu.Lock()
+		if !slow && setPolicy(0, unix.SCHED_IDLE) == nil {
+			tid = unix.Gettid()
+		}
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			tid = 0
+			mu.Unlock()
+			panicked = recover()
+		}()
+		f()
+	}()
+	t := time.AfterFunc(patience, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		slow = true
+		if tid != 0 {
+			_ = setPolicy(tid, schedNormal)
+		}
+	})
+	<-done
+	t.Stop()
+	return panicked
+}
+
+// setPolicy sets the scheduling policy of thread tid (0: the calling one).
+func setPolicy(tid int, policy uint32) error {
+	return unix.SchedSetAttr(tid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: policy}, 0)
+}
