@@ -206,6 +206,9 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	// Snapshots read and loaded while requests are served run at idle CPU
 	// priority (internal/background).
 	bg := &background.Runner{Busy: dp.proxy.Busy}
+	if err := background.Available(); err != nil {
+		log.Warn("snapshots will load at normal CPU priority while requests are served", "reason", err)
+	}
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
 		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Background: bg, OnLoad: onLoad, Log: log,

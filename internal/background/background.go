@@ -40,8 +40,23 @@ type Runner struct {
 
 // Active reports whether work given to Do now would run in the background.
 func (r *Runner) Active() bool {
-	return r != nil && r.Busy != nil && r.Busy() && supported
+	return r != nil && r.Busy != nil && r.Busy() && Available() == nil
 }
+
+// Available reports why work cannot run in the background here, or nil:
+// the platform has no idle scheduling policy, or the process may not bring
+// a thread back from it (which needs CAP_SYS_NICE, or an RLIMIT_NICE of
+// 20: `ulimit -e 20`, Docker's `--ulimit nice=20`), and work at idle
+// priority could then wait for as long as the CPUs are saturated.
+func Available() error {
+	availableOnce.Do(func() { availableErr = probe() })
+	return availableErr
+}
+
+var (
+	availableOnce sync.Once
+	availableErr  error
+)
 
 // Do runs f and returns when it has returned: in the background when
 // Active, otherwise on the caller's goroutine. f runs on one goroutine

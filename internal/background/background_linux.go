@@ -1,6 +1,7 @@
 package background
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -8,8 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-const supported = true
 
 // schedNormal is SCHED_OTHER (SCHED_NORMAL), the default policy.
 const schedNormal = 0
@@ -65,6 +64,24 @@ func runIdle(f func(), patience time.Duration) (panicked any) {
 	<-done
 	t.Stop()
 	return panicked
+}
+
+// probe checks that a thread can be put under SCHED_IDLE and back.
+func probe() error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with its policy
+		if err := setPolicy(0, unix.SCHED_IDLE); err != nil {
+			errc <- fmt.Errorf("setting SCHED_IDLE: %w", err)
+			return
+		}
+		if err := setPolicy(0, schedNormal); err != nil {
+			errc <- fmt.Errorf("leaving SCHED_IDLE needs CAP_SYS_NICE or RLIMIT_NICE 20 (ulimit -e 20): %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	return <-errc
 }
 
 // setPolicy sets the scheduling policy of thread tid (0: the calling one).

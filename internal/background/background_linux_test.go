@@ -28,6 +28,9 @@ func gcPercent() int {
 func busy() bool { return true }
 
 func TestIdleWorkRunsOnAnIdleThreadWithOneMorePAndNoCollector(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
 	procs, gc := runtime.GOMAXPROCS(0), gcPercent()
 	r := &Runner{Busy: busy}
 	if !r.Active() {
@@ -81,13 +84,8 @@ func TestIdleRunnersWorkInTheForeground(t *testing.T) {
 }
 
 func TestWorkOutOfPatienceRunsAtNormalPriority(t *testing.T) {
-	// Leaving SCHED_IDLE needs CAP_SYS_NICE or a RLIMIT_NICE of 20.
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NICE, &lim); err != nil {
-		t.Fatal(err)
-	}
-	if lim.Cur < 20 && unix.Geteuid() != 0 {
-		t.Skip("no permission to leave SCHED_IDLE (RLIMIT_NICE < 20, not root)")
+	if err := Available(); err != nil {
+		t.Skip(err)
 	}
 	r := &Runner{Busy: busy, Patience: 20 * time.Millisecond}
 	var before, after uint32
@@ -104,6 +102,9 @@ func TestWorkOutOfPatienceRunsAtNormalPriority(t *testing.T) {
 }
 
 func TestWorkIsSerialisedAndPanicsReachTheCaller(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
 	procs := runtime.GOMAXPROCS(0)
 	r := &Runner{Busy: busy}
 	var running, overlapped atomic.Int32

@@ -2,9 +2,12 @@
 
 package background
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
-const supported = false
+func probe() error { return errors.New("no idle scheduling policy on this platform") }
 
 func runIdle(f func(), _ time.Duration) any {
 	f()
