@@ -17,6 +17,10 @@
 package background
 
 import (
+	"math"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 )
@@ -34,9 +38,11 @@ type Runner struct {
 	Busy func() bool
 	// Patience defaults to DefaultPatience.
 	Patience time.Duration
-
-	mu sync.Mutex // one piece of work at a time
 }
+
+// settings serialises background work and the changes to the collector's
+// settings that come with it (see CollectIfDue), process-wide.
+var settings sync.Mutex
 
 // Active reports whether work given to Do now would run in the background.
 func (r *Runner) Active() bool {
@@ -67,8 +73,8 @@ func (r *Runner) Do(f func()) {
 		f()
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	settings.Lock()
+	defer settings.Unlock()
 	patience := r.Patience
 	if patience <= 0 {
 		patience = DefaultPatience
@@ -76,4 +82,57 @@ func (r *Runner) Do(f func()) {
 	if p := runIdle(f, patience); p != nil {
 		panic(p)
 	}
+}
+
+// dueFraction is how close to its goal the heap must be for CollectIfDue
+// to collect.
+const dueFraction = 0.85
+
+// heapSamples are the collector's goal and the bytes of heap objects, live
+// or not; guarded by settings.
+var heapSamples = []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+
+// CollectIfDue collects garbage now if the heap has grown to within 15 % of
+// the collector's goal, as it does when a load allocated with the collector
+// paused, or under a soft memory limit that was raised for a load and has
+// just been lowered again. Left to the pacer, such a cycle would start
+// late, and a late cycle makes every request that allocates assist it in
+// proportion (on an L snapshot, tens of milliseconds of requests waiting
+// after each swap). CollectIfDue runs the cycle with the goal out of reach
+// instead (GOGC off and no memory limit for its duration), so that the
+// collector's background and idle workers do the work. It reports whether
+// it collected.
+func CollectIfDue() bool {
+	settings.Lock()
+	defer settings.Unlock()
+	return collectIfDue()
+}
+
+// FreeOSMemory is debug.FreeOSMemory with the collector's goal out of reach
+// (see CollectIfDue).
+func FreeOSMemory() {
+	settings.Lock()
+	defer settings.Unlock()
+	unpaced(debug.FreeOSMemory)
+}
+
+// collectIfDue is CollectIfDue with settings held.
+func collectIfDue() bool {
+	metrics.Read(heapSamples)
+	goal, objects := heapSamples[0].Value.Uint64(), heapSamples[1].Value.Uint64()
+	if float64(objects) < dueFraction*float64(goal) {
+		return false
+	}
+	unpaced(runtime.GC)
+	return true
+}
+
+// unpaced runs collect (a forced collection) with GOGC off and no memory
+// limit, restoring both afterwards.
+func unpaced(collect func()) {
+	gc := debug.SetGCPercent(-1) // waits for a cycle in progress
+	limit := debug.SetMemoryLimit(math.MaxInt64)
+	collect()
+	debug.SetMemoryLimit(limit)
+	debug.SetGCPercent(gc)
 }

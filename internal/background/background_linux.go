@@ -21,13 +21,17 @@ func runIdle(f func(), patience time.Duration) (panicked any) {
 	// for a moment, which is why it happens out here and not per step.
 	procs := runtime.GOMAXPROCS(0)
 	runtime.GOMAXPROCS(procs + 1)
-	defer runtime.GOMAXPROCS(procs)
 	// No collection while the work runs: a collection stops the world,
 	// and the world waits for every thread holding a P, the idle one
-	// included. The memory limit still applies, and the collector resumes
-	// right after.
+	// included. The memory limit still applies.
 	gc := debug.SetGCPercent(-1)
-	defer debug.SetGCPercent(gc)
+	defer func() {
+		runtime.GOMAXPROCS(procs)
+		debug.SetGCPercent(gc)
+		// The heap grew unchecked meanwhile: collect now if a cycle is
+		// due, rather than let the pacer start one that is already late.
+		collectIfDue()
+	}()
 
 	var (
 		mu   sync.Mutex

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -217,6 +216,10 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 		outcome, err = c.activate(rev, allowRollback, false)
 	}
 	c.apply.Unlock()
+	// A load grows the heap, with the collector paused in the background
+	// or under a raised soft limit (OnLoad) otherwise: a cycle now due
+	// should not start late, with requests assisting it.
+	background.CollectIfDue()
 	if outcome == OutcomeSwapped {
 		c.freeOSMemory()
 	}
@@ -413,7 +416,7 @@ func (c *Controller) freeOSMemory() {
 	wait := minFreeInterval - time.Since(c.lastFree)
 	if wait <= 0 {
 		c.lastFree = time.Now()
-		go debug.FreeOSMemory()
+		go background.FreeOSMemory()
 		return
 	}
 	c.freeTimer = time.AfterFunc(wait, func() {
@@ -421,7 +424,7 @@ func (c *Controller) freeOSMemory() {
 		c.freeTimer = nil
 		c.lastFree = time.Now()
 		c.apply.Unlock()
-		debug.FreeOSMemory()
+		background.FreeOSMemory()
 	})
 }
 

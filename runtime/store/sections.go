@@ -250,8 +250,10 @@ func checkVersion(d *snapshot.Snapshot) error {
 var pieceCut = []byte("},{")
 
 // pieces returns the end offsets in raw (an array section) of its pieces,
-// and their sums; false when raw is not an array of objects.
-func pieces(raw []byte) (ends []int, sums []contentSum, ok bool) {
+// and their sums; false when raw is not an array of objects. hint is the
+// number of pieces expected (the active snapshot's): 100,000 grants would
+// otherwise leave 3 MB of grown-out slices behind on every swap.
+func pieces(raw []byte, hint int) (ends []int, sums []contentSum, ok bool) {
 	n := len(raw)
 	if n < 2 || raw[0] != '[' || raw[n-1] != ']' {
 		return nil, nil, false
@@ -262,6 +264,7 @@ func pieces(raw []byte) (ends []int, sums []contentSum, ok bool) {
 	if raw[1] != '{' || raw[n-2] != '}' {
 		return nil, nil, false
 	}
+	ends, sums = make([]int, 0, hint+hint/64+1), make([]contentSum, 0, hint+hint/64+1)
 	start := 1
 	for {
 		j := bytes.Index(raw[start:n-1], pieceCut)

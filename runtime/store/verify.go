@@ -257,7 +257,7 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 	work := secs
 	if ch[secEntitlements] {
 		raw := secs.raw[secEntitlements]
-		ends, sums, split := pieces(raw)
+		ends, sums, split := pieces(raw, len(active.grantPieces))
 		grantPieces = nil
 		if split {
 			grantPieces = sums
