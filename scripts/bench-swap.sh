@@ -7,6 +7,7 @@
 # usage: scripts/bench-swap.sh [-d SECONDS] [-w WORKDIR] [-L SNAPSHOT]
 #                              [-b FRONTDOOR_BINARY] [--quick] [--pin]
 #                              [-r RATE] [--no-gobench] [--no-install]
+#                              [--run-dir DIR]
 #
 #   -d SECONDS     length of the run under swaps, one swap per second
 #                  (default 30); the steady run before it lasts as long
@@ -22,6 +23,12 @@
 #   --pin          pin wrk to the last CPU, the servers to the others
 #   --no-gobench   skip the Go benchmark
 #   --no-install   fail instead of apt-get installing wrk
+#   --run-dir DIR  where the gateway's files go: the published and staged
+#                  snapshots, its state directory and its log (default: a
+#                  new directory in /dev/shm when it has 4 GiB free, else
+#                  WORKDIR/swap). On tmpfs the file system's own costs
+#                  (metadata updates of a slow disk, writeback) stay out of
+#                  the request latencies: a publisher writes elsewhere.
 #
 # 1. Go benchmark (runtime/store): BenchmarkLoadLarge (a cold verifier:
 #    schema + signature + decode + consistency + memdb build of the L
@@ -39,7 +46,9 @@
 #       configuration); while each second brings a changed grant (a
 #       publisher approving an app).
 #    b. vegeta at a fixed rate (-r, default 3000/s, as the latency target
-#       of DESIGN.md): steady; while each second brings a changed grant.
+#       of DESIGN.md): steady; while each second brings a new generation;
+#       while each second brings a changed grant.
+#    Each run's generations are staged (30 of 46 MiB for L) just before it.
 #    Failed requests are wrk's non-2xx responses plus its socket errors, and
 #    vegeta's unsuccessful requests. Swap times are the controller's own
 #    ("snapshot activated ... took=", verify + load + swap), from the
@@ -47,13 +56,14 @@
 # Writes out/bench/swap.{txt,json}.
 set -euo pipefail
 
-dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000
+dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000 rundir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-d) dur=$2; shift 2 ;;
 	-w) work=$2; shift 2 ;;
 	-L) snap=$2; shift 2 ;;
 	-r) rate=$2; shift 2 ;;
+	--run-dir) rundir=$2; shift 2 ;;
 	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=5; shift ;;
 	--pin) pin=1; shift ;;
@@ -75,12 +85,18 @@ if [ -z "$work" ]; then
 	trap_rm=$work
 fi
 run=$work/swap
+if [ -n "$rundir" ]; then
+	run=$rundir
+elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -ge $((4 * 1024 * 1024)) ]; then
+	run=/dev/shm/frontdoor-bench-swap.$$
+	trap_rm_run=$run
+fi
 rm -rf "$run"; mkdir -p "$run" "$work/bin"
 outdir=$root/out/bench
 mkdir -p "$outdir"
 
 pids=()
-trap cleanup EXIT
+trap 'cleanup; [ -z "${trap_rm_run:-}" ] || rm -rf "$trap_rm_run"' EXIT
 
 # 1. The Go benchmark.
 gb_cold="" gb_change="" gb_gen=""
@@ -178,12 +194,8 @@ log "waiting for the gateway to load the ${mib} MiB snapshot"
 wait_http "http://127.0.0.1:$p_admin/readyz" "x-bench: 1" 120
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 
-# The generations to publish, staged now: gen-only for the first run under
-# swaps, a changed grant in every other one for the next two.
-log "staging $((3 * dur)) signed generations"
-"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-gen" -sign-key "$run/k.key" -n "$dur" -start 2 >/dev/null
-"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-grant" -sign-key "$run/k.key" -n "$dur" -start $((2 + dur)) -change-grant >/dev/null
-"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-rate" -sign-key "$run/k.key" -n "$dur" -start $((2 + 2 * dur)) -change-grant >/dev/null
+# next_gen is the first generation the next staged run publishes.
+next_gen=2
 
 # wrk_run NAME: sets rps_NAME, p99_NAME (ms), fail_NAME, non2xx_NAME, sock_NAME.
 wrk_run() {
@@ -213,11 +225,18 @@ vegeta_run() {
 	printf -v "n_$name" '%s' "$n"
 }
 
-# under_swaps STAGE LOAD NAME: runs LOAD NAME while the staged generations
-# are published, one a second, then waits for the last to be active; sets
-# swaps_NAME (applied), swapp50_NAME, swapmax_NAME (ms) and refused_NAME.
+# under_swaps gen|grant LOAD NAME: stages dur generations (the same content,
+# or a changed grant in every other one), runs LOAD NAME while they are
+# published, one a second, then waits for the last to be active and
+# removes them; sets swaps_NAME (applied), swapp50_NAME, swapmax_NAME (ms)
+# and refused_NAME.
 under_swaps() {
-	local stage=$1 load=$2 name=$3 from last i gen_now
+	local kind=$1 load=$2 name=$3 stage=$run/stage-$3 from last i gen_now flags=()
+	[ "$kind" = grant ] && flags=(-change-grant)
+	log "staging $dur signed generations ($kind)"
+	"$fdb" stage -in "$run/base/snapshot.json" -o "$stage" -sign-key "$run/k.key" -n "$dur" -start "$next_gen" "${flags[@]}" >/dev/null
+	next_gen=$((next_gen + dur))
+	sleep 2 # the staging's writes and collections settle
 	from=$(wc -l <"$run/frontdoor.log")
 	last=$(basename "$(ls "$stage" | tail -1)" | sed 's/^0*//')
 	"$fdb" feed -staged "$stage" -o "$run/feed/snapshot.json" -every 1s >"$run/feed-$name.log" 2>&1 &
@@ -242,22 +261,26 @@ under_swaps() {
 	printf -v "swapmax_$name" '%s' "$(awk 'END { if (NR) print $1; else print "null" }' "$run/swap-ms-$name.txt")"
 	printf -v "refused_$name" '%s' "$(grep -c 'msg="snapshot refused"' "$run/frontdoor-$name.log" || true)"
 	printf -v "active_$name" '%s' "${gen_now:-?}/$last"
+	rm -rf "$stage"
 }
 
 log "wrk steady: wrk -t2 -c64 -d${dur}s"
 wrk_run steady
 log "wrk steady: ${rps_steady} req/s, p99 ${p99_steady} ms, failed ${fail_steady}"
 log "wrk under swaps of new generations (same content), one a second"
-under_swaps "$run/stage-gen" wrk_run gen
+under_swaps gen wrk_run gen
 log "wrk under new generations: ${rps_gen} req/s, p99 ${p99_gen} ms, failed ${fail_gen}; swaps ${swaps_gen}, median ${swapp50_gen} ms"
 log "wrk under swaps of a changed grant, one a second"
-under_swaps "$run/stage-grant" wrk_run grant
+under_swaps grant wrk_run grant
 log "wrk under changed grants: ${rps_grant} req/s, p99 ${p99_grant} ms, failed ${fail_grant}; swaps ${swaps_grant}, median ${swapp50_grant} ms"
 log "vegeta steady at ${rate}/s"
 vegeta_run rsteady
 log "vegeta steady: p99 ${p99_rsteady} ms, failed ${fail_rsteady} of ${n_rsteady}"
+log "vegeta at ${rate}/s under swaps of new generations (same content), one a second"
+under_swaps gen vegeta_run rgen
+log "vegeta under new generations: p99 ${p99_rgen} ms, failed ${fail_rgen} of ${n_rgen}; swaps ${swaps_rgen}, median ${swapp50_rgen} ms"
 log "vegeta at ${rate}/s under swaps of a changed grant, one a second"
-under_swaps "$run/stage-rate" vegeta_run rgrant
+under_swaps grant vegeta_run rgrant
 log "vegeta under changed grants: p99 ${p99_rgrant} ms, failed ${fail_rgrant} of ${n_rgrant}; swaps ${swaps_rgrant}, median ${swapp50_rgrant} ms"
 
 first_ms=$(grep 'msg="snapshot activated"' "$run/frontdoor.log" | grep 'generation=1 ' | sed -n 's/.* took=\([0-9.]*[a-zµ]*\).*/\1/p' | head -1)
@@ -277,11 +300,13 @@ ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'
 	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 new generation/s" "$rps_gen" "$p99_gen" "$(ratio "$p99_steady" "$p99_gen")" "$fail_gen" "$swaps_gen/$dur ($refused_gen)" "$swapp50_gen / $swapmax_gen"
 	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 changed grant/s" "$rps_grant" "$p99_grant" "$(ratio "$p99_steady" "$p99_grant")" "$fail_grant" "$swaps_grant/$dur ($refused_grant)" "$swapp50_grant / $swapmax_grant"
 	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: steady" "$rate" "$p99_rsteady" 1.00 "$fail_rsteady" - -
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 new generation/s" "$rate" "$p99_rgen" "$(ratio "$p99_rsteady" "$p99_rgen")" "$fail_rgen" "$swaps_rgen/$dur ($refused_rgen)" "$swapp50_rgen / $swapmax_rgen"
 	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 changed grant/s" "$rate" "$p99_rgrant" "$(ratio "$p99_rsteady" "$p99_rgrant")" "$fail_rgrant" "$swaps_rgrant/$dur ($refused_rgrant)" "$swapp50_rgrant / $swapmax_rgrant"
 	echo
 	echo "swap time (controller's log, median): new generation ${swapp50_gen} ms, changed grant ${swapp50_grant} ms; first (cold) load ${first_ms:-?} (target <= 500 ms for L)"
-	echo "p99 under 1 swap/s / steady: wrk new generation $(ratio "$p99_steady" "$p99_gen"), wrk changed grant $(ratio "$p99_steady" "$p99_grant"), vegeta ${rate}/s changed grant $(ratio "$p99_rsteady" "$p99_rgrant") (target <= 1.2)"
-	echo "failed requests under swaps: $((fail_gen + fail_grant + fail_rgrant)) (target 0)"
+	echo "p99 under 1 swap/s / steady: wrk new generation $(ratio "$p99_steady" "$p99_gen"), wrk changed grant $(ratio "$p99_steady" "$p99_grant"), vegeta ${rate}/s new generation $(ratio "$p99_rsteady" "$p99_rgen"), vegeta ${rate}/s changed grant $(ratio "$p99_rsteady" "$p99_rgrant") (target <= 1.2)"
+	echo "failed requests under swaps: $((fail_gen + fail_grant + fail_rgen + fail_rgrant)) (target 0)"
+	echo "run directory: $run$([ -n "${trap_rm_run:-}" ] && echo ' (tmpfs)' || true)"
 } | tee "$outdir/swap.txt"
 num() { [ -n "$1" ] && [ "$1" != "?" ] && echo "$1" || echo null; }
 printf '{"snapshot_mib":%s,"duration_s":%s,"rate":%s,"gobench_ms":{"load_large":%s,"load_large_change":%s,"load_large_new_generation":%s},' \
@@ -289,6 +314,6 @@ printf '{"snapshot_mib":%s,"duration_s":%s,"rate":%s,"gobench_ms":{"load_large":
 printf '"wrk":{"steady":{"rps":%s,"p99_ms":%s,"failed":%s},"new_generation":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s},"changed_grant":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}},' \
 	"$rps_steady" "$p99_steady" "$fail_steady" "$rps_gen" "$p99_gen" "$fail_gen" "$swaps_gen" "$refused_gen" "$swapp50_gen" "$swapmax_gen" \
 	"$rps_grant" "$p99_grant" "$fail_grant" "$swaps_grant" "$refused_grant" "$swapp50_grant" "$swapmax_grant" >>"$outdir/swap.json"
-printf '"vegeta":{"steady":{"p99_ms":%s,"failed":%s,"requests":%s},"changed_grant":{"p99_ms":%s,"failed":%s,"requests":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}}}\n' \
-	"$p99_rsteady" "$fail_rsteady" "$n_rsteady" "$p99_rgrant" "$fail_rgrant" "$n_rgrant" "$swaps_rgrant" "$refused_rgrant" "$swapp50_rgrant" "$swapmax_rgrant" >>"$outdir/swap.json"
+printf '"vegeta":{"steady":{"p99_ms":%s,"failed":%s,"requests":%s},"new_generation":{"p99_ms":%s,"failed":%s,"requests":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s},"changed_grant":{"p99_ms":%s,"failed":%s,"requests":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}}}\n' \
+	"$p99_rsteady" "$fail_rsteady" "$n_rsteady" "$p99_rgen" "$fail_rgen" "$n_rgen" "$swaps_rgen" "$refused_rgen" "$swapp50_rgen" "$swapmax_rgen" "$p99_rgrant" "$fail_rgrant" "$n_rgrant" "$swaps_rgrant" "$refused_rgrant" "$swapp50_rgrant" "$swapmax_rgrant" >>"$outdir/swap.json"
 log "wrote out/bench/swap.{txt,json}"

@@ -109,9 +109,10 @@ type Controller struct {
 	opts Options
 	log  *slog.Logger
 
-	apply     sync.Mutex  // serialises activations
-	lastFree  time.Time   // guarded by apply
-	freeTimer *time.Timer // guarded by apply: a pending free, see freeOSMemory
+	apply     sync.Mutex    // serialises activations
+	lastFree  time.Time     // guarded by apply
+	freeTimer *time.Timer   // guarded by apply: a pending free, see freeOSMemory
+	freeEvery time.Duration // minFreeInterval, but in tests
 
 	mu     sync.Mutex // guards status
 	status Status
@@ -126,7 +127,7 @@ func New(opts Options) (*Controller, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Controller{opts: opts, log: log}, nil
+	return &Controller{opts: opts, log: log, freeEvery: minFreeInterval}, nil
 }
 
 // Restore activates the last-known-good snapshot from the state directory,
@@ -399,33 +400,51 @@ func (c *Controller) Status() Status {
 // freeOSMemory returns freed memory to the OS after a swap (the load's
 // garbage, the raw bytes once persisted and the previous snapshot once the
 // requests that started on it end are dead: better collected than kept
-// resident at the load's peak), at most once
-// per minFreeInterval (a forced collection costs CPU the requests need):
-// during a burst of swaps the first one frees at once and the others leave
-// one free for minFreeInterval after the previous one, so that the memory
-// of the burst's last swap is returned too (an idle gateway allocates too
-// little for the collector to run by itself). It is called after the
-// background work, if any, has ended: a forced collection meanwhile would
-// wait for its idle thread.
+// resident at the load's peak), at most once per minFreeInterval and only
+// while no requests are being served (Options.Background.Busy): a forced
+// collection costs CPU the requests need, and the memory it returns has to
+// be faulted in again as they allocate, whereas a gateway serving requests
+// allocates enough for the collector and the scavenger to keep its memory
+// down by themselves. An idle one allocates too little for that, so a free
+// is left pending until the gateway is idle: during a burst of swaps the
+// first one frees at once (if idle) and the others leave one free for
+// minFreeInterval after the previous one, so that the memory of the
+// burst's last swap is returned too. It is called after the background
+// work, if any, has ended: a forced collection meanwhile would wait for
+// its idle thread.
 func (c *Controller) freeOSMemory() {
 	c.apply.Lock()
 	defer c.apply.Unlock()
 	if c.freeTimer != nil {
 		return // a free is due, and will see this swap's garbage
 	}
-	wait := minFreeInterval - time.Since(c.lastFree)
-	if wait <= 0 {
+	wait := c.freeEvery - time.Since(c.lastFree)
+	if wait <= 0 && !c.serving() {
 		c.lastFree = time.Now()
 		go background.FreeOSMemory()
 		return
 	}
-	c.freeTimer = time.AfterFunc(wait, func() {
-		c.apply.Lock()
-		c.freeTimer = nil
-		c.lastFree = time.Now()
+	c.freeTimer = time.AfterFunc(max(wait, 0), c.freePending)
+}
+
+// freePending is the pending free's timer function.
+func (c *Controller) freePending() {
+	c.apply.Lock()
+	if c.serving() {
+		c.freeTimer.Reset(c.freeEvery)
 		c.apply.Unlock()
-		background.FreeOSMemory()
-	})
+		return
+	}
+	c.freeTimer = nil
+	c.lastFree = time.Now()
+	c.apply.Unlock()
+	background.FreeOSMemory()
+}
+
+// serving reports whether the gateway is serving requests.
+func (c *Controller) serving() bool {
+	bg := c.opts.Background
+	return bg != nil && bg.Busy != nil && bg.Busy()
 }
 
 // Ready reports whether a verified snapshot is active.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -299,4 +301,41 @@ func TestOnLoadBracketsEachAttempt(t *testing.T) {
 	if want := []uint64{5, 5, 5, 6}; !slices.Equal(genAtDone, want) {
 		t.Fatalf("active generation when done ran: %v, want %v", genAtDone, want)
 	}
+}
+
+// TestMemoryIsReturnedOnlyOnceRequestsStop checks that a swap returns
+// memory to the OS (a forced collection) only while no requests are being
+// served: a busy gateway's own allocations keep the collector and the
+// scavenger going, and a forced collection would take CPU from requests.
+func TestMemoryIsReturnedOnlyOnceRequestsStop(t *testing.T) {
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy atomic.Bool
+	busy.Store(true)
+	ctrl, err := control.New(control.Options{Store: new(store.Store), Verifier: v, Log: quietLog(),
+		Background: &background.Runner{Busy: busy.Load}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	control.SetFreeInterval(ctrl, 20*time.Millisecond)
+	up := upstream(t, "up")
+	forced := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	before := forced()
+	for g := uint64(1); g <= 3; g++ {
+		if out, err := ctrl.Apply(source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(g, up.URL))}); out != control.OutcomeSwapped {
+			t.Fatalf("generation %d: %s %v", g, out, err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := forced() - before; n != 0 {
+		t.Errorf("%d forced collections while requests were being served, want none", n)
+	}
+	busy.Store(false)
+	waitFor(t, 5*time.Second, "a return of memory once idle", func() bool { return forced() > before })
 }
