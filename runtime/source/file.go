@@ -93,23 +93,25 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 const maxSettleReads = 5
 
 // digestMatches reports whether rev has no digest file or its bytes match
-// it, and sets rev.Sum when it hashed them.
+// it (rev.Sum, which it computes if the reader did not).
 func digestMatches(rev *Revision) bool {
 	if rev.Err != nil || rev.Digest == "" {
 		return true
 	}
+	if rev.Sum == "" {
+		rev.Sum = snapshot.Digest(rev.Bytes)
+	}
 	want := strings.TrimPrefix(rev.Digest, "sha256:")
-	rev.Sum = snapshot.Digest(rev.Bytes)
 	return strings.TrimPrefix(rev.Sum, "sha256:") == strings.ToLower(want)
 }
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.
 func readSnapshotFile(path string) Revision {
-	b, free, err := readFile(path)
+	b, sum, free, err := readFile(path)
 	if err != nil {
 		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
 	}
-	rev := Revision{Bytes: b, At: time.Now(), free: free}
+	rev := Revision{Bytes: b, Sum: sum, At: time.Now(), free: free}
 	if sig, err := os.ReadFile(path + snapshot.SignatureSuffix); err == nil {
 		rev.Signature = sig
 	} else if !errors.Is(err, fs.ErrNotExist) {

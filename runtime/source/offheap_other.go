@@ -2,10 +2,17 @@
 
 package source
 
-import "os"
+import (
+	"os"
 
-// readFile reads the file at path onto the heap; free is always nil.
-func readFile(path string) (b []byte, free func(), err error) {
-	b, err = os.ReadFile(path)
-	return b, nil, err
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// readFile reads the file at path onto the heap, with its digest; free is
+// always nil.
+func readFile(path string) (b []byte, digest string, free func(), err error) {
+	if b, err = os.ReadFile(path); err != nil {
+		return nil, "", nil, err
+	}
+	return b, snapshot.Digest(b), nil, nil
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 func TestReadFileOffHeap(t *testing.T) {
@@ -25,12 +27,15 @@ func TestReadFileOffHeap(t *testing.T) {
 			if err := os.WriteFile(p, tc.content, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			b, free, err := readFile(p)
+			b, sum, free, err := readFile(p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(b, tc.content) {
 				t.Errorf("read %d bytes, want %d", len(b), len(tc.content))
+			}
+			if want := snapshot.Digest(tc.content); sum != want {
+				t.Errorf("digest computed while reading: %s, want %s", sum, want)
 			}
 			if (free != nil) != tc.offHeap {
 				t.Errorf("off heap: %v, want %v", free != nil, tc.offHeap)
@@ -41,7 +46,7 @@ func TestReadFileOffHeap(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := readFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+	if _, _, _, err := readFile(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("missing file: got %v", err)
 	}
 }
