@@ -50,9 +50,11 @@ const loadMemoryLimit = defaultMemoryLimit * 5 / 2
 // requests. The limit is raised for the load only and restored right
 // after the swap; the collector then frees the load's garbage and the
 // controller returns the memory (see control.Controller's freeOSMemory).
+// done restores defaultMemoryLimit rather than the limit it found, which a
+// return of memory (background.FreeOSMemory) may have lifted for a moment.
 func raiseMemoryLimit() (done func()) {
-	prev := debug.SetMemoryLimit(loadMemoryLimit)
-	return func() { debug.SetMemoryLimit(prev) }
+	debug.SetMemoryLimit(loadMemoryLimit)
+	return func() { debug.SetMemoryLimit(defaultMemoryLimit) }
 }
 
 // gatewayConfig is what serve and dev run.

@@ -128,11 +128,14 @@ func collectIfDue() bool {
 }
 
 // unpaced runs collect (a forced collection) with GOGC off and no memory
-// limit, restoring both afterwards.
+// limit, restoring both afterwards; the memory limit only if nobody else
+// set one meanwhile (cmd/frontdoor raises it for loads).
 func unpaced(collect func()) {
 	gc := debug.SetGCPercent(-1) // waits for a cycle in progress
 	limit := debug.SetMemoryLimit(math.MaxInt64)
 	collect()
-	debug.SetMemoryLimit(limit)
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(limit)
+	}
 	debug.SetGCPercent(gc)
 }

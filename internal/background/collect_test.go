@@ -56,3 +56,16 @@ func TestCollectIfDueCollectsOnlyAHeapNearItsGoalAndRestoresTheSettings(t *testi
 		t.Errorf("memory limit %d after CollectIfDue, want %d", l, limit)
 	}
 }
+
+func TestUnpacedKeepsAMemoryLimitSetMeanwhile(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	debug.SetMemoryLimit(200 << 20)
+	unpaced(func() {})
+	if l := debug.SetMemoryLimit(-1); l != 200<<20 {
+		t.Errorf("limit %d after unpaced, want the one before it", l)
+	}
+	unpaced(func() { debug.SetMemoryLimit(600 << 20) }) // a load's raise meanwhile
+	if l := debug.SetMemoryLimit(-1); l != 600<<20 {
+		t.Errorf("limit %d after unpaced, want the one set meanwhile", l)
+	}
+}
