@@ -202,21 +202,7 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 	}
 	c.sourceOK(rev.Source, now)
 	defer rev.Release()
-	var outcome string
-	var err error
-	allowRollback := c.opts.AllowRollback || rev.AllowRollback
-	c.apply.Lock() // activations are serialised, and a timed free waits for them
-	if c.opts.Store.Active() != nil && c.opts.Background.Active() {
-		// The memory limit is raised and restored outside the background
-		// work: restoring it there, with the collector paused, could start
-		// a collection that waits for the work's idle-priority thread.
-		endLoad := c.onLoad()
-		c.opts.Background.Do(func() { outcome, err = c.activate(rev, allowRollback, true) })
-		endLoad()
-	} else {
-		outcome, err = c.activate(rev, allowRollback, false)
-	}
-	c.apply.Unlock()
+	outcome, err := c.load(rev, c.opts.AllowRollback || rev.AllowRollback)
 	// A load grows the heap, with the collector paused in the background
 	// or under a raised soft limit (OnLoad) otherwise: a cycle now due
 	// should not start late, with requests assisting it.
@@ -227,6 +213,23 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 	if err != nil && rev.OffHeap() {
 		err = detach(err)
 	}
+	return outcome, err
+}
+
+// load activates rev, in the background when the gateway is serving
+// requests (Options.Background).
+func (c *Controller) load(rev source.Revision, allowRollback bool) (outcome string, err error) {
+	c.apply.Lock() // activations are serialised, and a timed free waits for them
+	defer c.apply.Unlock()
+	if c.opts.Store.Active() == nil || !c.opts.Background.Active() {
+		return c.activate(rev, allowRollback, false)
+	}
+	// The memory limit is raised and restored outside the background work:
+	// restoring it there, with the collector paused, could start a
+	// collection that waits for the work's idle-priority thread.
+	endLoad := c.onLoad()
+	defer endLoad()
+	c.opts.Background.Do(func() { outcome, err = c.activate(rev, allowRollback, true) })
 	return outcome, err
 }
 
