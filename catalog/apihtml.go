@@ -68,21 +68,13 @@ func writeLayoutFoot(w htmlWriter, m *pageMeta) {
 	w.WriteString("api-metadata.json\">Cross-government API metadata</a></li>\n<li><a href=\"")
 	w.url(m.Root)
 	w.WriteString("feed.atom\">Atom feed of changes</a></li>\n</ul>\n<p>")
-	if m.Operator != "" {
-		w.WriteString("Operated by ")
-		w.text(m.Operator)
-		w.WriteString(". ")
-	}
+	w.with(m.Operator, "Operated by ", ". ")
 	w.WriteString("Updated <time datetime=\"")
 	w.text(m.Updated.ISO)
 	w.WriteString("\">")
 	w.text(m.Updated.Text)
 	w.WriteString("</time>")
-	if m.Commit != "" {
-		w.WriteString(" from commit <code>")
-		w.text(m.Commit)
-		w.WriteString("</code>")
-	}
+	w.with(m.Commit, " from commit <code>", "</code>")
 	w.WriteString(".</p>\n</div>\n</footer>\n</body>\n</html>\n")
 }
 
@@ -124,6 +116,32 @@ func writeContact(w htmlWriter, c contactView) {
 	}
 }
 
+// writeModeIDs writes the access modes' IDs as code, separated by commas,
+// or none when there is none.
+func writeModeIDs(w htmlWriter, modes []modeInfo, none string) {
+	for i, m := range modes {
+		if i > 0 {
+			w.WriteString(", ")
+		}
+		w.WriteString("<code>")
+		w.text(m.ID)
+		w.WriteString("</code>")
+	}
+	if len(modes) == 0 {
+		w.WriteString(none)
+	}
+}
+
+// writeStatusTag writes an API's status as a tag: <span class="tag
+// tag-VALUE">LABEL</span>.
+func writeStatusTag(w htmlWriter, s labelled) {
+	w.WriteString("<span class=\"tag tag-")
+	w.text(s.Value)
+	w.WriteString("\">")
+	w.text(s.Label)
+	w.WriteString("</span>")
+}
+
 // or is the template function or on two strings.
 func or(a, b string) string {
 	if a != "" {
@@ -150,11 +168,7 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 	w.WriteString("</a></li>\n</ol>\n</nav>\n<h1>")
 	w.text(a.Title)
 	w.WriteString("</h1>")
-	if a.Summary != "" {
-		w.WriteString("\n<p class=\"lead\">")
-		w.text(a.Summary)
-		w.WriteString("</p>")
-	}
+	w.with(a.Summary, "\n<p class=\"lead\">", "</p>")
 	switch {
 	case a.Retired:
 		w.WriteString("\n<div class=\"notice\" role=\"note\"><p><strong>This API is retired.</strong> It is no longer available.</p></div>")
@@ -168,24 +182,12 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 	w.url(pub.Path)
 	w.WriteString("\">")
 	w.text(pub.Name)
-	w.WriteString("</a></dd></div>\n<div><dt>Status</dt><dd><span class=\"tag tag-")
-	w.text(a.Status.Value)
-	w.WriteString("\">")
-	w.text(a.Status.Label)
-	w.WriteString("</span></dd></div>\n<div><dt>Version</dt><dd>")
+	w.WriteString("</a></dd></div>\n<div><dt>Status</dt><dd>")
+	writeStatusTag(w, a.Status)
+	w.WriteString("</dd></div>\n<div><dt>Version</dt><dd>")
 	w.text(or(p.Version, "Not stated"))
 	w.WriteString("</dd></div>\n<div><dt>Access modes</dt><dd>")
-	for i, m := range a.Modes {
-		if i > 0 {
-			w.WriteString(", ")
-		}
-		w.WriteString("<code>")
-		w.text(m.ID)
-		w.WriteString("</code>")
-	}
-	if len(a.Modes) == 0 {
-		w.WriteString("None")
-	}
+	writeModeIDs(w, a.Modes, "None")
 	w.WriteString("</dd></div>\n</dl>\n\n<nav class=\"contents\" aria-labelledby=\"contents-heading\">\n" +
 		"<h2 id=\"contents-heading\">Contents</h2>\n<ol>\n" +
 		"<li><a href=\"#overview\">Overview</a></li>\n" +
@@ -212,22 +214,11 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 	}
 	if len(p.Tags) > 0 {
 		w.WriteString("\n<p>Tags: ")
-		for i, t := range p.Tags {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			w.WriteString("<span class=\"keyword\">")
-			w.text(t)
-			w.WriteString("</span>")
-		}
+		w.list(p.Tags, ", ", "<span class=\"keyword\">", "</span>")
 		w.WriteString("</p>")
 	}
 	w.WriteString("\n</section>\n\n<section aria-labelledby=\"who-can-use-this-api\">\n<h2 id=\"who-can-use-this-api\">Who can use this API</h2>")
-	if p.UseCase != "" {
-		w.WriteString("\n<p>")
-		w.text(p.UseCase)
-		w.WriteString("</p>")
-	}
+	w.with(p.UseCase, "\n<p>", "</p>")
 	w.WriteString("\n<dl class=\"summary-list\">\n<div><dt>Legal basis</dt><dd>")
 	w.text(or(p.LegalBasis, "Not stated"))
 	w.WriteString("</dd></div>\n<div><dt>Data controller</dt><dd><a href=\"")
@@ -248,19 +239,10 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 	w.WriteString("</dd></div>")
 	if len(p.DataCategories) > 0 {
 		w.WriteString("\n<div><dt>Data categories</dt><dd>")
-		for i, c := range p.DataCategories {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			w.text(c)
-		}
+		w.list(p.DataCategories, ", ", "", "")
 		w.WriteString("</dd></div>")
 	}
-	if p.DPIA != "" {
-		w.WriteString("\n<div><dt>Data protection impact assessment</dt><dd>Reference <code>")
-		w.text(p.DPIA)
-		w.WriteString("</code></dd></div>")
-	}
+	w.with(p.DPIA, "\n<div><dt>Data protection impact assessment</dt><dd>Reference <code>", "</code></dd></div>")
 	w.WriteString("\n</dl>")
 	if p.PersonalData {
 		w.WriteString("\n<p>Because this API carries personal data, your organisation must meet the standards of the Data Security and Protection Toolkit (DSPT) before it is granted access.</p>")
@@ -292,11 +274,9 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 	} else {
 		w.WriteString("\n<p>This API accepts no access mode at the moment.</p>")
 	}
-	w.WriteString("\n</section>\n\n<section aria-labelledby=\"status\">\n<h2 id=\"status\">Status and service level</h2>\n<p><span class=\"tag tag-")
-	w.text(a.Status.Value)
-	w.WriteString("\">")
-	w.text(a.Status.Label)
-	w.WriteString("</span> ")
+	w.WriteString("\n</section>\n\n<section aria-labelledby=\"status\">\n<h2 id=\"status\">Status and service level</h2>\n<p>")
+	writeStatusTag(w, a.Status)
+	w.WriteString(" ")
 	w.text(a.Status.Explanation)
 	w.WriteString("</p>\n<p><strong>Service level: ")
 	w.text(a.ServiceLevel.Label)
@@ -347,11 +327,7 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 			case e.Launch != nil:
 				w.WriteString("Approved ")
 				writeDate(w, e.Launch.Date)
-				if e.Launch.Reference != "" {
-					w.WriteString(" (<code>")
-					w.text(e.Launch.Reference)
-					w.WriteString("</code>)")
-				}
+				w.with(e.Launch.Reference, " (<code>", "</code>)")
 			case e.Name == "production":
 				w.WriteString("Not approved")
 			default:
@@ -372,11 +348,7 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 		writeDate(w, pub.Onboarded)
 		w.WriteString(")")
 	}
-	if pub.Agreement != "" {
-		w.WriteString(" under platform agreement <code>")
-		w.text(pub.Agreement)
-		w.WriteString("</code>")
-	}
+	w.with(pub.Agreement, " under platform agreement <code>", "</code>")
 	w.WriteString(".</li>\n<li>")
 	switch {
 	case p.Production == nil:
@@ -443,11 +415,7 @@ func writeAPIContent(w htmlWriter, p *apiPage) {
 		w.WriteString("\" download>Download the OpenAPI document (")
 		w.text(p.SpecFile)
 		w.WriteString(")</a>")
-		if p.SpecDigest != "" {
-			w.WriteString(". Digest: <code class=\"url\">")
-			w.text(p.SpecDigest)
-			w.WriteString("</code>")
-		}
+		w.with(p.SpecDigest, ". Digest: <code class=\"url\">", "</code>")
 		w.WriteString("</p>")
 	} else {
 		w.WriteString("\n<p>No OpenAPI document is available.</p>")

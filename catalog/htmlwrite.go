@@ -51,6 +51,29 @@ func (w htmlWriter) text(s string) {
 // int writes n as html/template writes an int in text.
 func (w htmlWriter) int(n int) { w.WriteString(strconv.Itoa(n)) }
 
+// list writes items escaped, each between open and close, separated by
+// sep: a template's {{range $i, $x := .}}{{if $i}}, {{end}}...{{end}}.
+func (w htmlWriter) list(items []string, sep, open, close string) {
+	for i, s := range items {
+		if i > 0 {
+			w.WriteString(sep)
+		}
+		w.WriteString(open)
+		w.text(s)
+		w.WriteString(close)
+	}
+}
+
+// with writes s escaped between open and close, or nothing when s is
+// empty: a template's {{with .S}}open{{.}}close{{end}}.
+func (w htmlWriter) with(s, open, close string) {
+	if s != "" {
+		w.WriteString(open)
+		w.text(s)
+		w.WriteString(close)
+	}
+}
+
 // html writes trusted HTML as it is, as html/template does in text.
 func (w htmlWriter) html(h template.HTML) { w.WriteString(string(h)) }
 

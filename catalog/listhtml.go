@@ -105,28 +105,12 @@ func writeAPIItem(w htmlWriter, root string, a *apiView) {
 	w.WriteString("\">")
 	w.text(a.Title)
 	w.WriteString("</a></h3>")
-	if a.Summary != "" {
-		w.WriteString("\n<p>")
-		w.text(a.Summary)
-		w.WriteString("</p>")
-	}
+	w.with(a.Summary, "\n<p>", "</p>")
 	w.WriteString("\n<dl class=\"meta\">\n<div><dt>Publisher</dt><dd>")
 	w.text(a.Publisher.Name)
-	w.WriteString("</dd></div>\n<div><dt>Status</dt><dd><span class=\"tag tag-")
-	w.text(a.Status.Value)
-	w.WriteString("\">")
-	w.text(a.Status.Label)
-	w.WriteString("</span></dd></div>\n<div><dt>Access</dt><dd>")
-	for i, m := range a.Modes {
-		if i > 0 {
-			w.WriteString(", ")
-		}
-		w.WriteString("<code>")
-		w.text(m.ID)
-		w.WriteString("</code>")
-	}
-	if len(a.Modes) == 0 {
-		w.WriteString("none")
-	}
+	w.WriteString("</dd></div>\n<div><dt>Status</dt><dd>")
+	writeStatusTag(w, a.Status)
+	w.WriteString("</dd></div>\n<div><dt>Access</dt><dd>")
+	writeModeIDs(w, a.Modes, "none")
 	w.WriteString("</dd></div>\n</dl>\n</li>")
 }

@@ -10,11 +10,7 @@ import "strings"
 
 // writeSpec is the "spec" template.
 func writeSpec(w htmlWriter, v *specView) {
-	if v.Notice != "" {
-		w.WriteString("\n<div class=\"notice\" role=\"note\"><p>")
-		w.text(v.Notice)
-		w.WriteString("</p></div>")
-	}
+	w.with(v.Notice, "\n<div class=\"notice\" role=\"note\"><p>", "</p></div>")
 	switch {
 	case len(v.Operations) > 0:
 		w.WriteString("\n<table class=\"operations\">\n<caption>Operations")
@@ -64,24 +60,13 @@ func writeOperation(w htmlWriter, o *opView) {
 	w.WriteString("</span> <code class=\"path\">")
 	w.text(o.Path)
 	w.WriteString("</code></h3>")
-	if o.Summary != "" {
-		w.WriteString("\n<p class=\"op-summary\">")
-		w.text(o.Summary)
-		w.WriteString("</p>")
-	}
+	w.with(o.Summary, "\n<p class=\"op-summary\">", "</p>")
 	if o.Deprecated {
 		w.WriteString("\n<p><span class=\"tag tag-deprecated\">Deprecated</span> This operation is deprecated.</p>")
 	}
 	if len(o.Security) > 0 {
 		w.WriteString("\n<p>Security schemes: ")
-		for i, s := range o.Security {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			w.WriteString("<code>")
-			w.text(s)
-			w.WriteString("</code>")
-		}
+		w.list(o.Security, ", ", "<code>", "</code>")
 		w.WriteString("</p>")
 	}
 	if o.Description != "" {
@@ -149,11 +134,7 @@ func writeParams(w htmlWriter, params []*paramView) {
 		}
 		w.WriteString("</td>\n<td>")
 		w.html(p.Description)
-		if p.Example != "" {
-			w.WriteString("<p>Example: <code>")
-			w.text(p.Example)
-			w.WriteString("</code></p>")
-		}
+		w.with(p.Example, "<p>Example: <code>", "</code></p>")
 		w.WriteString("</td>\n</tr>")
 	}
 	w.WriteString("\n</tbody>\n</table>\n")
@@ -198,11 +179,7 @@ func writeMedia(w htmlWriter, m *mediaView) {
 
 // writeSchemaBody is the "schemaBody" template.
 func writeSchemaBody(w htmlWriter, n *schemaNode) {
-	if n.Note != "" {
-		w.WriteString("<p class=\"note\">")
-		w.text(n.Note)
-		w.WriteString("</p>")
-	}
+	w.with(n.Note, "<p class=\"note\">", "</p>")
 	w.html(n.Description)
 	writeSchemaFacts(w, n)
 	if len(n.Children) > 0 {
@@ -214,24 +191,12 @@ func writeSchemaBody(w htmlWriter, n *schemaNode) {
 func writeSchemaFacts(w htmlWriter, n *schemaNode) {
 	if len(n.Constraints) > 0 {
 		w.WriteString("<p class=\"facts\">")
-		for i, c := range n.Constraints {
-			if i > 0 {
-				w.WriteString("; ")
-			}
-			w.text(c)
-		}
+		w.list(n.Constraints, "; ", "", "")
 		w.WriteString("</p>")
 	}
 	if len(n.Enum) > 0 {
 		w.WriteString("<p class=\"facts\">Allowed: ")
-		for i, e := range n.Enum {
-			if i > 0 {
-				w.WriteString(", ")
-			}
-			w.WriteString("<code>")
-			w.text(e)
-			w.WriteString("</code>")
-		}
+		w.list(n.Enum, ", ", "<code>", "</code>")
 		if n.MoreEnum != 0 {
 			w.WriteString(" and ")
 			w.int(n.MoreEnum)
@@ -262,11 +227,7 @@ func writeProps(w htmlWriter, nodes []*schemaNode) {
 		if n.Deprecated {
 			w.WriteString(" <span class=\"flag\">deprecated</span>")
 		}
-		if n.Note != "" {
-			w.WriteString(" <em class=\"note\">(")
-			w.text(n.Note)
-			w.WriteString(")</em>")
-		}
+		w.with(n.Note, " <em class=\"note\">(", ")</em>")
 		w.html(n.Description)
 		writeSchemaFacts(w, n)
 		if len(n.Children) > 0 {
