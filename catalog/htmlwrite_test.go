@@ -127,6 +127,22 @@ func TestEndpointsMatchTemplate(t *testing.T) {
 	}
 }
 
+// samePages checks that write renders every page as tmpl's "layout" does;
+// what names the two in a failure.
+func samePages[P any](t *testing.T, tmpl *template.Template, what string, pages map[string]P, write func(htmlWriter, P)) {
+	t.Helper()
+	for name, p := range pages {
+		var want, got bytes.Buffer
+		if err := tmpl.ExecuteTemplate(&want, "layout", p); err != nil {
+			t.Fatal(err)
+		}
+		write(htmlWriter{&got}, p)
+		if got.String() != want.String() {
+			t.Errorf("%s: %s differ:\n%s", name, what, firstDifference(got.String(), want.String()))
+		}
+	}
+}
+
 // firstDifference shows where two renderings part.
 func firstDifference(got, want string) string {
 	i := 0
@@ -241,16 +257,7 @@ func TestAPIPagesMatchTemplate(t *testing.T) {
 	for i := range 300 {
 		pages[fmt.Sprintf("random %d", i)] = randomAPIPage(rng)
 	}
-	for name, p := range pages {
-		var want, got bytes.Buffer
-		if err := b.pages.byName[tmplAPI].ExecuteTemplate(&want, "layout", p); err != nil {
-			t.Fatal(err)
-		}
-		writeAPIPage(htmlWriter{&got}, p)
-		if got.String() != want.String() {
-			t.Errorf("%s: writeAPIPage and the api.html template differ:\n%s", name, firstDifference(got.String(), want.String()))
-		}
-	}
+	samePages(t, b.pages.byName[tmplAPI], "writeAPIPage and the api.html template", pages, writeAPIPage)
 }
 
 // randomAPIPage makes an API page with every field set or not at random,
@@ -355,16 +362,7 @@ func TestListPagesMatchTemplate(t *testing.T) {
 	for i := range 300 {
 		pages[fmt.Sprintf("random %d", i)] = randomListPage(rng)
 	}
-	for name, p := range pages {
-		var want, got bytes.Buffer
-		if err := b.pages.byName[tmplList].ExecuteTemplate(&want, "layout", p); err != nil {
-			t.Fatal(err)
-		}
-		writeListPage(htmlWriter{&got}, p)
-		if got.String() != want.String() {
-			t.Errorf("%s: writeListPage and the list.html template differ:\n%s", name, firstDifference(got.String(), want.String()))
-		}
-	}
+	samePages(t, b.pages.byName[tmplList], "writeListPage and the list.html template", pages, writeListPage)
 	for range 200 {
 		apis = append(apis, randomAPIPage(rng).A)
 	}

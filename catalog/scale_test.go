@@ -99,7 +99,12 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 	if _, err := BuildDir(dir, snap, testSpecs(), testOptions(), forbidden); !errors.As(err, &leaks) {
 		t.Fatalf("got error %v, want a *LeakError", err)
 	}
-	after := dirFiles(t, dir)
+	sameFiles(t, dirFiles(t, dir), before)
+}
+
+// sameFiles checks that after holds the files of before, unchanged.
+func sameFiles(t *testing.T, after, before map[string][]byte) {
+	t.Helper()
 	if !slices.Equal(sortedKeys(after), sortedKeys(before)) {
 		t.Fatalf("got files %q, want %q as before", sortedKeys(after), sortedKeys(before))
 	}
@@ -147,15 +152,7 @@ func TestBuildDirRemovesTheDirectoriesItMadeWhenAForbiddenStringAppears(t *testi
 	if got := dirsUnder(t, dir); !slices.Equal(got, beforeDirs) {
 		t.Errorf("got directories %q, want %q as before", got, beforeDirs)
 	}
-	after := dirFiles(t, dir)
-	if !slices.Equal(sortedKeys(after), sortedKeys(beforeFiles)) {
-		t.Fatalf("got files %q, want %q as before", sortedKeys(after), sortedKeys(beforeFiles))
-	}
-	for f, b := range beforeFiles {
-		if !bytes.Equal(after[f], b) {
-			t.Errorf("%s changed", f)
-		}
-	}
+	sameFiles(t, dirFiles(t, dir), beforeFiles)
 	// Without the forbidden string, the new directory is moved into place
 	// whole, and no temporary one is left.
 	w, err := BuildDir(dir, snap, testSpecs(), testOptions(), nil)
@@ -258,14 +255,7 @@ func TestLongFilterGroupsShowTheirBiggestValuesAndLinkToAPageOfAll(t *testing.T)
 
 	// A publisher the index does not list is listed, as the current one, on
 	// its own page.
-	page := parseHTML(t, "publisher/pub-000/index.html", mustFile(t, site, "publisher/pub-000/index.html"))
-	var current []string
-	for _, a := range findAll(page, byTag("a")) {
-		if v, _ := attr(a, "aria-current"); v == "page" {
-			href, _ := attr(a, "href")
-			current = append(current, href)
-		}
-	}
+	current := currentLinks(t, site, "publisher/pub-000/index.html")
 	if want := []string{"../../publisher/pub-000/"}; !slices.Equal(current, want) {
 		t.Errorf("got current filter links %q, want %q", current, want)
 	}
