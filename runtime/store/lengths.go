@@ -12,31 +12,53 @@ import "bytes"
 // about five times the final slice and leaves that much garbage.
 func arrayLengths(b []byte) map[string]int {
 	out := map[string]int{}
-	depth := 0
 	var key []byte  // the last string read at depth 1
 	var name []byte // the array being counted, at depth 2
 	counting := false
+	scanJSON(b, func(c byte, depth int, str []byte) {
+		switch {
+		case c == '"' && depth == 1:
+			key = str
+		case c == '{' && depth == 2 && counting:
+			out[string(name)]++
+		case (c == '{' || c == '[') && depth == 1:
+			name, counting = key, c == '['
+		}
+	})
+	return out
+}
+
+// itemCount returns the number of objects directly in the JSON array raw.
+// Like arrayLengths, it is a sizing hint that checks nothing.
+func itemCount(raw []byte) int {
+	n := 0
+	scanJSON(raw, func(c byte, depth int, _ []byte) {
+		if c == '{' && depth == 1 {
+			n++
+		}
+	})
+	return n
+}
+
+// scanJSON calls f for each string of b (c is '"', str its contents as
+// written) and each brace or bracket outside strings (c is that byte), with
+// the depth before it. Like its callers, it checks nothing.
+func scanJSON(b []byte, f func(c byte, depth int, str []byte)) {
+	depth := 0
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '"':
 			end := stringEnd(b, i+1)
-			if depth == 1 {
-				key = b[i+1 : end]
-			}
+			f(c, depth, b[i+1:end])
 			i = end
 		case '{', '[':
-			if depth == 2 && counting && c == '{' {
-				out[string(name)]++
-			}
+			f(c, depth, nil)
 			depth++
-			if depth == 2 {
-				name, counting = key, c == '['
-			}
 		case '}', ']':
 			depth--
+			f(c, depth, nil)
 		}
 	}
-	return out
 }
 
 // stringEnd returns the index of the quote closing the JSON string whose

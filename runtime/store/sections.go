@@ -229,28 +229,6 @@ func decodeList[T any](raw []byte) ([]T, error) {
 	return v, err
 }
 
-// itemCount returns the number of objects directly in the JSON array raw.
-// Like arrayLengths, it is a sizing hint that checks nothing.
-func itemCount(raw []byte) int {
-	n, depth := 0, 0
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case '"':
-			i = stringEnd(raw, i+1)
-		case '{':
-			if depth == 1 {
-				n++
-			}
-			depth++
-		case '[':
-			depth++
-		case '}', ']':
-			depth--
-		}
-	}
-	return n
-}
-
 func checkVersion(d *snapshot.Snapshot) error {
 	if d.SchemaVersion != snapshot.SchemaVersion {
 		return fmt.Errorf("decoding snapshot: schema version %q, want %q", d.SchemaVersion, snapshot.SchemaVersion)

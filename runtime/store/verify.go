@@ -430,8 +430,8 @@ func Decode(b []byte) (*snapshot.Snapshot, error) {
 	if err := jsonv2.Unmarshal(b, &s, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, fmt.Errorf("decoding snapshot: %w", err)
 	}
-	if s.SchemaVersion != snapshot.SchemaVersion {
-		return nil, fmt.Errorf("decoding snapshot: schema version %q, want %q", s.SchemaVersion, snapshot.SchemaVersion)
+	if err := checkVersion(&s); err != nil {
+		return nil, err
 	}
 	return &s, nil
 }
