@@ -44,10 +44,12 @@ type Runner struct {
 // settings that come with it (see CollectIfDue), process-wide.
 var settings sync.Mutex
 
+// Serving reports whether requests are being served (Busy; false for a nil
+// Runner or a nil Busy).
+func (r *Runner) Serving() bool { return r != nil && r.Busy != nil && r.Busy() }
+
 // Active reports whether work given to Do now would run in the background.
-func (r *Runner) Active() bool {
-	return r != nil && r.Busy != nil && r.Busy() && Available() == nil
-}
+func (r *Runner) Active() bool { return r.Serving() && Available() == nil }
 
 // Available reports why work cannot run in the background here, or nil:
 // the platform has no idle scheduling policy, or the process may not bring

@@ -422,7 +422,7 @@ func (c *Controller) freeOSMemory() {
 		return // a free is due, and will see this swap's garbage
 	}
 	wait := c.freeEvery - time.Since(c.lastFree)
-	if wait <= 0 && !c.serving() {
+	if wait <= 0 && !c.opts.Background.Serving() {
 		c.lastFree = time.Now()
 		go background.FreeOSMemory()
 		return
@@ -433,7 +433,7 @@ func (c *Controller) freeOSMemory() {
 // freePending is the pending free's timer function.
 func (c *Controller) freePending() {
 	c.apply.Lock()
-	if c.serving() {
+	if c.opts.Background.Serving() {
 		c.freeTimer.Reset(c.freeEvery)
 		c.apply.Unlock()
 		return
@@ -442,12 +442,6 @@ func (c *Controller) freePending() {
 	c.lastFree = time.Now()
 	c.apply.Unlock()
 	background.FreeOSMemory()
-}
-
-// serving reports whether the gateway is serving requests.
-func (c *Controller) serving() bool {
-	bg := c.opts.Background
-	return bg != nil && bg.Busy != nil && bg.Busy()
 }
 
 // Ready reports whether a verified snapshot is active.
