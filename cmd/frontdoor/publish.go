@@ -104,9 +104,14 @@ func readBuild(dir string) (source.OCIArtifact, error) {
 	}
 	digest := snapshot.Digest(b)
 	if d, err := os.ReadFile(filepath.Join(dir, digestFile)); err == nil {
-		fields := strings.Fields(string(d))
-		if len(fields) == 0 || (fields[0] != digest && "sha256:"+fields[0] != digest) {
-			return source.OCIArtifact{}, fmt.Errorf("%s: snapshot digest is %s, the digest file says otherwise", path, digest)
+		// Read as the file source reads it: publish accepts what a
+		// gateway would.
+		want, err := snapshot.ParseDigest(string(d))
+		if err != nil {
+			return source.OCIArtifact{}, fmt.Errorf("reading digest: %s: %w", filepath.Join(dir, digestFile), err)
+		}
+		if want != digest {
+			return source.OCIArtifact{}, fmt.Errorf("%s: snapshot digest is %s, the digest file says %s", path, digest, want)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return source.OCIArtifact{}, fmt.Errorf("reading digest: %w", err)

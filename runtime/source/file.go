@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -18,7 +17,8 @@ import (
 )
 
 // DigestSuffix is appended to a snapshot's file name for a file holding its
-// expected digest ("sha256:<hex>", or sha256sum's "<hex>  name").
+// expected digest ("sha256:<hex>", or sha256sum's "<hex>  name", in either
+// case: see snapshot.ParseDigest).
 const DigestSuffix = ".sha256"
 
 // File reads a built snapshot file, with its signature (Path + ".sig") and
@@ -79,7 +79,8 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than
 				// report a mismatch that is about to go away. A digest
-				// that stays wrong is sent, and refused, after a few tries.
+				// that stays wrong is sent, and refused, after a few tries;
+				// a digest file that stays unreadable is reported then.
 				settling++
 				return true, true
 			}
@@ -93,17 +94,33 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 const maxSettleReads = 5
 
 // digestMatches reports whether rev has no digest file or its bytes match
-// it (rev.Sum, which it computes if the reader did not).
+// it (rev.Sum, which it computes if the reader did not). A digest file that
+// does not parse matches nothing: it is as likely to be one being written
+// (sha256sum's output redirected to it) as a snapshot not replaced yet.
 func digestMatches(rev *Revision) bool {
+	var unreadable *digestFileError
+	if errors.As(rev.Err, &unreadable) {
+		return false
+	}
 	if rev.Err != nil || rev.Digest == "" {
 		return true
 	}
 	if rev.Sum == "" {
 		rev.Sum = snapshot.Digest(rev.Bytes)
 	}
-	want := strings.TrimPrefix(rev.Digest, "sha256:")
-	return strings.TrimPrefix(rev.Sum, "sha256:") == strings.ToLower(want)
+	// Both are in snapshot.Digest's form: readSnapshotFile parsed
+	// rev.Digest with snapshot.ParseDigest.
+	return rev.Sum == rev.Digest
 }
+
+// digestFileError is a digest file that snapshot.ParseDigest refuses.
+type digestFileError struct {
+	path string
+	err  error
+}
+
+func (e *digestFileError) Error() string { return "reading digest: " + e.path + ": " + e.err.Error() }
+func (e *digestFileError) Unwrap() error { return e.err }
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.
 func readSnapshotFile(path string) Revision {
@@ -119,13 +136,12 @@ func readSnapshotFile(path string) Revision {
 		return Revision{Err: fmt.Errorf("reading signature: %w", err), At: time.Now()}
 	}
 	if d, err := os.ReadFile(path + DigestSuffix); err == nil {
-		// "sha256:<hex>" or sha256sum's "<hex>  <name>".
-		fields := strings.Fields(string(d))
-		if len(fields) == 0 {
+		// Parsed here, to snapshot.Digest's form, so that the verifier's
+		// comparison accepts every spelling this file may have.
+		if rev.Digest, err = snapshot.ParseDigest(string(d)); err != nil {
 			rev.Release()
-			return Revision{Err: fmt.Errorf("reading digest: %s is empty", path+DigestSuffix), At: time.Now()}
+			return Revision{Err: &digestFileError{path: path + DigestSuffix, err: err}, At: time.Now()}
 		}
-		rev.Digest = fields[0]
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		rev.Release()
 		return Revision{Err: fmt.Errorf("reading digest: %w", err), At: time.Now()}

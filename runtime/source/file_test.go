@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,25 +72,63 @@ func TestFileSourceSendsASnapshotWhoseDigestStaysWrong(t *testing.T) {
 	}
 }
 
-func TestDigestMatchesAcceptsBothDigestFileFormats(t *testing.T) {
+func TestFileSourceReportsAnUnreadableDigestFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshot.json")
+	b := []byte(`{"a":1}` + "\n")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+DigestSuffix, []byte(snapshot.Digest(b)[:70]+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := next(t, startFile(t, path))
+	if r.Err == nil || !strings.Contains(r.Err.Error(), path+DigestSuffix+": digest has 63 hex digits, want 64") {
+		t.Errorf("got error %v, want one naming the digest file and what is wrong with it", r.Err)
+	}
+	if len(r.Bytes) != 0 || r.Digest != "" {
+		t.Errorf("got %d bytes and digest %q with the error, want none", len(r.Bytes), r.Digest)
+	}
+}
+
+func TestReadSnapshotFileAcceptsEverySpellingOfADigest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshot.json")
 	b := []byte("snapshot bytes")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := snapshot.Digest(b)
 	hex := d[len("sha256:"):]
 	tests := []struct {
-		name   string
-		digest string
-		want   bool
+		name, file string // file is "" for no digest file
+		want       string // rev.Digest
+		matches    bool
 	}{
-		{"no digest file", "", true},
-		{"sha256: prefix", d, true},
-		{"sha256sum output", hex, true},
-		{"another digest", snapshot.Digest([]byte("x")), false},
+		{"no digest file", "", "", true},
+		{"sha256: prefix", d + "\n", d, true},
+		{"sha256sum output", hex + "  snapshot.json\n", d, true},
+		{"upper case", "sha256:" + strings.ToUpper(hex) + "\n", d, true},
+		{"upper-case sha256sum output", strings.ToUpper(hex) + " *snapshot.json\r\n", d, true},
+		{"another digest", snapshot.Digest([]byte("x")), snapshot.Digest([]byte("x")), false},
+		{"empty", "\n", "", false},
+		{"truncated", hex[:40], "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rev := Revision{Bytes: b, Digest: tc.digest}
-			if got := digestMatches(&rev); got != tc.want {
-				t.Errorf("got %v, want %v", got, tc.want)
+			os.Remove(path + DigestSuffix)
+			if tc.file != "" {
+				if err := os.WriteFile(path+DigestSuffix, []byte(tc.file), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rev := readSnapshotFile(path)
+			defer rev.Release()
+			if rev.Digest != tc.want {
+				t.Errorf("got digest %q, want %q", rev.Digest, tc.want)
+			}
+			if got := digestMatches(&rev); got != tc.matches {
+				t.Errorf("digestMatches: got %v, want %v (error %v)", got, tc.matches, rev.Err)
 			}
 			if rev.Sum != "" && rev.Sum != d {
 				t.Errorf("sum %s, want %s", rev.Sum, d)

@@ -136,7 +136,8 @@ type OCIManifest struct {
 	// Snapshot and Signature are the layers' descriptors; Signature is
 	// zero when the artifact holds none.
 	Snapshot, Signature ocispec.Descriptor
-	// Commit and Digest are the annotations' values, if any.
+	// Commit and Digest are the annotations' values, if any; Digest in
+	// snapshot.Digest's form (see snapshot.ParseDigest).
 	Commit, Digest string
 }
 
@@ -171,7 +172,14 @@ func ParseOCIManifest(b []byte) (OCIManifest, error) {
 		return OCIManifest{}, fmt.Errorf("artifact has %d snapshot and %d signature layers, want 1 and at most 1", snapshots, signatures)
 	}
 	out.Commit = m.Annotations[OCIAnnotationCommit]
-	out.Digest = m.Annotations[OCIAnnotationDigest]
+	if d := m.Annotations[OCIAnnotationDigest]; d != "" {
+		// Parsed as a .sha256 file is, so that a snapshot is accepted
+		// from a registry exactly when it would be from a file.
+		var err error
+		if out.Digest, err = snapshot.ParseDigest(d); err != nil {
+			return OCIManifest{}, fmt.Errorf("annotation %s: %w", OCIAnnotationDigest, err)
+		}
+	}
 	return out, nil
 }
 
@@ -362,7 +370,16 @@ func fetchOCILayers(ctx context.Context, src content.Fetcher, m OCIManifest, max
 	if err != nil {
 		return Revision{}, fmt.Errorf("fetching snapshot layer %s: %w", m.Snapshot.Digest, err)
 	}
-	rev := Revision{Bytes: b, Commit: m.Commit, Digest: cmp.Or(m.Digest, string(m.Snapshot.Digest))}
+	rev := Revision{Bytes: b, Commit: m.Commit, Digest: m.Digest}
+	if rev.Digest == "" {
+		// Without the annotation, the layer's digest stands for the
+		// snapshot's (FetchAll checked the bytes against it). One of
+		// another algorithm than sha256 cannot be compared with
+		// snapshot.Digest, and is refused here, not as a mismatch.
+		if rev.Digest, err = snapshot.ParseDigest(string(m.Snapshot.Digest)); err != nil {
+			return Revision{}, fmt.Errorf("snapshot layer %s: %w", m.Snapshot.Digest, err)
+		}
+	}
 	if m.Signature.Digest != "" {
 		if m.Signature.Size > MaxOCISignatureBytes {
 			return Revision{}, fmt.Errorf("signature layer %s: %d bytes, more than %d", m.Signature.Digest, m.Signature.Size, MaxOCISignatureBytes)

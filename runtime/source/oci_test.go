@@ -283,6 +283,31 @@ func TestManifestThatIsNotASnapshotArtifactIsRefused(t *testing.T) {
 	}
 }
 
+// snapshotManifest returns an artifact manifest of one snapshot layer whose
+// digest annotation is digest.
+func snapshotManifest(digest string) string {
+	ann, _ := json.Marshal(map[string]string{source.OCIAnnotationDigest: digest})
+	return `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"` + source.OCIArtifactType + `",` +
+		`"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},` +
+		`"layers":[{"mediaType":"` + source.OCISnapshotMediaType + `","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}],` +
+		`"annotations":` + string(ann) + `}`
+}
+
+func TestManifestDigestAnnotationIsParsedAsADigestFileIs(t *testing.T) {
+	want := snapshot.Digest([]byte("snapshot bytes"))
+	upper := "sha256:" + strings.ToUpper(strings.TrimPrefix(want, "sha256:"))
+	for _, in := range []string{want, upper, strings.TrimPrefix(upper, "sha256:")} {
+		m, err := source.ParseOCIManifest([]byte(snapshotManifest(in)))
+		if err != nil || m.Digest != want {
+			t.Errorf("annotation %q: got digest %q, error %v; want %q", in, m.Digest, err, want)
+		}
+	}
+	_, err := source.ParseOCIManifest([]byte(snapshotManifest(want[:70])))
+	if err == nil || !strings.Contains(err.Error(), "annotation "+source.OCIAnnotationDigest+": digest has 63 hex digits, want 64") {
+		t.Errorf("truncated annotation: got error %v, want one naming the annotation and what is wrong with it", err)
+	}
+}
+
 func TestPlainHTTPIsRefusedForANonLoopbackRegistry(t *testing.T) {
 	tests := []struct {
 		ref    string

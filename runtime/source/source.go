@@ -49,7 +49,9 @@ type Revision struct {
 	Bytes []byte
 	// Signature is the signature file's contents, if any.
 	Signature []byte
-	// Digest is the expected digest, when the source has one.
+	// Digest is the expected digest, when the source has one, in
+	// snapshot.Digest's form: sources read it with snapshot.ParseDigest,
+	// so that it compares equal to the Digest of the bytes it names.
 	Digest string
 	// Sum is snapshot.Digest(Bytes), when the source computed it (to
 	// compare with Digest): the verifier then does not hash again.

@@ -1,0 +1,61 @@
+package source_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+func TestFileSourceCanonicalisesAnUpperCaseDigest(t *testing.T) {
+	// PowerShell's Get-FileHash, for one, prints upper case; the verifier
+	// compares digests as snapshot.Digest writes them.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snapshot.json")
+	b := snaptest.Encode(t, snaptest.Small(1, "http://127.0.0.1:1"))
+	want := snapshot.Digest(b)
+	upper := strings.ToUpper(strings.TrimPrefix(want, "sha256:"))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+source.DigestSuffix, []byte(upper+"  snapshot.json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	revs := make(chan source.Revision, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = (&source.File{Path: path, Debounce: 20 * time.Millisecond}).Run(ctx, revs)
+	}()
+	defer func() { cancel(); <-done }()
+	var r source.Revision
+	select {
+	case r = <-revs:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no revision within 10 s")
+	}
+	defer r.Release()
+
+	if r.Err != nil {
+		t.Fatalf("got error %v, want the snapshot", r.Err)
+	}
+	if r.Digest != want {
+		t.Errorf("got digest %q, want %q", r.Digest, want)
+	}
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Load(store.Candidate{Bytes: r.Bytes, Digest: r.Digest, Sum: r.Sum}, nil); err != nil {
+		t.Errorf("verifier refused the snapshot: %v", err)
+	}
+}
