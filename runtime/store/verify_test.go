@@ -62,6 +62,7 @@ func TestVerifierRefusals(t *testing.T) {
 		{"not json", store.Candidate{Bytes: []byte("<html>")}, nil, store.ReasonDecode},
 		{"unknown schema version", store.Candidate{Bytes: []byte(wrongVersion)}, nil, store.ReasonSchema},
 		{"digest mismatch", store.Candidate{Bytes: next, Digest: snapshot.Digest(good)}, nil, store.ReasonDigest},
+		{"malformed digest", store.Candidate{Bytes: next, Digest: "sha256:abc"}, nil, store.ReasonDigest},
 		{"inconsistent", store.Candidate{Bytes: snaptest.Encode(t, inconsistent)}, nil, store.ReasonConsistency},
 		{"unknown member in an item", store.Candidate{Bytes: []byte(itemUnknownMember)}, nil, store.ReasonSchema},
 		{"wrong type in an item", store.Candidate{Bytes: []byte(itemWrongType)}, nil, store.ReasonSchema},
@@ -100,6 +101,7 @@ func TestVerifierAccepts(t *testing.T) {
 	}{
 		{"signed with a trusted key", store.Candidate{Bytes: next, Signature: snapshot.Sign(priv, next)}, []ed25519.PublicKey{pub}, 6},
 		{"matching digest without prefix", store.Candidate{Bytes: next, Digest: strings.TrimPrefix(snapshot.Digest(next), "sha256:") + "\n"}, nil, 6},
+		{"matching digest in upper case", store.Candidate{Bytes: next, Digest: strings.ToUpper(strings.TrimPrefix(snapshot.Digest(next), "sha256:"))}, nil, 6},
 		{"rollback when allowed", store.Candidate{Bytes: older, AllowRollback: true}, nil, 4},
 		{"same generation", store.Candidate{Bytes: snaptest.Encode(t, snaptest.Small(5, "http://other.test"))}, nil, 5},
 	} {
