@@ -106,13 +106,20 @@ func (s *Snapshot) consistentEntitlements(envs map[string]bool) []error {
 		lastApp string
 		appOK   bool
 	)
-	apis := make(map[string]*API, len(s.APIs))
-	for i := range s.APIs {
-		apis[s.APIs[i].ID] = &s.APIs[i]
+	// A swap that changed a few grants checks those alone (see the
+	// runtime's store): a binary search each then costs less than a map of
+	// every API.
+	api := s.API
+	if len(s.Entitlements) > len(s.APIs)/8 {
+		apis := make(map[string]*API, len(s.APIs))
+		for i := range s.APIs {
+			apis[s.APIs[i].ID] = &s.APIs[i]
+		}
+		api = func(id string) (*API, bool) { a, ok := apis[id]; return a, ok }
 	}
 	for i := range s.Entitlements {
 		e := &s.Entitlements[i]
-		a, ok := apis[e.API]
+		a, ok := api(e.API)
 		if !ok {
 			bad("entitlement %s: unknown api", e.Key())
 			continue

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"maps"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -33,11 +34,8 @@ type plan struct {
 	routes map[*store.Route]*routePlan
 	// reserved holds the canonical identity header names of every API.
 	reserved map[string]struct{}
-	// grants holds each app's entitlements and their index in
-	// data.Entitlements.
-	grants map[string]appGrants
-	// quotas[i] is the quota of data.Entitlements[i], built on first use.
-	quotas []atomic.Pointer[ratelimit.Quota]
+	// grants holds each app's entitlements, with their quotas.
+	grants grantIndex
 	// targets are the upstream targets the plan's routes use.
 	targets []*target
 	// creds fingerprints the upstream credentials the targets were made
@@ -45,11 +43,65 @@ type plan struct {
 	creds credPrint
 }
 
-// appGrants is one app's run of the snapshot's entitlements, sorted by
-// (API, Environment, AccessMode).
+// appGrants is one app's entitlements (its row of the store's grants
+// table), sorted by (API, Environment, AccessMode), with the rate-limit
+// quota of each, built on first use.
 type appGrants struct {
-	list []snapshot.Entitlement
-	base int
+	list   []snapshot.Entitlement
+	quotas []atomic.Pointer[ratelimit.Quota]
+}
+
+// grantIndex finds an app's grants. A swap that changes a few apps' grants
+// (store.Snapshot.GrantsChanged) does not rebuild the index of 100,000
+// grants: over holds the apps changed since base was built (nil for an app
+// that has none any more), base the others, shared with the plans before.
+// Neither map is written once built. When over grows past a fraction of
+// base, the next change builds a new base.
+type grantIndex struct {
+	base, over map[string]*appGrants
+}
+
+// get returns app's grants, nil when it has none.
+func (x grantIndex) get(app string) *appGrants {
+	if g, ok := x.over[app]; ok {
+		return g
+	}
+	return x.base[app]
+}
+
+// newGrantIndex indexes every app's grants in snap.
+func newGrantIndex(snap *store.Snapshot) grantIndex {
+	apps, n := 0, 0
+	snap.EachGrants(func(g *store.Grants) { apps, n = apps+1, n+len(g.List) })
+	all, quotas := make([]appGrants, 0, apps), make([]atomic.Pointer[ratelimit.Quota], n)
+	base := make(map[string]*appGrants, apps)
+	snap.EachGrants(func(g *store.Grants) {
+		all = append(all, appGrants{list: g.List, quotas: quotas[:len(g.List):len(g.List)]})
+		quotas = quotas[len(g.List):]
+		base[g.App] = &all[len(all)-1]
+	})
+	return grantIndex{base: base}
+}
+
+// with returns x with the grants of apps as snap has them now; the other
+// apps' grants, quotas built included, are x's.
+func (x grantIndex) with(snap *store.Snapshot, apps []string) grantIndex {
+	if len(apps) == 0 {
+		return x
+	}
+	if len(x.over)+len(apps) > len(x.base)/8+64 {
+		return newGrantIndex(snap)
+	}
+	over := make(map[string]*appGrants, len(x.over)+len(apps))
+	maps.Copy(over, x.over)
+	for _, app := range apps {
+		var ag *appGrants
+		if g, ok := snap.Grants(app); ok {
+			ag = &appGrants{list: g.List, quotas: make([]atomic.Pointer[ratelimit.Quota], len(g.List))}
+		}
+		over[app] = ag
+	}
+	return grantIndex{base: x.base, over: over}
 }
 
 // identityNames are an API's identity header names, canonical; "" means
@@ -106,7 +158,7 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 		routes:   make(map[*store.Route]*routePlan, len(data.Routes)),
 		reserved: map[string]struct{}{},
 	}
-	p.grants, p.quotas = planGrants(data)
+	p.grants = newGrantIndex(snap)
 	p.dir = &directory{SnapshotDirectory: auth.NewSnapshotDirectory(data), tokenURLs: map[string]string{}}
 	for _, e := range data.Platform.Environments {
 		if e.BaseURL != "" {
@@ -150,20 +202,6 @@ func buildPlan(snap *store.Snapshot, ups *upstreams) *plan {
 	return p
 }
 
-// planGrants indexes data's entitlements by app, with a quota slot each.
-func planGrants(data *snapshot.Snapshot) (map[string]appGrants, []atomic.Pointer[ratelimit.Quota]) {
-	grants := map[string]appGrants{}
-	for es, base := data.Entitlements, 0; len(es) > 0; {
-		n := 1
-		for n < len(es) && es[n].App == es[0].App {
-			n++
-		}
-		grants[es[0].App] = appGrants{list: es[:n:n], base: base}
-		es, base = es[n:], base+n
-	}
-	return grants, make([]atomic.Pointer[ratelimit.Quota], len(data.Entitlements))
-}
-
 // plannedSections are the snapshot sections a plan is computed from,
 // besides the entitlements.
 var plannedSections = []string{"apis", "consumers", "platform", "publishers", "routes"}
@@ -172,7 +210,7 @@ var plannedSections = []string{"apis", "consumers", "platform", "publishers", "r
 // still read as they did and snap differs from prev's snapshot in its
 // generation, commit or grants only: everything else is then prev's, so a
 // swap that changed nothing else (store.Snapshot.SharesIndex) costs no
-// rebuild, and one that changed grants rebuilds their index only.
+// rebuild, and one that changed grants updates the apps changed only.
 // Otherwise it returns nil.
 func rebasePlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
 	if prev == nil {
@@ -184,9 +222,10 @@ func rebasePlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
 	}
 	p := *prev
 	p.snap, p.data, p.gen = snap, snap.Data(), []string{snap.GenerationString()}
-	if !shares {
-		// Only the grants changed: their index and quotas are new.
-		p.grants, p.quotas = planGrants(p.data)
+	if apps, ok := snap.GrantsChanged(prev.snap); ok {
+		p.grants = prev.grants.with(snap, apps)
+	} else {
+		p.grants = newGrantIndex(snap)
 	}
 	return &p
 }
@@ -198,32 +237,31 @@ func canonical(name string) string {
 	return textproto.CanonicalMIMEHeaderKey(name)
 }
 
-// quota returns the quota of the entitlement at index i of the snapshot,
-// building it on first use.
-func (p *plan) quota(i int, rp *routePlan) *ratelimit.Quota {
-	if q := p.quotas[i].Load(); q != nil {
+// quota returns the quota of g's entitlement i, building it on first use.
+func (p *plan) quota(g *appGrants, i int, rp *routePlan) *ratelimit.Quota {
+	if q := g.quotas[i].Load(); q != nil {
 		return q
 	}
-	e := &p.data.Entitlements[i]
+	e := &g.list[i]
 	q := ratelimit.NewQuota(&p.data.Platform, rp.env, rp.api, e.App, e)
-	if p.quotas[i].CompareAndSwap(nil, &q) {
+	if g.quotas[i].CompareAndSwap(nil, &q) {
 		return &q
 	}
-	return p.quotas[i].Load()
+	return g.quotas[i].Load()
 }
 
 // entitlement finds the grant that lets app call rp's API in its
 // environment with access mode mode, unexpired on day today (YYYYMMDD). It
-// returns the grant's index in the snapshot's entitlements.
+// returns the app's grants and the grant's index among them.
 //
 // For the app modes the grant's mode must be mode. For a user-restricted
 // mode, a grant of a lower level of the same family also matches (a P9 user
 // may use an app's P5 grant, auth.Satisfies); the highest such grant wins,
 // as its rate limit is the one meant for that level.
-func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (int, bool) {
-	g, ok := p.grants[app]
-	if !ok {
-		return 0, false
+func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (*appGrants, int, bool) {
+	g := p.grants.get(app)
+	if g == nil {
+		return nil, 0, false
 	}
 	api, env := rp.api.ID, rp.env
 	i, _ := slices.BinarySearchFunc(g.list, rp, func(e snapshot.Entitlement, rp *routePlan) int {
@@ -240,15 +278,15 @@ func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (i
 			continue
 		}
 		if e.AccessMode == mode {
-			return g.base + i, true
+			return g, i, true
 		}
 		if user && snapshot.UserRestricted(e.AccessMode) && auth.Satisfies(mode, e.AccessMode) {
 			if r := levelRank(e.AccessMode); r > bestRank {
-				best, bestRank = g.base+i, r
+				best, bestRank = i, r
 			}
 		}
 	}
-	return best, best >= 0
+	return g, best, best >= 0
 }
 
 // levelRank orders the user-restricted modes within their family.

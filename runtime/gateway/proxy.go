@@ -329,14 +329,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p.opts.Now != nil {
 			now = p.now()
 		}
-		i, ok := pl.entitlement(pr.AppID, rp, pr.AccessMode, yyyymmdd(now))
+		g, i, ok := pl.entitlement(pr.AppID, rp, pr.AccessMode, yyyymmdd(now))
 		if !ok {
 			p.countAuth("not_entitled")
 			p.fail(w, r, &ex, &failure{kind: kindForbidden,
 				detail: "app " + pr.AppID + " has no unexpired grant for " + rp.api.ID + " in " + env + " with access mode " + pr.AccessMode})
 			return
 		}
-		quota = pl.quota(i, rp)
+		quota = pl.quota(g, i, rp)
 	}
 	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, quota); rej != nil || err != nil {
 		p.fail(w, r, &ex, p.limitFailure(rp, rej, err))

@@ -1,12 +1,14 @@
 package gateway
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -17,7 +19,8 @@ import (
 
 // TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials: a swap to a new
 // generation of the same content reuses the plan (routes, grants, quotas,
-// targets), one of changed grants reuses all but the grants and quotas, but
+// targets), one of changed grants reuses all but the changed app's grants
+// and quotas, but
 // a changed upstream credential file or a changed API builds it anew.
 func TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials(t *testing.T) {
 	dir := t.TempDir()
@@ -34,7 +37,8 @@ func TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials(t *testing.T) {
 	var active *store.Snapshot
 	load := func(gen uint64, edit func(*snapshot.Snapshot)) *store.Snapshot {
 		t.Helper()
-		s := snaptest.Small(gen, "http://up.test")
+		s := snaptest.New(snaptest.Options{Generation: gen, Publishers: 1, APIs: 3, Apps: 3, GrantsPerApp: 2,
+			Upstream: func(string, string) string { return "http://up.test" }})
 		for i := range s.Routes {
 			s.Routes[i].UpstreamCredential = "tok"
 		}
@@ -71,9 +75,24 @@ func TestAPlanIsRebasedOnlyOverTheSameIndexAndCredentials(t *testing.T) {
 	if same(p2, p3) || cred(p3) != "two" {
 		t.Errorf("after the credential changed: rebased %v, credential %q; want a new plan with %q", same(p2, p3), cred(p3), "two")
 	}
-	p4 := p.plan(load(4, func(s *snapshot.Snapshot) { s.Entitlements[0].Expires = "2031-01-01" }))
-	if !same(p3, p4) || p4.grants[p4.data.Entitlements[0].App].list[0].Expires != "2031-01-01" || &p4.quotas[0] == &p3.quotas[0] {
-		t.Error("changed grants: want the routes of the plan before and the grants and quotas anew")
+	s4 := load(4, func(s *snapshot.Snapshot) { s.Entitlements[0].Expires = "2031-01-01" })
+	p4 := p.plan(s4)
+	es := s4.Entitlements()
+	changed := p4.grants.get(es[0].App)
+	if !same(p3, p4) || changed == nil || changed.list[0].Expires != "2031-01-01" || changed == p3.grants.get(es[0].App) {
+		t.Error("changed grants: want the routes of the plan before and the changed app's grants and quotas anew")
+	}
+	kept := 0
+	for _, e := range es {
+		if e.App != es[0].App {
+			if g := p4.grants.get(e.App); g == nil || g != p3.grants.get(e.App) {
+				t.Errorf("grants of %s, unchanged, not kept with their quotas", e.App)
+			}
+			kept++
+		}
+	}
+	if kept == 0 {
+		t.Fatal("the test snapshot has one app with grants: nothing shows what is kept")
 	}
 	p5 := p.plan(load(5, func(s *snapshot.Snapshot) {
 		s.Entitlements[0].Expires = "2031-01-01"
@@ -103,4 +122,79 @@ func TestBusyWhileRequestsArrive(t *testing.T) {
 	if p.Busy() {
 		t.Error("still busy a second after the last request")
 	}
+}
+
+// TestGrantIndexFollowsChangedGrants: swap after swap changing a few apps'
+// grants (some revoked, some granted again), the plan's grant index answers
+// as the store does for every app, keeps the unchanged apps' entries, and
+// builds a new base once the changes outgrow a fraction of it.
+func TestGrantIndexFollowsChangedGrants(t *testing.T) {
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 6, Apps: 400, GrantsPerApp: 2})
+	load := func(s *snapshot.Snapshot, active *store.Snapshot) *store.Snapshot {
+		t.Helper()
+		next, err := v.Load(store.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return next
+	}
+	active := load(base, nil)
+	x := newGrantIndex(active)
+	rebuilt := 0
+	for i := range 60 {
+		s := copyOf(t, base)
+		s.Generation = uint64(i + 2)
+		// Each time, further along: one app's grants get an expiry date
+		// and another's are revoked; the last swap's are as they were
+		// again (granted again, no expiry).
+		apps := []string{snaptest.AppID(i * 5 % 400), snaptest.AppID((i*5 + 1) % 400)}
+		for j := range s.Entitlements {
+			if s.Entitlements[j].App == apps[0] {
+				s.Entitlements[j].Expires = fmt.Sprintf("%d-01-01", 2030+i)
+			}
+		}
+		s.Entitlements = slices.DeleteFunc(s.Entitlements, func(e snapshot.Entitlement) bool { return e.App == apps[1] })
+		next := load(s, active)
+		changed, ok := next.GrantsChanged(active)
+		if !ok {
+			t.Fatalf("swap %d: the store cannot tell which grants changed", i)
+		}
+		prev := x
+		x = x.with(next, changed)
+		newBase := reflect.ValueOf(x.base).UnsafePointer() != reflect.ValueOf(prev.base).UnsafePointer()
+		if newBase {
+			rebuilt++
+		}
+		if len(x.over) > len(x.base)/8+64 {
+			t.Fatalf("swap %d: %d apps changed over a base of %d", i, len(x.over), len(x.base))
+		}
+		for a := range 400 {
+			app := snaptest.AppID(a)
+			g, found := next.Grants(app)
+			ag := x.get(app)
+			if found != (ag != nil) || (found && !reflect.DeepEqual(g.List, ag.list)) || (ag != nil && len(ag.quotas) != len(ag.list)) {
+				t.Fatalf("swap %d: grants of %s differ from the store's", i, app)
+			}
+			if !newBase && !slices.Contains(changed, app) && ag != prev.get(app) {
+				t.Fatalf("swap %d: grants of %s, unchanged, not kept", i, app)
+			}
+		}
+		active = next
+	}
+	if rebuilt == 0 {
+		t.Error("the index never built a new base")
+	}
+}
+
+func copyOf(t *testing.T, s *snapshot.Snapshot) *snapshot.Snapshot {
+	t.Helper()
+	c, err := snapshot.Decode(snaptest.Encode(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

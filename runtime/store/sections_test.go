@@ -23,6 +23,9 @@ type candidate struct {
 	rollback bool
 	// shares says the result shares the previous snapshot's database.
 	shares bool
+	// derived says the result keeps the grants rows of the apps whose
+	// grants did not change (store.Snapshot.GrantsChanged).
+	derived bool
 }
 
 // TestSectionLoadsAgreeWithWholeLoads feeds one verifier a chain of
@@ -37,45 +40,49 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 		{name: "new commit and generation", edit: func(s *snapshot.Snapshot) { gen(s); s.Commit = commit(11) }, shares: true},
 		{name: "commit removed", edit: func(s *snapshot.Snapshot) { gen(s); s.Commit = "" }, shares: true},
 		{name: "commit back", edit: func(s *snapshot.Snapshot) { gen(s); s.Commit = commit(13) }, shares: true},
-		{name: "one grant changed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-01-01" }},
-		{name: "the same grant changed again (its neighbours reused)", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-06-06" }},
+		{name: "one grant changed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-01-01" }, derived: true},
+		{name: "the same grant changed again (its neighbours reused)", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[7].Expires = "2031-06-06" }, derived: true},
 		{name: "one grant removed", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements = append(s.Entitlements[:3:3], s.Entitlements[4:]...)
-		}},
+		}, derived: true},
 		{name: "every grant of an app revoked", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			app := s.Entitlements[0].App
 			s.Entitlements = slices.DeleteFunc(s.Entitlements, func(e snapshot.Entitlement) bool { return e.App == app })
-		}},
+		}, derived: true},
 		{name: "an app granted again", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			e := base.Entitlements[0]
 			s.Entitlements = append([]snapshot.Entitlement{e}, s.Entitlements...)
-		}},
+		}, derived: true},
 		{name: "grants changed at both ends", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements[0].Expires = "2032-02-02"
 			s.Entitlements[len(s.Entitlements)-1].Expires = "2032-02-02"
-		}},
+		}, derived: true},
 		{name: "a grant with its own rate limit", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements[5].RateLimit = &snapshot.RateLimit{Limit: 5, Per: "second"}
-		}},
-		{name: "an approver whose name cuts a piece", edit: func(s *snapshot.Snapshot) {
+		}, derived: true},
+		{name: "an approval reference that cuts a piece", edit: func(s *snapshot.Snapshot) {
 			gen(s)
-			s.Entitlements[6].Approval.By = `a},{"accessMode":"x`
-			s.Entitlements[9].Approval.By = `b},{`
+			s.Entitlements[6].Approval.Reference = `CHG-1 a},{"accessMode":"x`
+			s.Entitlements[9].Approval.Reference = `CHG-2 b},{`
 		}},
 		{name: "then a grant after it changed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[8].Expires = "2033-03-03" }},
-		{name: "the last grant removed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = s.Entitlements[:len(s.Entitlements)-1] }},
+		{name: "the references removed (the pieces are the items again)", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements[6].Approval.Reference, s.Entitlements[9].Approval.Reference = "", ""
+		}},
+		{name: "the last grant removed", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = s.Entitlements[:len(s.Entitlements)-1] }, derived: true},
 		{name: "a grant appended", edit: func(s *snapshot.Snapshot) {
 			gen(s)
 			s.Entitlements = append(s.Entitlements, base.Entitlements[len(base.Entitlements)-1])
-		}},
-		{name: "no grants at all", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = []snapshot.Entitlement{} }},
+		}, derived: true},
+		{name: "no grants at all", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = []snapshot.Entitlement{} }, derived: true},
 		{name: "grants back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = slices.Clone(base.Entitlements) }},
-		{name: "a grant changed after grants came back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[2].Expires = "2034-04-04" }},
+		{name: "a grant changed after grants came back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[2].Expires = "2034-04-04" }, derived: true},
 		{name: "an api described anew", edit: func(s *snapshot.Snapshot) { gen(s); s.APIs[2].Description = "new words" }},
 		{name: "an environment on another host", edit: func(s *snapshot.Snapshot) { gen(s); s.Platform.Environments[0].Host = "int.elsewhere.test" }},
 		{name: "a publisher renamed", edit: func(s *snapshot.Snapshot) { gen(s); s.Publishers[1].Name = "Renamed" }},
@@ -163,9 +170,10 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 				t.Fatalf("section-wise load: %v\nwhole load: %v", gotErr, wantErr)
 			}
 			if gotErr != nil {
+				t.Logf("refused: %v", gotErr)
 				return // both refused it: the active snapshots stay
 			}
-			if !reflect.DeepEqual(got.Data(), want.Data()) {
+			if !reflect.DeepEqual(got.Data(), want.Data()) || !reflect.DeepEqual(got.Entitlements(), want.Entitlements()) {
 				t.Fatal("the section-wise load decoded another snapshot than the whole load")
 			}
 			if got.Digest() != want.Digest() || got.Generation() != want.Generation() {
@@ -175,6 +183,9 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 				t.Errorf("shares the previous database: %v, want %v", shares, step.shares)
 			}
 			sameLookups(t, got, want, active)
+			if derived := keptGrants(t, got, active); derived != (step.derived || step.shares) {
+				t.Errorf("grants derived from the previous snapshot's: %v, want %v", derived, step.derived || step.shares)
+			}
 			active, ref = got, want
 			if step.raw == nil {
 				prev = next
@@ -215,7 +226,7 @@ func sameLookups(t *testing.T, a, b, prev *store.Snapshot) {
 			}
 		}
 	}
-	for _, e := range slices.Concat(d.Entitlements, prev.Data().Entitlements) {
+	for _, e := range slices.Concat(b.Entitlements(), prev.Entitlements()) {
 		ga, okA := a.Entitlement(e.App, e.API, e.Environment, e.AccessMode)
 		gb, okB := b.Entitlement(e.App, e.API, e.Environment, e.AccessMode)
 		if okA != okB || !reflect.DeepEqual(ga, gb) {
@@ -227,6 +238,32 @@ func sameLookups(t *testing.T, a, b, prev *store.Snapshot) {
 			t.Errorf("publisher %s missing", p.ID)
 		}
 	}
+}
+
+// keptGrants reports whether s tells which apps' grants changed from prev's
+// (store.Snapshot.GrantsChanged), and checks then that every other app's
+// row is prev's own.
+func keptGrants(t *testing.T, s, prev *store.Snapshot) bool {
+	t.Helper()
+	apps, ok := s.GrantsChanged(prev)
+	if !ok {
+		return false
+	}
+	if !slices.IsSorted(apps) {
+		t.Errorf("changed apps not sorted: %v", apps)
+	}
+	changed := func(app string) bool { _, found := slices.BinarySearch(apps, app); return found }
+	s.EachGrants(func(g *store.Grants) {
+		if old, _ := prev.Grants(g.App); !changed(g.App) && old != g {
+			t.Errorf("grants of %s: unchanged but not the previous row", g.App)
+		}
+	})
+	prev.EachGrants(func(g *store.Grants) {
+		if _, found := s.Grants(g.App); !found && !changed(g.App) {
+			t.Errorf("grants of %s: gone but not named as changed", g.App)
+		}
+	})
+	return true
 }
 
 func copySnapshot(t *testing.T, s *snapshot.Snapshot) *snapshot.Snapshot {

@@ -57,6 +57,10 @@ type Grants struct {
 // Snapshot is one loaded snapshot: the decoded document, its memdb and the
 // precomputed routing tables. It is immutable.
 type Snapshot struct {
+	// id tells snapshots apart within the process (see GrantsChanged).
+	id uint64
+	// data is the decoded document without its entitlements, which the
+	// grants table holds (see Grants).
 	data     *snapshot.Snapshot
 	digest   string
 	gen      string // Generation in decimal, for response headers
@@ -71,12 +75,24 @@ type Snapshot struct {
 	// grantPieces are the sums of the entitlements' items (see pieces),
 	// when known: one per entitlement.
 	grantPieces []contentSum
+	// runs are the grants table's rows in the entitlements' order (by app),
+	// each with the position after its last entitlement.
+	runs []grantRun
+	// from is the id of the snapshot whose grants table this one's was
+	// derived from by replacing the rows of the apps changed (sorted), when
+	// nothing else indexed differs; 0 otherwise.
+	from    uint64
+	changed []string
 }
 
+// snapshotIDs numbers snapshots (Snapshot.id); 0 is none.
+var snapshotIDs atomic.Uint64
+
 // rebase returns a snapshot of data, whose indexed sections are s's own
-// (the same slices): it shares s's database and routing tables.
+// (the same slices): it shares s's database, grants and routing tables.
 func (s *Snapshot) rebase(data *snapshot.Snapshot, digest string) *Snapshot {
 	return &Snapshot{
+		id:       snapshotIDs.Add(1),
 		data:     data,
 		digest:   digest,
 		gen:      strconv.FormatUint(data.Generation, 10),
@@ -84,44 +100,8 @@ func (s *Snapshot) rebase(data *snapshot.Snapshot, digest string) *Snapshot {
 		db:       s.db,
 		routes:   s.routes,
 		hosts:    s.hosts,
+		runs:     s.runs,
 	}
-}
-
-// withGrants returns a snapshot of data, whose sections are s's own but for
-// the entitlements: it shares s's routing tables, and its database is a
-// copy-on-write snapshot of s's with the grants table rewritten (every row
-// points into data's entitlements, so that s's can be collected).
-func (s *Snapshot) withGrants(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
-	db := s.db.Snapshot()
-	txn := db.Txn(true)
-	defer txn.Abort()
-	apps := map[string]bool{}
-	for es := data.Entitlements; len(es) > 0; {
-		n := 1
-		for n < len(es) && es[n].App == es[0].App {
-			n++
-		}
-		if err := txn.Insert(TableGrants, &Grants{App: es[0].App, List: es[:n:n]}); err != nil {
-			return nil, fmt.Errorf("inserting into %s: %w", TableGrants, err)
-		}
-		apps[es[0].App] = true
-		es = es[n:]
-	}
-	it, err := s.db.Txn(false).Get(TableGrants, IndexID)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", TableGrants, err)
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if g := raw.(*Grants); !apps[g.App] {
-			if err := txn.Delete(TableGrants, g); err != nil {
-				return nil, fmt.Errorf("deleting from %s: %w", TableGrants, err)
-			}
-		}
-	}
-	txn.Commit()
-	next := s.rebase(data, digest)
-	next.db = db
-	return next, nil
 }
 
 // SameSections reports whether s and o have the same top-level sections
@@ -160,8 +140,13 @@ func build(data *snapshot.Snapshot, digest string, r runner) (*Snapshot, error) 
 	if err != nil {
 		return nil, fmt.Errorf("creating database: %w", err)
 	}
+	// The entitlements go into the grants table, app by app; the document
+	// kept does not hold them twice (see withChangedGrants).
+	doc := *data
+	doc.Entitlements = nil
 	s := &Snapshot{
-		data:     data,
+		id:       snapshotIDs.Add(1),
+		data:     &doc,
 		digest:   digest,
 		gen:      strconv.FormatUint(data.Generation, 10),
 		loadedAt: time.Now(),
@@ -207,14 +192,9 @@ func build(data *snapshot.Snapshot, digest string, r runner) (*Snapshot, error) 
 			}
 		}
 	}
-	// Entitlements are sorted by app first: each app's are one run.
-	for es := data.Entitlements; len(es) > 0; {
-		n := 1
-		for n < len(es) && es[n].App == es[0].App {
-			n++
-		}
-		insert(TableGrants, &Grants{App: es[0].App, List: es[:n:n]})
-		es = es[n:]
+	s.runs = appendRuns(nil, data.Entitlements, 0)
+	for _, r := range s.runs {
+		insert(TableGrants, r.g)
 	}
 	wg.Wait()
 	if routeErr != nil {
@@ -261,7 +241,9 @@ func (s *Snapshot) routeTables(apis map[string]*snapshot.API, routes []Route) er
 	return nil
 }
 
-// Data returns the decoded snapshot. It must not be modified.
+// Data returns the decoded snapshot without its entitlements
+// (Entitlements is nil): the grants table holds them, by app (see Grants,
+// EachGrants and Entitlements). It must not be modified.
 func (s *Snapshot) Data() *snapshot.Snapshot { return s.data }
 
 // Digest returns "sha256:<hex>" of the snapshot's canonical bytes.

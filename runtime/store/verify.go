@@ -9,7 +9,6 @@ import (
 	"io"
 	"reflect"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,7 +65,8 @@ type Candidate struct {
 	Bytes []byte
 	// Signature is the signature file's contents, if any.
 	Signature []byte
-	// Digest, when set, is the expected digest ("sha256:<hex>" or "<hex>").
+	// Digest, when set, is the expected digest, in any form
+	// snapshot.ParseDigest reads.
 	Digest string
 	// Sum, when set, is snapshot.Digest(Bytes) as the caller computed it
 	// in this process: Load takes it instead of hashing Bytes again.
@@ -167,9 +167,9 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 		digest = snapshot.Digest(c.Bytes)
 	}
 	if c.Digest != "" {
-		want := strings.TrimSpace(c.Digest)
-		if !strings.HasPrefix(want, "sha256:") {
-			want = "sha256:" + want
+		want, err := snapshot.ParseDigest(c.Digest)
+		if err != nil {
+			return nil, refuse(ReasonDigest, err)
 		}
 		if want != digest {
 			return nil, refuse(ReasonDigest, fmt.Errorf("digest is %s, want %s", digest, want))
@@ -262,7 +262,7 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 		if split {
 			grantPieces = sums
 		}
-		if split && active.grantPieces != nil && len(active.grantPieces) == len(active.data.Entitlements) {
+		if split && active.grantPieces != nil && len(active.grantPieces) == active.entitlementCount() {
 			prefix, suffix = commonEnds(active.grantPieces, sums)
 			// The changed pieces, without the separators around them.
 			from := 1
@@ -295,18 +295,11 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 			grantsOnly = grantsOnly && (!indexed[i] || i == secEntitlements)
 		}
 	}
-	if ok && work != secs {
-		// Splice the changed grants between the unchanged ones; the
-		// pieces were the items exactly if there are as many of each.
-		old := active.data.Entitlements
-		mid := data.Entitlements
-		data.Entitlements = slices.Concat(old[:prefix], mid, old[len(old)-suffix:])
-		if data.Entitlements == nil {
-			data.Entitlements = mid // [] decodes empty, not nil
-		}
-		ok = len(data.Entitlements) == len(grantPieces)
-	}
-	if ok && ch[secEntitlements] && len(data.Entitlements) != len(grantPieces) {
+	spliced := ok && work != secs
+	if spliced {
+		// The pieces were the items exactly if there are as many of each.
+		ok = prefix+len(data.Entitlements)+suffix == len(grantPieces)
+	} else if ok && ch[secEntitlements] && len(data.Entitlements) != len(grantPieces) {
 		grantPieces = nil // cut inside items: unknown until the next change
 	}
 	ok = ok && checkVersion(&data) == nil && (data.Generation >= active.Generation() || c.AllowRollback)
@@ -314,13 +307,24 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 	switch {
 	case !ok:
 	case reindex && grantsOnly:
-		// Only the grants changed: only their checks and table.
+		// Only the grants changed: only their checks and rows.
 		var err error
-		if ok = data.ConsistentEntitlements() == nil; ok {
+		if spliced {
+			next, err = active.withChangedGrants(&data, digest, prefix, suffix)
+		} else if err = data.ConsistentEntitlements(); err == nil {
 			next, err = active.withGrants(&data, digest)
-			ok = err == nil
 		}
+		ok = err == nil
 	case reindex:
+		// Other sections changed: everything is indexed anew, from all the
+		// entitlements (the active snapshot's document holds none).
+		if !ch[secEntitlements] {
+			data.Entitlements = active.Entitlements()
+		} else if spliced {
+			all := active.appendEntitlements(nil, 0, prefix)
+			all = append(all, data.Entitlements...)
+			data.Entitlements = active.appendEntitlements(all, active.entitlementCount()-suffix, active.entitlementCount())
+		}
 		var err error
 		next, err = index(&data, digest, r)
 		ok = err == nil
@@ -357,13 +361,30 @@ func load(c Candidate, digest string, secs *sections, active *Snapshot, r runner
 	if active != nil && data.Generation < active.Generation() && !c.AllowRollback {
 		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", data.Generation, active.Generation()))
 	}
+	// The grants' pieces, for the next load to find the grants it changed
+	// (see loadChanged), are summed meanwhile.
+	var (
+		wg        sync.WaitGroup
+		grantSums []contentSum
+	)
+	if secs != nil {
+		r.Go(&wg, func() {
+			if _, sums, ok := pieces(secs.raw[secEntitlements], len(data.Entitlements)); ok {
+				grantSums = sums
+			}
+		})
+	}
 	s, err := index(data, digest, r)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
 	if secs != nil {
 		sums := secs.sectionSums // not secs: its sections are c.Bytes
 		s.sums = &sums
+		if len(grantSums) == s.entitlementCount() {
+			s.grantPieces = grantSums
+		}
 	}
 	return s, nil
 }
