@@ -113,6 +113,7 @@ type Controller struct {
 	lastFree  time.Time     // guarded by apply
 	freeTimer *time.Timer   // guarded by apply: a pending free, see freeOSMemory
 	freeEvery time.Duration // minFreeInterval, but in tests
+	free      func()        // background.FreeOSMemory, but in tests
 
 	mu     sync.Mutex // guards status
 	status Status
@@ -127,7 +128,7 @@ func New(opts Options) (*Controller, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Controller{opts: opts, log: log, freeEvery: minFreeInterval}, nil
+	return &Controller{opts: opts, log: log, freeEvery: minFreeInterval, free: background.FreeOSMemory}, nil
 }
 
 // Restore activates the last-known-good snapshot from the state directory,
@@ -424,7 +425,7 @@ func (c *Controller) freeOSMemory() {
 	wait := c.freeEvery - time.Since(c.lastFree)
 	if wait <= 0 && !c.opts.Background.Serving() {
 		c.lastFree = time.Now()
-		go background.FreeOSMemory()
+		go c.free()
 		return
 	}
 	c.freeTimer = time.AfterFunc(max(wait, 0), c.freePending)
@@ -441,7 +442,7 @@ func (c *Controller) freePending() {
 	c.freeTimer = nil
 	c.lastFree = time.Now()
 	c.apply.Unlock()
-	background.FreeOSMemory()
+	c.free()
 }
 
 // Ready reports whether a verified snapshot is active.
