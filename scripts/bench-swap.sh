@@ -7,7 +7,7 @@
 # usage: scripts/bench-swap.sh [-d SECONDS] [-w WORKDIR] [-L SNAPSHOT]
 #                              [-b FRONTDOOR_BINARY] [--quick] [--pin]
 #                              [-r RATE] [--no-gobench] [--no-install]
-#                              [--run-dir DIR]
+#                              [--run-dir DIR] [-n ROUNDS]
 #
 #   -d SECONDS     length of the run under swaps, one swap per second
 #                  (default 30); the steady run before it lasts as long
@@ -20,6 +20,8 @@
 #   --quick        5-second runs, the example platform's snapshot instead of
 #                  L unless -L is given, Go benchmark once (a smoke test)
 #   -r RATE        vegeta's fixed request rate (default 3000)
+#   -n ROUNDS      rounds of (steady, new generations, changed grants) per
+#                  load generator (default 3; 1 with --quick), see 2.
 #   --pin          pin wrk to the last CPU, the servers to the others
 #   --no-gobench   skip the Go benchmark
 #   --no-install   fail instead of apt-get installing wrk
@@ -49,6 +51,14 @@
 #       of DESIGN.md): steady; while each second brings a new generation;
 #       while each second brings a changed grant.
 #    Each run's generations are staged (30 of 46 MiB for L) just before it.
+#    The three runs of each load generator are repeated ROUNDS times,
+#    interleaved (steady, generations, grants, steady, ...): this machine's
+#    steady p99 alone moves by 25-40 % from one 30-second run to the next,
+#    as much as the margin judged, and interleaving spreads any drift over
+#    every kind. vegeta's latencies of the rounds of a kind are pooled
+#    (its p99 is that of all their requests); wrk reports percentiles only,
+#    so its p99 of a kind is the median of its rounds'. Each round's own
+#    figures are in swap.json.
 #    Failed requests are wrk's non-2xx responses plus its socket errors, and
 #    vegeta's unsuccessful requests. Swap times are the controller's own
 #    ("snapshot activated ... took=", verify + load + swap), from the
@@ -56,13 +66,14 @@
 # Writes out/bench/swap.{txt,json}.
 set -euo pipefail
 
-dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000 rundir=
+dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000 rundir= rounds=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-d) dur=$2; shift 2 ;;
 	-w) work=$2; shift 2 ;;
 	-L) snap=$2; shift 2 ;;
 	-r) rate=$2; shift 2 ;;
+	-n) rounds=$2; shift 2 ;;
 	--run-dir) rundir=$2; shift 2 ;;
 	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=5; shift ;;
@@ -78,6 +89,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 log() { printf 'bench-swap: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
+ref() { printf '%s' "${!1}"; }
+# rounds_of NAME SEP: NAME1 SEP NAME2 ... of every round.
+rounds_of() { local r out=""; for ((r = 1; r <= rounds; r++)); do out+="${out:+$2}$(ref "$1$r")"; done; printf '%s' "$out"; }
+# median: the median of the numbers on stdin, one a line ("null" if none).
+median() { sort -n | awk '{ a[NR] = $1 } END { if (!NR) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 . "$root/scripts/bench-lib.sh"
 trap_rm=""
 if [ -z "$work" ]; then
@@ -216,7 +232,6 @@ vegeta_run() {
 	echo "GET http://127.0.0.1:$p_fd$path" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
 		-header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
 	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
-	rm -f "$run/vegeta-$name.bin"
 	local p50 p99 ok n failed
 	read -r p50 p99 ok n failed < <(vegeta_stats "$f")
 	printf -v "p50_$name" '%s' "$p50"
@@ -264,24 +279,55 @@ under_swaps() {
 	rm -rf "$stage"
 }
 
-log "wrk steady: wrk -t2 -c64 -d${dur}s"
-wrk_run steady
-log "wrk steady: ${rps_steady} req/s, p99 ${p99_steady} ms, failed ${fail_steady}"
-log "wrk under swaps of new generations (same content), one a second"
-under_swaps gen wrk_run gen
-log "wrk under new generations: ${rps_gen} req/s, p99 ${p99_gen} ms, failed ${fail_gen}; swaps ${swaps_gen}, median ${swapp50_gen} ms"
-log "wrk under swaps of a changed grant, one a second"
-under_swaps grant wrk_run grant
-log "wrk under changed grants: ${rps_grant} req/s, p99 ${p99_grant} ms, failed ${fail_grant}; swaps ${swaps_grant}, median ${swapp50_grant} ms"
-log "vegeta steady at ${rate}/s"
-vegeta_run rsteady
-log "vegeta steady: p99 ${p99_rsteady} ms, failed ${fail_rsteady} of ${n_rsteady}"
-log "vegeta at ${rate}/s under swaps of new generations (same content), one a second"
-under_swaps gen vegeta_run rgen
-log "vegeta under new generations: p99 ${p99_rgen} ms, failed ${fail_rgen} of ${n_rgen}; swaps ${swaps_rgen}, median ${swapp50_rgen} ms"
-log "vegeta at ${rate}/s under swaps of a changed grant, one a second"
-under_swaps grant vegeta_run rgrant
-log "vegeta under changed grants: p99 ${p99_rgrant} ms, failed ${fail_rgrant} of ${n_rgrant}; swaps ${swaps_rgrant}, median ${swapp50_rgrant} ms"
+[ -n "$rounds" ] || { rounds=3; [ "$quick" = 0 ] || rounds=1; }
+for ((r = 1; r <= rounds; r++)); do
+	log "round $r/$rounds: wrk steady: wrk -t2 -c64 -d${dur}s"
+	wrk_run steady$r
+	log "wrk steady: $(ref rps_steady$r) req/s, p99 $(ref p99_steady$r) ms, failed $(ref fail_steady$r)"
+	log "round $r/$rounds: wrk under swaps of new generations (same content), one a second"
+	under_swaps gen wrk_run gen$r
+	log "wrk under new generations: $(ref rps_gen$r) req/s, p99 $(ref p99_gen$r) ms, failed $(ref fail_gen$r); swaps $(ref swaps_gen$r), median $(ref swapp50_gen$r) ms"
+	log "round $r/$rounds: wrk under swaps of a changed grant, one a second"
+	under_swaps grant wrk_run grant$r
+	log "wrk under changed grants: $(ref rps_grant$r) req/s, p99 $(ref p99_grant$r) ms, failed $(ref fail_grant$r); swaps $(ref swaps_grant$r), median $(ref swapp50_grant$r) ms"
+done
+for ((r = 1; r <= rounds; r++)); do
+	log "round $r/$rounds: vegeta steady at ${rate}/s"
+	vegeta_run rsteady$r
+	log "vegeta steady: p99 $(ref p99_rsteady$r) ms, failed $(ref fail_rsteady$r) of $(ref n_rsteady$r)"
+	log "round $r/$rounds: vegeta at ${rate}/s under swaps of new generations (same content), one a second"
+	under_swaps gen vegeta_run rgen$r
+	log "vegeta under new generations: p99 $(ref p99_rgen$r) ms, failed $(ref fail_rgen$r) of $(ref n_rgen$r); swaps $(ref swaps_rgen$r), median $(ref swapp50_rgen$r) ms"
+	log "round $r/$rounds: vegeta at ${rate}/s under swaps of a changed grant, one a second"
+	under_swaps grant vegeta_run rgrant$r
+	log "vegeta under changed grants: p99 $(ref p99_rgrant$r) ms, failed $(ref fail_rgrant$r) of $(ref n_rgrant$r); swaps $(ref swaps_rgrant$r), median $(ref swapp50_rgrant$r) ms"
+done
+
+# The rounds of each kind, together: sets the unnumbered variables the
+# report reads (p99_gen, fail_rgrant, ...).
+for k in steady gen grant; do
+	printf -v "p99_$k" '%s' "$(rounds_of "p99_$k" $'\n' | median)"
+	printf -v "rps_$k" '%s' "$(rounds_of "rps_$k" $'\n' | awk '{ s += $1 } END { printf "%.0f", s / NR }')"
+	printf -v "fail_$k" '%s' "$(rounds_of "fail_$k" $'\n' | awk '{ s += $1 } END { print s + 0 }')"
+done
+for k in rsteady rgen rgrant; do
+	bins=()
+	for ((r = 1; r <= rounds; r++)); do bins+=("$run/vegeta-$k$r.bin"); done
+	"$vegeta" report -type=json "${bins[@]}" >"$run/vegeta-$k.json"
+	rm -f "${bins[@]}"
+	read -r _ p99 _ n failed < <(vegeta_stats "$run/vegeta-$k.json")
+	printf -v "p99_$k" '%s' "$p99"
+	printf -v "n_$k" '%s' "$n"
+	printf -v "fail_$k" '%s' "$failed"
+done
+for k in gen grant rgen rgrant; do
+	for ((r = 1; r <= rounds; r++)); do cat "$run/swap-ms-$k$r.txt"; done | sort -n >"$run/swap-ms-$k.txt"
+	printf -v "swaps_$k" '%s' "$(wc -l <"$run/swap-ms-$k.txt")"
+	printf -v "swapp50_$k" '%s' "$(median <"$run/swap-ms-$k.txt")"
+	printf -v "swapmax_$k" '%s' "$(awk 'END { if (NR) print $1; else print "null" }' "$run/swap-ms-$k.txt")"
+	printf -v "refused_$k" '%s' "$(rounds_of "refused_$k" $'\n' | awk '{ s += $1 } END { print s + 0 }')"
+done
+sched=$((rounds * dur))
 
 first_ms=$(grep 'msg="snapshot activated"' "$run/frontdoor.log" | grep 'generation=1 ' | sed -n 's/.* took=\([0-9.]*[a-zµ]*\).*/\1/p' | head -1)
 ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'; }
@@ -297,20 +343,23 @@ ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'
 	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' run "req/s" "p99 ms" "p99 / steady" failed "swaps (refused)" "swap ms p50 / max"
 	printf '|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------ ----------- ---------- -------------- --------- ------------------ -------------------
 	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk, saturation: steady" "$rps_steady" "$p99_steady" 1.00 "$fail_steady" - -
-	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 new generation/s" "$rps_gen" "$p99_gen" "$(ratio "$p99_steady" "$p99_gen")" "$fail_gen" "$swaps_gen/$dur ($refused_gen)" "$swapp50_gen / $swapmax_gen"
-	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 changed grant/s" "$rps_grant" "$p99_grant" "$(ratio "$p99_steady" "$p99_grant")" "$fail_grant" "$swaps_grant/$dur ($refused_grant)" "$swapp50_grant / $swapmax_grant"
+	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 new generation/s" "$rps_gen" "$p99_gen" "$(ratio "$p99_steady" "$p99_gen")" "$fail_gen" "$swaps_gen/$sched ($refused_gen)" "$swapp50_gen / $swapmax_gen"
+	printf '| %-34s | %9.0f | %8s | %12s | %7s | %16s | %s |\n' "wrk: 1 changed grant/s" "$rps_grant" "$p99_grant" "$(ratio "$p99_steady" "$p99_grant")" "$fail_grant" "$swaps_grant/$sched ($refused_grant)" "$swapp50_grant / $swapmax_grant"
 	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: steady" "$rate" "$p99_rsteady" 1.00 "$fail_rsteady" - -
-	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 new generation/s" "$rate" "$p99_rgen" "$(ratio "$p99_rsteady" "$p99_rgen")" "$fail_rgen" "$swaps_rgen/$dur ($refused_rgen)" "$swapp50_rgen / $swapmax_rgen"
-	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 changed grant/s" "$rate" "$p99_rgrant" "$(ratio "$p99_rsteady" "$p99_rgrant")" "$fail_rgrant" "$swaps_rgrant/$dur ($refused_rgrant)" "$swapp50_rgrant / $swapmax_rgrant"
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 new generation/s" "$rate" "$p99_rgen" "$(ratio "$p99_rsteady" "$p99_rgen")" "$fail_rgen" "$swaps_rgen/$sched ($refused_rgen)" "$swapp50_rgen / $swapmax_rgen"
+	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' "vegeta ${rate}/s: 1 changed grant/s" "$rate" "$p99_rgrant" "$(ratio "$p99_rsteady" "$p99_rgrant")" "$fail_rgrant" "$swaps_rgrant/$sched ($refused_rgrant)" "$swapp50_rgrant / $swapmax_rgrant"
 	echo
 	echo "swap time (controller's log, median): new generation ${swapp50_gen} ms, changed grant ${swapp50_grant} ms; first (cold) load ${first_ms:-?} (target <= 500 ms for L)"
 	echo "p99 under 1 swap/s / steady: wrk new generation $(ratio "$p99_steady" "$p99_gen"), wrk changed grant $(ratio "$p99_steady" "$p99_grant"), vegeta ${rate}/s new generation $(ratio "$p99_rsteady" "$p99_rgen"), vegeta ${rate}/s changed grant $(ratio "$p99_rsteady" "$p99_rgrant") (target <= 1.2)"
 	echo "failed requests under swaps: $((fail_gen + fail_grant + fail_rgen + fail_rgrant)) (target 0)"
+	echo "rounds: $rounds of ${dur} s per kind, interleaved; p99 ms of each round: wrk steady $(rounds_of p99_steady /), new generation $(rounds_of p99_gen /), changed grant $(rounds_of p99_grant /); vegeta steady $(rounds_of p99_rsteady /), new generation $(rounds_of p99_rgen /), changed grant $(rounds_of p99_rgrant /)"
 	echo "run directory: $run$([ -n "${trap_rm_run:-}" ] && echo ' (tmpfs)' || true)"
 } | tee "$outdir/swap.txt"
 num() { [ -n "$1" ] && [ "$1" != "?" ] && echo "$1" || echo null; }
-printf '{"snapshot_mib":%s,"duration_s":%s,"rate":%s,"gobench_ms":{"load_large":%s,"load_large_change":%s,"load_large_new_generation":%s},' \
-	"$mib" "$dur" "$rate" "$(num "$gb_cold")" "$(num "$gb_change")" "$(num "$gb_gen")" >"$outdir/swap.json"
+printf '{"snapshot_mib":%s,"duration_s":%s,"rate":%s,"rounds":%s,"gobench_ms":{"load_large":%s,"load_large_change":%s,"load_large_new_generation":%s},' \
+	"$mib" "$dur" "$rate" "$rounds" "$(num "$gb_cold")" "$(num "$gb_change")" "$(num "$gb_gen")" >"$outdir/swap.json"
+printf '"round_p99_ms":{"wrk":{"steady":[%s],"new_generation":[%s],"changed_grant":[%s]},"vegeta":{"steady":[%s],"new_generation":[%s],"changed_grant":[%s]}},' \
+	"$(rounds_of p99_steady ,)" "$(rounds_of p99_gen ,)" "$(rounds_of p99_grant ,)" "$(rounds_of p99_rsteady ,)" "$(rounds_of p99_rgen ,)" "$(rounds_of p99_rgrant ,)" >>"$outdir/swap.json"
 printf '"wrk":{"steady":{"rps":%s,"p99_ms":%s,"failed":%s},"new_generation":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s},"changed_grant":{"rps":%s,"p99_ms":%s,"failed":%s,"applied":%s,"refused":%s,"swap_ms_p50":%s,"swap_ms_max":%s}},' \
 	"$rps_steady" "$p99_steady" "$fail_steady" "$rps_gen" "$p99_gen" "$fail_gen" "$swaps_gen" "$refused_gen" "$swapp50_gen" "$swapmax_gen" \
 	"$rps_grant" "$p99_grant" "$fail_grant" "$swaps_grant" "$refused_grant" "$swapp50_grant" "$swapmax_grant" >>"$outdir/swap.json"
