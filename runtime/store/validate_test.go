@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestItemByItemValidationAgreesWithWholeDocumentValidation(t *testing.T) {
 // another snapshot than the document's.
 func TestSectionsCutWrongNeverDecode(t *testing.T) {
 	doc := []byte(`{"apis":[{"id":"p/a","x":[1],"consumers":[]}],"consumers":[],"entitlements":[],"generation":1,"platform":{},"publishers":[],"routes":[],"schemaVersion":"v"}`)
-	secs, ok := splitSections(doc)
+	secs, ok := splitSections(doc, nil)
 	if !ok {
 		t.Fatal("the canonical layout was not recognised")
 	}
@@ -93,8 +94,47 @@ func TestSectionsCutWrongNeverDecode(t *testing.T) {
 		t.Error("a wrongly cut document decoded")
 	}
 	for _, bad := range []string{``, `{}`, `[]`, `{"apis":[]}`, `{"apis":[],"consumers":[]`, ` {"apis":[]}`} {
-		if _, ok := splitSections([]byte(bad)); ok {
+		if _, ok := splitSections([]byte(bad), nil); ok {
 			t.Errorf("%q was taken for a canonical snapshot", bad)
 		}
+	}
+}
+
+// TestSectionHintsCutAsSearching: cut with the active snapshot's sections
+// as hints, a document is cut where searching cuts it, whatever changed in
+// length or presence; and where searching would be misled by a member name
+// nested in an earlier section, the hint cuts at the top-level member.
+func TestSectionHintsCutAsSearching(t *testing.T) {
+	base := `{"apis":[{"id":"p/a"}],"commit":"abc","consumers":[],"entitlements":[{"app":"o/a"}],"generation":7,"platform":{},"publishers":[],"routes":[],"schemaVersion":"v"}`
+	hintSecs, ok := splitSections([]byte(base), nil)
+	if !ok {
+		t.Fatal("the canonical layout was not recognised")
+	}
+	hint := &hintSecs.sectionSums
+	for _, doc := range []string{
+		base,
+		strings.Replace(base, `"generation":7`, `"generation":123456`, 1),
+		strings.Replace(base, `"commit":"abc",`, ``, 1),
+		strings.Replace(base, `"commit":"abc"`, `"commit":"abcdef"`, 1),
+		strings.Replace(base, `[{"app":"o/a"}]`, `[{"app":"o/a"},{"app":"o/b"}]`, 1),
+		strings.Replace(base, `"schemaVersion":"v"`, `"schemaVersion":"v2"`, 1),
+		strings.Replace(base, `"apis":[{"id":"p/a"}]`, `"apis":[]`, 1),
+	} {
+		want, okWant := splitSections([]byte(doc), nil)
+		got, okGot := splitSections([]byte(doc), hint)
+		if okGot != okWant || (okGot && (!reflect.DeepEqual(got.raw, want.raw) || got.sectionSums != want.sectionSums)) {
+			t.Errorf("%s: cut with the hint differs from the search's", doc)
+		}
+	}
+	// The same lengths, but a member named as a later section nested in
+	// the first: searching cuts inside it, the hint does not.
+	nested := `{"apis":[{"id":"p/a","consumers":[]}],"consumers":[],"entitlements":[],"generation":1,"platform":{},"publishers":[],"routes":[],"schemaVersion":"v"}`
+	same, ok := splitSections([]byte(strings.Replace(nested, `"id":"p/a","consumers"`, `"id":"p/a","consumerz"`, 1)), nil)
+	if !ok {
+		t.Fatal("the canonical layout was not recognised")
+	}
+	secs, ok := splitSections([]byte(nested), &same.sectionSums)
+	if !ok || string(secs.raw[secAPIs]) != `[{"id":"p/a","consumers":[]}]` || string(secs.raw[secConsumers]) != `[]` {
+		t.Errorf("cut with the hint: apis %q, consumers %q", secs.raw[secAPIs], secs.raw[secConsumers])
 	}
 }

@@ -195,7 +195,11 @@ func (v *Verifier) Load(c Candidate, active *Snapshot) (*Snapshot, error) {
 	if signed {
 		r.Go(&wg, func() { sigErr = snapshot.VerifyDigestSignature(v.trust, digest, c.Signature) })
 	}
-	secs, _ := splitSections(c.Bytes) // nil when not canonical
+	var hint *sectionSums
+	if active != nil {
+		hint = active.sums
+	}
+	secs, _ := splitSections(c.Bytes, hint) // nil when not canonical
 	var (
 		next *Snapshot
 		seen validSets
