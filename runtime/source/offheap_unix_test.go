@@ -82,3 +82,48 @@ func TestFileSourceRevisionsOffHeap(t *testing.T) {
 	cancel()
 	<-errc
 }
+
+// TestReadFileReusesTheReleasedMapping: a snapshot read after the last one
+// was released reuses its mapping, with only the new file's bytes in view;
+// one read while the last is still in use gets a mapping of its own.
+func TestReadFileReusesTheReleasedMapping(t *testing.T) {
+	dropSpare()
+	dir := t.TempDir()
+	write := func(name string, n int, c byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, bytes.Repeat([]byte{c}, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first, smaller := write("first", 3<<20, 'a'), write("smaller", 3<<20-5, 'b')
+	read := func(p string) ([]byte, func()) {
+		t.Helper()
+		b, _, free, err := readFile(p)
+		if err != nil || free == nil {
+			t.Fatalf("%s: %v (off heap: %v)", p, err, free != nil)
+		}
+		return b, free
+	}
+	a, freeA := read(first)
+	b, freeB := read(smaller) // a is in use: another mapping
+	if &a[0] == &b[0] {
+		t.Fatal("a mapping in use was handed out again")
+	}
+	freeA()
+	freeB() // there is a spare already: unmapped
+	c, freeC := read(smaller)
+	if &c[0] != &a[0] {
+		t.Error("the released mapping was not reused")
+	}
+	if len(c) != 3<<20-5 || cap(c) != len(c) || bytes.IndexByte(c, 'a') >= 0 {
+		t.Errorf("read %d bytes (cap %d), with the last file's bytes in view: %v", len(c), cap(c), bytes.IndexByte(c, 'a') >= 0)
+	}
+	freeC()
+	dropSpare() // as spareFor after the last release
+	d, freeD := read(first)
+	defer freeD()
+	if !bytes.Equal(d, bytes.Repeat([]byte{'a'}, 3<<20)) {
+		t.Error("a read after the spare mapping was dropped differs from the file")
+	}
+}
