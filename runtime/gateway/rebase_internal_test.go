@@ -146,7 +146,7 @@ func TestGrantIndexFollowsChangedGrants(t *testing.T) {
 	x := newGrantIndex(active)
 	rebuilt := 0
 	for i := range 60 {
-		s := copyOf(t, base)
+		s := snaptest.Copy(t, base)
 		s.Generation = uint64(i + 2)
 		// Each time, further along: one app's grants get an expiry date
 		// and another's are revoked; the last swap's are as they were
@@ -188,13 +188,4 @@ func TestGrantIndexFollowsChangedGrants(t *testing.T) {
 	if rebuilt == 0 {
 		t.Error("the index never built a new base")
 	}
-}
-
-func copyOf(t *testing.T, s *snapshot.Snapshot) *snapshot.Snapshot {
-	t.Helper()
-	c, err := snapshot.Decode(snaptest.Encode(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

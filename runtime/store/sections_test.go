@@ -154,7 +154,7 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 	prev := base
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
-			next := copySnapshot(t, prev)
+			next := snaptest.Copy(t, prev)
 			var raw []byte
 			if step.raw != nil {
 				raw = step.raw(snaptest.Encode(t, prev))
@@ -264,15 +264,6 @@ func keptGrants(t *testing.T, s, prev *store.Snapshot) bool {
 		}
 	})
 	return true
-}
-
-func copySnapshot(t *testing.T, s *snapshot.Snapshot) *snapshot.Snapshot {
-	t.Helper()
-	c, err := snapshot.Decode(snaptest.Encode(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func replaceGeneration(b []byte, to string) []byte {

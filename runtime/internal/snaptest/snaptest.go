@@ -168,3 +168,14 @@ func Encode(tb testing.TB, s *snapshot.Snapshot) []byte {
 	}
 	return b
 }
+
+// Copy returns a deep copy of s, through its encoding: to edit into the
+// next generation while s stays as it was.
+func Copy(tb testing.TB, s *snapshot.Snapshot) *snapshot.Snapshot {
+	tb.Helper()
+	c, err := snapshot.Decode(Encode(tb, s))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
