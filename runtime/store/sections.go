@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"hash/maphash"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -289,22 +290,23 @@ func checkVersion(d *snapshot.Snapshot) error {
 // (see loadChanged).
 var pieceCut = []byte("},{")
 
-// pieces returns the end offsets in raw (an array section) of its pieces,
-// and their sums; false when raw is not an array of objects. hint is the
-// number of pieces expected (the active snapshot's): 100,000 grants would
-// otherwise leave 3 MB of grown-out slices behind on every swap.
-func pieces(raw []byte, hint int) (ends []int, sums []contentSum, ok bool) {
+// pieces returns the sums of the pieces of raw (an array section), and
+// appends their end offsets to *ends when ends is not nil; false when raw
+// is not an array of objects. hint is the number of pieces expected (the
+// active snapshot's): 100,000 grants would otherwise leave 3 MB of
+// grown-out slices behind on every swap.
+func pieces(raw []byte, hint int, ends *[]int) (sums []contentSum, ok bool) {
 	n := len(raw)
 	if n < 2 || raw[0] != '[' || raw[n-1] != ']' {
-		return nil, nil, false
+		return nil, false
 	}
 	if n == 2 {
-		return nil, nil, true
+		return nil, true
 	}
 	if raw[1] != '{' || raw[n-2] != '}' {
-		return nil, nil, false
+		return nil, false
 	}
-	ends, sums = make([]int, 0, hint+hint/64+1), make([]contentSum, 0, hint+hint/64+1)
+	sums = make([]contentSum, 0, hint+hint/64+1)
 	start := 1
 	for {
 		j := bytes.Index(raw[start:n-1], pieceCut)
@@ -312,14 +314,20 @@ func pieces(raw []byte, hint int) (ends []int, sums []contentSum, ok bool) {
 		if j >= 0 {
 			end = start + j + 1
 		}
-		ends = append(ends, end)
+		if ends != nil {
+			*ends = append(*ends, end)
+		}
 		sums = append(sums, sumOf(raw[start:end]))
 		if j < 0 {
-			return ends, sums, true
+			return sums, true
 		}
 		start = end + 1
 	}
 }
+
+// endsPool holds the offsets pieces appends, which a load needs only while
+// it cuts the changed grants out (0.8 MB for 100,000 grants).
+var endsPool = sync.Pool{New: func() any { return new([]int) }}
 
 // commonEnds returns how many leading and trailing elements a and b share
 // (not overlapping in either).

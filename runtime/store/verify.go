@@ -261,7 +261,10 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 	work := secs
 	if ch[secEntitlements] {
 		raw := secs.raw[secEntitlements]
-		ends, sums, split := pieces(raw, len(active.grantPieces))
+		endsBuf := endsPool.Get().(*[]int)
+		defer func() { *endsBuf = (*endsBuf)[:0]; endsPool.Put(endsBuf) }()
+		sums, split := pieces(raw, len(active.grantPieces), endsBuf)
+		ends := *endsBuf
 		grantPieces = nil
 		if split {
 			grantPieces = sums
@@ -373,7 +376,7 @@ func load(c Candidate, digest string, secs *sections, active *Snapshot, r runner
 	)
 	if secs != nil {
 		r.Go(&wg, func() {
-			if _, sums, ok := pieces(secs.raw[secEntitlements], len(data.Entitlements)); ok {
+			if sums, ok := pieces(secs.raw[secEntitlements], len(data.Entitlements), nil); ok {
 				grantSums = sums
 			}
 		})
