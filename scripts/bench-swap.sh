@@ -50,12 +50,13 @@
 #    b. vegeta at a fixed rate (-r, default 3000/s, as the latency target
 #       of DESIGN.md): steady; while each second brings a new generation;
 #       while each second brings a changed grant.
-#    Each run's generations are staged (30 of 46 MiB for L) just before it.
-#    The three runs of each load generator are repeated ROUNDS times,
-#    interleaved (steady, generations, grants, steady, ...): this machine's
-#    steady p99 alone moves by 25-40 % from one 30-second run to the next,
-#    as much as the margin judged, and interleaving spreads any drift over
-#    every kind. vegeta's latencies of the rounds of a kind are pooled
+#    The three runs of each load generator are repeated ROUNDS times: this
+#    machine's steady p99 alone moves by 25-40 % from one 30-second run to
+#    the next, as much as the margin judged. Each round stages its two runs'
+#    generations first (30 each, 46 MiB apiece for L), then runs the three
+#    kinds in an order that rotates from round to round (steady, gen,
+#    grant; gen, grant, steady; grant, steady, gen), so that no kind always
+#    runs right after the staging's writes or after another kind. vegeta's latencies of the rounds of a kind are pooled
 #    (its p99 is that of all their requests); wrk reports percentiles only,
 #    so its p99 of a kind is the median of its rounds'. Each round's own
 #    figures are in swap.json.
@@ -240,18 +241,21 @@ vegeta_run() {
 	printf -v "n_$name" '%s' "$n"
 }
 
-# under_swaps gen|grant LOAD NAME: stages dur generations (the same content,
-# or a changed grant in every other one), runs LOAD NAME while they are
-# published, one a second, then waits for the last to be active and
-# removes them; sets swaps_NAME (applied), swapp50_NAME, swapmax_NAME (ms)
-# and refused_NAME.
-under_swaps() {
-	local kind=$1 load=$2 name=$3 stage=$run/stage-$3 from last i gen_now flags=()
-	[ "$kind" = grant ] && flags=(-change-grant)
-	log "staging $dur signed generations ($kind)"
-	"$fdb" stage -in "$run/base/snapshot.json" -o "$stage" -sign-key "$run/k.key" -n "$dur" -start "$next_gen" "${flags[@]}" >/dev/null
+# stage_run gen|grant NAME: stages dur generations for run NAME (the same
+# content, or a changed grant in every other one), numbered from next_gen.
+stage_run() {
+	local flags=()
+	[ "$1" = grant ] && flags=(-change-grant)
+	"$fdb" stage -in "$run/base/snapshot.json" -o "$run/stage-$2" -sign-key "$run/k.key" -n "$dur" -start "$next_gen" "${flags[@]}" >/dev/null
 	next_gen=$((next_gen + dur))
-	sleep 2 # the staging's writes and collections settle
+}
+
+# under_swaps gen|grant LOAD NAME: runs LOAD NAME while the generations
+# staged for NAME (stage_run) are published, one a second, then waits for
+# the last to be active and removes them; sets swaps_NAME (applied),
+# swapp50_NAME, swapmax_NAME (ms) and refused_NAME.
+under_swaps() {
+	local kind=$1 load=$2 name=$3 stage=$run/stage-$3 from last i gen_now
 	from=$(wc -l <"$run/frontdoor.log")
 	last=$(basename "$(ls "$stage" | tail -1)" | sed 's/^0*//')
 	"$fdb" feed -staged "$stage" -o "$run/feed/snapshot.json" -every 1s >"$run/feed-$name.log" 2>&1 &
@@ -279,29 +283,35 @@ under_swaps() {
 	rm -rf "$stage"
 }
 
+# round LOAD PREFIX R: round R of LOAD's three runs, named PREFIX+kind+R.
+# Both runs' generations are staged first (the publisher's writing, 2.8 GB
+# for L, would otherwise come right before the runs under swaps only), and
+# the order of the three kinds rotates from round to round, so that each
+# kind runs once in each position (first after the staging, ...).
+round() {
+	local load=$1 p=$2 r=$3 order k name
+	case $(((r - 1) % 3)) in
+	0) order="steady gen grant" ;;
+	1) order="gen grant steady" ;;
+	*) order="grant steady gen" ;;
+	esac
+	log "round $r/$rounds ($load): staging $dur + $dur signed generations, then $order"
+	for k in $order; do [ "$k" = steady ] || stage_run "$k" "$p$k$r"; done
+	sleep 5 # the staging's writes settle
+	for k in $order; do
+		name=$p$k$r
+		if [ "$k" = steady ]; then "$load" "$name"; else under_swaps "$k" "$load" "$name"; fi
+		if [ "$k" = steady ]; then
+			log "$load $k: p99 $(ref "p99_$name") ms, failed $(ref "fail_$name")"
+		else
+			log "$load under $k swaps: p99 $(ref "p99_$name") ms, failed $(ref "fail_$name"); swaps $(ref "swaps_$name"), median $(ref "swapp50_$name") ms"
+		fi
+	done
+}
+
 [ -n "$rounds" ] || { rounds=3; [ "$quick" = 0 ] || rounds=1; }
-for ((r = 1; r <= rounds; r++)); do
-	log "round $r/$rounds: wrk steady: wrk -t2 -c64 -d${dur}s"
-	wrk_run steady$r
-	log "wrk steady: $(ref rps_steady$r) req/s, p99 $(ref p99_steady$r) ms, failed $(ref fail_steady$r)"
-	log "round $r/$rounds: wrk under swaps of new generations (same content), one a second"
-	under_swaps gen wrk_run gen$r
-	log "wrk under new generations: $(ref rps_gen$r) req/s, p99 $(ref p99_gen$r) ms, failed $(ref fail_gen$r); swaps $(ref swaps_gen$r), median $(ref swapp50_gen$r) ms"
-	log "round $r/$rounds: wrk under swaps of a changed grant, one a second"
-	under_swaps grant wrk_run grant$r
-	log "wrk under changed grants: $(ref rps_grant$r) req/s, p99 $(ref p99_grant$r) ms, failed $(ref fail_grant$r); swaps $(ref swaps_grant$r), median $(ref swapp50_grant$r) ms"
-done
-for ((r = 1; r <= rounds; r++)); do
-	log "round $r/$rounds: vegeta steady at ${rate}/s"
-	vegeta_run rsteady$r
-	log "vegeta steady: p99 $(ref p99_rsteady$r) ms, failed $(ref fail_rsteady$r) of $(ref n_rsteady$r)"
-	log "round $r/$rounds: vegeta at ${rate}/s under swaps of new generations (same content), one a second"
-	under_swaps gen vegeta_run rgen$r
-	log "vegeta under new generations: p99 $(ref p99_rgen$r) ms, failed $(ref fail_rgen$r) of $(ref n_rgen$r); swaps $(ref swaps_rgen$r), median $(ref swapp50_rgen$r) ms"
-	log "round $r/$rounds: vegeta at ${rate}/s under swaps of a changed grant, one a second"
-	under_swaps grant vegeta_run rgrant$r
-	log "vegeta under changed grants: p99 $(ref p99_rgrant$r) ms, failed $(ref fail_rgrant$r) of $(ref n_rgrant$r); swaps $(ref swaps_rgrant$r), median $(ref swapp50_rgrant$r) ms"
-done
+for ((r = 1; r <= rounds; r++)); do round wrk_run "" "$r"; done
+for ((r = 1; r <= rounds; r++)); do round vegeta_run r "$r"; done
 
 # The rounds of each kind, together: sets the unnumbered variables the
 # report reads (p99_gen, fail_rgrant, ...).
@@ -352,7 +362,7 @@ ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'
 	echo "swap time (controller's log, median): new generation ${swapp50_gen} ms, changed grant ${swapp50_grant} ms; first (cold) load ${first_ms:-?} (target <= 500 ms for L)"
 	echo "p99 under 1 swap/s / steady: wrk new generation $(ratio "$p99_steady" "$p99_gen"), wrk changed grant $(ratio "$p99_steady" "$p99_grant"), vegeta ${rate}/s new generation $(ratio "$p99_rsteady" "$p99_rgen"), vegeta ${rate}/s changed grant $(ratio "$p99_rsteady" "$p99_rgrant") (target <= 1.2)"
 	echo "failed requests under swaps: $((fail_gen + fail_grant + fail_rgen + fail_rgrant)) (target 0)"
-	echo "rounds: $rounds of ${dur} s per kind, interleaved; p99 ms of each round: wrk steady $(rounds_of p99_steady /), new generation $(rounds_of p99_gen /), changed grant $(rounds_of p99_grant /); vegeta steady $(rounds_of p99_rsteady /), new generation $(rounds_of p99_rgen /), changed grant $(rounds_of p99_rgrant /)"
+	echo "rounds: $rounds of ${dur} s per kind, the order rotating; p99 ms of each round: wrk steady $(rounds_of p99_steady /), new generation $(rounds_of p99_gen /), changed grant $(rounds_of p99_grant /); vegeta steady $(rounds_of p99_rsteady /), new generation $(rounds_of p99_rgen /), changed grant $(rounds_of p99_rgrant /)"
 	echo "run directory: $run$([ -n "${trap_rm_run:-}" ] && echo ' (tmpfs)' || true)"
 } | tee "$outdir/swap.txt"
 num() { [ -n "$1" ] && [ "$1" != "?" ] && echo "$1" || echo null; }
