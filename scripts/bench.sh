@@ -12,11 +12,12 @@
 #   -w DIR    work directory (the L corpus in it is reused)
 #
 #   1. scripts/bench-compile.sh -s L   compile the L corpus, vs cue export
-#   2. scripts/bench-swap.sh           swap time; one swap/s under wrk and vegeta
+#   2. scripts/bench-swap.sh           swap time; one swap/s under wrk and vegeta,
+#                                      3 rounds of 30 s runs (about 25 minutes)
 #   3. scripts/bench-gateway.sh        frontdoor vs nginx vs Caddy, route
 #                                      scale, RSS with the L snapshot
 #   4. scripts/bench-propagation.sh    push to three replicas serving (webhook, polling)
-# Each step is bounded (6 + 4 + 5 minutes at most) and uses loopback only.
+# Each step is bounded (6 + 35 + 5 + 3 minutes at most) and uses loopback only.
 # Outputs: out/bench/{compile,swap,gateway}.txt, swap.json, gateway.{json,csv,svg},
 # out/bench/summary.txt; a full run also writes docs/bench-gateway.svg.
 set -euo pipefail
@@ -72,7 +73,7 @@ step compile 360 scripts/bench-compile.sh "${compile_opts[@]}"
 cp "$out/compile.log" "$out/compile.txt"
 bin=()
 [ -x "$work/bin/frontdoor" ] && bin=(-b "$work/bin/frontdoor")
-step swap 480 scripts/bench-swap.sh -w "$work" "${bin[@]}" "${opts[@]}"
+step swap 2100 scripts/bench-swap.sh -w "$work" "${bin[@]}" "${opts[@]}"
 step gateway 300 scripts/bench-gateway.sh -w "$work" "${bin[@]}" "${opts[@]}"
 prop_opts=()
 [ "$quick" = 1 ] && prop_opts+=(--quick)
