@@ -65,6 +65,17 @@ func (s *Snapshot) appendEntitlements(dst []snapshot.Entitlement, from, to int) 
 	return dst
 }
 
+// splice returns s's entitlements at positions [from, to), with mid in
+// place of those after the first prefix and before the last suffix of all
+// of s's (from <= prefix and n-suffix <= to, n their number): a new slice.
+func (s *Snapshot) splice(from, to, prefix, suffix int, mid []snapshot.Entitlement) []snapshot.Entitlement {
+	n := s.entitlementCount()
+	out := make([]snapshot.Entitlement, 0, prefix-from+len(mid)+to-(n-suffix))
+	out = s.appendEntitlements(out, from, prefix)
+	out = append(out, mid...)
+	return s.appendEntitlements(out, n-suffix, to)
+}
+
 // Grants returns app's entitlements, sorted by (API, Environment,
 // AccessMode).
 func (s *Snapshot) Grants(app string) (*Grants, bool) {
@@ -138,10 +149,7 @@ func (s *Snapshot) withChangedGrants(data *snapshot.Snapshot, digest string, pre
 	if rb > 0 {
 		segEnd = s.runs[rb-1].end
 	}
-	seg := make([]snapshot.Entitlement, 0, prefix-segStart+len(mid)+segEnd-(n-suffix))
-	seg = s.appendEntitlements(seg, segStart, prefix)
-	seg = append(seg, mid...)
-	seg = s.appendEntitlements(seg, n-suffix, segEnd)
+	seg := s.splice(segStart, segEnd, prefix, suffix, mid)
 	view := *data
 	view.Entitlements = seg
 	if err := view.ConsistentEntitlements(); err != nil {

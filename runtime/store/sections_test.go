@@ -83,6 +83,11 @@ func TestSectionLoadsAgreeWithWholeLoads(t *testing.T) {
 		{name: "no grants at all", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = []snapshot.Entitlement{} }, derived: true},
 		{name: "grants back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements = slices.Clone(base.Entitlements) }},
 		{name: "a grant changed after grants came back", edit: func(s *snapshot.Snapshot) { gen(s); s.Entitlements[2].Expires = "2034-04-04" }, derived: true},
+		{name: "a grant and an api changed together", edit: func(s *snapshot.Snapshot) {
+			gen(s)
+			s.Entitlements[4].Expires = "2035-05-05"
+			s.APIs[1].Description = "changed with a grant"
+		}},
 		{name: "an api described anew", edit: func(s *snapshot.Snapshot) { gen(s); s.APIs[2].Description = "new words" }},
 		{name: "an environment on another host", edit: func(s *snapshot.Snapshot) { gen(s); s.Platform.Environments[0].Host = "int.elsewhere.test" }},
 		{name: "a publisher renamed", edit: func(s *snapshot.Snapshot) { gen(s); s.Publishers[1].Name = "Renamed" }},

@@ -337,7 +337,7 @@ func (s *Snapshot) AppJWK(app, kid string) (*snapshot.JWK, bool) {
 
 // Entitlement returns the grant of access mode to app on api in env.
 func (s *Snapshot) Entitlement(app, api, env, mode string) (*snapshot.Entitlement, bool) {
-	g, ok := first[*Grants](s, TableGrants, IndexID, app)
+	g, ok := s.Grants(app)
 	if !ok {
 		return nil, false
 	}

@@ -328,9 +328,7 @@ func (v *Verifier) loadChanged(c Candidate, digest string, secs *sections, activ
 		if !ch[secEntitlements] {
 			data.Entitlements = active.Entitlements()
 		} else if spliced {
-			all := active.appendEntitlements(nil, 0, prefix)
-			all = append(all, data.Entitlements...)
-			data.Entitlements = active.appendEntitlements(all, active.entitlementCount()-suffix, active.entitlementCount())
+			data.Entitlements = active.splice(0, active.entitlementCount(), prefix, suffix, data.Entitlements)
 		}
 		var err error
 		next, err = index(&data, digest, r)
