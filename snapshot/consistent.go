@@ -9,8 +9,11 @@ import (
 
 // Consistent checks the snapshot's internal invariants: the schema version,
 // canonical order and uniqueness of every list, and that every reference
-// (route → API, entitlement → app, API, environment, access mode) resolves.
-// It returns every problem found, joined.
+// (route → API, entitlement → app, API, environment, access mode) resolves;
+// that no two apps (nor one app twice) hold the same API-key hash or public
+// key; that identity header names are neither reserved nor repeated within
+// an API; and that special-category APIs carry personal data. It returns
+// every problem found, joined.
 func (s *Snapshot) Consistent() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -44,6 +47,20 @@ func (s *Snapshot) Consistent() error {
 				bad("api %s: unknown environment %q", a.ID, e.Name)
 			}
 		}
+		if a.SpecialCategory && !a.PersonalData {
+			bad("api %s: special-category data is personal data", a.ID)
+		}
+		names := a.IdentityHeaders.Names()
+		for i, n := range names {
+			if why := IdentityHeaderProblem(n); why != "" {
+				bad("api %s: identity header %q %s", a.ID, n, why)
+			}
+			for _, m := range names[:i] {
+				if SameHeaderName(n, m) {
+					bad("api %s: identity header %q is declared twice", a.ID, n)
+				}
+			}
+		}
 	}
 	for _, r := range s.Routes {
 		a, ok := s.API(r.API)
@@ -66,6 +83,10 @@ func (s *Snapshot) Consistent() error {
 			bad("routes %s: base paths %s and %s overlap", r.Environment, p.BasePath, r.BasePath)
 		}
 	}
+	// Two apps never share a credential: the gateway could not tell whose
+	// it is, and a copied hash or public key would lock its owner out.
+	keyOwner := map[string]string{} // key identity -> "app key"
+	jwkOwner := map[string]string{}
 	for _, c := range s.Consumers {
 		checkSorted(&errs, "apps of "+c.ID, c.Apps, func(a App) string { return a.ID })
 		for _, app := range c.Apps {
@@ -75,6 +96,20 @@ func (s *Snapshot) Consistent() error {
 			for _, k := range app.APIKeys {
 				if len(k.SHA256) != 64 || strings.Trim(k.SHA256, "0123456789abcdef") != "" {
 					bad("app %s: api key %s is not a lowercase hex sha-256", app.ID, k.ID)
+				}
+				id := APIKeyIdentity(k.SHA256)
+				if prev, ok := keyOwner[id]; ok {
+					bad("app %s: api key %s has the hash of %s", app.ID, k.ID, prev)
+				} else {
+					keyOwner[id] = "api key " + k.ID + " of app " + app.ID
+				}
+			}
+			for _, j := range app.JWKs {
+				id := j.KeyMaterial()
+				if prev, ok := jwkOwner[id]; ok {
+					bad("app %s: jwk %q is the public key of %s", app.ID, j.Kid, prev)
+				} else {
+					jwkOwner[id] = "jwk " + j.Kid + " of app " + app.ID
 				}
 			}
 		}

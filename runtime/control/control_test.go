@@ -35,6 +35,19 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 	next := encode(6, bad.URL)
 	inconsistent := snaptest.Small(6, bad.URL)
 	inconsistent.Routes[0].API = "pub0/unknown"
+	// A second app registered with the first one's credentials, or an API
+	// naming a framing header as an identity header.
+	thief := func(edit func(victim, thief *snapshot.App)) []byte {
+		s := snaptest.Small(6, bad.URL)
+		c := &s.Consumers[0]
+		c.Apps = append(c.Apps, snapshot.App{ID: c.ID + "/zz-thief", Org: c.ID, Name: "Thief"})
+		edit(&c.Apps[0], &c.Apps[1])
+		return snaptest.Encode(t, s)
+	}
+	sharedKey := thief(func(v, t *snapshot.App) { t.APIKeys = []snapshot.APIKey{{ID: "copied", SHA256: v.APIKeys[0].SHA256}} })
+	sharedJWK := thief(func(v, t *snapshot.App) { t.JWKs = []snapshot.JWK{v.JWKs[0]}; t.JWKs[0].Kid = "mine" })
+	reservedHeader := snaptest.Small(6, bad.URL)
+	reservedHeader.APIs[1].IdentityHeaders.App = "Content-Type"
 
 	for _, tc := range []struct {
 		name   string
@@ -48,6 +61,9 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 		{"truncated file", signed(next[:len(next)*2/3]), store.ReasonDecode},
 		{"digest mismatch", func() source.Revision { r := signed(next); r.Digest = snapshot.Digest(encode(7, bad.URL)); return r }(), store.ReasonDigest},
 		{"inconsistent", signed(snaptest.Encode(t, inconsistent)), store.ReasonConsistency},
+		{"an api-key hash held by two apps", signed(sharedKey), store.ReasonConsistency},
+		{"a public key held by two apps", signed(sharedJWK), store.ReasonConsistency},
+		{"a reserved identity header", signed(snaptest.Encode(t, reservedHeader)), store.ReasonConsistency},
 		{"compile errors", source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{{File: "a.cue", Line: 3, Col: 5, Code: "FD001", Message: "boom"}}}, store.ReasonCompile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

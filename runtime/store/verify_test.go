@@ -34,6 +34,12 @@ func TestVerifierRefusals(t *testing.T) {
 	}
 	inconsistent := snaptest.Small(6, "http://up.test")
 	inconsistent.Entitlements[0].GrantedBy = "someone-else"
+	sharedKey := snaptest.Small(6, "http://up.test")
+	c := &sharedKey.Consumers[0]
+	c.Apps = append(c.Apps, snapshot.App{ID: c.ID + "/zz-thief", Org: c.ID, Name: "Thief",
+		APIKeys: []snapshot.APIKey{{ID: "copied", SHA256: c.Apps[0].APIKeys[0].SHA256}}})
+	hostHeader := snaptest.Small(6, "http://up.test")
+	hostHeader.APIs[0].IdentityHeaders.Org = "Host"
 	wrongVersion := strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), snapshot.SchemaVersion, "frontdoor.snapshot/v0", 1)
 	schemaInvalid := strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), `"generation":6`, `"generation":"6"`, 1)
 	next := snaptest.Encode(t, snaptest.Small(6, "http://up.test"))
@@ -64,6 +70,8 @@ func TestVerifierRefusals(t *testing.T) {
 		{"digest mismatch", store.Candidate{Bytes: next, Digest: snapshot.Digest(good)}, nil, store.ReasonDigest},
 		{"malformed digest", store.Candidate{Bytes: next, Digest: "sha256:abc"}, nil, store.ReasonDigest},
 		{"inconsistent", store.Candidate{Bytes: snaptest.Encode(t, inconsistent)}, nil, store.ReasonConsistency},
+		{"an api-key hash held by two apps", store.Candidate{Bytes: snaptest.Encode(t, sharedKey)}, nil, store.ReasonConsistency},
+		{"host as an identity header", store.Candidate{Bytes: snaptest.Encode(t, hostHeader)}, nil, store.ReasonConsistency},
 		{"unknown member in an item", store.Candidate{Bytes: []byte(itemUnknownMember)}, nil, store.ReasonSchema},
 		{"wrong type in an item", store.Candidate{Bytes: []byte(itemWrongType)}, nil, store.ReasonSchema},
 		{"item breaking a pattern", store.Candidate{Bytes: []byte(itemBadPattern)}, nil, store.ReasonSchema},

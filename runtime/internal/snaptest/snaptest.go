@@ -132,7 +132,8 @@ func New(o Options) *snapshot.Snapshot {
 		sum := sha256.Sum256([]byte(APIKey(i)))
 		app := snapshot.App{ID: AppID(i), Org: org, Name: fmt.Sprintf("App %d", i),
 			APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:])}},
-			JWKs:    []snapshot.JWK{{Kid: "kid1", Kty: "EC", Crv: "P-256", X: "x", Y: "y"}},
+			// Not a real point; distinct per app, as Consistent requires.
+			JWKs: []snapshot.JWK{{Kid: "kid1", Kty: "EC", Crv: "P-256", X: fmt.Sprintf("x%07d", i), Y: "y"}},
 		}
 		c.Apps = append(c.Apps, app)
 		for j := 0; j < o.GrantsPerApp && o.APIs > 0; j++ {
