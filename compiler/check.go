@@ -216,6 +216,7 @@ func (c *compilation) checkRules(m *model) {
 					"no identity provider offers access mode %s", mode)
 			}
 		}
+		checkIdentityHeaders(s, file, a)
 		if a.SpecialCategory && a.DPIA == "" {
 			s.add(file, a.At.of("specialCategory"), codeNoDPIA, "add dpia: \"<reference>\"", "special-category API without a DPIA reference")
 		}
@@ -287,7 +288,14 @@ func (c *compilation) checkRules(m *model) {
 		}
 	}
 
-	// Consumers: credentials are public only.
+	// Consumers: credentials are public only, and each is one app's.
+	// The first registration (in path order) is the one kept; every other
+	// names it.
+	type firstAt struct {
+		file, what string
+		p          pos
+	}
+	keyFirst, jwkFirst := map[string]firstAt{}, map[string]firstAt{}
 	for _, org := range sortedKeys(m.consumers) {
 		cf := m.consumers[org]
 		file := consumerPath(org)
@@ -302,6 +310,13 @@ func (c *compilation) checkRules(m *model) {
 				if k.Expires != "" {
 					checkDate(s, file, k.At.of("expires"), k.Expires)
 				}
+				id := snapshot.APIKeyIdentity(k.SHA256)
+				if f, ok := keyFirst[id]; ok {
+					s.add(file, k.At.of("sha256"), codeSharedCredential, "register the hash of a key of this app's own",
+						"api key %s of app %s has the same hash as %s at %s:%d:%d", kid, appID, f.what, f.file, f.p.line, f.p.col)
+				} else {
+					keyFirst[id] = firstAt{file, fmt.Sprintf("api key %s of app %s", kid, appID), k.At.of("sha256")}
+				}
 			}
 			kids := map[string]bool{}
 			for _, j := range ap.JWKs {
@@ -309,6 +324,13 @@ func (c *compilation) checkRules(m *model) {
 					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
 				}
 				kids[j.Kid] = true
+				id := snapshot.JWK{Kty: j.Kty, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y}.KeyMaterial()
+				if f, ok := jwkFirst[id]; ok {
+					s.add(file, j.At.self, codeSharedCredential, "register the public key of a key pair of this app's own",
+						"JWK %q of app %s is the same public key as %s at %s:%d:%d", j.Kid, appID, f.what, f.file, f.p.line, f.p.col)
+				} else {
+					jwkFirst[id] = firstAt{file, fmt.Sprintf("JWK %q of app %s", j.Kid, appID), j.At.self}
+				}
 				for _, priv := range []struct {
 					name string
 					n    *node
@@ -359,6 +381,22 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 	}
 	seen[key] = true
 	dateOK := checkDate(s, file, g.At.of("date"), g.Date)
+	// since is the day limits count from: the grant's date, never later
+	// than today.
+	since := g.Date
+	if dateOK && g.Date > today {
+		s.add(file, g.At.of("date"), codeFutureGrant, "date is the day the grant was approved, "+today+" or earlier",
+			"grant of %s to app %s is dated %s, after today (%s)", g.API, g.App, g.Date, today)
+		since = today
+	}
+	if pf := m.publishers[ge.pub]; pf != nil && !isOwner(pf.Owners, g.ApprovedBy) {
+		s.add(file, g.At.of("approvedBy"), codeGrantApprover, "approvedBy is one of "+ge.pub+"'s owners: "+strings.Join(pf.Owners, ", "),
+			"grant of %s to app %s approved by %q, who is not an owner of publisher %s", g.API, g.App, g.ApprovedBy, ge.pub)
+	}
+	if consumer != nil && isOwner(consumer.Owners, g.ApprovedBy) {
+		s.add(file, g.At.of("approvedBy"), codeSelfApproval, "another owner of "+ge.pub+" approves it",
+			"grant of %s to app %s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.API, g.App, g.ApprovedBy, ge.org)
+	}
 	if g.Expires != "" {
 		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < today {
 			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "grant of %s to app %s expired on %s", g.API, g.App, g.Expires)
@@ -412,7 +450,7 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 			}
 		}
 	}
-	if a.PersonalData && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" {
+	if a.personal() && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" {
 		s.add(file, g.At.of("app"), codeDSPT, "personal data needs DSPT standards-met or standards-exceeded",
 			"API %s carries personal data and consumer %s's DSPT status is %s", id, ge.org, consumer.DSPT)
 	}
@@ -421,10 +459,10 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		case g.Expires == "":
 			s.add(file, g.At.self, codeSpecialExpiry, "set expires at most one year after date", "grant of special-category API %s has no expiry", id)
 		case dateOK:
-			d, _ := time.Parse(time.DateOnly, g.Date)
+			d, _ := time.Parse(time.DateOnly, since)
 			if limit := d.AddDate(1, 0, 0).Format(time.DateOnly); g.Expires > limit {
 				s.add(file, g.At.of("expires"), codeSpecialExpiry, "expires must be on or before "+limit,
-					"grant of special-category API %s expires more than a year after its date", id)
+					"grant of special-category API %s expires more than a year after %s", id, since)
 			}
 		}
 	}
@@ -473,6 +511,40 @@ func launched(m *model, id string, major int) bool {
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// isOwner reports whether handle is in owners; forge handles compare
+// without regard to case.
+func isOwner(owners []string, handle string) bool {
+	return handle != "" && slices.ContainsFunc(owners, func(o string) bool { return strings.EqualFold(o, handle) })
+}
+
+// checkIdentityHeaders reports an API's identity header names that are
+// reserved (snapshot.IdentityHeaderProblem) or declared twice.
+func checkIdentityHeaders(s *diagSink, file string, a *apiFile) {
+	h := a.IdentityHeaders
+	fields := []struct{ field, name string }{
+		{"app", h.App}, {"org", h.Org}, {"accessMode", h.AccessMode}, {"user", h.User}, {"level", h.Level},
+	}
+	for i, f := range fields {
+		if f.name == "" {
+			continue
+		}
+		p := h.At.of(f.field)
+		if why := snapshot.IdentityHeaderProblem(f.name); why != "" {
+			s.add(file, p, codeReservedHeader, "choose a name of your own, e.g. X-Caller-App",
+				"identity header %s: %q %s", f.field, f.name, why)
+			continue
+		}
+		for _, prev := range fields[:i] {
+			if prev.name != "" && snapshot.SameHeaderName(prev.name, f.name) {
+				q := h.At.of(prev.field)
+				s.add(file, p, codeDuplicateID, "give each identity header its own name",
+					"identity header %s: %q is also identity header %s (%s:%d:%d)", f.field, f.name, prev.field, file, q.line, q.col)
+				break
+			}
+		}
+	}
+}
 
 // checkDate reports a date that matches YYYY-MM-DD but does not exist.
 func checkDate(s *diagSink, file string, p pos, d string) bool {

@@ -57,11 +57,17 @@ const (
 	codeSpecialExpiry    = "FD316"
 	codeDuplicateGrant   = "FD317"
 	codeDuplicateLaunch  = "FD318"
+	codeSharedCredential = "FD319"
+	codeFutureGrant      = "FD320"
 
 	codePlainKey    = "FD321"
 	codePrivateJWK  = "FD322"
 	codeURLUserinfo = "FD323"
 	codePEM         = "FD324"
+
+	codeReservedHeader = "FD330"
+	codeGrantApprover  = "FD331"
+	codeSelfApproval   = "FD332"
 
 	codeSpecSyntax   = "FD401"
 	codeSpecMissing  = "FD402"
@@ -194,6 +200,12 @@ func codeTable() []CodeInfo {
 		{codeDuplicateLaunch, "duplicate launch approval",
 			"A launch file approves the same major version twice.",
 			"Keep one approval per major version.", false},
+		{codeSharedCredential, "credential shared by two apps",
+			"Each API key and each public signing key belongs to one app: two apps (or one app twice) may never list the same API-key SHA-256 hash, nor two JWKs with the same key material (RSA n and e, EC crv, x and y), whatever their IDs or kids. The hashes are public in git: registering a copy of another app's hash would make the gateway unable to tell the apps apart, so that the key's owner is locked out.",
+			"Remove the copied credential; each app registers the hash or public key of a key of its own. The message names where the credential was registered first.", false},
+		{codeFutureGrant, "grant dated in the future",
+			"A grant's date is the day its publisher approved it; it may not lie after the day of the compile. The one-year limit of special-category grants counts from that date, so a date in the future would stretch it.",
+			"Write the day the grant was approved (today or earlier).", false},
 
 		{codePlainKey, "plaintext key where a hash belongs",
 			"API keys are secrets and never appear in git: an app lists only the lowercase hex SHA-256 of each key (64 characters). Anything else is treated as a leaked key.",
@@ -207,6 +219,15 @@ func codeTable() []CodeInfo {
 		{codePEM, "private key in the repository",
 			"A PEM-encoded private key (-----BEGIN ... PRIVATE KEY-----) appears in a configuration or spec file. Signing keys appear only as public keys.",
 			"Revoke the key, remove it, and commit the public key (or JWK) instead.", false},
+		{codeReservedHeader, "identity header name not allowed",
+			"The gateway removes an API's identity headers from every client's request (to any API) and sets them on the API's upstream requests. They may therefore not be hop-by-hop headers (Connection, Keep-Alive, TE, Trailer, Upgrade, Proxy-*), headers that frame the message (Content-*, Transfer-Encoding), Host, credentials (Authorization, Cookie, apikey), forwarding headers (Forwarded, X-Forwarded-*, X-Real-IP, Via), the gateway's own (X-Request-ID, X-Frontdoor-* other than the default identity names) or anything but an HTTP token; names are compared without regard to case, underscores read as dashes.",
+			"Choose a name of your own, e.g. X-Caller-App, or leave the field out for the default.", false},
+		{codeGrantApprover, "grant not approved by an owner of the publisher",
+			"A grant is its publisher's decision: approvedBy must be one of the owners in publishers/<pub>/publisher.cue (forge handles compare without regard to case).",
+			"Record the handle of the publisher's owner who approved the grant.", false},
+		{codeSelfApproval, "grant approved by an owner of the consumer",
+			"Nobody may approve access for an organisation they own: a grant's approvedBy must not be one of the owners of the consumer organisation it grants access to, even when that person also owns the publisher.",
+			"Have another owner of the publisher, who does not own the consumer, approve the grant.", false},
 
 		{codeSpecSyntax, "OpenAPI syntax error",
 			"The OpenAPI document is not valid YAML or JSON, or does not have the structure of an OpenAPI object.",

@@ -72,6 +72,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		}
 		a := m.apis[id]
 		major := m.major[id]
+		ih := a.IdentityHeaders
 		sa := snapshot.API{
 			ID: id, Publisher: pub, Name: name,
 			Title: a.Title, Summary: a.Summary, Description: a.Description,
@@ -79,12 +80,12 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 			BasePath:        fmt.Sprintf("/%s/%s/v%d", pub, name, major),
 			AccessModes:     dedupe(a.AccessModes),
 			DataCategories:  dedupe(a.DataCategories),
-			PersonalData:    a.PersonalData,
+			PersonalData:    a.personal(),
 			SpecialCategory: a.SpecialCategory,
 			DPIA:            a.DPIA,
 			RateLimit:       snapshot.RateLimit(a.RateLimits.Proxy),
 			AppRateLimit:    snapshot.RateLimit(p.RateLimits.App),
-			IdentityHeaders: snapshot.IdentityHeaders(a.IdentityHeaders),
+			IdentityHeaders: snapshot.IdentityHeaders{App: ih.App, Org: ih.Org, AccessMode: ih.AccessMode, User: ih.User, Level: ih.Level},
 			Environments:    []snapshot.APIEnvironment{},
 			LegalBasis:      a.LegalBasis,
 			UseCase:         a.UseCase,

@@ -153,6 +153,7 @@ type apiFile struct {
 		App   *rateLimit `json:"app"`
 	} `json:"rateLimits"`
 	IdentityHeaders struct {
+		At         at
 		App        string `json:"app"`
 		Org        string `json:"org"`
 		AccessMode string `json:"accessMode"`
@@ -167,6 +168,10 @@ type apiFile struct {
 	Related    []string `json:"related"`
 	Tags       []string `json:"tags"`
 }
+
+// personal reports whether the API carries personal data: special-category
+// data is personal data for every rule.
+func (a *apiFile) personal() bool { return a.PersonalData || a.SpecialCategory }
 
 // grant is one element of a grants file.
 type grant struct {

@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,10 +14,23 @@ import (
 // The renderers write CUE and YAML text directly: it is many times faster
 // than building values and formatting them, and the shapes are fixed.
 
-// inlineModulus is the base64url RSA modulus of a 2048-bit public key shared
-// by the corpus's inline JWKs (its private half was discarded). Each app has
-// its own kid.
-const inlineModulus = "rQm3mDO04oogo2sjz8OdJEew2bBqHfT-J5c1kMU7ngmD3J1DRg_ZQBOhAyNeIvpodmSOHUJoGp9N87oEoo3YJabl3cZPbhKbrSYL0dgTzz55DhEfw-x0YK8tXWr5-u3wAt2WPkPL1FNnUxFjK1C-9JOIeOYxYWG8uQlQbXsDFFwe37yJPxtDuZai0CITVHby2jzA3J3KfK_-LxOn6LOIxDsaOCxznbmxJ_MLIXFhmZbJgmINoEh4uNUKnTPZ45Ze7QbP6vZ9opsdqIX9GfiDXZPepECBAkKKzG3N66YDJ6uNmFQtbyODlTj2MthXPFuw6f_29phS_moaKerBdIxPxw"
+// baseModulus is the base64url RSA modulus of a 2048-bit public key (its
+// private half was discarded).
+const baseModulus = "rQm3mDO04oogo2sjz8OdJEew2bBqHfT-J5c1kMU7ngmD3J1DRg_ZQBOhAyNeIvpodmSOHUJoGp9N87oEoo3YJabl3cZPbhKbrSYL0dgTzz55DhEfw-x0YK8tXWr5-u3wAt2WPkPL1FNnUxFjK1C-9JOIeOYxYWG8uQlQbXsDFFwe37yJPxtDuZai0CITVHby2jzA3J3KfK_-LxOn6LOIxDsaOCxznbmxJ_MLIXFhmZbJgmINoEh4uNUKnTPZ45Ze7QbP6vZ9opsdqIX9GfiDXZPepECBAkKKzG3N66YDJ6uNmFQtbyODlTj2MthXPFuw6f_29phS_moaKerBdIxPxw"
+
+// inlineModulus returns the modulus of the inline JWK of app id: baseModulus
+// with its last 8 bytes replaced by a hash of id, so that no two apps share
+// a public key (the compiler refuses that). The keys only need to be well
+// formed: nothing is signed with them.
+func inlineModulus(id string) string {
+	n, err := base64.RawURLEncoding.DecodeString(baseModulus)
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256([]byte(id))
+	copy(n[len(n)-8:], sum[:8])
+	return base64.RawURLEncoding.EncodeToString(n)
+}
 
 // envURL returns the public base URL of an environment of the corpus
 // platform.
@@ -186,7 +201,7 @@ apps: {
 		fmt.Fprintf(&b, "\t%q: {\n\t\tname: %s\n\t\tapiKeys: \"key-1\": sha256: %q\n", a.id, q(a.name), a.keyHash)
 		if a.inline {
 			fmt.Fprintf(&b, "\t\tjwks: [{kid: %q, kty: \"RSA\", alg: \"RS512\", use: \"sig\", n: %q, e: \"AQAB\"}]\n",
-				o.id+"-"+a.id, inlineModulus)
+				o.id+"-"+a.id, inlineModulus(o.id+"/"+a.id))
 		}
 		if a.jwksURL != "" {
 			fmt.Fprintf(&b, "\t\tjwksURL: %q\n", a.jwksURL)
