@@ -149,16 +149,40 @@ func list(handles []string) string {
 	return strings.Join(handles, ", ")
 }
 
-// Check judges every change and returns the violations, sorted.
-func (a *Authority) Check(changes []Change) compiler.Diagnostics {
+// Check judges every change and returns the violations, sorted. The error
+// is for files that cannot be read.
+func (a *Authority) Check(changes []Change) (compiler.Diagnostics, error) {
 	var ds compiler.Diagnostics
+	// Consumer organisations this pull request registers: its author
+	// holds them as an owner would.
+	registered := map[string]bool{}
+	for _, ch := range changes {
+		if parts := strings.Split(ch.Path, "/"); len(parts) >= 3 && parts[0] == "consumers" && ch.Action == Added && a.Base.Consumers[parts[1]] == nil {
+			registered[parts[1]] = true
+		}
+	}
+	var r *cueReader
 	for _, ch := range changes {
 		ds = append(ds, a.checkOne(ch)...)
+		if _, _, ok := grantsPath(ch.Path); !ok {
+			continue
+		}
+		if r == nil {
+			var err error
+			if r, err = newCueReader(); err != nil {
+				return nil, err
+			}
+		}
+		sds, err := a.checkSelfApproval(r, ch, registered)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, sds...)
 	}
 	if slices.ContainsFunc(changes, func(c Change) bool { return c.Path == "frontdoor.cue" && c.Action != Deleted }) {
 		ds = append(ds, a.checkPlatform()...)
 	}
-	return ds.Sort()
+	return ds.Sort(), nil
 }
 
 func (a *Authority) checkOne(ch Change) compiler.Diagnostics {

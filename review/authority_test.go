@@ -65,12 +65,15 @@ func TestOwnersListChangesNeedAnExistingOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &Authority{Base: base, Head: head, Actor: "intruder"}
-	ds := a.Check([]Change{{Path: "publishers/acme/publisher.cue", Action: Modified}})
+	ds, err := a.Check([]Change{{Path: "publishers/acme/publisher.cue", Action: Modified}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ds) != 1 || ds[0].Code != CodeOwnersChange || ds[0].Line != 2 {
 		t.Fatalf("got %v, want one FD604 at line 2", ds)
 	}
 	a.Actor = "acme-dev"
-	if ds := a.Check([]Change{{Path: "publishers/acme/publisher.cue", Action: Modified}}); len(ds) != 0 {
+	if ds, _ := a.Check([]Change{{Path: "publishers/acme/publisher.cue", Action: Modified}}); len(ds) != 0 {
 		t.Errorf("got %v, want an owner allowed", ds)
 	}
 }

@@ -48,7 +48,10 @@ type SpecChange struct {
 // changed between the two revisions, and reports each breaking change: an
 // error (FD621) without a major version bump, a warning (FD622) with one. A
 // document that does not load on either side is skipped with a warning
-// (FD623); the compiler reports its errors.
+// (FD623); the compiler reports its errors. For an API launched in
+// production (in either revision) whose document is removed, or added
+// without operations (after an earlier pull request removed it), that is
+// a breaking change too.
 //
 // The major version is the API's (its .cue version, which the compiler keeps
 // equal to the document's info.version major).
@@ -59,9 +62,7 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 	}
 	changedDirs := map[string]bool{}
 	for _, ch := range changes {
-		if ch.Action == Modified || ch.Action == Added {
-			changedDirs[path.Dir(ch.Path)] = true
-		}
+		changedDirs[path.Dir(ch.Path)] = true
 	}
 	var out []SpecChange
 	var ds compiler.Diagnostics
@@ -95,19 +96,13 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 			hs, bs := specPath(dir, name, hv), specPath(dir, name, bv)
 			hb, err1 := fs.ReadFile(headFS, hs)
 			bb, err2 := fs.ReadFile(baseFS, bs)
-			if err1 != nil || err2 != nil {
-				continue
-			}
 			api := p.Name() + "/" + name
 			bump := major(str(hv, "version")) > major(str(bv, "version"))
-			changes, err := compareSpecs(ctx, baseFS, headFS, dir, bs, hs, bb, hb)
-			if err != nil {
-				ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
-					fmt.Sprintf("OpenAPI document of %s could not be compared with the base revision's: %v", api, err), "run `frontdoor validate` for the document's own errors"))
-				continue
-			}
-			for _, c := range changes {
-				c.API, c.Spec, c.MajorBump = api, hs, bump
+			report := func(c SpecChange) {
+				c.API, c.MajorBump = api, bump
+				if c.Spec == "" {
+					c.Spec = hs
+				}
 				if c.File == "" {
 					c.File, c.Line, c.Col = hs, 1, 1
 				}
@@ -120,9 +115,89 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 				}
 				ds = append(ds, diag(c.File, c.Line, c.Col, code, msg, hint))
 			}
+			if err1 != nil || err2 != nil {
+				// A launched API's consumers rely on its operations: its
+				// document may not go, nor come back (after going in an
+				// earlier pull request) without operations.
+				if err1 != nil && err2 != nil {
+					continue
+				}
+				launched, err := launchedMajor(r, baseFS, headFS, p.Name(), name, major(str(bv, "version")))
+				if err != nil {
+					return nil, nil, err
+				}
+				if !launched {
+					continue
+				}
+				if err1 != nil {
+					report(SpecChange{Spec: bs, ID: "api-document-removed", File: apiFile, Line: line(hv, "spec"),
+						Text: fmt.Sprintf("its OpenAPI document %s is removed, and every operation with it", bs)})
+					continue
+				}
+				doc, err := loadDoc(ctx, headFS, dir, hs, hb)
+				if err != nil {
+					ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
+						fmt.Sprintf("OpenAPI document of %s could not be read: %v", api, err), "run `frontdoor validate` for the document's own errors"))
+					continue
+				}
+				if operations(doc) == 0 {
+					report(SpecChange{ID: "api-document-without-operations",
+						Text: fmt.Sprintf("its OpenAPI document %s declares no operations, though the API has launched", hs)})
+				}
+				continue
+			}
+			changes, err := compareSpecs(ctx, baseFS, headFS, dir, bs, hs, bb, hb)
+			if err != nil {
+				ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
+					fmt.Sprintf("OpenAPI document of %s could not be compared with the base revision's: %v", api, err), "run `frontdoor validate` for the document's own errors"))
+				continue
+			}
+			for _, c := range changes {
+				report(c)
+			}
 		}
 	}
 	return out, ds.Sort(), nil
+}
+
+// launchedMajor reports whether the operator approved version major of
+// pub/api for production, in either revision.
+func launchedMajor(r *cueReader, baseFS, headFS fs.FS, pub, api string, major int) (bool, error) {
+	for _, fsys := range []fs.FS{baseFS, headFS} {
+		v, ok, err := r.read(fsys, "approvals/launch/"+pub+"."+api+".cue")
+		if err != nil {
+			return false, err
+		}
+		if !ok {
+			continue
+		}
+		var l struct {
+			Approvals []struct {
+				Major       int    `json:"major"`
+				Environment string `json:"environment"`
+			} `json:"approvals"`
+		}
+		if v.Decode(&l) != nil {
+			continue
+		}
+		for _, a := range l.Approvals {
+			if a.Major == major && a.Environment == "production" {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// operations counts a document's operations.
+func operations(doc *openapi3.T) int {
+	n := 0
+	if doc.Paths != nil {
+		for _, item := range doc.Paths.Map() {
+			n += len(item.Operations())
+		}
+	}
+	return n
 }
 
 // specPath is the repository path of an API's OpenAPI document.

@@ -38,8 +38,8 @@ func reviewCodes() []compiler.CodeInfo {
 			Explanation: "Governance rule 8: a change to a path is valid only from its owners, as they are listed in the base revision (so nobody can add themselves and use it in the same pull request). publishers/<pub>/** belongs to the owners in publishers/<pub>/publisher.cue; consumers/<org>/** to the owners in consumers/<org>/consumer.cue; frontdoor.cue, approvals/** and every other path (CODEOWNERS, .github/**, README.md) to operator.owners in frontdoor.cue.",
 			Fix:         "Ask an owner of the path to make the change (or to open the pull request), or split the pull request so that each part comes from its owners."},
 		{Code: CodeSelfGrant, Title: "consumer granting itself access",
-			Explanation: "Grants live in publishers/<pub>/grants/<org>.cue and belong to the API's publisher: a consumer organisation never grants itself access. The author of this change owns the consumer organisation being granted, not the publisher.",
-			Fix:         "Ask the publisher to grant the access: the publisher's owners add the grant in their own pull request."},
+			Explanation: "Grants live in publishers/<pub>/grants/<org>.cue and belong to the API's publisher, and nobody may approve access for an organisation they own: a change to a grants file is refused when its author, one of the pull request's approving reviewers (--approver), or the approvedBy of a new or changed grant owns the consumer organisation being granted (in the base or head revision, without regard to case), or registers it in the same pull request. Owning the publisher as well does not excuse it.",
+			Fix:         "Ask an owner of the publisher who does not own the consumer organisation to grant and approve the access, in a pull request the consumer's owners do not approve."},
 		{Code: CodeNewPublisher, Title: "new publisher not created by the operator",
 			Explanation: "Publishers join the platform through the operator's onboarding: only the operator's owners may create publishers/<pub>/ for a new publisher. Once the directory exists, the owners its publisher.cue lists own it.",
 			Fix:         "Ask the platform operator to onboard the publisher: an operator owner adds publishers/<pub>/publisher.cue (and approvals/onboarding/<pub>.cue)."},
@@ -53,7 +53,7 @@ func reviewCodes() []compiler.CodeInfo {
 			Explanation: "frontdoor.cue (platform policy), approvals/** (onboarding and launch approvals) and repository-wide files (CODEOWNERS, .github/**, README.md) belong to the operator: only operator.owners in the base revision may change them.",
 			Fix:         "Ask an operator owner to make the change."},
 		{Code: CodeDeprecatedGrant, Title: "new grant to a deprecated API",
-			Explanation: "Deprecated APIs accept no new grants (governance rule 4). The compiler only warns about grants to deprecated APIs (FD308), since it cannot tell new ones from old ones; comparing two revisions can, and refuses the new ones.",
+			Explanation: "Deprecated APIs accept no new grants (governance rule 4). The compiler only warns about grants to deprecated APIs (FD308), since it cannot tell new ones from old ones; check-pr and diff compare two revisions and refuse each grant (app, API, environment, access mode) that the pull request adds to an API deprecated in its head.",
 			Fix:         "Grant the API's successor instead."},
 
 		{Code: CodeUnsigned, Title: "unsigned commit",
@@ -73,7 +73,7 @@ func reviewCodes() []compiler.CodeInfo {
 			Fix:         "Sign with OpenPGP or SSH."},
 
 		{Code: CodeBreaking, Title: "breaking OpenAPI change without a major version bump",
-			Explanation: "Consumers rely on an API's major version (it is part of the base path /<pub>/<api>/v<major>): within one major version, an OpenAPI document may only change compatibly. oasdiff found a change that breaks existing clients (a removed operation, a new required parameter, a narrowed type...).",
+			Explanation: "Consumers rely on an API's major version (it is part of the base path /<pub>/<api>/v<major>): within one major version, an OpenAPI document may only change compatibly. oasdiff found a change that breaks existing clients (a removed operation, a new required parameter, a narrowed type...). For an API launched in production, removing its document, or adding one that declares no operations (after an earlier pull request removed it), breaks them too.",
 			Fix:         "Make the change compatible (add rather than change or remove), or publish a new major version: a new API version with its own base path, keeping the old one until its consumers have moved."},
 		{Code: CodeBreakingMajor, Title: "breaking OpenAPI change with a major version bump",
 			Explanation: "The change breaks clients, but the major version was bumped, so the base path changes too: reported for the reviewers' information.",

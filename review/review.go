@@ -46,7 +46,15 @@ func CheckPR(ctx context.Context, pr PullRequest) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds := a.Check(changes)
+	ds, err := a.Check(changes)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := DeprecatedGrants(a.BeforeFS, a.HeadFS, changes)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, dep...)
 	if pr.Strict {
 		sig, err := CheckSignatures(r, a.Base)
 		if err != nil {
@@ -126,6 +134,12 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", head.Name, err)
 	}
+	changes := opts.Changes
+	if changes == nil {
+		if changes, err = fsChanges(base.FS, head.FS); err != nil {
+			return nil, err
+		}
+	}
 	var ds compiler.Diagnostics
 	switch {
 	case hr.Diagnostics.HasErrors():
@@ -137,13 +151,24 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told", base.Name, br.Diagnostics.Errors()), "compare with a revision that compiles"))
 	default:
 		out.Report = Compare(br.Snapshot, hr.Snapshot)
-		ds = append(ds, newDeprecatedGrants(br.Snapshot, hr.Snapshot)...)
-	}
-	changes := opts.Changes
-	if changes == nil {
-		if changes, err = fsChanges(base.FS, head.FS); err != nil {
+		lines, err := specLines(ctx, base.FS, head.FS, changes, br.Snapshot, hr.Snapshot)
+		if err != nil {
 			return nil, err
 		}
+		for _, pub := range sortedKeys(lines) {
+			name := pub
+			if p, ok := hr.Snapshot.Publisher(pub); ok {
+				name = p.Name
+			} else if p, ok := br.Snapshot.Publisher(pub); ok {
+				name = p.Name
+			}
+			out.Report.addPublisherLines(pub, name, lines[pub])
+		}
+		dep, err := DeprecatedGrants(base.FS, head.FS, changes)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, dep...)
 	}
 	breaking, bds, err := CheckBreaking(ctx, base.FS, head.FS, changes)
 	if err != nil {
@@ -153,7 +178,11 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 	ds = append(ds, bds...)
 	if opts.Authority != nil {
 		out.Actor = opts.Authority.Actor
-		ds = append(ds, opts.Authority.Check(changes)...)
+		ads, err := opts.Authority.Check(changes)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, ads...)
 	}
 	out.Diagnostics = ds.Sort()
 	return out, nil

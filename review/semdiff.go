@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -409,9 +408,6 @@ func oneAPILines(x, y *snapshot.API) []string {
 			}
 		}
 	}
-	if x.SpecDigest != y.SpecDigest && x.SpecDigest != "" && y.SpecDigest != "" {
-		ls = append(ls, fmt.Sprintf("API %s's OpenAPI document changes", n))
-	}
 	return ls
 }
 
@@ -607,26 +603,4 @@ func appLines(x, y *snapshot.Consumer) []string {
 		}
 	}
 	return ls
-}
-
-// newDeprecatedGrants reports the entitlements that head adds to APIs that
-// are deprecated in head, positioned at their grants file.
-func newDeprecatedGrants(base, head *snapshot.Snapshot) compiler.Diagnostics {
-	old := map[string]bool{}
-	for _, e := range base.Entitlements {
-		old[e.Key()] = true
-	}
-	apis := index(head.APIs, func(a snapshot.API) string { return a.ID })
-	var ds compiler.Diagnostics
-	for _, e := range head.Entitlements {
-		a := apis[e.API]
-		if old[e.Key()] || a == nil || a.Status != snapshot.StatusDeprecated {
-			continue
-		}
-		org, _, _ := strings.Cut(e.App, "/")
-		ds = append(ds, diag(fmt.Sprintf("publishers/%s/grants/%s.cue", e.GrantedBy, org), 1, 1, CodeDeprecatedGrant,
-			fmt.Sprintf("%s is newly granted %s access to %s (%s), but the API is deprecated and accepts no new grants", appName(e.App), e.Environment, apiName(a), e.AccessMode),
-			"grant the API's successor instead"))
-	}
-	return ds
 }
