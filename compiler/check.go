@@ -105,7 +105,7 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 // file is absent, not when it failed.
 func (m *model) failedOrPresent(p string, present bool) bool { return present || m.failed[p] }
 
-// checkRules checks governance rules 1–7 and 9 of DESIGN.md on the model.
+// checkRules checks governance rules 1–7, 9 and 10 (README) on the model.
 func (c *compilation) checkRules(m *model) {
 	s := &c.diags
 	p := m.platform
