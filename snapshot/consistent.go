@@ -11,9 +11,8 @@ import (
 // canonical order and uniqueness of every list, and that every reference
 // (route → API, entitlement → app, API, environment, access mode) resolves;
 // that no two apps (nor one app twice) hold the same API-key hash or public
-// key; that identity header names are neither reserved nor repeated within
-// an API; and that special-category APIs carry personal data. It returns
-// every problem found, joined.
+// key; and that identity header names are neither reserved nor repeated
+// within an API. It returns every problem found, joined.
 func (s *Snapshot) Consistent() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -46,9 +45,6 @@ func (s *Snapshot) Consistent() error {
 			if !envs[e.Name] {
 				bad("api %s: unknown environment %q", a.ID, e.Name)
 			}
-		}
-		if a.SpecialCategory && !a.PersonalData {
-			bad("api %s: special-category data is personal data", a.ID)
 		}
 		names := a.IdentityHeaders.Names()
 		for i, n := range names {

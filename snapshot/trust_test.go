@@ -113,11 +113,3 @@ func TestIdentityHeaderProblemAcceptsOrdinaryNames(t *testing.T) {
 		}
 	}
 }
-
-func TestConsistentRefusesSpecialCategoryWithoutPersonalData(t *testing.T) {
-	s := sample()
-	s.APIs[0].SpecialCategory, s.APIs[0].PersonalData = true, false
-	if err := s.Consistent(); err == nil || !strings.Contains(err.Error(), "special-category data is personal data") {
-		t.Errorf("got %v, want a refusal", err)
-	}
-}
