@@ -22,8 +22,10 @@ import (
 //     exist in the base is created by the operator's owners only: the operator
 //     onboards publishers; from the next pull request on, the new publisher's
 //     own owners hold it. Grants (publishers/<pub>/grants/<org>.cue) are the
-//     publisher's, never the consumer's: a consumer's owner adding a grant to
-//     its own organisation gets its own diagnostic (FD602).
+//     publisher's, never the consumer's: nobody approves access for an
+//     organisation they own or register in the same pull request, as its
+//     author, an approving reviewer or a grant's approvedBy, even when they
+//     own the publisher too (FD602, see checkSelfApproval).
 //   - consumers/<org>/** belongs to the owners in the base revision's
 //     consumers/<org>/consumer.cue. Anyone may register a new consumer
 //     organisation (a new directory): registration gives no access by itself,
