@@ -106,6 +106,9 @@ func newGrants(r *cueReader, beforeFS, headFS fs.FS, p string, byKey bool) ([]gr
 // accept no new grants. Grants that existed before keep working until the
 // API is retired.
 func DeprecatedGrants(beforeFS, headFS fs.FS, changes []Change) (compiler.Diagnostics, error) {
+	if !slices.ContainsFunc(changes, func(ch Change) bool { _, _, ok := grantsPath(ch.Path); return ok && ch.Action != Deleted }) {
+		return nil, nil
+	}
 	r, err := newCueReader()
 	if err != nil {
 		return nil, err

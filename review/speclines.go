@@ -21,10 +21,6 @@ import (
 // only the digest of each document's own file, so this is read from the
 // files themselves.
 func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []Change, base, head *snapshot.Snapshot) (map[string][]string, error) {
-	r, err := newCueReader()
-	if err != nil {
-		return nil, err
-	}
 	// The changed OpenAPI files, by apis directory.
 	byDir := map[string][]Change{}
 	for _, ch := range changes {
@@ -36,6 +32,13 @@ func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []Change, base
 		byDir[dir] = append(byDir[dir], ch)
 	}
 	out := map[string][]string{}
+	if len(byDir) == 0 {
+		return out, nil
+	}
+	r, err := newCueReader()
+	if err != nil {
+		return nil, err
+	}
 	for _, dir := range sortedKeys(byDir) {
 		pub := strings.Split(dir, "/")[1]
 		// What each API's document reads, on either side.
