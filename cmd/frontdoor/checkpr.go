@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/review"
 )
 
@@ -158,9 +159,17 @@ error.`,
 				if f.actor != "" {
 					return usageErr("--actor needs git revisions (authority is judged on a git history)")
 				}
+				base, err := compiler.OpenDir(args[0])
+				if err != nil {
+					return ioErr(err)
+				}
+				head, err := compiler.OpenDir(args[1])
+				if err != nil {
+					return ioErr(err)
+				}
 				out, err = review.Diff(c.Context(),
-					review.Side{FS: os.DirFS(args[0]), Name: args[0]},
-					review.Side{FS: os.DirFS(args[1]), Name: args[1]},
+					review.Side{FS: base, Name: args[0]},
+					review.Side{FS: head, Name: args[1]},
 					review.DiffOptions{Now: day})
 			} else {
 				out, err = review.DiffGit(c.Context(), review.PullRequest{

@@ -73,7 +73,11 @@ func (f *sourceFlags) load(args []string) (*loaded, error) {
 		if !fi.IsDir() {
 			return nil, ioErr(fmt.Errorf("%s is not a directory", dir))
 		}
-		l.fsys, l.name = os.DirFS(dir), dir
+		fsys, err := compiler.OpenDir(dir)
+		if err != nil {
+			return nil, ioErr(err)
+		}
+		l.fsys, l.name = fsys, dir
 		l.opts.Generation = 1
 	}
 	if f.commit != "" {
