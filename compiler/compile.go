@@ -122,7 +122,7 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := newEvaluator(c.shapes, c.noFast)
+			ev := newEvaluator(c.shapes, c.opts.Limits, c.noFast)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {

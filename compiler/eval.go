@@ -5,9 +5,11 @@ import (
 	"io/fs"
 	"path"
 	"reflect"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -29,6 +31,7 @@ const recycleAfter = 256
 // lazily, only when a file needs CUE (see shape.go).
 type evaluator struct {
 	shapes shapes
+	limits Limits
 	// noFast disables the fast path (tests compare both paths).
 	noFast bool
 
@@ -38,8 +41,8 @@ type evaluator struct {
 	uses   int
 }
 
-func newEvaluator(sh shapes, noFast bool) *evaluator {
-	return &evaluator{shapes: sh, noFast: noFast}
+func newEvaluator(sh shapes, limits Limits, noFast bool) *evaluator {
+	return &evaluator{shapes: sh, limits: limits.withDefaults(), noFast: noFast}
 }
 
 // LoadSchema builds the embedded schema (package frontdoor, schema/*.cue) in
@@ -139,15 +142,93 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 	if bad {
 		return nil, nil
 	}
+	if msg, at := checkComplexity(f); msg != "" {
+		sink.add(lf.path, at, codeTooComplex, "write the value out as plain data", "%s", msg)
+		return nil, nil
+	}
 	if err := e.cueContext(); err != nil {
 		return nil, err
 	}
-	v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
+	env := cueEnv{e.ctx, e.schema, e.defs}
+	return e.budgeted(lf, func(sink *diagSink) (any, error) { return e.unify(env, lf, f, sink) }, sink)
+}
+
+// budgeted runs one file's CUE evaluation within the time and memory
+// budget of e.limits. CUE cannot be interrupted: an evaluation over its
+// budget is reported and abandoned (its goroutine runs on until it ends,
+// with a context nobody else uses, and its result is discarded), so these
+// budgets are the last line behind the file size limit and
+// checkComplexity, which keep it from starting.
+func (e *evaluator) budgeted(lf layoutFile, eval func(*diagSink) (any, error), sink *diagSink) (any, error) {
+	type outcome struct {
+		v     any
+		diags diagSink
+		err   error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		o.v, o.err = eval(&o.diags)
+		done <- o
+	}()
+	timer := time.NewTimer(e.limits.EvalTime)
+	defer timer.Stop()
+	tick := time.NewTicker(memoryTick)
+	defer tick.Stop()
+	start := liveHeap()
+	for {
+		select {
+		case o := <-done:
+			sink.list = append(sink.list, o.diags.list...)
+			return o.v, o.err
+		case <-timer.C:
+			e.ctx = nil
+			sink.add(lf.path, pos{}, codeOverBudget, "write the file as plain data, or raise --eval-timeout",
+				"CUE evaluation took longer than the time budget of %s", e.limits.EvalTime)
+			return nil, nil
+		case <-tick.C:
+			if grew := int64(liveHeap()) - int64(start); grew > e.limits.EvalMemory {
+				e.ctx = nil
+				sink.add(lf.path, pos{}, codeOverBudget, "write the file as plain data, or raise --eval-memory",
+					"CUE evaluation used more than the memory budget of %s", bytesText(e.limits.EvalMemory))
+				return nil, nil
+			}
+		}
+	}
+}
+
+// memoryTick is how often an evaluation's memory is sampled.
+const memoryTick = 10 * time.Millisecond
+
+// liveHeap returns the bytes of live heap objects at the last GC (a
+// growing evaluation makes the GC run often, so it follows it closely).
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// cueEnv is what one evaluation uses of its worker's CUE context, taken
+// before it starts so that an abandoned evaluation shares nothing the
+// worker changes.
+type cueEnv struct {
+	ctx    *cue.Context
+	schema cue.Value
+	defs   map[fileKind]cue.Value
+}
+
+// unify evaluates f unified with its definition and decodes it. It reads
+// only env and e's immutable fields.
+func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
+	v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
 	if err := v.Err(); err != nil {
 		e.cueErrors(lf, f, err, codeEval, sink)
 		return nil, nil
 	}
-	u := e.defs[lf.kind].Unify(v)
+	u := env.defs[lf.kind].Unify(v)
 	if err := u.Validate(cue.Concrete(true)); err != nil {
 		unknown := e.cueErrors(lf, f, err, codeEval, sink)
 		// A field not allowed makes its struct fail as a whole, which hides
@@ -155,9 +236,9 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 		// report everything at once, evaluate once more without the fields
 		// not allowed; sorting drops the errors reported twice.
 		if len(unknown) > 0 && pruneFields(f, unknown) {
-			v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
+			v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
 			if v.Err() == nil {
-				if err := e.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err != nil {
+				if err := env.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err != nil {
 					e.cueErrors(lf, f, err, codeEval, sink)
 				}
 			}

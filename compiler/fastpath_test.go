@@ -77,7 +77,7 @@ func checkFastPathAgrees(t *testing.T, sh shapes, fast, slow *evaluator, path st
 
 func TestFastPathAgreesWithCUE(t *testing.T) {
 	sh := newShapes()
-	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	fast, slow := newEvaluator(sh, Limits{}, false), newEvaluator(sh, Limits{}, true)
 	srcs := cueSources(t)
 	if len(srcs) < 100 {
 		t.Fatalf("got %d sources, want at least 100", len(srcs))
@@ -105,7 +105,7 @@ func FuzzFastPath(f *testing.F) {
 		}
 	}
 	sh := newShapes()
-	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	fast, slow := newEvaluator(sh, Limits{}, false), newEvaluator(sh, Limits{}, true)
 	f.Fuzz(func(t *testing.T, kind uint8, src string) {
 		checkFastPathAgrees(t, sh, fast, slow, kindPaths[int(kind)%len(kindPaths)], []byte(src))
 	})

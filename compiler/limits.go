@@ -129,13 +129,19 @@ func reportRefusal(file string, at pos, err error, flag string, sink *diagSink) 
 		sink.add(file, at, codeTooLarge, "split the file, or raise "+flag+" if it is legitimately this large",
 			"%s is larger than the limit of %s", re.Path, bytesText(re.Limit))
 	case errors.Is(re.Err, repofs.ErrSymlink):
-		sink.add(file, at, codeNotRegular, "commit the file itself, not a symbolic link to it",
-			"%s is not read: %s is a symbolic link", re.Path, re.Through)
+		sink.add(file, at, codeNotRegular, "commit the file itself, not a symbolic link to it", "%s", refusalText(re, "a symbolic link"))
 	default:
-		sink.add(file, at, codeNotRegular, "commit a regular file; devices, FIFOs and submodules are not configuration",
-			"%s is not read: %s is not a regular file", re.Path, re.Through)
+		sink.add(file, at, codeNotRegular, "commit a regular file; devices, FIFOs and submodules are not configuration", "%s", refusalText(re, "not a regular file"))
 	}
 	return true
+}
+
+// refusalText says what was not read and why, naming no target of a link.
+func refusalText(re *repofs.RefusedError, what string) string {
+	if re.Through == "" || re.Through == re.Path {
+		return fmt.Sprintf("%s is %s; it is not read", re.Path, what)
+	}
+	return fmt.Sprintf("%s is not read: %s is %s", re.Path, re.Through, what)
 }
 
 // bytesText renders a byte count for people.

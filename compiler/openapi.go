@@ -71,6 +71,9 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		return b, nil
 	}
 	if err := resolveRefs(loader, sd.doc, file); err != nil {
+		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
+			return nil
+		}
 		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", err)
 		return nil
 	}
@@ -197,8 +200,13 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 			inl, err := inlineRef(fsys, dir, path.Dir(file), ref.Value)
 			if err != nil {
 				// Resolution fails later (parseSpec); parsing goes on.
-				pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
+				var refused diagSink
+				if reportRefusal(file, pos{int32(ref.Line), int32(ref.Column)}, err, "--max-spec-file", &refused) {
+					pending = append(pending, refused.list...)
+				} else {
+					pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
 					"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
+				}
 				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			}
 			if decodeTop == top {
