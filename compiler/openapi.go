@@ -205,7 +205,7 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 					pending = append(pending, refused.list...)
 				} else {
 					pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
-					"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
+						"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
 				}
 				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			}
