@@ -83,7 +83,7 @@ func fsCases() []fsCase {
 			refTo(".shared/secret.txt")(t, dir)
 		}, patientsSpec, codeNotRegular},
 		{"a $ref climbing out with ../", func(t *testing.T, dir, out string) {
-			refTo("../../../../" + filepath.Base(out) + "/secret.txt")(t, dir)
+			refTo("../../../../"+filepath.Base(out)+"/secret.txt")(t, dir)
 		}, patientsSpec, codeSpecRef},
 		{"a grants file linked out of the repository", func(t *testing.T, dir, out string) {
 			p := filepath.Join(dir, "publishers/acme/grants/clinic.cue")
