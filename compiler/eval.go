@@ -99,7 +99,7 @@ func (e *evaluator) cueContext() error {
 func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, error) {
 	f, err := parser.ParseFile(lf.path, src)
 	if err != nil {
-		e.cueErrors(lf, nil, err, codeSyntax, sink)
+		e.cueErrors(lf, nil, err, codeSyntax, nil, sink)
 		return nil, nil
 	}
 	if !e.noFast {
@@ -225,35 +225,68 @@ type cueEnv struct {
 func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
 	v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
 	if err := v.Err(); err != nil {
-		e.cueErrors(lf, f, err, codeEval, sink)
+		e.cueErrors(lf, f, err, codeEval, nil, sink)
 		return nil, nil
 	}
 	u := env.defs[lf.kind].Unify(v)
-	if err := u.Validate(cue.Concrete(true)); err != nil {
-		unknown := e.cueErrors(lf, f, err, codeEval, sink)
-		// A field not allowed makes its struct fail as a whole, which hides
-		// the struct's other problems (a required field missing, say). To
-		// report everything at once, evaluate once more without the fields
-		// not allowed; sorting drops the errors reported twice.
-		if len(unknown) > 0 && pruneFields(f, unknown) {
-			v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
-			if v.Err() == nil {
-				if err := env.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err != nil {
-					e.cueErrors(lf, f, err, codeEval, sink)
-				}
+	err := u.Validate(cue.Concrete(true))
+	if err == nil {
+		n := valueNode(u, f, lf.path, pos{1, 1})
+		return decodeFile(lf, n)
+	}
+	// CUE reports some problems only once others are gone: a field not
+	// allowed fails its struct as a whole, and a field with an invalid
+	// value hides the fields not allowed beside it. To report everything
+	// at once, the fields reported are removed from the syntax and the
+	// file evaluated again, until nothing new is found. Errors at paths
+	// already reported (a removed field is now missing) and references
+	// broken by the removal are not reported again.
+	reported := map[string]bool{}
+	for round := 0; round < maxRounds; round++ {
+		fallback := codeEval
+		if round > 0 {
+			fallback = ""
+		}
+		removed := pruneFields(f, e.cueErrors(lf, f, err, fallback, reported, sink))
+		if len(removed) == 0 {
+			break
+		}
+		for _, p := range removed {
+			reported[strings.Join(p, ".")] = true
+		}
+		v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
+		if v.Err() != nil {
+			break
+		}
+		if err = env.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err == nil {
+			break
+		}
+	}
+	if lf.kind == kindGrants {
+		// What is left of a plain grants file is still checked against
+		// the rules (unknown API, environment...), so that a grant's
+		// every problem is reported in one run; the file stays invalid.
+		if n, ok := plainFile(f); ok {
+			var g grantsFile
+			if decodeNode(n, reflect.ValueOf(&g).Elem(), pos{1, 1}) == nil {
+				g.partial = true
+				return &g, nil
 			}
 		}
-		return nil, nil
 	}
-	n := valueNode(u, f, lf.path, pos{1, 1})
-	return decodeFile(lf, n)
+	return nil, nil
 }
+
+// maxRounds bounds the evaluations of one invalid file (see unify).
+const maxRounds = 4
 
 // cueErrors maps CUE errors to diagnostics: one per path, positioned in the
 // file, with a code by kind of error and a hint from the shape.
 //
-// It returns the paths of the fields it reported as not allowed.
-func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, sink *diagSink) (unknown [][]string) {
+// Paths in reported (joined with ".") are skipped; the paths reported are
+// added to it and returned. An empty fallback drops the errors of no known
+// kind.
+func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, reported map[string]bool, sink *diagSink) (paths [][]string) {
 	type group struct {
 		path []string
 		errs []cueerrors.Error
@@ -272,49 +305,91 @@ func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback st
 		groups[i].errs = append(groups[i].errs, ce)
 	}
 	for _, g := range groups {
-		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
-		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
-		if code == codeUnknownField {
-			unknown = append(unknown, g.path)
-		}
-	}
-	return unknown
-}
-
-// pruneFields removes the fields at paths from f's AST, reporting whether it
-// removed any. Paths through lists and expressions are left alone.
-func pruneFields(f *ast.File, paths [][]string) bool {
-	removed := false
-	for _, p := range paths {
-		if len(p) == 0 {
+		key := strings.Join(g.path, ".")
+		if underReported(reported, g.path) {
 			continue
 		}
-		var parent ast.Node = f
-		for _, name := range p[:len(p)-1] {
-			fd := astField(astDecls(parent), name)
-			if fd == nil {
-				parent = nil
-				break
+		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
+		if code == "" {
+			continue
+		}
+		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
+		if reported != nil {
+			reported[key] = true
+		}
+		paths = append(paths, g.path)
+	}
+	return paths
+}
+
+// underReported reports whether path, or a field it is under, was
+// reported already.
+func underReported(reported map[string]bool, path []string) bool {
+	for i := range len(path) + 1 {
+		if reported[strings.Join(path[:i], ".")] && (i > 0 || len(path) == 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// pruneFields removes the fields at paths from f's AST, and returns the
+// paths it removed. Paths step through structs and list elements; a path
+// to a list element removes the field holding the list (removing one
+// element would renumber the others); paths through expressions are left
+// alone.
+func pruneFields(f *ast.File, paths [][]string) (removed [][]string) {
+	for _, p := range paths {
+		for len(p) > 0 {
+			parent := astParent(f, p)
+			last := p[len(p)-1]
+			if _, ok := parent.(*ast.ListLit); ok {
+				p = p[:len(p)-1]
+				continue
 			}
-			parent = fd.Value
-		}
-		last := p[len(p)-1]
-		keep := func(d ast.Decl) bool {
-			fd, ok := d.(*ast.Field)
-			return !ok || fd != astField([]ast.Decl{fd}, last)
-		}
-		switch x := parent.(type) {
-		case *ast.File:
-			n := len(x.Decls)
-			x.Decls = slices.DeleteFunc(x.Decls, func(d ast.Decl) bool { return !keep(d) })
-			removed = removed || len(x.Decls) < n
-		case *ast.StructLit:
-			n := len(x.Elts)
-			x.Elts = slices.DeleteFunc(x.Elts, func(d ast.Decl) bool { return !keep(d) })
-			removed = removed || len(x.Elts) < n
+			keep := func(d ast.Decl) bool {
+				fd, ok := d.(*ast.Field)
+				return !ok || fd != astField([]ast.Decl{fd}, last)
+			}
+			n := 0
+			switch x := parent.(type) {
+			case *ast.File:
+				n = len(x.Decls)
+				x.Decls = slices.DeleteFunc(x.Decls, func(d ast.Decl) bool { return !keep(d) })
+				n -= len(x.Decls)
+			case *ast.StructLit:
+				n = len(x.Elts)
+				x.Elts = slices.DeleteFunc(x.Elts, func(d ast.Decl) bool { return !keep(d) })
+				n -= len(x.Elts)
+			}
+			if n > 0 {
+				removed = append(removed, p)
+			}
+			break
 		}
 	}
 	return removed
+}
+
+// astParent returns the AST node holding the last element of path, or nil.
+func astParent(f *ast.File, path []string) ast.Node {
+	var parent ast.Node = f
+	for _, name := range path[:len(path)-1] {
+		if l, ok := parent.(*ast.ListLit); ok {
+			i, err := strconv.Atoi(name)
+			if err != nil || i < 0 || i >= len(l.Elts) {
+				return nil
+			}
+			parent = l.Elts[i]
+			continue
+		}
+		fd := astField(astDecls(parent), name)
+		if fd == nil {
+			return nil
+		}
+		parent = fd.Value
+	}
+	return parent
 }
 
 // errPos picks the first position of the errors that is in the file, else
