@@ -111,3 +111,46 @@ func TestReadFileNeverReadsPastTheLimit(t *testing.T) {
 		t.Fatalf("got %v, want a refusal at 10 bytes", err)
 	}
 }
+
+// BenchmarkReadTree reads every file of the tree in FRONTDOOR_CORPUS_DIR
+// as fs.ReadFile over os.DirFS does and as ReadFile does, over os.DirFS
+// and over Dir, to show what the checks cost per file.
+func BenchmarkReadTree(b *testing.B) {
+	dir := os.Getenv("FRONTDOOR_CORPUS_DIR")
+	if dir == "" {
+		b.Skip("FRONTDOOR_CORPUS_DIR is not set")
+	}
+	var names []string
+	if err := fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			names = append(names, p)
+		}
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	safe, err := repofs.Dir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain := os.DirFS(dir)
+	for _, bc := range []struct {
+		name string
+		read func(string) ([]byte, error)
+	}{
+		{"fs.ReadFile/os.DirFS", func(p string) ([]byte, error) { return fs.ReadFile(plain, p) }},
+		{"ReadFile/os.DirFS", func(p string) ([]byte, error) { return repofs.ReadFile(plain, p, 1<<20) }},
+		{"ReadFile/Dir", func(p string) ([]byte, error) { return repofs.ReadFile(safe, p, 1<<20) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, p := range names {
+					if _, err := bc.read(p); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(names)), "ns/file")
+		})
+	}
+}
