@@ -104,13 +104,6 @@ func (l *loader) readLayout(lf layoutFile, sink *diagSink) ([]byte, error) {
 	return b, nil
 }
 
-// readRef reads a file an OpenAPI document references, with the spec
-// limit. A refusal is an error whose text names the file and the reason,
-// never its content.
-func (l *loader) readRef(name string) ([]byte, error) {
-	return repofs.ReadFile(l.fsys, name, l.limits.SpecFile)
-}
-
 // overDiagnostic is the one diagnostic of a repository over its limit.
 func (l *loader) overDiagnostic() Diagnostic {
 	return newDiag(".", pos{}, codeTooLarge, "raise --max-repository if the repository is legitimately this large",

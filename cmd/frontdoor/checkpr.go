@@ -159,13 +159,13 @@ error.`,
 				if f.actor != "" {
 					return usageErr("--actor needs git revisions (authority is judged on a git history)")
 				}
-				base, err := compiler.OpenDir(args[0])
-				if err != nil {
-					return ioErr(err)
+				base, berr := compiler.OpenDir(args[0])
+				if berr != nil {
+					return ioErr(berr)
 				}
-				head, err := compiler.OpenDir(args[1])
-				if err != nil {
-					return ioErr(err)
+				head, herr := compiler.OpenDir(args[1])
+				if herr != nil {
+					return ioErr(herr)
 				}
 				out, err = review.Diff(c.Context(),
 					review.Side{FS: base, Name: args[0]},
