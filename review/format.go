@@ -53,26 +53,37 @@ type Output struct {
 	Diagnostics compiler.Diagnostics `json:"diagnostics"`
 	// Version is frontdoor's version, recorded in SARIF.
 	Version string `json:"-"`
+	// MaxPrinted bounds the diagnostics the formats for people show
+	// (0: DefaultMaxPrinted); JSON shows them all.
+	MaxPrinted int `json:"-"`
 }
 
-// MaxPrinted is how many diagnostics the text, github, sarif and markdown
-// formats show; they count the rest ("and K more"). JSON, read by
-// programs, lists every one (how many there can be is bounded by the
-// compiler's file size limits).
-const MaxPrinted = 1000
+// DefaultMaxPrinted is how many diagnostics the text, github, sarif and
+// markdown formats show unless Output.MaxPrinted says otherwise; they count
+// the rest ("and K more"). JSON, read by programs, lists every one (how
+// many there can be is bounded by the compiler's file size limits).
+const DefaultMaxPrinted = 1000
+
+// maxPrinted is o's bound on the diagnostics shown.
+func (o *Output) maxPrinted() int {
+	if o.MaxPrinted > 0 {
+		return o.MaxPrinted
+	}
+	return DefaultMaxPrinted
+}
 
 // printed returns the diagnostics a format for people shows and how many
 // it leaves out.
-func printed(ds compiler.Diagnostics) (compiler.Diagnostics, int) {
-	if len(ds) <= MaxPrinted {
-		return ds, 0
+func (o *Output) printed() (compiler.Diagnostics, int) {
+	if n := o.maxPrinted(); len(o.Diagnostics) > n {
+		return o.Diagnostics[:n], len(o.Diagnostics) - n
 	}
-	return ds[:MaxPrinted], len(ds) - MaxPrinted
+	return o.Diagnostics, 0
 }
 
 // moreText says how many diagnostics are not shown.
-func moreText(n int) string {
-	return fmt.Sprintf("and %d more problems not shown (at most %d are; -o json lists them all)", n, MaxPrinted)
+func (o *Output) moreText(n int) string {
+	return fmt.Sprintf("and %d more problems not shown (at most %d are; -o json lists them all)", n, o.maxPrinted())
 }
 
 // Write renders o in format.
@@ -115,13 +126,13 @@ func writeText(w io.Writer, o *Output) error {
 	if o.Report != nil {
 		writeReportText(&b, o)
 	}
-	shown, more := printed(o.Diagnostics)
+	shown, more := o.printed()
 	for _, d := range shown {
 		b.WriteString(d.String())
 		b.WriteByte('\n')
 	}
 	if more > 0 {
-		b.WriteString(moreText(more) + "\n")
+		b.WriteString(o.moreText(more) + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -167,7 +178,7 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 	}
 	var rest compiler.Diagnostics
 	errs, warns := 0, 0
-	shown, more := printed(o.Diagnostics)
+	shown, more := o.printed()
 	for _, d := range shown {
 		kind := "error"
 		n := &errs
@@ -202,7 +213,7 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 			b.WriteByte('\n')
 		}
 		if more > 0 {
-			b.WriteString(escapeData(moreText(more)) + "\n")
+			b.WriteString(escapeData(o.moreText(more)) + "\n")
 		}
 		b.WriteString("::endgroup::\n")
 	}
@@ -315,7 +326,7 @@ func WriteSARIF(w io.Writer, o *Output) error {
 		rules[i] = sarifRule{ID: c.Code, Name: ruleName(c.Title), ShortDescription: sarifMessage{c.Title},
 			FullDescription: sarifMessage{c.Explanation}, Help: sarifMessage{c.Fix}, DefaultConfiguration: sarifConfig{level}}
 	}
-	shown, more := printed(o.Diagnostics)
+	shown, more := o.printed()
 	results := make([]sarifResult, 0, len(shown))
 	for _, d := range shown {
 		i, ok := idx[d.Code]
@@ -342,7 +353,7 @@ func WriteSARIF(w io.Writer, o *Output) error {
 	}
 	if more > 0 {
 		log.Runs[0].Invocations = []sarifInvocation{{ExecutionSuccessful: true,
-			ToolExecutionNotifications: []sarifNotification{{Level: "note", Message: sarifMessage{moreText(more)}}}}}
+			ToolExecutionNotifications: []sarifNotification{{Level: "note", Message: sarifMessage{o.moreText(more)}}}}}
 	}
 	b, err := json.MarshalIndent(log, "", "  ")
 	if err != nil {

@@ -267,11 +267,11 @@ func TestUnknownFormatIsRefused(t *testing.T) {
 	}
 }
 
-// TestFormatsForPeopleShowAtMostMaxPrintedDiagnosticsAndCountTheRest
-// renders more diagnostics than MaxPrinted in every format: the formats
-// for people show at most MaxPrinted and say how many more; JSON keeps all.
-func TestFormatsForPeopleShowAtMostMaxPrintedDiagnosticsAndCountTheRest(t *testing.T) {
-	ds := manyDiagnostics(MaxPrinted + 234)
+// TestFormatsForPeopleShowAtMostDefaultMaxPrintedDiagnosticsAndCountTheRest
+// renders more diagnostics than DefaultMaxPrinted in every format: the formats
+// for people show at most DefaultMaxPrinted and say how many more; JSON keeps all.
+func TestFormatsForPeopleShowAtMostDefaultMaxPrintedDiagnosticsAndCountTheRest(t *testing.T) {
+	ds := manyDiagnostics(DefaultMaxPrinted + 234)
 	more := fmt.Sprintf("and %d more problems", 234)
 	for _, tc := range []struct {
 		format string
@@ -295,8 +295,8 @@ func TestFormatsForPeopleShowAtMostMaxPrintedDiagnosticsAndCountTheRest(t *testi
 			switch {
 			case tc.note == "" && got != len(ds):
 				t.Errorf("got %d diagnostics, want all %d", got, len(ds))
-			case tc.note != "" && got > MaxPrinted:
-				t.Errorf("got %d diagnostics, want at most %d", got, MaxPrinted)
+			case tc.note != "" && got > DefaultMaxPrinted:
+				t.Errorf("got %d diagnostics, want at most %d", got, DefaultMaxPrinted)
 			}
 			if tc.note != "" && !strings.Contains(b.String(), tc.note) {
 				t.Errorf("got no %q in the output", tc.note)

@@ -59,7 +59,7 @@ func Markdown(o *Output, limit int) string {
 	}
 	if len(o.Diagnostics) > 0 {
 		lines = append(lines, "", "#### Problems", "", "| | where | code | problem |", "|---|---|---|---|")
-		shown, more := printed(o.Diagnostics)
+		shown, more := o.printed()
 		for _, d := range shown {
 			icon := "❌"
 			if d.Severity == compiler.SeverityWarning {
@@ -72,7 +72,7 @@ func Markdown(o *Output, limit int) string {
 			lines = append(lines, fmt.Sprintf("| %s | `%s:%d:%d` | %s | %s |", icon, mdCode(d.File), d.Line, d.Col, d.Code, mdCell(msg)))
 		}
 		if more > 0 {
-			lines = append(lines, "", "_… "+moreText(more)+"._")
+			lines = append(lines, "", "_… "+o.moreText(more)+"._")
 		}
 	}
 	return fit(head.String(), lines, limit)

@@ -18,6 +18,7 @@ type prFlags struct {
 	actor     string
 	approvers []string
 	format    string
+	maxShown  int
 }
 
 func (f *prFlags) register(c *cobra.Command, actorHelp string) {
@@ -25,6 +26,7 @@ func (f *prFlags) register(c *cobra.Command, actorHelp string) {
 	c.Flags().StringVar(&f.actor, "actor", "", actorHelp)
 	c.Flags().StringArrayVar(&f.approvers, "approver", nil, "handle of a reviewer who approved the pull request (repeatable; comma-separated lists accepted)")
 	c.Flags().StringVarP(&f.format, "output", "o", "text", "output format: "+strings.Join(review.Formats(), ", "))
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 }
 
 // approverList splits comma-separated --approver values.
@@ -89,7 +91,7 @@ Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version = version()
+			out.Version, out.MaxPrinted = version(), f.maxShown
 			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}
@@ -179,7 +181,7 @@ error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version = version()
+			out.Version, out.MaxPrinted = version(), f.maxShown
 			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}

@@ -31,6 +31,7 @@ type sourceFlags struct {
 	generation uint64
 	now        string
 	limits     compiler.Limits
+	maxShown   int
 }
 
 func (f *sourceFlags) register(c *cobra.Command) {
@@ -44,6 +45,7 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	c.Flags().Var(byteSize{&f.limits.SpecFile}, "max-spec-file", "size limit of one OpenAPI document and each file it references (default "+sizeText(d.SpecFile)+")")
 	c.Flags().Var(byteSize{&f.limits.Repository}, "max-repository", "size limit of all the repository's files together (default "+sizeText(d.Repository)+")")
 	c.Flags().DurationVar(&f.limits.EvalTime, "eval-timeout", d.EvalTime, "time budget of one file's CUE evaluation")
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 	c.Flags().Var(byteSize{&f.limits.EvalMemory}, "eval-memory", "memory budget of one file's CUE evaluation (default "+sizeText(d.EvalMemory)+")")
 }
 
@@ -100,6 +102,8 @@ type loaded struct {
 	// memoryLimit is the compile's soft memory limit (default
 	// compileMemoryLimit).
 	memoryLimit int64
+	// maxShown bounds the diagnostics printed (see review.Output).
+	maxShown int
 }
 
 func (f *sourceFlags) load(args []string) (*loaded, error) {
@@ -134,6 +138,7 @@ func (f *sourceFlags) load(args []string) (*loaded, error) {
 		l.opts.Generation = 1
 	}
 	l.opts.Limits = f.limits
+	l.maxShown = f.maxShown
 	if f.commit != "" {
 		l.opts.Commit = f.commit
 	}
@@ -209,7 +214,7 @@ func (l *loaded) compileValid(c *cobra.Command, format string) (*compiler.Result
 		return nil, err
 	}
 	if len(res.Diagnostics) > 0 {
-		if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
+		if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics, l.maxShown); err != nil {
 			return nil, ioErr(err)
 		}
 	}
@@ -242,8 +247,11 @@ func ioErr(err error) error {
 
 // writeDiagnostics renders diagnostics in the chosen format (see
 // review.Formats: text, json, github, sarif, markdown).
-func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics) error {
-	return review.WriteDiagnostics(w, format, "validate", ds)
+func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics, maxShown int) error {
+	if format == review.FormatJSON {
+		return review.WriteDiagnostics(w, format, "validate", ds)
+	}
+	return review.Write(w, format, &review.Output{Command: "validate", Diagnostics: ds, MaxPrinted: maxShown})
 }
 
 func checkFormat(format string) error {
@@ -286,7 +294,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
 			if err != nil {
 				return err
 			}
-			if err := writeDiagnostics(c.OutOrStdout(), format, res.Diagnostics); err != nil {
+			if err := writeDiagnostics(c.OutOrStdout(), format, res.Diagnostics, l.maxShown); err != nil {
 				return ioErr(err)
 			}
 			if res.Diagnostics.HasErrors() {
