@@ -228,6 +228,15 @@ func TestGitModeRefusesSymlinksAndSubmodules(t *testing.T) {
 			symlink(t, ".", filepath.Join(dir, "publishers/acme/apis/.d"))
 			refTo(".d/patients.yaml")(t, dir)
 		}, patientsSpec, codeNotRegular},
+		{"a $ref climbing out with ../", func(t *testing.T, dir string) {
+			refTo("../../../../etc/passwd")(t, dir)
+		}, patientsSpec, codeSpecRef},
+		{"a $ref climbing into another publisher with ../", func(t *testing.T, dir string) {
+			if err := os.MkdirAll(filepath.Join(dir, "publishers/other/apis"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			refTo("../../other/apis/x.yaml")(t, dir)
+		}, patientsSpec, codeSpecRef},
 		{"a grants file that is a link", func(t *testing.T, dir string) {
 			symlink(t, "/etc/passwd", filepath.Join(dir, "publishers/acme/grants/other.cue"))
 		}, "publishers/acme/grants/other.cue", codeNotRegular},
