@@ -25,7 +25,10 @@ func BenchmarkCompileCorpus(b *testing.B) {
 	if err := corpus.Write(dir, size); err != nil {
 		b.Fatal(err)
 	}
-	fsys := os.DirFS(dir)
+	fsys, err := OpenDir(dir) // as the CLI reads a directory
+	if err != nil {
+		b.Fatal(err)
+	}
 	opts := Options{Now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	b.ReportAllocs()
 	for b.Loop() {

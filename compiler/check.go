@@ -375,12 +375,14 @@ func (c *compilation) checkGrantsFile(m *model, lf layoutFile, f *grantsFile, s 
 
 func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer *consumerFile, g grant, today string, seen map[string]bool, s *diagSink) {
 	p := m.platform
+	// A field is empty only in a grant of a file that failed the schema,
+	// which reported it; the rules that need it are skipped.
 	key := g.App + "|" + g.API + "|" + g.Environment + "|" + g.AccessMode
-	if seen[key] {
+	if seen[key] && g.App != "" && g.API != "" && g.Environment != "" && g.AccessMode != "" {
 		s.add(file, g.At.self, codeDuplicateGrant, "remove one of them", "duplicate grant of %s to app %s (%s, %s)", g.API, g.App, g.Environment, g.AccessMode)
 	}
 	seen[key] = true
-	dateOK := checkDate(s, file, g.At.of("date"), g.Date)
+	dateOK := g.Date != "" && checkDate(s, file, g.At.of("date"), g.Date)
 	// since is the day limits count from: the grant's date, never later
 	// than today.
 	since := g.Date
@@ -403,7 +405,7 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		}
 	}
 	var ap *app
-	if consumer != nil {
+	if consumer != nil && g.App != "" {
 		if a, ok := consumer.Apps[g.App]; ok {
 			ap = &a
 		} else {
@@ -411,11 +413,14 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 				"consumer %s has no app %q", ge.org, g.App)
 		}
 	}
-	if _, ok := p.Environments[g.Environment]; !ok {
+	if _, ok := p.Environments[g.Environment]; !ok && g.Environment != "" {
 		s.add(file, g.At.of("environment"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", g.Environment)
 	}
 	id := ge.pub + "/" + g.API
 	a := m.apis[id]
+	if g.API == "" {
+		return
+	}
 	if a == nil {
 		if !m.failed[apiPath(ge.pub, g.API)] {
 			s.add(file, g.At.of("api"), codeUnknownAPI, "a grant names an API of its own publisher "+ge.pub, "publisher %s has no API %q", ge.pub, g.API)
@@ -435,10 +440,13 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 				"API %s is not deployed to %s", id, g.Environment)
 		}
 	}
-	if !slices.Contains(a.AccessModes, g.AccessMode) {
+	switch {
+	case g.AccessMode == "":
+		// Reported by the schema.
+	case !slices.Contains(a.AccessModes, g.AccessMode):
 		s.add(file, g.At.of("accessMode"), codeModeNotOffered, "the API offers "+strings.Join(a.AccessModes, ", "),
 			"API %s does not offer access mode %s", id, g.AccessMode)
-	} else if ap != nil {
+	case ap != nil:
 		switch g.AccessMode {
 		case snapshot.ModeAppLevel0:
 			if len(ap.APIKeys) == 0 {

@@ -27,6 +27,9 @@ const (
 	codeInvalidValue = "FD104"
 	codePackage      = "FD105"
 	codeEval         = "FD106"
+	codeTooLarge     = "FD107"
+	codeOverBudget   = "FD108"
+	codeTooComplex   = "FD109"
 
 	codeUnknownPublisher = "FD201"
 	codeUnknownAPI       = "FD202"
@@ -82,6 +85,7 @@ const (
 	codeBadFileName   = "FD502"
 	codeNoPlatform    = "FD503"
 	codeSpecOutside   = "FD504"
+	codeNotRegular    = "FD505"
 )
 
 // isWarning reports whether code is reported as a warning; it agrees with
@@ -114,6 +118,15 @@ func codeTable() []CodeInfo {
 		{codeEval, "CUE evaluation error",
 			"The file is valid syntax but cannot be evaluated: an unresolved reference, a cycle, or an error raised by a builtin.",
 			"Keep configuration files as plain data; references may only name fields of the same file or definitions of the schema (such as #RateLimit).", false},
+		{codeTooLarge, "file or repository too large",
+			"Every file is read with a size limit, so that no file can exhaust the compiler's memory: configuration files (.cue) and OpenAPI documents (with the files they $ref) each have their own limit, and the files of the repository together have one too. The limits are flags of every command that compiles (--max-config-file, --max-spec-file, --max-repository); README.md gives the defaults.",
+			"Split the file (grants are one file per consumer organisation), remove what the file does not need, or raise the limit with the flag if the file is legitimately that large.", false},
+		{codeOverBudget, "CUE evaluation over its budget",
+			"A file that uses CUE beyond plain data is evaluated with a time and a memory budget (--eval-timeout, --eval-memory), so that one file cannot stall or exhaust a compile, a CI run or a gateway's directory source. The message says which budget ran out. The evaluation that ran out cannot be interrupted and finishes in the background; its result is discarded.",
+			"Write the file as plain data: expand comprehensions and references by hand, or generate the file with a tool and commit its output.", false},
+		{codeTooComplex, "CUE expression too complex",
+			"Before a file is evaluated, its syntax is checked for what would take CUE a long time or a lot of memory: comprehensions nested too deeply, list.Range, list.Repeat or strings.Repeat producing too many elements or not written with literal numbers, and references whose expansion (a value used twice, used twice again, and so on) would be too large. Configuration needs none of these.",
+			"Write the value out as plain data, or generate the file with a tool and commit its output.", false},
 
 		{codeUnknownPublisher, "unknown publisher",
 			"An approval or reference names a publisher that has no publishers/<pub>/publisher.cue.",
@@ -266,6 +279,9 @@ func codeTable() []CodeInfo {
 		{codeSpecOutside, "spec outside the API's directory",
 			"An API's spec and the files it references must live in publishers/<pub>/apis/ of the same publisher.",
 			"Move the document into the publisher's apis directory.", false},
+		{codeNotRegular, "not a regular file",
+			"Only regular files inside the repository are read, and never through a symbolic link, even one that stays inside the repository; a symbolic link (also to an ignored name such as README.yaml or a dot-file, or a directory), a device, a FIFO or a git submodule is refused where it is listed or referenced, and nothing of what it points at is read or shown.",
+			"Commit the file itself in its place instead of a link to it; remove devices, FIFOs and submodules from the configuration repository.", false},
 	}
 }
 

@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"runtime"
 	"sync"
@@ -21,7 +20,8 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	c := &compilation{fsys: fsys, opts: opts, shapes: newShapes()}
+	opts.Limits = opts.Limits.withDefaults()
+	c := &compilation{fsys: fsys, opts: opts, shapes: newShapes(), load: &loader{fsys: fsys, limits: opts.Limits}}
 	files, err := repoFiles(fsys, &c.diags)
 	if err != nil {
 		return nil, err
@@ -68,6 +68,11 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{}
+	if c.load.over.Load() {
+		// Which files were read before the limit depends on scheduling:
+		// only the limit is reported.
+		c.diags.list = Diagnostics{c.load.overDiagnostic()}
+	}
 	c.diags.list.Sort()
 	res.Diagnostics = c.diags.list
 	if res.Diagnostics.HasErrors() {
@@ -94,6 +99,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 type compilation struct {
 	fsys   fs.FS
 	opts   Options
+	load   *loader
 	shapes shapes
 	diags  diagSink
 	// noFast forces CUE evaluation of every file (tests).
@@ -116,7 +122,7 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := newEvaluator(c.shapes, c.noFast)
+			ev := newEvaluator(c.shapes, c.opts.Limits, c.noFast)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
@@ -153,9 +159,9 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 // evalOne reads and evaluates one file. Spec files are only scanned for
 // private keys here; they are parsed with their API (openapi.go).
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
-	src, err := fs.ReadFile(c.fsys, lf.path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", lf.path, err)
+	src, err := c.load.readLayout(lf, sink)
+	if err != nil || src == nil {
+		return nil, err
 	}
 	scanPEM(lf.path, src, sink)
 	if lf.kind == kindSpec {

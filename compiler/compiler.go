@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -27,6 +28,8 @@ type Options struct {
 	Now time.Time
 	// Workers bounds parallel file evaluation (default GOMAXPROCS).
 	Workers int
+	// Limits bound file sizes and CUE evaluation (zero fields: defaults).
+	Limits Limits
 	// Progress, if set, is called from time to time with files done/total.
 	Progress func(done, total int)
 	// SpecLoaded, if set, is called with an API's OpenAPI document (its
@@ -64,6 +67,12 @@ type Result struct {
 	// Diagnostics lists every problem found, sorted and de-duplicated.
 	Diagnostics Diagnostics
 }
+
+// OpenDir returns the configuration repository in directory dir as an
+// fs.FS that opens only directories and regular files inside dir, never
+// through a symbolic link and never blocking on a FIFO or a device. Every
+// reader of a repository on disk (compile, catalogue, review) should use it.
+func OpenDir(dir string) (fs.FS, error) { return repofs.Dir(dir) }
 
 // Compile compiles the configuration repository in fsys. The returned error
 // is for I/O and internal failures only (exit code 2); configuration problems

@@ -5,9 +5,11 @@ import (
 	"io/fs"
 	"path"
 	"reflect"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -29,6 +31,7 @@ const recycleAfter = 256
 // lazily, only when a file needs CUE (see shape.go).
 type evaluator struct {
 	shapes shapes
+	limits Limits
 	// noFast disables the fast path (tests compare both paths).
 	noFast bool
 
@@ -38,8 +41,8 @@ type evaluator struct {
 	uses   int
 }
 
-func newEvaluator(sh shapes, noFast bool) *evaluator {
-	return &evaluator{shapes: sh, noFast: noFast}
+func newEvaluator(sh shapes, limits Limits, noFast bool) *evaluator {
+	return &evaluator{shapes: sh, limits: limits.withDefaults(), noFast: noFast}
 }
 
 // LoadSchema builds the embedded schema (package frontdoor, schema/*.cue) in
@@ -96,7 +99,7 @@ func (e *evaluator) cueContext() error {
 func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, error) {
 	f, err := parser.ParseFile(lf.path, src)
 	if err != nil {
-		e.cueErrors(lf, nil, err, codeSyntax, sink)
+		e.cueErrors(lf, nil, err, codeSyntax, nil, sink)
 		return nil, nil
 	}
 	if !e.noFast {
@@ -139,40 +142,151 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 	if bad {
 		return nil, nil
 	}
+	if msg, at := checkComplexity(f); msg != "" {
+		sink.add(lf.path, at, codeTooComplex, "write the value out as plain data", "%s", msg)
+		return nil, nil
+	}
 	if err := e.cueContext(); err != nil {
 		return nil, err
 	}
-	v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
-	if err := v.Err(); err != nil {
-		e.cueErrors(lf, f, err, codeEval, sink)
-		return nil, nil
+	env := cueEnv{e.ctx, e.schema, e.defs}
+	return e.budgeted(lf, func(sink *diagSink) (any, error) { return e.unify(env, lf, f, sink) }, sink)
+}
+
+// budgeted runs one file's CUE evaluation within the time and memory
+// budget of e.limits. CUE cannot be interrupted: an evaluation over its
+// budget is reported and abandoned (its goroutine runs on until it ends,
+// with a context nobody else uses, and its result is discarded), so these
+// budgets are the last line behind the file size limit and
+// checkComplexity, which keep it from starting.
+func (e *evaluator) budgeted(lf layoutFile, eval func(*diagSink) (any, error), sink *diagSink) (any, error) {
+	type outcome struct {
+		v     any
+		diags diagSink
+		err   error
 	}
-	u := e.defs[lf.kind].Unify(v)
-	if err := u.Validate(cue.Concrete(true)); err != nil {
-		unknown := e.cueErrors(lf, f, err, codeEval, sink)
-		// A field not allowed makes its struct fail as a whole, which hides
-		// the struct's other problems (a required field missing, say). To
-		// report everything at once, evaluate once more without the fields
-		// not allowed; sorting drops the errors reported twice.
-		if len(unknown) > 0 && pruneFields(f, unknown) {
-			v := e.ctx.BuildFile(f, cue.Scope(e.schema), cue.Filename(lf.path))
-			if v.Err() == nil {
-				if err := e.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err != nil {
-					e.cueErrors(lf, f, err, codeEval, sink)
-				}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		o.v, o.err = eval(&o.diags)
+		done <- o
+	}()
+	timer := time.NewTimer(e.limits.EvalTime)
+	defer timer.Stop()
+	tick := time.NewTicker(memoryTick)
+	defer tick.Stop()
+	start := liveHeap()
+	for {
+		select {
+		case o := <-done:
+			sink.list = append(sink.list, o.diags.list...)
+			return o.v, o.err
+		case <-timer.C:
+			e.ctx = nil
+			sink.add(lf.path, pos{}, codeOverBudget, "write the file as plain data, or raise --eval-timeout",
+				"CUE evaluation took longer than the time budget of %s", e.limits.EvalTime)
+			return nil, nil
+		case <-tick.C:
+			if grew := int64(liveHeap()) - int64(start); grew > e.limits.EvalMemory {
+				e.ctx = nil
+				sink.add(lf.path, pos{}, codeOverBudget, "write the file as plain data, or raise --eval-memory",
+					"CUE evaluation used more than the memory budget of %s", bytesText(e.limits.EvalMemory))
+				return nil, nil
 			}
 		}
+	}
+}
+
+// memoryTick is how often an evaluation's memory is sampled.
+const memoryTick = 10 * time.Millisecond
+
+// liveHeap returns the bytes of live heap objects at the last GC (a
+// growing evaluation makes the GC run often, so it follows it closely).
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// cueEnv is what one evaluation uses of its worker's CUE context, taken
+// before it starts so that an abandoned evaluation shares nothing the
+// worker changes.
+type cueEnv struct {
+	ctx    *cue.Context
+	schema cue.Value
+	defs   map[fileKind]cue.Value
+}
+
+// unify evaluates f unified with its definition and decodes it. It reads
+// only env and e's immutable fields.
+func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
+	v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
+	if err := v.Err(); err != nil {
+		e.cueErrors(lf, f, err, codeEval, nil, sink)
 		return nil, nil
 	}
-	n := valueNode(u, f, lf.path, pos{1, 1})
-	return decodeFile(lf, n)
+	u := env.defs[lf.kind].Unify(v)
+	err := u.Validate(cue.Concrete(true))
+	if err == nil {
+		n := valueNode(u, f, lf.path, pos{1, 1})
+		return decodeFile(lf, n)
+	}
+	// CUE reports some problems only once others are gone: a field not
+	// allowed fails its struct as a whole, and a field with an invalid
+	// value hides the fields not allowed beside it. To report everything
+	// at once, the fields reported are removed from the syntax and the
+	// file evaluated again, until nothing new is found. Errors at paths
+	// already reported (a removed field is now missing) and references
+	// broken by the removal are not reported again.
+	reported := map[string]bool{}
+	for round := 0; round < maxRounds; round++ {
+		fallback := codeEval
+		if round > 0 {
+			fallback = ""
+		}
+		removed := pruneFields(f, e.cueErrors(lf, f, err, fallback, reported, sink))
+		if len(removed) == 0 {
+			break
+		}
+		for _, p := range removed {
+			reported[strings.Join(p, ".")] = true
+		}
+		v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
+		if v.Err() != nil {
+			break
+		}
+		if err = env.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err == nil {
+			break
+		}
+	}
+	if lf.kind == kindGrants {
+		// What is left of a plain grants file is still checked against
+		// the rules (unknown API, environment...), so that a grant's
+		// every problem is reported in one run; the file stays invalid.
+		if n, ok := plainFile(f); ok {
+			var g grantsFile
+			if decodeNode(n, reflect.ValueOf(&g).Elem(), pos{1, 1}) == nil {
+				g.partial = true
+				return &g, nil
+			}
+		}
+	}
+	return nil, nil
 }
+
+// maxRounds bounds the evaluations of one invalid file (see unify).
+const maxRounds = 4
 
 // cueErrors maps CUE errors to diagnostics: one per path, positioned in the
 // file, with a code by kind of error and a hint from the shape.
 //
-// It returns the paths of the fields it reported as not allowed.
-func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, sink *diagSink) (unknown [][]string) {
+// Paths in reported (joined with ".") are skipped; the paths reported are
+// added to it and returned. An empty fallback drops the errors of no known
+// kind.
+func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback string, reported map[string]bool, sink *diagSink) (paths [][]string) {
 	type group struct {
 		path []string
 		errs []cueerrors.Error
@@ -191,49 +305,91 @@ func (e *evaluator) cueErrors(lf layoutFile, f *ast.File, err error, fallback st
 		groups[i].errs = append(groups[i].errs, ce)
 	}
 	for _, g := range groups {
-		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
-		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
-		if code == codeUnknownField {
-			unknown = append(unknown, g.path)
-		}
-	}
-	return unknown
-}
-
-// pruneFields removes the fields at paths from f's AST, reporting whether it
-// removed any. Paths through lists and expressions are left alone.
-func pruneFields(f *ast.File, paths [][]string) bool {
-	removed := false
-	for _, p := range paths {
-		if len(p) == 0 {
+		key := strings.Join(g.path, ".")
+		if underReported(reported, g.path) {
 			continue
 		}
-		var parent ast.Node = f
-		for _, name := range p[:len(p)-1] {
-			fd := astField(astDecls(parent), name)
-			if fd == nil {
-				parent = nil
-				break
+		code, msg, hint := e.classify(lf, f, g.path, g.errs, fallback)
+		if code == "" {
+			continue
+		}
+		sink.list = append(sink.list, newDiag(lf.path, e.errPos(lf, f, g.path, g.errs), code, hint, msg))
+		if reported != nil {
+			reported[key] = true
+		}
+		paths = append(paths, g.path)
+	}
+	return paths
+}
+
+// underReported reports whether path, or a field it is under, was
+// reported already.
+func underReported(reported map[string]bool, path []string) bool {
+	for i := range len(path) + 1 {
+		if reported[strings.Join(path[:i], ".")] && (i > 0 || len(path) == 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// pruneFields removes the fields at paths from f's AST, and returns the
+// paths it removed. Paths step through structs and list elements; a path
+// to a list element removes the field holding the list (removing one
+// element would renumber the others); paths through expressions are left
+// alone.
+func pruneFields(f *ast.File, paths [][]string) (removed [][]string) {
+	for _, p := range paths {
+		for len(p) > 0 {
+			parent := astParent(f, p)
+			last := p[len(p)-1]
+			if _, ok := parent.(*ast.ListLit); ok {
+				p = p[:len(p)-1]
+				continue
 			}
-			parent = fd.Value
-		}
-		last := p[len(p)-1]
-		keep := func(d ast.Decl) bool {
-			fd, ok := d.(*ast.Field)
-			return !ok || fd != astField([]ast.Decl{fd}, last)
-		}
-		switch x := parent.(type) {
-		case *ast.File:
-			n := len(x.Decls)
-			x.Decls = slices.DeleteFunc(x.Decls, func(d ast.Decl) bool { return !keep(d) })
-			removed = removed || len(x.Decls) < n
-		case *ast.StructLit:
-			n := len(x.Elts)
-			x.Elts = slices.DeleteFunc(x.Elts, func(d ast.Decl) bool { return !keep(d) })
-			removed = removed || len(x.Elts) < n
+			keep := func(d ast.Decl) bool {
+				fd, ok := d.(*ast.Field)
+				return !ok || fd != astField([]ast.Decl{fd}, last)
+			}
+			n := 0
+			switch x := parent.(type) {
+			case *ast.File:
+				n = len(x.Decls)
+				x.Decls = slices.DeleteFunc(x.Decls, func(d ast.Decl) bool { return !keep(d) })
+				n -= len(x.Decls)
+			case *ast.StructLit:
+				n = len(x.Elts)
+				x.Elts = slices.DeleteFunc(x.Elts, func(d ast.Decl) bool { return !keep(d) })
+				n -= len(x.Elts)
+			}
+			if n > 0 {
+				removed = append(removed, p)
+			}
+			break
 		}
 	}
 	return removed
+}
+
+// astParent returns the AST node holding the last element of path, or nil.
+func astParent(f *ast.File, path []string) ast.Node {
+	var parent ast.Node = f
+	for _, name := range path[:len(path)-1] {
+		if l, ok := parent.(*ast.ListLit); ok {
+			i, err := strconv.Atoi(name)
+			if err != nil || i < 0 || i >= len(l.Elts) {
+				return nil
+			}
+			parent = l.Elts[i]
+			continue
+		}
+		fd := astField(astDecls(parent), name)
+		if fd == nil {
+			return nil
+		}
+		parent = fd.Value
+	}
+	return parent
 }
 
 // errPos picks the first position of the errors that is in the file, else

@@ -3,10 +3,13 @@ package compiler
 import (
 	"fmt"
 	"io/fs"
+	pathpkg "path"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -77,7 +80,7 @@ func checkFastPathAgrees(t *testing.T, sh shapes, fast, slow *evaluator, path st
 
 func TestFastPathAgreesWithCUE(t *testing.T) {
 	sh := newShapes()
-	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	fast, slow := newEvaluator(sh, Limits{}, false), newEvaluator(sh, Limits{}, true)
 	srcs := cueSources(t)
 	if len(srcs) < 100 {
 		t.Fatalf("got %d sources, want at least 100", len(srcs))
@@ -105,7 +108,7 @@ func FuzzFastPath(f *testing.F) {
 		}
 	}
 	sh := newShapes()
-	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	fast, slow := newEvaluator(sh, Limits{}, false), newEvaluator(sh, Limits{}, true)
 	f.Fuzz(func(t *testing.T, kind uint8, src string) {
 		checkFastPathAgrees(t, sh, fast, slow, kindPaths[int(kind)%len(kindPaths)], []byte(src))
 	})
@@ -207,6 +210,20 @@ func TestShapeRegexpsAgreeWithSchema(t *testing.T) {
 	}
 }
 
+// Filesystem variations of FuzzCompile: the fuzzed file as it is, behind
+// a symbolic link, beside a $ref to a linked ignored name, over the size
+// limit, beside a $ref climbing out of the repository, in a repository
+// over its limit.
+const (
+	fuzzPlain = iota
+	fuzzLinked
+	fuzzRefToLink
+	fuzzTooLarge
+	fuzzRefEscape
+	fuzzRepoTooLarge
+	fuzzModes
+)
+
 func FuzzCompile(f *testing.F) {
 	files, _ := filepath.Glob("testdata/invalid/*.txtar")
 	for _, file := range files {
@@ -217,16 +234,41 @@ func FuzzCompile(f *testing.F) {
 		for _, af := range a.Files {
 			for i, p := range kindPaths {
 				if p == af.Name {
-					f.Add(uint8(i), string(af.Data))
+					f.Add(uint8(i), string(af.Data), uint8(fuzzPlain))
 				}
 			}
 		}
 	}
 	base := baseFS(f)
-	f.Fuzz(func(t *testing.T, kind uint8, src string) {
+	for i, p := range kindPaths {
+		for mode := range fuzzModes {
+			f.Add(uint8(i), string(base[p].Data), uint8(mode))
+		}
+	}
+	f.Fuzz(func(t *testing.T, kind uint8, src string, mode uint8) {
 		path := kindPaths[int(kind)%len(kindPaths)]
 		fsys := overlay(t, base, &txtar.Archive{Files: []txtar.File{{Name: path, Data: []byte(src)}}})
-		res := mustCompile(t, fsys, testOptions())
+		opts := testOptions()
+		mode %= fuzzModes
+		switch mode {
+		case fuzzLinked:
+			hidden := pathpkg.Join(pathpkg.Dir(path), ".fuzz.cue")
+			fsys[hidden] = fsys[path]
+			fsys[path] = &fstest.MapFile{Data: []byte(".fuzz.cue"), Mode: fs.ModeSymlink | 0o777}
+		case fuzzRefToLink, fuzzRefEscape:
+			target := "README.yaml"
+			fsys["publishers/acme/apis/README.yaml"] = &fstest.MapFile{Data: []byte("/etc/passwd"), Mode: fs.ModeSymlink | 0o777}
+			if mode == fuzzRefEscape {
+				target = "../../../../etc/passwd"
+			}
+			spec := strings.Replace(string(fsys[patientsSpec].Data), "            type: string", "            $ref: \""+target+"\"", 1)
+			fsys[patientsSpec] = &fstest.MapFile{Data: []byte(spec)}
+		case fuzzTooLarge:
+			opts.Limits.ConfigFile = max(int64(len(src))-1, 1)
+		case fuzzRepoTooLarge:
+			opts.Limits.Repository = 100
+		}
+		res := mustCompile(t, fsys, opts)
 		for _, d := range res.Diagnostics {
 			if d.File == "" || d.Line < 1 || d.Col < 1 {
 				t.Errorf("got unpositioned diagnostic %q", d)
@@ -234,9 +276,28 @@ func FuzzCompile(f *testing.F) {
 			if _, ok := LookupCode(d.Code); !ok {
 				t.Errorf("got unregistered code in %q", d)
 			}
-			if _, err := fs.Stat(fsys, d.File); err != nil && d.Code != codeNoPlatform {
+			if _, err := fs.Lstat(fsys, d.File); err != nil && d.Code != codeNoPlatform {
 				t.Errorf("got diagnostic on a file not in the repository: %q", d)
 			}
+			if strings.Contains(d.Message, "root:") {
+				t.Errorf("got a diagnostic showing a file outside the repository: %q", d)
+			}
+		}
+		has := func(file, code string) bool {
+			return slices.ContainsFunc(res.Diagnostics, func(d Diagnostic) bool { return d.File == file && d.Code == code })
+		}
+		switch {
+		case mode == fuzzLinked && !has(path, codeNotRegular):
+			t.Errorf("a linked %s was not refused: %s", path, res.Diagnostics)
+		case mode == fuzzRefToLink && !has(patientsSpec, codeNotRegular):
+			t.Errorf("a $ref to a link was not refused: %s", res.Diagnostics)
+		case mode == fuzzRefEscape && !has(patientsSpec, codeSpecRef):
+			t.Errorf("a $ref out of the repository was not refused: %s", res.Diagnostics)
+		case mode == fuzzTooLarge && len(src) > 1 && !has(path, codeTooLarge) && !has(platformPath(), codeTooLarge):
+			// (Without a platform, grants are not read.)
+			t.Errorf("%s over the limit was not refused: %s", path, res.Diagnostics)
+		case mode == fuzzRepoTooLarge && (len(res.Diagnostics) != 1 || !has(".", codeTooLarge)):
+			t.Errorf("a repository over the limit: got %s, want one %s", res.Diagnostics, codeTooLarge)
 		}
 		if res.Diagnostics.HasErrors() && (res.Snapshot != nil || res.Bytes != nil) {
 			t.Errorf("got a snapshot with errors")

@@ -15,6 +15,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // OpenGit opens the git repository at repoDir (bare or not), resolves ref
@@ -77,8 +79,9 @@ type gitEntry struct {
 }
 
 var (
-	_ fs.ReadFileFS = (*gitFS)(nil)
-	_ fs.ReadDirFS  = (*gitFS)(nil)
+	_ fs.ReadFileFS      = (*gitFS)(nil)
+	_ fs.ReadDirFS       = (*gitFS)(nil)
+	_ repofs.LimitReader = (*gitFS)(nil)
 )
 
 func (g *gitFS) index(t *object.Tree, dir string) error {
@@ -96,7 +99,8 @@ func (g *gitFS) index(t *object.Tree, dir string) error {
 				return err
 			}
 		case filemode.Submodule:
-			continue
+			// Listed (so that the walk reports it), never read.
+			g.files[p] = ge
 		default:
 			g.files[p] = ge
 		}
@@ -131,9 +135,19 @@ func (g *gitFS) Open(name string) (fs.File, error) {
 }
 
 // ReadFile returns a blob's contents.
-func (g *gitFS) ReadFile(name string) ([]byte, error) {
+func (g *gitFS) ReadFile(name string) ([]byte, error) { return g.ReadFileLimit(name, 1<<63-1) }
+
+// ReadFileLimit implements repofs.LimitReader: it refuses a symbolic link
+// (on the way or at the end), a submodule and a blob larger than max,
+// without reading it.
+func (g *gitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+		if e, ok := g.files[p]; ok {
+			return nil, entryRefusal(name, e)
+		}
 	}
 	e, ok := g.files[name]
 	if !ok {
@@ -142,22 +156,42 @@ func (g *gitFS) ReadFile(name string) ([]byte, error) {
 		}
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
 	}
+	if err := entryRefusal(name, e); err != nil {
+		return nil, err
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	blob, err := g.repo.BlobObject(e.hash)
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
+	if blob.Size > max {
+		return nil, &repofs.RefusedError{Path: name, Through: name, Err: repofs.ErrTooLarge, Size: blob.Size, Limit: max}
+	}
 	r, err := blob.Reader()
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	defer r.Close()
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, max))
 	if err != nil {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	return b, nil
+}
+
+// entryRefusal refuses what is not a plain blob: a symbolic link (mode
+// 120000) or a submodule (a gitlink); nil for a file.
+func entryRefusal(name string, e gitEntry) error {
+	switch e.mode {
+	case filemode.Symlink:
+		return &repofs.RefusedError{Path: name, Through: e.path, Err: repofs.ErrSymlink}
+	case filemode.Submodule:
+		return &repofs.RefusedError{Path: name, Through: e.path, Err: repofs.ErrNotRegular}
+	case filemode.Regular, filemode.Executable, filemode.Deprecated:
+		return nil
+	}
+	return &repofs.RefusedError{Path: name, Through: e.path, Err: repofs.ErrNotRegular}
 }
 
 // ReadDir lists a directory, sorted by name.
@@ -192,7 +226,7 @@ func (d gitDirEntry) IsDir() bool       { return d.e.mode == filemode.Dir }
 func (d gitDirEntry) Type() fs.FileMode { return d.g.info(d.e).mode.Type() }
 func (d gitDirEntry) Info() (fs.FileInfo, error) {
 	info := d.g.info(d.e)
-	if !info.IsDir() {
+	if info.Mode().IsRegular() {
 		d.g.mu.Lock()
 		obj, err := d.g.repo.Storer.EncodedObject(plumbing.BlobObject, d.e.hash)
 		d.g.mu.Unlock()
@@ -211,6 +245,8 @@ func (g *gitFS) info(e gitEntry) gitInfo {
 		mode = fs.ModeDir | 0o555
 	case filemode.Symlink:
 		mode = fs.ModeSymlink | 0o777
+	case filemode.Submodule:
+		mode = fs.ModeIrregular | 0o555
 	case filemode.Executable:
 		mode = 0o555
 	default:

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -51,6 +52,10 @@ func overlay(t testing.TB, base fstest.MapFS, a *txtar.Archive) fstest.MapFS {
 		m[k] = v
 	}
 	for _, line := range strings.Split(string(a.Comment), "\n") {
+		if l, ok := strings.CutPrefix(line, "symlink: "); ok {
+			p, target, _ := strings.Cut(l, " -> ")
+			m[strings.TrimSpace(p)] = &fstest.MapFile{Data: []byte(strings.TrimSpace(target)), Mode: fs.ModeSymlink | 0o777}
+		}
 		if p, ok := strings.CutPrefix(line, "delete: "); ok {
 			p = strings.TrimSpace(p)
 			if _, ok := m[p]; !ok {
@@ -63,6 +68,37 @@ func overlay(t testing.TB, base fstest.MapFS, a *txtar.Archive) fstest.MapFS {
 		m[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
 	}
 	return m
+}
+
+// caseLimits reads a case's "limits: config=N spec=N repository=N
+// evaltime=DURATION" comment line into opts.
+func caseLimits(t testing.TB, comment []byte, opts *Options) {
+	t.Helper()
+	for _, line := range strings.Split(string(comment), "\n") {
+		l, ok := strings.CutPrefix(line, "limits: ")
+		if !ok {
+			continue
+		}
+		for _, kv := range strings.Fields(l) {
+			k, v, _ := strings.Cut(kv, "=")
+			var err error
+			switch k {
+			case "config":
+				opts.Limits.ConfigFile, err = strconv.ParseInt(v, 10, 64)
+			case "spec":
+				opts.Limits.SpecFile, err = strconv.ParseInt(v, 10, 64)
+			case "repository":
+				opts.Limits.Repository, err = strconv.ParseInt(v, 10, 64)
+			case "evaltime":
+				opts.Limits.EvalTime, err = time.ParseDuration(v)
+			default:
+				t.Fatalf("unknown limit %q", k)
+			}
+			if err != nil {
+				t.Fatalf("limit %s: %v", kv, err)
+			}
+		}
+	}
 }
 
 func mustCompile(t testing.TB, fsys fs.FS, opts Options) *Result {

@@ -36,7 +36,9 @@ func TestInvalidCorpusCasesReportTheirProblem(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := mustCompile(t, overlay(t, base, a), testOptions())
+			opts := testOptions()
+			caseLimits(t, a.Comment, &opts)
+			res := mustCompile(t, overlay(t, base, a), opts)
 			var got []string
 			for _, d := range res.Diagnostics {
 				got = append(got, fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Col, d.Code))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/schema"
 )
 
@@ -196,15 +197,22 @@ func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 			return nil
 		}
 		f, code, msg, hint := classify(p)
+		if code == "" && f.kind == kindIgnored {
+			// Never read: a link here is refused if something names it.
+			return nil
+		}
+		if t := d.Type(); !t.IsRegular() {
+			// A link to a file or a directory, a device, a FIFO, a
+			// submodule: refused without reading what it points at.
+			reason := repofs.ErrNotRegular
+			if t&fs.ModeSymlink != 0 {
+				reason = repofs.ErrSymlink
+			}
+			reportRefusal(p, pos{}, &repofs.RefusedError{Path: p, Through: p, Err: reason}, "", sink)
+			return nil
+		}
 		if code != "" {
 			sink.add(p, pos{}, code, hint, "%s", msg)
-			return nil
-		}
-		if f.kind == kindIgnored {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			sink.add(p, pos{}, codeOutsideLayout, "commit the file itself", "%s is not a regular file (a symbolic link?)", p)
 			return nil
 		}
 		files = append(files, f)

@@ -190,6 +190,9 @@ type grant struct {
 type grantsFile struct {
 	At     at
 	Grants []grant `json:"grants"`
+	// partial is set when the file failed the schema and holds only its
+	// fields without problems: they are checked, none is published.
+	partial bool
 }
 
 // jwk is an inline JWK; private members are kept only as presence (*node)

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -70,6 +71,9 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		return b, nil
 	}
 	if err := resolveRefs(loader, sd.doc, file); err != nil {
+		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
+			return nil
+		}
 		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", err)
 		return nil
 	}
@@ -128,12 +132,27 @@ func readRef(fsys fs.FS, dir string, u *url.URL) ([]byte, error) {
 	if dir != "." && !strings.HasPrefix(p, dir+"/") {
 		return nil, fmt.Errorf("outside %s", dir)
 	}
-	b, err := fs.ReadFile(fsys, p)
+	b, err := repofs.ReadFile(fsys, p, 0)
 	if err != nil {
+		if re := (*repofs.RefusedError)(nil); errors.As(err, &re) {
+			return nil, re
+		}
 		return nil, errors.New("file not found")
 	}
 	return b, nil
 }
+
+// limitFS reads every file of fsys through repofs with one size limit.
+type limitFS struct {
+	fs.FS
+	max int64
+}
+
+func (l limitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	return repofs.ReadFile(l.FS, name, min(max, l.max))
+}
+
+func (l limitFS) ReadFile(name string) ([]byte, error) { return l.ReadFileLimit(name, l.max) }
 
 // parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, decoded into kin-openapi's model with $refs not yet resolved.
@@ -181,8 +200,13 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 			inl, err := inlineRef(fsys, dir, path.Dir(file), ref.Value)
 			if err != nil {
 				// Resolution fails later (parseSpec); parsing goes on.
-				pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
-					"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
+				var refused diagSink
+				if reportRefusal(file, pos{int32(ref.Line), int32(ref.Column)}, err, "--max-spec-file", &refused) {
+					pending = append(pending, refused.list...)
+				} else {
+					pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
+						"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
+				}
 				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			}
 			if decodeTop == top {
@@ -384,6 +408,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		jobs = append(jobs, job{id, a, spec})
 	}
 	results := make([][]byte, len(jobs))
+	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
 	sinks := make([]diagSink, c.opts.Workers)
 	errs := make([]error, c.opts.Workers)
 	var mu sync.Mutex
@@ -406,14 +431,17 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 					return
 				}
 				j := jobs[i]
-				data, err := fs.ReadFile(c.fsys, j.file)
+				data, err := repofs.ReadFile(specs, j.file, 0)
 				if err != nil {
+					if reportRefusal(j.file, pos{}, err, "--max-spec-file", &sinks[w]) {
+						continue
+					}
 					errs[w] = fmt.Errorf("reading %s: %w", j.file, err)
 					return
 				}
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
-				if sd := parseSpec(ctx, c.fsys, specDir(pub), j.file, data, &sinks[w]); sd != nil {
+				if sd := parseSpec(ctx, specs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
 					checkSpec(ctx, j.id, j.a, m.major[j.id], j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.

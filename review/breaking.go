@@ -18,6 +18,7 @@ import (
 	"github.com/oasdiff/oasdiff/load"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // SpecChange is one breaking change oasdiff found in an API's OpenAPI
@@ -94,8 +95,8 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 				continue // a new API: nothing to break
 			}
 			hs, bs := specPath(dir, name, hv), specPath(dir, name, bv)
-			hb, err1 := fs.ReadFile(headFS, hs)
-			bb, err2 := fs.ReadFile(baseFS, bs)
+			hb, err1 := repofs.ReadFile(headFS, hs, compiler.DefaultLimits.SpecFile)
+			bb, err2 := repofs.ReadFile(baseFS, bs, compiler.DefaultLimits.SpecFile)
 			api := p.Name() + "/" + name
 			bump := major(str(hv, "version")) > major(str(bv, "version"))
 			report := func(c SpecChange) {
@@ -233,7 +234,7 @@ func loadDoc(ctx context.Context, fsys fs.FS, dir, file string, data []byte) (do
 		if !strings.HasPrefix(p, dir+"/") {
 			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
 		}
-		return fs.ReadFile(fsys, p)
+		return repofs.ReadFile(fsys, p, compiler.DefaultLimits.SpecFile)
 	}
 	defer func() {
 		if r := recover(); r != nil {

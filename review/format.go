@@ -53,6 +53,37 @@ type Output struct {
 	Diagnostics compiler.Diagnostics `json:"diagnostics"`
 	// Version is frontdoor's version, recorded in SARIF.
 	Version string `json:"-"`
+	// MaxPrinted bounds the diagnostics the formats for people show
+	// (0: DefaultMaxPrinted); JSON shows them all.
+	MaxPrinted int `json:"-"`
+}
+
+// DefaultMaxPrinted is how many diagnostics the text, github, sarif and
+// markdown formats show unless Output.MaxPrinted says otherwise; they count
+// the rest ("and K more"). JSON, read by programs, lists every one (how
+// many there can be is bounded by the compiler's file size limits).
+const DefaultMaxPrinted = 1000
+
+// maxPrinted is o's bound on the diagnostics shown.
+func (o *Output) maxPrinted() int {
+	if o.MaxPrinted > 0 {
+		return o.MaxPrinted
+	}
+	return DefaultMaxPrinted
+}
+
+// printed returns the diagnostics a format for people shows and how many
+// it leaves out.
+func (o *Output) printed() (compiler.Diagnostics, int) {
+	if n := o.maxPrinted(); len(o.Diagnostics) > n {
+		return o.Diagnostics[:n], len(o.Diagnostics) - n
+	}
+	return o.Diagnostics, 0
+}
+
+// moreText says how many diagnostics are not shown.
+func (o *Output) moreText(n int) string {
+	return fmt.Sprintf("and %d more problems not shown (at most %d are; -o json lists them all)", n, o.maxPrinted())
 }
 
 // Write renders o in format.
@@ -95,9 +126,13 @@ func writeText(w io.Writer, o *Output) error {
 	if o.Report != nil {
 		writeReportText(&b, o)
 	}
-	for _, d := range o.Diagnostics {
+	shown, more := o.printed()
+	for _, d := range shown {
 		b.WriteString(d.String())
 		b.WriteByte('\n')
+	}
+	if more > 0 {
+		b.WriteString(o.moreText(more) + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -143,7 +178,8 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 	}
 	var rest compiler.Diagnostics
 	errs, warns := 0, 0
-	for _, d := range o.Diagnostics {
+	shown, more := o.printed()
+	for _, d := range shown {
 		kind := "error"
 		n := &errs
 		max := lim.Errors
@@ -166,15 +202,18 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", kind,
 			escapeProperty(d.File), d.Line, d.Col, escapeProperty(title), escapeData(msg))
 	}
-	if len(rest) > 0 {
-		re := rest.Errors()
-		rw := len(rest) - re
+	if len(rest) > 0 || more > 0 {
+		re := rest.Errors() + o.Diagnostics[len(shown):].Errors()
+		rw := len(rest) + more - re
 		fmt.Fprintf(&b, "::notice title=%s::%s\n", escapeProperty("frontdoor "+o.Command),
-			escapeData(fmt.Sprintf("%d more errors and %d more warnings are not annotated (GitHub shows 10 of each per step); the log lists them all", re, rw)))
+			escapeData(fmt.Sprintf("%d more errors and %d more warnings are not annotated (GitHub shows 10 of each per step); the log lists them", re, rw)))
 		b.WriteString("::group::all other problems\n")
 		for _, d := range rest {
 			b.WriteString(escapeData(d.String()))
 			b.WriteByte('\n')
+		}
+		if more > 0 {
+			b.WriteString(escapeData(o.moreText(more)) + "\n")
 		}
 		b.WriteString("::endgroup::\n")
 	}
@@ -200,8 +239,20 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries the note of results left out.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level   string       `json:"level"`
+	Message sarifMessage `json:"message"`
 }
 
 type sarifTool struct {
@@ -275,8 +326,9 @@ func WriteSARIF(w io.Writer, o *Output) error {
 		rules[i] = sarifRule{ID: c.Code, Name: ruleName(c.Title), ShortDescription: sarifMessage{c.Title},
 			FullDescription: sarifMessage{c.Explanation}, Help: sarifMessage{c.Fix}, DefaultConfiguration: sarifConfig{level}}
 	}
-	results := make([]sarifResult, 0, len(o.Diagnostics))
-	for _, d := range o.Diagnostics {
+	shown, more := o.printed()
+	results := make([]sarifResult, 0, len(shown))
+	for _, d := range shown {
 		i, ok := idx[d.Code]
 		if !ok {
 			i = -1
@@ -298,6 +350,10 @@ func WriteSARIF(w io.Writer, o *Output) error {
 			Tool:    sarifTool{Driver: sarifDriver{Name: "frontdoor", InformationURI: "https://github.com/frontdoor-dev/frontdoor", Version: o.Version, Rules: rules}},
 			Results: results,
 		}},
+	}
+	if more > 0 {
+		log.Runs[0].Invocations = []sarifInvocation{{ExecutionSuccessful: true,
+			ToolExecutionNotifications: []sarifNotification{{Level: "note", Message: sarifMessage{o.moreText(more)}}}}}
 	}
 	b, err := json.MarshalIndent(log, "", "  ")
 	if err != nil {

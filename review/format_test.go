@@ -266,3 +266,41 @@ func TestUnknownFormatIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFormatsForPeopleShowAtMostDefaultMaxPrintedDiagnosticsAndCountTheRest
+// renders more diagnostics than DefaultMaxPrinted in every format: the formats
+// for people show at most DefaultMaxPrinted and say how many more; JSON keeps all.
+func TestFormatsForPeopleShowAtMostDefaultMaxPrintedDiagnosticsAndCountTheRest(t *testing.T) {
+	ds := manyDiagnostics(DefaultMaxPrinted + 234)
+	more := fmt.Sprintf("and %d more problems", 234)
+	for _, tc := range []struct {
+		format string
+		shown  func(string) int
+		note   string // "" : every diagnostic is listed
+	}{
+		{FormatText, func(s string) int { return strings.Count(s, ": "+CodeNotOwner+": ") }, more},
+		{FormatGitHub, func(s string) int {
+			return strings.Count(s, "::error ") + strings.Count(s, ": "+CodeNotOwner+": ")
+		}, more},
+		{FormatSARIF, func(s string) int { return strings.Count(s, `"ruleId"`) }, more},
+		{FormatMarkdown, func(s string) int { return strings.Count(s, "| ❌ |") }, "more lines are not shown"},
+		{FormatJSON, func(s string) int { return strings.Count(s, `"code": "`+CodeNotOwner+`"`) }, ""},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			var b strings.Builder
+			if err := Write(&b, tc.format, &Output{Command: "check-pr", Diagnostics: ds}); err != nil {
+				t.Fatal(err)
+			}
+			got := tc.shown(b.String())
+			switch {
+			case tc.note == "" && got != len(ds):
+				t.Errorf("got %d diagnostics, want all %d", got, len(ds))
+			case tc.note != "" && got > DefaultMaxPrinted:
+				t.Errorf("got %d diagnostics, want at most %d", got, DefaultMaxPrinted)
+			}
+			if tc.note != "" && !strings.Contains(b.String(), tc.note) {
+				t.Errorf("got no %q in the output", tc.note)
+			}
+		})
+	}
+}

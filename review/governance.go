@@ -12,6 +12,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // Governance is who owns what in one revision of a configuration repository:
@@ -161,8 +162,8 @@ func newCueReader() (*cueReader, error) {
 // read evaluates one file; ok is false when it is missing or does not
 // evaluate. The error is for I/O failures only.
 func (r *cueReader) read(fsys fs.FS, name string) (cue.Value, bool, error) {
-	b, err := fs.ReadFile(fsys, name)
-	if errors.Is(err, fs.ErrNotExist) {
+	b, err := repofs.ReadFile(fsys, name, compiler.DefaultLimits.ConfigFile)
+	if errors.Is(err, fs.ErrNotExist) || refused(err) {
 		return cue.Value{}, false, nil
 	}
 	if err != nil {

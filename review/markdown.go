@@ -59,7 +59,8 @@ func Markdown(o *Output, limit int) string {
 	}
 	if len(o.Diagnostics) > 0 {
 		lines = append(lines, "", "#### Problems", "", "| | where | code | problem |", "|---|---|---|---|")
-		for _, d := range o.Diagnostics {
+		shown, more := o.printed()
+		for _, d := range shown {
 			icon := "❌"
 			if d.Severity == compiler.SeverityWarning {
 				icon = "⚠️"
@@ -69,6 +70,9 @@ func Markdown(o *Output, limit int) string {
 				msg += " (" + d.Hint + ")"
 			}
 			lines = append(lines, fmt.Sprintf("| %s | `%s:%d:%d` | %s | %s |", icon, mdCode(d.File), d.Line, d.Col, d.Code, mdCell(msg)))
+		}
+		if more > 0 {
+			lines = append(lines, "", "_… "+o.moreText(more)+"._")
 		}
 	}
 	return fit(head.String(), lines, limit)
@@ -86,6 +90,11 @@ func fit(head string, lines []string, limit int) string {
 		if used+n > limit-reserve {
 			left := 0
 			for _, r := range lines[i:] {
+				var more int
+				if _, err := fmt.Sscanf(r, "_… and %d more problems", &more); err == nil {
+					left += more
+					continue
+				}
 				if strings.HasPrefix(r, "- ") || strings.HasPrefix(r, "| ") && !strings.HasPrefix(r, "| |") {
 					left++
 				}

@@ -3,6 +3,7 @@ package review
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // PullRequest describes a pull request to check.
@@ -258,8 +260,14 @@ func fsChanges(a, b fs.FS) ([]Change, error) {
 			out = append(out, Change{Path: p, Action: Deleted})
 			continue
 		}
-		x, err1 := fs.ReadFile(a, p)
-		y, err2 := fs.ReadFile(b, p)
+		x, err1 := repofs.ReadFile(a, p, compiler.DefaultLimits.SpecFile)
+		y, err2 := repofs.ReadFile(b, p, compiler.DefaultLimits.SpecFile)
+		if refused(err1) || refused(err2) {
+			// A link, a device or a file over the limit is never read:
+			// it counts as changed (the compile refuses it anyway).
+			out = append(out, Change{Path: p, Action: Modified})
+			continue
+		}
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, cmpErr(err1, err2))
 		}
@@ -274,6 +282,12 @@ func fsChanges(a, b fs.FS) ([]Change, error) {
 	}
 	slices.SortFunc(out, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
 	return out, nil
+}
+
+// refused reports whether err is a refusal to read a file (see repofs).
+func refused(err error) bool {
+	var re *repofs.RefusedError
+	return errors.As(err, &re)
 }
 
 func cmpErr(a, b error) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/review"
 )
 
@@ -17,6 +18,7 @@ type prFlags struct {
 	actor     string
 	approvers []string
 	format    string
+	maxShown  int
 }
 
 func (f *prFlags) register(c *cobra.Command, actorHelp string) {
@@ -24,6 +26,7 @@ func (f *prFlags) register(c *cobra.Command, actorHelp string) {
 	c.Flags().StringVar(&f.actor, "actor", "", actorHelp)
 	c.Flags().StringArrayVar(&f.approvers, "approver", nil, "handle of a reviewer who approved the pull request (repeatable; comma-separated lists accepted)")
 	c.Flags().StringVarP(&f.format, "output", "o", "text", "output format: "+strings.Join(review.Formats(), ", "))
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 }
 
 // approverList splits comma-separated --approver values.
@@ -88,7 +91,7 @@ Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version = version()
+			out.Version, out.MaxPrinted = version(), f.maxShown
 			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}
@@ -158,9 +161,17 @@ error.`,
 				if f.actor != "" {
 					return usageErr("--actor needs git revisions (authority is judged on a git history)")
 				}
+				base, berr := compiler.OpenDir(args[0])
+				if berr != nil {
+					return ioErr(berr)
+				}
+				head, herr := compiler.OpenDir(args[1])
+				if herr != nil {
+					return ioErr(herr)
+				}
 				out, err = review.Diff(c.Context(),
-					review.Side{FS: os.DirFS(args[0]), Name: args[0]},
-					review.Side{FS: os.DirFS(args[1]), Name: args[1]},
+					review.Side{FS: base, Name: args[0]},
+					review.Side{FS: head, Name: args[1]},
 					review.DiffOptions{Now: day})
 			} else {
 				out, err = review.DiffGit(c.Context(), review.PullRequest{
@@ -170,7 +181,7 @@ error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version = version()
+			out.Version, out.MaxPrinted = version(), f.maxShown
 			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,8 @@ type sourceFlags struct {
 	commit     string
 	generation uint64
 	now        string
+	limits     compiler.Limits
+	maxShown   int
 }
 
 func (f *sourceFlags) register(c *cobra.Command) {
@@ -37,6 +40,58 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.commit, "commit", "", "commit to record in the snapshot (default: the compiled git commit)")
 	c.Flags().Uint64Var(&f.generation, "generation", 0, "generation to record (default: commits on the first-parent chain with --git, else 1)")
 	c.Flags().StringVar(&f.now, "now", "", "check grant expiry as of this day, YYYY-MM-DD (default: today)")
+	d := compiler.DefaultLimits
+	c.Flags().Var(byteSize{&f.limits.ConfigFile}, "max-config-file", "size limit of one .cue file, e.g. 1MiB (default "+sizeText(d.ConfigFile)+")")
+	c.Flags().Var(byteSize{&f.limits.SpecFile}, "max-spec-file", "size limit of one OpenAPI document and each file it references (default "+sizeText(d.SpecFile)+")")
+	c.Flags().Var(byteSize{&f.limits.Repository}, "max-repository", "size limit of all the repository's files together (default "+sizeText(d.Repository)+")")
+	c.Flags().DurationVar(&f.limits.EvalTime, "eval-timeout", d.EvalTime, "time budget of one file's CUE evaluation")
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
+	c.Flags().Var(byteSize{&f.limits.EvalMemory}, "eval-memory", "memory budget of one file's CUE evaluation (default "+sizeText(d.EvalMemory)+")")
+}
+
+// byteSize is a flag holding a size in bytes, written as a number with an
+// optional unit: KiB, MiB, GiB (or K, M, G), B.
+type byteSize struct{ p *int64 }
+
+func (b byteSize) String() string {
+	if b.p == nil || *b.p == 0 {
+		return ""
+	}
+	return sizeText(*b.p)
+}
+
+func (b byteSize) Type() string { return "size" }
+
+func (b byteSize) Set(s string) error {
+	units := []struct {
+		suffix string
+		n      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if v, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = v, u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return fmt.Errorf("want a positive size such as 512KiB or 8MiB")
+	}
+	*b.p = n * mult
+	return nil
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n%(1<<30) == 0:
+		return fmt.Sprintf("%dGiB", n>>30)
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
 }
 
 // loaded is a configuration ready to compile.
@@ -47,6 +102,8 @@ type loaded struct {
 	// memoryLimit is the compile's soft memory limit (default
 	// compileMemoryLimit).
 	memoryLimit int64
+	// maxShown bounds the diagnostics printed (see review.Output).
+	maxShown int
 }
 
 func (f *sourceFlags) load(args []string) (*loaded, error) {
@@ -73,9 +130,15 @@ func (f *sourceFlags) load(args []string) (*loaded, error) {
 		if !fi.IsDir() {
 			return nil, ioErr(fmt.Errorf("%s is not a directory", dir))
 		}
-		l.fsys, l.name = os.DirFS(dir), dir
+		fsys, err := compiler.OpenDir(dir)
+		if err != nil {
+			return nil, ioErr(err)
+		}
+		l.fsys, l.name = fsys, dir
 		l.opts.Generation = 1
 	}
+	l.opts.Limits = f.limits
+	l.maxShown = f.maxShown
 	if f.commit != "" {
 		l.opts.Commit = f.commit
 	}
@@ -151,7 +214,7 @@ func (l *loaded) compileValid(c *cobra.Command, format string) (*compiler.Result
 		return nil, err
 	}
 	if len(res.Diagnostics) > 0 {
-		if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics); err != nil {
+		if err := writeDiagnostics(c.ErrOrStderr(), format, res.Diagnostics, l.maxShown); err != nil {
 			return nil, ioErr(err)
 		}
 	}
@@ -184,8 +247,11 @@ func ioErr(err error) error {
 
 // writeDiagnostics renders diagnostics in the chosen format (see
 // review.Formats: text, json, github, sarif, markdown).
-func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics) error {
-	return review.WriteDiagnostics(w, format, "validate", ds)
+func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics, maxShown int) error {
+	if format == review.FormatJSON {
+		return review.WriteDiagnostics(w, format, "validate", ds)
+	}
+	return review.Write(w, format, &review.Output{Command: "validate", Diagnostics: ds, MaxPrinted: maxShown})
 }
 
 func checkFormat(format string) error {
@@ -228,7 +294,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
 			if err != nil {
 				return err
 			}
-			if err := writeDiagnostics(c.OutOrStdout(), format, res.Diagnostics); err != nil {
+			if err := writeDiagnostics(c.OutOrStdout(), format, res.Diagnostics, l.maxShown); err != nil {
 				return ioErr(err)
 			}
 			if res.Diagnostics.HasErrors() {

@@ -149,7 +149,10 @@ func BenchmarkCompile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	fsys := os.DirFS(dir)
+	fsys, err := compiler.OpenDir(dir) // as the CLI reads a directory
+	if err != nil {
+		b.Fatal(err)
+	}
 	for b.Loop() {
 		res, err := compiler.Compile(context.Background(), fsys, compiler.Options{Now: now})
 		if err != nil {

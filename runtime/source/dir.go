@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // Dir compiles a configuration directory and recompiles it whenever a file
@@ -67,7 +69,9 @@ func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
 			return false
 		}
 		if ev.Has(fsnotify.Create) {
-			if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+			// Lstat: a link to a directory is not followed (the
+			// compile refuses it).
+			if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
 				// A new directory (or the root, renamed back in): watch
 				// it and everything already in it.
 				if err := watchTree(w, ev.Name); err != nil {
@@ -83,7 +87,11 @@ func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
 			gen = d.NextGeneration()
 		}
 		start := time.Now()
-		rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: os.DirFS(root), Generation: gen})
+		fsys, err := repofs.Dir(root)
+		if err != nil {
+			return false, send(ctx, out, Revision{Source: d.Name(), Err: fmt.Errorf("opening %s: %w", root, err), At: time.Now()})
+		}
+		rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: fsys, Generation: gen})
 		log.Debug("compiled", "generation", gen, "took", time.Since(start), "diagnostics", len(rev.Diagnostics), "err", rev.Err)
 		return false, send(ctx, out, rev)
 	})

@@ -10,6 +10,8 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
 // TreeFS returns a read-only fs.FS over a git tree, read lazily from the
@@ -29,6 +31,8 @@ var (
 	_ fs.ReadDirFS  = (*treeFS)(nil)
 	_ fs.ReadFileFS = (*treeFS)(nil)
 	_ fs.StatFS     = (*treeFS)(nil)
+
+	_ repofs.LimitReader = (*treeFS)(nil)
 )
 
 func (t *treeFS) Open(name string) (fs.File, error) {
@@ -66,6 +70,36 @@ func (t *treeFS) ReadFile(name string) ([]byte, error) {
 	e, err := t.root.FindEntry(name)
 	if err != nil || !e.Mode.IsFile() || e.Mode == filemode.Symlink {
 		return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrNotExist}
+	}
+	b, err := t.readBlob(e)
+	if err != nil {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: err}
+	}
+	return b, nil
+}
+
+// ReadFileLimit implements repofs.LimitReader: a link or a submodule is
+// refused, and a blob larger than max is refused without being read.
+func (t *treeFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	if !fs.ValidPath(name) || name == "." {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrInvalid}
+	}
+	e, err := t.root.FindEntry(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: fs.ErrNotExist}
+	}
+	switch {
+	case e.Mode == filemode.Symlink:
+		return nil, &repofs.RefusedError{Path: name, Through: name, Err: repofs.ErrSymlink}
+	case !e.Mode.IsFile():
+		return nil, &repofs.RefusedError{Path: name, Through: name, Err: repofs.ErrNotRegular}
+	}
+	f, err := t.root.TreeEntryFile(e)
+	if err != nil {
+		return nil, &fs.PathError{Op: "readfile", Path: name, Err: err}
+	}
+	if f.Size > max {
+		return nil, &repofs.RefusedError{Path: name, Through: name, Err: repofs.ErrTooLarge, Size: f.Size, Limit: max}
 	}
 	b, err := t.readBlob(e)
 	if err != nil {

@@ -1,6 +1,7 @@
 package source_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 )
 
@@ -62,5 +64,60 @@ func TestTreeFSIsAValidFileSystem(t *testing.T) {
 	}
 	if err := fstest.TestFS(fsys, "frontdoor.cue", "publishers/nhsbsa/apis/x.cue", "consumers/riverside/apps/readme.txt"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTreeFSRefusesLinksAndBlobsOverTheLimit commits a link to
+// /etc/passwd and a large file: ReadFile through repofs refuses both,
+// the large one without reading it, and reads a small one.
+func TestTreeFSRefusesLinksAndBlobsOverTheLimit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "small.yaml"), []byte("a: 1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "big.yaml"), make([]byte, 4096), 0o644)
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "README.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"init", "-q", "--initial-branch=main"},
+		{"add", "-A"},
+		{"-c", "user.name=T", "-c", "user.email=t@t.test", "commit", "-q", "-m", "x"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := repo.CommitObject(head.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, _, err := source.OpenCommit(repo, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want error
+	}{
+		{"small.yaml", nil},
+		{"big.yaml", repofs.ErrTooLarge},
+		{"README.yaml", repofs.ErrSymlink},
+	} {
+		b, err := repofs.ReadFile(fsys, tc.name, 1024)
+		if tc.want == nil && (err != nil || len(b) == 0) || tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %q, %v; want %v", tc.name, b, err, tc.want)
+		}
 	}
 }

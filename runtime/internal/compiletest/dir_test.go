@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -124,6 +126,69 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 	errs := ctrl.Status().LastAttempt.Errors
 	if len(errs) == 0 || errs[0].File == "" || errs[0].Line == 0 {
 		t.Errorf("got errors %+v, want positioned ones", errs)
+	}
+	if got := ctrl.ActiveGeneration(); got != gen {
+		t.Errorf("active generation: got %d, want %d", got, gen)
+	}
+}
+
+// TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing links an
+// ignored name to /dev/zero and makes a FIFO, both referenced by an
+// OpenAPI document: the compile refuses them (it neither runs out of
+// memory nor blocks) and the active snapshot stays.
+func TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing(t *testing.T) {
+	root := copyExample(t)
+	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
+		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
+	}
+	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctrl, err := control.New(control.Options{Store: new(store.Store), Verifier: v, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctrl.Run(ctx, &source.Dir{Root: root, Compile: compile, NextGeneration: func() uint64 { return ctrl.ActiveGeneration() + 1 }, Log: log})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, 30*time.Second, "the first snapshot", ctrl.Ready)
+	gen := ctrl.ActiveGeneration()
+
+	apis := filepath.Join(root, "publishers", "mhra", "apis")
+	if err := os.Symlink("/dev/zero", filepath.Join(apis, "README.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(apis, ".pipe.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(apis, "yellow-card.yaml")
+	b, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), "{type: string,", `{$ref: "README.yaml", x: {$ref: ".pipe.yaml"},`, 1)
+	if s == string(b) {
+		t.Fatal("no schema to change")
+	}
+	if err := os.WriteFile(spec, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a compile refusal", func() bool {
+		a := ctrl.Status().LastAttempt
+		return a != nil && a.Reason == store.ReasonCompile
+	})
+	var codes []string
+	for _, e := range ctrl.Status().LastAttempt.Errors {
+		codes = append(codes, e.Code)
+	}
+	if !slices.Contains(codes, "FD505") {
+		t.Errorf("got codes %v, want FD505", codes)
 	}
 	if got := ctrl.ActiveGeneration(); got != gen {
 		t.Errorf("active generation: got %d, want %d", got, gen)

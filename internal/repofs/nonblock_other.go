@@ -1,0 +1,5 @@
+//go:build !unix
+
+package repofs
+
+const nonBlock = 0
