@@ -150,15 +150,15 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 	return nil
 }
 
-// evalOne reads and evaluates one file. Spec files are only scanned for
-// private keys here; they are parsed with their API (openapi.go).
+// evalOne reads and evaluates one file. Spec and ignored files are only
+// scanned for secrets here; specs are parsed with their API (openapi.go).
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
 	src, err := fs.ReadFile(c.fsys, lf.path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", lf.path, err)
 	}
-	scanPEM(lf.path, src, sink)
-	if lf.kind == kindSpec {
+	if lf.kind == kindSpec || lf.kind == kindIgnored {
+		scanOther(lf.path, src, sink)
 		return nil, nil
 	}
 	return ev.evalFile(lf, src, sink)

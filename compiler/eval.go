@@ -93,18 +93,36 @@ func (e *evaluator) cueContext() error {
 // evalFile parses, checks and decodes one configuration file. It returns
 // the decoded Go value (see model.go), or nil with diagnostics in sink. The
 // error is for internal failures only.
+//
+// Its bytes are scanned for private keys, and its evaluated string values
+// (or, when it does not evaluate, its string literals) for secrets.
 func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, error) {
+	sc := scanBytes(lf.path, src, sink)
 	f, err := parser.ParseFile(lf.path, src)
 	if err != nil {
 		e.cueErrors(lf, nil, err, codeSyntax, sink)
 		return nil, nil
 	}
+	var n *node
 	if !e.noFast {
-		if n, ok := plainFile(f); ok && e.shapes[lf.kind].accept(n) {
-			return decodeFile(lf, n)
+		if pn, ok := plainFile(f); ok && e.shapes[lf.kind].accept(pn) {
+			n = pn
 		}
 	}
-	return e.evalCUE(lf, f, sink)
+	if n == nil {
+		if n, err = e.evalCUE(lf, f, sink); err != nil {
+			return nil, err
+		}
+	}
+	if n == nil {
+		sc.cueLiterals(f)
+		return nil, nil
+	}
+	sc.node(n, "", n.pos)
+	if checkInts(n, lf.path, n.pos, sink) {
+		return nil, nil
+	}
+	return decodeFile(lf, n)
 }
 
 func decodeFile(lf layoutFile, n *node) (any, error) {
@@ -116,8 +134,9 @@ func decodeFile(lf layoutFile, n *node) (any, error) {
 }
 
 // evalCUE is the slow path: full CUE evaluation of one file unified with
-// its definition, in the worker's own context.
-func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
+// its definition, in the worker's own context. It returns the evaluated
+// value, or nil with diagnostics in sink.
+func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (*node, error) {
 	if name := f.PackageName(); name != "" && name != "frontdoor" {
 		p := pos{1, 1}
 		for _, d := range f.Decls {
@@ -164,8 +183,7 @@ func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, er
 		}
 		return nil, nil
 	}
-	n := valueNode(u, f, lf.path, pos{1, 1})
-	return decodeFile(lf, n)
+	return valueNode(u, f, lf.path, pos{1, 1}), nil
 }
 
 // cueErrors maps CUE errors to diagnostics: one per path, positioned in the

@@ -183,6 +183,9 @@ func classify(p string) (f layoutFile, code, msg, hint string) {
 
 // repoFiles lists and classifies every file of fsys, in lexical order.
 // Diagnostics report files outside the layout; the error is for I/O.
+// Ignored files and files outside the layout are listed as kindIgnored:
+// they are only scanned for secrets (rule 9 holds for every file). The
+// .git directory of a working tree is not part of the configuration.
 func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 	var files []layoutFile
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -190,17 +193,23 @@ func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 			return fmt.Errorf("walking %s: %w", p, err)
 		}
 		if d.IsDir() {
-			if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.Name() == ".git" {
 				return fs.SkipDir
 			}
+			return nil
+		}
+		if d.Name() == ".git" { // a worktree's or submodule's pointer file
 			return nil
 		}
 		f, code, msg, hint := classify(p)
 		if code != "" {
 			sink.add(p, pos{}, code, hint, "%s", msg)
-			return nil
+			f.kind = kindIgnored
 		}
 		if f.kind == kindIgnored {
+			if d.Type().IsRegular() {
+				files = append(files, layoutFile{path: p, kind: kindIgnored})
+			}
 			return nil
 		}
 		if !d.Type().IsRegular() {

@@ -170,7 +170,8 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 		re := rest.Errors()
 		rw := len(rest) - re
 		fmt.Fprintf(&b, "::notice title=%s::%s\n", escapeProperty("frontdoor "+o.Command),
-			escapeData(fmt.Sprintf("%d more errors and %d more warnings are not annotated (GitHub shows 10 of each per step); the log lists them all", re, rw)))
+			escapeData(fmt.Sprintf("%d more %s and %d more %s are not annotated (GitHub shows 10 of each per step); the log lists them all",
+				re, compiler.Plural(re, "error"), rw, compiler.Plural(rw, "warning"))))
 		b.WriteString("::group::all other problems\n")
 		for _, d := range rest {
 			b.WriteString(escapeData(d.String()))

@@ -517,7 +517,7 @@ func consumerGroups(base, head *snapshot.Snapshot) []Group {
 			}
 		case y == nil:
 			name = x.Name
-			ls = append(ls, fmt.Sprintf("consumer organisation %s is removed with its %d apps: every grant to them stops working", k, len(x.Apps)))
+			ls = append(ls, fmt.Sprintf("consumer organisation %s is removed with its %s: every grant to them stops working", k, compiler.Count(len(x.Apps), "app")))
 		default:
 			name = y.Name
 			if x.Name != y.Name {
