@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Severity tells an error, which invalidates the configuration, from a
@@ -185,7 +187,7 @@ func Redact(s string) string {
 	if strings.Contains(s, "://") {
 		s = urlInText.ReplaceAllStringFunc(s, func(m string) string {
 			u, err := url.Parse(m)
-			if err != nil || urlCredential(u) == "" {
+			if err != nil || snapshot.URLCredential(m) == "" {
 				return m
 			}
 			c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}

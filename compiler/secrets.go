@@ -21,6 +21,8 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // privateMarker matches the armour line of a private key: PEM (PKCS#1,
@@ -251,7 +253,7 @@ func (sc *secretScan) urls(p pos, s, field string) {
 	}
 	if !strings.ContainsFunc(s, isSpace) {
 		if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Host != "" {
-			if msg := urlCredential(u); msg != "" {
+			if msg := snapshot.URLCredential(s); msg != "" {
 				sc.sink.add(sc.file, p, codeURLUserinfo, hint, "URL carries %s", msg)
 			}
 			return
@@ -269,83 +271,6 @@ func (sc *secretScan) urls(p pos, s, field string) {
 
 func isSpace(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f'
-}
-
-// urlCredential describes the credential u carries, or returns "".
-func urlCredential(u *url.URL) string {
-	if u.User != nil {
-		return "credentials (user information before @)"
-	}
-	for _, part := range []struct{ where, raw string }{{"query", u.RawQuery}, {"fragment", u.EscapedFragment()}} {
-		if part.raw == "" {
-			continue
-		}
-		q, _ := url.ParseQuery(part.raw) // what parses is checked
-		for _, name := range sortedKeys(q) {
-			if credentialParam(name) && slices.ContainsFunc(q[name], notPlaceholder) {
-				return "a credential in its " + part.where + " (parameter " + truncate(strings.ToLower(name), 40) + ")"
-			}
-		}
-	}
-	return ""
-}
-
-// credentialParams are query parameter names, lower case without - and _,
-// that carry credentials; credentialSuffixes end such names (X-Amz-Signature,
-// client_secret, access_token...).
-var (
-	credentialParams = []string{
-		"apikey", "key", "token", "secret", "password", "passwd", "pwd", "pass", "sig", "signature", "auth",
-		"accesskey", "secretkey", "privatekey", "subscriptionkey", "credential", "credentials", "jwt", "bearer",
-	}
-	credentialSuffixes = []string{"token", "secret", "password", "signature", "apikey", "credential"}
-	// notCredential are parts of names of parameters that end like a
-	// credential's but page through results.
-	notCredential = []string{"page", "next", "continuation", "cursor"}
-)
-
-// credentialParam reports whether a query parameter name, decoded, names
-// a credential, whatever its case, separators or percent-encoding.
-func credentialParam(name string) bool {
-	for range 3 { // api%255Fkey decodes twice
-		d, err := url.QueryUnescape(name)
-		if err != nil || d == name {
-			break
-		}
-		name = d
-	}
-	n := strings.Map(func(r rune) rune {
-		switch {
-		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			return r
-		case 'A' <= r && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return -1
-	}, name)
-	if slices.Contains(credentialParams, n) {
-		return true
-	}
-	for _, s := range credentialSuffixes {
-		if strings.HasSuffix(n, s) {
-			return !slices.ContainsFunc(notCredential, func(x string) bool { return strings.Contains(n, x) })
-		}
-	}
-	return false
-}
-
-// notPlaceholder reports whether a parameter's value could be a credential:
-// it is not empty nor a template such as {apikey} or <token>.
-func notPlaceholder(v string) bool {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return false
-	}
-	if (strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}")) || (strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">")) ||
-		(strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}")) {
-		return false
-	}
-	return true
 }
 
 // node scans an evaluated configuration value: every string, and every
