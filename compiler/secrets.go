@@ -76,7 +76,17 @@ func findKeys[T string | []byte](t T) []keyHit {
 		hits = append(hits, keyHit{off + i, "PuTTY"})
 		off += i + len(puttyMarker)
 	}
-	hits = append(hits, findDER(t)...)
+	// A body inside an armoured key is that key, already found.
+	armoured := hits
+	for _, h := range findDER(t) {
+		inside := slices.ContainsFunc(armoured, func(a keyHit) bool {
+			end := index(t[a.off:], "END ")
+			return a.off < h.off && (end < 0 || h.off < a.off+end)
+		})
+		if !inside {
+			hits = append(hits, h)
+		}
+	}
 	slices.SortFunc(hits, func(a, b keyHit) int { return a.off - b.off })
 	return hits
 }
@@ -196,12 +206,9 @@ func (sc *secretScan) str(p pos, s, field string) {
 		}
 	}
 	if strings.Contains(s, `"kty"`) {
-		var v any
-		if json.Unmarshal([]byte(s), &v) == nil {
-			if m := privateJWKMember(v); m != "" {
-				sc.sink.add(sc.file, p, codePrivateJWK, "commit only the public key, and revoke this key pair",
-					"a JWK in this string has private member %q", m)
-			}
+		if m := jsonJWKMember(s); m != "" {
+			sc.sink.add(sc.file, p, codePrivateJWK, "commit only the public key, and revoke this key pair",
+				"a JWK in this string has private member %q", m)
 		}
 	}
 	if strings.Contains(s, "://") {
@@ -212,6 +219,26 @@ func (sc *secretScan) str(p pos, s, field string) {
 // jwkPrivate are the members of a JWK that are secret (RFC 7518 §6.2.2,
 // §6.3.2, §6.4.1, and OKP's d).
 var jwkPrivate = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
+
+// jsonJWKMember returns a private member of a JWK written as JSON text in
+// s, alone or within other text, or "".
+func jsonJWKMember(s string) string {
+	for off, n := 0, 0; n < 32; n++ {
+		i := strings.IndexAny(s[off:], "{[")
+		if i < 0 {
+			return ""
+		}
+		off += i
+		var v any
+		if json.NewDecoder(strings.NewReader(s[off:])).Decode(&v) == nil {
+			if m := privateJWKMember(v); m != "" {
+				return m
+			}
+		}
+		off++
+	}
+	return ""
+}
 
 // privateJWKMember returns a private member of the first JWK (an object
 // with kty) in a decoded JSON value, or "".
