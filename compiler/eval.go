@@ -110,13 +110,19 @@ func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, er
 		}
 	}
 	if n == nil {
+		// The literals are scanned before evaluation, which may prune
+		// the AST, and reported only if the file does not evaluate.
+		var lits diagSink
+		litScan := *sc
+		litScan.sink = &lits
+		litScan.cueLiterals(f)
 		if n, err = e.evalCUE(lf, f, sink); err != nil {
 			return nil, err
 		}
-	}
-	if n == nil {
-		sc.cueLiterals(f)
-		return nil, nil
+		if n == nil {
+			sink.list = append(sink.list, lits.list...)
+			return nil, nil
+		}
 	}
 	sc.node(n, "", n.pos)
 	if checkInts(n, lf.path, n.pos, sink) {

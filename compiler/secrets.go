@@ -88,8 +88,15 @@ func findKeys[T string | []byte](t T) []keyHit {
 		}
 	}
 	slices.SortFunc(hits, func(a, b keyHit) int { return a.off - b.off })
+	if len(hits) > maxKeyHits {
+		hits = hits[:maxKeyHits]
+	}
 	return hits
 }
+
+// maxKeyHits bounds the keys reported in one text: past it, the file is
+// refused all the same.
+const maxKeyHits = 100
 
 // minDER is the length of the shortest base64 private key looked for (an
 // Ed25519 PKCS#8 key is 64 characters); maxDER bounds what is decoded.
@@ -191,7 +198,8 @@ func (sc *secretScan) key(p pos, what string) {
 // rawWithin reports whether key material was found in the bytes on lines
 // from..to.
 func (sc *secretScan) rawWithin(from, to int32) bool {
-	return slices.ContainsFunc(sc.raw, func(l int32) bool { return from <= l && l <= to })
+	i, _ := slices.BinarySearch(sc.raw, from) // raw is in file order
+	return i < len(sc.raw) && sc.raw[i] <= to
 }
 
 // str scans one decoded string value at p; field is the name of the field
