@@ -158,7 +158,7 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 		return nil, fmt.Errorf("reading %s: %w", lf.path, err)
 	}
 	if lf.kind == kindSpec || lf.kind == kindIgnored {
-		scanOther(lf.path, src, sink)
+		scanOther(lf.path, src, sink, lf.kind == kindSpec)
 		return nil, nil
 	}
 	return ev.evalFile(lf, src, sink)

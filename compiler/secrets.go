@@ -190,6 +190,16 @@ func scanBytes(file string, src []byte, sink *diagSink) *secretScan {
 	return sc
 }
 
+// rescan returns the scan of a file's decoded values whose bytes were
+// scanned, and reported, before.
+func rescan(file string, src []byte, sink *diagSink) *secretScan {
+	sc := &secretScan{file: file, sink: sink}
+	for _, h := range findKeys(src) {
+		sc.raw = append(sc.raw, offsetPos(src, h.off).line)
+	}
+	return sc
+}
+
 func (sc *secretScan) key(p pos, what string) {
 	sc.sink.add(sc.file, p, codePEM, "revoke the key, remove it, and commit the public key only",
 		"private key (%s) in the repository", what)
@@ -390,9 +400,14 @@ func (sc *secretScan) yaml(n *yaml.Node, field string) {
 }
 
 // scanOther scans a file that is not evaluated as configuration: the
-// decoded values of CUE, YAML and JSON files, besides their bytes.
-func scanOther(file string, src []byte, sink *diagSink) {
+// decoded values of CUE, YAML and JSON files, besides their bytes. The
+// values of OpenAPI documents are scanned when they are parsed
+// (openapi.go), to parse each once.
+func scanOther(file string, src []byte, sink *diagSink, spec bool) {
 	sc := scanBytes(file, src, sink)
+	if spec {
+		return
+	}
 	switch path.Ext(file) {
 	case ".cue":
 		if f, err := parser.ParseFile(file, src); err == nil {

@@ -167,6 +167,7 @@ func TestPrivateKeysInDecodedValuesAreRefusedInDirectoryAndGitMode(t *testing.T)
 		{"CUE interpolation", "publishers/acme/apis/patients.cue", api("_p: \"PRIVATE\"\ndescription: \"-----BEGIN RSA \\(_p) KEY-----\"\n"), "publishers/acme/apis/patients.cue:15:1"},
 		{"CUE base64 DER in a string", "publishers/acme/apis/patients.cue", api(`description: "` + k.derPKCS8 + `"` + "\n"), "publishers/acme/apis/patients.cue:14:15"},
 		{"YAML string with \\x20 escapes", "publishers/acme/apis/patients.yaml", spec(`"` + yamlEscaped + `"`), "publishers/acme/apis/patients.yaml:5:16"},
+		{"YAML escapes in a document no API names", "publishers/acme/apis/shared.yaml", "components:\n  x: \"" + yamlEscaped + "\"\n", "publishers/acme/apis/shared.yaml:2:6"},
 		{"JSON string with \\u0020 escapes under a dot-directory", ".vault/key.json", `{"key": "` + jsonEscaped + `"}`, ".vault/key.json:1:9"},
 		{"CUE string with escapes in an ignored CUE file", ".drafts/old.cue", `key: "` + cueEscaped + `"` + "\n", ".drafts/old.cue:1:6"},
 		{"escaped key in a CUE file that fails its schema", "publishers/acme/apis/patients.cue", api(`descriptio: "` + cueEscaped + `"` + "\n"), "publishers/acme/apis/patients.cue:14:13"},
@@ -176,6 +177,15 @@ func TestPrivateKeysInDecodedValuesAreRefusedInDirectoryAndGitMode(t *testing.T)
 			ds := compileBoth(t, map[string]string{tc.file: tc.data})
 			wantDiag(t, ds, tc.at, codePEM)
 			wantNoSecretPrinted(t, ds, body(k.rsaPKCS1), body(k.ec), body(k.ed25519), k.derPKCS8[20:60])
+			n := 0
+			for _, d := range ds {
+				if d.Code == codePEM {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("got %d reports of one key, want 1:\n%s", n, renderDiags(ds))
+			}
 		})
 	}
 }
