@@ -348,9 +348,24 @@ func (sc *secretScan) node(n *node, field string, at pos) {
 // evaluated (ignored, outside the layout, or failing its schema).
 func (sc *secretScan) cueLiterals(f *ast.File) {
 	ast.Walk(f, func(n ast.Node) bool {
-		if b, ok := n.(*ast.BasicLit); ok && b.Kind == token.STRING {
-			if s, err := literal.Unquote(b.Value); err == nil {
-				sc.str(tokPos(b.Pos()), s, "")
+		switch n := n.(type) {
+		case *ast.BasicLit:
+			if n.Kind == token.STRING {
+				if s, err := literal.Unquote(n.Value); err == nil {
+					sc.str(tokPos(n.Pos()), s, "")
+				}
+			}
+		case *ast.File, *ast.StructLit:
+			decls := astDecls(n)
+			if kty := astField(decls, "kty"); kty != nil {
+				if _, ok := kty.Value.(*ast.BasicLit); ok {
+					for _, m := range jwkPrivate {
+						if fd := astField(decls, m); fd != nil {
+							sc.sink.add(sc.file, tokPos(fd.Label.Pos()), codePrivateJWK,
+								"commit only the public key, and revoke this key pair", "JWK has private member %q", m)
+						}
+					}
+				}
 			}
 		}
 		return true

@@ -167,6 +167,7 @@ func TestPrivateKeysInDecodedValuesAreRefusedInDirectoryAndGitMode(t *testing.T)
 		{"CUE interpolation", "publishers/acme/apis/patients.cue", api("_p: \"PRIVATE\"\ndescription: \"-----BEGIN RSA \\(_p) KEY-----\"\n"), "publishers/acme/apis/patients.cue:15:1"},
 		{"CUE base64 DER in a string", "publishers/acme/apis/patients.cue", api(`description: "` + k.derPKCS8 + `"` + "\n"), "publishers/acme/apis/patients.cue:14:15"},
 		{"YAML string with \\x20 escapes", "publishers/acme/apis/patients.yaml", spec(`"` + yamlEscaped + `"`), "publishers/acme/apis/patients.yaml:5:16"},
+		{"YAML plain scalar folded into a marker", "publishers/acme/apis/shared.yaml", "x-key: -----BEGIN RSA\n  PRIVATE KEY-----\n", "publishers/acme/apis/shared.yaml:1:8"},
 		{"YAML escapes in a document no API names", "publishers/acme/apis/shared.yaml", "components:\n  x: \"" + yamlEscaped + "\"\n", "publishers/acme/apis/shared.yaml:2:6"},
 		{"JSON string with \\u0020 escapes under a dot-directory", ".vault/key.json", `{"key": "` + jsonEscaped + `"}`, ".vault/key.json:1:9"},
 		{"CUE string with escapes in an ignored CUE file", ".drafts/old.cue", `key: "` + cueEscaped + `"` + "\n", ".drafts/old.cue:1:6"},
@@ -200,6 +201,9 @@ func TestPrivateJWKMembersAreRefusedWhereverAJWKAppears(t *testing.T) {
 	}{
 		{"RSA private exponent in an OpenAPI example", "publishers/acme/apis/patients.yaml",
 			string(spec) + "  examples:\n    key:\n      value: {kty: RSA, n: sXch, e: AQAB, p: x1, q: x2}\n", "publishers/acme/apis/patients.yaml:30:43"},
+		{"JWK in an unknown field of a CUE file", "publishers/acme/publisher.cue",
+			"name: \"Acme\"\nkey: {kty: \"EC\", crv: \"P-256\", d: \"jpsQ\"}\n", "publishers/acme/publisher.cue:2:32"},
+		{"JWK as the whole of an ignored CUE file", ".keys/signing.cue", "kty: \"RSA\"\nn: \"sXch\"\ne: \"AQAB\"\nqi: \"x\"\n", ".keys/signing.cue:4:1"},
 		{"symmetric key in a JSON file under .github", ".github/jwk.json", `{"keys": [{"kty": "oct", "k": "GawgguFyGrWKav7AX4VKUg"}]}`, ".github/jwk.json:1:26"},
 		{"CRT parameters in a JSON string of an OpenAPI description", "publishers/acme/apis/patients.yaml",
 			strings.Replace(string(spec), "  version: 1.2.0\n", "  version: 1.2.0\n  description: 'Key: {\"kty\": \"RSA\", \"dp\": \"x\", \"dq\": \"y\", \"qi\": \"z\"}'\n", 1), "publishers/acme/apis/patients.yaml:5:16"},
