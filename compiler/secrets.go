@@ -430,5 +430,29 @@ func scanOther(file string, src []byte, sink *diagSink, spec bool) {
 		}
 	case ".yaml", ".yml", ".json":
 		sc.yamlDocs(src)
+	default:
+		sc.textURLs(src)
+	}
+}
+
+// textURLs reports the URLs with a password in a text file (a README, a
+// script, a .env file...), where they stand.
+func (sc *secretScan) textURLs(src []byte) {
+	if !bytes.Contains(src, []byte("://")) || !bytes.Contains(src, []byte("@")) {
+		return
+	}
+	n := 0
+	for _, loc := range urlInText.FindAllIndex(src, -1) {
+		u, err := url.Parse(string(src[loc[0]:loc[1]]))
+		if err != nil || u.User == nil {
+			continue
+		}
+		if _, ok := u.User.Password(); ok {
+			sc.sink.add(sc.file, offsetPos(src, loc[0]), codeURLUserinfo, "rotate the credential and take it out of the URL",
+				"URL with credentials (user:password before @)")
+			if n++; n == maxKeyHits {
+				return
+			}
+		}
 	}
 }

@@ -236,6 +236,8 @@ func TestCredentialsInURLsAreRefusedInEveryURLField(t *testing.T) {
 		{"OpenAPI server with a user only", "publishers/acme/apis/patients.yaml", strings.Replace(spec, "https://api.test", "https://s3cret@api.test", 1), "publishers/acme/apis/patients.yaml:6:10", "s3cret"},
 		{"OpenAPI license URL with a key", "publishers/acme/apis/patients.yaml", strings.Replace(spec, "  version: 1.2.0\n", "  version: 1.2.0\n  license: {name: MIT, url: 'https://l.test/?key=s3cret'}\n", 1), "publishers/acme/apis/patients.yaml:5:29", "s3cret"},
 		{"OpenID Connect URL with a secret in its fragment", "publishers/acme/apis/patients.yaml", spec + "    oidc:\n      type: openIdConnect\n      openIdConnectUrl: https://id.test/.well-known/openid-configuration#client_secret=s3cret\n", "publishers/acme/apis/patients.yaml:30:25", "s3cret"},
+		{"README with a password URL", "README.md", "# Platform\n\nClone https://ci:s3cret@git.test/platform.git first.\n", "README.md:3:7", "s3cret"},
+		{"dot-env file with a database URL", ".env", "DATABASE_URL=postgres://app:s3cret@db.test/app\n", ".env:1:14", "s3cret"},
 		{"workflow under .github with a password URL", ".github/workflows/deploy.yml", "on: push\njobs:\n  deploy:\n    env:\n      MIRROR: https://ci:s3cret@mirror.test/repo.git\n", ".github/workflows/deploy.yml:5:15", "s3cret"},
 	}
 	for _, tc := range tests {
