@@ -195,12 +195,20 @@ func Redact(s string) string {
 		})
 	}
 	s = quotedValue.ReplaceAllStringFunc(s, func(q string) string {
-		if utf8.RuneCountInString(q) <= maxQuoted+2 {
-			return q
-		}
-		return truncate(q[:len(q)-1], maxQuoted) + `"`
+		return `"` + truncate(q[1:len(q)-1], maxQuoted) + `"`
 	})
 	return truncate(s, maxMessage)
+}
+
+// Redacted returns the diagnostics with their texts redacted (see Redact),
+// for output of diagnostics that were not made by the compiler.
+func (ds Diagnostics) Redacted() Diagnostics {
+	out := make(Diagnostics, len(ds))
+	for i, d := range ds {
+		d.Message, d.Hint = Redact(d.Message), Redact(d.Hint)
+		out[i] = d
+	}
+	return out
 }
 
 // redactKeys replaces each private key of s, from its start to its END
@@ -232,9 +240,10 @@ func redactKeys(s string) string {
 	return s
 }
 
-// truncate cuts s to n runes, marking the cut with an ellipsis.
+// truncate cuts s to n runes, marking the cut with an ellipsis. A text
+// it cut is left as it is.
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if c := utf8.RuneCountInString(s); c <= n || c == n+1 && strings.HasSuffix(s, "…") {
 		return s
 	}
 	i := 0

@@ -335,6 +335,20 @@ func TestRedactHidesKeysAndCredentialsAndCutsLongValues(t *testing.T) {
 	}
 }
 
+func TestRedactIsIdempotent(t *testing.T) {
+	k := newTestKeys(t)
+	for _, s := range []string{
+		`invalid value "` + strings.Repeat("y", 300) + `"`,
+		strings.Repeat("z", 1000),
+		"x " + string(k.ec) + " https://u:p@h.test/",
+	} {
+		once := Redact(s)
+		if twice := Redact(once); twice != once {
+			t.Errorf("got %q, then %q", once, twice)
+		}
+	}
+}
+
 func TestRedactKeepsOrdinaryMessages(t *testing.T) {
 	for _, s := range []string{
 		`statuss: field not allowed`,

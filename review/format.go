@@ -56,7 +56,13 @@ type Output struct {
 }
 
 // Write renders o in format.
+//
+// Every format prints the diagnostics redacted (compiler.Redact): no key,
+// no credential of a URL, no over-long value, whoever made them.
 func Write(w io.Writer, format string, o *Output) error {
+	c := *o
+	c.Diagnostics = o.Diagnostics.Redacted()
+	o = &c
 	switch format {
 	case FormatText:
 		return writeText(w, o)
@@ -85,7 +91,7 @@ func Write(w io.Writer, format string, o *Output) error {
 // WriteDiagnostics renders a plain list of diagnostics (validate, build).
 func WriteDiagnostics(w io.Writer, format, command string, ds compiler.Diagnostics) error {
 	if format == FormatJSON {
-		return ds.WriteJSON(w) // validate's JSON stays a bare list
+		return ds.Redacted().WriteJSON(w) // validate's JSON stays a bare list
 	}
 	return Write(w, format, &Output{Command: command, Diagnostics: ds})
 }
