@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // testKeys are private keys made for the test run, so that none is
@@ -411,4 +413,32 @@ func TestCountPluralises(t *testing.T) {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{
+		`invalid value "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj3\n-----END RSA PRIVATE KEY-----"`,
+		"see https://u:p@h.test/x?api_key=1#token=2 and PuTTY-User-Key-File-3: x",
+		`"` + strings.Repeat("é", 100) + `" "` + strings.Repeat(`\"`, 50) + `"`,
+		"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Redact(s)
+		if again := Redact(got); again != got {
+			t.Errorf("Redact is not idempotent: %q, then %q", got, again)
+		}
+		if n := len([]rune(got)); n > maxMessage+1 {
+			t.Errorf("got %d runes, want at most %d", n, maxMessage+1)
+		}
+		if hits := findKeys(got); len(hits) > 0 {
+			t.Errorf("got key material %v in %q", hits, got)
+		}
+		for _, u := range urlInText.FindAllString(got, -1) {
+			if snapshot.URLCredential(u) != "" {
+				t.Errorf("got a URL with credentials in %q", got)
+			}
+		}
+	})
 }
