@@ -100,7 +100,7 @@ func codeTable() []CodeInfo {
 			"The schema requires the field and it has no default, so the file is incomplete.",
 			"Add the field with a concrete value; the hint says what it must look like.", false},
 		{codeInvalidValue, "invalid value",
-			"The value has the right kind but violates a constraint of the schema: it is not one of the allowed values, does not match the required pattern, or is out of bounds.",
+			"The value has the right kind but violates a constraint of the schema: it is not one of the allowed values, does not match the required pattern, or is out of bounds. An integer beyond the range of 64-bit integers is refused, never saturated.",
 			"Use one of the values or the format the hint gives (IDs are lowercase letters, digits and inner hyphens; dates are YYYY-MM-DD).", false},
 		{codePackage, "package or import not allowed",
 			"Configuration files are plain CUE of package frontdoor (or no package clause). They may import CUE's standard library but nothing else, so that each file can be checked on its own.",
