@@ -568,7 +568,7 @@ type listSpec struct {
 func (m *model) listSpecs(groups []facetGroup) []listSpec {
 	live := m.liveAPIs
 	specs := []listSpec{{file: "index.html", title: m.title, heading: m.title,
-		lead: fmt.Sprintf("%d APIs published on the %s by %d publishers.", len(live), m.snap.Platform.Name, countPublishers(live)), apis: live}}
+		lead: fmt.Sprintf("%s published on the %s by %s.", count(len(live), "API"), m.snap.Platform.Name, count(countPublishers(live), "publisher")), apis: live}}
 	for _, g := range groups {
 		from := live
 		if g.ID == "status" {
@@ -769,4 +769,12 @@ func (m *model) specView(av *apiView) *specView {
 // rate renders a limit for people: "10 requests per second".
 func rate(r snapshot.RateLimit) string {
 	return fmt.Sprintf("%d %s per %s", r.Limit, plural(r.Limit, "request", "requests"), r.Per)
+}
+
+// count writes n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

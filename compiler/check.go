@@ -69,6 +69,9 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 			m.specFiles[lf.path] = true
 			continue
 		}
+		if lf.kind == kindIgnored {
+			continue
+		}
 		v := values[i]
 		if v == nil {
 			m.failed[lf.path] = true
@@ -88,7 +91,12 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 			id := lf.pub + "/" + lf.api
 			m.apis[id] = v
 			m.intern[id] = id
-			m.major[lf.pub+"/"+lf.api], _ = strconv.Atoi(strings.SplitN(v.Version, ".", 2)[0])
+			major, err := strconv.Atoi(strings.SplitN(v.Version, ".", 2)[0])
+			if err != nil {
+				c.diags.add(lf.path, v.At.of("version"), codeInvalidValue, "a major version that fits in an integer",
+					"version: major version out of range")
+			}
+			m.major[lf.pub+"/"+lf.api] = major
 		case *consumerFile:
 			m.consumers[lf.org] = v
 			for a := range v.Apps {
@@ -133,7 +141,7 @@ func (c *compilation) checkRules(m *model) {
 	}
 	for _, name := range sortedKeys(p.Environments) {
 		env := p.Environments[name]
-		checkURLSecret(s, platformPath(), env.At.of("baseURL"), env.BaseURL)
+		checkURL(s, platformPath(), env.At.of("baseURL"), env.BaseURL)
 	}
 	modeProvided := map[string]bool{}
 	for _, idp := range p.IdentityProviders {
@@ -204,7 +212,7 @@ func (c *compilation) checkRules(m *model) {
 			if _, ok := p.Environments[env]; !ok {
 				s.add(file, e.At.self, codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", env)
 			}
-			checkURLSecret(s, file, e.At.of("upstream"), e.Upstream)
+			checkURL(s, file, e.At.of("upstream"), e.Upstream)
 			if env == snapshot.EnvProduction && a.Status != snapshot.StatusRetired && !launched(m, id, major) && !m.failed[launchPath(pub, name)] {
 				s.add(file, e.At.self, codeNoLaunch, "the operator approves launches in "+launchPath(pub, name),
 					"%s v%d is deployed to production without a launch approval", id, major)
@@ -331,15 +339,8 @@ func (c *compilation) checkRules(m *model) {
 				} else {
 					jwkFirst[id] = firstAt{file, fmt.Sprintf("JWK %q of app %s", j.Kid, appID), j.At.self}
 				}
-				for _, priv := range []struct {
-					name string
-					n    *node
-				}{{"d", j.D}, {"p", j.P}, {"q", j.Q}, {"dp", j.DP}, {"dq", j.DQ}, {"qi", j.QI}, {"k", j.K}} {
-					if priv.n != nil {
-						s.add(file, j.At.of(priv.name), codePrivateJWK, "commit only the public key, and revoke this key pair",
-							"JWK %q of app %s has private member %q", j.Kid, appID, priv.name)
-					}
-				}
+				// Private members are reported by the scan of every
+				// value (secrets.go), here and in any other JWK.
 			}
 		}
 	}
@@ -563,29 +564,11 @@ func checkDate(s *diagSink, file string, p pos, d string) bool {
 	return true
 }
 
-// checkURLSecret reports a URL that carries user information.
-func checkURLSecret(s *diagSink, file string, p pos, raw string) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		s.add(file, p, codeInvalidValue, "an absolute http(s) URL", "invalid URL %q: %v", raw, err)
-		return
-	}
-	if u.User != nil {
-		s.add(file, p, codeURLUserinfo, "name the credential in upstreamCredential; the gateway resolves it at run time",
-			"URL carries credentials (user information before @)")
-	}
-}
-
-// pemPrivate finds PEM private keys.
-var pemPrivate = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`)
-
-// scanPEM reports every PEM private key block in a file's bytes.
-func scanPEM(file string, src []byte, s *diagSink) {
-	if !bytes.Contains(src, []byte("PRIVATE KEY-----")) {
-		return
-	}
-	for _, loc := range pemPrivate.FindAllIndex(src, -1) {
-		s.add(file, offsetPos(src, loc[0]), codePEM, "commit the public key only, and revoke this one", "private key (PEM) in the repository")
+// checkURL reports a URL that does not parse. Credentials in URLs are
+// reported by the scan of every value (secrets.go).
+func checkURL(s *diagSink, file string, p pos, raw string) {
+	if _, err := url.Parse(raw); err != nil {
+		s.add(file, p, codeInvalidValue, "an absolute http(s) URL", "invalid URL %q", raw)
 	}
 }
 

@@ -156,15 +156,15 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 	return nil
 }
 
-// evalOne reads and evaluates one file. Spec files are only scanned for
-// private keys here; they are parsed with their API (openapi.go).
+// evalOne reads and evaluates one file. Spec and ignored files are only
+// scanned for secrets here; specs are parsed with their API (openapi.go).
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
 	src, err := c.load.readLayout(lf, sink)
 	if err != nil || src == nil {
 		return nil, err
 	}
-	scanPEM(lf.path, src, sink)
-	if lf.kind == kindSpec {
+	if lf.kind == kindSpec || lf.kind == kindIgnored {
+		scanOther(lf.path, src, sink, lf.kind == kindSpec)
 		return nil, nil
 	}
 	return ev.evalFile(lf, src, sink)

@@ -5,8 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Severity tells an error, which invalidates the configuration, from a
@@ -157,7 +162,112 @@ func newDiag(file string, p pos, code, hint, msg string) Diagnostic {
 	if isWarning(code) {
 		sev = SeverityWarning
 	}
-	return Diagnostic{File: file, Line: line, Col: col, Code: code, Message: msg, Hint: hint, Severity: sev}
+	return Diagnostic{File: file, Line: line, Col: col, Code: code, Message: Redact(msg), Hint: Redact(hint), Severity: sev}
+}
+
+// Bounds of what a diagnostic quotes: a quoted value longer than
+// maxQuoted runes is cut, and so is a message longer than maxMessage.
+const (
+	maxQuoted  = 60
+	maxMessage = 400
+)
+
+// quotedValue matches a double-quoted value in a message.
+var quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// Redact makes a diagnostic's text fit to print: private keys and the
+// credentials of URLs are replaced by a note, and long values are cut with
+// an ellipsis. Every diagnostic is made through it, so that no code path
+// prints a secret or a whole file's worth of value.
+func Redact(s string) string {
+	if s == "" {
+		return s
+	}
+	s = redactKeys(s)
+	if strings.Contains(s, "://") {
+		s = urlInText.ReplaceAllStringFunc(s, func(m string) string {
+			u, err := url.Parse(m)
+			if err != nil || snapshot.URLCredential(m) == "" {
+				return m
+			}
+			c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+			return c.String() + " [credentials redacted]"
+		})
+	}
+	s = quotedValue.ReplaceAllStringFunc(s, func(q string) string {
+		return `"` + truncate(q[1:len(q)-1], maxQuoted) + `"`
+	})
+	return truncate(s, maxMessage)
+}
+
+// Redacted returns the diagnostics with their texts redacted (see Redact),
+// for output of diagnostics that were not made by the compiler.
+func (ds Diagnostics) Redacted() Diagnostics {
+	out := make(Diagnostics, len(ds))
+	for i, d := range ds {
+		d.Message, d.Hint = Redact(d.Message), Redact(d.Hint)
+		out[i] = d
+	}
+	return out
+}
+
+// redactKeys replaces each private key of s, from its start to its END
+// line (or the end of the quoted value or run holding it), by a note.
+func redactKeys(s string) string {
+	hits := findKeys(s)
+	for i := len(hits) - 1; i >= 0; i-- {
+		off := hits[i].off
+		end := len(s)
+		rest := s[off:]
+		if e := strings.Index(rest, "-----END"); e >= 0 {
+			if c := strings.Index(rest[e+8:], "-----"); c >= 0 {
+				end = off + e + 8 + c + 5
+			}
+		} else if hits[i].what == "DER" || hits[i].what == "OpenSSH" && !strings.HasPrefix(rest, "-") {
+			j := off
+			for j < len(s) && (isB64(s[j]) || s[j] == '=') {
+				j++
+			}
+			end = j
+		} else if q := strings.IndexByte(rest, '"'); q >= 0 {
+			end = off + q
+		}
+		if i+1 < len(hits) && end > hits[i+1].off {
+			end = max(off, hits[i+1].off)
+		}
+		s = s[:off] + "[private key redacted]" + s[end:]
+	}
+	return s
+}
+
+// truncate cuts s to n runes, marking the cut with an ellipsis. A text
+// it cut is left as it is.
+func truncate(s string, n int) string {
+	if c := utf8.RuneCountInString(s); c <= n || c == n+1 && strings.HasSuffix(s, "…") {
+		return s
+	}
+	i := 0
+	for k := range s {
+		if i == n {
+			return s[:k] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// Count writes n and the noun, in the plural unless n is 1: "1 error",
+// "2 errors".
+func Count(n int, noun string) string {
+	return fmt.Sprintf("%d %s", n, Plural(n, noun))
+}
+
+// Plural returns the noun, with an s unless n is 1.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }
 
 // pos is a 1-based position in a file; the zero pos means "start of file".

@@ -96,18 +96,45 @@ func (e *evaluator) cueContext() error {
 // evalFile parses, checks and decodes one configuration file. It returns
 // the decoded Go value (see model.go), or nil with diagnostics in sink. The
 // error is for internal failures only.
+//
+// Its bytes are scanned for private keys, and its evaluated string values
+// (or, when it does not evaluate, its string literals) for secrets.
 func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, error) {
+	sc := scanBytes(lf.path, src, sink)
 	f, err := parser.ParseFile(lf.path, src)
 	if err != nil {
 		e.cueErrors(lf, nil, err, codeSyntax, nil, sink)
 		return nil, nil
 	}
+	var n *node
 	if !e.noFast {
-		if n, ok := plainFile(f); ok && e.shapes[lf.kind].accept(n) {
-			return decodeFile(lf, n)
+		if pn, ok := plainFile(f); ok && e.shapes[lf.kind].accept(pn) {
+			n = pn
 		}
 	}
-	return e.evalCUE(lf, f, sink)
+	if n == nil {
+		// The literals are scanned before evaluation, which may prune
+		// the AST, and reported only if the file does not evaluate.
+		var lits diagSink
+		litScan := *sc
+		litScan.sink = &lits
+		litScan.cueLiterals(f)
+		v, err := e.evalCUE(lf, f, sink)
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if n, ok = v.(*node); !ok {
+			// Invalid: nil, or what is left of a plain grants file.
+			sink.list = append(sink.list, lits.list...)
+			return v, nil
+		}
+	}
+	sc.node(n, "", n.pos)
+	if checkInts(n, lf.path, n.pos, sink) {
+		return nil, nil
+	}
+	return decodeFile(lf, n)
 }
 
 func decodeFile(lf layoutFile, n *node) (any, error) {
@@ -119,7 +146,8 @@ func decodeFile(lf layoutFile, n *node) (any, error) {
 }
 
 // evalCUE is the slow path: full CUE evaluation of one file unified with
-// its definition, in the worker's own context.
+// its definition, in the worker's own context. It returns the evaluated
+// value, or nil with diagnostics in sink.
 func (e *evaluator) evalCUE(lf layoutFile, f *ast.File, sink *diagSink) (any, error) {
 	if name := f.PackageName(); name != "" && name != "frontdoor" {
 		p := pos{1, 1}
@@ -231,8 +259,7 @@ func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink
 	u := env.defs[lf.kind].Unify(v)
 	err := u.Validate(cue.Concrete(true))
 	if err == nil {
-		n := valueNode(u, f, lf.path, pos{1, 1})
-		return decodeFile(lf, n)
+		return valueNode(u, f, lf.path, pos{1, 1}), nil
 	}
 	// CUE reports some problems only once others are gone: a field not
 	// allowed fails its struct as a whole, and a field with an invalid

@@ -10,11 +10,14 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
 	"golang.org/x/tools/txtar"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // cueSources returns every CUE file of the base and of the invalid corpus,
@@ -239,6 +242,24 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	}
+	// Keys and credentials written so that only the decoded value shows
+	// them: escapes, concatenation, interpolation, JSON inside text.
+	for i, src := range []string{
+		`description: "-----BEGIN\u0020RSA\u0020PRIVATE\u0020KEY-----\nMIIBOgIBAAJBAKj3\n-----END\u0020RSA\u0020PRIVATE\u0020KEY-----"`,
+		`description: "-----BEGIN EC PRIV" + "ATE KEY-----\nMHcCAQEEIB"`,
+		"_k: \"PRIVATE KEY\"\ndescription: \"-----BEGIN \\(_k)-----\"",
+		`name: "\x2d----BEGIN OPENSSH PRIVATE KEY-----"`,
+		`website: "https://u:p%40ss@acme.test/?api%5Fkey=x"`,
+		`description: "{\"kty\": \"oct\", \"k\": \"GawgguFyGrWKav7AX4VKUg\"}"`,
+		`title: "PuTTY-User-Key-File-3: ssh-ed25519"`,
+		`rateLimits: proxy: {limit: 99999999999999999999, per: "second"}`,
+	} {
+		kind := 4 // publishers/acme/apis/patients.cue
+		if i == 4 {
+			kind = 3 // publishers/acme/publisher.cue
+		}
+		f.Add(uint8(kind), src, uint8(0))
+	}
 	base := baseFS(f)
 	for i, p := range kindPaths {
 		for mode := range fuzzModes {
@@ -281,6 +302,19 @@ func FuzzCompile(f *testing.F) {
 			}
 			if strings.Contains(d.Message, "root:") {
 				t.Errorf("got a diagnostic showing a file outside the repository: %q", d)
+			}
+			for _, text := range []string{d.Message, d.Hint} {
+				if len(findKeys(text)) > 0 {
+					t.Errorf("got key material in %q", d)
+				}
+				for _, u := range urlInText.FindAllString(text, -1) {
+					if snapshot.URLCredential(u) != "" {
+						t.Errorf("got a URL with credentials in %q", d)
+					}
+				}
+				if n := utf8.RuneCountInString(text); n > maxMessage+1 {
+					t.Errorf("got %d runes in a diagnostic's text, want at most %d", n, maxMessage+1)
+				}
 			}
 		}
 		has := func(file, code string) bool {

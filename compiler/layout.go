@@ -184,6 +184,9 @@ func classify(p string) (f layoutFile, code, msg, hint string) {
 
 // repoFiles lists and classifies every file of fsys, in lexical order.
 // Diagnostics report files outside the layout; the error is for I/O.
+// Ignored files and files outside the layout are listed as kindIgnored:
+// they are only scanned for secrets (rule 9 holds for every file). The
+// .git directory of a working tree is not part of the configuration.
 func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 	var files []layoutFile
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -191,17 +194,20 @@ func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 			return fmt.Errorf("walking %s: %w", p, err)
 		}
 		if d.IsDir() {
-			if p != "." && strings.HasPrefix(d.Name(), ".") {
+			if d.Name() == ".git" {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		f, code, msg, hint := classify(p)
-		if code == "" && f.kind == kindIgnored {
-			// Never read: a link here is refused if something names it.
+		if d.Name() == ".git" { // a worktree's or submodule's pointer file
 			return nil
 		}
+		f, code, msg, hint := classify(p)
 		if t := d.Type(); !t.IsRegular() {
+			if code == "" && f.kind == kindIgnored {
+				// Never read: a link here is refused if something names it.
+				return nil
+			}
 			// A link to a file or a directory, a device, a FIFO, a
 			// submodule: refused without reading what it points at.
 			reason := repofs.ErrNotRegular
@@ -213,6 +219,11 @@ func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 		}
 		if code != "" {
 			sink.add(p, pos{}, code, hint, "%s", msg)
+			f.kind = kindIgnored
+		}
+		if f.kind == kindIgnored {
+			// Read only to be scanned for secrets.
+			files = append(files, layoutFile{path: p, kind: kindIgnored})
 			return nil
 		}
 		files = append(files, f)

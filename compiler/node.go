@@ -18,13 +18,16 @@ import (
 // from an evaluated cue.Value), decoded into Go by decodeNode. Nodes are
 // transient: nothing keeps them after decoding, except JWK private members.
 type node struct {
-	kind   nodeKind
-	pos    pos
-	str    string
-	num    int64
-	bool   bool
-	fields []nfield
-	elems  []*node
+	kind nodeKind
+	pos  pos
+	str  string
+	num  int64
+	// overflow marks an integer beyond int64, which is refused rather
+	// than saturated.
+	overflow bool
+	bool     bool
+	fields   []nfield
+	elems    []*node
 }
 
 type nfield struct {
@@ -236,7 +239,10 @@ func valueNode(v cue.Value, src ast.Node, file string, parent pos) *node {
 		n.str, _ = v.String()
 	case cue.IntKind:
 		n.kind = nInt
-		n.num, _ = v.Int64()
+		var err error
+		if n.num, err = v.Int64(); err != nil {
+			n.overflow = true
+		}
 	case cue.BoolKind:
 		n.kind = nBool
 		n.bool, _ = v.Bool()
@@ -275,6 +281,28 @@ func valueNode(v cue.Value, src ast.Node, file string, parent pos) *node {
 		}
 	}
 	return n
+}
+
+// checkInts reports every integer of n beyond int64, at its key (at) or
+// list element, and whether there was one.
+func checkInts(n *node, file string, at pos, sink *diagSink) bool {
+	bad := false
+	switch n.kind {
+	case nInt:
+		if n.overflow {
+			sink.add(file, at, codeInvalidValue, "an integer from -9223372036854775808 to 9223372036854775807", "integer out of range")
+			bad = true
+		}
+	case nStruct:
+		for _, f := range n.fields {
+			bad = checkInts(f.val, file, f.pos, sink) || bad
+		}
+	case nList:
+		for _, e := range n.elems {
+			bad = checkInts(e, file, e.pos, sink) || bad
+		}
+	}
+	return bad
 }
 
 var (

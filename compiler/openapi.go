@@ -170,6 +170,9 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 		sink.add(file, p, codeSpecSyntax, "fix the YAML or JSON syntax", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		return nil, false
 	}
+	// The file's bytes were scanned with the others (compile.go); its
+	// decoded values are scanned here, from the tree parsed once.
+	rescan(file, data, sink).yaml(&root, "")
 	top := docMapping(&root)
 	if top == nil {
 		sink.add(file, pos{1, 1}, codeSpecNotOAS3, "an OpenAPI document is a mapping with an openapi field", "not an OpenAPI document")
@@ -461,8 +464,22 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	for _, s := range sinks {
 		c.diags.list = append(c.diags.list, s.list...)
 	}
+	parsed := map[string]bool{}
 	for i, j := range jobs {
 		m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
+		parsed[j.file] = true
+	}
+	// Documents no API names as its spec (those its $refs read, and any
+	// other): their decoded values are scanned for secrets here.
+	for _, p := range sortedKeys(m.specFiles) {
+		if parsed[p] {
+			continue
+		}
+		data, err := fs.ReadFile(c.fsys, p)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		rescan(p, data, &c.diags).yamlDocs(data)
 	}
 	return nil
 }

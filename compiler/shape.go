@@ -326,7 +326,7 @@ func newShapes() shapes {
 		opt("crv", enum("P-256", "P-384", "P-521")),
 		opt("x", str()), opt("y", str()),
 		opt("d", anything), opt("p", anything), opt("q", anything),
-		opt("dp", anything), opt("dq", anything), opt("qi", anything), opt("k", anything),
+		opt("dp", anything), opt("dq", anything), opt("qi", anything), opt("oth", anything), opt("k", anything),
 	)
 	consumer := obj(
 		req("name", nonEmpty()),

@@ -125,5 +125,5 @@ func diag(file string, line, col int, code, msg, hint string) compiler.Diagnosti
 	if col < 1 {
 		col = 1
 	}
-	return compiler.Diagnostic{File: file, Line: line, Col: col, Code: code, Message: msg, Hint: hint, Severity: severity(code)}
+	return compiler.Diagnostic{File: file, Line: line, Col: col, Code: code, Message: compiler.Redact(msg), Hint: compiler.Redact(hint), Severity: severity(code)}
 }

@@ -87,7 +87,13 @@ func (o *Output) moreText(n int) string {
 }
 
 // Write renders o in format.
+//
+// Every format prints the diagnostics redacted (compiler.Redact): no key,
+// no credential of a URL, no over-long value, whoever made them.
 func Write(w io.Writer, format string, o *Output) error {
+	c := *o
+	c.Diagnostics = o.Diagnostics.Redacted()
+	o = &c
 	switch format {
 	case FormatText:
 		return writeText(w, o)
@@ -116,7 +122,7 @@ func Write(w io.Writer, format string, o *Output) error {
 // WriteDiagnostics renders a plain list of diagnostics (validate, build).
 func WriteDiagnostics(w io.Writer, format, command string, ds compiler.Diagnostics) error {
 	if format == FormatJSON {
-		return ds.WriteJSON(w) // validate's JSON stays a bare list
+		return ds.Redacted().WriteJSON(w) // validate's JSON stays a bare list
 	}
 	return Write(w, format, &Output{Command: command, Diagnostics: ds})
 }
@@ -206,7 +212,8 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 		re := rest.Errors() + o.Diagnostics[len(shown):].Errors()
 		rw := len(rest) + more - re
 		fmt.Fprintf(&b, "::notice title=%s::%s\n", escapeProperty("frontdoor "+o.Command),
-			escapeData(fmt.Sprintf("%d more errors and %d more warnings are not annotated (GitHub shows 10 of each per step); the log lists them", re, rw)))
+			escapeData(fmt.Sprintf("%d more %s and %d more %s are not annotated (GitHub shows 10 of each per step); the log lists them all",
+				re, compiler.Plural(re, "error"), rw, compiler.Plural(rw, "warning"))))
 		b.WriteString("::group::all other problems\n")
 		for _, d := range rest {
 			b.WriteString(escapeData(d.String()))

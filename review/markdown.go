@@ -33,12 +33,12 @@ func Markdown(o *Output, limit int) string {
 		fmt.Fprintf(&head, ": `%s` → `%s`", mdCode(o.Base), mdCode(o.Head))
 	}
 	head.WriteString("\n\n")
-	fmt.Fprintf(&head, "%d errors, %d warnings", errs, warns)
+	fmt.Fprintf(&head, "%s, %s", compiler.Count(errs, "error"), compiler.Count(warns, "warning"))
 	if o.Actor != "" {
 		fmt.Fprintf(&head, " · checked as %s", mdText(o.Actor))
 	}
 	if o.Report != nil {
-		fmt.Fprintf(&head, " · %d changes", o.Report.Lines())
+		fmt.Fprintf(&head, " · %s", compiler.Count(o.Report.Lines(), "change"))
 	}
 	head.WriteString("\n")
 
@@ -99,7 +99,7 @@ func fit(head string, lines []string, limit int) string {
 					left++
 				}
 			}
-			fmt.Fprintf(&b, "\n_… %d more lines are not shown (the comment is limited to %d characters); the job's log and `frontdoor diff` locally show everything._\n", left, limit)
+			fmt.Fprintf(&b, "\n_… %d more %s not shown (the comment is limited to %d characters); the job's log and `frontdoor diff` locally show everything._\n", left, isAre(left, "line"), limit)
 			return b.String()
 		}
 		b.WriteString(l)
@@ -128,4 +128,12 @@ func mdCell(s string) string {
 // mdCode makes s safe inside a code span.
 func mdCode(s string) string {
 	return strings.NewReplacer("`", "'", "\r", " ", "\n", " ", "|", "\\|").Replace(s)
+}
+
+// isAre writes "line is" or "lines are".
+func isAre(n int, noun string) string {
+	if n == 1 {
+		return noun + " is"
+	}
+	return noun + "s are"
 }

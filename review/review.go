@@ -146,11 +146,11 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 	switch {
 	case hr.Diagnostics.HasErrors():
 		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
-			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told until they are fixed", head.Name, hr.Diagnostics.Errors()), "run `frontdoor validate`"))
+			fmt.Sprintf("%s does not compile (%s): what changes cannot be told until they are fixed", head.Name, compiler.Count(hr.Diagnostics.Errors(), "error")), "run `frontdoor validate`"))
 		ds = append(ds, hr.Diagnostics...)
 	case br.Diagnostics.HasErrors():
 		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
-			fmt.Sprintf("%s does not compile (%d errors): what changes cannot be told", base.Name, br.Diagnostics.Errors()), "compare with a revision that compiles"))
+			fmt.Sprintf("%s does not compile (%s): what changes cannot be told", base.Name, compiler.Count(br.Diagnostics.Errors(), "error")), "compare with a revision that compiles"))
 	default:
 		out.Report = Compare(br.Snapshot, hr.Snapshot)
 		lines, err := specLines(ctx, base.FS, head.FS, changes, br.Snapshot, hr.Snapshot)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -161,10 +162,10 @@ func platformLines(b, h *snapshot.Platform) []string {
 		ls = append(ls, changed("the default per-app rate limit", b.AppRateLimit.String(), h.AppRateLimit.String()))
 	}
 	if b.LogRetentionDays != h.LogRetentionDays && b.LogRetentionDays != 0 {
-		ls = append(ls, fmt.Sprintf("access logs are kept %d days instead of %d", h.LogRetentionDays, b.LogRetentionDays))
+		ls = append(ls, fmt.Sprintf("access logs are kept %s instead of %d", compiler.Count(h.LogRetentionDays, "day"), b.LogRetentionDays))
 	}
 	if b.AggregateRetentionDays != h.AggregateRetentionDays && b.AggregateRetentionDays != 0 {
-		ls = append(ls, fmt.Sprintf("anonymised daily aggregates are kept %d days instead of %d", h.AggregateRetentionDays, b.AggregateRetentionDays))
+		ls = append(ls, fmt.Sprintf("anonymised daily aggregates are kept %s instead of %d", compiler.Count(h.AggregateRetentionDays, "day"), b.AggregateRetentionDays))
 	}
 	return ls
 }
@@ -513,7 +514,7 @@ func consumerGroups(base, head *snapshot.Snapshot) []Group {
 			}
 		case y == nil:
 			name = x.Name
-			ls = append(ls, fmt.Sprintf("consumer organisation %s is removed with its %d apps: every grant to them stops working", k, len(x.Apps)))
+			ls = append(ls, fmt.Sprintf("consumer organisation %s is removed with its %s: every grant to them stops working", k, compiler.Count(len(x.Apps), "app")))
 		default:
 			name = y.Name
 			if x.Name != y.Name {

@@ -110,8 +110,45 @@ func (s *Snapshot) Consistent() error {
 			}
 		}
 	}
+	s.consistentURLs(bad)
 	errs = append(errs, s.consistentEntitlements(envs)...)
 	return errors.Join(errs...)
+}
+
+// consistentURLs refuses credentials in any URL of the snapshot, so that a
+// snapshot made by hand cannot carry one to the gateway, the catalogue or
+// a diff. The messages never quote the URL.
+func (s *Snapshot) consistentURLs(bad func(string, ...any)) {
+	check := func(what, raw string) {
+		if c := URLCredential(raw); c != "" {
+			bad("%s: URL carries %s", what, c)
+		}
+	}
+	for _, e := range s.Platform.Environments {
+		check("environment "+e.Name+" baseURL", e.BaseURL)
+	}
+	for _, p := range s.Platform.IdentityProviders {
+		check("identity provider "+p.ID+" jwksURL", p.JWKSURL)
+		check("identity provider "+p.ID+" issuer", p.Issuer)
+	}
+	for _, p := range s.Publishers {
+		check("publisher "+p.ID+" website", p.Website)
+		check("publisher "+p.ID+" contact url", p.Contact.URL)
+	}
+	for _, a := range s.APIs {
+		check("api "+a.ID+" contact url", a.Contact.URL)
+		for _, e := range a.Environments {
+			check("api "+a.ID+" environment "+e.Name+" upstream", e.Upstream)
+		}
+	}
+	for _, r := range s.Routes {
+		check("route "+r.Environment+" "+r.BasePath+" upstream", r.Upstream)
+	}
+	for _, c := range s.Consumers {
+		for _, app := range c.Apps {
+			check("app "+app.ID+" jwksURL", app.JWKSURL)
+		}
+	}
 }
 
 // ConsistentEntitlements checks what Consistent checks of the entitlements

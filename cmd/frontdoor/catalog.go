@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/catalog"
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -111,7 +112,7 @@ func (p *catalogPlan) wait(c *cobra.Command) error {
 		for _, leak := range leaks.Leaks {
 			fmt.Fprintf(c.ErrOrStderr(), "forbidden string in %s\n", leak)
 		}
-		return invalid("the catalogue shows %d forbidden strings; nothing was written", len(leaks.Leaks))
+		return invalid("the catalogue shows %s; nothing was written", compiler.Count(len(leaks.Leaks), "forbidden string"))
 	}
 	if err != nil {
 		return ioErr(err)
@@ -119,7 +120,7 @@ func (p *catalogPlan) wait(c *cobra.Command) error {
 	for _, n := range w.Notices {
 		fmt.Fprintf(c.ErrOrStderr(), "notice: %s\n", n)
 	}
-	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %d files, %d written\n", p.out, w.Files, w.Written)
+	fmt.Fprintf(c.ErrOrStderr(), "catalogue %s: %s, %d written\n", p.out, compiler.Count(w.Files, "file"), w.Written)
 	return nil
 }
 

@@ -97,12 +97,12 @@ Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 			}
 			if out.Diagnostics.HasErrors() {
 				if f.format == review.FormatText {
-					fmt.Fprintf(c.ErrOrStderr(), "check-pr: %d errors in %d changed paths, checked as %s\n", out.Diagnostics.Errors(), len(out.Changes), actor)
+					fmt.Fprintf(c.ErrOrStderr(), "check-pr: %s in %s, checked as %s\n", compiler.Count(out.Diagnostics.Errors(), "error"), compiler.Count(len(out.Changes), "changed path"), actor)
 				}
 				return invalid("pull request refused")
 			}
 			if f.format == review.FormatText {
-				fmt.Fprintf(c.ErrOrStderr(), "check-pr: %d changed paths allowed for %s\n", len(out.Changes), actor)
+				fmt.Fprintf(c.ErrOrStderr(), "check-pr: %s allowed for %s\n", compiler.Count(len(out.Changes), "changed path"), actor)
 			}
 			return nil
 		},

@@ -267,8 +267,9 @@ func summary(s *snapshot.Snapshot, digest string) string {
 	for _, c := range s.Consumers {
 		apps += len(c.Apps)
 	}
-	return fmt.Sprintf("%d publishers, %d APIs, %d routes, %d consumers (%d apps), %d entitlements; %s",
-		len(s.Publishers), len(s.APIs), len(s.Routes), len(s.Consumers), apps, len(s.Entitlements), digest)
+	return fmt.Sprintf("%s, %s, %s, %s (%s), %s; %s",
+		compiler.Count(len(s.Publishers), "publisher"), compiler.Count(len(s.APIs), "API"), compiler.Count(len(s.Routes), "route"),
+		compiler.Count(len(s.Consumers), "consumer"), compiler.Count(apps, "app"), compiler.Count(len(s.Entitlements), "entitlement"), digest)
 }
 
 func newValidateCmd() *cobra.Command {
@@ -299,7 +300,7 @@ Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
 			}
 			if res.Diagnostics.HasErrors() {
 				if format == "text" {
-					fmt.Fprintf(c.ErrOrStderr(), "%s: %d errors\n", l.name, res.Diagnostics.Errors())
+					fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", l.name, compiler.Count(res.Diagnostics.Errors(), "error"))
 				}
 				return invalid("configuration is invalid")
 			}

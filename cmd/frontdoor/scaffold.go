@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/review"
 )
@@ -69,7 +70,7 @@ func validateNewAt(c *cobra.Command, dir string, files []string, now time.Time) 
 		return invalid("the new files do not validate")
 	}
 	if others.HasErrors() {
-		fmt.Fprintf(c.ErrOrStderr(), "note: %d errors elsewhere in %s (frontdoor validate %s)\n", others.Errors(), dir, dir)
+		fmt.Fprintf(c.ErrOrStderr(), "note: %s elsewhere in %s (frontdoor validate %s)\n", compiler.Count(others.Errors(), "error"), dir, dir)
 	}
 	return nil
 }
