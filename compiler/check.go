@@ -302,6 +302,12 @@ func (c *compilation) checkRules(m *model) {
 				if k.Expires != "" {
 					checkDate(s, file, k.At.of("expires"), k.Expires)
 				}
+				for _, env := range k.Environments {
+					if _, ok := m.platform.Environments[env]; !ok {
+						s.add(file, k.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
+							"api key %s of app %s is bound to unknown environment %q", kid, appID, env)
+					}
+				}
 			}
 			kids := map[string]bool{}
 			for _, j := range ap.JWKs {
@@ -405,10 +411,16 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		case snapshot.ModeAppLevel0:
 			if len(ap.APIKeys) == 0 {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level0 needs apiKeys on the app", "app %s has no API key for app-level0", g.App)
+			} else {
+				checkKeyEnv(s, file, ge.org, g, ap)
 			}
 		case snapshot.ModeAppLevel3:
 			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
+			}
+		default:
+			if snapshot.UserRestricted(g.AccessMode) {
+				checkKeyEnv(s, file, ge.org, g, ap)
 			}
 		}
 	}
@@ -534,4 +546,26 @@ func cleanSpecPath(pub, spec string) (string, bool) {
 	dir := specDir(pub)
 	p := path.Join(dir, spec)
 	return p, strings.HasPrefix(p, dir+"/")
+}
+
+// checkKeyEnv reports a grant whose mode needs the app's API key (app-level0,
+// or a user-restricted mode where the app names itself with its key) when no
+// key of the app is bound to the grant's environment.
+func checkKeyEnv(s *diagSink, file, org string, g grant, ap *app) {
+	var bound []string
+	for _, kid := range sortedKeys(ap.APIKeys) {
+		if slices.Contains(ap.APIKeys[kid].Environments, g.Environment) {
+			return
+		}
+		bound = append(bound, kid)
+	}
+	hint := "register a key bound to " + g.Environment + " on the app in " + consumerPath(org) + " (apiKeys: <id>: environments)"
+	if len(bound) == 0 {
+		s.add(file, g.At.of("environment"), codeKeyEnv, hint,
+			"access mode %s needs an API key of app %s in %s, and the app has none", g.AccessMode, g.App, g.Environment)
+		return
+	}
+	s.add(file, g.At.of("environment"), codeKeyEnv, hint,
+		"access mode %s needs an API key of app %s in %s, and none of its keys (%s) is bound to %s",
+		g.AccessMode, g.App, g.Environment, strings.Join(bound, ", "), g.Environment)
 }

@@ -63,6 +63,8 @@ const (
 	codeURLUserinfo = "FD323"
 	codePEM         = "FD324"
 
+	codeKeyEnv = "FD340"
+
 	codeSpecSyntax   = "FD401"
 	codeSpecMissing  = "FD402"
 	codeSpecRef      = "FD403"
@@ -207,6 +209,9 @@ func codeTable() []CodeInfo {
 		{codePEM, "private key in the repository",
 			"A PEM-encoded private key (-----BEGIN ... PRIVATE KEY-----) appears in a configuration or spec file. Signing keys appear only as public keys.",
 			"Revoke the key, remove it, and commit the public key (or JWK) instead.", false},
+		{codeKeyEnv, "API key not bound to the grant's environment",
+			"Each API key names the environments it is accepted in (environments), so that a key published for the sandbox never opens production. A grant whose access mode needs the app's API key (app-level0, and user-restricted modes where the app names itself with its key) needs a key of that app bound to the grant's environment.",
+			"Register a key for that environment on the app in consumers/<org>/consumer.cue (a new key, not the sandbox one), or grant another environment.", false},
 
 		{codeSpecSyntax, "OpenAPI syntax error",
 			"The OpenAPI document is not valid YAML or JSON, or does not have the structure of an OpenAPI object.",

@@ -215,8 +215,9 @@ type app struct {
 	Name    string `json:"name"`
 	APIKeys map[string]struct {
 		At      at
-		SHA256  string `json:"sha256"`
-		Expires string `json:"expires"`
+		SHA256       string   `json:"sha256"`
+		Expires      string   `json:"expires"`
+		Environments []string `json:"environments"`
 	} `json:"apiKeys"`
 	JWKSURL string `json:"jwksURL"`
 	JWKs    []jwk  `json:"jwks"`

@@ -336,7 +336,8 @@ func newShapes() shapes {
 		req("owners", owners),
 		req("apps", mapOf(id, obj(
 			req("name", nonEmpty()),
-			opt("apiKeys", mapOf(id, obj(req("sha256", str()), opt("expires", date)))),
+			opt("apiKeys", mapOf(id, obj(req("sha256", str()), opt("expires", date),
+				req("environments", listOf(enum("sandbox", "integration", "production"), 1))))),
 			opt("jwksURL", url),
 			opt("jwks", listOf(jwk, 0)),
 		))),

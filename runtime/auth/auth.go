@@ -234,7 +234,7 @@ func (a *Authenticator) Authenticate(r *http.Request, dir Directory, env string,
 			return Principal{}, a.refuse(err)
 		}
 		if present {
-			p, err := a.authenticateAPIKey(dir, key)
+			p, err := a.authenticateAPIKey(dir, env, key)
 			if err != nil {
 				return Principal{}, a.refuse(err)
 			}
@@ -267,7 +267,7 @@ func (a *Authenticator) authenticateBearer(r *http.Request, dir Directory, env s
 	if !user {
 		return Principal{}, newError(ReasonInvalidToken, fmt.Errorf("bearer token is not an access token"))
 	}
-	return a.authenticateUser(r.Context(), r.Header, dir, modes, tok)
+	return a.authenticateUser(r.Context(), r.Header, dir, env, modes, tok)
 }
 
 // refuse logs a refusal at debug level and returns it as an error.

@@ -15,6 +15,7 @@ const (
 	ReasonMissingCredential Reason = "missing_credential" // no credential for any of the route's modes
 	ReasonInvalidAPIKey     Reason = "invalid_api_key"    // unknown or malformed API key
 	ReasonExpiredKey        Reason = "expired_key"        // API key past its last valid day
+	ReasonKeyEnvironment    Reason = "key_environment"    // API key not bound to the request's environment
 	ReasonInvalidRequest    Reason = "invalid_request"    // malformed request (duplicate headers, bad form)
 	ReasonInvalidToken      Reason = "invalid_token"      // malformed token or missing/invalid claims
 	ReasonInvalidSignature  Reason = "invalid_signature"  // signature does not verify
@@ -40,6 +41,7 @@ const (
 const (
 	CodeMissingCredential = "missing_credential"
 	CodeInvalidAPIKey     = "invalid_api_key"
+	CodeKeyEnvironment    = "api_key_not_for_environment"
 	CodeInvalidRequest    = "invalid_request"
 	CodeInvalidToken      = "invalid_token"
 	CodeForbidden         = "forbidden"
@@ -77,6 +79,8 @@ func (e *Error) Message() string {
 		return "missing credential"
 	case CodeInvalidAPIKey:
 		return "invalid or expired API key"
+	case CodeKeyEnvironment:
+		return "this API key is not valid in this environment: use a key issued for it"
 	case CodeInvalidRequest:
 		return "invalid authentication request"
 	case CodeInvalidToken:
@@ -98,6 +102,8 @@ func newError(reason Reason, cause error) *Error {
 		e.Code = CodeMissingCredential
 	case ReasonInvalidAPIKey, ReasonExpiredKey:
 		e.Code = CodeInvalidAPIKey
+	case ReasonKeyEnvironment:
+		e.Code = CodeKeyEnvironment
 	case ReasonInvalidRequest:
 		e.Code, e.Status = CodeInvalidRequest, http.StatusBadRequest
 	case ReasonInsufficientLevel, ReasonModeNotAllowed:

@@ -10,7 +10,8 @@
 //     with 400, and the clean path is the only one routing, entitlement
 //     and the upstream see;
 //  2. route: the environment is the one whose host is the request's Host,
-//     else Options.DefaultEnvironment; the route is the longest base path
+//     else Options.DefaultEnvironment, else 421; an absolute-form request
+//     target is refused (see targetHostFailure); the route is the longest base path
 //     that prefixes the clean path; none is 404. POST /oauth2/token on any
 //     environment's host is the token endpoint of that environment
 //     (runtime/auth), answered here and never proxied;
@@ -90,7 +91,7 @@ type Options struct {
 	// Store holds the active snapshot.
 	Store *store.Store
 	// DefaultEnvironment serves requests whose Host is no environment's
-	// host; "" answers them 404.
+	// host; "" (the operator names none) answers them 421.
 	DefaultEnvironment string
 	// Auth authenticates requests and serves the token endpoint; nil
 	// means one with auth.Config's defaults (a per-replica token key).
@@ -269,9 +270,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pl := p.plan(snap)
 	h[GenerationHeader] = pl.gen
+	if f := targetHostFailure(r); f != nil {
+		p.fail(w, r, &ex, f)
+		return
+	}
 	env, ok := snap.Environment(r.Host)
 	if !ok {
 		env = p.opts.DefaultEnvironment
+	}
+	if env == "" {
+		p.fail(w, r, &ex, &failure{kind: kindMisdirected, detail: "no environment of this platform is served at this host"})
+		return
 	}
 	ex.env = env
 

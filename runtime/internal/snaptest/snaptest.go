@@ -131,8 +131,9 @@ func New(o Options) *snapshot.Snapshot {
 		c := &s.Consumers[len(s.Consumers)-1]
 		sum := sha256.Sum256([]byte(APIKey(i)))
 		app := snapshot.App{ID: AppID(i), Org: org, Name: fmt.Sprintf("App %d", i),
-			APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:])}},
-			JWKs:    []snapshot.JWK{{Kid: "kid1", Kty: "EC", Crv: "P-256", X: "x", Y: "y"}},
+			APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:]),
+				Environments: []string{snapshot.EnvIntegration, snapshot.EnvProduction, snapshot.EnvSandbox}}},
+			JWKs: []snapshot.JWK{{Kid: "kid1", Kty: "EC", Crv: "P-256", X: "x", Y: "y"}},
 		}
 		c.Apps = append(c.Apps, app)
 		for j := 0; j < o.GrantsPerApp && o.APIs > 0; j++ {

@@ -1,0 +1,18 @@
+package gateway
+
+import "net/http"
+
+// targetHostFailure refuses a request whose target names a host
+// (absolute-form, "GET http://host/path HTTP/1.1"). net/http routes such a
+// request by the target's host and drops the Host header before the
+// handler runs (RFC 9112, 3.2.2), so the gateway cannot tell which of the
+// two the client meant: a target naming production under a sandbox Host
+// would reach production. Clients of a gateway send origin-form targets;
+// the Host (or :authority) alone chooses the environment.
+func targetHostFailure(r *http.Request) *failure {
+	if r.URL.Host == "" && r.URL.Scheme == "" && r.URL.Opaque == "" {
+		return nil
+	}
+	return &failure{kind: kindMisdirected,
+		detail: "the request target must be a path: the Host header alone names the environment, never a host in the target"}
+}
