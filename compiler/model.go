@@ -214,7 +214,7 @@ type app struct {
 	At      at
 	Name    string `json:"name"`
 	APIKeys map[string]struct {
-		At      at
+		At           at
 		SHA256       string   `json:"sha256"`
 		Expires      string   `json:"expires"`
 		Environments []string `json:"environments"`
