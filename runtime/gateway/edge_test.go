@@ -165,3 +165,71 @@ func TestAnAPIKeyIsRefusedOutsideItsEnvironments(t *testing.T) {
 		t.Errorf("production key in production with an expired grant: got %d %s, want 403", r.code, r.body)
 	}
 }
+
+// TestTheGatewaysCredentialsNeverReachTheUpstreamInTheQuery sends the
+// apikey (and the gateway's other credentials) as query parameters in
+// several spellings: the upstream sees the rest of the query only.
+func TestTheGatewaysCredentialsNeverReachTheUpstreamInTheQuery(t *testing.T) {
+	paths(t, func(t *testing.T, o envOptions) {
+		e := newEnv(t, o)
+		for _, tc := range []struct{ query, upstream string }{
+			{"apikey=" + portalKey, ""},
+			{"a=1&apikey=" + portalKey + "&b=2", "a=1&b=2"},
+			{"APIKEY=x&a=1", "a=1"},
+			{"api_key=x&a=1", "a=1"},
+			{"api-key=x&a=1", "a=1"},
+			{"%61pikey=x&a=1", "a=1"},
+			{"apiKey&a=1", "a=1"},
+			{"access_token=x&client_assertion=y&a=1", "a=1"},
+			{"keyword=x&monkey=y&tokens=2", "keyword=x&monkey=y&tokens=2"},
+			{"q=1", "q=1"},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				r := e.get("/pub/keyed/v1/x?"+tc.query, "apikey", portalKey)
+				if r.code != http.StatusOK {
+					t.Fatalf("got %d %s, want 200", r.code, r.body)
+				}
+				want := "/keyed/x"
+				if tc.upstream != "" {
+					want += "?" + tc.upstream
+				}
+				if got := e.up.last(t).RequestURI; got != want {
+					t.Errorf("the upstream received %q, want %q", got, want)
+				}
+			})
+		}
+	})
+}
+
+// TestTheAccessLogHoldsNoNHSNumberNorCredentialInAnyField sends numbers in
+// several writings in the path, the query, X-Request-ID, the user agent
+// and the method, and credentials in the query: the log line holds none.
+func TestTheAccessLogHoldsNoNHSNumberNorCredentialInAnyField(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, envOptions{accessLog: dir})
+	requests := []struct{ line, header string }{
+		{"GET /pub/open/v1/p/943.476.5919 HTTP/1.1", "X-Request-ID: 943_476_5919"},
+		{"GET /pub/open/v1/p/943%2520476%25205919?q=%EF%BC%99%EF%BC%94%EF%BC%93%EF%BC%94%EF%BC%97%EF%BC%96%EF%BC%95%EF%BC%99%EF%BC%91%EF%BC%99 HTTP/1.1", "User-Agent: x 943\t476\t5919"},
+		{"GET /pub/open/v1/x?n=943+476+5919&apikey=" + portalKey + "&access_token=tok-secret&password=hunter2 HTTP/1.1", "X-Request-ID: a-9434765919"},
+		{"9434765919 /pub/open/v1/x HTTP/1.1", "X-Request-ID: r4"},
+		{"GET /pub/open/v1/p/943/476/5919 HTTP/1.1", "User-Agent: 943   476    5919"},
+	}
+	for _, rq := range requests {
+		if r := e.rawRequest(rq.line, "Host: "+sandboxHost, rq.header); r.code >= 500 {
+			t.Fatalf("%s: got %d", rq.line, r.code)
+		}
+	}
+	e.alog.Flush()
+	log := readAccessLog(t, dir)
+	if n := strings.Count(log, "\n"); n != len(requests) {
+		t.Fatalf("got %d lines, want %d:\n%s", n, len(requests), log)
+	}
+	for _, leak := range []string{"5919", "\\uff19", "\uff19", portalKey, "tok-secret", "hunter2"} {
+		if strings.Contains(log, leak) {
+			t.Errorf("the access log holds %q:\n%s", leak, log)
+		}
+	}
+	if got := strings.Count(log, "[nhs-number]"); got < 9 {
+		t.Errorf("got %d redactions, want at least 9:\n%s", got, log)
+	}
+}

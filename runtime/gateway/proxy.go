@@ -387,6 +387,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.IndexByte(query, ';') >= 0 {
 		query = cleanQuery(query)
 	}
+	query = upstreamQuery(query)
 	if t.rawQuery != "" {
 		if query == "" {
 			query = t.rawQuery
