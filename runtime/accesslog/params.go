@@ -1,57 +1,19 @@
 package accesslog
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/frontdoor-dev/frontdoor/internal/redact"
+)
 
 // RedactedCredential replaces the value of a credential-carrying query
 // parameter in a logged query.
 const RedactedCredential = "[redacted]"
 
-// ParamName returns a query parameter's name as compared with credential
-// names: percent-decoded (repeatedly), '+' read as a space, lower-cased,
-// with every character but letters and digits removed ("API_Key",
-// "api-key", "%61pikey" and "apiKey" are all "apikey").
-func ParamName(raw string) string {
-	v := view(raw)
-	var b strings.Builder
-	for _, r := range v {
-		switch {
-		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			b.WriteRune(r)
-		case 'A' <= r && r <= 'Z':
-			b.WriteRune(r + ('a' - 'A'))
-		}
-	}
-	return b.String()
-}
-
-// credentialWords mark a normalised parameter name as carrying a
-// credential wherever they appear in it; credentialNames only as the whole
-// name (short words that are parts of ordinary names: "design", "postcode").
-var (
-	credentialWords = [...]string{
-		"apikey", "token", "password", "passwd", "secret", "assertion",
-		"authorization", "credential", "subscriptionkey", "sessionid", "signature",
-	}
-	credentialNames = [...]string{"key", "code", "sig", "auth", "pwd", "jwt", "session", "pass"}
-)
-
 // IsCredentialParam reports whether a query parameter named raw (as sent)
-// carries a credential, by ParamName: apikey, access_token, id_token,
-// password, client_secret, client_assertion, code, sig, ...
-func IsCredentialParam(raw string) bool {
-	n := ParamName(raw)
-	for _, w := range credentialNames {
-		if n == w {
-			return true
-		}
-	}
-	for _, w := range credentialWords {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
+// carries a credential (redact.CredentialParam: apikey, access_token,
+// password, client_secret, ... in any spelling).
+func IsCredentialParam(raw string) bool { return redact.CredentialParam(raw) }
 
 // redactQuery returns q with the value of every credential-carrying
 // parameter replaced by RedactedCredential. Parameters are separated by
