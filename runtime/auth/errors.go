@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Reason is a stable, low-cardinality label saying why a credential was
@@ -34,6 +35,7 @@ const (
 	ReasonModeNotAllowed    Reason = "mode_not_allowed"   // valid credential of a mode the route does not accept
 	ReasonKeysUnavailable   Reason = "keys_unavailable"   // a JWKS could not be fetched
 	ReasonReplayCacheFull   Reason = "replay_cache_full"  // replay cache at capacity
+	ReasonTokenRateLimited  Reason = "token_rate_limited" // app over its token request limit or replay cache share
 )
 
 // Public error codes. Several reasons share one code so that clients learn
@@ -59,6 +61,8 @@ type Error struct {
 	Reason    Reason
 	Challenge string
 	err       error
+	// retryAfter is how long to wait, for a 429.
+	retryAfter time.Duration
 }
 
 // Error describes the failure for logs, including the internal cause.
@@ -111,6 +115,8 @@ func newError(reason Reason, cause error) *Error {
 		e.Challenge = `Bearer error="insufficient_scope"`
 	case ReasonKeysUnavailable, ReasonReplayCacheFull:
 		e.Code, e.Status = CodeUnavailable, http.StatusServiceUnavailable
+	case ReasonTokenRateLimited:
+		e.Code, e.Status = CodeUnavailable, http.StatusTooManyRequests
 	default:
 		e.Code = CodeInvalidToken
 		e.Challenge = `Bearer error="invalid_token"`

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -99,9 +101,14 @@ func (a *Authenticator) ServeToken(w http.ResponseWriter, r *http.Request, dir D
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "client_assertion is missing")
 		return
 	}
-	app, aerr := a.verifyAssertion(r.Context(), dir, tokenURL, assertion, clientID)
+	app, aerr := a.verifyAssertion(r.Context(), dir, env, tokenURL, assertion, clientID)
 	if aerr != nil {
 		a.log.Debug("client assertion refused", slog.String("env", env), slog.String("reason", string(aerr.Reason)), slog.Any("err", aerr.err))
+		if aerr.Status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(aerr.retryAfter.Seconds())))))
+			writeOAuthError(w, http.StatusTooManyRequests, "slow_down", "too many token requests for this client: reuse the access token until it expires")
+			return
+		}
 		if aerr.Status == http.StatusServiceUnavailable {
 			writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "client authentication is temporarily unavailable")
 			return
@@ -172,7 +179,7 @@ func assertionDescription(r Reason) string {
 // tokenURL and returns the authenticated app. The jti is recorded only once
 // the signature and every claim have been checked, so unsigned junk cannot
 // fill the replay cache.
-func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, tokenURL, assertion, clientID string) (*snapshot.App, *Error) {
+func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, env, tokenURL, assertion, clientID string) (*snapshot.App, *Error) {
 	if len(assertion) > maxTokenLen {
 		return nil, newError(ReasonInvalidToken, fmt.Errorf("client assertion of %d bytes", len(assertion)))
 	}
@@ -220,7 +227,19 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, toke
 	if clientID != "" && clientID != app.ID {
 		return nil, newError(ReasonWrongIssuer, fmt.Errorf("client_id %q with an assertion of app %s", clientID, app.ID))
 	}
-	fresh, err := a.replay.Use(app.ID+"\x00"+claims.ID, exp.Add(a.skew))
+	if f := a.tokenLimit.Load(); f != nil {
+		if wait, ok := (*f)(ctx, env, app.ID); !ok {
+			e := newError(ReasonTokenRateLimited, fmt.Errorf("app %s over its token request limit in %s", app.ID, env))
+			e.retryAfter = wait
+			return nil, e
+		}
+	}
+	fresh, err := a.replay.Use(app.ID, claims.ID, exp.Add(a.skew))
+	if errors.Is(err, ErrReplayShareFull) {
+		e := newError(ReasonTokenRateLimited, fmt.Errorf("recording jti of app %s: %w", app.ID, err))
+		e.retryAfter = MaxAssertionLifetime / 10
+		return nil, e
+	}
 	if err != nil {
 		return nil, newError(ReasonReplayCacheFull, fmt.Errorf("recording jti of app %s: %w", app.ID, err))
 	}
