@@ -315,6 +315,12 @@ func (c *compilation) checkRules(m *model) {
 					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
 				}
 				kids[j.Kid] = true
+				for _, env := range j.Environments {
+					if _, ok := m.platform.Environments[env]; !ok {
+						s.add(file, j.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
+							"JWK %q of app %s is bound to unknown environment %q", j.Kid, appID, env)
+					}
+				}
 				for _, priv := range []struct {
 					name string
 					n    *node
@@ -417,6 +423,11 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		case snapshot.ModeAppLevel3:
 			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
+			} else if ap.JWKSURL == "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
+				return len(j.Environments) == 0 || slices.Contains(j.Environments, g.Environment)
+			}) {
+				s.add(file, g.At.of("environment"), codeKeyEnv, "bind a signing key of the app to "+g.Environment+" in "+consumerPath(ge.org)+" (jwks: [{..., environments}])",
+					"access mode app-level3 needs a signing key of app %s in %s, and none of its JWKs is bound to %s", g.App, g.Environment, g.Environment)
 			}
 		default:
 			if snapshot.UserRestricted(g.AccessMode) {

@@ -145,7 +145,11 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 				sap.APIKeys = append(sap.APIKeys, snapshot.APIKey{ID: kid, SHA256: k.SHA256, Expires: k.Expires, Environments: envs})
 			}
 			for _, j := range ap.JWKs {
-				sap.JWKs = append(sap.JWKs, snapshot.JWK{Kid: j.Kid, Kty: j.Kty, Alg: j.Alg, Use: j.Use, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y})
+				var envs []string
+				if len(j.Environments) > 0 {
+					envs = slices.Compact(slices.Sorted(slices.Values(j.Environments)))
+				}
+				sap.JWKs = append(sap.JWKs, snapshot.JWK{Kid: j.Kid, Kty: j.Kty, Alg: j.Alg, Use: j.Use, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y, Environments: envs})
 			}
 			sc.Apps = append(sc.Apps, sap)
 		}

@@ -190,23 +190,24 @@ type grantsFile struct {
 // jwk is an inline JWK; private members are kept only as presence (*node)
 // so that they can be reported.
 type jwk struct {
-	At  at
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-	D   *node  `json:"d"`
-	P   *node  `json:"p"`
-	Q   *node  `json:"q"`
-	DP  *node  `json:"dp"`
-	DQ  *node  `json:"dq"`
-	QI  *node  `json:"qi"`
-	K   *node  `json:"k"`
+	At           at
+	Environments []string `json:"environments"`
+	Kid          string   `json:"kid"`
+	Kty          string   `json:"kty"`
+	Alg          string   `json:"alg"`
+	Use          string   `json:"use"`
+	N            string   `json:"n"`
+	E            string   `json:"e"`
+	Crv          string   `json:"crv"`
+	X            string   `json:"x"`
+	Y            string   `json:"y"`
+	D            *node    `json:"d"`
+	P            *node    `json:"p"`
+	Q            *node    `json:"q"`
+	DP           *node    `json:"dp"`
+	DQ           *node    `json:"dq"`
+	QI           *node    `json:"qi"`
+	K            *node    `json:"k"`
 }
 
 // app is a consumer application.

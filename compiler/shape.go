@@ -320,6 +320,7 @@ func newShapes() shapes {
 	jwk := obj(
 		req("kid", nonEmpty()),
 		req("kty", enum("RSA", "EC")),
+		opt("environments", listOf(enum("sandbox", "integration", "production"), 1)),
 		opt("alg", enum("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")),
 		opt("use", enum("sig")),
 		opt("n", str()), opt("e", str()),

@@ -357,6 +357,9 @@ type JWK struct {
 	Crv string `json:"crv,omitempty"`
 	X   string `json:"x,omitempty"`
 	Y   string `json:"y,omitempty"`
+	// Environments, when set, are the only environments whose token
+	// endpoint accepts this key, sorted; every environment when empty.
+	Environments []string `json:"environments,omitempty"`
 }
 
 // Entitlement is one (app, api, environment, access mode) tuple granted by

@@ -94,3 +94,32 @@ func TestTheTokenLimitIsAskedPerAppAndEnvironmentBeforeRecording(t *testing.T) {
 		t.Error("SetTokenLimit replaced the configured limit")
 	}
 }
+
+// TestASigningKeyIsRefusedOutsideItsEnvironments: an inline JWK bound to
+// production signs no assertion the sandbox's token endpoint accepts, and
+// one bound to the sandbox does.
+func TestASigningKeyIsRefusedOutsideItsEnvironments(t *testing.T) {
+	for _, tc := range []struct {
+		envs []string
+		want int
+	}{
+		{[]string{"production"}, http.StatusUnauthorized},
+		{[]string{"integration", "production"}, http.StatusUnauthorized},
+		{[]string{"sandbox"}, http.StatusOK},
+		{nil, http.StatusOK},
+	} {
+		t.Run(fmt.Sprint(tc.envs), func(t *testing.T) {
+			f := newFixture(t)
+			f.snap.Consumers[0].Apps[1].JWKs[0].Environments = tc.envs
+			f.dir = NewSnapshotDirectory(f.snap)
+			as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "env"), nil)
+			w, body := f.tokenRequest(t, f.auth, assertionForm(as))
+			if w.Code != tc.want {
+				t.Fatalf("got %d %v, want %d", w.Code, body, tc.want)
+			}
+			if tc.want != http.StatusOK && body["error_description"] != assertionDescription(ReasonKeyEnvironment) {
+				t.Errorf("description %q does not say the key is not valid here", body["error_description"])
+			}
+		})
+	}
+}

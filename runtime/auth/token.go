@@ -10,6 +10,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -169,6 +170,8 @@ func assertionDescription(r Reason) string {
 		return "client_assertion iss and sub must both be the client id"
 	case ReasonReplayedJTI:
 		return "client_assertion jti has been used before"
+	case ReasonKeyEnvironment:
+		return "client_assertion is signed with a key that is not valid in this environment"
 	case ReasonInvalidToken:
 		return "client_assertion is malformed or misses a required claim"
 	}
@@ -200,7 +203,7 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, env,
 		if !ok {
 			return nil, newError(ReasonUnknownKid, errors.New("client assertion without kid"))
 		}
-		k, e := a.appKey(ctx, found, kid)
+		k, e := a.appKey(ctx, found, env, kid)
 		if e != nil {
 			return nil, e
 		}
@@ -251,7 +254,12 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, env,
 
 // appKey finds an app's signing key kid: inline keys first, then the app's
 // JWKS URL.
-func (a *Authenticator) appKey(ctx context.Context, app *snapshot.App, kid string) (publicKey, *Error) {
+func (a *Authenticator) appKey(ctx context.Context, app *snapshot.App, env, kid string) (publicKey, *Error) {
+	for _, j := range app.JWKs {
+		if j.Kid == kid && len(j.Environments) > 0 && !slices.Contains(j.Environments, env) {
+			return publicKey{}, newError(ReasonKeyEnvironment, fmt.Errorf("key %q of app %s is bound to %v, used in %q", kid, app.ID, j.Environments, env))
+		}
+	}
 	k, ok, err := findInline(app.JWKs, kid)
 	if err != nil {
 		return publicKey{}, newError(ReasonUnknownKid, fmt.Errorf("inline key of app %s: %w", app.ID, err))
