@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -231,5 +232,35 @@ func TestTheAccessLogHoldsNoNHSNumberNorCredentialInAnyField(t *testing.T) {
 	}
 	if got := strings.Count(log, "[nhs-number]"); got < 9 {
 		t.Errorf("got %d redactions, want at least 9:\n%s", got, log)
+	}
+}
+
+// TestAHostHeaderDisagreeingWithTheAuthorityIsRefused covers HTTP/2, where
+// the :authority is the request's host and a Host header may be sent too:
+// they must agree.
+func TestAHostHeaderDisagreeingWithTheAuthorityIsRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	for _, tc := range []struct {
+		hosts []string
+		code  int
+	}{
+		{[]string{prodHost}, http.StatusMisdirectedRequest},
+		{[]string{sandboxHost, prodHost}, http.StatusMisdirectedRequest},
+		{[]string{strings.ToUpper(sandboxHost)}, http.StatusOK},
+		{nil, http.StatusOK},
+	} {
+		t.Run(strings.Join(tc.hosts, ","), func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/pub/keyed/v1/x", nil)
+			r.Host, r.Proto, r.ProtoMajor, r.ProtoMinor = sandboxHost, "HTTP/2.0", 2, 0
+			r.Header.Set("apikey", portalKey)
+			for _, h := range tc.hosts {
+				r.Header.Add("Host", h)
+			}
+			rec := httptest.NewRecorder()
+			e.gw.ServeHTTP(rec, r)
+			if rec.Code != tc.code {
+				t.Fatalf("got %d %s, want %d", rec.Code, rec.Body, tc.code)
+			}
+		})
 	}
 }
