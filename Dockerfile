@@ -4,7 +4,11 @@
 #
 #   docker build -t frontdoor .
 #   docker run --rm -p 8080:8080 -p 9090:9090 frontdoor serve --source oci \
-#     --oci-ref REGISTRY/REPO:TAG --trust /keys/snapshot.pub --state /var/lib/frontdoor
+#     --oci-ref REGISTRY/REPO:TAG --trust /keys/snapshot.pub --state /var/lib/frontdoor \
+#     --admin-listen :9090
+#
+# The admin listener binds loopback unless told otherwise: publish it (as
+# above, for probes and scraping) only on a network you trust.
 #
 # Kubernetes manifests: examples/kubernetes/.
 

@@ -94,7 +94,7 @@ func testSnapshot() *snapshot.Snapshot {
 		Consumers: []snapshot.Consumer{{
 			ID: "pharmacy-co", Name: "Pharmacy Co Consumer Org", ODSCode: "FX123", DSPT: "standards-met",
 			Apps: []snapshot.App{{ID: "pharmacy-co/till", Org: "pharmacy-co", Name: "Till App Consumer",
-				APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"}}}},
+				APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8", Environments: []string{"production"}}}}},
 		}},
 		Entitlements: []snapshot.Entitlement{{
 			App: "pharmacy-co/till", API: "nhsbsa/exemptions", Environment: "production", AccessMode: snapshot.ModeAppLevel3,

@@ -318,6 +318,12 @@ func (c *compilation) checkRules(m *model) {
 				if k.Expires != "" {
 					checkDate(s, file, k.At.of("expires"), k.Expires)
 				}
+				for _, env := range k.Environments {
+					if _, ok := m.platform.Environments[env]; !ok {
+						s.add(file, k.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
+							"api key %s of app %s is bound to unknown environment %q", kid, appID, env)
+					}
+				}
 				id := snapshot.APIKeyIdentity(k.SHA256)
 				if f, ok := keyFirst[id]; ok {
 					s.add(file, k.At.of("sha256"), codeSharedCredential, "register the hash of a key of this app's own",
@@ -332,6 +338,12 @@ func (c *compilation) checkRules(m *model) {
 					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
 				}
 				kids[j.Kid] = true
+				for _, env := range j.Environments {
+					if _, ok := m.platform.Environments[env]; !ok {
+						s.add(file, j.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
+							"JWK %q of app %s is bound to unknown environment %q", j.Kid, appID, env)
+					}
+				}
 				id := snapshot.JWK{Kty: j.Kty, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y}.KeyMaterial()
 				if f, ok := jwkFirst[id]; ok {
 					s.add(file, j.At.self, codeSharedCredential, "register the public key of a key pair of this app's own",
@@ -452,10 +464,21 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		case snapshot.ModeAppLevel0:
 			if len(ap.APIKeys) == 0 {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level0 needs apiKeys on the app", "app %s has no API key for app-level0", g.App)
+			} else {
+				checkKeyEnv(s, file, ge.org, g, ap)
 			}
 		case snapshot.ModeAppLevel3:
 			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
+			} else if ap.JWKSURL == "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
+				return len(j.Environments) == 0 || slices.Contains(j.Environments, g.Environment)
+			}) {
+				s.add(file, g.At.of("environment"), codeKeyEnv, "bind a signing key of the app to "+g.Environment+" in "+consumerPath(ge.org)+" (jwks: [{..., environments}])",
+					"access mode app-level3 needs a signing key of app %s in %s, and none of its JWKs is bound to %s", g.App, g.Environment, g.Environment)
+			}
+		default:
+			if snapshot.UserRestricted(g.AccessMode) {
+				checkKeyEnv(s, file, ge.org, g, ap)
 			}
 		}
 	}
@@ -597,4 +620,26 @@ func cleanSpecPath(pub, spec string) (string, bool) {
 	dir := specDir(pub)
 	p := path.Join(dir, spec)
 	return p, strings.HasPrefix(p, dir+"/")
+}
+
+// checkKeyEnv reports a grant whose mode needs the app's API key (app-level0,
+// or a user-restricted mode where the app names itself with its key) when no
+// key of the app is bound to the grant's environment.
+func checkKeyEnv(s *diagSink, file, org string, g grant, ap *app) {
+	var bound []string
+	for _, kid := range sortedKeys(ap.APIKeys) {
+		if slices.Contains(ap.APIKeys[kid].Environments, g.Environment) {
+			return
+		}
+		bound = append(bound, kid)
+	}
+	hint := "register a key bound to " + g.Environment + " on the app in " + consumerPath(org) + " (apiKeys: <id>: environments)"
+	if len(bound) == 0 {
+		s.add(file, g.At.of("environment"), codeKeyEnv, hint,
+			"access mode %s needs an API key of app %s in %s, and the app has none", g.AccessMode, g.App, g.Environment)
+		return
+	}
+	s.add(file, g.At.of("environment"), codeKeyEnv, hint,
+		"access mode %s needs an API key of app %s in %s, and none of its keys (%s) is bound to %s",
+		g.AccessMode, g.App, g.Environment, strings.Join(bound, ", "), g.Environment)
 }

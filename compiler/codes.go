@@ -72,6 +72,8 @@ const (
 	codeGrantApprover  = "FD331"
 	codeSelfApproval   = "FD332"
 
+	codeKeyEnv = "FD340"
+
 	codeSpecSyntax   = "FD401"
 	codeSpecMissing  = "FD402"
 	codeSpecRef      = "FD403"
@@ -241,6 +243,9 @@ func codeTable() []CodeInfo {
 		{codeSelfApproval, "grant approved by an owner of the consumer",
 			"Nobody may approve access for an organisation they own: a grant's approvedBy must not be one of the owners of the consumer organisation it grants access to, even when that person also owns the publisher.",
 			"Have another owner of the publisher, who does not own the consumer, approve the grant.", false},
+		{codeKeyEnv, "API key not bound to the grant's environment",
+			"Each API key names the environments it is accepted in (environments), so that a key published for the sandbox never opens production. A grant whose access mode needs the app's API key (app-level0, and user-restricted modes where the app names itself with its key) needs a key of that app bound to the grant's environment.",
+			"Register a key for that environment on the app in consumers/<org>/consumer.cue (a new key, not the sandbox one), or grant another environment.", false},
 
 		{codeSpecSyntax, "OpenAPI syntax error",
 			"The OpenAPI document is not valid YAML or JSON, or does not have the structure of an OpenAPI object.",

@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -141,10 +142,15 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 			sap := snapshot.App{ID: org + "/" + appID, Org: org, Name: ap.Name, JWKSURL: ap.JWKSURL}
 			for _, kid := range sortedKeys(ap.APIKeys) {
 				k := ap.APIKeys[kid]
-				sap.APIKeys = append(sap.APIKeys, snapshot.APIKey{ID: kid, SHA256: k.SHA256, Expires: k.Expires})
+				envs := slices.Compact(slices.Sorted(slices.Values(k.Environments)))
+				sap.APIKeys = append(sap.APIKeys, snapshot.APIKey{ID: kid, SHA256: k.SHA256, Expires: k.Expires, Environments: envs})
 			}
 			for _, j := range ap.JWKs {
-				sap.JWKs = append(sap.JWKs, snapshot.JWK{Kid: j.Kid, Kty: j.Kty, Alg: j.Alg, Use: j.Use, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y})
+				var envs []string
+				if len(j.Environments) > 0 {
+					envs = slices.Compact(slices.Sorted(slices.Values(j.Environments)))
+				}
+				sap.JWKs = append(sap.JWKs, snapshot.JWK{Kid: j.Kid, Kty: j.Kty, Alg: j.Alg, Use: j.Use, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y, Environments: envs})
 			}
 			sc.Apps = append(sc.Apps, sap)
 		}

@@ -198,23 +198,24 @@ type grantsFile struct {
 // jwk is an inline JWK; private members are kept only as presence (*node)
 // so that they can be reported.
 type jwk struct {
-	At  at
-	Kid string `json:"kid"`
-	Kty string `json:"kty"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	N   string `json:"n"`
-	E   string `json:"e"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-	D   *node  `json:"d"`
-	P   *node  `json:"p"`
-	Q   *node  `json:"q"`
-	DP  *node  `json:"dp"`
-	DQ  *node  `json:"dq"`
-	QI  *node  `json:"qi"`
-	K   *node  `json:"k"`
+	At           at
+	Environments []string `json:"environments"`
+	Kid          string   `json:"kid"`
+	Kty          string   `json:"kty"`
+	Alg          string   `json:"alg"`
+	Use          string   `json:"use"`
+	N            string   `json:"n"`
+	E            string   `json:"e"`
+	Crv          string   `json:"crv"`
+	X            string   `json:"x"`
+	Y            string   `json:"y"`
+	D            *node    `json:"d"`
+	P            *node    `json:"p"`
+	Q            *node    `json:"q"`
+	DP           *node    `json:"dp"`
+	DQ           *node    `json:"dq"`
+	QI           *node    `json:"qi"`
+	K            *node    `json:"k"`
 }
 
 // app is a consumer application.
@@ -222,9 +223,10 @@ type app struct {
 	At      at
 	Name    string `json:"name"`
 	APIKeys map[string]struct {
-		At      at
-		SHA256  string `json:"sha256"`
-		Expires string `json:"expires"`
+		At           at
+		SHA256       string   `json:"sha256"`
+		Expires      string   `json:"expires"`
+		Environments []string `json:"environments"`
 	} `json:"apiKeys"`
 	JWKSURL string `json:"jwksURL"`
 	JWKs    []jwk  `json:"jwks"`

@@ -320,6 +320,7 @@ func newShapes() shapes {
 	jwk := obj(
 		req("kid", nonEmpty()),
 		req("kty", enum("RSA", "EC")),
+		opt("environments", listOf(enum("sandbox", "integration", "production"), 1)),
 		opt("alg", enum("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")),
 		opt("use", enum("sig")),
 		opt("n", str()), opt("e", str()),
@@ -336,7 +337,8 @@ func newShapes() shapes {
 		req("owners", owners),
 		req("apps", mapOf(id, obj(
 			req("name", nonEmpty()),
-			opt("apiKeys", mapOf(id, obj(req("sha256", str()), opt("expires", date)))),
+			opt("apiKeys", mapOf(id, obj(req("sha256", str()), opt("expires", date),
+				req("environments", listOf(enum("sandbox", "integration", "production"), 1))))),
 			opt("jwksURL", url),
 			opt("jwks", listOf(jwk, 0)),
 		))),

@@ -69,7 +69,7 @@ func busyPullRequest(t *testing.T) (*testRepo, string, string) {
 dspt: "standards-met"
 contact: {name: "Ada Example", email: "ada@west.example"}
 owners: ["west-dev"]
-apps: portal: {name: "West Clinic portal", apiKeys: k1: sha256: "2222222222222222222222222222222222222222222222222222222222222222"}
+apps: portal: {name: "West Clinic portal", apiKeys: k1: {sha256: "2222222222222222222222222222222222222222222222222222222222222222", environments: ["sandbox"]}}
 `)
 	// Platform policy: a category, shorter log retention.
 	r.replace("frontdoor.cue", "retentionDays:          90", "retentionDays:          60")

@@ -573,7 +573,7 @@ func appLines(x, y *snapshot.Consumer) []string {
 				p, q := ka[id], kb[id]
 				switch {
 				case p == nil:
-					s := fmt.Sprintf("%s adds API key %s", n, id)
+					s := fmt.Sprintf("%s adds API key %s for %s", n, id, strings.Join(q.Environments, ", "))
 					if q.Expires != "" {
 						s += ", valid until " + q.Expires
 					}
@@ -584,6 +584,8 @@ func appLines(x, y *snapshot.Consumer) []string {
 					ls = append(ls, fmt.Sprintf("%s rotates API key %s", n, id))
 				case p.Expires != q.Expires:
 					ls = append(ls, changed(n+"'s API key "+id+" expiry", p.Expires, q.Expires))
+				case !slices.Equal(p.Environments, q.Environments):
+					ls = append(ls, changed(n+"'s API key "+id+" environments", strings.Join(p.Environments, ", "), strings.Join(q.Environments, ", ")))
 				}
 			}
 			if a.JWKSURL != b.JWKSURL {
@@ -597,11 +599,20 @@ func appLines(x, y *snapshot.Consumer) []string {
 					ls = append(ls, fmt.Sprintf("%s adds public key %s", n, kid))
 				case q == nil:
 					ls = append(ls, fmt.Sprintf("%s removes public key %s", n, kid))
-				case *p != *q:
+				case !sameKeyMaterial(*p, *q):
 					ls = append(ls, fmt.Sprintf("%s rotates public key %s", n, kid))
+				case !slices.Equal(p.Environments, q.Environments):
+					ls = append(ls, changed(n+"'s public key "+kid+" environments", strings.Join(p.Environments, ", "), strings.Join(q.Environments, ", ")))
 				}
 			}
 		}
 	}
 	return ls
+}
+
+// sameKeyMaterial reports whether two JWKs are the same key, whatever the
+// environments they are bound to.
+func sameKeyMaterial(a, b snapshot.JWK) bool {
+	return a.Kty == b.Kty && a.Alg == b.Alg && a.Use == b.Use && a.N == b.N && a.E == b.E &&
+		a.Crv == b.Crv && a.X == b.X && a.Y == b.Y
 }

@@ -47,6 +47,9 @@ req "open API, no credential" "http://$gw/ukhsa/dashboard-metrics/v2/themes"
 req "app-level0 with a granted app's API key" -H 'apikey: demo-healthyapps-tracker-sandbox-key-0001' "http://$gw/nice/guidance/v1/guidance?q=hypertension"
 req "the same API with a wrong key (401)" -H 'apikey: not-a-real-key' "http://$gw/nice/guidance/v1/guidance"
 req "a valid key without a grant for this API (403)" -H 'apikey: demo-healthyapps-tracker-sandbox-key-0001' "http://$gw/nhsbsa/dental-contracts/v1/contracts"
+printf '\n\033[1m$ %s\033[0m\n' "the sandbox demo key on the production host (401: the key is bound to sandbox)"
+curl -sS -o /dev/stdout -w '\n-> HTTP %{http_code}\n' -H "Host: api.health.example" \
+  -H 'apikey: demo-healthyapps-tracker-sandbox-key-0001' "http://$gw/nice/guidance/v1/guidance" | head -c 1200
 req "an ambiguous path (400)" --path-as-is "http://$gw/nice/guidance/v1/%2e%2e/admin"
 req "an unknown API (404)" "http://$gw/nobody/nothing/v1/"
 

@@ -93,6 +93,14 @@ func (s *Snapshot) Consistent() error {
 				if len(k.SHA256) != 64 || strings.Trim(k.SHA256, "0123456789abcdef") != "" {
 					bad("app %s: api key %s is not a lowercase hex sha-256", app.ID, k.ID)
 				}
+				if len(k.Environments) == 0 {
+					bad("app %s: api key %s is bound to no environment", app.ID, k.ID)
+				}
+				for _, e := range k.Environments {
+					if !envs[e] {
+						bad("app %s: api key %s: unknown environment %q", app.ID, k.ID, e)
+					}
+				}
 				id := APIKeyIdentity(k.SHA256)
 				if prev, ok := keyOwner[id]; ok {
 					bad("app %s: api key %s has the hash of %s", app.ID, k.ID, prev)

@@ -341,6 +341,9 @@ type APIKey struct {
 	SHA256 string `json:"sha256"`
 	// Expires, when set, is the last day the key is accepted (YYYY-MM-DD).
 	Expires string `json:"expires,omitempty"`
+	// Environments the key is accepted in, sorted; the gateway refuses it
+	// on any other environment's host.
+	Environments []string `json:"environments"`
 }
 
 // JWK is a public JSON Web Key (RSA or EC). Private members never appear.
@@ -354,6 +357,9 @@ type JWK struct {
 	Crv string `json:"crv,omitempty"`
 	X   string `json:"x,omitempty"`
 	Y   string `json:"y,omitempty"`
+	// Environments, when set, are the only environments whose token
+	// endpoint accepts this key, sorted; every environment when empty.
+	Environments []string `json:"environments,omitempty"`
 }
 
 // Entitlement is one (app, api, environment, access mode) tuple granted by

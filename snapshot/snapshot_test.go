@@ -35,7 +35,7 @@ func sample() *Snapshot {
 		Routes: []Route{{Environment: EnvSandbox, BasePath: "/nhsbsa/exemptions/v1", API: "nhsbsa/exemptions", Upstream: "http://127.0.0.1:1", AccessModes: []string{ModeAppLevel0}}},
 		Consumers: []Consumer{{ID: "acme", Name: "Acme", DSPT: "standards-met", Apps: []App{{
 			ID: "acme/finder", Org: "acme", Name: "Finder",
-			APIKeys: []APIKey{{ID: "k1", SHA256: strings.Repeat("ab", 32)}},
+			APIKeys: []APIKey{{ID: "k1", SHA256: strings.Repeat("ab", 32), Environments: []string{EnvSandbox}}},
 		}}}},
 		Entitlements: []Entitlement{{App: "acme/finder", API: "nhsbsa/exemptions", Environment: EnvSandbox, AccessMode: ModeAppLevel0, GrantedBy: "nhsbsa"}},
 	}

@@ -160,7 +160,7 @@ func grantKey(s *snapshot.Snapshot, api, env, key string) (string, error) {
 	}
 	app := &s.Consumers[0].Apps[0]
 	sum := sha256.Sum256([]byte(key))
-	app.APIKeys = append(app.APIKeys, snapshot.APIKey{ID: "bench", SHA256: hex.EncodeToString(sum[:])})
+	app.APIKeys = append(app.APIKeys, snapshot.APIKey{ID: "bench", SHA256: hex.EncodeToString(sum[:]), Environments: []string{env}})
 	a, ok := s.API(api)
 	if !ok {
 		return "", fmt.Errorf("no api %s", api)

@@ -148,8 +148,8 @@ one keeps serving and /status on the admin listener says why.`,
 	f.StringArrayVar(&cfg.trust, "trust", nil, "public key (PEM) that snapshot signatures must verify with; repeatable")
 	f.StringVar(&cfg.stateDir, "state", "", "directory for the last-known-good snapshot and the git cache")
 	f.StringVar(&cfg.listen, "listen", ":8080", "gateway listen address")
-	f.StringVar(&cfg.adminListen, "admin-listen", ":9090", "admin listen address (health, status, metrics, webhook)")
-	f.StringVar(&cfg.env, "env", snapshot.EnvSandbox, "environment of requests whose Host matches no environment")
+	f.StringVar(&cfg.adminListen, "admin-listen", "127.0.0.1:9090", "admin listen address (health, status, metrics, webhook); loopback unless told otherwise, e.g. :9090 for probes from outside the host")
+	f.StringVar(&cfg.env, "env", "", "environment of requests whose Host matches no environment (none by default: such requests get 421)")
 	f.BoolVar(&cfg.allowRollback, "allow-rollback", false, "accept snapshots with a lower generation than the active one")
 	f.BoolVar(&cfg.allowForcePush, "allow-force-push", false, "follow a force-pushed branch instead of refusing it")
 	f.StringVar(&cfg.catalogListen, "catalog-listen", "", "also serve the public catalogue of the compiled configuration at this address (git and dir sources)")
@@ -256,7 +256,11 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)
+	if cfg.env == "" {
+		fmt.Fprintf(stdout, "gateway: http://%s (routing by Host only)\n", displayAddr(gwLn.Addr()))
+	} else {
+		fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)
+	}
 	fmt.Fprintf(stdout, "admin:   http://%s/status\n", displayAddr(adminLn.Addr()))
 
 	errc := make(chan error, 4)

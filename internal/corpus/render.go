@@ -198,7 +198,7 @@ apps: {
 `, q(o.name), o.dspt, o.id, o.id, o.owner)
 	for i := range o.apps {
 		a := &o.apps[i]
-		fmt.Fprintf(&b, "\t%q: {\n\t\tname: %s\n\t\tapiKeys: \"key-1\": sha256: %q\n", a.id, q(a.name), a.keyHash)
+		fmt.Fprintf(&b, "\t%q: {\n\t\tname: %s\n\t\tapiKeys: \"key-1\": {sha256: %q, environments: [\"sandbox\", \"integration\", \"production\"]}\n", a.id, q(a.name), a.keyHash)
 		if a.inline {
 			fmt.Fprintf(&b, "\t\tjwks: [{kid: %q, kty: \"RSA\", alg: \"RS512\", use: \"sig\", n: %q, e: \"AQAB\"}]\n",
 				o.id+"-"+a.id, inlineModulus(o.id+"/"+a.id))

@@ -78,7 +78,9 @@ func (r *Replica) Start(ctx context.Context) error {
 	if o.Dir != "" {
 		args = []string{"serve", "--source", "dir", "--dir", o.Dir}
 	}
-	args = append(args, "--state", o.StateDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0")
+	// Requests reach the replicas by address: sandbox is named as the
+	// default environment explicitly.
+	args = append(args, "--state", o.StateDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--env", "sandbox")
 	if o.WebhookSecretFile != "" {
 		args = append(args, "--webhook-secret-file", o.WebhookSecretFile)
 	}

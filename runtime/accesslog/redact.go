@@ -1,71 +1,234 @@
 package accesslog
 
-import "net/netip"
+import (
+	"net/netip"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // Redacted replaces an NHS number in a logged path, query or user agent.
 const Redacted = "[nhs-number]"
 
-// unit is one character of a URL component: a raw byte or a %XX escape.
-type unitKind uint8
+// maxDecodeRounds bounds how many times a logged value is percent-decoded
+// to see through multiple encodings.
+const maxDecodeRounds = 4
 
-const (
-	unitOther unitKind = iota
-	unitDigit
-	unitSep
-)
+// maxSepRun is the longest run of separators between two digit groups of
+// one NHS number ("943 / 476 / 5919", tabs, repeated spaces).
+const maxSepRun = 8
 
-// unitAt classifies the unit at s[i] and returns its width. Digits may be
-// raw or percent-encoded (%30-%39); separators are ' ', '-', '+' (a space in
-// a query), %20 and %2D.
-func unitAt(s string, i int) (kind unitKind, digit byte, width int) {
-	c := s[i]
-	switch {
-	case '0' <= c && c <= '9':
-		return unitDigit, c - '0', 1
-	case c == ' ' || c == '-' || c == '+':
-		return unitSep, 0, 1
-	case c == '%' && i+2 < len(s):
-		switch a, b := s[i+1], s[i+2]; {
-		case a == '3' && '0' <= b && b <= '9':
-			return unitDigit, b - '0', 3
-		case a == '2' && (b == '0' || b == 'D' || b == 'd'):
-			return unitSep, 0, 3
-		}
+// Redact returns s with every NHS number replaced by Redacted. s is first
+// read as a person or a downstream tool would read it: percent-decoded
+// repeatedly (double encoding), then NFKC-folded (fullwidth and other
+// compatibility digits become ASCII digits); digits of any script count. An
+// NHS number is ten digits with a valid check digit, delimited by
+// non-digits, in digit groups separated by runs of spaces, tabs or
+// punctuation other than the query's structure ('&', '=', '?', '#', ';'):
+// "9434765919", "943 476 5919", "943.476.5919", "943_476_5919",
+// "943/476/5919", "943+476+5919", "９４３４７６５９１９". A run of more than ten
+// digits without separators is kept; ten digits with an invalid check digit
+// are kept.
+//
+// When s holds no NHS number it is returned as is (without allocating when
+// s is ASCII without escapes); otherwise the decoded, folded form is
+// returned with every number replaced.
+func Redact(s string) string {
+	v := view(s)
+	spans := findNHS(v, nil)
+	if len(spans) == 0 {
+		return s
 	}
-	return unitOther, 0, 1
+	out := make([]byte, 0, len(v))
+	copied := 0
+	for _, sp := range spans {
+		out = append(out, v[copied:sp[0]]...)
+		out = append(out, Redacted...)
+		copied = sp[1]
+	}
+	return string(append(out, v[copied:]...))
 }
 
-// matchNHS reports whether an NHS-number-shaped token starts at s[i] (whose
-// preceding unit is not a digit) and where it ends: three digits, an
-// optional separator, three digits, an optional separator, four digits, then
-// no further digit. The token's digits are returned in d.
-func matchNHS(s string, i int, d *[10]byte) (end int, ok bool) {
-	n := 0
-	for _, group := range [3]int{3, 3, 4} {
-		if n > 0 && i < len(s) {
-			if k, _, w := unitAt(s, i); k == unitSep {
-				i += w
+// appendRedacted appends s, redacted and escaped as JSON string content.
+func appendRedacted(b []byte, s string) []byte { return appendEscaped(b, Redact(s)) }
+
+// view returns s as it reads once decoded: percent-decoded up to
+// maxDecodeRounds times, then NFKC-folded when not ASCII. It returns s
+// itself when there is nothing to decode.
+func view(s string) string {
+	v := s
+	for range maxDecodeRounds {
+		if strings.IndexByte(v, '%') < 0 {
+			break
+		}
+		d := percentDecode(v)
+		if d == v {
+			break
+		}
+		v = d
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return norm.NFKC.String(v)
+		}
+	}
+	return v
+}
+
+// percentDecode decodes every valid %XX escape of s, leaving anything else
+// (a bare '%', "%zz") as it is. It returns s when s has no valid escape.
+func percentDecode(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if ok1 && ok2 {
+				if b == nil {
+					b = append(make([]byte, 0, len(s)), s[:i]...)
+				}
+				b = append(b, hi<<4|lo)
+				i += 2
+				continue
 			}
 		}
-		for j := 0; j < group; j++ {
-			if i >= len(s) {
-				return 0, false
+		if b != nil {
+			b = append(b, s[i])
+		}
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// digitValue returns the value of r if it is a decimal digit of any script,
+// else -1. Unicode's decimal digits come in runs of ten from zero.
+func digitValue(r rune) int {
+	switch {
+	case '0' <= r && r <= '9':
+		return int(r - '0')
+	case r < utf8.RuneSelf || !unicode.Is(unicode.Nd, r):
+		return -1
+	}
+	v := 0
+	for v < 100 && unicode.Is(unicode.Nd, r-rune(v)-1) {
+		v++
+	}
+	return v % 10
+}
+
+// isSep reports whether r may separate the digit groups of one number: any
+// space, punctuation or symbol but the query's structure.
+func isSep(r rune) bool {
+	if r < utf8.RuneSelf {
+		switch {
+		case r == '&' || r == '=' || r == '?' || r == '#' || r == ';':
+			return false
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f':
+			return true
+		}
+		return r > ' ' && r < 0x7f && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}
+	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
+}
+
+// group is a run of digits in a token: its byte span and its digits.
+type group struct {
+	start, end int
+	n          int
+	digits     [10]byte // the first ten
+}
+
+// findNHS appends to spans the byte spans of the NHS numbers in v. A token
+// is a sequence of digit groups separated by runs of at most maxSepRun
+// separators; within a token, consecutive groups holding exactly ten
+// digits with a valid check digit are a number (leftmost first, without
+// overlap).
+func findNHS(v string, spans [][2]int) [][2]int {
+	var tok []group
+	var inline [16]group
+	tok = inline[:0]
+	sepRun := 0
+	flush := func() {
+		for i := 0; i < len(tok); i++ {
+			total := 0
+			var d [10]byte
+			for j := i; j < len(tok) && total+tok[j].n <= 10; j++ {
+				copy(d[total:], tok[j].digits[:tok[j].n])
+				total += tok[j].n
+				if total == 10 {
+					if ValidNHSNumber(&d) {
+						spans = append(spans, [2]int{tok[i].start, tok[j].end})
+						i = j
+					}
+					break
+				}
 			}
-			k, v, w := unitAt(s, i)
-			if k != unitDigit {
-				return 0, false
+		}
+		tok = tok[:0]
+	}
+	for i := 0; i < len(v); {
+		c := v[i]
+		// Fast skip of ASCII letters and query structure.
+		if c < utf8.RuneSelf && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '&' || c == '=' || c == '?' || c == '#' || c == ';') {
+			if len(tok) > 0 {
+				flush()
 			}
-			d[n] = v
-			n++
+			sepRun = 0
+			i++
+			continue
+		}
+		r, w := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, w = utf8.DecodeRuneInString(v[i:])
+		}
+		if dv := digitValue(r); dv >= 0 {
+			if len(tok) > 0 && sepRun == 0 {
+				// Continues the current group.
+				g := &tok[len(tok)-1]
+				if g.n < 10 {
+					g.digits[g.n] = byte(dv)
+				}
+				g.n++
+				g.end = i + w
+			} else {
+				tok = append(tok, group{start: i, end: i + w, n: 1})
+				tok[len(tok)-1].digits[0] = byte(dv)
+			}
+			sepRun = 0
 			i += w
+			continue
 		}
-	}
-	if i < len(s) {
-		if k, _, _ := unitAt(s, i); k == unitDigit {
-			return 0, false
+		if len(tok) > 0 && isSep(r) && sepRun < maxSepRun {
+			sepRun++
+			i += w
+			continue
 		}
+		if len(tok) > 0 {
+			flush()
+		}
+		sepRun = 0
+		i += w
 	}
-	return i, true
+	if len(tok) > 0 {
+		flush()
+	}
+	return spans
 }
 
 // ValidNHSNumber reports whether the ten digits d (values 0-9) carry a valid
@@ -81,70 +244,6 @@ func ValidNHSNumber(d *[10]byte) bool {
 		check = 0
 	}
 	return check != 10 && check == int(d[9])
-}
-
-// Redact returns s with every NHS number replaced by Redacted. An NHS number
-// is ten digits delimited by non-digits, optionally spaced or hyphenated
-// 3-3-4 (separators ' ', '-', '+', %20, %2D; digits raw or percent-encoded),
-// with a valid check digit. Ten digits with an invalid check digit, and runs
-// of more than ten digits, are kept. Redact returns s itself, without
-// allocating, when there is nothing to redact. It is a single byte scan.
-func Redact(s string) string {
-	start, end, ok := nextNHS(s, 0)
-	if !ok {
-		return s
-	}
-	out := make([]byte, 0, len(s)+len(Redacted))
-	copied := 0
-	for ok {
-		out = append(out, s[copied:start]...)
-		out = append(out, Redacted...)
-		copied = end
-		start, end, ok = nextNHS(s, end)
-	}
-	return string(append(out, s[copied:]...))
-}
-
-// appendRedacted appends s, redacted and escaped as JSON string content.
-func appendRedacted(b []byte, s string) []byte {
-	copied := 0
-	for start, end, ok := nextNHS(s, 0); ok; start, end, ok = nextNHS(s, end) {
-		b = appendEscaped(b, s[copied:start])
-		b = append(b, Redacted...)
-		copied = end
-	}
-	return appendEscaped(b, s[copied:])
-}
-
-// nextNHS finds the first NHS number in s at or after from, which is 0 or
-// the end of a previous match (so the unit before it is not a digit, or was
-// part of that match).
-func nextNHS(s string, from int) (start, end int, ok bool) {
-	var digits [10]byte
-	prevDigit := false
-	for i := from; i < len(s); {
-		c := s[i]
-		// Fast skip of bytes that cannot start a digit unit.
-		if c > '9' || (c < '0' && c != '%') {
-			prevDigit = false
-			i++
-			continue
-		}
-		k, _, w := unitAt(s, i)
-		if k != unitDigit {
-			prevDigit = false
-			i += w
-			continue
-		}
-		if !prevDigit {
-			if end, ok := matchNHS(s, i, &digits); ok && ValidNHSNumber(&digits) {
-				return i, end, true
-			}
-		}
-		prevDigit = true
-		i += w
-	}
-	return 0, 0, false
 }
 
 // TruncateIP removes the host part of a client address: IPv4 (and

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -38,10 +39,11 @@ func apiKeyHeader(h http.Header) (string, bool, *Error) {
 	return vs[0], true, nil
 }
 
-// authenticateAPIKey finds the app owning key. The key is hashed into a
+// authenticateAPIKey finds the app owning key and refuses it outside the
+// environments it is bound to (env is the request's environment). The key is hashed into a
 // fixed array and hex-encoded on the stack; the stored hash is compared in
 // constant time.
-func (a *Authenticator) authenticateAPIKey(dir Directory, key string) (Principal, *Error) {
+func (a *Authenticator) authenticateAPIKey(dir Directory, env, key string) (Principal, *Error) {
 	// Sum256 only reads its argument: hash the string's bytes in place
 	// rather than copying the key to the heap.
 	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(key), len(key)))
@@ -66,6 +68,9 @@ func (a *Authenticator) authenticateAPIKey(dir Directory, key string) (Principal
 	}
 	if k == nil {
 		return Principal{}, newError(ReasonInvalidAPIKey, fmt.Errorf("directory returned app %s without the key", app.ID))
+	}
+	if !slices.Contains(k.Environments, env) {
+		return Principal{}, newError(ReasonKeyEnvironment, fmt.Errorf("key %s of app %s is bound to %v, presented in %q", k.ID, app.ID, k.Environments, env))
 	}
 	if expired(k.Expires, a.now()) {
 		return Principal{}, newError(ReasonExpiredKey, fmt.Errorf("key %s of app %s expired on %s", k.ID, app.ID, k.Expires))

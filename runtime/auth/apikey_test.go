@@ -116,7 +116,7 @@ func TestRouteWithoutModesRefusesEverything(t *testing.T) {
 
 func TestKeyHashSharedByTwoAppsAuthenticatesNobody(t *testing.T) {
 	f := newFixture(t)
-	f.snap.Consumers[1].Apps[0].APIKeys = []snapshot.APIKey{{ID: "dup", SHA256: sha(portalKey)}}
+	f.snap.Consumers[1].Apps[0].APIKeys = []snapshot.APIKey{{ID: "dup", SHA256: sha(portalKey), Environments: []string{"sandbox"}}}
 	dir := NewSnapshotDirectory(f.snap)
 	_, err := f.auth.Authenticate(request("apikey", portalKey), dir, "sandbox", level0)
 	if got := ReasonOf(err); got != ReasonInvalidAPIKey {

@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -81,6 +82,7 @@ const (
 	DefaultJWKSMaxStale        = time.Hour
 	DefaultJWKSCacheSize       = 1024
 	DefaultReplayCacheSize     = 100_000
+	DefaultReplayCachePerApp   = 1_000
 	DefaultFetchTimeout        = 5 * time.Second
 )
 
@@ -127,6 +129,14 @@ type Config struct {
 	// cluster that must refuse replays across replicas injects a shared one.
 	ReplayCache     ReplayCache
 	ReplayCacheSize int
+	// ReplayCachePerApp is the share of the in-memory replay cache one app
+	// may hold (DefaultReplayCachePerApp when zero): an app past it gets
+	// 429 from the token endpoint, every other app is still served.
+	ReplayCachePerApp int
+	// TokenLimit, if set, is asked before a valid client assertion of app
+	// in env is recorded and a token issued; it refuses with how long to
+	// wait. The gateway sets one on its limiter (see SetTokenLimit).
+	TokenLimit TokenLimitFunc
 	// Logger receives refusals at debug level and key fetch problems at warn.
 	Logger *slog.Logger
 }
@@ -142,6 +152,21 @@ type Authenticator struct {
 	replay    ReplayCache
 	log       *slog.Logger
 	parsers   parsers
+	// tokenLimit is the TokenLimitFunc, if any.
+	tokenLimit atomic.Pointer[TokenLimitFunc]
+}
+
+// TokenLimitFunc decides whether app may be issued one more token in env;
+// when not, it says how long to wait.
+type TokenLimitFunc func(ctx context.Context, env, app string) (retryAfter time.Duration, ok bool)
+
+// SetTokenLimit sets the token endpoint's per-app limit unless one is set
+// (Config.TokenLimit), and reports whether it did. Call it before serving.
+func (a *Authenticator) SetTokenLimit(f TokenLimitFunc) bool {
+	if f == nil {
+		return false
+	}
+	return a.tokenLimit.CompareAndSwap(nil, &f)
 }
 
 // New returns an Authenticator for cfg.
@@ -186,7 +211,15 @@ func New(cfg Config) (*Authenticator, error) {
 		if size <= 0 {
 			size = DefaultReplayCacheSize
 		}
-		a.replay = NewMemoryReplayCache(size, a.now)
+		share := cfg.ReplayCachePerApp
+		if share <= 0 {
+			share = DefaultReplayCachePerApp
+		}
+		a.replay = NewMemoryReplayCache(size, share, a.now)
+	}
+	if cfg.TokenLimit != nil {
+		f := cfg.TokenLimit
+		a.tokenLimit.Store(&f)
 	}
 	a.jwks = newJWKSCache(cfg, a.now, a.log)
 	a.parsers = newParsers(a.now, a.skew)
@@ -234,7 +267,7 @@ func (a *Authenticator) Authenticate(r *http.Request, dir Directory, env string,
 			return Principal{}, a.refuse(err)
 		}
 		if present {
-			p, err := a.authenticateAPIKey(dir, key)
+			p, err := a.authenticateAPIKey(dir, env, key)
 			if err != nil {
 				return Principal{}, a.refuse(err)
 			}
@@ -267,7 +300,7 @@ func (a *Authenticator) authenticateBearer(r *http.Request, dir Directory, env s
 	if !user {
 		return Principal{}, newError(ReasonInvalidToken, fmt.Errorf("bearer token is not an access token"))
 	}
-	return a.authenticateUser(r.Context(), r.Header, dir, modes, tok)
+	return a.authenticateUser(r.Context(), r.Header, dir, env, modes, tok)
 }
 
 // refuse logs a refusal at debug level and returns it as an error.

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"net/http"
+	"time"
 )
 
 // Reason is a stable, low-cardinality label saying why a credential was
@@ -15,6 +16,7 @@ const (
 	ReasonMissingCredential Reason = "missing_credential" // no credential for any of the route's modes
 	ReasonInvalidAPIKey     Reason = "invalid_api_key"    // unknown or malformed API key
 	ReasonExpiredKey        Reason = "expired_key"        // API key past its last valid day
+	ReasonKeyEnvironment    Reason = "key_environment"    // API key not bound to the request's environment
 	ReasonInvalidRequest    Reason = "invalid_request"    // malformed request (duplicate headers, bad form)
 	ReasonInvalidToken      Reason = "invalid_token"      // malformed token or missing/invalid claims
 	ReasonInvalidSignature  Reason = "invalid_signature"  // signature does not verify
@@ -33,6 +35,7 @@ const (
 	ReasonModeNotAllowed    Reason = "mode_not_allowed"   // valid credential of a mode the route does not accept
 	ReasonKeysUnavailable   Reason = "keys_unavailable"   // a JWKS could not be fetched
 	ReasonReplayCacheFull   Reason = "replay_cache_full"  // replay cache at capacity
+	ReasonTokenRateLimited  Reason = "token_rate_limited" // app over its token request limit or replay cache share
 )
 
 // Public error codes. Several reasons share one code so that clients learn
@@ -40,6 +43,7 @@ const (
 const (
 	CodeMissingCredential = "missing_credential"
 	CodeInvalidAPIKey     = "invalid_api_key"
+	CodeKeyEnvironment    = "api_key_not_for_environment"
 	CodeInvalidRequest    = "invalid_request"
 	CodeInvalidToken      = "invalid_token"
 	CodeForbidden         = "forbidden"
@@ -57,6 +61,8 @@ type Error struct {
 	Reason    Reason
 	Challenge string
 	err       error
+	// retryAfter is how long to wait, for a 429.
+	retryAfter time.Duration
 }
 
 // Error describes the failure for logs, including the internal cause.
@@ -77,6 +83,8 @@ func (e *Error) Message() string {
 		return "missing credential"
 	case CodeInvalidAPIKey:
 		return "invalid or expired API key"
+	case CodeKeyEnvironment:
+		return "this API key is not valid in this environment: use a key issued for it"
 	case CodeInvalidRequest:
 		return "invalid authentication request"
 	case CodeInvalidToken:
@@ -98,6 +106,8 @@ func newError(reason Reason, cause error) *Error {
 		e.Code = CodeMissingCredential
 	case ReasonInvalidAPIKey, ReasonExpiredKey:
 		e.Code = CodeInvalidAPIKey
+	case ReasonKeyEnvironment:
+		e.Code = CodeKeyEnvironment
 	case ReasonInvalidRequest:
 		e.Code, e.Status = CodeInvalidRequest, http.StatusBadRequest
 	case ReasonInsufficientLevel, ReasonModeNotAllowed:
@@ -105,6 +115,8 @@ func newError(reason Reason, cause error) *Error {
 		e.Challenge = `Bearer error="insufficient_scope"`
 	case ReasonKeysUnavailable, ReasonReplayCacheFull:
 		e.Code, e.Status = CodeUnavailable, http.StatusServiceUnavailable
+	case ReasonTokenRateLimited:
+		e.Code, e.Status = CodeUnavailable, http.StatusTooManyRequests
 	default:
 		e.Code = CodeInvalidToken
 		e.Challenge = `Bearer error="invalid_token"`

@@ -18,7 +18,7 @@ func ExampleAuthenticator_Authenticate() {
 	sum := sha256.Sum256([]byte("secret-key"))
 	snap := &snapshot.Snapshot{Consumers: []snapshot.Consumer{{ID: "acme", Apps: []snapshot.App{{
 		ID: "acme/portal", Org: "acme",
-		APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:])}},
+		APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:]), Environments: []string{snapshot.EnvSandbox}}},
 	}}}}}
 	dir := auth.NewSnapshotDirectory(snap)
 	a, err := auth.New(auth.Config{Logger: slog.New(slog.DiscardHandler)})

@@ -20,7 +20,7 @@ import (
 // valid seeds.
 type alwaysFresh struct{}
 
-func (alwaysFresh) Use(string, time.Time) (bool, error) { return true, nil }
+func (alwaysFresh) Use(string, string, time.Time) (bool, error) { return true, nil }
 
 // verifiesRS checks sig over the JWS signing input of tok with pub,
 // independently of the jwt library, for alg RS256/384/512 or PS256/384/512.
@@ -98,7 +98,7 @@ func FuzzClientAssertion(f *testing.F) {
 	f.Add("..")
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Fuzz(func(t *testing.T, assertion string) {
-		app, err := a.verifyAssertion(t.Context(), fx.dir, sandboxURL, assertion, "")
+		app, err := a.verifyAssertion(t.Context(), fx.dir, "sandbox", sandboxURL, assertion, "")
 		if err != nil {
 			if err.Status != 401 && err.Status != 503 {
 				t.Errorf("got status %d for a refused assertion", err.Status)

@@ -158,11 +158,11 @@ func newFixture(t testing.TB) *fixture {
 		Consumers: []snapshot.Consumer{
 			{ID: "acme", Apps: []snapshot.App{
 				{ID: "acme/batch", Org: "acme", JWKSURL: f.batch.URL,
-					APIKeys: []snapshot.APIKey{{ID: "b1", SHA256: sha(batchKey)}}},
+					APIKeys: []snapshot.APIKey{{ID: "b1", SHA256: sha(batchKey), Environments: []string{"sandbox"}}}},
 				{ID: "acme/portal", Org: "acme",
 					APIKeys: []snapshot.APIKey{
-						{ID: "k1", SHA256: sha(portalKey), Expires: "2026-03-01"},
-						{ID: "k0", SHA256: sha(oldKey), Expires: "2026-02-28"},
+						{ID: "k1", SHA256: sha(portalKey), Expires: "2026-03-01", Environments: []string{"sandbox"}},
+						{ID: "k0", SHA256: sha(oldKey), Expires: "2026-02-28", Environments: []string{"sandbox"}},
 					},
 					JWKs: []snapshot.JWK{rsaJWK("portal-1", "RS512", &testKey(t, 0).PublicKey)}},
 			}},

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/redact"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -282,7 +283,7 @@ func (c *jwksCache) fetchInto(rawURL string, e *jwksEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		c.log.Warn("fetching jwks", slog.String("url", rawURL), slog.Any("err", err))
+		c.log.Warn("fetching jwks", slog.String("url", redact.URL(rawURL)), slog.Any("err", redact.Error(err)))
 	} else {
 		e.keys, e.fetched = keys, c.now()
 	}
@@ -336,7 +337,7 @@ func (c *jwksCache) fetch(ctx context.Context, rawURL string) (map[string]public
 		}
 		k, err := parseJWK(j)
 		if err != nil {
-			c.log.Debug("skipping jwk", slog.String("url", rawURL), slog.Any("err", err))
+			c.log.Debug("skipping jwk", slog.String("url", redact.URL(rawURL)), slog.Any("err", err))
 			continue
 		}
 		keys[j.Kid] = k

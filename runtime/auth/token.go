@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -99,9 +102,14 @@ func (a *Authenticator) ServeToken(w http.ResponseWriter, r *http.Request, dir D
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "client_assertion is missing")
 		return
 	}
-	app, aerr := a.verifyAssertion(r.Context(), dir, tokenURL, assertion, clientID)
+	app, aerr := a.verifyAssertion(r.Context(), dir, env, tokenURL, assertion, clientID)
 	if aerr != nil {
 		a.log.Debug("client assertion refused", slog.String("env", env), slog.String("reason", string(aerr.Reason)), slog.Any("err", aerr.err))
+		if aerr.Status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(aerr.retryAfter.Seconds())))))
+			writeOAuthError(w, http.StatusTooManyRequests, "slow_down", "too many token requests for this client: reuse the access token until it expires")
+			return
+		}
 		if aerr.Status == http.StatusServiceUnavailable {
 			writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "client authentication is temporarily unavailable")
 			return
@@ -162,6 +170,8 @@ func assertionDescription(r Reason) string {
 		return "client_assertion iss and sub must both be the client id"
 	case ReasonReplayedJTI:
 		return "client_assertion jti has been used before"
+	case ReasonKeyEnvironment:
+		return "client_assertion is signed with a key that is not valid in this environment"
 	case ReasonInvalidToken:
 		return "client_assertion is malformed or misses a required claim"
 	}
@@ -172,7 +182,7 @@ func assertionDescription(r Reason) string {
 // tokenURL and returns the authenticated app. The jti is recorded only once
 // the signature and every claim have been checked, so unsigned junk cannot
 // fill the replay cache.
-func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, tokenURL, assertion, clientID string) (*snapshot.App, *Error) {
+func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, env, tokenURL, assertion, clientID string) (*snapshot.App, *Error) {
 	if len(assertion) > maxTokenLen {
 		return nil, newError(ReasonInvalidToken, fmt.Errorf("client assertion of %d bytes", len(assertion)))
 	}
@@ -193,7 +203,7 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, toke
 		if !ok {
 			return nil, newError(ReasonUnknownKid, errors.New("client assertion without kid"))
 		}
-		k, e := a.appKey(ctx, found, kid)
+		k, e := a.appKey(ctx, found, env, kid)
 		if e != nil {
 			return nil, e
 		}
@@ -220,7 +230,19 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, toke
 	if clientID != "" && clientID != app.ID {
 		return nil, newError(ReasonWrongIssuer, fmt.Errorf("client_id %q with an assertion of app %s", clientID, app.ID))
 	}
-	fresh, err := a.replay.Use(app.ID+"\x00"+claims.ID, exp.Add(a.skew))
+	if f := a.tokenLimit.Load(); f != nil {
+		if wait, ok := (*f)(ctx, env, app.ID); !ok {
+			e := newError(ReasonTokenRateLimited, fmt.Errorf("app %s over its token request limit in %s", app.ID, env))
+			e.retryAfter = wait
+			return nil, e
+		}
+	}
+	fresh, err := a.replay.Use(app.ID, claims.ID, exp.Add(a.skew))
+	if errors.Is(err, ErrReplayShareFull) {
+		e := newError(ReasonTokenRateLimited, fmt.Errorf("recording jti of app %s: %w", app.ID, err))
+		e.retryAfter = MaxAssertionLifetime / 10
+		return nil, e
+	}
 	if err != nil {
 		return nil, newError(ReasonReplayCacheFull, fmt.Errorf("recording jti of app %s: %w", app.ID, err))
 	}
@@ -232,7 +254,12 @@ func (a *Authenticator) verifyAssertion(ctx context.Context, dir Directory, toke
 
 // appKey finds an app's signing key kid: inline keys first, then the app's
 // JWKS URL.
-func (a *Authenticator) appKey(ctx context.Context, app *snapshot.App, kid string) (publicKey, *Error) {
+func (a *Authenticator) appKey(ctx context.Context, app *snapshot.App, env, kid string) (publicKey, *Error) {
+	for _, j := range app.JWKs {
+		if j.Kid == kid && len(j.Environments) > 0 && !slices.Contains(j.Environments, env) {
+			return publicKey{}, newError(ReasonKeyEnvironment, fmt.Errorf("key %q of app %s is bound to %v, used in %q", kid, app.ID, j.Environments, env))
+		}
+	}
 	k, ok, err := findInline(app.JWKs, kid)
 	if err != nil {
 		return publicKey{}, newError(ReasonUnknownKid, fmt.Errorf("inline key of app %s: %w", app.ID, err))

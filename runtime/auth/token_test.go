@@ -175,7 +175,7 @@ func TestClientAssertionIsRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, e := f.auth.verifyAssertion(t.Context(), f.dir, sandboxURL, tc.assertion, tc.clientID)
+			_, e := f.auth.verifyAssertion(t.Context(), f.dir, "sandbox", sandboxURL, tc.assertion, tc.clientID)
 			if e == nil {
 				t.Fatal("got no error")
 			}
@@ -203,7 +203,7 @@ func TestReplayedAssertionIsRefused(t *testing.T) {
 	if w, body := f.tokenRequest(t, f.auth, assertionForm(as)); w.Code != http.StatusOK {
 		t.Fatalf("first use: got %d %v, want 200", w.Code, body)
 	}
-	_, e := f.auth.verifyAssertion(t.Context(), f.dir, sandboxURL, as, "")
+	_, e := f.auth.verifyAssertion(t.Context(), f.dir, "sandbox", sandboxURL, as, "")
 	if e == nil || e.Reason != ReasonReplayedJTI {
 		t.Fatalf("replay: got %v, want %q", e, ReasonReplayedJTI)
 	}

@@ -15,7 +15,7 @@ import (
 // authenticateUser validates a user-restricted token from one of dir's
 // identity providers and picks the route mode it satisfies. If the request
 // also carries an API key, the key must be valid and names the calling app.
-func (a *Authenticator) authenticateUser(ctx context.Context, h http.Header, dir Directory, modes []string, raw string) (Principal, *Error) {
+func (a *Authenticator) authenticateUser(ctx context.Context, h http.Header, dir Directory, env string, modes []string, raw string) (Principal, *Error) {
 	var idp *snapshot.IdentityProvider
 	claims := jwt.MapClaims{}
 	keyfunc := func(t *jwt.Token) (any, error) {
@@ -82,7 +82,7 @@ func (a *Authenticator) authenticateUser(ctx context.Context, h http.Header, dir
 		return Principal{}, kerr
 	}
 	if present {
-		ap, kerr := a.authenticateAPIKey(dir, key)
+		ap, kerr := a.authenticateAPIKey(dir, env, key)
 		if kerr != nil {
 			return Principal{}, kerr
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/internal/background"
+	"github.com/frontdoor-dev/frontdoor/internal/redact"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 )
@@ -366,7 +367,7 @@ func (c *Controller) sourceOK(name string, at time.Time) {
 func (c *Controller) sourceError(name string, err error, at time.Time) {
 	c.mu.Lock()
 	s := c.sourceStatus(name)
-	s.LastError, s.LastErrorAt = err.Error(), &at
+	s.LastError, s.LastErrorAt = redact.Text(err.Error()), &at
 	c.mu.Unlock()
 	if m := c.opts.Metrics; m != nil {
 		m.sourceErrors.WithLabelValues(name).Inc()

@@ -179,9 +179,9 @@ func platform(upstream, jwksURL string, edit func(*snapshot.Snapshot)) *snapshot
 		user, custom, limited, api("cred", snapshot.ModeAppLevel0), api("other", snapshot.ModeAppLevel0),
 	}
 	s.Consumers = []snapshot.Consumer{{ID: "acme", Name: "Acme", DSPT: "standards-met", Apps: []snapshot.App{
-		{ID: "acme/portal", Org: "acme", Name: "Portal", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(portalKey)}},
+		{ID: "acme/portal", Org: "acme", Name: "Portal", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(portalKey), Environments: []string{snapshot.EnvProduction, snapshot.EnvSandbox}}},
 			JWKs: []snapshot.JWK{jwk("portal-1", "RS512", &rsaKey(0).PublicKey)}},
-		{ID: "acme/other", Org: "acme", Name: "Other", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(otherKey)}}},
+		{ID: "acme/other", Org: "acme", Name: "Other", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(otherKey), Environments: []string{snapshot.EnvSandbox}}}},
 	}}}
 	sb := snapshot.EnvSandbox
 	s.Entitlements = []snapshot.Entitlement{
@@ -248,6 +248,8 @@ type envOptions struct {
 	tlsConfig *tls.Config
 	// transport, when set, sends every request through ReverseProxy.
 	transport http.RoundTripper
+	// noDefaultEnv leaves Options.DefaultEnvironment empty (else sandbox).
+	noDefaultEnv bool
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -284,8 +286,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 		t.Cleanup(func() { e.alog.Close() })
 	}
+	defaultEnv := snapshot.EnvSandbox
+	if o.noDefaultEnv {
+		defaultEnv = ""
+	}
 	e.gw = gateway.New(gateway.Options{
-		Store: e.store, DefaultEnvironment: snapshot.EnvSandbox, Auth: a, Limiter: o.limiter, AccessLog: e.alog,
+		Store: e.store, DefaultEnvironment: defaultEnv, Auth: a, Limiter: o.limiter, AccessLog: e.alog,
 		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, Transport: o.transport, Log: log,
 	})
 	e.gw.Prepare(built)

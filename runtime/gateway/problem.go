@@ -33,6 +33,7 @@ const (
 	kindUpstreamConfig                  // the upstream cannot be called as configured (credential missing)
 	kindBadGateway                      // the upstream failed or answered garbage
 	kindGatewayTimeout                  // the upstream did not answer in time
+	kindMisdirected                     // the Host names no environment, or the target names another host
 )
 
 // problemType is the fixed part of a kind's problem.
@@ -67,6 +68,8 @@ func problemOf(k kind) problemType {
 		return problemType{http.StatusBadGateway, "bad-gateway", "The API's backend failed"}
 	case kindGatewayTimeout:
 		return problemType{http.StatusGatewayTimeout, "gateway-timeout", "The API's backend did not answer in time"}
+	case kindMisdirected:
+		return problemType{http.StatusMisdirectedRequest, "misdirected", "No environment is served at this host"}
 	}
 	return problemType{http.StatusInternalServerError, "internal", "Internal error"}
 }

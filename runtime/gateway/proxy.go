@@ -10,7 +10,8 @@
 //     with 400, and the clean path is the only one routing, entitlement
 //     and the upstream see;
 //  2. route: the environment is the one whose host is the request's Host,
-//     else Options.DefaultEnvironment; the route is the longest base path
+//     else Options.DefaultEnvironment, else 421; an absolute-form request
+//     target is refused (see targetHostFailure); the route is the longest base path
 //     that prefixes the clean path; none is 404. POST /oauth2/token on any
 //     environment's host is the token endpoint of that environment
 //     (runtime/auth), answered here and never proxied;
@@ -90,7 +91,7 @@ type Options struct {
 	// Store holds the active snapshot.
 	Store *store.Store
 	// DefaultEnvironment serves requests whose Host is no environment's
-	// host; "" answers them 404.
+	// host; "" (the operator names none) answers them 421.
 	DefaultEnvironment string
 	// Auth authenticates requests and serves the token endpoint; nil
 	// means one with auth.Config's defaults (a per-replica token key).
@@ -121,6 +122,10 @@ type Options struct {
 	// httputil.ReverseProxy instead of the gateway's own connection pools
 	// and transports (tests that must own the upstream connections).
 	Transport http.RoundTripper
+	// TokenLimitPerApp and TokenLimitPerClient bound the token endpoint's
+	// requests of one app and of one client network (/24, /48); zero means
+	// the Default above.
+	TokenLimitPerApp, TokenLimitPerClient snapshot.RateLimit
 	// Now is the clock of grant expiry; nil means time.Now.
 	Now func() time.Time
 	// Log defaults to slog.Default().
@@ -146,6 +151,8 @@ type Proxy struct {
 	fallback   *httputil.ReverseProxy
 	fallbackTr *http.Transport
 	buffers    bufferPool
+	// tokenPerApp and tokenPerClient are the token endpoint's limits.
+	tokenPerApp, tokenPerClient snapshot.RateLimit
 	// lastRequest is when a request last arrived (Unix nanoseconds),
 	// updated at most every busyGrain so that requests on different CPUs
 	// rarely write the same cache line.
@@ -194,6 +201,14 @@ func New(opts Options) *Proxy {
 	if p.limiter == nil {
 		p.limiter = ratelimit.NewLocal(ratelimit.LocalOptions{})
 	}
+	p.tokenPerApp, p.tokenPerClient = o.TokenLimitPerApp, o.TokenLimitPerClient
+	if p.tokenPerApp.IsZero() {
+		p.tokenPerApp = DefaultTokenLimitPerApp
+	}
+	if p.tokenPerClient.IsZero() {
+		p.tokenPerClient = DefaultTokenLimitPerClient
+	}
+	p.auth.SetTokenLimit(p.tokenAppLimit)
 	if o.Registerer != nil {
 		p.m = newMetrics(o.Registerer, p.alog, p.limiter)
 	}
@@ -269,9 +284,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pl := p.plan(snap)
 	h[GenerationHeader] = pl.gen
+	if f := targetHostFailure(r); f != nil {
+		p.fail(w, r, &ex, f)
+		return
+	}
 	env, ok := snap.Environment(r.Host)
 	if !ok {
 		env = p.opts.DefaultEnvironment
+	}
+	if env == "" {
+		p.fail(w, r, &ex, &failure{kind: kindMisdirected, detail: "no environment of this platform is served at this host"})
+		return
 	}
 	ex.env = env
 
@@ -290,6 +313,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// 2. Route (the environment is known already, for the metrics).
 	if clean == auth.TokenPath && env != "" {
+		if f := p.tokenClientFailure(r, env); f != nil {
+			p.fail(w, r, &ex, f)
+			return
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		p.auth.ServeToken(sw, r, pl.dir, env)
 		ex.status, ex.bytes = sw.code(), sw.n
@@ -317,8 +344,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.pr = pr
 
 	// 4. Entitlement, 5. rate limits.
-	quota := &rp.anon
-	if pr.AccessMode != snapshot.ModeOpen {
+	var quota *ratelimit.Quota
+	if pr.AccessMode == snapshot.ModeOpen {
+		quota = anonQuota(pl, rp, r)
+	} else {
 		if pr.AppID == "" {
 			p.countAuth("app_not_identified")
 			p.fail(w, r, &ex, &failure{kind: kindUnauthenticated,
@@ -378,6 +407,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.IndexByte(query, ';') >= 0 {
 		query = cleanQuery(query)
 	}
+	query = upstreamQuery(query)
 	if t.rawQuery != "" {
 		if query == "" {
 			query = t.rawQuery
@@ -479,9 +509,6 @@ func (p *Proxy) limitFailure(rp *routePlan, rej *ratelimit.Rejection, err error)
 		p.m.rateLimited.WithLabelValues(rp.api.ID, rp.env, string(rej.Scope)).Inc()
 	}
 	detail := rej.Message()
-	if rej.App == "" {
-		detail = rej.API + " exceeded its quota of " + rej.Limit.String() + " for all callers together"
-	}
 	return &failure{kind: kindRateLimited, detail: detail, retryAfter: rej.RetryAfterSeconds()}
 }
 

@@ -19,8 +19,10 @@
 //     than MaxSegments segments;
 //   - contains an empty segment ("//"); a single trailing "/" is allowed,
 //     because "/a/" and "/a" are different resources to many upstreams;
-//   - contains a "." or ".." segment, which upstreams resolve differently
-//     (or not at all);
+//   - contains a segment made of dots only (".", "..", "...") or ending
+//     with "." ("x."): upstreams resolve dot segments differently (or not
+//     at all), and Windows file systems and IIS drop trailing dots, so
+//     "x." and "..." are read as "x" and ".." there;
 //   - percent-encodes "/" (%2F), "\" (%5C) or "." (%2E), in either case:
 //     the decoded and undecoded paths would have different segments;
 //   - percent-encodes "%" (%25): double encoding hides any of the above
@@ -33,9 +35,14 @@
 //   - contains an invalid percent-encoding ("%", "%4", "%zz");
 //   - decodes to bytes that are not valid UTF-8, including overlong forms
 //     (%C0%AF for "/") and encoded surrogates;
-//   - contains a Unicode look-alike of "/", "\" or "." (fullwidth solidus
-//     U+FF0F, division slash U+2215, fullwidth full stop U+FF0E, ...) that
-//     best-fit code page mappings turn into the ASCII character upstream.
+//   - contains a non-ASCII look-alike of "/", "\" or ".": any character
+//     whose NFKC compatibility form contains one of them (fullwidth solidus
+//     U+FF0F, one dot leader U+2024, two dot leader U+2025, ellipsis
+//     U+2026, vertical two dot leader U+FE30, fullwidth full stop U+FF0E,
+//     "1." U+2488, ...), and the separator-like punctuation and symbols
+//     that have no such form but that best-fit code page mappings or
+//     readers take for one (division slash U+2215, set minus U+2216,
+//     ideographic full stop U+3002, combining solidus overlays, ...).
 //
 // # Canonical form
 //
@@ -58,10 +65,13 @@
 package pathsafe
 
 import (
+	"bytes"
 	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Limits on accepted paths.
@@ -202,23 +212,32 @@ func (u *utf8Run) add(b byte, off int) Reason {
 	return ""
 }
 
-// lookalike reports whether r is a Unicode character that some platform maps
-// to '/', '\' or '.' (best-fit mappings, NFKC).
+// lookalike reports whether r, a non-ASCII character, may be read as '/',
+// '\' or '.' somewhere: its NFKC compatibility form contains one (the
+// class of fullwidth, small, leader and enclosed forms), or it is one of
+// the separator-like characters without such a form that best-fit
+// mappings or readers take for a separator.
 func lookalike(r rune) bool {
 	switch r {
-	case 0x2044, // FRACTION SLASH
-		0x2215, // DIVISION SLASH
-		0x29F8, // BIG SOLIDUS
-		0xFE68, // SMALL REVERSE SOLIDUS
-		0xFF0F, // FULLWIDTH SOLIDUS
-		0xFF3C, // FULLWIDTH REVERSE SOLIDUS
-		0x29F5, // REVERSE SOLIDUS OPERATOR
-		0x2024, // ONE DOT LEADER
-		0xFE52, // SMALL FULL STOP
-		0xFF0E: // FULLWIDTH FULL STOP
+	case 0x0337, 0x0338, // COMBINING SHORT and LONG SOLIDUS OVERLAY
+		0x20E5, 0x20EB, // COMBINING REVERSE SOLIDUS and LONG DOUBLE SOLIDUS OVERLAY
+		0x2044,         // FRACTION SLASH
+		0x2215,         // DIVISION SLASH
+		0x2216,         // SET MINUS
+		0x2571, 0x2572, // BOX DRAWINGS LIGHT DIAGONALS
+		0x27CB, 0x27CD, // MATHEMATICAL RISING and FALLING DIAGONAL
+		0x29F5,         // REVERSE SOLIDUS OPERATOR
+		0x29F8, 0x29F9, // BIG SOLIDUS, BIG REVERSE SOLIDUS
+		0x2027,         // HYPHENATION POINT
+		0x0701, 0x0702, // SYRIAC SUPRALINEAR and SUBLINEAR FULL STOP
+		0x06D4, // ARABIC FULL STOP
+		0x3002, // IDEOGRAPHIC FULL STOP (NFKC of U+FF61)
+		0xFF61: // HALFWIDTH IDEOGRAPHIC FULL STOP
 		return true
 	}
-	return false
+	var enc [utf8.UTFMax]byte
+	d := norm.NFKC.Properties(enc[:utf8.EncodeRune(enc[:], r)]).Decomposition()
+	return bytes.ContainsAny(d, `./\`)
 }
 
 // Normalize checks rawPath, in escaped form, against the package's rules and
@@ -340,12 +359,14 @@ func Normalize(rawPath string) (clean string, err error) {
 
 func isLowerHex(c byte) bool { return 'a' <= c && c <= 'f' }
 
-// checkSegment checks one non-final segment (or a non-empty final one).
+// checkSegment checks one non-final segment (or a non-empty final one), in
+// its escaped form (a "." in it is a literal dot: %2E is refused).
 func checkSegment(seg string) Reason {
-	switch seg {
-	case "":
+	switch {
+	case seg == "":
 		return EmptySegment
-	case ".", "..":
+	case seg[len(seg)-1] == '.':
+		// ".", "..", "..." and "x.": dot-only segments and trailing dots.
 		return DotSegment
 	}
 	return ""

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // corpus is the security corpus: path-confusion cases seen in the wild
@@ -20,8 +23,10 @@ var corpus = []struct {
 	{name: "a plain API path is kept", in: "/nhsbsa/prescription-exemptions/v1/exemptions", want: "/nhsbsa/prescription-exemptions/v1/exemptions"},
 	{name: "the root is kept", in: "/", want: "/"},
 	{name: "a trailing slash is kept", in: "/nhsbsa/api/v1/", want: "/nhsbsa/api/v1/"},
-	{name: "a three-dot segment is a name", in: "/a/.../b", want: "/a/.../b"},
 	{name: "dots inside a segment are a name", in: "/a/..b/c.json", want: "/a/..b/c.json"},
+	{name: "a leading dot is a name", in: "/.well-known/x", want: "/.well-known/x"},
+	{name: "a middle dot is a letter, not a full stop", in: "/col%C2%B7lecci%C3%B3", want: "/col%C2%B7lecci%C3%B3"},
+	{name: "CJK and accented names are kept", in: "/%E4%B8%AD/caf%C3%A9", want: "/%E4%B8%AD/caf%C3%A9"},
 	{name: "sub-delims, colon and at are literal", in: "/a/b:c@d!$&'()*+,=~", want: "/a/b:c@d!$&'()*+,=~"},
 	{name: "an encoded space stays encoded", in: "/a%20b", want: "/a%20b"},
 	{name: "a valid encoded UTF-8 name is kept", in: "/caf%C3%A9", want: "/caf%C3%A9"},
@@ -47,6 +52,11 @@ var corpus = []struct {
 	{name: "a trailing dot-dot segment is refused", in: "/nhsbsa/..", reason: DotSegment},
 	{name: "a dot segment is refused", in: "/nhsbsa/./api", reason: DotSegment},
 	{name: "a trailing dot segment is refused", in: "/a/.", reason: DotSegment},
+	{name: "a three-dot segment is refused", in: "/a/.../b", reason: DotSegment},
+	{name: "a four-dot final segment is refused", in: "/a/....", reason: DotSegment},
+	{name: "a segment ending with a dot is refused", in: "/a/x./b", reason: DotSegment},
+	{name: "a final segment ending with a dot is refused", in: "/a/admin.", reason: DotSegment},
+	{name: "a segment ending with two dots is refused", in: "/a/v1../b", reason: DotSegment},
 	{name: "a path over the length limit is refused", in: "/" + strings.Repeat("a", MaxLen), reason: TooLong},
 	{name: "a path that grows over the limit when encoded is refused", in: "/" + strings.Repeat("é", 700), reason: TooLong},
 	{name: "too many segments are refused", in: strings.Repeat("/a", MaxSegments+1), reason: TooManySegments},
@@ -87,6 +97,19 @@ var corpus = []struct {
 	{name: "a fullwidth solidus is refused", in: "/a%EF%BC%8F..%EF%BC%8Fadmin", reason: Lookalike},
 	{name: "a raw fullwidth full stop is refused", in: "/a/\uff0e\uff0e/admin", reason: Lookalike},
 	{name: "a division slash is refused", in: "/a\u2215b", reason: Lookalike},
+	{name: "a one dot leader is refused", in: "/a/%E2%80%A4%E2%80%A4/b", reason: Lookalike},
+	{name: "a two dot leader is refused", in: "/a/%E2%80%A5/admin", reason: Lookalike},
+	{name: "a raw two dot leader is refused", in: "/a/\u2025/admin", reason: Lookalike},
+	{name: "a horizontal ellipsis is refused", in: "/a/%E2%80%A6/b", reason: Lookalike},
+	{name: "a vertical two dot leader is refused", in: "/a/%EF%B8%B0/admin", reason: Lookalike},
+	{name: "a small full stop is refused", in: "/a/\ufe52\ufe52/b", reason: Lookalike},
+	{name: "a digit with full stop is refused", in: "/a/%E2%92%88", reason: Lookalike},
+	{name: "a small reverse solidus is refused", in: "/a\ufe68b", reason: Lookalike},
+	{name: "a fullwidth reverse solidus is refused", in: "/a%EF%BC%BCb", reason: Lookalike},
+	{name: "a set minus is refused", in: "/a\u2216b", reason: Lookalike},
+	{name: "an ideographic full stop is refused", in: "/a/\u3002\u3002/b", reason: Lookalike},
+	{name: "a halfwidth ideographic full stop is refused", in: "/a/%EF%BD%A1", reason: Lookalike},
+	{name: "a combining long solidus overlay is refused", in: "/a\u0338b", reason: Lookalike},
 }
 
 func TestCorpus(t *testing.T) {
@@ -222,9 +245,24 @@ func checkInvariants(t *testing.T, in, clean string) {
 	if got, want := strings.Count(decoded, "/"), strings.Count(clean, "/"); got != want {
 		t.Fatalf("Normalize(%q) = %q: %d segments decoded, %d encoded", in, clean, got, want)
 	}
-	for _, seg := range strings.Split(decoded, "/")[1:] {
-		if seg == "." || seg == ".." {
-			t.Fatalf("Normalize(%q) = %q: has a dot segment when decoded", in, clean)
+	// Read with compatibility folding (as NFKC-normalising or best-fit
+	// readers do), the path has the same separators and no dot-only or
+	// dot-ending segment.
+	folded := norm.NFKC.String(decoded)
+	if got, want := strings.Count(folded, "/"), strings.Count(clean, "/"); got != want {
+		t.Fatalf("Normalize(%q) = %q: %d segments when NFKC-folded, %d encoded", in, clean, got, want)
+	}
+	if strings.ContainsRune(folded, '\\') {
+		t.Fatalf("Normalize(%q) = %q: has a backslash when NFKC-folded", in, clean)
+	}
+	for _, seg := range strings.Split(folded, "/")[1:] {
+		if strings.HasSuffix(seg, ".") {
+			t.Fatalf("Normalize(%q) = %q: has a dot-only or dot-ending segment %q when decoded and folded", in, clean, seg)
+		}
+	}
+	for _, r := range decoded {
+		if r >= utf8.RuneSelf && strings.ContainsAny(norm.NFKC.String(string(r)), `./\`) {
+			t.Fatalf("Normalize(%q) = %q: keeps %U, a compatibility form of a separator", in, clean, r)
 		}
 	}
 }

@@ -110,6 +110,38 @@ type Quota struct {
 	ProxyKey, AppKey string
 	// Proxy is the API's whole limit; PerApp the app's.
 	Proxy, PerApp snapshot.RateLimit
+	// PoolKey, when set, names a bucket checked between the app's and the
+	// API's, with limit Pool: the share of the API's quota anonymous
+	// callers draw on together, so that they cannot spend what granted
+	// apps are entitled to (see AnonymousQuota).
+	PoolKey string
+	Pool    snapshot.RateLimit
+	// Anonymous marks the quota of a caller that names no app: its
+	// AppKey is its client network's bucket.
+	Anonymous bool
+}
+
+// AnonymousQuota returns the quota of a caller naming no app on api in env,
+// from client network network (a truncated address): the network's own
+// bucket at the API's per-app limit (else the platform's), and, when the
+// API also admits apps (mixed is set), the anonymous pool at half the API's
+// quota; then the API's quota. Anonymous callers from one network can thus
+// never take more than one app's share, and all of them together never
+// more than half of what the API admits.
+func AnonymousQuota(platform *snapshot.Platform, env string, api *snapshot.API, network string, mixed bool) Quota {
+	q := Quota{
+		API:       api.ID,
+		ProxyKey:  ProxyKey(env, api.ID),
+		AppKey:    "n|" + env + "|" + api.ID + "|" + network,
+		Proxy:     api.RateLimit,
+		PerApp:    AppLimit(platform, api, nil),
+		Anonymous: true,
+	}
+	if mixed && !api.RateLimit.IsZero() {
+		q.PoolKey = "o|" + env + "|" + api.ID
+		q.Pool = snapshot.RateLimit{Limit: max(1, api.RateLimit.Limit/2), Per: api.RateLimit.Per}
+	}
+	return q
 }
 
 // NewQuota returns the quota of app's calls to api in env under grant.
@@ -133,7 +165,17 @@ func NewQuota(platform *snapshot.Platform, env string, api *snapshot.API, app st
 func Check(ctx context.Context, l Limiter, q *Quota) (Decision, *Rejection, error) {
 	d, err := l.Allow(ctx, q.AppKey, q.PerApp)
 	if err != nil || !d.Allowed {
-		return d, rejection(d, err, ScopeApp, q, q.PerApp), err
+		scope := ScopeApp
+		if q.Anonymous {
+			scope = ScopeNetwork
+		}
+		return d, rejection(d, err, scope, q, q.PerApp), err
+	}
+	if q.PoolKey != "" {
+		o, err := l.Allow(ctx, q.PoolKey, q.Pool)
+		if err != nil || !o.Allowed {
+			return o, rejection(o, err, ScopeAnonymous, q, q.Pool), err
+		}
 	}
 	p, err := l.Allow(ctx, q.ProxyKey, q.Proxy)
 	if err != nil || !p.Allowed {
@@ -157,8 +199,10 @@ type Scope string
 
 // Scopes of a quota.
 const (
-	ScopeApp Scope = "app" // the app's own quota on the API
-	ScopeAPI Scope = "api" // the API's quota shared by all apps
+	ScopeApp       Scope = "app"       // the app's own quota on the API
+	ScopeAPI       Scope = "api"       // the API's quota shared by all apps
+	ScopeNetwork   Scope = "network"   // an anonymous caller's network's quota
+	ScopeAnonymous Scope = "anonymous" // the share of all anonymous callers together
 )
 
 // Rejection describes a request refused for exceeding a quota: the gateway
@@ -174,6 +218,17 @@ type Rejection struct {
 // "app acme/pharmacy-finder exceeded its quota of 10/second for
 // nhsbsa/prescription-exemptions".
 func (r *Rejection) Message() string {
+	switch r.Scope {
+	case ScopeNetwork:
+		return "unauthenticated requests from your network exceeded their quota of " + r.Limit.String() + " for " + r.API +
+			": an application with a grant has its own quota"
+	case ScopeAnonymous:
+		return "unauthenticated requests exceeded their share of " + r.Limit.String() + " for " + r.API +
+			": an application with a grant has its own quota"
+	}
+	if r.Scope == ScopeAPI && r.App == "" {
+		return r.API + " exceeded its quota of " + r.Limit.String() + " for all callers together"
+	}
 	if r.Scope == ScopeAPI {
 		return "app " + r.App + " was refused because " + r.API + " exceeded its quota of " +
 			r.Limit.String() + " for all apps together"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"slices"
 	"time"
@@ -14,6 +15,10 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+
+	"github.com/frontdoor-dev/frontdoor/internal/redact"
 )
 
 // Defaults of the git source.
@@ -108,7 +113,7 @@ func (g *Git) Run(ctx context.Context, out chan<- Revision) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	log = log.With("source", g.Name(), "url", g.URL, "branch", g.branch())
+	log = log.With("source", g.Name(), "url", redact.URL(g.URL), "branch", g.branch())
 	repo, err := g.openCache()
 	if err != nil {
 		return fmt.Errorf("git source: %w", err)
@@ -154,7 +159,9 @@ func (g *Git) openCache() (*git.Repository, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening cache repository %s: %w", g.CacheDir, err)
 	}
-	want := &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{g.URL}, Fetch: []config.RefSpec{g.refSpec()}}
+	// The cache's configuration keeps the URL masked; each fetch names the
+	// real one (see sync).
+	want := &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{redact.URL(g.URL)}, Fetch: []config.RefSpec{g.refSpec()}}
 	if r, err := repo.Remote(git.DefaultRemoteName); err == nil {
 		if c := r.Config(); slices.Equal(c.URLs, want.URLs) && slices.Equal(c.Fetch, want.Fetch) {
 			return repo, nil
@@ -186,11 +193,12 @@ func (g *Git) sync(ctx context.Context, repo *git.Repository, last string) Revis
 	if g.Shallow {
 		opts.Depth = 1
 	}
+	opts.RemoteURL, opts.Auth = splitCredentials(g.URL)
 	fctx, cancel := context.WithTimeout(ctx, cmpOr(g.Timeout, DefaultFetchTimeout))
 	err := repo.FetchContext(fctx, opts)
 	cancel()
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		rev.Err = fmt.Errorf("fetching %s %s: %w", g.URL, g.branch(), err)
+		rev.Err = redact.Error(fmt.Errorf("fetching %s %s: %w", redact.URL(g.URL), g.branch(), err))
 		return rev
 	}
 	ref, err := repo.Reference(plumbing.NewRemoteReferenceName(git.DefaultRemoteName, g.branch()), true)
@@ -261,4 +269,19 @@ func short(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+// splitCredentials returns an http(s) URL without its userinfo, and the
+// userinfo as basic authentication for the fetch: the credentials then
+// never reach any message go-git writes with the remote's URL. Other URLs
+// are returned as they are, with no authentication.
+func splitCredentials(raw string) (string, transport.AuthMethod) {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return raw, nil
+	}
+	pw, _ := u.User.Password()
+	auth := &githttp.BasicAuth{Username: u.User.Username(), Password: pw}
+	u.User = nil
+	return u.String(), auth
 }

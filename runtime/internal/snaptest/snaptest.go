@@ -131,7 +131,8 @@ func New(o Options) *snapshot.Snapshot {
 		c := &s.Consumers[len(s.Consumers)-1]
 		sum := sha256.Sum256([]byte(APIKey(i)))
 		app := snapshot.App{ID: AppID(i), Org: org, Name: fmt.Sprintf("App %d", i),
-			APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:])}},
+			APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:]),
+				Environments: []string{snapshot.EnvIntegration, snapshot.EnvProduction, snapshot.EnvSandbox}}},
 			// Not a real point; distinct per app, as Consistent requires.
 			JWKs: []snapshot.JWK{{Kid: "kid1", Kty: "EC", Crv: "P-256", X: fmt.Sprintf("x%07d", i), Y: "y"}},
 		}
