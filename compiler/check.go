@@ -470,7 +470,7 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		case snapshot.ModeAppLevel3:
 			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
 				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
-			} else if ap.JWKSURL == "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
+			} else if ap.JWKSURL == "" && g.Environment != "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
 				return len(j.Environments) == 0 || slices.Contains(j.Environments, g.Environment)
 			}) {
 				s.add(file, g.At.of("environment"), codeKeyEnv, "bind a signing key of the app to "+g.Environment+" in "+consumerPath(ge.org)+" (jwks: [{..., environments}])",
@@ -626,6 +626,9 @@ func cleanSpecPath(pub, spec string) (string, bool) {
 // or a user-restricted mode where the app names itself with its key) when no
 // key of the app is bound to the grant's environment.
 func checkKeyEnv(s *diagSink, file, org string, g grant, ap *app) {
+	if g.Environment == "" {
+		return // a partial grant, reported as such
+	}
 	var bound []string
 	for _, kid := range sortedKeys(ap.APIKeys) {
 		if slices.Contains(ap.APIKeys[kid].Environments, g.Environment) {

@@ -33,7 +33,7 @@ func TestACopiedCredentialNamesTheFirstRegistration(t *testing.T) {
 	for _, tc := range []struct {
 		name, apps, want string
 	}{
-		{"api key of another org", `tool: {name: "Tool", apiKeys: copied: sha256: "` + clinicHash + `"}`,
+		{"api key of another org", `tool: {name: "Tool", apiKeys: copied: {sha256: "` + clinicHash + `", environments: ["sandbox"]}}`,
 			"api key copied of app tool has the same hash as api key primary of app portal at consumers/clinic/consumer.cue:10:"},
 		{"public key of another org under another kid", `tool: {name: "Tool", jwks: [{kid: "other", kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`,
 			`JWK "other" of app tool is the same public key as JWK "k1" of app portal at consumers/clinic/consumer.cue:11:`},
@@ -57,7 +57,7 @@ func TestACopiedCredentialNamesTheFirstRegistration(t *testing.T) {
 }
 
 func TestDistinctCredentialsOfTwoOrgsAreAccepted(t *testing.T) {
-	apps := `tool: {name: "Tool", apiKeys: k: sha256: "` + strings.Repeat("0", 63) + `1"` + `, jwks: [{kid: "k1", kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "AAFEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
+	apps := `tool: {name: "Tool", apiKeys: k: {sha256: "` + strings.Repeat("0", 63) + `1", environments: ["sandbox"]}` + `, jwks: [{kid: "k1", kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "AAFEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}`
 	res := mustCompile(t, withFiles(t, map[string]string{"consumers/zed/consumer.cue": consumerWith("zed", "zed-dev", apps)}), testOptions())
 	if res.Diagnostics.HasErrors() {
 		t.Errorf("got\n%s", renderDiags(res.Diagnostics))

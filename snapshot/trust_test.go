@@ -13,7 +13,7 @@ func withSecondApp(edit func(first, second *App)) *Snapshot {
 	s := sample()
 	s.Consumers = append(s.Consumers, Consumer{ID: "zeta", Name: "Zeta", DSPT: "standards-met", Apps: []App{{
 		ID: "zeta/tool", Org: "zeta", Name: "Tool",
-		APIKeys: []APIKey{{ID: "k1", SHA256: strings.Repeat("cd", 32)}},
+		APIKeys: []APIKey{{ID: "k1", SHA256: strings.Repeat("cd", 32), Environments: []string{EnvSandbox}}},
 	}}})
 	edit(&s.Consumers[0].Apps[0], &s.Consumers[1].Apps[0])
 	return s
@@ -28,7 +28,7 @@ func TestConsistentRefusesACredentialHeldTwice(t *testing.T) {
 	}{
 		{"an api-key hash of another app", func(a, b *App) { b.APIKeys[0].SHA256 = a.APIKeys[0].SHA256 }, "has the hash of api key k1 of app acme/finder"},
 		{"an api-key hash listed twice by one app", func(a, _ *App) {
-			a.APIKeys = append(a.APIKeys, APIKey{ID: "k2", SHA256: a.APIKeys[0].SHA256})
+			a.APIKeys = append(a.APIKeys, APIKey{ID: "k2", SHA256: a.APIKeys[0].SHA256, Environments: []string{EnvSandbox}})
 		}, "api key k2 has the hash of api key k1 of app acme/finder"},
 		{"an rsa key of another app under another kid", func(a, b *App) {
 			a.JWKs = []JWK{{Kid: "mine", Kty: "RSA", N: rsaN, E: "AQAB"}}

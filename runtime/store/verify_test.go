@@ -37,7 +37,7 @@ func TestVerifierRefusals(t *testing.T) {
 	sharedKey := snaptest.Small(6, "http://up.test")
 	c := &sharedKey.Consumers[0]
 	c.Apps = append(c.Apps, snapshot.App{ID: c.ID + "/zz-thief", Org: c.ID, Name: "Thief",
-		APIKeys: []snapshot.APIKey{{ID: "copied", SHA256: c.Apps[0].APIKeys[0].SHA256}}})
+		APIKeys: []snapshot.APIKey{{ID: "copied", SHA256: c.Apps[0].APIKeys[0].SHA256, Environments: c.Apps[0].APIKeys[0].Environments}}})
 	hostHeader := snaptest.Small(6, "http://up.test")
 	hostHeader.APIs[0].IdentityHeaders.Org = "Host"
 	wrongVersion := strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), snapshot.SchemaVersion, "frontdoor.snapshot/v0", 1)
