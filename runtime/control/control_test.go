@@ -44,7 +44,9 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 		edit(&c.Apps[0], &c.Apps[1])
 		return snaptest.Encode(t, s)
 	}
-	sharedKey := thief(func(v, t *snapshot.App) { t.APIKeys = []snapshot.APIKey{{ID: "copied", SHA256: v.APIKeys[0].SHA256, Environments: v.APIKeys[0].Environments}} })
+	sharedKey := thief(func(v, t *snapshot.App) {
+		t.APIKeys = []snapshot.APIKey{{ID: "copied", SHA256: v.APIKeys[0].SHA256, Environments: v.APIKeys[0].Environments}}
+	})
 	sharedJWK := thief(func(v, t *snapshot.App) { t.JWKs = []snapshot.JWK{v.JWKs[0]}; t.JWKs[0].Kid = "mine" })
 	reservedHeader := snaptest.Small(6, bad.URL)
 	reservedHeader.APIs[1].IdentityHeaders.App = "Content-Type"
