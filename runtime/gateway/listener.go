@@ -1,0 +1,126 @@
+package gateway
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// overCapBody is the problem a connection over a cap receives.
+const overCapBody = `{"type":"urn:frontdoor:problem:too-many-connections","title":"Too many connections",` +
+	`"status":503,"detail":"the gateway's connection cap is reached"}`
+
+// overCapResponse is what a connection over a cap receives before it is
+// closed: a complete response that asks for no reply, so that clients
+// report it rather than a reset.
+var overCapResponse = "HTTP/1.1 503 Service Unavailable\r\n" +
+	"Content-Type: " + ProblemContentType + "\r\n" +
+	"Cache-Control: no-store\r\n" +
+	"Retry-After: 1\r\n" +
+	"Connection: close\r\n" +
+	"Content-Length: " + strconv.Itoa(len(overCapBody)) + "\r\n" +
+	"\r\n" + overCapBody
+
+// refuseTimeout bounds how long a refused connection is held: to write the
+// 503, and then to read what the client sent so that closing does not
+// reset the connection before the client read the answer.
+const refuseTimeout = time.Second
+
+// LimitListener returns a listener over ln that holds at most max
+// connections at once, and at most perClient from one client IP address
+// (zero means no cap). A connection over either cap is answered with a 503
+// and closed at once, rather than left waiting in the accept queue (as
+// golang.org/x/net/netutil.LimitListener does): clients learn why, and a
+// flood cannot make the gateway run out of file descriptors.
+//
+// A connection counts until it is closed, hijacked ones (WebSocket
+// tunnels) included. Safe for concurrent use.
+func LimitListener(ln net.Listener, max, perClient int) net.Listener {
+	return &limitListener{Listener: ln, max: max, perClient: perClient, by: map[netip.Addr]int{}}
+}
+
+type limitListener struct {
+	net.Listener
+	max, perClient int
+
+	mu    sync.Mutex
+	total int
+	by    map[netip.Addr]int
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		ip := remoteIP(c)
+		if !l.take(ip) {
+			go refuse(c)
+			continue
+		}
+		return &limitedConn{Conn: c, l: l, ip: ip}, nil
+	}
+}
+
+// take counts a new connection from ip, unless a cap is reached.
+func (l *limitListener) take(ip netip.Addr) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.max > 0 && l.total >= l.max || l.perClient > 0 && l.by[ip] >= l.perClient {
+		return false
+	}
+	l.total++
+	l.by[ip]++
+	return true
+}
+
+func (l *limitListener) release(ip netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.total--
+	if n := l.by[ip] - 1; n > 0 {
+		l.by[ip] = n
+	} else {
+		delete(l.by, ip)
+	}
+}
+
+// remoteIP is c's client address, IPv4-mapped addresses unmapped; the
+// zero Addr when it has none (a Unix socket: one client).
+func remoteIP(c net.Conn) netip.Addr {
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return ta.AddrPort().Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
+// refuse answers c with overCapResponse and closes it.
+func refuse(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(refuseTimeout))
+	if _, err := io.WriteString(c, overCapResponse); err != nil {
+		return
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+}
+
+// limitedConn releases its place when closed (once).
+type limitedConn struct {
+	net.Conn
+	l    *limitListener
+	ip   netip.Addr
+	once sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() { c.l.release(c.ip) })
+	return err
+}
