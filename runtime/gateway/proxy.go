@@ -751,9 +751,14 @@ var forwarded = [...]string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-
 // rewrite completes the upstream request: ServeHTTP set the inbound
 // request's URL and headers (the Out copy has them), so that only the Host
 // (the upstream's own) and the forwarding headers ReverseProxy removed
-// remain to be set.
+// remain to be set, and a HEAD's connection is not reused.
 func rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Host = ""
+	if pr.Out.Method == http.MethodHead {
+		// A body sent after a HEAD's response (which has none) would
+		// otherwise wait on the connection for the next request.
+		pr.Out.Close = true
+	}
 	for _, k := range forwarded {
 		if v := pr.In.Header[k]; v != nil {
 			pr.Out.Header[k] = v
