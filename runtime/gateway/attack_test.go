@@ -194,6 +194,15 @@ func misbehave(w *rogueConn, req *http.Request) {
 				return
 			}
 		}
+		if name == "late-head" {
+			// A HEAD's answer, and its "body" a moment later, when the
+			// connection may already carry the next request.
+			body := stolen(uri)
+			io.WriteString(w, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n")
+			time.Sleep(5 * time.Millisecond) // a slow upstream, not a wait for an event
+			io.WriteString(w, body)
+			return
+		}
 		if name == "late" {
 			// The stolen response follows a moment later, once the
 			// connection may serve another exchange.
@@ -688,5 +697,47 @@ func TestConnectionsPerUpstreamHostAreCapped(t *testing.T) {
 	}
 	if up.peak < 3 {
 		t.Errorf("the upstream held %d connections at most: the slow uploads did not run concurrently", up.peak)
+	}
+}
+
+// TestABodyAfterAHEADNeverReachesAnotherClientOfTheSamePublisher runs
+// HEAD requests whose answers carry a body (a planted response, sent at
+// once or a moment later) beside GET requests of other clients of the same
+// API, over one upstream connection at a time: a HEAD's upstream
+// connection is never reused, so every GET gets its own answer.
+func TestABodyAfterAHEADNeverReachesAnotherClientOfTheSamePublisher(t *testing.T) {
+	up := newRogue(t, misbehave)
+	e := newEnv(t, envOptions{edit: sharedUpstream(up.url), maxConnsPerHost: 1})
+	heads := []string{strings.ReplaceAll(misbehaviours[0].name, " ", "-"), "late-head"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 1000)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				method, path := http.MethodGet, fmt.Sprintf("/pub/shared/v1/get/%d/%d", w, i)
+				if (w+i)%2 == 0 {
+					method, path = http.MethodHead, fmt.Sprintf("/pub/shared/v1/%s/%d/%d", heads[i/2%2], w, i)
+				}
+				req, _ := http.NewRequest(method, e.srv.URL+path, nil)
+				req.Host = sandboxHost
+				resp, err := e.srv.Client().Do(req)
+				if err != nil {
+					errs <- fmt.Sprintf("%s %s: %v", method, path, err)
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if want := own("/pub/" + strings.TrimPrefix(path, "/pub/shared/v1/")); method == http.MethodGet && string(b) != want {
+					errs <- fmt.Sprintf("%s: got %d %q, want %q", path, resp.StatusCode, b, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
 	}
 }
