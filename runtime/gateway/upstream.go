@@ -65,7 +65,7 @@ type credential struct {
 // a 204, bytes after a complete response) can reach only clients of the
 // publisher whose upstream sent them. The Transport itself closes a
 // connection that speaks while idle, and reads each response's framing
-// itself; see the README, "Upstreams", for what remains.
+// itself; see the README, "The request path", for what remains.
 type upstreams struct {
 	opts     *Options
 	newProxy func(http.RoundTripper) *httputil.ReverseProxy
