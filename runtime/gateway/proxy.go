@@ -214,7 +214,6 @@ func New(opts Options) *Proxy {
 	if o.Registerer != nil {
 		p.m = newMetrics(o.Registerer, p.alog, p.limiter)
 	}
-	p.buffers.pool.New = func() any { b := make([]byte, 32<<10); return &b }
 	p.ups = newUpstreams(o, p.log, p.newReverseProxy)
 	if o.Transport != nil {
 		p.custom = p.newReverseProxy(o.Transport)
@@ -425,8 +424,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// 7. Proxy. The inbound request becomes the upstream request's
 	// template: its URL and headers are set here, once, and Rewrite only
-	// restores what ReverseProxy removes from its copy.
+	// restores what ReverseProxy removes from its copy. The URL is the
+	// client's again afterwards.
 	u := r.URL
+	saved := *u
+	defer func() { *u = saved }()
 	u.Scheme, u.Host = t.scheme, t.host
 	joined := joinPath(t.path, rest)
 	if err := pathsafe.SetURL(u, joined); err != nil {
@@ -660,11 +662,25 @@ func (s *statusWriter) code() int {
 // hijack for upgrades).
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// bufferPool is ReverseProxy's buffer pool.
+// copyBufferSize is the size of ReverseProxy's copy buffers.
+const copyBufferSize = 32 << 10
+
+// bufferPool is ReverseProxy's buffer pool. It holds array pointers, which
+// a slice converts to without allocating.
 type bufferPool struct{ pool sync.Pool }
 
-func (b *bufferPool) Get() []byte  { return *(b.pool.Get().(*[]byte)) }
-func (b *bufferPool) Put(x []byte) { b.pool.Put(&x) }
+func (b *bufferPool) Get() []byte {
+	if p, ok := b.pool.Get().(*[copyBufferSize]byte); ok {
+		return p[:]
+	}
+	return make([]byte, copyBufferSize)
+}
+
+func (b *bufferPool) Put(x []byte) {
+	if len(x) == copyBufferSize {
+		b.pool.Put((*[copyBufferSize]byte)(x))
+	}
+}
 
 // proxyWriter is what the ReverseProxy writes the response to. It records
 // the status and size for the log; it drops 1xx responses (an upstream's
