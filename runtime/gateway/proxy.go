@@ -64,6 +64,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -161,8 +162,10 @@ type Proxy struct {
 	plans   planCache
 	ups     *upstreams
 	// custom is the ReverseProxy over Options.Transport, if set.
-	custom  *httputil.ReverseProxy
-	buffers bufferPool
+	custom *httputil.ReverseProxy
+	// errorLog is every ReverseProxy's.
+	errorLog *log.Logger
+	buffers  bufferPool
 	// lastRequest is when a request last arrived (Unix nanoseconds),
 	// updated at most every busyGrain so that requests on different CPUs
 	// rarely write the same cache line.
@@ -214,6 +217,7 @@ func New(opts Options) *Proxy {
 	if o.Registerer != nil {
 		p.m = newMetrics(o.Registerer, p.alog, p.limiter)
 	}
+	p.errorLog = slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)
 	p.ups = newUpstreams(o, p.log, p.newReverseProxy)
 	if o.Transport != nil {
 		p.custom = p.newReverseProxy(o.Transport)
@@ -756,7 +760,7 @@ func (p *Proxy) newReverseProxy(rt http.RoundTripper) *httputil.ReverseProxy {
 			res.Header.Del(RequestIDHeader)
 			return nil
 		},
-		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		ErrorLog: p.errorLog,
 	}
 }
 
