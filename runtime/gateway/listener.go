@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,10 @@ var overCapResponse = "HTTP/1.1 503 Service Unavailable\r\n" +
 // reset the connection before the client read the answer.
 const refuseTimeout = time.Second
 
+// maxRefusing bounds the refused connections being answered at once;
+// beyond it (a flood), they are closed without an answer.
+const maxRefusing = 1024
+
 // LimitListener returns a listener over ln that holds at most max
 // connections at once, and at most perClient from one client IP address
 // (zero means no cap). A connection over either cap is answered with a 503
@@ -49,6 +54,8 @@ type limitListener struct {
 	mu    sync.Mutex
 	total int
 	by    map[netip.Addr]int
+
+	refusing atomic.Int32
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -59,7 +66,15 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		}
 		ip := remoteIP(c)
 		if !l.take(ip) {
-			go refuse(c)
+			if l.refusing.Add(1) > maxRefusing {
+				l.refusing.Add(-1)
+				c.Close()
+				continue
+			}
+			go func() {
+				defer l.refusing.Add(-1)
+				refuse(c)
+			}()
 			continue
 		}
 		return &limitedConn{Conn: c, l: l, ip: ip}, nil
