@@ -278,7 +278,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		gwLn.Close()
 		return usage("admin listener: %w", err)
 	}
-	gwLn = gateway.LimitListener(gwLn, cfg.server.maxConns, cfg.server.maxConnsPerClient)
+	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg})
 	gw := cfg.server.newServer(dp.proxy, log)
 	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, Log: log}), log)
 	fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)

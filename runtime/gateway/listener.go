@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // overCapBody is the problem a connection over a cap receives.
@@ -34,22 +36,46 @@ const refuseTimeout = time.Second
 // beyond it (a flood), they are closed without an answer.
 const maxRefusing = 1024
 
-// LimitListener returns a listener over ln that holds at most max
-// connections at once, and at most perClient from one client IP address
-// (zero means no cap). A connection over either cap is answered with a 503
-// and closed at once, rather than left waiting in the accept queue (as
+// ConnLimits are the caps of LimitListener.
+type ConnLimits struct {
+	// Max bounds the connections held at once, PerClient those from one
+	// client IP address; zero means no cap.
+	Max, PerClient int
+	// Registerer, when set, receives the open connections gauge and the
+	// refused connections counter (by cap: "total" or "client").
+	Registerer prometheus.Registerer
+}
+
+// LimitListener returns a listener over ln that holds at most lim.Max
+// connections at once, and at most lim.PerClient from one client IP
+// address. A connection over either cap is answered with a 503 and closed
+// at once, rather than left waiting in the accept queue (as
 // golang.org/x/net/netutil.LimitListener does): clients learn why, and a
 // flood cannot make the gateway run out of file descriptors.
 //
 // A connection counts until it is closed, hijacked ones (WebSocket
 // tunnels) included. Safe for concurrent use.
-func LimitListener(ln net.Listener, max, perClient int) net.Listener {
-	return &limitListener{Listener: ln, max: max, perClient: perClient, by: map[netip.Addr]int{}}
+func LimitListener(ln net.Listener, lim ConnLimits) net.Listener {
+	l := &limitListener{Listener: ln, max: lim.Max, perClient: lim.PerClient, by: map[netip.Addr]int{}}
+	l.open = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "frontdoor_gateway_connections",
+		Help: "Client connections open on the gateway's listener.",
+	})
+	l.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "frontdoor_gateway_connections_refused_total",
+		Help: "Client connections answered 503 and closed, by the cap they met (total or client).",
+	}, []string{"cap"})
+	if lim.Registerer != nil {
+		lim.Registerer.MustRegister(l.open, l.refused)
+	}
+	return l
 }
 
 type limitListener struct {
 	net.Listener
 	max, perClient int
+	open           prometheus.Gauge
+	refused        *prometheus.CounterVec
 
 	mu    sync.Mutex
 	total int
@@ -65,7 +91,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := remoteIP(c)
-		if !l.take(ip) {
+		if capped := l.take(ip); capped != "" {
+			l.refused.WithLabelValues(capped).Inc()
 			if l.refusing.Add(1) > maxRefusing {
 				l.refusing.Add(-1)
 				c.Close()
@@ -81,22 +108,28 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	}
 }
 
-// take counts a new connection from ip, unless a cap is reached.
-func (l *limitListener) take(ip netip.Addr) bool {
+// take counts a new connection from ip, unless a cap is reached: it
+// returns the cap's name then.
+func (l *limitListener) take(ip netip.Addr) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.max > 0 && l.total >= l.max || l.perClient > 0 && l.by[ip] >= l.perClient {
-		return false
+	switch {
+	case l.max > 0 && l.total >= l.max:
+		return "total"
+	case l.perClient > 0 && l.by[ip] >= l.perClient:
+		return "client"
 	}
 	l.total++
 	l.by[ip]++
-	return true
+	l.open.Inc()
+	return ""
 }
 
 func (l *limitListener) release(ip netip.Addr) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.total--
+	l.open.Dec()
 	if n := l.by[ip] - 1; n > 0 {
 		l.by[ip] = n
 	} else {

@@ -9,18 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
 )
 
-// capped serves "ok" on a LimitListener with the caps.
-func capped(t *testing.T, max, perClient int) string {
+// capped serves "ok" on a LimitListener with the caps; reg receives its
+// metrics.
+func capped(t *testing.T, max, perClient int, reg prometheus.Registerer) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })}
-	go srv.Serve(gateway.LimitListener(ln, max, perClient))
+	go srv.Serve(gateway.LimitListener(ln, gateway.ConnLimits{Max: max, PerClient: perClient, Registerer: reg}))
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
 }
@@ -73,7 +77,8 @@ func refused(t *testing.T, c net.Conn, br *bufio.Reader) {
 }
 
 func TestTheConnectionOverTheCapIsAnswered503AndClosed(t *testing.T) {
-	addr := capped(t, 2, 0)
+	reg := prometheus.NewRegistry()
+	addr := capped(t, 2, 0, reg)
 	var held []net.Conn
 	for range 2 {
 		c, br := dialFrom(t, "", addr)
@@ -84,6 +89,12 @@ func TestTheConnectionOverTheCapIsAnswered503AndClosed(t *testing.T) {
 	}
 	c, br := dialFrom(t, "", addr)
 	refused(t, c, br)
+	if v, _ := metrictest.Value(t, reg, "frontdoor_gateway_connections_refused_total", "cap", "total"); v != 1 {
+		t.Errorf("refused connections counted: got %v, want 1", v)
+	}
+	if v, _ := metrictest.Value(t, reg, "frontdoor_gateway_connections"); v != 2 {
+		t.Errorf("open connections: got %v, want 2", v)
+	}
 
 	// Closing one frees its place.
 	held[0].Close()
@@ -102,7 +113,8 @@ func TestTheConnectionOverTheCapIsAnswered503AndClosed(t *testing.T) {
 }
 
 func TestTheConnectionOverThePerClientCapIsAnswered503AndClosed(t *testing.T) {
-	addr := capped(t, 0, 2)
+	reg := prometheus.NewRegistry()
+	addr := capped(t, 0, 2, reg)
 	for range 2 {
 		c, br := dialFrom(t, "127.0.0.1", addr)
 		if code, _, err := ask(c, br); code != 200 {
@@ -111,6 +123,9 @@ func TestTheConnectionOverThePerClientCapIsAnswered503AndClosed(t *testing.T) {
 	}
 	c, br := dialFrom(t, "127.0.0.1", addr)
 	refused(t, c, br)
+	if v, _ := metrictest.Value(t, reg, "frontdoor_gateway_connections_refused_total", "cap", "client"); v != 1 {
+		t.Errorf("refused connections counted: got %v, want 1", v)
+	}
 	// Another client address still gets in.
 	c, br = dialFrom(t, "127.0.0.2", addr)
 	if code, body, err := ask(c, br); code != 200 || body != "ok" {
