@@ -752,3 +752,60 @@ func TestABodyAfterAHEADNeverReachesAnotherClientOfTheSamePublisher(t *testing.T
 		t.Error(msg)
 	}
 }
+
+// TestBytesAnUpstreamSendsOutOfTurnNeverReachAnotherClientOfTheSamePublisher
+// runs many clients of one API, concurrently, over few upstream
+// connections; each answer comes with bytes out of turn (a planted
+// response after it, after a 204, after a chunked body, past its
+// Content-Length). A client gets its own answer or a 502, never a
+// response planted after another's.
+func TestBytesAnUpstreamSendsOutOfTurnNeverReachAnotherClientOfTheSamePublisher(t *testing.T) {
+	up := newRogue(t, misbehave)
+	e := newEnv(t, envOptions{edit: sharedUpstream(up.url), maxConnsPerHost: 4})
+	var names []string
+	for _, m := range misbehaviours {
+		if m.method == http.MethodGet {
+			names = append(names, strings.ReplaceAll(m.name, " ", "-"))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 10000)
+	var answered sync.Map
+	for w := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				rest := fmt.Sprintf("%s/%d/%d", names[(w+i)%len(names)], w, i)
+				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/pub/shared/v1/"+rest, nil)
+				req.Host = sandboxHost
+				resp, err := e.srv.Client().Do(req)
+				if err != nil {
+					errs <- fmt.Sprintf("%s: %v", rest, err)
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch {
+				case resp.StatusCode == http.StatusBadGateway:
+				case strings.Contains(string(b), "STOLEN"):
+					errs <- fmt.Sprintf("%s: got the response planted after another request: %q", rest, b)
+				case resp.StatusCode == http.StatusOK && string(b) != own("/pub/"+rest):
+					errs <- fmt.Sprintf("%s: got %q, want its own answer", rest, b)
+				case resp.StatusCode == http.StatusOK:
+					answered.Store(rest, true)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	n := 0
+	answered.Range(func(any, any) bool { n++; return true })
+	if n < 100 {
+		t.Errorf("only %d requests got their answer", n)
+	}
+}

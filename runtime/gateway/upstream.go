@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -63,9 +66,11 @@ type credential struct {
 // an upstream connection, even when their APIs name the same upstream
 // address, so bytes an upstream sends out of turn (a body after a HEAD or
 // a 204, bytes after a complete response) can reach only clients of the
-// publisher whose upstream sent them. The Transport itself closes a
-// connection that speaks while idle, and reads each response's framing
-// itself; see the README, "The request path", for what remains.
+// publisher whose upstream sent them. Within a publisher, guardedTransport
+// refuses a response read from bytes that arrived before its request got
+// the connection, and the Transport itself closes a connection that
+// speaks while idle; see the README, "The request path", for what
+// remains.
 type upstreams struct {
 	opts     *Options
 	newProxy func(http.RoundTripper) *httputil.ReverseProxy
@@ -74,7 +79,7 @@ type upstreams struct {
 	mu sync.Mutex
 	// proxies and transports by transportKey.
 	proxies    map[string]*httputil.ReverseProxy
-	transports map[string]*http.Transport
+	transports map[string]*guardedTransport
 	// used by the last two builds: what may still serve requests.
 	usedPrev, usedCur map[string]bool
 }
@@ -82,7 +87,7 @@ type upstreams struct {
 func newUpstreams(opts *Options, log *slog.Logger, newProxy func(http.RoundTripper) *httputil.ReverseProxy) *upstreams {
 	return &upstreams{
 		opts: opts, log: log, newProxy: newProxy,
-		proxies: map[string]*httputil.ReverseProxy{}, transports: map[string]*http.Transport{},
+		proxies: map[string]*httputil.ReverseProxy{}, transports: map[string]*guardedTransport{},
 		usedPrev: map[string]bool{}, usedCur: map[string]bool{},
 	}
 }
@@ -249,12 +254,71 @@ func (u *upstreams) closeAll() {
 	}
 }
 
-func (u *upstreams) newTransport(cred *credential) *http.Transport {
+func (u *upstreams) newTransport(cred *credential) *guardedTransport {
 	tr := NewTransport(u.opts)
 	if cred != nil && cred.cert != nil {
 		tr.TLSClientConfig.Certificates = []tls.Certificate{*cred.cert}
 	}
-	return tr
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c}, nil
+	}
+	return &guardedTransport{tr}
+}
+
+// errEarlyResponse is the error of a response read whole from bytes that
+// had arrived before its request was sent.
+var errEarlyResponse = errors.New("the upstream's response was read from bytes it sent before the request (bytes out of turn); connection closed")
+
+// guardedTransport refuses a response that is not the upstream's answer to
+// the request: one read whole from bytes received on the connection
+// before the request got it. Such bytes are what an upstream sent out of
+// turn after an earlier response (a body after a 204, a second response),
+// which net/http's Transport reads as the next response when it hands the
+// connection to another request before noticing them. An answer needs at
+// least one read after the request got its connection; a response without
+// one is dropped, its connection closed, and the request fails (502).
+type guardedTransport struct{ *http.Transport }
+
+func (g *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var conn *countingConn
+	var before uint64
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		c := info.Conn
+		if tc, ok := c.(*tls.Conn); ok {
+			c = tc.NetConn()
+		}
+		conn, before = nil, 0
+		if cc, ok := c.(*countingConn); ok {
+			conn, before = cc, cc.reads.Load()
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	res, err := g.Transport.RoundTrip(req)
+	if err != nil || conn == nil || conn.reads.Load() != before {
+		return res, err
+	}
+	res.Body.Close()
+	conn.Close()
+	return nil, errEarlyResponse
+}
+
+// countingConn counts the reads that returned bytes (see guardedTransport).
+type countingConn struct {
+	net.Conn
+	reads atomic.Uint64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
 }
 
 // NewTransport returns the Transport the gateway calls upstreams with,
