@@ -49,7 +49,7 @@ bench-compile:
 bench-swap: build
 	scripts/bench-swap.sh
 
-## bench-gateway: frontdoor vs nginx vs Caddy on loopback (wrk, vegeta).
+## bench-gateway: frontdoor vs a bare ReverseProxy vs nginx vs Caddy on loopback (wrk, vegeta).
 bench-gateway: build
 	scripts/bench-gateway.sh
 

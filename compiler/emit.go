@@ -91,6 +91,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 			LegalBasis:      a.LegalBasis,
 			UseCase:         a.UseCase,
 			Network:         a.Network,
+			WebSocket:       a.WebSocket,
 			Contact:         snapshot.Contact(m.publishers[pub].Contact),
 			Related:         dedupe(a.Related),
 			Tags:            dedupe(a.Tags),

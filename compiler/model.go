@@ -164,6 +164,7 @@ type apiFile struct {
 	LegalBasis string   `json:"legalBasis"`
 	UseCase    string   `json:"useCase"`
 	Network    string   `json:"network"`
+	WebSocket  bool     `json:"websocket"`
 	Contact    *contact `json:"contact"`
 	Related    []string `json:"related"`
 	Tags       []string `json:"tags"`

@@ -302,6 +302,7 @@ func newShapes() shapes {
 		opt("legalBasis", nonEmpty()),
 		opt("useCase", nonEmpty()),
 		req("network", withDef(enum("internet", "hscn"), strNode("internet"))),
+		opt("websocket", boolean()),
 		opt("contact", contact),
 		opt("related", listOf(re(reRelated), 0)),
 		opt("tags", listOf(id, 0)),

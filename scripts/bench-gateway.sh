@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench-gateway.sh — frontdoor's gateway against nginx and Caddy as reverse
-# proxies of the same upstream, on loopback (see the targets in DESIGN.md).
+# bench-gateway.sh — frontdoor's gateway against a bare httputil.ReverseProxy,
+# nginx and Caddy as reverse proxies of the same upstream, on loopback (see
+# the targets in DESIGN.md).
 #
 # usage: scripts/bench-gateway.sh [-d SECONDS] [-r RATE] [-w WORKDIR]
 #                                 [-L SNAPSHOT] [--quick] [--pin]
@@ -30,6 +31,9 @@
 #   nginx      nginx reverse proxy: upstream keepalive 64, proxy_http_version
 #              1.1, Connection "", 2 workers (auto), no access log
 #   caddy      `reverse_proxy` from a Caddyfile, admin and logs off
+#   bare       `fdbench bareproxy`: a bare httputil.ReverseProxy with the
+#              gateway's Transport settings (gateway.NewTransport) and server
+#              timeouts, no policy: frontdoor's reference (target >= 0.85x)
 #   frontdoor  `frontdoor serve --source file` with the example platform's
 #              snapshot, every upstream rewritten to the upstream, a bench
 #              API key granted on one app-level0 route with rate limits of
@@ -121,8 +125,8 @@ fi
 
 # Ports.
 base=${BENCH_PORT_BASE:-18081}
-p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4))
-for p in $p_up $p_nginx $p_caddy $p_fd $p_admin; do
+p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4)) p_bare=$((base + 5))
+for p in $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
 done
 
@@ -182,13 +186,15 @@ http://127.0.0.1:$p_caddy {
 }
 EOF
 
-log "starting the upstream, nginx and caddy"
+log "starting the upstream, nginx, caddy and the bare ReverseProxy"
 "${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
 pids+=($!)
 "${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
 pids+=($!)
 XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
 	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
+pids+=($!)
+"${srv[@]}" "$fdb" bareproxy -listen "127.0.0.1:$p_bare" -upstream "http://127.0.0.1:$p_up" >"$run/bare.log" 2>&1 &
 pids+=($!)
 
 # frontdoor: the example's snapshot, prepared for the benchmark.
@@ -224,6 +230,7 @@ start_fd "$run/fd-example" example
 wait_http "http://127.0.0.1:$p_up/"
 wait_http "http://127.0.0.1:$p_nginx/"
 wait_http "http://127.0.0.1:$p_caddy/"
+wait_http "http://127.0.0.1:$p_bare/"
 path=$fd_path/bench
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 
@@ -257,9 +264,10 @@ bench_vegeta() {
 	log "vegeta $name @${rate}/s: p50 $p50 ms, p99 $p99 ms, success $ok%"
 }
 
-names=(frontdoor nginx caddy direct)
+names=(frontdoor bare nginx caddy direct)
 declare -A url=(
 	[frontdoor]="http://127.0.0.1:$p_fd$path"
+	[bare]="http://127.0.0.1:$p_bare$path"
 	[nginx]="http://127.0.0.1:$p_nginx$path"
 	[caddy]="http://127.0.0.1:$p_caddy$path"
 	[direct]="http://127.0.0.1:$p_up$path"
@@ -329,7 +337,8 @@ note="wrk -t2 -c64 -d${dur}s; vegeta -rate=${rate} -duration=${dur}s; loopback; 
 		printf '| %-10s | %10.0f | %11s | %12s | %12s | %9s |\n' "$n" "${!r}" "${!e}" "${!a}" "${!b}" "${!o}"
 	done
 	echo
-	awk -v f="$rps_frontdoor" -v c="$rps_caddy" -v n="$rps_nginx" -v fp="$p99_frontdoor" -v np="$p99_nginx" 'BEGIN {
+	awk -v f="$rps_frontdoor" -v c="$rps_caddy" -v n="$rps_nginx" -v b="$rps_bare" -v fp="$p99_frontdoor" -v np="$p99_nginx" 'BEGIN {
+		printf "frontdoor / bare ReverseProxy rps: %.2f (target >= 0.85)\n", f / b
 		printf "frontdoor / caddy rps: %.2f (target >= 1.5)\n", f / c
 		printf "frontdoor / nginx rps: %.2f (target >= 0.5)\n", f / n
 		printf "frontdoor p99 - nginx p99 @ fixed rate: %+.3f ms (target <= +1 ms)\n", fp - np
@@ -346,7 +355,7 @@ note="wrk -t2 -c64 -d${dur}s; vegeta -rate=${rate} -duration=${dur}s; loopback; 
 
 # JSON (for the chart) and CSV.
 {
-	printf '{"title":"Gateway on loopback: frontdoor vs nginx vs Caddy","rate":%s,"note":"%s","results":[' "$rate" "$note"
+	printf '{"title":"Gateway on loopback: frontdoor vs bare ReverseProxy vs nginx vs Caddy","rate":%s,"note":"%s","results":[' "$rate" "$note"
 	sep=""
 	for n in "${names[@]}"; do
 		r=rps_$n a=p50_$n b=p99_$n e=err_$n o=ok_$n

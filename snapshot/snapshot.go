@@ -249,6 +249,9 @@ type API struct {
 	UseCase    string `json:"useCase,omitempty"`
 	// Network is "internet" or "hscn".
 	Network string `json:"network"`
+	// WebSocket is true when the gateway lets clients upgrade requests to
+	// the API to WebSocket; no other upgrade is ever forwarded.
+	WebSocket bool `json:"websocket,omitempty"`
 	// Contact overrides the publisher's contact for this API.
 	Contact Contact `json:"contact"`
 	// Related lists related API IDs, sorted.

@@ -6,6 +6,7 @@
 //	fdbench stage -in DIR/snapshot.json -o STAGE -sign-key K -n 30 [-start G] [-change-grant]
 //	fdbench feed -staged STAGE -o FEED/snapshot.json -every 1s
 //	fdbench chart -in results.json -o docs/bench-gateway.svg
+//	fdbench bareproxy -listen 127.0.0.1:18086 -upstream http://127.0.0.1:18081
 //
 // It is not part of frontdoor: it edits snapshots in ways a compiler never
 // would (every upstream rewritten, a known API key injected).
@@ -21,7 +22,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: fdbench prepare|stage|feed|chart [flags]")
+		fmt.Fprintln(stderr, "usage: fdbench prepare|stage|feed|chart|bareproxy [flags]")
 		return 2
 	}
 	var err error
@@ -34,8 +35,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = feed(args[1:], stdout, stderr)
 	case "chart":
 		err = chart(args[1:], stderr)
+	case "bareproxy":
+		err = bareProxy(args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "fdbench: unknown command %q: want prepare, stage, feed or chart\n", args[0])
+		fmt.Fprintf(stderr, "fdbench: unknown command %q: want prepare, stage, feed, chart or bareproxy\n", args[0])
 		return 2
 	}
 	if err != nil {

@@ -91,7 +91,8 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 	dp.proxy = gateway.New(gateway.Options{
 		Store: st, DefaultEnvironment: cfg.env, Auth: a, Limiter: limiter, AccessLog: dp.alog, Registerer: reg,
 		CredentialsDir: cfg.credentialsDir, DialTimeout: cfg.dialTimeout, TLSHandshakeTimeout: cfg.tlsHandshakeTimeout,
-		ResponseHeaderTimeout: cfg.responseHeaderTimeout, MaxIdleConnsPerHost: cfg.maxIdleConnsPerHost, Log: log,
+		ResponseHeaderTimeout: cfg.responseHeaderTimeout, MaxIdleConnsPerHost: cfg.maxIdleConnsPerHost,
+		MaxConnsPerHost: cfg.upstreamMaxConns, Log: log,
 	})
 	return dp, nil
 }

@@ -87,6 +87,8 @@ type gatewayConfig struct {
 	tlsHandshakeTimeout   time.Duration
 	responseHeaderTimeout time.Duration
 	maxIdleConnsPerHost   int
+	upstreamMaxConns      int
+	server                serverLimits
 	mockUpstreams         bool
 	catalogListen         string
 }
@@ -105,6 +107,36 @@ func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
 	f.DurationVar(&cfg.tlsHandshakeTimeout, "upstream-tls-timeout", gateway.DefaultTLSHandshakeTimeout, "upstream TLS handshake timeout")
 	f.DurationVar(&cfg.responseHeaderTimeout, "upstream-response-header-timeout", gateway.DefaultResponseHeaderTimeout, "how long an upstream may take to start answering")
 	f.IntVar(&cfg.maxIdleConnsPerHost, "upstream-idle-conns", gateway.DefaultMaxIdleConnsPerHost, "idle connections kept per upstream")
+	f.IntVar(&cfg.upstreamMaxConns, "upstream-max-conns", gateway.DefaultMaxConnsPerHost, "connections per upstream host (of each publisher); requests beyond wait for one")
+	s := &cfg.server
+	f.DurationVar(&s.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send a request's headers")
+	f.DurationVar(&s.readTimeout, "read-timeout", time.Minute, "time a client has to send a whole request, body included")
+	f.DurationVar(&s.writeTimeout, "write-timeout", 2*time.Minute, "time to answer a request once its headers are read, response body included (WebSocket tunnels are exempt)")
+	f.DurationVar(&s.idleTimeout, "idle-timeout", time.Minute, "how long an idle keep-alive connection is kept")
+	f.IntVar(&s.maxHeaderBytes, "max-header-bytes", 32<<10, "largest request header section accepted (431 beyond)")
+	f.IntVar(&s.maxConns, "max-conns", 8192, "client connections held at once; beyond it a new connection is answered 503 and closed (0: no cap)")
+	f.IntVar(&s.maxConnsPerClient, "max-conns-per-client", 512, "client connections held at once from one IP address; beyond it 503 and close (0: no cap)")
+}
+
+// serverLimits bound what a client can hold on a listener without any
+// credential.
+type serverLimits struct {
+	readHeaderTimeout, readTimeout, writeTimeout, idleTimeout time.Duration
+	maxHeaderBytes, maxConns, maxConnsPerClient               int
+}
+
+// newServer returns a server of h with the limits; connection caps are
+// the listener's (gateway.LimitListener).
+func (l serverLimits) newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.readHeaderTimeout,
+		ReadTimeout:       l.readTimeout,
+		WriteTimeout:      l.writeTimeout,
+		IdleTimeout:       l.idleTimeout,
+		MaxHeaderBytes:    l.maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 func newServeCmd() *cobra.Command {
@@ -246,16 +278,9 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		gwLn.Close()
 		return usage("admin listener: %w", err)
 	}
-	gw := &http.Server{
-		Handler:           dp.proxy,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	adm := &http.Server{
-		Handler:           admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, Log: log}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg})
+	gw := cfg.server.newServer(dp.proxy, log)
+	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, Log: log}), log)
 	if cfg.env == "" {
 		fmt.Fprintf(stdout, "gateway: http://%s (routing by Host only)\n", displayAddr(gwLn.Addr()))
 	} else {
@@ -273,7 +298,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 			adminLn.Close()
 			return usage("catalogue listener: %w", err)
 		}
-		cat := &http.Server{Handler: live, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		cat := cfg.server.newServer(live, log)
 		fmt.Fprintf(stdout, "catalogue: http://%s/\n", displayAddr(catLn.Addr()))
 		go func() { errc <- serveHTTP(cat, catLn) }()
 		defer cat.Close()

@@ -23,8 +23,9 @@ func (d *discard) WriteHeader(int)             {}
 // BenchmarkServeHTTPAPIKey is the whole request path in process, on one
 // goroutine: path normalisation, routing, API-key authentication,
 // entitlement, both rate limits (never hit), header stripping and setting,
-// the lean proxy to a loopback upstream, metrics and the access log. The
-// response writer and request are reused, so allocs/op are the gateway's.
+// the proxy (ReverseProxy over the Transport) to a loopback upstream,
+// metrics and the access log. The response writer and request are reused,
+// so allocs/op are the gateway's and net/http's client side.
 func BenchmarkServeHTTPAPIKey(b *testing.B) {
 	e := newEnv(b, envOptions{accessLog: b.TempDir(), quiet: true})
 	r := httptest.NewRequest(http.MethodGet, "http://"+sandboxHost+"/pub/keyed/v1/Patient/1?x=y", nil)

@@ -250,6 +250,8 @@ type envOptions struct {
 	transport http.RoundTripper
 	// noDefaultEnv leaves Options.DefaultEnvironment empty (else sandbox).
 	noDefaultEnv bool
+	// maxConnsPerHost is the gateway's MaxConnsPerHost.
+	maxConnsPerHost int
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -292,7 +294,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e.gw = gateway.New(gateway.Options{
 		Store: e.store, DefaultEnvironment: defaultEnv, Auth: a, Limiter: o.limiter, AccessLog: e.alog,
-		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, Transport: o.transport, Log: log,
+		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, Transport: o.transport, MaxConnsPerHost: o.maxConnsPerHost, Log: log,
 	})
 	e.gw.Prepare(built)
 	e.srv = httptest.NewServer(e.gw)
@@ -518,11 +520,11 @@ func (e *env) gaugeOrCounter(name string) float64 {
 	return -1
 }
 
-// paths runs f once per proxy path: the lean HTTP/1.1 path, and
-// ReverseProxy (Options.Transport).
+// paths runs f once per kind of transport: the gateway's own, and one
+// given in Options.Transport.
 func paths(t *testing.T, f func(t *testing.T, o envOptions)) {
-	t.Run("lean", func(t *testing.T) { f(t, envOptions{}) })
-	t.Run("reverseproxy", func(t *testing.T) {
+	t.Run("own", func(t *testing.T) { f(t, envOptions{}) })
+	t.Run("given", func(t *testing.T) {
 		tr := &http.Transport{}
 		t.Cleanup(tr.CloseIdleConnections)
 		f(t, envOptions{transport: tr})

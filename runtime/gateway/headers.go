@@ -104,9 +104,14 @@ type stripped struct {
 //   - every identity header name of any API of the snapshot (reserved) and
 //     every X-Frontdoor-* header, also when spelt with underscores, which
 //     CGI-style frameworks read as dashes;
-//   - forwarding headers (Forwarded, X-Forwarded-*, X-Real-Ip), which the
-//     gateway sets itself, and X-Request-Id, which it replaces with the
-//     request's ID;
+//   - forwarding headers (Forwarded, every X-Forwarded-*, X-Real-Ip),
+//     which the gateway sets itself, and X-Request-Id, which it replaces
+//     with the request's ID;
+//   - headers upstreams often trust for the client's address, the scheme,
+//     the URL or the method (spoofable): True-Client-IP, CF-Connecting-IP,
+//     X-Client-IP, X-Cluster-Client-IP, every X-Original-* (URL, URI,
+//     Host, Forwarded-For, Method), X-Rewrite-URL, X-HTTP-Method-Override
+//     and its variants, Front-End-Https, X-Url-Scheme and the like;
 //   - the apikey header and an Authorization header carrying one of the
 //     gateway's own access tokens: credentials meant for the gateway;
 //   - Expect, which the gateway's server already answered;
@@ -149,8 +154,11 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 	switch k {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 		"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
-		"X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-Ip", "X-Request-Id",
+		"Forwarded", "X-Real-Ip", "X-Request-Id",
+		"True-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Client-Ip", "X-Cluster-Client-Ip",
+		"X-Remote-Ip", "X-Remote-Addr", "X-Originating-Ip", "X-Host", "X-Proxyuser-Ip",
+		"X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+		"Front-End-Https", "X-Url-Scheme", "X-Scheme",
 		"Apikey", "Expect", "Host", "Content-Length":
 		return true
 	case "Authorization":
@@ -161,7 +169,7 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 		}
 		return false
 	}
-	if len(k) >= len(identityPrefix) && strings.EqualFold(k[:len(identityPrefix)], identityPrefix) {
+	if hasPrefixFold(k, identityPrefix) || hasPrefixFold(k, "X-Forwarded-") || hasPrefixFold(k, "X-Original-") {
 		return true
 	}
 	if _, ok := reserved[k]; ok {
@@ -174,6 +182,10 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 		return dropHeader(alt, vs, reserved)
 	}
 	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // isGatewayToken reports whether an Authorization value carries one of the

@@ -22,19 +22,24 @@ const ProblemTypeBase = "urn:frontdoor:problem:"
 type kind uint8
 
 const (
-	kindNoSnapshot      kind = iota + 1 // no configuration is active yet
-	kindBadPath                         // the path is ambiguous (pathsafe)
-	kindBadRequest                      // the request is malformed (e.g. a repeated credential header)
-	kindNotFound                        // no API at this path in this environment
-	kindUnauthenticated                 // no or an invalid credential
-	kindForbidden                       // authenticated, but not allowed (level, grant)
-	kindRateLimited                     // over the app's or the API's quota
-	kindUnavailable                     // a dependency (rate limiter, key set) is unavailable
-	kindUpstreamConfig                  // the upstream cannot be called as configured (credential missing)
-	kindBadGateway                      // the upstream failed or answered garbage
-	kindGatewayTimeout                  // the upstream did not answer in time
-	kindMisdirected                     // the Host names no environment, or the target names another host
+	kindNoSnapshot       kind = iota + 1 // no configuration is active yet
+	kindBadPath                          // the path is ambiguous (pathsafe)
+	kindBadRequest                       // the request is malformed (e.g. a repeated credential header)
+	kindNotFound                         // no API at this path in this environment
+	kindUnauthenticated                  // no or an invalid credential
+	kindForbidden                        // authenticated, but not allowed (level, grant)
+	kindRateLimited                      // over the app's or the API's quota
+	kindUnavailable                      // a dependency (rate limiter, key set) is unavailable
+	kindUpstreamConfig                   // the upstream cannot be called as configured (credential missing)
+	kindBadGateway                       // the upstream failed or answered garbage
+	kindGatewayTimeout                   // the upstream did not answer in time
+	kindMethodNotAllowed                 // TRACE, TRACK or CONNECT
+	kindNotImplemented                   // a method the gateway does not know
+	kindMisdirected                      // the Host names no environment, or the target names another host
 )
+
+// allowedMethods is the Allow header of refused methods.
+const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 
 // problemType is the fixed part of a kind's problem.
 type problemType struct {
@@ -70,6 +75,10 @@ func problemOf(k kind) problemType {
 		return problemType{http.StatusGatewayTimeout, "gateway-timeout", "The API's backend did not answer in time"}
 	case kindMisdirected:
 		return problemType{http.StatusMisdirectedRequest, "misdirected", "No environment is served at this host"}
+	case kindMethodNotAllowed:
+		return problemType{http.StatusMethodNotAllowed, "method-not-allowed", "The method is not allowed"}
+	case kindNotImplemented:
+		return problemType{http.StatusNotImplemented, "method-not-implemented", "The method is not supported"}
 	}
 	return problemType{http.StatusInternalServerError, "internal", "Internal error"}
 }
@@ -99,6 +108,9 @@ func writeProblem(w http.ResponseWriter, f *failure, requestID string) (int, int
 	}
 	if f.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(f.retryAfter))
+	}
+	if f.kind == kindMethodNotAllowed || f.kind == kindNotImplemented {
+		h.Set("Allow", allowedMethods)
 	}
 	b := make([]byte, 0, 256)
 	b = append(b, `{"type":`...)

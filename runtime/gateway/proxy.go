@@ -28,15 +28,24 @@
 //     (runtime/ratelimit); 429 with Retry-After, or 503 when a fail-closed
 //     Redis limiter is unavailable;
 //  6. headers: every header a client could forge identity with is removed
-//     (identity header names of every API, X-Frontdoor-*, forwarding
-//     headers, hop-by-hop headers and those Connection names, the apikey
-//     header and the gateway's own bearer tokens), then the API's identity
-//     headers, X-Forwarded-*, X-Request-Id and the upstream credential are
-//     set;
-//  7. proxy to the route's upstream (the lean HTTP/1.1 path for http
-//     upstreams, see h1.go; httputil.ReverseProxy with Rewrite for https
-//     upstreams, upgrades and Options.Transport);
+//     (identity header names of every API, X-Frontdoor-*, forwarding and
+//     client-address headers, URL and method overrides, hop-by-hop headers
+//     and those Connection names, the apikey header and the gateway's own
+//     bearer tokens), then the API's identity headers, X-Forwarded-*,
+//     X-Request-Id and the upstream credential are set; a client's query
+//     parameters that the upstream URL fixes are dropped;
+//  7. proxy to the route's upstream through httputil.ReverseProxy with
+//     Rewrite over net/http's Transport (see upstreams), the only HTTP
+//     client of the gateway. An Upgrade is honoured only for websocket, on
+//     a GET, to an API that declares it; 1xx responses are not forwarded.
 //  8. access log (runtime/accesslog) and metrics.
+//
+// Before any of this, a method other than GET, HEAD, POST, PUT, PATCH,
+// DELETE and OPTIONS is refused (405 for TRACE, TRACK and CONNECT, 501
+// for others), and a request that came with a Transfer-Encoding has its
+// connection closed after the response (net/http drops the Content-Length
+// beside it, so the gateway closes all such connections, as RFC 9112
+// §6.1 asks for those that had both).
 //
 // Errors the gateway answers itself are RFC 9457 problem details mapped from
 // a few kinds in one place (problem.go); their details never carry internal
@@ -46,15 +55,19 @@
 //
 // What can be computed from a snapshot is computed once per snapshot (see
 // plan): route plans, header sets, the API-key index, grant lookups and
-// quotas. A request allocates only its request ID (when it brings none)
-// beyond what net/http itself allocates.
+// quotas. A request allocates little beyond what net/http and
+// ReverseProxy allocate: its request ID (when it brings none), the writer
+// the ReverseProxy writes through and the values of the headers it sets.
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
+	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
@@ -84,6 +97,10 @@ const (
 	DefaultResponseHeaderTimeout = 30 * time.Second
 	DefaultIdleConnTimeout       = 90 * time.Second
 	DefaultMaxIdleConnsPerHost   = 512
+	DefaultMaxConnsPerHost       = 1024
+	// DefaultMaxResponseHeaderBytes bounds an upstream response's header
+	// section (1xx responses' included, which are read and dropped).
+	DefaultMaxResponseHeaderBytes = 64 << 10
 )
 
 // Options configure a Proxy. Only Store is required.
@@ -116,11 +133,15 @@ type Options struct {
 	TLSClientConfig *tls.Config
 	// Timeouts to upstreams; zero means the Default above.
 	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, IdleConnTimeout time.Duration
-	// MaxIdleConnsPerHost bounds the idle connections kept per upstream.
-	MaxIdleConnsPerHost int
-	// Transport, when set, carries every upstream request through
-	// httputil.ReverseProxy instead of the gateway's own connection pools
-	// and transports (tests that must own the upstream connections).
+	// MaxIdleConnsPerHost bounds the idle connections kept per upstream
+	// host (of each publisher, see upstreams), MaxConnsPerHost all of them:
+	// requests beyond it wait for a connection.
+	MaxIdleConnsPerHost, MaxConnsPerHost int
+	// MaxResponseHeaderBytes bounds an upstream response's headers.
+	MaxResponseHeaderBytes int
+	// Transport, when set, carries every upstream request instead of the
+	// gateway's own transports (tests that must own the upstream
+	// connections).
 	Transport http.RoundTripper
 	// TokenLimitPerApp and TokenLimitPerClient bound the token endpoint's
 	// requests of one app and of one client network (/24, /48); zero means
@@ -147,10 +168,9 @@ type Proxy struct {
 	ups     *upstreams
 	// custom is the ReverseProxy over Options.Transport, if set.
 	custom *httputil.ReverseProxy
-	// fallback serves upgrades to plain-http upstreams, over fallbackTr.
-	fallback   *httputil.ReverseProxy
-	fallbackTr *http.Transport
-	buffers    bufferPool
+	// errorLog is every ReverseProxy's.
+	errorLog *log.Logger
+	buffers  bufferPool
 	// tokenPerApp and tokenPerClient are the token endpoint's limits.
 	tokenPerApp, tokenPerClient snapshot.RateLimit
 	// lastRequest is when a request last arrived (Unix nanoseconds),
@@ -188,9 +208,9 @@ func New(opts Options) *Proxy {
 	o.TLSHandshakeTimeout = cmp(o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
 	o.ResponseHeaderTimeout = cmp(o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
 	o.IdleConnTimeout = cmp(o.IdleConnTimeout, DefaultIdleConnTimeout)
-	if o.MaxIdleConnsPerHost <= 0 {
-		o.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
-	}
+	o.MaxIdleConnsPerHost = positive(o.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+	o.MaxConnsPerHost = positive(o.MaxConnsPerHost, DefaultMaxConnsPerHost)
+	o.MaxResponseHeaderBytes = positive(o.MaxResponseHeaderBytes, DefaultMaxResponseHeaderBytes)
 	if p.auth == nil {
 		a, err := auth.New(auth.Config{Logger: p.log})
 		if err != nil {
@@ -212,13 +232,11 @@ func New(opts Options) *Proxy {
 	if o.Registerer != nil {
 		p.m = newMetrics(o.Registerer, p.alog, p.limiter)
 	}
-	p.buffers.pool.New = func() any { b := make([]byte, 32<<10); return &b }
+	p.errorLog = slog.NewLogLogger(p.log.Handler(), slog.LevelWarn)
 	p.ups = newUpstreams(o, p.log, p.newReverseProxy)
 	if o.Transport != nil {
 		p.custom = p.newReverseProxy(o.Transport)
 	}
-	p.fallbackTr = p.ups.newTransport(nil)
-	p.fallback = p.newReverseProxy(p.fallbackTr)
 	return p
 }
 
@@ -234,10 +252,7 @@ func cmp(d, def time.Duration) time.Duration {
 func (p *Proxy) Prepare(snap *store.Snapshot) { p.plan(snap) }
 
 // Close closes idle upstream connections. In-flight requests finish.
-func (p *Proxy) Close() {
-	p.ups.closeAll()
-	p.fallbackTr.CloseIdleConnections()
-}
+func (p *Proxy) Close() { p.ups.closeAll() }
 
 func (p *Proxy) plan(snap *store.Snapshot) *plan {
 	return p.plans.get(snap, func(s *store.Snapshot, cur *plan) *plan {
@@ -266,6 +281,8 @@ type exchange struct {
 	pr     auth.Principal
 	status int
 	bytes  int64
+	// query is the client's query as it came, for the log.
+	query string
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -287,6 +304,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f := targetHostFailure(r); f != nil {
 		p.fail(w, r, &ex, f)
 		return
+	}
+	if !allowedMethod(r.Method) {
+		f := &failure{kind: kindNotImplemented, detail: "the gateway does not serve this method"}
+		if refusedMethod(r.Method) {
+			f.kind, f.detail = kindMethodNotAllowed, "the gateway never serves "+r.Method
+		}
+		p.fail(w, r, &ex, f)
+		return
+	}
+	if len(r.TransferEncoding) > 0 {
+		// The server kept no trace of a Content-Length beside it: close.
+		h["Connection"] = closeValue
 	}
 	env, ok := snap.Environment(r.Host)
 	if !ok {
@@ -402,10 +431,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if st.teTrailers {
 		out.add("Te", "trailers")
 	}
+	if st.upgrade != "" && rp.api.WebSocket && r.Method == http.MethodGet && r.ProtoMajor == 1 &&
+		strings.EqualFold(st.upgrade, "websocket") {
+		// ReverseProxy switches protocols with this pair; any other
+		// upgrade was stripped and the request goes on as plain HTTP.
+		out.add("Connection", "Upgrade")
+		out.add("Upgrade", "websocket")
+	}
 	rest := clean[len(rp.route.BasePath):]
-	query := r.URL.RawQuery
+	ex.query = r.URL.RawQuery
+	query := ex.query
 	if strings.IndexByte(query, ';') >= 0 {
 		query = cleanQuery(query)
+	}
+	if len(t.fixedKeys) > 0 && query != "" {
+		query = withoutFixed(query, t.fixedKeys)
 	}
 	query = upstreamQuery(query)
 	if t.rawQuery != "" {
@@ -416,40 +456,79 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	// 7. Proxy.
-	if t.pool != nil && p.custom == nil && st.upgrade == "" && r.Trailer == nil {
-		status, n, err := forwardH1(w, r, t, rest, query, &out, ex.start)
-		ex.status, ex.bytes = status, n
-		if err != nil && status == 0 && errors.Is(err, context.Canceled) {
-			// The client went away before the upstream answered.
-			w.WriteHeader(499)
-			ex.status = 499
-			p.finish(r, &ex)
-			return
+	// 7. Proxy. The inbound request becomes the upstream request's
+	// template: its URL and headers are set here, once, and Rewrite only
+	// restores what ReverseProxy removes from its copy. The URL is the
+	// client's again afterwards.
+	u := r.URL
+	saved := *u
+	defer func() { *u = saved }()
+	u.Scheme, u.Host = t.scheme, t.host
+	joined := joinPath(t.path, rest)
+	if err := pathsafe.SetURL(u, joined); err != nil {
+		u.Path, u.RawPath = joined, ""
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = query, "", ""
+	set := out.all()
+	vals := make([]string, len(set))
+	for i, oh := range set {
+		vals[i] = oh.value
+		r.Header[oh.name] = vals[i : i+1 : i+1]
+	}
+	rpx := t.proxy
+	if p.custom != nil {
+		rpx = p.custom
+	}
+	pw := &proxyWriter{ResponseWriter: w, reqID: h[RequestIDHeader], gen: pl.gen, conn: h["Connection"]}
+	rpx.ServeHTTP(pw, r)
+	ex.status, ex.bytes = pw.code(), pw.n
+	switch err := pw.err; {
+	case err == nil:
+	case pw.status != 0:
+		// The response had started (a protocol switch): nothing to answer.
+		p.log.Warn("upstream exchange failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client went away before the upstream answered.
+		pw.WriteHeader(499)
+		ex.status = 499
+	default:
+		p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+		f := &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
+		if isTimeout(err) {
+			f.kind, f.detail = kindGatewayTimeout, "the API's backend did not answer in time"
 		}
-		if err != nil {
-			var ue *upstreamError
-			if errors.As(err, &ue) {
-				p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
-				f := &failure{kind: ue.kind, detail: "the API's backend could not be reached or failed"}
-				switch ue.kind {
-				case kindGatewayTimeout:
-					f.detail = "the API's backend did not answer in time"
-				case kindBadRequest:
-					f.detail = "the request body could not be read"
-				}
-				p.fail(w, r, &ex, f)
-				return
-			}
-			// The response was cut short after its head was sent: abort
-			// the client's connection, as ReverseProxy does.
-			p.finish(r, &ex)
-			panic(http.ErrAbortHandler)
-		}
-		p.finish(r, &ex)
+		p.fail(pw, r, &ex, f)
 		return
 	}
-	p.reverseProxy(w, r, &ex, t, rest, query, &out, st.upgrade)
+	p.finish(r, &ex)
+}
+
+// closeValue is the Connection header that makes the server close the
+// connection after the response.
+var closeValue = []string{"close"}
+
+// allowedMethod reports whether the gateway serves method m: the methods
+// of RFC 9110 that APIs use, and PATCH.
+func allowedMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// refusedMethod reports whether m is a method the gateway refuses by name:
+// TRACE and TRACK echo requests (credentials included) back, CONNECT opens
+// tunnels. Any spelling: some upstreams compare methods without case.
+func refusedMethod(m string) bool {
+	return strings.EqualFold(m, "TRACE") || strings.EqualFold(m, "TRACK") || strings.EqualFold(m, "CONNECT")
+}
+
+// isTimeout reports whether err is a timeout (a net.Error's, or a
+// deadline's).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // validValue reports whether s may be sent as a header value.
@@ -538,8 +617,12 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 	if p.alog == nil {
 		return
 	}
+	query := ex.query
+	if ex.rp == nil {
+		query = r.URL.RawQuery
+	}
 	e := accesslog.Entry{
-		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: r.URL.RawQuery,
+		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: query,
 		Status: ex.status, Latency: took, BytesOut: ex.bytes,
 		App: ex.pr.AppID, Org: ex.pr.OrgID, AccessMode: ex.pr.AccessMode, Environment: ex.env,
 		UserAgent: r.UserAgent(),
@@ -610,85 +693,123 @@ func (s *statusWriter) code() int {
 // hijack for upgrades).
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// bufferPool is ReverseProxy's buffer pool.
+// copyBufferSize is the size of ReverseProxy's copy buffers.
+const copyBufferSize = 32 << 10
+
+// bufferPool is ReverseProxy's buffer pool. It holds array pointers, which
+// a slice converts to without allocating.
 type bufferPool struct{ pool sync.Pool }
 
-func (b *bufferPool) Get() []byte  { return *(b.pool.Get().(*[]byte)) }
-func (b *bufferPool) Put(x []byte) { b.pool.Put(&x) }
-
-// proxyState carries a request's routing to ReverseProxy's Rewrite and
-// ErrorHandler (the ReverseProxy path is the uncommon one: a context value
-// is affordable there).
-type proxyState struct {
-	ex     exchange
-	t      *target
-	rest   string
-	query  string
-	out    outHeaders
-	failed bool
+func (b *bufferPool) Get() []byte {
+	if p, ok := b.pool.Get().(*[copyBufferSize]byte); ok {
+		return p[:]
+	}
+	return make([]byte, copyBufferSize)
 }
 
-type stateKey struct{}
+func (b *bufferPool) Put(x []byte) {
+	if len(x) == copyBufferSize {
+		b.pool.Put((*[copyBufferSize]byte)(x))
+	}
+}
 
-// newReverseProxy returns the ReverseProxy of the uncommon paths over rt.
+// proxyWriter is what the ReverseProxy writes the response to. It records
+// the status and size for the log; it drops 1xx responses (an upstream's
+// informational responses are not the client's, and ReverseProxy clears
+// the header map after each), and it puts the gateway's own headers back
+// on the final response; it keeps the ErrorHandler's error for ServeHTTP
+// to answer.
+type proxyWriter struct {
+	http.ResponseWriter
+	// reqID, gen and conn are the RequestIDHeader, GenerationHeader and
+	// Connection values of the response.
+	reqID, gen, conn []string
+	status           int
+	n                int64
+	err              error
+}
+
+func (w *proxyWriter) WriteHeader(code int) {
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		return
+	}
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	h := w.ResponseWriter.Header()
+	h[RequestIDHeader], h[GenerationHeader] = w.reqID, w.gen
+	if w.conn != nil {
+		h["Connection"] = w.conn
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *proxyWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *proxyWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// Hijack switches protocols (ReverseProxy, after an upstream's 101).
+func (w *proxyWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return c, brw, err
+}
+
+// Unwrap lets http.ResponseController reach the server's writer (flush).
+func (w *proxyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// newReverseProxy returns the ReverseProxy over rt.
 func (p *Proxy) newReverseProxy(rt http.RoundTripper) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:       rewrite,
 		Transport:     rt,
 		BufferPool:    &p.buffers,
 		FlushInterval: 0, // streams (unknown length, event streams) flush at once
-		ErrorHandler:  p.upstreamError,
+		ErrorHandler:  upstreamError,
 		ModifyResponse: func(res *http.Response) error {
 			// The gateway's own response headers are not the upstream's.
 			res.Header.Del(GenerationHeader)
 			res.Header.Del(RequestIDHeader)
 			return nil
 		},
-		ErrorLog: slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+		ErrorLog: p.errorLog,
 	}
 }
 
-func (p *Proxy) reverseProxy(w http.ResponseWriter, r *http.Request, ex *exchange, t *target, rest, query string, out *outHeaders, upgrade string) {
-	rp := t.proxy
-	switch {
-	case p.custom != nil:
-		rp = p.custom
-	case rp == nil:
-		rp = p.fallback
-	}
-	if upgrade != "" {
-		// stripInbound removed the hop-by-hop pair; ReverseProxy needs it
-		// to switch protocols.
-		r.Header["Connection"] = []string{"Upgrade"}
-		r.Header["Upgrade"] = []string{upgrade}
-	}
-	// The state holds copies, so that the common path's exchange and
-	// headers stay on the stack.
-	st := &proxyState{ex: *ex, t: t, rest: rest, query: query, out: *out}
-	sw := &statusWriter{ResponseWriter: w}
-	rp.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
-	if !st.failed {
-		st.ex.status, st.ex.bytes = sw.code(), sw.n
-		p.finish(r, &st.ex)
-	}
-}
+// forwarded are the headers ReverseProxy removes from its copy of the
+// request before Rewrite, and that the gateway set on the inbound one.
+var forwarded = [...]string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
 
-// rewrite builds the upstream request of the ReverseProxy path. The inbound
-// headers were already stripped (stripInbound); ReverseProxy removed the
-// hop-by-hop and forwarding headers of its copy.
+// rewrite completes the upstream request: ServeHTTP set the inbound
+// request's URL and headers (the Out copy has them), so that only the Host
+// (the upstream's own) and the forwarding headers ReverseProxy removed
+// remain to be set, and a HEAD's connection is not reused.
 func rewrite(pr *httputil.ProxyRequest) {
-	st := pr.In.Context().Value(stateKey{}).(*proxyState)
-	t := st.t
-	out := pr.Out.URL
-	out.Scheme, out.Host = t.scheme, t.host
-	joined := joinPath(t.path, st.rest)
-	if err := pathsafe.SetURL(out, joined); err != nil {
-		out.Path, out.RawPath = joined, ""
+	pr.Out.Host = ""
+	if pr.Out.Method == http.MethodHead {
+		// A body sent after a HEAD's response (which has none) would
+		// otherwise wait on the connection for the next request.
+		pr.Out.Close = true
 	}
-	out.RawQuery = st.query
-	pr.Out.Host = "" // the upstream's own host
-	for _, h := range st.out.all() {
-		pr.Out.Header[h.name] = []string{h.value}
+	for _, k := range forwarded {
+		if v := pr.In.Header[k]; v != nil {
+			pr.Out.Header[k] = v
+		}
 	}
 }
 
@@ -705,25 +826,12 @@ func joinPath(base, rest string) string {
 	return base + rest
 }
 
-func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	st, _ := r.Context().Value(stateKey{}).(*proxyState)
-	if st == nil {
-		http.Error(w, "upstream unavailable", http.StatusBadGateway)
+// upstreamError is ReverseProxy's ErrorHandler: it keeps err for
+// ServeHTTP, which answers it.
+func upstreamError(w http.ResponseWriter, _ *http.Request, err error) {
+	if pw, ok := w.(*proxyWriter); ok {
+		pw.err = err
 		return
 	}
-	st.failed = true
-	ex := &st.ex
-	if errors.Is(err, context.Canceled) {
-		// The client went away.
-		w.WriteHeader(499)
-		ex.status = 499
-		p.finish(r, ex)
-		return
-	}
-	p.log.Warn("upstream request failed", "api", ex.rp.api.ID, "env", ex.env, "upstream", st.t.scheme+"://"+st.t.host, "err", err, "request_id", ex.reqID)
-	f := &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
-	if isTimeout(err) {
-		f.kind, f.detail = kindGatewayTimeout, "the API's backend did not answer in time"
-	}
-	p.fail(w, r, ex, f)
+	http.Error(w, "upstream unavailable", http.StatusBadGateway)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // TestEveryResponseComesFromExactlyOneGeneration hammers the gateway's
-// lean path while snapshots are swapped, each routing to its own upstream
+// request path while snapshots are swapped, each routing to its own upstream
 // path: the generation header and the path the upstream saw must agree,
 // and a client never sees the generation go back.
 func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {

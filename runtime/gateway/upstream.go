@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
@@ -9,12 +10,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -29,18 +33,19 @@ const CredentialEnvPrefix = "FRONTDOOR_CRED_"
 
 // target is one upstream as routes call it: an upstream URL with the
 // credential the gateway presents to it. Targets are built per snapshot;
-// the connection pools and transports behind them outlive snapshots (see
-// upstreams), so a swap keeps connections warm.
+// the transports behind them outlive snapshots (see upstreams), so a swap
+// keeps connections warm.
 type target struct {
 	scheme, host string
 	// path is the upstream URL's escaped path, rawQuery its query.
 	path, rawQuery string
+	// fixedKeys are the parameter names of rawQuery, normalised by
+	// queryKey: a client's query may not set them again.
+	fixedKeys []string
 	// credHeader and credValue are the header credential, if any.
 	credHeader, credValue string
-	// pool serves plain-http upstreams (the lean HTTP/1.1 path).
-	pool *h1Pool
-	// proxy serves https upstreams, through the transport of the route's
-	// credential (its client certificate, if any).
+	// proxy carries the requests, through the transport of the route's
+	// publisher and client certificate (see upstreams).
 	proxy *httputil.ReverseProxy
 }
 
@@ -53,18 +58,28 @@ type credential struct {
 	key string
 }
 
-// upstreams caches connection pools (by dial address) and transports (by
-// credential) across snapshots, and resolves credentials. Safe for
-// concurrent use; builds are serialised by the plan cache.
+// upstreams caches transports across snapshots, and resolves credentials.
+// Safe for concurrent use; builds are serialised by the plan cache.
+//
+// Every upstream is called through net/http's Transport. There is one
+// Transport per publisher and client certificate: publishers never share
+// an upstream connection, even when their APIs name the same upstream
+// address, so bytes an upstream sends out of turn (a body after a HEAD or
+// a 204, bytes after a complete response) can reach only clients of the
+// publisher whose upstream sent them. Within a publisher, guardedTransport
+// refuses a response read from bytes that arrived before its request got
+// the connection, and the Transport itself closes a connection that
+// speaks while idle; see the README, "The request path", for what
+// remains.
 type upstreams struct {
 	opts     *Options
 	newProxy func(http.RoundTripper) *httputil.ReverseProxy
 	log      *slog.Logger
 
-	mu         sync.Mutex
-	pools      map[string]*h1Pool
-	proxies    map[string]*httputil.ReverseProxy // by credential key; "" is no client certificate
-	transports map[string]*http.Transport
+	mu sync.Mutex
+	// proxies and transports by transportKey.
+	proxies    map[string]*httputil.ReverseProxy
+	transports map[string]*guardedTransport
 	// used by the last two builds: what may still serve requests.
 	usedPrev, usedCur map[string]bool
 }
@@ -72,10 +87,14 @@ type upstreams struct {
 func newUpstreams(opts *Options, log *slog.Logger, newProxy func(http.RoundTripper) *httputil.ReverseProxy) *upstreams {
 	return &upstreams{
 		opts: opts, log: log, newProxy: newProxy,
-		pools: map[string]*h1Pool{}, proxies: map[string]*httputil.ReverseProxy{}, transports: map[string]*http.Transport{},
+		proxies: map[string]*httputil.ReverseProxy{}, transports: map[string]*guardedTransport{},
 		usedPrev: map[string]bool{}, usedCur: map[string]bool{},
 	}
 }
+
+// transportKey names the transport of a publisher's routes with a client
+// certificate (certKey, "" for none).
+func transportKey(publisher, certKey string) string { return publisher + "\x00" + certKey }
 
 // resolution is one plan build's view of the upstreams.
 type resolution struct {
@@ -118,65 +137,51 @@ func (res *resolution) target(r *store.Route) (*target, string) {
 		cred = c
 	}
 	u := r.Upstream
-	t := &target{scheme: u.Scheme, host: u.Host, path: u.EscapedPath(), rawQuery: u.RawQuery}
-	if cred != nil {
-		t.credHeader, t.credValue = cred.header, cred.value
-	}
-	res.u.mu.Lock()
-	defer res.u.mu.Unlock()
 	switch u.Scheme {
-	case "http":
-		if cred != nil && cred.cert != nil {
-			res.u.log.Error("client certificate for a plain-http upstream; its routes answer 502", "credential", r.UpstreamCredential, "api", r.API.ID)
-			return nil, "the upstream credential of this API does not fit its upstream"
-		}
-		addr := dialAddr(u.Host, "80")
-		p := res.u.pools[addr]
-		if p == nil {
-			p = newH1Pool(addr, res.u.opts)
-			res.u.pools[addr] = p
-		}
-		res.used["pool "+addr] = true
-		t.pool = p
-	case "https":
-		ck := ""
-		if cred != nil && cred.cert != nil {
-			ck = cred.key
-		}
-		rp := res.u.proxies[ck]
-		if rp == nil {
-			tr := res.u.newTransport(cred)
-			res.u.transports[ck] = tr
-			rp = res.u.newProxy(tr)
-			res.u.proxies[ck] = rp
-		}
-		res.used["tls "+ck] = true
-		t.proxy = rp
+	case "http", "https":
 	default:
 		return nil, "the upstream of this API is not an http(s) URL"
 	}
+	if u.Scheme == "http" && cred != nil && cred.cert != nil {
+		res.u.log.Error("client certificate for a plain-http upstream; its routes answer 502", "credential", r.UpstreamCredential, "api", r.API.ID)
+		return nil, "the upstream credential of this API does not fit its upstream"
+	}
+	t := &target{scheme: u.Scheme, host: u.Host, path: u.EscapedPath(), rawQuery: u.RawQuery, fixedKeys: queryKeys(u.RawQuery)}
+	if cred != nil {
+		t.credHeader, t.credValue = cred.header, cred.value
+	}
+	ck := ""
+	if cred != nil && cred.cert != nil {
+		ck = cred.key
+	}
+	tk := transportKey(r.API.Publisher, ck)
+	res.u.mu.Lock()
+	defer res.u.mu.Unlock()
+	rp := res.u.proxies[tk]
+	if rp == nil {
+		tr := res.u.newTransport(cred)
+		res.u.transports[tk] = tr
+		rp = res.u.newProxy(tr)
+		res.u.proxies[tk] = rp
+	}
+	res.used[tk] = true
+	t.proxy = rp
 	res.targets[key] = t
 	return t, ""
 }
 
-// done closes the pools and transports that neither this build nor the one
-// before it uses, and returns the build's targets.
+// done closes the transports that neither this build nor the one before it
+// uses, and returns the build's targets.
 func (res *resolution) done() []*target {
 	u := res.u
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.usedPrev, u.usedCur = u.usedCur, res.used
-	for addr, p := range u.pools {
-		if k := "pool " + addr; !u.usedCur[k] && !u.usedPrev[k] {
-			p.close()
-			delete(u.pools, addr)
-		}
-	}
-	for ck, tr := range u.transports {
-		if k := "tls " + ck; !u.usedCur[k] && !u.usedPrev[k] {
+	for k, tr := range u.transports {
+		if !u.usedCur[k] && !u.usedPrev[k] {
 			tr.CloseIdleConnections()
-			delete(u.transports, ck)
-			delete(u.proxies, ck)
+			delete(u.transports, k)
+			delete(u.proxies, k)
 		}
 	}
 	out := make([]*target, 0, len(res.targets))
@@ -240,39 +245,167 @@ func printCredentials(names []string, resolve func(string) (*credential, error))
 	return credPrint{names: strings.Join(names, "\x00"), sum: [32]byte(h.Sum(nil))}
 }
 
-// closeAll closes every pool and transport.
+// closeAll closes every transport's idle connections.
 func (u *upstreams) closeAll() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	for _, p := range u.pools {
-		p.close()
-	}
 	for _, tr := range u.transports {
 		tr.CloseIdleConnections()
 	}
 }
 
-func (u *upstreams) newTransport(cred *credential) *http.Transport {
-	o := u.opts
+func (u *upstreams) newTransport(cred *credential) *guardedTransport {
+	tr := NewTransport(u.opts)
+	if cred != nil && cred.cert != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{*cred.cert}
+	}
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c}, nil
+	}
+	return &guardedTransport{tr}
+}
+
+// errEarlyResponse is the error of a response read whole from bytes that
+// had arrived before its request was sent.
+var errEarlyResponse = errors.New("the upstream's response was read from bytes it sent before the request (bytes out of turn); connection closed")
+
+// guardedTransport refuses a response that is not the upstream's answer to
+// the request: one read whole from bytes received on the connection
+// before the request got it. Such bytes are what an upstream sent out of
+// turn after an earlier response (a body after a 204, a second response),
+// which net/http's Transport reads as the next response when it hands the
+// connection to another request before noticing them. An answer needs at
+// least one read after the request got its connection; a response without
+// one is dropped, its connection closed, and the request fails (502).
+type guardedTransport struct{ *http.Transport }
+
+func (g *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var conn *countingConn
+	var before uint64
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		c := info.Conn
+		if tc, ok := c.(*tls.Conn); ok {
+			c = tc.NetConn()
+		}
+		conn, before = nil, 0
+		if cc, ok := c.(*countingConn); ok {
+			conn, before = cc, cc.reads.Load()
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	res, err := g.Transport.RoundTrip(req)
+	if err != nil || conn == nil || conn.reads.Load() != before {
+		return res, err
+	}
+	res.Body.Close()
+	conn.Close()
+	return nil, errEarlyResponse
+}
+
+// countingConn counts the reads that returned bytes (see guardedTransport).
+type countingConn struct {
+	net.Conn
+	reads atomic.Uint64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.reads.Add(1)
+	}
+	return n, err
+}
+
+// NewTransport returns the Transport the gateway calls upstreams with,
+// tuned by o's upstream settings (zero values take the Defaults):
+// bounded dial, TLS handshake and response-header waits, idle connections
+// kept and closed, connections per host capped, response headers bounded,
+// no compression (bodies pass through as the upstream sent them). It is
+// exported so that benchmarks can run a bare httputil.ReverseProxy with
+// the same settings.
+func NewTransport(o *Options) *http.Transport {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.TLSClientConfig != nil {
 		tlsConf = o.TLSClientConfig.Clone()
 	}
-	if cred != nil && cred.cert != nil {
-		tlsConf.Certificates = []tls.Certificate{*cred.cert}
-	}
-	d := &net.Dialer{Timeout: o.DialTimeout, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: cmp(o.DialTimeout, DefaultDialTimeout), KeepAlive: 30 * time.Second}
 	return &http.Transport{
-		DialContext:           d.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
-		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
-		IdleConnTimeout:       o.IdleConnTimeout,
-		MaxIdleConnsPerHost:   o.MaxIdleConnsPerHost,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     true,
+		DialContext:            d.DialContext,
+		TLSClientConfig:        tlsConf,
+		TLSHandshakeTimeout:    cmp(o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout),
+		ResponseHeaderTimeout:  cmp(o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout),
+		IdleConnTimeout:        cmp(o.IdleConnTimeout, DefaultIdleConnTimeout),
+		MaxIdleConns:           0, // bounded per host below
+		MaxIdleConnsPerHost:    positive(o.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost),
+		MaxConnsPerHost:        positive(o.MaxConnsPerHost, DefaultMaxConnsPerHost),
+		MaxResponseHeaderBytes: int64(positive(o.MaxResponseHeaderBytes, DefaultMaxResponseHeaderBytes)),
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true,
+		ForceAttemptHTTP2:      true,
 	}
+}
+
+func positive(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
+}
+
+// queryKeys returns the normalised parameter names of query q.
+func queryKeys(q string) []string {
+	var keys []string
+	for part := range strings.SplitSeq(q, "&") {
+		if part == "" {
+			continue
+		}
+		k, _, _ := strings.Cut(part, "=")
+		if nk, ok := queryKey(k); ok && !slices.Contains(keys, nk) {
+			keys = append(keys, nk)
+		}
+	}
+	return keys
+}
+
+// queryKey normalises a raw query parameter name as lenient upstream
+// frameworks read it: unescaped ('+' is a space), lower case, and cut at
+// the first '[' (k[]=1 and k[x]=1 set k in PHP-style parsers). ok is
+// false when k does not unescape.
+func queryKey(k string) (string, bool) {
+	k, err := url.QueryUnescape(k)
+	if err != nil {
+		return "", false
+	}
+	if i := strings.IndexByte(k, '['); i >= 0 {
+		k = k[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(k)), true
+}
+
+// withoutFixed returns client query q without the parameters whose names
+// the upstream URL fixes (keys, from queryKeys), and without those whose
+// names do not unescape (an upstream might read them as a fixed one).
+func withoutFixed(q string, keys []string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(q, "&") {
+		if part == "" {
+			continue
+		}
+		k, _, _ := strings.Cut(part, "=")
+		if nk, ok := queryKey(k); !ok || slices.Contains(keys, nk) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
 }
 
 // resolveCredential finds credential name: in the credentials directory as
@@ -374,12 +507,4 @@ func parseHeaderCredential(s string) (*credential, error) {
 		return nil, errors.New("empty or invalid header value")
 	}
 	return &credential{header: canonical(name), value: value}, nil
-}
-
-// dialAddr returns host with the default port added when it has none.
-func dialAddr(host, port string) string {
-	if _, _, err := net.SplitHostPort(host); err == nil {
-		return host
-	}
-	return net.JoinHostPort(strings.Trim(host, "[]"), port)
 }

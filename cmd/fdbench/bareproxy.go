@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+)
+
+// bareProxy serves a bare httputil.ReverseProxy to one upstream, with the
+// Transport settings the gateway uses (gateway.NewTransport with its
+// defaults) and no policy: the reference the gateway's throughput is
+// measured against. It runs until SIGINT or SIGTERM.
+func bareProxy(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bareproxy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:18086", "listen address")
+	upstream := fs.String("upstream", "", "upstream base URL, e.g. http://127.0.0.1:18081")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	u, err := url.Parse(*upstream)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("-upstream %q: want an http(s) URL", *upstream)
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(pr *httputil.ProxyRequest) { pr.SetURL(u); pr.SetXForwarded() },
+		Transport: gateway.NewTransport(&gateway.Options{}),
+		ErrorLog:  log.New(stderr, "bareproxy: ", 0),
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	// The server settings of frontdoor serve's defaults that cost per
+	// request (timeouts); its connection caps are not reached by a bench.
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: 32 << 10}
+	fmt.Fprintf(stdout, "bareproxy: http://%s -> %s\n", ln.Addr(), u)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() { <-sig; srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
