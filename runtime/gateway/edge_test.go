@@ -216,7 +216,8 @@ func TestTheAccessLogHoldsNoNHSNumberNorCredentialInAnyField(t *testing.T) {
 		{"GET /pub/open/v1/p/943/476/5919 HTTP/1.1", "User-Agent: 943   476    5919"},
 	}
 	for _, rq := range requests {
-		if r := e.rawRequest(rq.line, "Host: "+sandboxHost, rq.header); r.code >= 500 {
+		// An unknown method is refused (501), and logged all the same.
+		if r := e.rawRequest(rq.line, "Host: "+sandboxHost, rq.header); r.code >= 500 && r.code != http.StatusNotImplemented {
 			t.Fatalf("%s: got %d", rq.line, r.code)
 		}
 	}

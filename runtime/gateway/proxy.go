@@ -301,10 +301,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pl := p.plan(snap)
 	h[GenerationHeader] = pl.gen
-	if f := targetHostFailure(r); f != nil {
-		p.fail(w, r, &ex, f)
-		return
-	}
 	if !allowedMethod(r.Method) {
 		f := &failure{kind: kindNotImplemented, detail: "the gateway does not serve this method"}
 		if refusedMethod(r.Method) {
@@ -316,6 +312,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(r.TransferEncoding) > 0 {
 		// The server kept no trace of a Content-Length beside it: close.
 		h["Connection"] = closeValue
+	}
+	if f := targetHostFailure(r); f != nil {
+		p.fail(w, r, &ex, f)
+		return
 	}
 	env, ok := snap.Environment(r.Host)
 	if !ok {
