@@ -51,7 +51,7 @@ func TestAWebSocketDeclarationThatIsNotABooleanIsRefused(t *testing.T) {
 		t.Fatal("got no diagnostic")
 	}
 	sh := newShapes()
-	fast, slow := newEvaluator(sh, false), newEvaluator(sh, true)
+	fast, slow := newEvaluator(sh, Limits{}, false), newEvaluator(sh, Limits{}, true)
 	for _, extra := range []string{`websocket: "yes"`, "websocket: true", "websocket: 1"} {
 		fsys := withOpendata(t, extra)
 		checkFastPathAgrees(t, sh, fast, slow, "publishers/acme/apis/opendata.cue", fsys["publishers/acme/apis/opendata.cue"].Data)
