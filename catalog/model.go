@@ -426,7 +426,7 @@ type listPage struct {
 	Lead    string
 	Facet   string // "<group>/<value>" of a facet page, "" on the index
 	APIs    []*apiView
-	Items   []template.HTML // the APIs' list entries
+	Items   template.HTML // the APIs' list entries, one after another
 	Groups  []facetGroup
 	Total   int
 }
@@ -652,7 +652,7 @@ func (m *model) publishersPage() *publishersPage {
 type publisherPage struct {
 	pageMeta
 	P              *pubView
-	Items          []template.HTML // the list entries of P.APIs
+	Items          template.HTML // the list entries of P.APIs, one after another
 	LegalBasis     string
 	DataController bool
 	ODSCode        string

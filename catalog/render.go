@@ -132,9 +132,11 @@ type apiItemData struct {
 	A    *apiView
 }
 
-// listItems returns the list entries of apis for a page whose root is root.
-func (b *Builder) listItems(root string, apis []*apiView) ([]template.HTML, error) {
+// listItems returns the list entries of apis, one after another, for a
+// page whose root is root.
+func (b *Builder) listItems(root string, apis []*apiView) (template.HTML, error) {
 	items := make([]template.HTML, len(apis))
+	size := 0
 	for i, a := range apis {
 		var err error
 		if d := itemDepth(root); d >= 0 {
@@ -145,8 +147,14 @@ func (b *Builder) listItems(root string, apis []*apiView) ([]template.HTML, erro
 			items[i], err = b.renderFragment(b.pages.item, apiItemData{root, a})
 		}
 		if err != nil {
-			return nil, err
+			return "", err
 		}
+		size += len(items[i])
 	}
-	return items, nil
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, html := range items {
+		sb.WriteString(string(html))
+	}
+	return template.HTML(sb.String()), nil //nolint:gosec // entries written by html/template
 }
