@@ -109,6 +109,8 @@ func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
 		key.scope = ""
 	case src != nil:
 		r.files = src.deps.files
+	// Without a repository, references to other files stay unresolved:
+	// a document with none renders the same with or without one.
 	case loadErr == nil && !slices.ContainsFunc(unresolved, func(ref string) bool { return !strings.HasPrefix(ref, "#") }):
 		key.scope = ""
 	}
