@@ -11,10 +11,8 @@
 // cross-government api-metadata format.
 //
 // Everything publishers write is untrusted: Markdown is rendered with goldmark
-// and sanitised with bluemonday, every page is produced by html/template (API
-// and list pages, the bulk of a large site, by writers that escape exactly as
-// html/template does, checked against their templates: see apihtml.go), and
-// the site carries no inline script, so it can be served with a strict Content
+// and sanitised with bluemonday, every page is rendered by html/template from
+// templates/*.html, and the site carries no inline script, so it can be served with a strict Content
 // Security Policy (see Handler). The site shows only what the snapshot says
 // about publishers and APIs: never consumers, approvers' names, upstream URLs
 // or credential names.
@@ -112,12 +110,14 @@ type Change struct {
 }
 
 // Builder renders sites. It holds the parsed templates, the Markdown
-// renderer and a pool of page buffers; it is immutable after NewBuilder and
-// safe for concurrent use.
+// renderer, a pool of page buffers and the endpoints sections it has
+// rendered, by their document's digest, which later builds reuse. It is
+// safe for concurrent use; keep one to rebuild a site.
 type Builder struct {
 	pages *pageTemplates
 	md    *markdown
 	bufs  sync.Pool // of *bytes.Buffer
+	specs specCache
 }
 
 // NewBuilder parses the templates once.
@@ -261,11 +261,11 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 	for _, spec := range m.listSpecs(groups) {
 		jobs = append(jobs, func() error {
 			p := m.listPage(spec, groups)
-			p.Items = b.listItems(p.Root, p.APIs)
-			buf := b.getBuffer()
-			defer b.putBuffer(buf)
-			writeListPage(htmlWriter{buf}, p)
-			return out.put(p.file, buf.Bytes())
+			var err error
+			if p.Items, err = b.listItems(p.Root, p.APIs); err != nil {
+				return err
+			}
+			return b.renderPage(out, p.file, tmplList, p)
 		})
 	}
 	for _, g := range groups {
@@ -283,7 +283,10 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 	for _, pv := range m.publishers {
 		jobs = append(jobs, func() error {
 			p := m.publisherPage(pv)
-			p.Items = b.listItems(p.Root, pv.APIs)
+			var err error
+			if p.Items, err = b.listItems(p.Root, pv.APIs); err != nil {
+				return err
+			}
 			return b.renderPage(out, p.file, tmplPublisher, p)
 		})
 	}
@@ -296,12 +299,12 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 			}
 			p := m.apiPage(av)
 			if av.specFile != "" {
-				p.Spec = b.endpoints(m, av)
+				var err error
+				if p.Spec, err = b.endpoints(m, av); err != nil {
+					return err
+				}
 			}
-			buf := b.getBuffer()
-			defer b.putBuffer(buf)
-			writeAPIPage(htmlWriter{buf}, p)
-			return out.put(p.file, buf.Bytes())
+			return b.renderPage(out, p.file, tmplAPI, p)
 		})
 	}
 	workers := opts.Workers

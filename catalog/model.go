@@ -426,7 +426,7 @@ type listPage struct {
 	Lead    string
 	Facet   string // "<group>/<value>" of a facet page, "" on the index
 	APIs    []*apiView
-	Items   []template.HTML // the APIs' list entries
+	Items   template.HTML // the APIs' list entries, one after another
 	Groups  []facetGroup
 	Total   int
 }
@@ -652,7 +652,7 @@ func (m *model) publishersPage() *publishersPage {
 type publisherPage struct {
 	pageMeta
 	P              *pubView
-	Items          []template.HTML // the list entries of P.APIs
+	Items          template.HTML // the list entries of P.APIs, one after another
 	LegalBasis     string
 	DataController bool
 	ODSCode        string
@@ -752,18 +752,12 @@ func (m *model) apiPage(av *apiView) *apiPage {
 	return p
 }
 
-// specView returns the view of av's OpenAPI document, noting why some of
-// it is not shown.
-func (m *model) specView(av *apiView) *specView {
-	var src *specSource
-	if m.opts.SpecFS != nil && av.a.Spec != "" {
-		src = &specSource{fsys: m.opts.SpecFS, path: av.a.Spec}
+// noteSpec notes why some of av's OpenAPI document is not shown, if it
+// is not all shown.
+func (m *model) noteSpec(av *apiView, notice string) {
+	if notice != "" {
+		m.note(fmt.Sprintf("%s: %s", av.ID, notice))
 	}
-	v := newSpecView(m.md, av.specBytes, src)
-	if v.Notice != "" {
-		m.note(fmt.Sprintf("%s: %s", av.ID, v.Notice))
-	}
-	return v
 }
 
 // rate renders a limit for people: "10 requests per second".

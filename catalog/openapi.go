@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,6 +113,47 @@ type schemaNode struct {
 type specSource struct {
 	fsys fs.FS
 	path string
+	deps *specDeps // if set, records what loading the document depended on
+}
+
+// specDeps records what a document's rendering depended on besides its
+// bytes, so that a cached rendering is reused only where it still holds.
+type specDeps struct {
+	external bool                 // the document refers to other files or URLs
+	files    map[string]fileState // the other files read, by repository path
+}
+
+// fileState is a file's content digest, or the zero value for a file that
+// could not be read.
+type fileState struct {
+	ok     bool
+	digest [sha256.Size]byte
+}
+
+func fileStateOf(data []byte, err error) fileState {
+	if err != nil {
+		return fileState{}
+	}
+	return fileState{ok: true, digest: sha256.Sum256(data)}
+}
+
+// referred records that the document refers to another file or a URL.
+func (src *specSource) referred() {
+	if src != nil && src.deps != nil {
+		src.deps.external = true
+	}
+}
+
+// readFile reads the repository file p, recording it.
+func (src *specSource) readFile(p string) ([]byte, error) {
+	data, err := fs.ReadFile(src.fsys, p)
+	if src.deps != nil {
+		if src.deps.files == nil {
+			src.deps.files = make(map[string]fileState)
+		}
+		src.deps.files[p] = fileStateOf(data, err)
+	}
+	return data, err
 }
 
 // loadSpec parses an OpenAPI 3.0 or 3.1 document (YAML or JSON). References
@@ -137,11 +179,12 @@ func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
 	if src != nil && src.fsys != nil {
 		loader.IsExternalRefsAllowed = true
 		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+			src.referred()
 			p, ok := repoPath(src, u)
 			if !ok {
 				return nil, fmt.Errorf("reference %s is outside the repository", u)
 			}
-			return fs.ReadFile(src.fsys, p)
+			return src.readFile(p)
 		}
 		doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
 	} else {
@@ -197,11 +240,12 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 	} else {
 		loader.IsExternalRefsAllowed = true
 		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+			src.referred()
 			p, ok := r.filePath(u)
 			if !ok {
 				return nil, fmt.Errorf("reference %s is outside the repository", u)
 			}
-			return fs.ReadFile(src.fsys, p)
+			return src.readFile(p)
 		}
 		doc, err = loader.LoadFromDataWithPath(js, &url.URL{Path: src.path})
 	}
@@ -320,6 +364,7 @@ func (r *refFixer) resolves(ref string) bool {
 	if r.src == nil {
 		return false
 	}
+	r.src.referred()
 	u, err := url.Parse(file)
 	if err != nil {
 		return false
@@ -333,7 +378,7 @@ func (r *refFixer) resolves(ref string) bool {
 	}
 	doc, seen := r.files[p]
 	if !seen {
-		if b, err := fs.ReadFile(r.src.fsys, p); err == nil {
+		if b, err := r.src.readFile(p); err == nil {
 			var v any
 			if yaml.Unmarshal(b, &v) == nil {
 				doc = normalizeYAML(v)

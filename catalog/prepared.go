@@ -2,7 +2,11 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"html/template"
+	"io/fs"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -35,11 +39,18 @@ func (b *Builder) PrepareSpecs() *PreparedSpecs {
 // kin-openapi's model of data with every reference resolved: what its
 // Loader makes of data (the compiler hands on only such models). doc is
 // neither modified nor retained, nor is data copied: the caller must not
-// change it.
+// change it. A document the Builder has rendered before is not rendered
+// again.
 func (p *PreparedSpecs) Add(apiID string, data []byte, doc *openapi3.T) {
-	html := p.b.renderSpec(specViewOf(p.b.md, doc, nil, nil))
+	r, ok := p.b.specs.get(specKey{digest: sha256.Sum256(data)}, nil)
+	if !ok || r.notice != "" {
+		var err error
+		if r.html, err = p.b.renderFragment(p.b.pages.spec, specViewOf(p.b.md, doc, nil, nil)); err != nil {
+			return // the build renders it itself, and reports the error
+		}
+	}
 	p.mu.Lock()
-	p.byAPI[apiID] = preparedSpec{data: data, html: html}
+	p.byAPI[apiID] = preparedSpec{data: data, html: r.html}
 	p.mu.Unlock()
 }
 
@@ -64,20 +75,103 @@ func (p *PreparedSpecs) get(apiID string, data []byte) (template.HTML, bool) {
 	return ps.html, true
 }
 
-// endpoints renders the endpoints section of av's page from its OpenAPI
-// document, or takes it from Options.Prepared.
-func (b *Builder) endpoints(m *model, av *apiView) template.HTML {
+// endpoints returns the endpoints section of av's page: prepared, cached
+// from an earlier rendering of the same document, or rendered from it.
+func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
 	if html, ok := m.opts.Prepared.get(av.ID, av.specBytes); ok {
-		return html
+		return html, nil
 	}
-	return b.renderSpec(m.specView(av))
+	digest := sha256.Sum256(av.specBytes)
+	scoped := specKey{digest: digest, scope: "no files"}
+	var src *specSource
+	if m.opts.SpecFS != nil && av.a.Spec != "" {
+		src = &specSource{fsys: m.opts.SpecFS, path: av.a.Spec, deps: &specDeps{}}
+		scoped.scope = "file " + av.a.Spec
+	}
+	for _, key := range []specKey{{digest: digest}, scoped} {
+		if r, ok := b.specs.get(key, m.opts.SpecFS); ok {
+			m.noteSpec(av, r.notice)
+			return r.html, nil
+		}
+	}
+	doc, unresolved, loadErr := loadSpec(av.specBytes, src)
+	v := specViewOf(b.md, doc, unresolved, loadErr)
+	m.noteSpec(av, v.Notice)
+	html, err := b.renderFragment(b.pages.spec, v)
+	if err != nil {
+		return "", err
+	}
+	r := &renderedSpec{html: html, notice: v.Notice}
+	key := scoped
+	switch {
+	case src != nil && !src.deps.external:
+		// No reference left the document: its bytes alone decide.
+		key.scope = ""
+	case src != nil:
+		r.files = src.deps.files
+	// Without a repository, references to other files stay unresolved:
+	// a document with none renders the same with or without one.
+	case loadErr == nil && !slices.ContainsFunc(unresolved, func(ref string) bool { return !strings.HasPrefix(ref, "#") }):
+		key.scope = ""
+	}
+	b.specs.put(key, r)
+	return html, nil
 }
 
-// renderSpec renders the endpoints section of an API page from v, as the
-// "spec" template does (see writeSpec).
-func (b *Builder) renderSpec(v *specView) template.HTML {
-	buf := b.getBuffer()
-	defer b.putBuffer(buf)
-	writeSpec(htmlWriter{buf}, v)
-	return template.HTML(buf.String()) //nolint:gosec // escaped as html/template does
+// specKey names a rendered endpoints section: the SHA-256 of the document
+// and, for a document that refers to other files, where it was rendered
+// from ("file PATH" in a repository, "no files" without one).
+type specKey struct {
+	digest [sha256.Size]byte
+	scope  string
+}
+
+// renderedSpec is a cached endpoints section.
+type renderedSpec struct {
+	html   template.HTML
+	notice string
+	files  map[string]fileState // other files it was rendered from
+}
+
+// maxCachedSpecBytes bounds the HTML a specCache keeps; past it, the cache
+// starts again empty.
+const maxCachedSpecBytes = 64 << 20
+
+// specCache holds the endpoints sections a Builder has rendered, so that a
+// document seen again (by another API, or in a later build) is neither
+// parsed nor rendered again. Safe for concurrent use.
+type specCache struct {
+	mu    sync.Mutex
+	byKey map[specKey]*renderedSpec
+	size  int
+}
+
+// get returns the section cached under key if the files it was rendered
+// from are unchanged in fsys.
+func (c *specCache) get(key specKey, fsys fs.FS) (renderedSpec, bool) {
+	c.mu.Lock()
+	r, ok := c.byKey[key]
+	c.mu.Unlock()
+	if !ok {
+		return renderedSpec{}, false
+	}
+	for p, st := range r.files {
+		if fsys == nil || fileStateOf(fs.ReadFile(fsys, p)) != st {
+			return renderedSpec{}, false
+		}
+	}
+	return *r, true
+}
+
+func (c *specCache) put(key specKey, r *renderedSpec) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byKey == nil || c.size+len(r.html) > maxCachedSpecBytes {
+		c.byKey, c.size = make(map[specKey]*renderedSpec), 0
+	}
+	if old, ok := c.byKey[key]; ok {
+		c.size -= len(old.html)
+	}
+	c.byKey[key] = r
+	c.size += len(r.html)
 }

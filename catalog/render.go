@@ -30,11 +30,14 @@ const (
 )
 
 // pageTemplates holds one parsed template set per kind of page, each made of
-// the shared layout and partials plus the page's own "content". API and
-// list pages are written by writeAPIPage and writeListPage; their
-// templates are the reference these are tested against.
+// the shared layout and partials plus the page's own "content", and the
+// fragments rendered on their own: an API's list entry and the endpoints
+// section of an API page. Parsed once by NewBuilder; html/template makes
+// them safe for concurrent execution.
 type pageTemplates struct {
 	byName map[string]*template.Template
+	item   *template.Template // "apiItem", data apiItemData
+	spec   *template.Template // "spec", data *specView
 }
 
 func parseTemplates() (*pageTemplates, error) {
@@ -49,6 +52,11 @@ func parseTemplates() (*pageTemplates, error) {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
 		pt.byName[name] = t
+	}
+	pt.item = pt.byName[tmplList].Lookup("apiItem")
+	pt.spec = pt.byName[tmplAPI].Lookup("spec")
+	if pt.item == nil || pt.spec == nil {
+		return nil, fmt.Errorf("parsing templates: no apiItem or spec template")
 	}
 	return pt, nil
 }
@@ -82,12 +90,23 @@ func (b *Builder) renderPage(out sink, file, name string, data any) error {
 	return out.put(file, buf.Bytes())
 }
 
+// renderFragment executes t with data and returns the HTML it wrote.
+func (b *Builder) renderFragment(t *template.Template, data any) (template.HTML, error) {
+	buf := b.getBuffer()
+	defer b.putBuffer(buf)
+	if err := t.Execute(buf, data); err != nil {
+		return "", fmt.Errorf("rendering %s: %w", t.Name(), err)
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // written by html/template
+}
+
 // listItem is an API's entry in the lists of pages at one depth, rendered
 // once: an API is listed on the index, on its publisher's page and on
 // several filter pages.
 type listItem struct {
 	once sync.Once
 	html template.HTML
+	err  error
 }
 
 // itemDepths is the number of page depths whose list entries are kept.
@@ -106,25 +125,36 @@ func itemDepth(root string) int {
 	return -1
 }
 
-// listItems returns the list entries of apis for a page whose root is root.
-func (b *Builder) listItems(root string, apis []*apiView) []template.HTML {
-	items := make([]template.HTML, len(apis))
-	for i, a := range apis {
-		if d := itemDepth(root); d >= 0 {
-			it := &a.items[d]
-			it.once.Do(func() { it.html = b.renderItem(root, a) })
-			items[i] = it.html
-		} else {
-			items[i] = b.renderItem(root, a)
-		}
-	}
-	return items
+// apiItemData is what the "apiItem" template shows: an API, linked from a
+// page whose root is Root.
+type apiItemData struct {
+	Root string
+	A    *apiView
 }
 
-// renderItem renders the "apiItem" template (see writeAPIItem).
-func (b *Builder) renderItem(root string, a *apiView) template.HTML {
-	buf := b.getBuffer()
-	defer b.putBuffer(buf)
-	writeAPIItem(htmlWriter{buf}, root, a)
-	return template.HTML(buf.String()) //nolint:gosec // escaped as html/template does
+// listItems returns the list entries of apis, one after another, for a
+// page whose root is root.
+func (b *Builder) listItems(root string, apis []*apiView) (template.HTML, error) {
+	items := make([]template.HTML, len(apis))
+	size := 0
+	for i, a := range apis {
+		var err error
+		if d := itemDepth(root); d >= 0 {
+			it := &a.items[d]
+			it.once.Do(func() { it.html, it.err = b.renderFragment(b.pages.item, apiItemData{root, a}) })
+			items[i], err = it.html, it.err
+		} else {
+			items[i], err = b.renderFragment(b.pages.item, apiItemData{root, a})
+		}
+		if err != nil {
+			return "", err
+		}
+		size += len(items[i])
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, html := range items {
+		sb.WriteString(string(html))
+	}
+	return template.HTML(sb.String()), nil //nolint:gosec // entries written by html/template
 }
