@@ -45,6 +45,18 @@ var reservedPrefixes = []struct{ prefix, why string }{
 	{"content-", "frames the message"},
 	{"x-forwarded-", "is a forwarding header the gateway sets"},
 	{"x-frontdoor-", "is the gateway's own header"},
+	{"x-original-", "is a header upstreams trust for the client, URL or method"},
+}
+
+// SpoofableHeaders are the headers (canonical form) that upstreams often
+// trust for the client's address, the scheme, the URL or the method. The
+// gateway strips them from every client's request (with every X-Original-*
+// and X-Forwarded-*), and no API may declare one as an identity header.
+var SpoofableHeaders = []string{
+	"True-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Client-Ip", "X-Cluster-Client-Ip",
+	"X-Remote-Ip", "X-Remote-Addr", "X-Originating-Ip", "X-Host", "X-Proxyuser-Ip",
+	"X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
+	"Front-End-Https", "X-Url-Scheme", "X-Scheme",
 }
 
 // DefaultIdentityHeaders are the identity header names the schema gives an
@@ -66,6 +78,11 @@ func IdentityHeaderProblem(name string) string {
 	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
 	if why, ok := reservedHeaders[n]; ok {
 		return why
+	}
+	for _, h := range SpoofableHeaders {
+		if strings.EqualFold(n, h) {
+			return "is a header upstreams trust for the client, URL or method"
+		}
 	}
 	for _, p := range reservedPrefixes {
 		if strings.HasPrefix(n, p.prefix) {

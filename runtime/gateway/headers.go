@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/hex"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"math/rand/v2"
 	"net/http"
 	"net/textproto"
@@ -155,10 +156,6 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 		"Te", "Trailer", "Transfer-Encoding", "Upgrade",
 		"Forwarded", "X-Real-Ip", "X-Request-Id",
-		"True-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Client-Ip", "X-Cluster-Client-Ip",
-		"X-Remote-Ip", "X-Remote-Addr", "X-Originating-Ip", "X-Host", "X-Proxyuser-Ip",
-		"X-Rewrite-Url", "X-Http-Method-Override", "X-Http-Method", "X-Method-Override",
-		"Front-End-Https", "X-Url-Scheme", "X-Scheme",
 		"Apikey", "Expect", "Host", "Content-Length":
 		return true
 	case "Authorization":
@@ -175,6 +172,9 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 	if _, ok := reserved[k]; ok {
 		return true
 	}
+	if _, ok := spoofable[k]; ok {
+		return true
+	}
 	if strings.IndexByte(k, '_') >= 0 {
 		// X-Frontdoor_App reaches a CGI-style upstream as X_FRONTDOOR_APP,
 		// like the real header: compare with underscores read as dashes.
@@ -183,6 +183,15 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 	}
 	return false
 }
+
+// spoofable is snapshot.SpoofableHeaders as a set.
+var spoofable = func() map[string]struct{} {
+	m := make(map[string]struct{}, len(snapshot.SpoofableHeaders))
+	for _, h := range snapshot.SpoofableHeaders {
+		m[h] = struct{}{}
+	}
+	return m
+}()
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)

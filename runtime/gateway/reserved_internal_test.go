@@ -18,6 +18,7 @@ func TestTheGatewaysOwnHeadersCannotBeIdentityHeaders(t *testing.T) {
 		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port",
 		"X-Forwarded-Prefix", "X-Forwarded-Server", "X-Real-Ip", "X-Request-Id",
 		"Apikey", "Expect", "Host", "Content-Length", "Authorization",
+		"X-Original-Url", "X-Original-Method", "True-Client-Ip", "X-Http-Method-Override",
 	} {
 		// Every header the gateway strips whatever its value, and
 		// Authorization, which it may strip.
