@@ -193,6 +193,7 @@ func (e *evaluator) budgeted(lf layoutFile, eval func(*diagSink) (any, error), s
 		diags diagSink
 		err   error
 	}
+	start := liveHeap() // before the evaluation can allocate
 	done := make(chan outcome, 1)
 	go func() {
 		var o outcome
@@ -203,7 +204,6 @@ func (e *evaluator) budgeted(lf layoutFile, eval func(*diagSink) (any, error), s
 	defer timer.Stop()
 	tick := time.NewTicker(memoryTick)
 	defer tick.Stop()
-	start := liveHeap()
 	for {
 		select {
 		case o := <-done:

@@ -222,20 +222,8 @@ func major(v string) int {
 // loadDoc loads an OpenAPI document from fsys with positions (origins) and
 // its $refs resolved inside dir, never over the network.
 func loadDoc(ctx context.Context, fsys fs.FS, dir, file string, data []byte) (doc *openapi3.T, err error) {
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = true
+	loader := docLoader(ctx, fsys, dir, nil)
 	loader.IncludeOrigin = true
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		if u.Scheme != "" || u.Host != "" {
-			return nil, fmt.Errorf("remote reference %s is not fetched", u)
-		}
-		p := path.Clean(u.Path)
-		if !strings.HasPrefix(p, dir+"/") {
-			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
-		}
-		return repofs.ReadFile(fsys, p, compiler.DefaultLimits.SpecFile)
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed document %s: %v", file, r)
@@ -297,4 +285,28 @@ func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, head
 		return strings.Compare(a.Path+" "+a.Operation+" "+a.ID, b.Path+" "+b.Operation+" "+b.ID)
 	})
 	return out, nil
+}
+
+// docLoader returns a loader of OpenAPI documents that resolves $refs only
+// to files inside dir, read from fsys through the repository's file rules
+// (never a link, never over the network); each path read is added to read
+// when it is not nil.
+func docLoader(ctx context.Context, fsys fs.FS, dir string, read map[string]bool) *openapi3.Loader {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if u.Scheme != "" || u.Host != "" {
+			return nil, fmt.Errorf("remote reference %s is not fetched", u)
+		}
+		p := path.Clean(u.Path)
+		if !strings.HasPrefix(p, dir+"/") {
+			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
+		}
+		if read != nil {
+			read[p] = true
+		}
+		return repofs.ReadFile(fsys, p, compiler.DefaultLimits.SpecFile)
+	}
+	return loader
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -111,25 +112,12 @@ func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []Change, base
 // read until it failed.
 func documentFiles(ctx context.Context, fsys fs.FS, dir, file string) map[string]bool {
 	read := map[string]bool{}
-	data, err := fs.ReadFile(fsys, file)
+	data, err := repofs.ReadFile(fsys, file, compiler.DefaultLimits.SpecFile)
 	if err != nil {
 		return read
 	}
 	read[file] = true
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		if u.Scheme != "" || u.Host != "" {
-			return nil, fmt.Errorf("remote reference %s is not fetched", u)
-		}
-		p := path.Clean(u.Path)
-		if !strings.HasPrefix(p, dir+"/") {
-			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
-		}
-		read[p] = true
-		return fs.ReadFile(fsys, p)
-	}
+	loader := docLoader(ctx, fsys, dir, read)
 	func() {
 		defer func() { _ = recover() }() // a malformed document reads what it read
 		_, _ = loader.LoadFromDataWithPath(data, &url.URL{Path: file})
@@ -169,11 +157,4 @@ func (r *Report) addPublisherLines(pub, name string, lines []string) {
 	r.Groups = slices.Insert(r.Groups, at, Group{Kind: "publisher", ID: pub, Name: name, Lines: lines})
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
