@@ -309,16 +309,18 @@ func (c *compilation) checkRules(m *model) {
 			s.add(file, pf.At.of("category"), codeBadCategory, "use one of "+strings.Join(sortedKeys(p.PublisherCategories), ", "),
 				"category %q is not accepted by the platform", pf.Category)
 		}
-		onboarded := m.onboarding[pub] != nil
+		// An onboarding approval that failed exists: its problems are
+		// its own.
+		onboarded := m.onboarding[pub] != nil || m.failed[onboardingPath(pub)]
 		legal := pf.LegalBasis != ""
 		controller := pf.DataController != nil && *pf.DataController
 		if onboarded && legal && controller {
-			if gs == nil {
+			if gs == nil && m.onboarding[pub] != nil {
 				m.ready[pub] = true
 			}
 			continue
 		}
-		if m.failed[onboardingPath(pub)] || (unsure[pub] && !deployed[pub]) {
+		if unsure[pub] && !deployed[pub] {
 			continue
 		}
 		// A lacking field is neither missing nor present.
@@ -496,20 +498,20 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 	since := g.Date
 	if dateOK && g.Date > today {
 		s.add(file, g.At.of("date"), codeFutureGrant, "date is the day the grant was approved, "+today+" or earlier",
-			"grant of %s to app %s is dated %s, after today (%s)", g.API, g.App, g.Date, today)
+			"%s is dated %s, after today (%s)", g.name(), g.Date, today)
 		since = today
 	}
-	if pf := m.publishers[ge.pub]; pf != nil && !isOwner(pf.Owners, g.ApprovedBy) {
+	if pf := m.publishers[ge.pub]; pf != nil && g.ApprovedBy != "" && !isOwner(pf.Owners, g.ApprovedBy) {
 		s.add(file, g.At.of("approvedBy"), codeGrantApprover, "approvedBy is one of "+ge.pub+"'s owners: "+strings.Join(pf.Owners, ", "),
-			"grant of %s to app %s approved by %q, who is not an owner of publisher %s", g.API, g.App, g.ApprovedBy, ge.pub)
+			"%s approved by %q, who is not an owner of publisher %s", g.name(), g.ApprovedBy, ge.pub)
 	}
 	if consumer != nil && isOwner(consumer.Owners, g.ApprovedBy) {
 		s.add(file, g.At.of("approvedBy"), codeSelfApproval, "another owner of "+ge.pub+" approves it",
-			"grant of %s to app %s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.API, g.App, g.ApprovedBy, ge.org)
+			"%s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.name(), g.ApprovedBy, ge.org)
 	}
 	if g.Expires != "" {
 		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < today {
-			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "grant of %s to app %s expired on %s", g.API, g.App, g.Expires)
+			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "%s expired on %s", g.name(), g.Expires)
 		}
 	}
 	var ap *app
@@ -593,6 +595,20 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 			}
 		}
 	}
+}
+
+// name names g in messages; app or API is empty in a grant of a file that
+// failed the schema.
+func (g grant) name() string {
+	switch {
+	case g.API == "" && g.App == "":
+		return "grant"
+	case g.App == "":
+		return "grant of " + g.API
+	case g.API == "":
+		return "grant to app " + g.App
+	}
+	return "grant of " + g.API + " to app " + g.App
 }
 
 // entitlement converts a checked grant of file lf, sharing strings with

@@ -298,7 +298,7 @@ func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink
 // invalid. It returns nil when something left is still invalid (err has a
 // problem at a path not reported) or the file is not plain data.
 func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]bool) any {
-	if reported[""] {
+	if len(reported) == 0 || reported[""] {
 		return nil
 	}
 	for _, ce := range cueerrors.Errors(err) {
