@@ -193,6 +193,37 @@ specialCategory: true
 rateLimits: proxy: {limit: 100, per: "second"}
 colour: "blue"
 `, want: []string{"13:FD315", "15:FD101"}},
+		{name: "api: a schema problem hides none of its document's problems", file: "publishers/acme/apis/patients.cue", src: `title:        "Patients"
+summary:      "Look up patients."
+version:      "1.2.0"
+status:       "stable"
+serviceLevel: "gold"
+environments: {
+	sandbox: upstream:    "https://sandbox.acme.test/patients"
+	production: upstream: "https://acme.test/patients"
+}
+accessModes: ["app-level0", "app-level3", "nhs-login-p9"]
+dataCategories: ["demographics"]
+personalData: true
+rateLimits: proxy: {limit: 100, per: "second"}
+colour: "blue"
+`, want: []string{"14:FD101"}, others: []string{"publishers/acme/apis/patients.yaml:4:FD407"}, extra: map[string]string{
+			"publishers/acme/apis/patients.yaml": specV2}},
+		{name: "api: an invalid version reports nothing of its document's version", file: "publishers/acme/apis/patients.cue", src: `title:        "Patients"
+summary:      "Look up patients."
+version:      "one"
+status:       "stable"
+serviceLevel: "gold"
+environments: {
+	sandbox: upstream:    "https://sandbox.acme.test/patients"
+	production: upstream: "https://acme.test/patients"
+}
+accessModes: ["app-level0", "app-level3", "nhs-login-p9"]
+dataCategories: ["demographics"]
+personalData: true
+rateLimits: proxy: {limit: 100, per: "second"}
+`, want: []string{"3:FD104"}, extra: map[string]string{
+			"publishers/acme/apis/patients.yaml": specV2}},
 		{name: "publisher: an unknown field beside a publisher that is not the data controller", file: "publishers/acme/publisher.cue", src: `name:     "Acme Health Trust"
 category: "public-body"
 contact: email: "api-team@acme.test"
@@ -439,3 +470,34 @@ agreement: {
 		})
 	}
 }
+
+// specV2 is the OpenAPI document of patients at version 2.0.0, while the
+// API is at 1.2.0.
+const specV2 = `openapi: 3.0.3
+info:
+  title: Patients
+  version: 2.0.0
+servers:
+  - url: https://api.test/acme/patients/v1
+paths:
+  /Patient/{id}:
+    get:
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema:
+            type: string
+      responses:
+        "200":
+          description: A patient.
+components:
+  securitySchemes:
+    apiKey:
+      type: apiKey
+      in: header
+      name: apikey
+    bearer:
+      type: http
+      scheme: bearer
+`
