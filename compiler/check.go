@@ -17,16 +17,14 @@ import (
 
 // model is the repository after evaluation: every file that evaluated
 // without error, by ID. Files that failed are in failed, so that rules do
-// not pile consequential errors on top of theirs.
+// not pile consequential errors on top of theirs; what is left of those
+// that failed the schema is in partial, read only by their own rules.
 type model struct {
-	platform   *platformFile
-	onboarding map[string]*onboardingFile // by publisher
-	launches   map[string]*launchFile     // by "pub/api"
-	publishers map[string]*publisherFile
-	apis       map[string]*apiFile // by "pub/api"
-	consumers  map[string]*consumerFile
-	specFiles  map[string]bool
-	failed     map[string]bool // paths
+	files
+	partial   files
+	gaps      map[string]gaps // of the partial files, by path
+	specFiles map[string]bool
+	failed    map[string]bool // paths
 
 	// intern maps API and app IDs ("pub/api", "org/app") to one shared
 	// copy of the string, so that entitlements do not each hold their own.
@@ -44,6 +42,42 @@ type specRef struct {
 	bytes []byte
 }
 
+// files are the decoded configuration files by ID.
+type files struct {
+	platform   *platformFile
+	onboarding map[string]*onboardingFile // by publisher
+	launches   map[string]*launchFile     // by "pub/api"
+	publishers map[string]*publisherFile
+	apis       map[string]*apiFile // by "pub/api"
+	consumers  map[string]*consumerFile
+}
+
+func newFiles() files {
+	return files{
+		onboarding: map[string]*onboardingFile{},
+		launches:   map[string]*launchFile{},
+		publishers: map[string]*publisherFile{},
+		apis:       map[string]*apiFile{},
+		consumers:  map[string]*consumerFile{},
+	}
+}
+
+// both returns the union of the valid and partial files of one kind; a
+// is returned as is when b is empty.
+func both[V any](a, b map[string]V) map[string]V {
+	if len(b) == 0 {
+		return a
+	}
+	u := make(map[string]V, len(a)+len(b))
+	for k, v := range a {
+		u[k] = v
+	}
+	for k, v := range b {
+		u[k] = v
+	}
+	return u
+}
+
 func platformPath() string              { return "frontdoor.cue" }
 func onboardingPath(pub string) string  { return "approvals/onboarding/" + pub + ".cue" }
 func launchPath(pub, api string) string { return "approvals/launch/" + pub + "." + api + ".cue" }
@@ -53,17 +87,15 @@ func consumerPath(org string) string    { return "consumers/" + org + "/consumer
 
 func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 	m := &model{
-		onboarding: map[string]*onboardingFile{},
-		launches:   map[string]*launchFile{},
-		publishers: map[string]*publisherFile{},
-		apis:       map[string]*apiFile{},
-		consumers:  map[string]*consumerFile{},
-		specFiles:  map[string]bool{},
-		failed:     map[string]bool{},
-		ready:      map[string]bool{},
-		major:      map[string]int{},
-		specs:      map[string]specRef{},
-		intern:     map[string]string{},
+		files:     newFiles(),
+		partial:   newFiles(),
+		gaps:      map[string]gaps{},
+		specFiles: map[string]bool{},
+		failed:    map[string]bool{},
+		ready:     map[string]bool{},
+		major:     map[string]int{},
+		specs:     map[string]specRef{},
+		intern:    map[string]string{},
 	}
 	for i, lf := range files {
 		if lf.kind == kindSpec {
@@ -74,24 +106,35 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 			continue
 		}
 		v := values[i]
-		if v == nil {
+		fs := &m.files
+		if pf, ok := v.(*partialFile); ok {
+			v, fs = pf.value, &m.partial
+			m.gaps[lf.path] = pf.gaps
+		}
+		if v == nil || fs == &m.partial {
 			m.failed[lf.path] = true
+		}
+		if v == nil {
 			continue
 		}
+		gs := m.gaps[lf.path]
 		switch v := v.(type) {
 		case *platformFile:
-			m.platform = v
+			fs.platform = v
 		case *onboardingFile:
-			m.onboarding[lf.pub] = v
+			fs.onboarding[lf.pub] = v
 		case *launchFile:
-			m.launches[lf.pub+"/"+lf.api] = v
+			fs.launches[lf.pub+"/"+lf.api] = v
 		case *publisherFile:
-			m.publishers[lf.pub] = v
+			fs.publishers[lf.pub] = v
 			m.intern[lf.pub] = lf.pub
 		case *apiFile:
 			id := lf.pub + "/" + lf.api
-			m.apis[id] = v
+			fs.apis[id] = v
 			m.intern[id] = id
+			if gs.lacks("version") {
+				break
+			}
 			major, err := strconv.Atoi(strings.SplitN(v.Version, ".", 2)[0])
 			if err != nil {
 				c.diags.add(lf.path, v.At.of("version"), codeInvalidValue, "a major version that fits in an integer",
@@ -99,7 +142,7 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 			}
 			m.major[lf.pub+"/"+lf.api] = major
 		case *consumerFile:
-			m.consumers[lf.org] = v
+			fs.consumers[lf.org] = v
 			for a := range v.Apps {
 				id := lf.org + "/" + a
 				m.intern[id] = id
@@ -119,31 +162,16 @@ func (c *compilation) checkRules(m *model) {
 	s := &c.diags
 	p := m.platform
 	if p == nil {
-		if !m.failed[platformPath()] {
+		if pp := m.partial.platform; pp != nil {
+			checkPlatform(s, pp, m.gaps[platformPath()])
+		} else if !m.failed[platformPath()] {
 			s.add(platformPath(), pos{}, codeNoPlatform, "add the operator's platform policy at the repository root", "frontdoor.cue is missing")
 		}
 		// Without the platform nothing else can be checked meaningfully.
 		return
 	}
+	checkPlatform(s, p, nil)
 	operatorOwner := func(h string) bool { return slices.Contains(p.Operator.Owners, h) }
-
-	// Rule 3: categories approved by operator and department.
-	for _, name := range sortedKeys(p.PublisherCategories) {
-		cat := p.PublisherCategories[name]
-		ab := cat.ApprovedBy
-		if !operatorOwner(ab.Operator) {
-			s.add(platformPath(), ab.At.of("operator"), codeCategoryApproval, "approvedBy.operator must be one of operator.owners",
-				"category %s: %q is not an operator owner", name, ab.Operator)
-		}
-		if !slices.Contains(p.Department.Owners, ab.Department) {
-			s.add(platformPath(), ab.At.of("department"), codeCategoryApproval, "approvedBy.department must be one of department.owners",
-				"category %s: %q is not a department owner", name, ab.Department)
-		}
-	}
-	for _, name := range sortedKeys(p.Environments) {
-		env := p.Environments[name]
-		checkURL(s, platformPath(), env.At.of("baseURL"), env.BaseURL)
-	}
 	modeProvided := map[string]bool{}
 	for _, idp := range p.IdentityProviders {
 		for _, mode := range idp.Levels {
@@ -151,23 +179,31 @@ func (c *compilation) checkRules(m *model) {
 		}
 	}
 
+	// The rules of each file run on the valid files and on what is left
+	// of those that failed the schema, skipping what their gaps lack.
 	// Onboarding approvals.
-	for _, pub := range sortedKeys(m.onboarding) {
-		o := m.onboarding[pub]
+	onboarding := both(m.onboarding, m.partial.onboarding)
+	for _, pub := range sortedKeys(onboarding) {
+		o := onboarding[pub]
 		file := onboardingPath(pub)
+		gs := m.gaps[file]
 		if !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil) {
 			s.add(file, o.At.self, codeUnknownPublisher, "name the file after a publisher directory under publishers/", "onboarding approval for unknown publisher %q", pub)
 		}
-		if !operatorOwner(o.ApprovedBy) {
+		if !gs.lacks("approvedBy") && !operatorOwner(o.ApprovedBy) {
 			s.add(file, o.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", o.ApprovedBy)
 		}
-		checkDate(s, file, o.At.of("date"), o.Date)
+		if !gs.lacks("date") {
+			checkDate(s, file, o.At.of("date"), o.Date)
+		}
 	}
 	// Launch approvals.
-	for _, id := range sortedKeys(m.launches) {
-		l := m.launches[id]
+	launches := both(m.launches, m.partial.launches)
+	for _, id := range sortedKeys(launches) {
+		l := launches[id]
 		pub, api, _ := strings.Cut(id, "/")
 		file := launchPath(pub, api)
+		gs := m.gaps[file]
 		switch {
 		case !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil):
 			s.add(file, l.At.self, codeUnknownPublisher, "name the file <publisher>.<api>.cue", "launch approval for unknown publisher %q", pub)
@@ -175,12 +211,15 @@ func (c *compilation) checkRules(m *model) {
 			s.add(file, l.At.self, codeUnknownAPI, "name the file <publisher>.<api>.cue", "launch approval for unknown API %s", id)
 		}
 		seen := map[int]bool{}
-		for _, a := range l.Approvals {
-			if seen[a.Major] {
-				s.add(file, a.At.of("major"), codeDuplicateLaunch, "keep one approval per major version", "major version %d is approved twice", a.Major)
+		for i, a := range l.Approvals {
+			at := strconv.Itoa(i)
+			if !gs.lacks("approvals", at, "major") {
+				if seen[a.Major] {
+					s.add(file, a.At.of("major"), codeDuplicateLaunch, "keep one approval per major version", "major version %d is approved twice", a.Major)
+				}
+				seen[a.Major] = true
 			}
-			seen[a.Major] = true
-			if !operatorOwner(a.ApprovedBy) {
+			if !gs.lacks("approvals", at, "approvedBy") && !operatorOwner(a.ApprovedBy) {
 				s.add(file, a.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", a.ApprovedBy)
 			}
 		}
@@ -190,22 +229,31 @@ func (c *compilation) checkRules(m *model) {
 	type based struct{ id, path string }
 	var bases []based
 	deployed := map[string]bool{} // publishers with an API that would serve traffic
-	for _, id := range sortedKeys(m.apis) {
-		a := m.apis[id]
+	unsure := map[string]bool{}   // publishers with an API whose status or environments are lacking
+	apis := both(m.apis, m.partial.apis)
+	for _, id := range sortedKeys(apis) {
+		a := apis[id]
 		pub, name, _ := strings.Cut(id, "/")
 		file := apiPath(pub, name)
+		gs := m.gaps[file]
 		if !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil) {
 			s.add(file, a.At.self, codeUnknownPublisher, "add publishers/"+pub+"/publisher.cue", "API of publisher %q, which has no publisher.cue", pub)
 		}
-		major := m.major[id]
-		canonical := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
-		effective := canonical
-		if a.BasePath != "" && a.BasePath != canonical {
-			s.add(file, a.At.of("basePath"), codeBasePath, "remove basePath or write "+canonical, "base path %s is not %s", a.BasePath, canonical)
-			effective = a.BasePath
+		major, majorOK := m.major[id]
+		if majorOK && !gs.lacks("basePath") {
+			canonical := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
+			effective := canonical
+			if a.BasePath != "" && a.BasePath != canonical {
+				s.add(file, a.At.of("basePath"), codeBasePath, "remove basePath or write "+canonical, "base path %s is not %s", a.BasePath, canonical)
+				effective = a.BasePath
+			}
+			bases = append(bases, based{id, effective})
 		}
-		bases = append(bases, based{id, effective})
-		if a.Status != snapshot.StatusRetired && len(a.Environments) > 0 {
+		statusOK := !gs.lacks("status")
+		switch {
+		case !statusOK || gs.lacks("environments"):
+			unsure[pub] = true
+		case a.Status != snapshot.StatusRetired && len(a.Environments) > 0:
 			deployed[pub] = true
 		}
 		for _, env := range sortedKeys(a.Environments) {
@@ -214,7 +262,7 @@ func (c *compilation) checkRules(m *model) {
 				s.add(file, e.At.self, codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", env)
 			}
 			checkURL(s, file, e.At.of("upstream"), e.Upstream)
-			if env == snapshot.EnvProduction && a.Status != snapshot.StatusRetired && !launched(m, id, major) && !m.failed[launchPath(pub, name)] {
+			if env == snapshot.EnvProduction && majorOK && statusOK && a.Status != snapshot.StatusRetired && !launched(m, id, major) && !m.failed[launchPath(pub, name)] {
 				s.add(file, e.At.self, codeNoLaunch, "the operator approves launches in "+launchPath(pub, name),
 					"%s v%d is deployed to production without a launch approval", id, major)
 			}
@@ -226,7 +274,7 @@ func (c *compilation) checkRules(m *model) {
 			}
 		}
 		checkIdentityHeaders(s, file, a)
-		if a.SpecialCategory && a.DPIA == "" {
+		if a.SpecialCategory && a.DPIA == "" && !gs.lacks("dpia") {
 			s.add(file, a.At.of("specialCategory"), codeNoDPIA, "add dpia: \"<reference>\"", "special-category API without a DPIA reference")
 		}
 		for _, r := range a.Related {
@@ -246,53 +294,64 @@ func (c *compilation) checkRules(m *model) {
 					other = cur
 				}
 				pub, name, _ := strings.Cut(b.id, "/")
-				s.add(apiPath(pub, name), m.apis[b.id].At.of("basePath"), codeOverlap, "base paths are /<publisher>/<api>/v<major>",
+				s.add(apiPath(pub, name), apis[b.id].At.of("basePath"), codeOverlap, "base paths are /<publisher>/<api>/v<major>",
 					"base path %s overlaps %s of %s", b.path, other.path, other.id)
 			}
 		}
 	}
 
 	// Rule 2: publishers.
-	for _, pub := range sortedKeys(m.publishers) {
-		pf := m.publishers[pub]
+	publishers := both(m.publishers, m.partial.publishers)
+	for _, pub := range sortedKeys(publishers) {
+		pf := publishers[pub]
 		file := publisherPath(pub)
-		if _, ok := p.PublisherCategories[pf.Category]; !ok {
+		gs := m.gaps[file]
+		if _, ok := p.PublisherCategories[pf.Category]; !ok && !gs.lacks("category") {
 			s.add(file, pf.At.of("category"), codeBadCategory, "use one of "+strings.Join(sortedKeys(p.PublisherCategories), ", "),
 				"category %q is not accepted by the platform", pf.Category)
 		}
-		onboarded := m.onboarding[pub] != nil
+		// An onboarding approval that failed exists: its problems are
+		// its own.
+		onboarded := m.onboarding[pub] != nil || m.failed[onboardingPath(pub)]
 		legal := pf.LegalBasis != ""
 		controller := pf.DataController != nil && *pf.DataController
 		if onboarded && legal && controller {
-			m.ready[pub] = true
+			if gs == nil && m.onboarding[pub] != nil {
+				m.ready[pub] = true
+			}
 			continue
 		}
-		if m.failed[onboardingPath(pub)] {
+		if unsure[pub] && !deployed[pub] {
 			continue
 		}
+		// A lacking field is neither missing nor present.
+		legalMissing := !legal && !gs.lacks("legalBasis")
+		controllerMissing := !controller && !gs.lacks("dataController")
 		if !deployed[pub] {
 			var missing []string
 			if !onboarded {
 				missing = append(missing, "an onboarding approval")
 			}
-			if !legal {
+			if legalMissing {
 				missing = append(missing, "a legal basis")
 			}
-			if !controller {
+			if controllerMissing {
 				missing = append(missing, "dataController: true")
 			}
-			s.add(file, pf.At.self, codeNotOnboardedIdle, "it has no deployed API yet",
-				"publisher %s lacks %s: left out of the snapshot", pub, strings.Join(missing, ", "))
+			if len(missing) > 0 {
+				s.add(file, pf.At.self, codeNotOnboardedIdle, "it has no deployed API yet",
+					"publisher %s lacks %s: left out of the snapshot", pub, strings.Join(missing, ", "))
+			}
 			continue
 		}
 		if !onboarded {
 			s.add(file, pf.At.self, codeNotOnboarded, "the operator approves publishers in "+onboardingPath(pub),
 				"publisher %s has deployed APIs but no onboarding approval", pub)
 		}
-		if !legal {
+		if legalMissing {
 			s.add(file, pf.At.self, codeNoLegalBasis, "add legalBasis: \"...\"", "publisher %s serves traffic without a stated legal basis", pub)
 		}
-		if !controller {
+		if controllerMissing {
 			s.add(file, pf.At.of("dataController"), codeNotController, "set dataController: true", "publisher %s serves traffic but is not the data controller", pub)
 		}
 	}
@@ -305,18 +364,16 @@ func (c *compilation) checkRules(m *model) {
 		p          pos
 	}
 	keyFirst, jwkFirst := map[string]firstAt{}, map[string]firstAt{}
-	for _, org := range sortedKeys(m.consumers) {
-		cf := m.consumers[org]
+	consumers := both(m.consumers, m.partial.consumers)
+	for _, org := range sortedKeys(consumers) {
+		cf := consumers[org]
 		file := consumerPath(org)
+		gs := m.gaps[file]
 		for _, appID := range sortedKeys(cf.Apps) {
 			ap := cf.Apps[appID]
 			for _, kid := range sortedKeys(ap.APIKeys) {
 				k := ap.APIKeys[kid]
-				if !sha256Hex.MatchString(k.SHA256) {
-					s.add(file, k.At.of("sha256"), codePlainKey, "commit only the lowercase hex SHA-256 of the key, and revoke this one",
-						"api key %s of app %s is not a SHA-256 hash: plaintext key where a hash belongs", kid, appID)
-				}
-				if k.Expires != "" {
+				if k.Expires != "" && !gs.lacks("apps", appID, "apiKeys", kid, "expires") {
 					checkDate(s, file, k.At.of("expires"), k.Expires)
 				}
 				for _, env := range k.Environments {
@@ -324,6 +381,13 @@ func (c *compilation) checkRules(m *model) {
 						s.add(file, k.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
 							"api key %s of app %s is bound to unknown environment %q", kid, appID, env)
 					}
+				}
+				if gs.lacks("apps", appID, "apiKeys", kid, "sha256") {
+					continue
+				}
+				if !sha256Hex.MatchString(k.SHA256) {
+					s.add(file, k.At.of("sha256"), codePlainKey, "commit only the lowercase hex SHA-256 of the key, and revoke this one",
+						"api key %s of app %s is not a SHA-256 hash: plaintext key where a hash belongs", kid, appID)
 				}
 				id := snapshot.APIKeyIdentity(k.SHA256)
 				if f, ok := keyFirst[id]; ok {
@@ -334,7 +398,17 @@ func (c *compilation) checkRules(m *model) {
 				}
 			}
 			kids := map[string]bool{}
-			for _, j := range ap.JWKs {
+			for i, j := range ap.JWKs {
+				if gs.lacks("apps", appID, "jwks", strconv.Itoa(i)) {
+					// Only its environments are known to be valid.
+					for _, env := range j.Environments {
+						if _, ok := m.platform.Environments[env]; !ok && !gs.lacks("apps", appID, "jwks", strconv.Itoa(i), "environments") {
+							s.add(file, j.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
+								"JWK %q of app %s is bound to unknown environment %q", j.Kid, appID, env)
+						}
+					}
+					continue
+				}
 				if kids[j.Kid] {
 					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
 				}
@@ -358,6 +432,29 @@ func (c *compilation) checkRules(m *model) {
 		}
 	}
 
+}
+
+// checkPlatform checks frontdoor.cue on its own (rule 3, URLs), skipping
+// what gs lacks.
+func checkPlatform(s *diagSink, p *platformFile, gs gaps) {
+	for _, name := range sortedKeys(p.PublisherCategories) {
+		cat := p.PublisherCategories[name]
+		ab := cat.ApprovedBy
+		if !gs.lacks("operator", "owners") && !gs.lacks("publisherCategories", name, "approvedBy", "operator") &&
+			!slices.Contains(p.Operator.Owners, ab.Operator) {
+			s.add(platformPath(), ab.At.of("operator"), codeCategoryApproval, "approvedBy.operator must be one of operator.owners",
+				"category %s: %q is not an operator owner", name, ab.Operator)
+		}
+		if !gs.lacks("department", "owners") && !gs.lacks("publisherCategories", name, "approvedBy", "department") &&
+			!slices.Contains(p.Department.Owners, ab.Department) {
+			s.add(platformPath(), ab.At.of("department"), codeCategoryApproval, "approvedBy.department must be one of department.owners",
+				"category %s: %q is not a department owner", name, ab.Department)
+		}
+	}
+	for _, name := range sortedKeys(p.Environments) {
+		env := p.Environments[name]
+		checkURL(s, platformPath(), env.At.of("baseURL"), env.BaseURL)
+	}
 }
 
 // checkGrantsFile checks the grants of one file (rules 1, 4, 5, 7) against
@@ -402,20 +499,20 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 	since := g.Date
 	if dateOK && g.Date > today {
 		s.add(file, g.At.of("date"), codeFutureGrant, "date is the day the grant was approved, "+today+" or earlier",
-			"grant of %s to app %s is dated %s, after today (%s)", g.API, g.App, g.Date, today)
+			"%s is dated %s, after today (%s)", g.name(), g.Date, today)
 		since = today
 	}
-	if pf := m.publishers[ge.pub]; pf != nil && !isOwner(pf.Owners, g.ApprovedBy) {
+	if pf := m.publishers[ge.pub]; pf != nil && g.ApprovedBy != "" && !isOwner(pf.Owners, g.ApprovedBy) {
 		s.add(file, g.At.of("approvedBy"), codeGrantApprover, "approvedBy is one of "+ge.pub+"'s owners: "+strings.Join(pf.Owners, ", "),
-			"grant of %s to app %s approved by %q, who is not an owner of publisher %s", g.API, g.App, g.ApprovedBy, ge.pub)
+			"%s approved by %q, who is not an owner of publisher %s", g.name(), g.ApprovedBy, ge.pub)
 	}
 	if consumer != nil && isOwner(consumer.Owners, g.ApprovedBy) {
 		s.add(file, g.At.of("approvedBy"), codeSelfApproval, "another owner of "+ge.pub+" approves it",
-			"grant of %s to app %s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.API, g.App, g.ApprovedBy, ge.org)
+			"%s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.name(), g.ApprovedBy, ge.org)
 	}
 	if g.Expires != "" {
 		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < today {
-			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "grant of %s to app %s expired on %s", g.API, g.App, g.Expires)
+			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "%s expired on %s", g.name(), g.Expires)
 		}
 	}
 	var ap *app
@@ -499,6 +596,20 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 			}
 		}
 	}
+}
+
+// name names g in messages; app or API is empty in a grant of a file that
+// failed the schema.
+func (g grant) name() string {
+	switch {
+	case g.API == "" && g.App == "":
+		return "grant"
+	case g.App == "":
+		return "grant of " + g.API
+	case g.API == "":
+		return "grant to app " + g.App
+	}
+	return "grant of " + g.API + " to app " + g.App
 }
 
 // entitlement converts a checked grant of file lf, sharing strings with

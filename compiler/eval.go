@@ -125,7 +125,7 @@ func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, er
 		}
 		var ok bool
 		if n, ok = v.(*node); !ok {
-			// Invalid: nil, or what is left of a plain grants file.
+			// Invalid: nil, or what is left of a plain file (partialValue).
 			sink.list = append(sink.list, lits.list...)
 			return v, nil
 		}
@@ -282,26 +282,85 @@ func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink
 			reported[strings.Join(p, ".")] = true
 		}
 		v := env.ctx.BuildFile(f, cue.Scope(env.schema), cue.Filename(lf.path))
-		if v.Err() != nil {
-			break
+		if err = v.Err(); err != nil {
+			return nil, nil
 		}
 		if err = env.defs[lf.kind].Unify(v).Validate(cue.Concrete(true)); err == nil {
 			break
 		}
 	}
-	if lf.kind == kindGrants {
-		// What is left of a plain grants file is still checked against
-		// the rules (unknown API, environment...), so that a grant's
-		// every problem is reported in one run; the file stays invalid.
-		if n, ok := plainFile(f); ok {
-			var g grantsFile
-			if decodeNode(n, reflect.ValueOf(&g).Elem(), pos{1, 1}) == nil {
-				g.partial = true
-				return &g, nil
-			}
+	return partialValue(lf, f, err, reported), nil
+}
+
+// partialValue decodes what is left of a plain file that failed the schema,
+// once the fields reported are removed from it, so that the rules that can
+// run on it report its other problems in the same run; the file stays
+// invalid. It returns nil when something left is still invalid (err has a
+// problem at a path not reported) or the file is not plain data.
+func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]bool) any {
+	if len(reported) == 0 || reported[""] {
+		return nil
+	}
+	for _, ce := range cueerrors.Errors(err) {
+		p := ce.Path()
+		if len(p) > 0 && strings.HasPrefix(p[0], "#") {
+			p = p[1:]
+		}
+		if !underReported(reported, p) {
+			return nil
 		}
 	}
-	return nil, nil
+	n, ok := plainFile(f)
+	if !ok {
+		return nil
+	}
+	out := newFileValue(lf.kind)
+	if out == nil || decodeNode(n, reflect.ValueOf(out).Elem(), pos{1, 1}) != nil {
+		return nil
+	}
+	if g, ok := out.(*grantsFile); ok {
+		g.partial = true
+		return g
+	}
+	gs := gaps{}
+	for k := range reported {
+		parts := strings.Split(k, ".")
+		for i := range parts {
+			parts[i] = unquoteLabel(parts[i])
+		}
+		gs[strings.Join(parts, ".")] = true
+	}
+	return &partialFile{value: out, gaps: gs}
+}
+
+// partialFile is what is left of a file that failed the schema (see
+// partialValue): value is its Go form, without the fields in gaps.
+type partialFile struct {
+	value any
+	gaps  gaps
+}
+
+// gaps are the paths (elements joined with ".") of a file that failed the
+// schema that were reported: fields removed and required fields missing.
+// Rules skip what they would read there.
+type gaps map[string]bool
+
+// lacks reports whether the value at path is unknown: it, a field above it
+// or a field under it was reported. Nil gaps (a valid file) lack nothing.
+func (g gaps) lacks(path ...string) bool {
+	if len(g) == 0 {
+		return false
+	}
+	if underReported(g, path) {
+		return true
+	}
+	prefix := strings.Join(path, ".") + "."
+	for k := range g {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxRounds bounds the evaluations of one invalid file (see unify).

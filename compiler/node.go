@@ -187,6 +187,7 @@ func plainExpr(x ast.Expr) (*node, bool) {
 
 // astField finds the field name among the declarations of a struct.
 func astField(decls []ast.Decl, name string) *ast.Field {
+	name = unquoteLabel(name)
 	for _, d := range decls {
 		f, ok := d.(*ast.Field)
 		if !ok {
@@ -204,6 +205,17 @@ func astField(decls []ast.Decl, name string) *ast.Field {
 		}
 	}
 	return nil
+}
+
+// unquoteLabel returns the name of a path element: CUE quotes labels that
+// are not identifiers ("nhs-login").
+func unquoteLabel(name string) string {
+	if strings.HasPrefix(name, `"`) {
+		if u, err := literal.Unquote(name); err == nil {
+			return u
+		}
+	}
+	return name
 }
 
 func astDecls(x ast.Node) []ast.Decl {

@@ -385,12 +385,20 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		id   string
 		a    *apiFile
 		file string
+		gaps gaps // of an API that failed its schema
 	}
 	var jobs []job
-	for _, id := range sortedKeys(m.apis) {
-		a := m.apis[id]
+	// The document of an API that failed its schema is checked too, as
+	// far as what is left of the API allows.
+	apis := both(m.apis, m.partial.apis)
+	for _, id := range sortedKeys(apis) {
+		a := apis[id]
 		pub, name, _ := strings.Cut(id, "/")
 		afile := apiPath(pub, name)
+		gs := m.gaps[afile]
+		if gs.lacks("spec") {
+			continue
+		}
 		var spec string
 		if a.Spec != "" {
 			p, ok := cleanSpecPath(pub, a.Spec)
@@ -408,7 +416,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		} else {
 			continue
 		}
-		jobs = append(jobs, job{id, a, spec})
+		jobs = append(jobs, job{id, a, spec, gs})
 	}
 	results := make([][]byte, len(jobs))
 	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
@@ -445,10 +453,10 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
 				if sd := parseSpec(ctx, specs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, m.major[j.id], j.file, sd, &sinks[w])
+					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
-					if c.opts.SpecLoaded != nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
+					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
 						c.opts.SpecLoaded(j.id, data, sd.doc)
 					}
 				}
@@ -466,7 +474,9 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	}
 	parsed := map[string]bool{}
 	for i, j := range jobs {
-		m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
+		if j.gaps == nil {
+			m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
+		}
 		parsed[j.file] = true
 	}
 	// Documents no API names as its spec (those its $refs read, and any
@@ -485,8 +495,9 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 }
 
 // checkSpec validates a loaded document and checks that it agrees with its
-// API: servers, security schemes and version.
-func checkSpec(ctx context.Context, id string, a *apiFile, major int, file string, sd *specDoc, s *diagSink) {
+// API: servers, security schemes and version, as far as the API's gaps
+// allow.
+func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, file string, sd *specDoc, s *diagSink) {
 	doc := sd.doc
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
 	if err := validateSpec(ctx, doc, opts); err != nil {
@@ -497,7 +508,7 @@ func checkSpec(ctx context.Context, id string, a *apiFile, major int, file strin
 	pub, name, _ := strings.Cut(id, "/")
 	base := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
 	for i, srv := range doc.Servers {
-		if srv == nil {
+		if srv == nil || gs.lacks("version") {
 			continue
 		}
 		u := srv.URL
@@ -531,7 +542,7 @@ func checkSpec(ctx context.Context, id string, a *apiFile, major int, file strin
 		}
 	}
 	secPos := func() pos { return yamlPos(sd.root, "components", "securitySchemes") }
-	onlyOpen := true
+	onlyOpen := !gs.lacks("accessModes")
 	for _, mode := range a.AccessModes {
 		switch {
 		case mode == snapshot.ModeOpen:
@@ -553,7 +564,7 @@ func checkSpec(ctx context.Context, id string, a *apiFile, major int, file strin
 		s.add(file, yamlPos(sd.root, "security"), codeSpecSecurity, "remove the global security requirement",
 			"the API is open but the document requires security globally")
 	}
-	if doc.Info != nil {
+	if doc.Info != nil && !gs.lacks("version") {
 		v := strings.TrimPrefix(doc.Info.Version, "v")
 		first, _, _ := strings.Cut(v, ".")
 		if n, err := strconv.Atoi(first); err != nil || n != major {
