@@ -3,7 +3,6 @@ package compiler
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -717,7 +716,14 @@ func offsetPos(src []byte, off int) pos {
 	return pos{int32(line), int32(col)}
 }
 
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
 
 // cleanSpecPath resolves an API's spec field against its directory; false
 // when it leaves the directory.

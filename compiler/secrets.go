@@ -118,7 +118,8 @@ func findDER[T string | []byte](t T) []keyHit {
 		for j < len(t) && isB64(t[j]) {
 			j++
 		}
-		if n := j - i; n >= minDER && n <= maxDER {
+		// DER of a key starts with a SEQUENCE (0x30), "M" in base64.
+		if n := j - i; n >= minDER && n <= maxDER && (t[i] == 'M' || t[i] == opensshB64[0]) {
 			run := string(t[i:j])
 			if strings.HasPrefix(run, opensshB64) {
 				hits = append(hits, keyHit{i, "OpenSSH"})
@@ -131,9 +132,15 @@ func findDER[T string | []byte](t T) []keyHit {
 	return hits
 }
 
-func isB64(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
-}
+func isB64(c byte) bool { return b64Byte[c] }
+
+// b64Byte marks the bytes of either base64 alphabet.
+var b64Byte = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_") {
+		t[c] = true
+	}
+	return t
+}()
 
 // derPrivateKey reports whether s, base64 in either alphabet, is the DER of
 // a private key.

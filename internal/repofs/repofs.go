@@ -214,12 +214,15 @@ func (d *dirFS) Open(name string) (fs.File, error) {
 
 // ReadFileLimit implements LimitReader.
 func (d *dirFS) ReadFileLimit(name string, max int64) ([]byte, error) {
-	f, err := d.Open(name)
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f, err := d.open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return readOpen(f, name, max)
+	return readOpen(f, name, max) // one Stat: only a regular file is read
 }
 
 func (d *dirFS) ReadFile(name string) ([]byte, error) { return d.ReadFileLimit(name, 1<<63-1) }
