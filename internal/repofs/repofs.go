@@ -130,8 +130,14 @@ func readOpen(f fs.File, name string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &RefusedError{Path: name, Through: name, Err: ErrTooLarge, Size: fi.Size(), Limit: max}
 	}
-	// The size can change while reading: never read more than max+1.
-	b := make([]byte, 0, min(fi.Size(), max-1)+1)
+	return readAll(name, fi.Size(), max, f.Read)
+}
+
+// readAll reads with read until EOF a file whose size was size, refusing
+// it once it holds more than max bytes (the size can change while reading:
+// never more than max+1 bytes are read).
+func readAll(name string, size, max int64, read func([]byte) (int, error)) ([]byte, error) {
+	b := make([]byte, 0, min(size, max-1)+1)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -140,7 +146,7 @@ func readOpen(f fs.File, name string, max int64) ([]byte, error) {
 		if rest := max - int64(len(b)); rest < int64(end-len(b)) {
 			end = len(b) + int(rest) + 1
 		}
-		n, err := f.Read(b[len(b):end])
+		n, err := read(b[len(b):end])
 		b = b[:len(b)+n]
 		if int64(len(b)) > max {
 			return nil, &RefusedError{Path: name, Through: name, Err: ErrTooLarge, Size: int64(len(b)), Limit: max}
@@ -217,12 +223,7 @@ func (d *dirFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	f, err := d.open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readOpen(f, name, max) // one Stat: only a regular file is read
+	return d.readFile(name, max)
 }
 
 func (d *dirFS) ReadFile(name string) ([]byte, error) { return d.ReadFileLimit(name, 1<<63-1) }
