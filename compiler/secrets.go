@@ -109,22 +109,30 @@ const (
 // library parses, or that start an OpenSSH private key.
 func findDER[T string | []byte](t T) []keyHit {
 	var hits []keyHit
-	for i := 0; i < len(t); {
-		if !isB64(t[i]) {
-			i++
+	for i := 0; i+minDER <= len(t); {
+		// A run of minDER or more starting in [i, probe] holds probe: where
+		// probe is no base64, none starts there (most text is skipped
+		// minDER bytes at a time).
+		probe := i + minDER - 1
+		if !isB64(t[probe]) {
+			i = probe + 1
 			continue
 		}
-		j := i
+		s := probe
+		for s > i && isB64(t[s-1]) {
+			s--
+		}
+		j := probe + 1
 		for j < len(t) && isB64(t[j]) {
 			j++
 		}
 		// DER of a key starts with a SEQUENCE (0x30), "M" in base64.
-		if n := j - i; n >= minDER && n <= maxDER && (t[i] == 'M' || t[i] == opensshB64[0]) {
-			run := string(t[i:j])
+		if n := j - s; n >= minDER && n <= maxDER && (t[s] == 'M' || t[s] == opensshB64[0]) {
+			run := string(t[s:j])
 			if strings.HasPrefix(run, opensshB64) {
-				hits = append(hits, keyHit{i, "OpenSSH"})
+				hits = append(hits, keyHit{s, "OpenSSH"})
 			} else if run[0] == 'M' && derPrivateKey(run) {
-				hits = append(hits, keyHit{i, "DER"})
+				hits = append(hits, keyHit{s, "DER"})
 			}
 		}
 		i = j
