@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"path"
 	"slices"
@@ -156,11 +157,4 @@ func (r *Report) addPublisherLines(pub, name string, lines []string) {
 	r.Groups = slices.Insert(r.Groups, at, Group{Kind: "publisher", ID: pub, Name: name, Lines: lines})
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,9 +1,6 @@
 package gateway_test
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,33 +9,6 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
-
-// rawRequest writes one request exactly as given (request line, then
-// header lines) on a new connection and reads the response.
-func (e *env) rawRequest(requestLine string, lines ...string) response {
-	e.t.Helper()
-	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer conn.Close()
-	var b strings.Builder
-	b.WriteString(requestLine + "\r\n")
-	for _, l := range lines {
-		b.WriteString(l + "\r\n")
-	}
-	b.WriteString("Connection: close\r\n\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		e.t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, string(body)}
-}
 
 // TestATargetNamingAHostNeverChoosesTheEnvironment sends absolute-form
 // targets naming production (or any host) under a sandbox Host: the

@@ -357,9 +357,9 @@ func (e *env) get(target string, kv ...string) response {
 	return e.do(http.MethodGet, target, nil, kv...)
 }
 
-// raw sends a request line with target exactly as given, and headers as
-// given ("Name: value" lines), over a new connection.
-func (e *env) raw(target string, lines ...string) response {
+// rawRequest writes one request exactly as given (request line, then
+// header lines) on a new connection and reads the response.
+func (e *env) rawRequest(requestLine string, lines ...string) response {
 	e.t.Helper()
 	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
 	if err != nil {
@@ -367,7 +367,7 @@ func (e *env) raw(target string, lines ...string) response {
 	}
 	defer conn.Close()
 	var b strings.Builder
-	b.WriteString("GET " + target + " HTTP/1.1\r\nHost: " + sandboxHost + "\r\n")
+	b.WriteString(requestLine + "\r\n")
 	for _, l := range lines {
 		b.WriteString(l + "\r\n")
 	}
@@ -382,6 +382,13 @@ func (e *env) raw(target string, lines ...string) response {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return response{resp.StatusCode, resp.Header, string(body)}
+}
+
+// raw sends a request line with target exactly as given, and headers as
+// given ("Name: value" lines), over a new connection.
+func (e *env) raw(target string, lines ...string) response {
+	e.t.Helper()
+	return e.rawRequest("GET "+target+" HTTP/1.1", append([]string{"Host: " + sandboxHost}, lines...)...)
 }
 
 // problem is an RFC 9457 body.
