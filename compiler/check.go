@@ -740,13 +740,12 @@ func checkKeyEnv(s *diagSink, file, org string, g grant, ap *app) {
 	if g.Environment == "" {
 		return // a partial grant, reported as such
 	}
-	var bound []string
-	for _, kid := range sortedKeys(ap.APIKeys) {
-		if slices.Contains(ap.APIKeys[kid].Environments, g.Environment) {
+	for _, k := range ap.APIKeys {
+		if slices.Contains(k.Environments, g.Environment) {
 			return
 		}
-		bound = append(bound, kid)
 	}
+	bound := sortedKeys(ap.APIKeys)
 	hint := "register a key bound to " + g.Environment + " on the app in " + consumerPath(org) + " (apiKeys: <id>: environments)"
 	if len(bound) == 0 {
 		s.add(file, g.At.of("environment"), codeKeyEnv, hint,

@@ -18,6 +18,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // Reasons a file is refused; a *RefusedError wraps one of them.
@@ -175,14 +176,21 @@ func Dir(root string) (fs.FS, error) {
 		r.Close()
 		return nil, err
 	}
-	return &dirFS{root: r, dir: dir, name: root}, nil
+	rc, err := dir.SyscallConn()
+	if err != nil {
+		dir.Close()
+		r.Close()
+		return nil, err
+	}
+	return &dirFS{root: r, dir: dir, rc: rc, name: root}, nil
 }
 
 // dirFS holds the root open for its lifetime; the garbage collector closes
 // it when the fs.FS is no longer used.
 type dirFS struct {
 	root *os.Root
-	dir  *os.File // the root directory itself, for openat2
+	dir  *os.File        // the root directory itself, for openat2
+	rc   syscall.RawConn // dir's descriptor
 	name string
 }
 

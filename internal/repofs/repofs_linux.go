@@ -77,13 +77,9 @@ func (d *dirFS) openat2(name string) (int, *os.File, error) {
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	rc, err := d.dir.SyscallConn()
-	if err != nil {
-		return -1, nil, err
-	}
 	var fd int
 	var oerr error
-	if err := rc.Control(func(dfd uintptr) {
+	if err := d.rc.Control(func(dfd uintptr) {
 		for {
 			fd, oerr = unix.Openat2(int(dfd), name, &how)
 			if oerr != unix.EINTR {
