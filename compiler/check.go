@@ -156,7 +156,10 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 // file is absent, not when it failed.
 func (m *model) failedOrPresent(p string, present bool) bool { return present || m.failed[p] }
 
-// checkRules checks governance rules 1–7, 9 and 10 (README) on the model.
+// checkRules checks governance rules 1–7, 9 and 10 (README) on the model,
+// one function per kind of file. The rules of each file run on the valid
+// files and on what is left of those that failed the schema, skipping what
+// their gaps lack.
 func (c *compilation) checkRules(m *model) {
 	s := &c.diags
 	p := m.platform
@@ -170,17 +173,21 @@ func (c *compilation) checkRules(m *model) {
 		return
 	}
 	checkPlatform(s, p, nil)
-	operatorOwner := func(h string) bool { return slices.Contains(p.Operator.Owners, h) }
-	modeProvided := map[string]bool{}
-	for _, idp := range p.IdentityProviders {
-		for _, mode := range idp.Levels {
-			modeProvided[mode] = true
-		}
-	}
+	checkOnboardingApprovals(s, m)
+	checkLaunchApprovals(s, m)
+	apis, bases, deployed, unsure := checkAPIs(s, m)
+	checkBasePathOverlaps(s, apis, bases)
+	checkPublishers(s, m, deployed, unsure)
+	checkConsumerCredentials(s, m)
+}
 
-	// The rules of each file run on the valid files and on what is left
-	// of those that failed the schema, skipping what their gaps lack.
-	// Onboarding approvals.
+// operatorOwner reports whether handle is one of the operator's owners.
+func operatorOwner(p *platformFile, handle string) bool {
+	return slices.Contains(p.Operator.Owners, handle)
+}
+
+// checkOnboardingApprovals checks approvals/onboarding (rules 1, 2).
+func checkOnboardingApprovals(s *diagSink, m *model) {
 	onboarding := both(m.onboarding, m.partial.onboarding)
 	for _, pub := range sortedKeys(onboarding) {
 		o := onboarding[pub]
@@ -189,14 +196,17 @@ func (c *compilation) checkRules(m *model) {
 		if !m.failedOrPresent(publisherPath(pub), m.publishers[pub] != nil) {
 			s.add(file, o.At.self, codeUnknownPublisher, "name the file after a publisher directory under publishers/", "onboarding approval for unknown publisher %q", pub)
 		}
-		if !gs.lacks("approvedBy") && !operatorOwner(o.ApprovedBy) {
+		if !gs.lacks("approvedBy") && !operatorOwner(m.platform, o.ApprovedBy) {
 			s.add(file, o.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", o.ApprovedBy)
 		}
 		if !gs.lacks("date") {
 			checkDate(s, file, o.At.of("date"), o.Date)
 		}
 	}
-	// Launch approvals.
+}
+
+// checkLaunchApprovals checks approvals/launch (rules 1, 4).
+func checkLaunchApprovals(s *diagSink, m *model) {
 	launches := both(m.launches, m.partial.launches)
 	for _, id := range sortedKeys(launches) {
 		l := launches[id]
@@ -218,18 +228,31 @@ func (c *compilation) checkRules(m *model) {
 				}
 				seen[a.Major] = true
 			}
-			if !gs.lacks("approvals", at, "approvedBy") && !operatorOwner(a.ApprovedBy) {
+			if !gs.lacks("approvals", at, "approvedBy") && !operatorOwner(m.platform, a.ApprovedBy) {
 				s.add(file, a.At.of("approvedBy"), codeNotOperator, "approvedBy must be one of operator.owners in frontdoor.cue", "%q is not an operator owner", a.ApprovedBy)
 			}
 		}
 	}
 
-	// APIs: identity, base paths, environments, launch, DPIA, related.
-	type based struct{ id, path string }
-	var bases []based
-	deployed := map[string]bool{} // publishers with an API that would serve traffic
-	unsure := map[string]bool{}   // publishers with an API whose status or environments are lacking
-	apis := both(m.apis, m.partial.apis)
+}
+
+// based is an API's effective base path.
+type based struct{ id, path string }
+
+// checkAPIs checks the APIs' own files (rules 1, 4, 6, 7, 10) and returns
+// them with their base paths, the publishers with an API that would serve
+// traffic (deployed) and those with an API whose status or environments
+// are lacking (unsure).
+func checkAPIs(s *diagSink, m *model) (apis map[string]*apiFile, bases []based, deployed, unsure map[string]bool) {
+	p := m.platform
+	modeProvided := map[string]bool{}
+	for _, idp := range p.IdentityProviders {
+		for _, mode := range idp.Levels {
+			modeProvided[mode] = true
+		}
+	}
+	deployed, unsure = map[string]bool{}, map[string]bool{}
+	apis = both(m.apis, m.partial.apis)
 	for _, id := range sortedKeys(apis) {
 		a := apis[id]
 		pub, name, _ := strings.Cut(id, "/")
@@ -283,6 +306,12 @@ func (c *compilation) checkRules(m *model) {
 			}
 		}
 	}
+	return apis, bases, deployed, unsure
+}
+
+// checkBasePathOverlaps reports every pair of base paths one of which
+// contains the other (rule 6), at both APIs.
+func checkBasePathOverlaps(s *diagSink, apis map[string]*apiFile, bases []based) {
 	slices.SortFunc(bases, func(x, y based) int { return strings.Compare(x.path, y.path) })
 	for i := 1; i < len(bases); i++ {
 		prev, cur := bases[i-1], bases[i]
@@ -299,7 +328,12 @@ func (c *compilation) checkRules(m *model) {
 		}
 	}
 
-	// Rule 2: publishers.
+}
+
+// checkPublishers checks the publishers' files (rules 2, 3) and marks
+// those ready to serve traffic.
+func checkPublishers(s *diagSink, m *model, deployed, unsure map[string]bool) {
+	p := m.platform
 	publishers := both(m.publishers, m.partial.publishers)
 	for _, pub := range sortedKeys(publishers) {
 		pf := publishers[pub]
@@ -355,9 +389,12 @@ func (c *compilation) checkRules(m *model) {
 		}
 	}
 
-	// Consumers: credentials are public only, and each is one app's.
-	// The first registration (in path order) is the one kept; every other
-	// names it.
+}
+
+// checkConsumerCredentials checks the consumers' credentials (rules 1, 9):
+// public only, bound to known environments, and each one app's. The first
+// registration (in path order) is the one kept; every other names it.
+func checkConsumerCredentials(s *diagSink, m *model) {
 	type firstAt struct {
 		file, what string
 		p          pos
@@ -375,12 +412,7 @@ func (c *compilation) checkRules(m *model) {
 				if k.Expires != "" && !gs.lacks("apps", appID, "apiKeys", kid, "expires") {
 					checkDate(s, file, k.At.of("expires"), k.Expires)
 				}
-				for _, env := range k.Environments {
-					if _, ok := m.platform.Environments[env]; !ok {
-						s.add(file, k.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
-							"api key %s of app %s is bound to unknown environment %q", kid, appID, env)
-					}
-				}
+				checkBoundEnvs(s, m.platform, file, k.At.of("environments"), k.Environments, fmt.Sprintf("api key %s of app %s", kid, appID))
 				if gs.lacks("apps", appID, "apiKeys", kid, "sha256") {
 					continue
 				}
@@ -400,11 +432,8 @@ func (c *compilation) checkRules(m *model) {
 			for i, j := range ap.JWKs {
 				if gs.lacks("apps", appID, "jwks", strconv.Itoa(i)) {
 					// Only its environments are known to be valid.
-					for _, env := range j.Environments {
-						if _, ok := m.platform.Environments[env]; !ok && !gs.lacks("apps", appID, "jwks", strconv.Itoa(i), "environments") {
-							s.add(file, j.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
-								"JWK %q of app %s is bound to unknown environment %q", j.Kid, appID, env)
-						}
+					if !gs.lacks("apps", appID, "jwks", strconv.Itoa(i), "environments") {
+						checkBoundEnvs(s, m.platform, file, j.At.of("environments"), j.Environments, fmt.Sprintf("JWK %q of app %s", j.Kid, appID))
 					}
 					continue
 				}
@@ -412,12 +441,7 @@ func (c *compilation) checkRules(m *model) {
 					s.add(file, j.At.of("kid"), codeDuplicateID, "give each key its own kid", "app %s has two JWKs with kid %q", appID, j.Kid)
 				}
 				kids[j.Kid] = true
-				for _, env := range j.Environments {
-					if _, ok := m.platform.Environments[env]; !ok {
-						s.add(file, j.At.of("environments"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "),
-							"JWK %q of app %s is bound to unknown environment %q", j.Kid, appID, env)
-					}
-				}
+				checkBoundEnvs(s, m.platform, file, j.At.of("environments"), j.Environments, fmt.Sprintf("JWK %q of app %s", j.Kid, appID))
 				id := snapshot.JWK{Kty: j.Kty, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y}.KeyMaterial()
 				if f, ok := jwkFirst[id]; ok {
 					s.add(file, j.At.self, codeSharedCredential, "register the public key of a key pair of this app's own",
@@ -430,7 +454,17 @@ func (c *compilation) checkRules(m *model) {
 			}
 		}
 	}
+}
 
+// checkBoundEnvs reports the environments a credential (what) is bound to
+// that the platform does not have.
+func checkBoundEnvs(s *diagSink, p *platformFile, file string, at pos, envs []string, what string) {
+	for _, env := range envs {
+		if _, ok := p.Environments[env]; !ok {
+			s.add(file, at, codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "),
+				"%s is bound to unknown environment %q", what, env)
+		}
+	}
 }
 
 // checkPlatform checks frontdoor.cue on its own (rule 3, URLs), skipping
