@@ -58,6 +58,40 @@ func UserRestricted(mode string) bool {
 	return strings.HasPrefix(mode, "nhs-cis2-") || strings.HasPrefix(mode, "nhs-login-")
 }
 
+// UserLevel returns a user-restricted mode's family and its rank within it
+// (higher is stronger), or "" for any other mode. This is the one place the
+// levels' order is written.
+func UserLevel(mode string) (family string, rank int) {
+	switch mode {
+	case ModeNHSLoginP0:
+		return "nhs-login", 0
+	case ModeNHSLoginP5:
+		return "nhs-login", 5
+	case ModeNHSLoginP9:
+		return "nhs-login", 9
+	case ModeCIS2AAL1:
+		return "nhs-cis2", 1
+	case ModeCIS2AAL3:
+		return "nhs-cis2", 3
+	}
+	return "", 0
+}
+
+// Satisfies reports whether a user authenticated at access mode have may
+// use a route or grant demanding mode want. Levels are ordered within a
+// family and a higher level satisfies a lower one: nhs-login-p0 <
+// nhs-login-p5 < nhs-login-p9, and nhs-cis2-aal1 < nhs-cis2-aal3. Modes of
+// different families never satisfy each other; any other mode satisfies
+// only itself.
+func Satisfies(have, want string) bool {
+	if have == want {
+		return true
+	}
+	hf, hr := UserLevel(have)
+	wf, wr := UserLevel(want)
+	return hf != "" && hf == wf && hr >= wr
+}
+
 // Snapshot is the whole compiled platform: policy, publishers, APIs, routes,
 // consumers and entitlements. Every list is sorted by its key (see Normalize)
 // and every key is unique. It holds no secret: API keys appear only as SHA-256

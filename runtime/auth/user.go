@@ -108,43 +108,12 @@ func claimString(v any) (string, bool) {
 func bestMode(have string, modes []string) (string, bool) {
 	best, bestRank := "", -1
 	for _, m := range modes {
-		if !snapshot.UserRestricted(m) || !Satisfies(have, m) {
+		if !snapshot.UserRestricted(m) || !snapshot.Satisfies(have, m) {
 			continue
 		}
-		if _, r := levelRank(m); r > bestRank {
+		if _, r := snapshot.UserLevel(m); r > bestRank {
 			best, bestRank = m, r
 		}
 	}
 	return best, best != ""
-}
-
-// Satisfies reports whether a user authenticated at access mode have may use
-// a route or grant demanding mode want. Levels are ordered within a family
-// and a higher level satisfies a lower one: nhs-login-p0 < nhs-login-p5 <
-// nhs-login-p9, and nhs-cis2-aal1 < nhs-cis2-aal3. Modes of different
-// families never satisfy each other; any other mode satisfies only itself.
-func Satisfies(have, want string) bool {
-	if have == want {
-		return true
-	}
-	hf, hr := levelRank(have)
-	wf, wr := levelRank(want)
-	return hf != "" && hf == wf && hr >= wr
-}
-
-// levelRank returns a user-restricted mode's family and rank within it.
-func levelRank(mode string) (family string, rank int) {
-	switch mode {
-	case snapshot.ModeNHSLoginP0:
-		return "nhs-login", 0
-	case snapshot.ModeNHSLoginP5:
-		return "nhs-login", 5
-	case snapshot.ModeNHSLoginP9:
-		return "nhs-login", 9
-	case snapshot.ModeCIS2AAL1:
-		return "nhs-cis2", 1
-	case snapshot.ModeCIS2AAL3:
-		return "nhs-cis2", 3
-	}
-	return "", 0
 }

@@ -171,32 +171,6 @@ func TestUserTokenIsRefusedWhileTheProvidersKeysAreUnavailable(t *testing.T) {
 	}
 }
 
-func TestSatisfies(t *testing.T) {
-	tests := []struct {
-		have, want string
-		ok         bool
-	}{
-		{snapshot.ModeNHSLoginP9, snapshot.ModeNHSLoginP9, true},
-		{snapshot.ModeNHSLoginP9, snapshot.ModeNHSLoginP5, true},
-		{snapshot.ModeNHSLoginP9, snapshot.ModeNHSLoginP0, true},
-		{snapshot.ModeNHSLoginP5, snapshot.ModeNHSLoginP9, false},
-		{snapshot.ModeNHSLoginP0, snapshot.ModeNHSLoginP5, false},
-		{snapshot.ModeCIS2AAL3, snapshot.ModeCIS2AAL1, true},
-		{snapshot.ModeCIS2AAL1, snapshot.ModeCIS2AAL3, false},
-		{snapshot.ModeCIS2AAL3, snapshot.ModeNHSLoginP0, false},
-		{snapshot.ModeNHSLoginP9, snapshot.ModeCIS2AAL1, false},
-		{snapshot.ModeNHSLoginP9, snapshot.ModeAppLevel3, false},
-		{"nhs-login-p7", snapshot.ModeNHSLoginP5, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.have+" against "+tc.want, func(t *testing.T) {
-			if got := Satisfies(tc.have, tc.want); got != tc.ok {
-				t.Errorf("got %v, want %v", got, tc.ok)
-			}
-		})
-	}
-}
-
 func TestES256TokenFromAProviderWithAnECKeyIsAccepted(t *testing.T) {
 	f := newFixture(t)
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

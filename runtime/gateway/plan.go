@@ -256,7 +256,7 @@ func (p *plan) quota(g *appGrants, i int, rp *routePlan) *ratelimit.Quota {
 //
 // For the app modes the grant's mode must be mode. For a user-restricted
 // mode, a grant of a lower level of the same family also matches (a P9 user
-// may use an app's P5 grant, auth.Satisfies); the highest such grant wins,
+// may use an app's P5 grant, snapshot.Satisfies); the highest such grant wins,
 // as its rate limit is the one meant for that level.
 func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (*appGrants, int, bool) {
 	g := p.grants.get(app)
@@ -280,26 +280,13 @@ func (p *plan) entitlement(app string, rp *routePlan, mode string, today int) (*
 		if e.AccessMode == mode {
 			return g, i, true
 		}
-		if user && snapshot.UserRestricted(e.AccessMode) && auth.Satisfies(mode, e.AccessMode) {
-			if r := levelRank(e.AccessMode); r > bestRank {
+		if user && snapshot.UserRestricted(e.AccessMode) && snapshot.Satisfies(mode, e.AccessMode) {
+			if _, r := snapshot.UserLevel(e.AccessMode); r > bestRank {
 				best, bestRank = i, r
 			}
 		}
 	}
 	return g, best, best >= 0
-}
-
-// levelRank orders the user-restricted modes within their family.
-func levelRank(mode string) int {
-	switch mode {
-	case snapshot.ModeNHSLoginP9, snapshot.ModeCIS2AAL3:
-		return 3
-	case snapshot.ModeNHSLoginP5:
-		return 2
-	case snapshot.ModeNHSLoginP0, snapshot.ModeCIS2AAL1:
-		return 1
-	}
-	return 0
 }
 
 // expired reports whether a grant whose last valid day is lastDay

@@ -22,7 +22,7 @@
 //     name their app with its API key beside the user's token (the
 //     gateway cannot otherwise tell which app calls, and every grant is to
 //     an app); the app's grant may be of a lower level of the same family
-//     than the user's (auth.Satisfies: a P9 user uses a P5 grant);
+//     than the user's (snapshot.Satisfies: a P9 user uses a P5 grant);
 //  5. rate limits: the app's quota (the grant's override, else the API's
 //     per-app default, else the platform's) then the API's whole quota
 //     (runtime/ratelimit); 429 with Retry-After, or 503 when a fail-closed
