@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"regexp"
 	"slices"
 	"unicode/utf8"
@@ -225,8 +226,7 @@ func newShapes() shapes {
 	strNode := func(s string) *node { return &node{kind: nString, str: s} }
 
 	id, handle, date, url, email, header := re(reID), re(reHandle), re(reDate), re(reURL), re(reEmail), re(reHeaderName)
-	userModes := []string{"nhs-cis2-aal1", "nhs-cis2-aal3", "nhs-login-p0", "nhs-login-p5", "nhs-login-p9"}
-	accessMode := enum(append([]string{"open", "app-level0", "app-level3"}, userModes...)...)
+	accessMode := enum(snapshot.AccessModes...)
 	rate := obj(req("limit", bounded(i64(1), nil)), req("per", enum("second", "minute", "hour")))
 	contact := obj(opt("email", email), opt("url", url))
 	approvalFields := []shapeField{req("approvedBy", handle), req("date", date), opt("reference", nonEmpty())}
@@ -249,7 +249,7 @@ func newShapes() shapes {
 			req("jwksURL", url),
 			opt("audience", nonEmpty()),
 			req("levelClaim", nonEmpty()),
-			req("levels", mapOf(str(), enum(userModes...))),
+			req("levels", mapOf(str(), enum(snapshot.UserModes...))),
 		))),
 		req("rateLimits", obj(req("app", withDef(rate, &node{kind: nStruct, fields: []nfield{
 			{name: "limit", val: &node{kind: nInt, num: 300}},

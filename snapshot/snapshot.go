@@ -49,8 +49,11 @@ const (
 	StatusRetired       = "retired"
 )
 
+// UserModes lists the user-restricted access modes in a stable order.
+var UserModes = []string{ModeCIS2AAL1, ModeCIS2AAL3, ModeNHSLoginP0, ModeNHSLoginP5, ModeNHSLoginP9}
+
 // AccessModes lists every access mode in a stable order.
-var AccessModes = []string{ModeOpen, ModeAppLevel0, ModeAppLevel3, ModeCIS2AAL1, ModeCIS2AAL3, ModeNHSLoginP0, ModeNHSLoginP5, ModeNHSLoginP9}
+var AccessModes = append([]string{ModeOpen, ModeAppLevel0, ModeAppLevel3}, UserModes...)
 
 // UserRestricted reports whether mode is a user-restricted access mode, one
 // that needs a bearer token from an identity provider.
