@@ -60,22 +60,7 @@ var (
 // credentialParam reports whether a query parameter name names a
 // credential, whatever its case, separators or percent-encoding.
 func credentialParam(name string) bool {
-	for range 3 { // api%255Fkey decodes twice
-		d, err := url.QueryUnescape(name)
-		if err != nil || d == name {
-			break
-		}
-		name = d
-	}
-	n := strings.Map(func(r rune) rune {
-		switch {
-		case 'a' <= r && r <= 'z', '0' <= r && r <= '9':
-			return r
-		case 'A' <= r && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return -1
-	}, name)
+	n := ParamName(name)
 	if slices.Contains(credentialParams, n) {
 		return true
 	}
@@ -101,4 +86,32 @@ func notPlaceholder(v string) bool {
 		return false
 	}
 	return true
+}
+
+// ParamName returns a query parameter's name as compared with credential
+// names: percent-decoded (repeatedly), lower-cased, with every character
+// but ASCII letters and digits removed ("API_Key", "api-key", "%61pikey"
+// and "apiKey" are all "apikey").
+func ParamName(raw string) string {
+	v := raw
+	for range 4 { // api%255Fkey decodes twice
+		if !strings.Contains(v, "%") {
+			break
+		}
+		d, err := url.PathUnescape(v)
+		if err != nil || d == v {
+			break
+		}
+		v = d
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			b.WriteByte(c)
+		case 'A' <= c && c <= 'Z':
+			b.WriteByte(c + ('a' - 'A'))
+		}
+	}
+	return b.String()
 }

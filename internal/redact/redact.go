@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Mask replaces a credential.
@@ -132,39 +134,11 @@ var (
 	credentialNames = [...]string{"key", "code", "sig", "auth", "pwd", "jwt", "session", "pass"}
 )
 
-// ParamName returns a query parameter's name as compared with credential
-// names: percent-decoded (repeatedly), lower-cased, with every character
-// but ASCII letters and digits removed ("API_Key", "api-key", "%61pikey"
-// and "apiKey" are all "apikey").
-func ParamName(raw string) string {
-	v := raw
-	for range 4 {
-		if !strings.Contains(v, "%") {
-			break
-		}
-		d, err := url.PathUnescape(v)
-		if err != nil || d == v {
-			break
-		}
-		v = d
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			b.WriteByte(c)
-		case 'A' <= c && c <= 'Z':
-			b.WriteByte(c + ('a' - 'A'))
-		}
-	}
-	return b.String()
-}
-
 // CredentialParam reports whether a query parameter named raw (as sent)
-// carries a credential, by its ParamName: apikey, access_token, id_token,
+// carries a credential, by its snapshot.ParamName: apikey, access_token, id_token,
 // token, password, client_secret, client_assertion, code, sig, key, ...
 func CredentialParam(raw string) bool {
-	n := ParamName(raw)
+	n := snapshot.ParamName(raw)
 	for _, w := range credentialNames {
 		if n == w {
 			return true

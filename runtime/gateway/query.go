@@ -3,7 +3,7 @@ package gateway
 import (
 	"strings"
 
-	"github.com/frontdoor-dev/frontdoor/internal/redact"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // upstreamQuery returns the query to forward upstream: q without the
@@ -12,7 +12,7 @@ import (
 // "%61pikey"; access_token, the gateway's bearer tokens in query form;
 // client_assertion, the token endpoint's). It returns q itself when there
 // is nothing to remove. The access log redacts the rest of what carries a
-// credential (redact.CredentialParam).
+// credential (internal/redact.CredentialParam).
 func upstreamQuery(q string) string {
 	if q == "" || !mayNameCredential(q) {
 		return q
@@ -21,7 +21,7 @@ func upstreamQuery(q string) string {
 	dropped := false
 	for part := range strings.SplitSeq(q, "&") {
 		name, _, _ := strings.Cut(part, "=")
-		switch redact.ParamName(name) {
+		switch snapshot.ParamName(name) {
 		case "apikey", "accesstoken", "clientassertion":
 			dropped = true
 			continue
