@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"encoding/hex"
 	"net/netip"
 	"strings"
 	"unicode"
@@ -83,13 +84,12 @@ func percentDecode(s string) string {
 	var b []byte
 	for i := 0; i < len(s); i++ {
 		if s[i] == '%' && i+2 < len(s) {
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
-			if ok1 && ok2 {
+			var c [1]byte
+			if _, err := hex.Decode(c[:], []byte{s[i+1], s[i+2]}); err == nil {
 				if b == nil {
 					b = append(make([]byte, 0, len(s)), s[:i]...)
 				}
-				b = append(b, hi<<4|lo)
+				b = append(b, c[0])
 				i += 2
 				continue
 			}
@@ -102,18 +102,6 @@ func percentDecode(s string) string {
 		return s
 	}
 	return string(b)
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // digitValue returns the value of r if it is a decimal digit of any script,
