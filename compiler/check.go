@@ -517,8 +517,18 @@ func (c *compilation) checkGrantsFile(m *model, lf layoutFile, f *grantsFile, s 
 	return out
 }
 
+// grantCheck is one grant being checked, with what its rules consult.
+type grantCheck struct {
+	m        *model
+	s        *diagSink
+	file     string
+	ge       layoutFile
+	consumer *consumerFile
+	g        grant
+	today    string
+}
+
 func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer *consumerFile, g grant, today string, seen map[string]bool, s *diagSink) {
-	p := m.platform
 	// A field is empty only in a grant of a file that failed the schema,
 	// which reported it; the rules that need it are skipped.
 	key := g.App + "|" + g.API + "|" + g.Environment + "|" + g.AccessMode
@@ -526,107 +536,157 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		s.add(file, g.At.self, codeDuplicateGrant, "remove one of them", "duplicate grant of %s to app %s (%s, %s)", g.API, g.App, g.Environment, g.AccessMode)
 	}
 	seen[key] = true
-	dateOK := g.Date != "" && checkDate(s, file, g.At.of("date"), g.Date)
-	// since is the day limits count from: the grant's date, never later
-	// than today.
-	since := g.Date
-	if dateOK && g.Date > today {
-		s.add(file, g.At.of("date"), codeFutureGrant, "date is the day the grant was approved, "+today+" or earlier",
-			"%s is dated %s, after today (%s)", g.name(), g.Date, today)
-		since = today
+	gc := grantCheck{m: m, s: s, file: file, ge: ge, consumer: consumer, g: g, today: today}
+	dateOK, since := gc.dates()
+	gc.approval()
+	ap := gc.app()
+	if _, ok := m.platform.Environments[g.Environment]; !ok && g.Environment != "" {
+		s.add(file, g.At.of("environment"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(m.platform.Environments), ", "), "unknown environment %q", g.Environment)
 	}
-	if pf := m.publishers[ge.pub]; pf != nil && g.ApprovedBy != "" && !isOwner(pf.Owners, g.ApprovedBy) {
-		s.add(file, g.At.of("approvedBy"), codeGrantApprover, "approvedBy is one of "+ge.pub+"'s owners: "+strings.Join(pf.Owners, ", "),
-			"%s approved by %q, who is not an owner of publisher %s", g.name(), g.ApprovedBy, ge.pub)
+	a := gc.api()
+	if a == nil {
+		return
 	}
-	if consumer != nil && isOwner(consumer.Owners, g.ApprovedBy) {
-		s.add(file, g.At.of("approvedBy"), codeSelfApproval, "another owner of "+ge.pub+" approves it",
-			"%s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.name(), g.ApprovedBy, ge.org)
+	gc.accessMode(a, ap)
+	gc.dataRules(a, dateOK, since)
+}
+
+// dates checks the grant's date and expiry. since is the day limits count
+// from: the grant's date, never later than today.
+func (gc grantCheck) dates() (dateOK bool, since string) {
+	s, g, file := gc.s, gc.g, gc.file
+	dateOK = g.Date != "" && checkDate(s, file, g.At.of("date"), g.Date)
+	since = g.Date
+	if dateOK && g.Date > gc.today {
+		s.add(file, g.At.of("date"), codeFutureGrant, "date is the day the grant was approved, "+gc.today+" or earlier",
+			"%s is dated %s, after today (%s)", g.name(), g.Date, gc.today)
+		since = gc.today
 	}
 	if g.Expires != "" {
-		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < today {
+		if checkDate(s, file, g.At.of("expires"), g.Expires) && g.Expires < gc.today {
 			s.add(file, g.At.of("expires"), codeExpiredGrant, "remove the grant or renew it", "%s expired on %s", g.name(), g.Expires)
 		}
 	}
-	var ap *app
-	if consumer != nil && g.App != "" {
-		if a, ok := consumer.Apps[g.App]; ok {
-			ap = &a
-		} else {
-			s.add(file, g.At.of("app"), codeUnknownApp, "registered apps: "+strings.Join(sortedKeys(consumer.Apps), ", "),
-				"consumer %s has no app %q", ge.org, g.App)
-		}
+	return dateOK, since
+}
+
+// approval checks who approved the grant: an owner of the publisher, not
+// an owner of the consumer.
+func (gc grantCheck) approval() {
+	s, g, file, ge := gc.s, gc.g, gc.file, gc.ge
+	if pf := gc.m.publishers[ge.pub]; pf != nil && g.ApprovedBy != "" && !isOwner(pf.Owners, g.ApprovedBy) {
+		s.add(file, g.At.of("approvedBy"), codeGrantApprover, "approvedBy is one of "+ge.pub+"'s owners: "+strings.Join(pf.Owners, ", "),
+			"%s approved by %q, who is not an owner of publisher %s", g.name(), g.ApprovedBy, ge.pub)
 	}
-	if _, ok := p.Environments[g.Environment]; !ok && g.Environment != "" {
-		s.add(file, g.At.of("environment"), codeUnknownEnv, "use one of "+strings.Join(sortedKeys(p.Environments), ", "), "unknown environment %q", g.Environment)
+	if gc.consumer != nil && isOwner(gc.consumer.Owners, g.ApprovedBy) {
+		s.add(file, g.At.of("approvedBy"), codeSelfApproval, "another owner of "+ge.pub+" approves it",
+			"%s approved by %q, an owner of consumer %s: nobody approves access for an organisation they own", g.name(), g.ApprovedBy, ge.org)
+	}
+}
+
+// app returns the granted app of the consumer, nil when unknown.
+func (gc grantCheck) app() *app {
+	if gc.consumer == nil || gc.g.App == "" {
+		return nil
+	}
+	if a, ok := gc.consumer.Apps[gc.g.App]; ok {
+		return &a
+	}
+	gc.s.add(gc.file, gc.g.At.of("app"), codeUnknownApp, "registered apps: "+strings.Join(sortedKeys(gc.consumer.Apps), ", "),
+		"consumer %s has no app %q", gc.ge.org, gc.g.App)
+	return nil
+}
+
+// api returns the granted API when grants to it may be checked further:
+// known, not retired, deployed where granted.
+func (gc grantCheck) api() *apiFile {
+	s, g, file, ge, m := gc.s, gc.g, gc.file, gc.ge, gc.m
+	if g.API == "" {
+		return nil
 	}
 	id := ge.pub + "/" + g.API
 	a := m.apis[id]
-	if g.API == "" {
-		return
-	}
 	if a == nil {
 		if !m.failed[apiPath(ge.pub, g.API)] {
 			s.add(file, g.At.of("api"), codeUnknownAPI, "a grant names an API of its own publisher "+ge.pub, "publisher %s has no API %q", ge.pub, g.API)
 		}
-		return
+		return nil
 	}
 	switch a.Status {
 	case snapshot.StatusRetired:
 		s.add(file, g.At.of("api"), codeRetiredGrant, "remove the grant", "API %s is retired", id)
-		return
+		return nil
 	case snapshot.StatusDeprecated:
 		s.add(file, g.At.of("api"), codeDeprecatedGrant, "deprecated APIs accept no new grants; grant its successor", "grant to deprecated API %s", id)
 	}
-	if _, ok := p.Environments[g.Environment]; ok {
+	if _, ok := m.platform.Environments[g.Environment]; ok {
 		if _, ok := a.Environments[g.Environment]; !ok {
 			s.add(file, g.At.of("environment"), codeEnvNotDeployed, "deployed to: "+strings.Join(sortedKeys(a.Environments), ", "),
 				"API %s is not deployed to %s", id, g.Environment)
 		}
 	}
+	return a
+}
+
+// accessMode checks that the API offers the granted mode and that the app
+// holds a credential for it in the granted environment.
+func (gc grantCheck) accessMode(a *apiFile, ap *app) {
+	s, g, file, ge := gc.s, gc.g, gc.file, gc.ge
 	switch {
 	case g.AccessMode == "":
 		// Reported by the schema.
+		return
 	case !slices.Contains(a.AccessModes, g.AccessMode):
 		s.add(file, g.At.of("accessMode"), codeModeNotOffered, "the API offers "+strings.Join(a.AccessModes, ", "),
-			"API %s does not offer access mode %s", id, g.AccessMode)
-	case ap != nil:
-		switch g.AccessMode {
-		case snapshot.ModeAppLevel0:
-			if len(ap.APIKeys) == 0 {
-				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level0 needs apiKeys on the app", "app %s has no API key for app-level0", g.App)
-			} else {
-				checkKeyEnv(s, file, ge.org, g, ap)
-			}
-		case snapshot.ModeAppLevel3:
-			if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
-				s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
-			} else if ap.JWKSURL == "" && g.Environment != "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
-				return len(j.Environments) == 0 || slices.Contains(j.Environments, g.Environment)
-			}) {
-				s.add(file, g.At.of("environment"), codeKeyEnv, "bind a signing key of the app to "+g.Environment+" in "+consumerPath(ge.org)+" (jwks: [{..., environments}])",
-					"access mode app-level3 needs a signing key of app %s in %s, and none of its JWKs is bound to %s", g.App, g.Environment, g.Environment)
-			}
-		default:
-			if snapshot.UserRestricted(g.AccessMode) {
-				checkKeyEnv(s, file, ge.org, g, ap)
-			}
+			"API %s does not offer access mode %s", ge.pub+"/"+g.API, g.AccessMode)
+		return
+	case ap == nil:
+		return
+	}
+	switch g.AccessMode {
+	case snapshot.ModeAppLevel0:
+		if len(ap.APIKeys) == 0 {
+			s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level0 needs apiKeys on the app", "app %s has no API key for app-level0", g.App)
+		} else {
+			checkKeyEnv(s, file, ge.org, g, ap)
+		}
+	case snapshot.ModeAppLevel3:
+		if len(ap.JWKs) == 0 && ap.JWKSURL == "" {
+			s.add(file, g.At.of("accessMode"), codeNoCredential, "app-level3 needs jwks or jwksURL on the app", "app %s has no public key for app-level3", g.App)
+		} else if ap.JWKSURL == "" && g.Environment != "" && !slices.ContainsFunc(ap.JWKs, func(j jwk) bool {
+			return len(j.Environments) == 0 || slices.Contains(j.Environments, g.Environment)
+		}) {
+			s.add(file, g.At.of("environment"), codeKeyEnv, "bind a signing key of the app to "+g.Environment+" in "+consumerPath(ge.org)+" (jwks: [{..., environments}])",
+				"access mode app-level3 needs a signing key of app %s in %s, and none of its JWKs is bound to %s", g.App, g.Environment, g.Environment)
+		}
+	default:
+		if snapshot.UserRestricted(g.AccessMode) {
+			checkKeyEnv(s, file, ge.org, g, ap)
 		}
 	}
+}
+
+// dataRules checks what the API's data asks of its consumers: a DSPT
+// status for personal data, an expiry within a year for special-category
+// data.
+func (gc grantCheck) dataRules(a *apiFile, dateOK bool, since string) {
+	s, g, file, ge, consumer := gc.s, gc.g, gc.file, gc.ge, gc.consumer
+	id := ge.pub + "/" + g.API
 	if a.personal() && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" {
 		s.add(file, g.At.of("app"), codeDSPT, "personal data needs DSPT standards-met or standards-exceeded",
 			"API %s carries personal data and consumer %s's DSPT status is %s", id, ge.org, consumer.DSPT)
 	}
-	if a.SpecialCategory {
-		switch {
-		case g.Expires == "":
-			s.add(file, g.At.self, codeSpecialExpiry, "set expires at most one year after date", "grant of special-category API %s has no expiry", id)
-		case dateOK:
-			d, _ := time.Parse(time.DateOnly, since)
-			if limit := d.AddDate(1, 0, 0).Format(time.DateOnly); g.Expires > limit {
-				s.add(file, g.At.of("expires"), codeSpecialExpiry, "expires must be on or before "+limit,
-					"grant of special-category API %s expires more than a year after %s", id, since)
-			}
+	if !a.SpecialCategory {
+		return
+	}
+	switch {
+	case g.Expires == "":
+		s.add(file, g.At.self, codeSpecialExpiry, "set expires at most one year after date", "grant of special-category API %s has no expiry", id)
+	case dateOK:
+		d, _ := time.Parse(time.DateOnly, since)
+		if limit := d.AddDate(1, 0, 0).Format(time.DateOnly); g.Expires > limit {
+			s.add(file, g.At.of("expires"), codeSpecialExpiry, "expires must be on or before "+limit,
+				"grant of special-category API %s expires more than a year after %s", id, since)
 		}
 	}
 }

@@ -96,70 +96,63 @@ func (s *shape) accept(n *node) bool {
 	case sAny:
 		return true
 	case sString:
-		if n.kind != nString {
-			return false
-		}
-		if s.nonEmpty && n.str == "" {
-			return false
-		}
-		if s.maxRunes > 0 && utf8.RuneCountInString(n.str) > s.maxRunes {
-			return false
-		}
-		if len(s.enum) > 0 && !slices.Contains(s.enum, n.str) {
-			return false
-		}
-		for _, re := range s.regexps {
-			if !re.MatchString(n.str) {
-				return false
-			}
-		}
-		return true
+		return n.kind == nString && s.acceptString(n.str)
 	case sInt:
-		if n.kind != nInt {
-			return false
-		}
-		return (s.min == nil || n.num >= *s.min) && (s.max == nil || n.num <= *s.max)
+		return n.kind == nInt && (s.min == nil || n.num >= *s.min) && (s.max == nil || n.num <= *s.max)
 	case sBool:
 		return n.kind == nBool
 	case sList:
-		if n.kind != nList || len(n.elems) < s.minElems {
-			return false
-		}
-		for _, e := range n.elems {
-			if !s.elem.accept(e) {
-				return false
-			}
-		}
-		return true
+		return n.kind == nList && len(n.elems) >= s.minElems &&
+			!slices.ContainsFunc(n.elems, func(e *node) bool { return !s.elem.accept(e) })
 	case sStruct:
-		if n.kind != nStruct {
-			return false
-		}
-		for i := range n.fields {
-			f := &n.fields[i]
-			if fs, ok := s.fieldShape(f.name); ok {
-				if !fs.shape.accept(f.val) {
-					return false
-				}
-				continue
-			}
-			if s.pattern == nil || !s.patternKey.accept(&node{kind: nString, str: f.name}) || !s.pattern.accept(f.val) {
-				return false
-			}
-		}
-		for _, fs := range s.fields {
-			if fs.optional || n.field(fs.name) != nil {
-				continue
-			}
-			v, ok := fs.shape.materialize(n.pos)
-			if !ok {
-				return false
-			}
-			n.fields = append(n.fields, nfield{name: fs.name, pos: n.pos, val: v})
-		}
-		return true
+		return n.kind == nStruct && s.acceptStruct(n)
 	}
 	return false
+}
+
+func (s *shape) acceptString(v string) bool {
+	if s.nonEmpty && v == "" {
+		return false
+	}
+	if s.maxRunes > 0 && utf8.RuneCountInString(v) > s.maxRunes {
+		return false
+	}
+	if len(s.enum) > 0 && !slices.Contains(s.enum, v) {
+		return false
+	}
+	for _, re := range s.regexps {
+		if !re.MatchString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// acceptStruct checks n's fields, then adds the absent regular ones.
+func (s *shape) acceptStruct(n *node) bool {
+	for i := range n.fields {
+		f := &n.fields[i]
+		if fs, ok := s.fieldShape(f.name); ok {
+			if !fs.shape.accept(f.val) {
+				return false
+			}
+			continue
+		}
+		if s.pattern == nil || !s.patternKey.acceptString(f.name) || !s.pattern.accept(f.val) {
+			return false
+		}
+	}
+	for _, fs := range s.fields {
+		if fs.optional || n.field(fs.name) != nil {
+			continue
+		}
+		v, ok := fs.shape.materialize(n.pos)
+		if !ok {
+			return false
+		}
+		n.fields = append(n.fields, nfield{name: fs.name, pos: n.pos, val: v})
+	}
+	return true
 }
 
 // materialize returns the value CUE gives an absent regular field: its
