@@ -5,7 +5,7 @@ BIN := bin/frontdoor
 EXAMPLE := examples/national-health-platform
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test check demo bench bench-compile bench-swap bench-gateway bench-propagation golden boundaries clean
+.PHONY: all build test fuzz check demo bench bench-compile bench-swap bench-gateway bench-propagation golden boundaries clean
 
 all: check test
 
@@ -15,6 +15,11 @@ build:
 ## test: every test, with the race detector (CI runs this).
 test:
 	$(GO) test -race -count=1 ./...
+
+## fuzz: every fuzzer, one after another, FUZZTIME each (default 10m; FUZZ=REGEXP picks some).
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 ## check: formatting, vet, staticcheck, tidy go.mod, package boundaries.
 check: boundaries

@@ -14,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -79,4 +80,10 @@ func OpenDir(dir string) (fs.FS, error) { return repofs.Dir(dir) }
 // are in Result.Diagnostics (exit code 1).
 func Compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	return compile(ctx, fsys, opts)
+}
+
+// OpenGit returns a git commit's tree as an fs.FS to compile, with the
+// commit's hash and generation (see gitfs.Open).
+func OpenGit(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, err error) {
+	return gitfs.Open(repoDir, ref)
 }

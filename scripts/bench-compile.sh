@@ -75,7 +75,7 @@ if [ "$run_cue" = 1 ]; then
 	fi
 fi
 log "building fdcorpus and frontdoor"
-go build -o "$work/bin/fdcorpus" ./cmd/fdcorpus
+go build -o "$work/bin/fdcorpus" ./tools/fdcorpus
 go build -o "$work/bin/frontdoor" ./cmd/frontdoor
 
 # Corpus.

@@ -112,7 +112,7 @@ if [ -z "$fdbin" ]; then
 else
 	log "building fdbench (frontdoor: $fdbin)"
 fi
-go build -o "$work/bin/fdbench" ./cmd/fdbench
+go build -o "$work/bin/fdbench" ./tools/fdbench
 fd=$fdbin fdb=$work/bin/fdbench
 
 # CPU placement.
@@ -297,7 +297,7 @@ if [ "$rss" = 1 ]; then
 	if [ -z "$lsnap" ] && [ -f "$work/out/snapshot.json" ]; then lsnap=$work/out/snapshot.json; fi
 	if [ -z "$lsnap" ]; then
 		log "generating and compiling the L corpus for the RSS measure"
-		go build -o "$work/bin/fdcorpus" ./cmd/fdcorpus
+		go build -o "$work/bin/fdcorpus" ./tools/fdcorpus
 		[ -f "$work/corpus-L.done" ] || { rm -rf "$work/corpus-L"; "$work/bin/fdcorpus" -size L -o "$work/corpus-L" -q; touch "$work/corpus-L.done"; }
 		"$fd" build "$work/corpus-L" -o "$work/out" >/dev/null 2>"$run/build-L.log" || { tail "$run/build-L.log" >&2; die "building L failed"; }
 		lsnap=$work/out/snapshot.json

@@ -13,7 +13,7 @@
 #   -p DUR    poll interval of the polling-only run (default 2s)
 #   --quick   3 and 2 pushes (a smoke test)
 #
-# Setup (internal/e2e, the same as its replicas test): a git daemon on
+# Setup (test/e2e, the same as its replicas test): a git daemon on
 # loopback serving a bare repository; a work tree holding
 # examples/national-health-platform, pushed to with the git command line;
 # three `frontdoor serve --source git --state DIR` processes on loopback and
@@ -56,6 +56,6 @@ bin=()
 	echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo); load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 	echo "git $(git --version | awk '{ print $3 }'); $n pushes with the webhook, $m polling every $poll"
 	echo
-	go run ./internal/e2e/cmd/propagation "${bin[@]}" -webhook-pushes "$n" -poll-pushes "$m" -poll "$poll" -json "$outdir/propagation.json"
+	go run ./tools/propagation "${bin[@]}" -webhook-pushes "$n" -poll-pushes "$m" -poll "$poll" -json "$outdir/propagation.json"
 	echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 } | tee "$outdir/propagation.txt"

@@ -147,7 +147,7 @@ if [ -z "$fdbin" ]; then
 	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
 	fdbin=$work/bin/frontdoor
 fi
-go build -o "$work/bin/fdbench" ./cmd/fdbench
+go build -o "$work/bin/fdbench" ./tools/fdbench
 fd=$fdbin fdb=$work/bin/fdbench
 
 srv=() gen=()
@@ -170,7 +170,7 @@ if [ -z "$snap" ]; then
 		snap=$work/out/snapshot.json
 	else
 		log "generating and compiling the L corpus"
-		go build -o "$work/bin/fdcorpus" ./cmd/fdcorpus
+		go build -o "$work/bin/fdcorpus" ./tools/fdcorpus
 		[ -f "$work/corpus-L.done" ] || { rm -rf "$work/corpus-L"; "$work/bin/fdcorpus" -size L -o "$work/corpus-L" -q; touch "$work/corpus-L.done"; }
 		"$fd" build "$work/corpus-L" -o "$work/out" >/dev/null 2>"$run/build-L.log" || { tail "$run/build-L.log" >&2; die "building L failed"; }
 		snap=$work/out/snapshot.json

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -181,29 +180,6 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 		return nil, ioErr(err)
 	}
 	return res, nil
-}
-
-// compileMemoryLimit is the soft memory limit of a compile when GOMEMLIMIT
-// is not set. Most of what a compile allocates is short-lived (each file's
-// evaluation); a soft limit makes the collector reclaim it before the heap
-// doubles, which keeps peak RSS of the largest platforms near the size of
-// the output. The runtime caps the collector's CPU share if the limit is too
-// low, so a bigger platform is slower, never refused.
-const compileMemoryLimit = 200 << 20
-
-// catalogMemoryLimit replaces compileMemoryLimit when the catalogue is built
-// with the compile (see catalogPlan): the endpoints rendered during the
-// compile (30 MB for 10,000 APIs), and the snapshot encoded and written
-// while the catalogue starts, keep the live heap of the largest platforms
-// so near 200 MiB that the collector ran most of the time (the build of
-// 10,000 APIs took 5.7-6.2 s instead of 4.7, for the same peak RSS of
-// about 330 MiB).
-const catalogMemoryLimit = 300 << 20
-
-func limitCompileMemory(limit int64) {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(limit)
-	}
 }
 
 // compileValid compiles for a command that writes outputs: diagnostics, if

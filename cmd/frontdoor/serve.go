@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
-	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
@@ -32,30 +30,6 @@ import (
 	"github.com/frontdoor-dev/frontdoor/schema"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
-
-// defaultMemoryLimit is the gateway's soft memory limit unless GOMEMLIMIT
-// is set: the L snapshot (10,000 APIs, 100,000 grants) needs about 130 MiB
-// live, twice that during a swap.
-const defaultMemoryLimit = 250 << 20
-
-// loadMemoryLimit is the soft memory limit while the controller verifies
-// and loads a candidate snapshot (see raiseMemoryLimit).
-const loadMemoryLimit = defaultMemoryLimit * 5 / 2
-
-// raiseMemoryLimit is the controller's OnLoad hook when the gateway set
-// defaultMemoryLimit itself. A swap holds the active snapshot, the new
-// one, its raw bytes and the load's garbage: more than defaultMemoryLimit
-// with the L snapshot, so under that limit the collector would run
-// continuously (taking up to half the CPU) for the whole load and starve
-// requests. The limit is raised for the load only and restored right
-// after the swap; the collector then frees the load's garbage and the
-// controller returns the memory (see control.Controller's freeOSMemory).
-// done restores defaultMemoryLimit rather than the limit it found, which a
-// return of memory (background.FreeOSMemory) may have lifted for a moment.
-func raiseMemoryLimit() (done func()) {
-	debug.SetMemoryLimit(loadMemoryLimit)
-	return func() { debug.SetMemoryLimit(defaultMemoryLimit) }
-}
 
 // gatewayConfig is what serve and dev run.
 type gatewayConfig struct {
@@ -202,15 +176,6 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var onLoad func() func()
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit makes the collector work harder instead of letting
-		// the heap double (GOGC) past the gateway's memory budget; it is
-		// raised while a swap holds two snapshots (raiseMemoryLimit). An
-		// operator's GOMEMLIMIT is left alone.
-		debug.SetMemoryLimit(defaultMemoryLimit)
-		onLoad = raiseMemoryLimit
-	}
 
 	trust, err := readTrustKeys(cfg.trust)
 	if err != nil {
@@ -237,15 +202,9 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		return err
 	}
 	defer dp.close()
-	// Snapshots read and loaded while requests are served run at idle CPU
-	// priority (internal/background).
-	bg := &background.Runner{Busy: dp.proxy.Busy}
-	if err := background.Available(); err != nil {
-		log.Warn("snapshots will load at normal CPU priority while requests are served", "reason", err)
-	}
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Background: bg, OnLoad: onLoad, Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Swapped: newMemoryReturner(dp.proxy.Busy).swapped, Log: log,
 	})
 	if err != nil {
 		return err
@@ -264,7 +223,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		live = &liveCatalog{baseURL: "http://" + cfg.catalogListen + "/", log: log}
 		onCompiled = live.update
 	}
-	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), bg, log)
+	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), log)
 	if err != nil {
 		return usage("%w", err)
 	}
@@ -329,7 +288,7 @@ func serveHTTP(s *http.Server, ln net.Listener) error {
 }
 
 // newSource builds the configured source; sync triggers it, if it can be.
-func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source.CompileFunc, bg *background.Runner, log *slog.Logger) (source.Source, func(), error) {
+func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source.CompileFunc, log *slog.Logger) (source.Source, func(), error) {
 	switch cfg.source {
 	case "git":
 		if cfg.repo == "" {
@@ -367,7 +326,7 @@ func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source
 		if cfg.snapshotFile == "" {
 			return nil, nil, errors.New("--source file needs --snapshot")
 		}
-		return &source.File{Path: cfg.snapshotFile, Log: log, Background: bg}, nil, nil
+		return &source.File{Path: cfg.snapshotFile, Log: log}, nil, nil
 	case "oci":
 		if cfg.ociRef == "" {
 			return nil, nil, errors.New("--source oci needs --oci-ref")

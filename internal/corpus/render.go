@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// The renderers write CUE and YAML text directly: it is many times faster
-// than building values and formatting them, and the shapes are fixed.
+// The renderers write CUE and YAML text directly: the shapes are fixed, and
+// building values to format them would be slower.
 
 // baseModulus is the base64url RSA modulus of a 2048-bit public key (its
 // private half was discarded).

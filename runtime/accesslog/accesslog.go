@@ -3,8 +3,8 @@
 // anonymised aggregate.
 //
 // Lines have the shape log/slog's JSONHandler writes ("time", "msg", then
-// the fields), encoded by hand into a reused buffer: slog's per-attribute
-// work was most of the writer's cost. Operational errors go to a *slog.Logger.
+// the fields), encoded by hand into a reused buffer. Operational errors go
+// to a *slog.Logger.
 //
 // # What is logged
 //

@@ -8,8 +8,8 @@ import (
 
 // appendEntry appends e as one JSON line. It writes the same shape a
 // log/slog JSONHandler would (time in RFC 3339 with nanoseconds, then
-// msg "access", then the fields), without slog's per-attribute overhead,
-// which dominated the writer's cost in BenchmarkWrite. Every text field is
+// msg "access", then the fields), without slog's per-attribute overhead.
+// Every text field is
 // redacted as it is appended (NHS numbers in every spelling, credential
 // query parameters); the user agent is cut to maxUserAgent bytes after
 // redaction; the client IP is truncated.

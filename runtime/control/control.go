@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/internal/redact"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
@@ -26,9 +25,6 @@ const (
 	OutcomeUnchanged = "unchanged" // same digest as the active snapshot
 	OutcomeRefused   = "refused"   // see the reason; the active one stays
 )
-
-// minFreeInterval spaces the controller's returns of memory to the OS.
-const minFreeInterval = 10 * time.Second
 
 // maxLoggedDiagnostics bounds the configuration errors logged per attempt.
 const maxLoggedDiagnostics = 20
@@ -82,24 +78,16 @@ type Options struct {
 	AllowRollback bool
 	// Metrics, when set, are kept up to date.
 	Metrics *Metrics
-	// Background, when set, runs verification and loading while the
-	// gateway is serving requests (Background.Busy): on one goroutine
-	// (store.Candidate.Background) at idle CPU priority, so that requests
-	// keep the CPUs. Loads while idle, and the first load, use every CPU.
-	Background *background.Runner
 	// Prepare, when set, is called with each verified snapshot just before
 	// it is swapped in, on the controller's goroutine (activations are
 	// serialised): the gateway precomputes its per-snapshot state there so
 	// that no request pays for it.
 	Prepare func(*store.Snapshot)
-	// OnLoad, when set, is called on the controller's goroutine before a
-	// candidate snapshot is verified and loaded; the function it returns,
-	// if not nil, is called right after the swap (before the snapshot is
-	// persisted), or when the candidate is refused or unchanged.
-	// Activations are serialised, so calls never overlap. The gateway uses
-	// it to give the collector room while a swap holds two snapshots (see
-	// cmd/frontdoor): process-wide state this package leaves to its caller.
-	OnLoad func() (done func())
+	// Swapped, when set, is called on the controller's goroutine after
+	// each swap (and the snapshot's persistence): the gateway returns the
+	// previous snapshot's memory then, process-wide state this package
+	// leaves to its caller.
+	Swapped func()
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -110,11 +98,7 @@ type Controller struct {
 	opts Options
 	log  *slog.Logger
 
-	apply     sync.Mutex    // serialises activations
-	lastFree  time.Time     // guarded by apply
-	freeTimer *time.Timer   // guarded by apply: a pending free, see freeOSMemory
-	freeEvery time.Duration // minFreeInterval, but in tests
-	free      func()        // background.FreeOSMemory, but in tests
+	apply sync.Mutex // serialises activations
 
 	mu     sync.Mutex // guards status
 	status Status
@@ -129,7 +113,7 @@ func New(opts Options) (*Controller, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Controller{opts: opts, log: log, freeEvery: minFreeInterval, free: background.FreeOSMemory}, nil
+	return &Controller{opts: opts, log: log}, nil
 }
 
 // Restore activates the last-known-good snapshot from the state directory,
@@ -147,13 +131,10 @@ func (c *Controller) Restore() error {
 	outcome, err := c.activate(source.Revision{
 		Source: "state", Commit: meta.Commit, At: time.Now(),
 		Bytes: raw, Signature: sig, Digest: meta.Digest, Compiled: meta.SelfBuilt,
-	}, false, false)
+	}, false)
 	c.apply.Unlock()
 	if err != nil {
 		return fmt.Errorf("restoring last-known-good snapshot: %w", err)
-	}
-	if outcome == OutcomeSwapped {
-		c.freeOSMemory()
 	}
 	c.log.Info("restored last-known-good snapshot", "outcome", outcome, "digest", meta.Digest, "commit", meta.Commit)
 	return nil
@@ -187,8 +168,7 @@ func (c *Controller) Run(ctx context.Context, src source.Source) error {
 
 // Apply handles one revision: records a source error, or verifies and
 // activates a snapshot. It returns the outcome ("" for source errors and
-// unchanged looks) and the error, if any, and releases the revision
-// (source.Revision.Release).
+// unchanged looks) and the error, if any.
 func (c *Controller) Apply(rev source.Revision) (string, error) {
 	now := rev.At
 	if now.IsZero() {
@@ -203,52 +183,13 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 		return "", nil
 	}
 	c.sourceOK(rev.Source, now)
-	defer rev.Release()
-	outcome, err := c.load(rev, c.opts.AllowRollback || rev.AllowRollback)
-	// A load grows the heap, with the collector paused in the background
-	// or under a raised soft limit (OnLoad) otherwise: a cycle now due
-	// should not start late, with requests assisting it.
-	background.CollectIfDue()
-	if outcome == OutcomeSwapped {
-		c.freeOSMemory()
-	}
-	if err != nil && rev.OffHeap() {
-		err = detach(err)
-	}
-	return outcome, err
-}
-
-// load activates rev, in the background when the gateway is serving
-// requests (Options.Background).
-func (c *Controller) load(rev source.Revision, allowRollback bool) (outcome string, err error) {
-	c.apply.Lock() // activations are serialised, and a timed free waits for them
+	c.apply.Lock()
 	defer c.apply.Unlock()
-	if c.opts.Store.Active() == nil || !c.opts.Background.Active() {
-		return c.activate(rev, allowRollback, false)
-	}
-	// The memory limit is raised and restored outside the background work:
-	// restoring it there, with the collector paused, could start a
-	// collection that waits for the work's idle-priority thread.
-	endLoad := c.onLoad()
-	defer endLoad()
-	c.opts.Background.Do(func() { outcome, err = c.activate(rev, allowRollback, true) })
-	return outcome, err
+	return c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
 }
 
-// detach returns err without references to an off-heap revision's bytes
-// (a decoding error may quote them): its text, under the same refusal.
-func detach(err error) error {
-	var r *store.Refusal
-	if errors.As(err, &r) {
-		return &store.Refusal{Reason: r.Reason, Err: errors.New(r.Err.Error())}
-	}
-	return errors.New(err.Error())
-}
-
-// activate verifies, loads and swaps in rev. In the background (see
-// Options.Background) it leaves Options.OnLoad to its caller.
-// c.apply is held.
-func (c *Controller) activate(rev source.Revision, allowRollback, background bool) (string, error) {
+// activate verifies, loads and swaps in rev; c.apply is held.
+func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, error) {
 	start := time.Now()
 	attempt := &AttemptStatus{Source: rev.Source, Commit: rev.Commit, At: rev.At}
 	if attempt.At.IsZero() {
@@ -269,16 +210,10 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
 	}
 
-	endLoad := func() {}
-	if !background {
-		endLoad = c.onLoad()
-	}
-	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
 	cand := store.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
-		Background: background,
 	}
 	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
@@ -304,7 +239,6 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 		c.opts.Prepare(next)
 	}
 	c.opts.Store.Swap(next)
-	endLoad()
 	took := time.Since(start)
 	attempt.Outcome = OutcomeSwapped
 	c.mu.Lock()
@@ -328,24 +262,10 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 			c.log.Error("persisting last-known-good snapshot", "err", err)
 		}
 	}
+	if c.opts.Swapped != nil {
+		c.opts.Swapped()
+	}
 	return OutcomeSwapped, nil
-}
-
-// onLoad calls Options.OnLoad and returns a function that ends the load
-// (once, however often it is called).
-func (c *Controller) onLoad() func() {
-	if c.opts.OnLoad == nil {
-		return func() {}
-	}
-	var once sync.Once
-	end := c.opts.OnLoad()
-	return func() {
-		once.Do(func() {
-			if end != nil {
-				end()
-			}
-		})
-	}
 }
 
 func (c *Controller) refused(a *AttemptStatus) {
@@ -400,50 +320,6 @@ func (c *Controller) Status() Status {
 		s.Source = &a
 	}
 	return s
-}
-
-// freeOSMemory returns freed memory to the OS after a swap (the load's
-// garbage, the raw bytes once persisted and the previous snapshot once the
-// requests that started on it end are dead: better collected than kept
-// resident at the load's peak), at most once per minFreeInterval and only
-// while no requests are being served (Options.Background.Busy): a forced
-// collection costs CPU the requests need, and the memory it returns has to
-// be faulted in again as they allocate, whereas a gateway serving requests
-// allocates enough for the collector and the scavenger to keep its memory
-// down by themselves. An idle one allocates too little for that, so a free
-// is left pending until the gateway is idle: during a burst of swaps the
-// first one frees at once (if idle) and the others leave one free for
-// minFreeInterval after the previous one, so that the memory of the
-// burst's last swap is returned too. It is called after the background
-// work, if any, has ended: a forced collection meanwhile would wait for
-// its idle thread.
-func (c *Controller) freeOSMemory() {
-	c.apply.Lock()
-	defer c.apply.Unlock()
-	if c.freeTimer != nil {
-		return // a free is due, and will see this swap's garbage
-	}
-	wait := c.freeEvery - time.Since(c.lastFree)
-	if wait <= 0 && !c.opts.Background.Serving() {
-		c.lastFree = time.Now()
-		go c.free()
-		return
-	}
-	c.freeTimer = time.AfterFunc(max(wait, 0), c.freePending)
-}
-
-// freePending is the pending free's timer function.
-func (c *Controller) freePending() {
-	c.apply.Lock()
-	if c.opts.Background.Serving() {
-		c.freeTimer.Reset(c.freeEvery)
-		c.apply.Unlock()
-		return
-	}
-	c.freeTimer = nil
-	c.lastFree = time.Now()
-	c.apply.Unlock()
-	c.free()
 }
 
 // Ready reports whether a verified snapshot is active.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -269,30 +268,18 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 	}
 }
 
-// TestOnLoadBracketsEachAttempt checks the OnLoad hook: called before each
-// attempt, its done function once per attempt, after the swap for a
-// swapped snapshot, and also for a refused or unchanged one.
-func TestOnLoadBracketsEachAttempt(t *testing.T) {
+// TestSwappedRunsAfterEachSwapOnly checks the Swapped hook: called once
+// per swap, with the new snapshot active, and never for an unchanged or
+// refused candidate.
+func TestSwappedRunsAfterEachSwapOnly(t *testing.T) {
 	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := new(store.Store)
-	var calls, dones int
-	var genAtDone []uint64
-	ctrl, err := control.New(control.Options{Store: st, Verifier: v, Log: quietLog(), OnLoad: func() func() {
-		calls++
-		if calls != dones+1 {
-			t.Errorf("OnLoad called again before the previous attempt's done")
-		}
-		return func() {
-			dones++
-			var gen uint64
-			if a := st.Active(); a != nil {
-				gen = a.Generation()
-			}
-			genAtDone = append(genAtDone, gen)
-		}
+	var genAtSwapped []uint64
+	ctrl, err := control.New(control.Options{Store: st, Verifier: v, Log: quietLog(), Swapped: func() {
+		genAtSwapped = append(genAtSwapped, st.Active().Generation())
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -300,55 +287,21 @@ func TestOnLoadBracketsEachAttempt(t *testing.T) {
 	up := upstream(t, "up")
 	b5 := snaptest.Encode(t, snaptest.Small(5, up.URL))
 	for _, tc := range []struct {
+		name    string
 		rev     source.Revision
 		outcome string
 	}{
-		{source.Revision{Source: "file", Bytes: b5}, control.OutcomeSwapped},
-		{source.Revision{Source: "file", Bytes: b5}, control.OutcomeUnchanged},
-		{source.Revision{Source: "file", Bytes: []byte("{")}, control.OutcomeRefused},
-		{source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(6, up.URL))}, control.OutcomeSwapped},
+		{"first", source.Revision{Source: "file", Bytes: b5}, control.OutcomeSwapped},
+		{"same digest", source.Revision{Source: "file", Bytes: b5}, control.OutcomeUnchanged},
+		{"broken", source.Revision{Source: "file", Bytes: []byte("{")}, control.OutcomeRefused},
+		{"not compiled", source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{{Message: "x"}}}, control.OutcomeRefused},
+		{"next", source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(6, up.URL))}, control.OutcomeSwapped},
 	} {
 		if got, _ := ctrl.Apply(tc.rev); got != tc.outcome {
-			t.Fatalf("outcome %q, want %q", got, tc.outcome)
+			t.Fatalf("%s: outcome %q, want %q", tc.name, got, tc.outcome)
 		}
 	}
-	if calls != 4 || dones != 4 {
-		t.Fatalf("OnLoad called %d times, done %d times; want 4 and 4", calls, dones)
+	if want := []uint64{5, 6}; !slices.Equal(genAtSwapped, want) {
+		t.Fatalf("active generation at each Swapped call: %v, want %v", genAtSwapped, want)
 	}
-	if want := []uint64{5, 5, 5, 6}; !slices.Equal(genAtDone, want) {
-		t.Fatalf("active generation when done ran: %v, want %v", genAtDone, want)
-	}
-}
-
-// TestMemoryIsReturnedOnlyOnceRequestsStop checks that a swap returns
-// memory to the OS (a forced collection) only while no requests are being
-// served: a busy gateway's own allocations keep the collector and the
-// scavenger going, and a forced collection would take CPU from requests.
-func TestMemoryIsReturnedOnlyOnceRequestsStop(t *testing.T) {
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var busy atomic.Bool
-	busy.Store(true)
-	ctrl, err := control.New(control.Options{Store: new(store.Store), Verifier: v, Log: quietLog(),
-		Background: &background.Runner{Busy: busy.Load}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	control.SetFreeInterval(ctrl, 20*time.Millisecond)
-	var frees atomic.Int64
-	control.CountFrees(ctrl, &frees)
-	up := upstream(t, "up")
-	for g := uint64(1); g <= 3; g++ {
-		if out, err := ctrl.Apply(source.Revision{Source: "file", Bytes: snaptest.Encode(t, snaptest.Small(g, up.URL))}); out != control.OutcomeSwapped {
-			t.Fatalf("generation %d: %s %v", g, out, err)
-		}
-	}
-	time.Sleep(200 * time.Millisecond)
-	if n := frees.Load(); n != 0 {
-		t.Errorf("memory returned %d times while requests were being served, want none", n)
-	}
-	busy.Store(false)
-	waitFor(t, 5*time.Second, "a return of memory once idle", func() bool { return frees.Load() > 0 })
 }

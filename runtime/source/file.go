@@ -12,7 +12,6 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
-	"github.com/frontdoor-dev/frontdoor/internal/background"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -32,10 +31,6 @@ type File struct {
 	Debounce time.Duration
 	// Log defaults to slog.Default().
 	Log *slog.Logger
-	// Background, when set, reads and hashes the snapshot while the
-	// gateway serves requests at idle CPU priority (the controller then
-	// loads it the same way).
-	Background *background.Runner
 }
 
 var _ Source = (*File)(nil)
@@ -67,15 +62,9 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), log.With("source", f.Name()),
 		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
 		func() (again, ok bool) {
-			var rev Revision
-			matches := false
-			f.Background.Do(func() {
-				rev = readSnapshotFile(path)
-				matches = digestMatches(&rev)
-			})
+			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
-			if !matches && settling < maxSettleReads {
-				rev.Release()
+			if !digestMatches(&rev) && settling < maxSettleReads {
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than
 				// report a mismatch that is about to go away. A digest
@@ -124,26 +113,23 @@ func (e *digestFileError) Unwrap() error { return e.err }
 
 // readSnapshotFile reads a snapshot with its optional signature and digest.
 func readSnapshotFile(path string) Revision {
-	b, sum, free, err := readFile(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
 	}
-	rev := Revision{Bytes: b, Sum: sum, At: time.Now(), free: free}
+	rev := Revision{Bytes: b, Sum: snapshot.Digest(b), At: time.Now()}
 	if sig, err := os.ReadFile(path + snapshot.SignatureSuffix); err == nil {
 		rev.Signature = sig
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		rev.Release()
 		return Revision{Err: fmt.Errorf("reading signature: %w", err), At: time.Now()}
 	}
 	if d, err := os.ReadFile(path + DigestSuffix); err == nil {
 		// Parsed here, to snapshot.Digest's form, so that the verifier's
 		// comparison accepts every spelling this file may have.
 		if rev.Digest, err = snapshot.ParseDigest(string(d)); err != nil {
-			rev.Release()
 			return Revision{Err: &digestFileError{path: path + DigestSuffix, err: err}, At: time.Now()}
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		rev.Release()
 		return Revision{Err: fmt.Errorf("reading digest: %w", err), At: time.Now()}
 	}
 	return rev

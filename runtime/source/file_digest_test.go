@@ -43,7 +43,6 @@ func TestFileSourceCanonicalisesAnUpperCaseDigest(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no revision within 10 s")
 	}
-	defer r.Release()
 
 	if r.Err != nil {
 		t.Fatalf("got error %v, want the snapshot", r.Err)

@@ -123,7 +123,6 @@ func TestReadSnapshotFileAcceptsEverySpellingOfADigest(t *testing.T) {
 				}
 			}
 			rev := readSnapshotFile(path)
-			defer rev.Release()
 			if rev.Digest != tc.want {
 				t.Errorf("got digest %q, want %q", rev.Digest, tc.want)
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/internal/redact"
 )
 
@@ -33,18 +34,19 @@ var ErrForcePush = errors.New("branch was force-pushed: new head does not descen
 
 // OpenFunc returns the tree of commit in repo as an fs.FS, and the
 // generation to compile it with. The default, OpenCommit, reads the tree
-// straight from the object store and uses the committer time in Unix
-// seconds: deterministic, so that every replica compiling a commit produces
-// the same snapshot, and increasing along a branch in practice.
+// straight from the object store (internal/gitfs) and uses the committer
+// time in Unix seconds: deterministic, so that every replica compiling a
+// commit produces the same snapshot, and increasing along a branch in
+// practice.
 type OpenFunc func(repo *git.Repository, commit *object.Commit) (fs.FS, uint64, error)
 
 // OpenCommit is the default OpenFunc.
-func OpenCommit(_ *git.Repository, c *object.Commit) (fs.FS, uint64, error) {
-	tree, err := c.Tree()
+func OpenCommit(repo *git.Repository, c *object.Commit) (fs.FS, uint64, error) {
+	fsys, err := gitfs.Commit(repo, c)
 	if err != nil {
-		return nil, 0, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
+		return nil, 0, err
 	}
-	return TreeFS(tree, c.Committer.When), uint64(max(c.Committer.When.Unix(), 0)), nil
+	return fsys, uint64(max(c.Committer.When.Unix(), 0)), nil
 }
 
 // Git fetches one branch of a repository (single branch, no tags) into a

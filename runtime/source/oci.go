@@ -47,8 +47,8 @@ const (
 const (
 	MaxOCIManifestBytes  = 4 << 20
 	MaxOCISignatureBytes = 4 << 10
-	// DefaultMaxOCISnapshotBytes bounds the snapshot layer (an L snapshot
-	// is a few tens of MiB).
+	// DefaultMaxOCISnapshotBytes bounds the snapshot layer, far above the
+	// largest platform's.
 	DefaultMaxOCISnapshotBytes = 1 << 30
 )
 

@@ -68,24 +68,6 @@ type Revision struct {
 	Err error
 	// Unchanged reports a successful look that found nothing new.
 	Unchanged bool
-
-	// free releases Bytes when they are outside the Go heap (readFile).
-	free func()
-}
-
-// OffHeap reports whether Bytes are outside the Go heap: they are then
-// valid only until Release, and nothing that outlives it may refer to them
-// (copy what must be kept, errors' texts included).
-func (r *Revision) OffHeap() bool { return r.free != nil }
-
-// Release gives back the memory of Bytes when it is outside the Go heap.
-// The consumer of a revision calls it once done with Bytes; any copy of the
-// revision is released with it. It is safe to call on any revision, more
-// than once.
-func (r *Revision) Release() {
-	if r.free != nil {
-		r.free()
-	}
 }
 
 // Diagnostic is one positioned configuration error.
@@ -133,7 +115,6 @@ func send(ctx context.Context, out chan<- Revision, r Revision) bool {
 	case out <- r:
 		return true
 	case <-ctx.Done():
-		r.Release()
 		return false
 	}
 }

@@ -28,7 +28,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/internal/e2e"
+	"github.com/frontdoor-dev/frontdoor/test/e2e"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

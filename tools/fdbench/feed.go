@@ -107,9 +107,8 @@ func stage(args []string, stdout, stderr io.Writer) error {
 // renamed into place one after the other, so that a watcher sees the three
 // changes together. Each staged generation is used once; its files stay in
 // the stage directory too (hard links), so that replacing the published
-// snapshot does not free the previous one's 46 MiB on the file system while
-// requests are being measured (tens of milliseconds of kernel time on this
-// machine, which a publisher elsewhere would not spend here).
+// snapshot does not free the previous one's blocks while requests are being
+// measured: kernel time a publisher elsewhere would not spend here.
 func feed(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -1,4 +1,12 @@
-package compiler
+// Package gitfs is the one read-only fs.FS view of a git commit's tree,
+// read straight from the object store without a checkout: the compiler
+// reads configuration through it (validate --git, check-pr, diff) and so
+// does the gateway's git source.
+//
+// Symbolic links and submodules are listed, so that a walk reports them,
+// but never read: reading one through repofs is refused, as in a
+// directory.
+package gitfs
 
 import (
 	"errors"
@@ -19,7 +27,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
-// OpenGit opens the git repository at repoDir (bare or not), resolves ref
+// Open opens the git repository at repoDir (bare or not), resolves ref
 // (a branch, tag, commit hash or revision such as HEAD~1) and returns the
 // commit's tree as a read-only fs.FS, read straight from the object store
 // without a checkout. generation is the number of commits on the
@@ -27,7 +35,7 @@ import (
 // branch.
 //
 // The returned fs.FS is safe for concurrent use.
-func OpenGit(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, err error) {
+func Open(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, err error) {
 	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("opening git repository %s: %w", repoDir, err)
@@ -49,15 +57,24 @@ func OpenGit(repoDir, ref string) (fsys fs.FS, commit string, generation uint64,
 			return nil, "", 0, fmt.Errorf("walking first parents of %s: %w", h, err)
 		}
 	}
+	if fsys, err = Commit(repo, c); err != nil {
+		return nil, "", 0, err
+	}
+	return fsys, h.String(), generation, nil
+}
+
+// Commit returns the tree of commit c in repo as a read-only fs.FS, its
+// files dated c's committer time. It is safe for concurrent use.
+func Commit(repo *git.Repository, c *object.Commit) (fs.FS, error) {
 	tree, err := c.Tree()
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("reading tree of %s: %w", h, err)
+		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
 	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{"": nil}, when: c.Committer.When}
 	if err := g.index(tree, ""); err != nil {
-		return nil, "", 0, fmt.Errorf("reading tree of %s: %w", h, err)
+		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
-	return g, h.String(), generation, nil
+	return g, nil
 }
 
 // gitFS is an fs.FS over one commit's tree, indexed once at open.

@@ -2,7 +2,7 @@
 // frontdoor binary serving gateway replicas that follow a branch of a real
 // git server (git daemon on loopback), with pushes made by the git command
 // line. The replicas test (replicas_test.go) and the propagation benchmark
-// (cmd/propagation, scripts/bench-propagation.sh) share it. The rate-limit
+// (tools/propagation, scripts/bench-propagation.sh) share it. The rate-limit
 // test (ratelimit_test.go) runs replicas over a configuration directory
 // instead, sharing their quotas through a real redis-server (RedisServer)
 // that it stops and restarts under load.
