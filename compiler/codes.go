@@ -277,7 +277,7 @@ func codeTable() []CodeInfo {
 			"Convert the document to OpenAPI 3 (for example with swagger2openapi).", false},
 
 		{codeOutsideLayout, "file outside the layout",
-			"Every file of the repository has a place in the layout (frontdoor.cue, approvals/onboarding/<pub>.cue, approvals/launch/<pub>.<api>.cue, publishers/<pub>/publisher.cue, publishers/<pub>/apis/<api>.cue and its OpenAPI files, publishers/<pub>/grants/<org>.cue, consumers/<org>/consumer.cue). README.md, CODEOWNERS, LICENSE files, .github/** and dot-files are allowed anywhere and ignored. Anything else is probably misplaced and would be silently ignored, so it is refused.",
+			"Every file of the repository has a place in the layout (frontdoor.cue, approvals/onboarding/<pub>.cue, approvals/launch/<pub>.<api>.cue, publishers/<pub>/publisher.cue, publishers/<pub>/apis/<api>.cue and its OpenAPI files, publishers/<pub>/grants/<org>.cue, consumers/<org>/consumer.cue). README.md, CODEOWNERS, LICENSE files, .github/** and dot-files are allowed anywhere and ignored, and so is whatever the repository's .gitignore files ignore (build output such as out/). Anything else is probably misplaced and would be silently ignored, so it is refused.",
 			"Move the file to its place in the layout, or remove it.", false},
 		{codeBadFileName, "invalid file name",
 			"Identifiers come from file and directory names and must be valid IDs: lowercase letters, digits and inner hyphens, at most 64 characters.",
