@@ -385,7 +385,7 @@ func pullRequestCodeTable() []CodeInfo {
 			Fix:         "Sign with OpenPGP or SSH."},
 
 		{Code: CodeBreaking, Title: "breaking OpenAPI change without a major version bump",
-			Explanation: "Consumers rely on an API's major version (it is part of the base path /<pub>/<api>/v<major>): within one major version, an OpenAPI document may only change compatibly. oasdiff found a change that breaks existing clients (a removed operation, a new required parameter, a narrowed type...). For an API launched in production, removing its document, or adding one that declares no operations (after an earlier pull request removed it), breaks them too.",
+			Explanation: "Consumers rely on an API's major version (it is part of the base path /<pub>/<api>/v<major>): within one major version, an OpenAPI document may only change compatibly. oasdiff found a change that breaks existing clients (a removed operation, a new required parameter, a narrowed type...). For an API launched in production, removing its document, or adding one that declares no operations (after an earlier pull request removed it), breaks them too. An API that was in development at major version 0 (as frontdoor new api writes it) has no consumers yet: its document may change freely.",
 			Fix:         "Make the change compatible (add rather than change or remove), or publish a new major version: a new API version with its own base path, keeping the old one until its consumers have moved."},
 		{Code: CodeBreakingMajor, Title: "breaking OpenAPI change with a major version bump",
 			Explanation: "The change breaks clients, but the major version was bumped, so the base path changes too: reported for the reviewers' information.",

@@ -20,6 +20,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/report"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // CheckBreaking compares, with oasdiff, the OpenAPI document of every API
@@ -71,6 +72,9 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []report.C
 			}
 			if !ok {
 				continue // a new API: nothing to break
+			}
+			if unreleased(bv) {
+				continue // a v0 API in development has no consumers to break
 			}
 			hs, bs := specPath(dir, name, hv), specPath(dir, name, bv)
 			hb, err1 := repofs.ReadFile(headFS, hs, compiler.DefaultLimits.SpecFile)
@@ -137,6 +141,14 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []report.C
 		}
 	}
 	return out, ds.Sort(), nil
+}
+
+// unreleased reports whether an API was in development at major version 0
+// in the base revision: it has no consumers to break, so its document may
+// change freely (semantic versioning allows it before 1.0.0, and the
+// placeholder document that frontdoor new api writes needs it).
+func unreleased(base cue.Value) bool {
+	return str(base, "status") == snapshot.StatusInDevelopment && major(str(base, "version")) == 0
 }
 
 // launchedMajor reports whether the operator approved version major of
