@@ -70,7 +70,8 @@ func scaffoldDone(c *cobra.Command, dir string, res *scaffold.Result, err error,
 	var inv *scaffold.InvalidError
 	if errors.As(err, &inv) {
 		_ = inv.Diagnostics.WriteText(c.ErrOrStderr())
-		return invalid("%v: nothing was written", err)
+		fmt.Fprintf(c.ErrOrStderr(), "%s: %v: nothing was written\n", c.CommandPath(), err)
+		return invalid("%v", err)
 	}
 	if err != nil {
 		return fail(err)
