@@ -468,4 +468,3 @@ func day(t time.Time) string {
 	}
 	return t.Format(time.DateOnly)
 }
-

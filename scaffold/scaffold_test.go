@@ -75,4 +75,3 @@ func TestAppendingToAListWithoutATrailingCommaAddsOne(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
-
