@@ -14,7 +14,7 @@ func TestReadmeListsEveryDiagnosticCodeWithItsTitle(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, ci := range compiler.Codes() { 
+	for _, ci := range compiler.Codes() {
 		if want := ci.Code + " " + ci.Title; !strings.Contains(readme, want) {
 			t.Errorf("README.md does not list %q", want)
 		}
