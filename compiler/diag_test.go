@@ -85,10 +85,21 @@ func TestLookupCodeRefusesAnUnknownCode(t *testing.T) {
 }
 
 func TestEveryCodeHasAnInvalidCorpusCase(t *testing.T) {
-	for _, c := range Codes() {
+	for _, c := range codeTable() { // the pull-request codes are tested in package review
 		matches, _ := filepath.Glob("testdata/invalid/" + strings.ToLower(c.Code) + "-*.txtar")
 		if len(matches) == 0 {
 			t.Errorf("code %s has no case in testdata/invalid", c.Code)
+		}
+	}
+}
+
+func TestPullRequestCodesAreInTheOneRegistry(t *testing.T) {
+	for _, c := range pullRequestCodeTable() {
+		if !strings.HasPrefix(c.Code, "FD6") {
+			t.Errorf("got %s among the pull-request codes, want FD6xx", c.Code)
+		}
+		if got, ok := LookupCode(c.Code); !ok || got.Code != c.Code {
+			t.Errorf("LookupCode(%q) = %v, %v; want it found", c.Code, got, ok)
 		}
 	}
 }

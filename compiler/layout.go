@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/frontdoor-dev/frontdoor/internal/gitignore"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/schema"
 )
@@ -187,8 +188,15 @@ func classify(p string) (f layoutFile, code, msg, hint string) {
 // Ignored files and files outside the layout are listed as kindIgnored:
 // they are only scanned for secrets (rule 9 holds for every file). The
 // .git directory of a working tree is not part of the configuration.
+//
+// What the repository's .gitignore files ignore (build output such as
+// out/) is never configuration either. In a git tree every file is in
+// git, so an ignored one is still scanned for secrets; in a directory an
+// ignored file is not in git and not published, so it is skipped unread.
 func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 	var files []layoutFile
+	ign := gitignore.New(fsys)
+	_, inGit := fsys.(gitignore.Tree)
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("walking %s: %w", p, err)
@@ -197,12 +205,22 @@ func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 			if d.Name() == ".git" {
 				return fs.SkipDir
 			}
-			return nil
+			ignored, err := ign.Dir(p)
+			if ignored && !inGit {
+				return fs.SkipDir
+			}
+			return err
 		}
 		if d.Name() == ".git" { // a worktree's or submodule's pointer file
 			return nil
 		}
 		f, code, msg, hint := classify(p)
+		if ign.File(p) {
+			if !inGit {
+				return nil
+			}
+			f, code = layoutFile{path: p, kind: kindIgnored}, ""
+		}
 		if t := d.Type(); !t.IsRegular() {
 			if code == "" && f.kind == kindIgnored {
 				// Never read: a link here is refused if something names it.

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // Authority is what a pull request is judged with: the governance of the
@@ -88,7 +90,7 @@ func pathOwner(g *Governance, p, who string) owner {
 		if isIn(g.OperatorOwners, who) {
 			return owner{ok: true}
 		}
-		return owner{code: CodeNotOperator,
+		return owner{code: compiler.CodeNotOperator,
 			msg:  fmt.Sprintf("%s may not change %s: %s belongs to the platform operator (owners: %s)", who, p, what, list(g.OperatorOwners)),
 			hint: "ask an operator owner to make this change"}
 	}
@@ -100,7 +102,7 @@ func pathOwner(g *Governance, p, who string) owner {
 			if isIn(g.OperatorOwners, who) {
 				return owner{ok: true}
 			}
-			return owner{code: CodeNewPublisher,
+			return owner{code: compiler.CodeNewPublisher,
 				msg:  fmt.Sprintf("%s may not create publisher %s: new publishers are onboarded by the platform operator (owners: %s)", who, pub, list(g.OperatorOwners)),
 				hint: "ask the operator to onboard the publisher; its owners hold publishers/" + pub + "/ afterwards"}
 		}
@@ -113,12 +115,12 @@ func pathOwner(g *Governance, p, who string) owner {
 		if len(parts) == 4 && parts[2] == "grants" {
 			org := strings.TrimSuffix(parts[3], ".cue")
 			if c := g.Consumers[org]; c != nil && isIn(c.Owners, who) {
-				return owner{code: CodeSelfGrant,
+				return owner{code: compiler.CodeSelfGrant,
 					msg:  fmt.Sprintf("%s may not change %s: a consumer never grants itself access; grants to %s are publisher %s's to give (owners: %s)", who, p, org, pub, list(o.Owners)),
 					hint: "ask publisher " + pub + " to grant the access"}
 			}
 		}
-		return owner{code: CodeNotOwner,
+		return owner{code: compiler.CodeNotOwner,
 			msg:  fmt.Sprintf("%s may not change %s: it belongs to publisher %s (owners: %s)", who, p, pub, list(o.Owners)),
 			hint: "ask an owner of " + pub + " to make this change"}
 	case len(parts) >= 3 && parts[0] == "consumers":
@@ -133,7 +135,7 @@ func pathOwner(g *Governance, p, who string) owner {
 		if isIn(o.Owners, who) {
 			return owner{ok: true}
 		}
-		return owner{code: CodeNotOwner,
+		return owner{code: compiler.CodeNotOwner,
 			msg:  fmt.Sprintf("%s may not change %s: it belongs to consumer organisation %s (owners: %s)", who, p, org, list(o.Owners)),
 			hint: "ask an owner of " + org + " to make this change"}
 	case p == "frontdoor.cue":
@@ -153,13 +155,13 @@ func list(handles []string) string {
 
 // Check judges every change and returns the violations, sorted. The error
 // is for files that cannot be read.
-func (a *Authority) Check(changes []Change) (compiler.Diagnostics, error) {
+func (a *Authority) Check(changes []report.Change) (compiler.Diagnostics, error) {
 	var ds compiler.Diagnostics
 	// Consumer organisations this pull request registers: its author
 	// holds them as an owner would.
 	registered := map[string]bool{}
 	for _, ch := range changes {
-		if parts := strings.Split(ch.Path, "/"); len(parts) >= 3 && parts[0] == "consumers" && ch.Action == Added && a.Base.Consumers[parts[1]] == nil {
+		if parts := strings.Split(ch.Path, "/"); len(parts) >= 3 && parts[0] == "consumers" && ch.Action == report.Added && a.Base.Consumers[parts[1]] == nil {
 			registered[parts[1]] = true
 		}
 	}
@@ -181,16 +183,16 @@ func (a *Authority) Check(changes []Change) (compiler.Diagnostics, error) {
 		}
 		ds = append(ds, sds...)
 	}
-	if slices.ContainsFunc(changes, func(c Change) bool { return c.Path == "frontdoor.cue" && c.Action != Deleted }) {
+	if slices.ContainsFunc(changes, func(c report.Change) bool { return c.Path == "frontdoor.cue" && c.Action != report.Deleted }) {
 		ds = append(ds, a.checkPlatform()...)
 	}
 	return ds.Sort(), nil
 }
 
-func (a *Authority) checkOne(ch Change) compiler.Diagnostics {
+func (a *Authority) checkOne(ch report.Change) compiler.Diagnostics {
 	v := pathOwner(a.Base, ch.Path, a.Actor)
 	// An owners list changed by someone not on it is reported as such.
-	if ch.Action == Modified {
+	if ch.Action == report.Modified {
 		parts := strings.Split(ch.Path, "/")
 		var before, after *Owned
 		switch {
@@ -206,19 +208,31 @@ func (a *Authority) checkOne(ch Change) compiler.Diagnostics {
 			now = a.Base.Consumers[parts[1]]
 		}
 		if before != nil && after != nil && now != nil && before.Readable && after.Readable && !sameSet(before.Owners, after.Owners) && !isIn(now.Owners, a.Actor) {
-			return compiler.Diagnostics{diag(ch.Path, after.OwnersLine, 1, CodeOwnersChange,
+			return compiler.Diagnostics{diag(ch.Path, after.OwnersLine, 1, compiler.CodeOwnersChange,
 				fmt.Sprintf("%s may not change the owners of %s: only an existing owner may (owners in the base: %s)", a.Actor, parts[1], list(now.Owners)),
 				"ask an existing owner to change the list; nobody adds themselves")}
 		}
 	}
-	if v.ok {
+	if v.ok || a.generatedCodeOwners(ch) {
 		return nil
 	}
 	l := 1
-	if ch.Action == Modified {
+	if ch.Action == report.Modified {
 		l = firstChangedLine(a.BeforeFS, a.HeadFS, ch.Path)
 	}
 	return compiler.Diagnostics{diag(ch.Path, l, 1, v.code, v.msg, v.hint)}
+}
+
+// generatedCodeOwners reports whether ch leaves CODEOWNERS exactly as
+// `frontdoor codeowners` generates it from the head's owners lists: such a
+// change follows those lists, whose own changes are judged by their owners,
+// so registering a consumer organisation may bring CODEOWNERS up to date.
+func (a *Authority) generatedCodeOwners(ch report.Change) bool {
+	if ch.Path != "CODEOWNERS" || ch.Action == report.Deleted || !a.Head.Platform {
+		return false
+	}
+	b, err := repofs.ReadFile(a.HeadFS, ch.Path, compiler.DefaultLimits.ConfigFile)
+	return err == nil && string(b) == CodeOwners(a.Head)
 }
 
 // checkPlatform checks frontdoor.cue's owners lists and categories.
@@ -230,12 +244,12 @@ func (a *Authority) checkPlatform() compiler.Diagnostics {
 		return nil
 	}
 	if !sameSet(was.OperatorOwners, h.OperatorOwners) && !isIn(b.OperatorOwners, a.Actor) {
-		ds = append(ds, diag(file, h.lines["operator.owners"], 1, CodeOwnersChange,
+		ds = append(ds, diag(file, h.lines["operator.owners"], 1, compiler.CodeOwnersChange,
 			fmt.Sprintf("%s may not change operator.owners: only an existing operator owner may (owners in the base: %s)", a.Actor, list(b.OperatorOwners)),
 			"ask an existing operator owner to change the list"))
 	}
 	if !sameSet(was.DepartmentOwners, h.DepartmentOwners) && !slices.ContainsFunc(a.authorisers(), func(s string) bool { return isIn(b.DepartmentOwners, s) }) {
-		ds = append(ds, diag(file, h.lines["department.owners"], 1, CodeOwnersChange,
+		ds = append(ds, diag(file, h.lines["department.owners"], 1, compiler.CodeOwnersChange,
 			fmt.Sprintf("department.owners changed without the approval of an existing department owner (owners in the base: %s)", list(b.DepartmentOwners)),
 			"a department owner must approve the pull request (passed to check-pr with --approver)"))
 	}
@@ -275,7 +289,7 @@ func (a *Authority) checkPlatform() compiler.Diagnostics {
 		if existed {
 			verb = "changed"
 		}
-		ds = append(ds, diag(file, c.Line, 1, CodeCategoryApprovers,
+		ds = append(ds, diag(file, c.Line, 1, compiler.CodeCategoryApprovers,
 			fmt.Sprintf("publisher category %s %s without both approvals: %s", id, verb, strings.Join(missing, "; ")),
 			"a category needs an operator owner and a department owner, both approving the pull request (--approver for reviewers)"))
 	}

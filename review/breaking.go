@@ -19,30 +19,9 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/report"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
-
-// SpecChange is one breaking change oasdiff found in an API's OpenAPI
-// document.
-type SpecChange struct {
-	// API is "<pub>/<api>".
-	API string `json:"api"`
-	// Spec is the document's path in the repository.
-	Spec string `json:"spec"`
-	// Operation and Path name the operation concerned, if any.
-	Operation string `json:"operation,omitempty"`
-	Path      string `json:"path,omitempty"`
-	// ID is oasdiff's rule ID, e.g. "api-path-removed-without-deprecation".
-	ID string `json:"id"`
-	// Text says what changed.
-	Text string `json:"text"`
-	// MajorBump is true when the change comes with a new major version.
-	MajorBump bool `json:"majorBump"`
-	// File, Line and Col position the change in the head revision (the
-	// document's first line for removals, which the head has no place for).
-	File string `json:"file"`
-	Line int    `json:"line"`
-	Col  int    `json:"col"`
-}
 
 // CheckBreaking compares, with oasdiff, the OpenAPI document of every API
 // whose document (or a file of its apis directory, which $refs may name)
@@ -56,7 +35,7 @@ type SpecChange struct {
 //
 // The major version is the API's (its .cue version, which the compiler keeps
 // equal to the document's info.version major).
-func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) ([]SpecChange, compiler.Diagnostics, error) {
+func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []report.Change) ([]report.SpecChange, compiler.Diagnostics, error) {
 	r, err := newCueReader()
 	if err != nil {
 		return nil, nil, err
@@ -65,7 +44,7 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 	for _, ch := range changes {
 		changedDirs[path.Dir(ch.Path)] = true
 	}
-	var out []SpecChange
+	var out []report.SpecChange
 	var ds compiler.Diagnostics
 	pubs, _ := fs.ReadDir(headFS, "publishers")
 	for _, p := range pubs {
@@ -94,12 +73,15 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 			if !ok {
 				continue // a new API: nothing to break
 			}
+			if unreleased(bv) {
+				continue // a v0 API in development has no consumers to break
+			}
 			hs, bs := specPath(dir, name, hv), specPath(dir, name, bv)
 			hb, err1 := repofs.ReadFile(headFS, hs, compiler.DefaultLimits.SpecFile)
 			bb, err2 := repofs.ReadFile(baseFS, bs, compiler.DefaultLimits.SpecFile)
 			api := p.Name() + "/" + name
 			bump := major(str(hv, "version")) > major(str(bv, "version"))
-			report := func(c SpecChange) {
+			add := func(c report.SpecChange) {
 				c.API, c.MajorBump = api, bump
 				if c.Spec == "" {
 					c.Spec = hs
@@ -108,10 +90,10 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 					c.File, c.Line, c.Col = hs, 1, 1
 				}
 				out = append(out, c)
-				code, hint := CodeBreaking, "make the change compatible, or publish a new major version"
+				code, hint := compiler.CodeBreaking, "make the change compatible, or publish a new major version"
 				msg := fmt.Sprintf("breaking change to %s without a major version bump: %s", api, c.Text)
 				if bump {
-					code, hint = CodeBreakingMajor, ""
+					code, hint = compiler.CodeBreakingMajor, ""
 					msg = fmt.Sprintf("breaking change to %s (new major version): %s", api, c.Text)
 				}
 				ds = append(ds, diag(c.File, c.Line, c.Col, code, msg, hint))
@@ -131,34 +113,42 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []Change) 
 					continue
 				}
 				if err1 != nil {
-					report(SpecChange{Spec: bs, ID: "api-document-removed", File: apiFile, Line: line(hv, "spec"),
+					add(report.SpecChange{Spec: bs, ID: "api-document-removed", File: apiFile, Line: line(hv, "spec"),
 						Text: fmt.Sprintf("its OpenAPI document %s is removed, and every operation with it", bs)})
 					continue
 				}
 				doc, err := loadDoc(ctx, headFS, dir, hs, hb)
 				if err != nil {
-					ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
+					ds = append(ds, diag(hs, 1, 1, compiler.CodeSpecUncompared,
 						fmt.Sprintf("OpenAPI document of %s could not be read: %v", api, err), "run `frontdoor validate` for the document's own errors"))
 					continue
 				}
 				if operations(doc) == 0 {
-					report(SpecChange{ID: "api-document-without-operations",
+					add(report.SpecChange{ID: "api-document-without-operations",
 						Text: fmt.Sprintf("its OpenAPI document %s declares no operations, though the API has launched", hs)})
 				}
 				continue
 			}
 			changes, err := compareSpecs(ctx, baseFS, headFS, dir, bs, hs, bb, hb)
 			if err != nil {
-				ds = append(ds, diag(hs, 1, 1, CodeSpecUncompared,
+				ds = append(ds, diag(hs, 1, 1, compiler.CodeSpecUncompared,
 					fmt.Sprintf("OpenAPI document of %s could not be compared with the base revision's: %v", api, err), "run `frontdoor validate` for the document's own errors"))
 				continue
 			}
 			for _, c := range changes {
-				report(c)
+				add(c)
 			}
 		}
 	}
 	return out, ds.Sort(), nil
+}
+
+// unreleased reports whether an API was in development at major version 0
+// in the base revision: it has no consumers to break, so its document may
+// change freely (semantic versioning allows it before 1.0.0, and the
+// placeholder document that frontdoor new api writes needs it).
+func unreleased(base cue.Value) bool {
+	return str(base, "status") == snapshot.StatusInDevelopment && major(str(base, "version")) == 0
 }
 
 // launchedMajor reports whether the operator approved version major of
@@ -240,7 +230,7 @@ func loadDoc(ctx context.Context, fsys fs.FS, dir, file string, data []byte) (do
 }
 
 // compareSpecs runs oasdiff's breaking-change checks on two documents.
-func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, headFile string, baseData, headData []byte) (out []SpecChange, err error) {
+func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, headFile string, baseData, headData []byte) (out []report.SpecChange, err error) {
 	bd, err := loadDoc(ctx, baseFS, dir, baseFile, baseData)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
@@ -263,7 +253,7 @@ func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, head
 	l := checker.NewDefaultLocalizer()
 	found := checker.CheckBackwardCompatibilityUntilLevel(checker.NewConfig(checker.GetAllChecks()), d, sources, checker.ERR)
 	for _, c := range found {
-		sc := SpecChange{
+		sc := report.SpecChange{
 			Operation: c.GetOperation(),
 			Path:      c.GetPath(),
 			ID:        c.GetId(),
@@ -281,7 +271,7 @@ func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, head
 		}
 		out = append(out, sc)
 	}
-	slices.SortStableFunc(out, func(a, b SpecChange) int {
+	slices.SortStableFunc(out, func(a, b report.SpecChange) int {
 		return strings.Compare(a.Path+" "+a.Operation+" "+a.ID, b.Path+" "+b.Operation+" "+b.ID)
 	})
 	return out, nil

@@ -7,19 +7,15 @@
 //   - Authority (governance rule 8): was each changed path changed by
 //     someone allowed to, according to the owners recorded in the base
 //     revision? In strict mode, is every commit signed by a key trusted for
-//     an owner of what it touches? (CheckAuthority, CheckSignatures)
+//     an owner of what it touches? (Authority.Check, CheckSignatures)
 //   - What changes for whom: a plain-English, deterministic account of the
 //     two compiled snapshots' differences, grouped by publisher (Compare).
 //   - Does an OpenAPI document break its consumers without a major version
 //     bump? (CheckBreaking, with oasdiff)
 //
-// It also renders diagnostics in the formats CI needs (text, json, GitHub
-// workflow commands, SARIF 2.1.0 and a Markdown pull-request comment), and
-// scaffolds new repositories and files (Init, CodeOwners, NewPublisher,
-// AddGrant...).
-//
-// Its diagnostic codes (FD6xx) live in this package's registry; Codes and
-// LookupCode cover both the compiler's codes and these.
+// It also reads who owns what (ReadGovernance) and renders it as GitHub's
+// CODEOWNERS. Its findings are compiler.Diagnostics with codes FD6xx,
+// documented in the compiler's registry; package report prints them.
 //
 // Every function is safe for concurrent use; nothing here keeps state between
 // calls.

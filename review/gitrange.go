@@ -12,24 +12,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
-
-// Action is what a change did to a path.
-type Action string
-
-// Actions.
-const (
-	Added    Action = "added"
-	Modified Action = "modified"
-	Deleted  Action = "deleted"
-)
-
-// Change is one changed path. Renames are a deletion and an addition: both
-// paths need their owners' authority.
-type Change struct {
-	Path   string `json:"path"`
-	Action Action `json:"action"`
-}
 
 // Range is a pull request in a git repository: its base and head commits and
 // their merge base. The pull request's changes are those from the merge base
@@ -94,13 +78,13 @@ func (r *Range) FS(c *object.Commit) (fs.FS, error) {
 }
 
 // Changes lists the paths the pull request changes, sorted.
-func (r *Range) Changes() ([]Change, error) {
+func (r *Range) Changes() ([]report.Change, error) {
 	return treeChanges(r.MergeBase, r.Head)
 }
 
 // treeChanges lists the paths that differ between two commits' trees, sorted
 // by path. from may be nil (the empty tree).
-func treeChanges(from, to *object.Commit) ([]Change, error) {
+func treeChanges(from, to *object.Commit) ([]report.Change, error) {
 	var ft *object.Tree
 	if from != nil {
 		t, err := from.Tree()
@@ -117,18 +101,18 @@ func treeChanges(from, to *object.Commit) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("diffing %s: %w", to.Hash, err)
 	}
-	var out []Change
+	var out []report.Change
 	for _, ch := range chs {
 		switch {
 		case ch.From.Name == "":
-			out = append(out, Change{Path: ch.To.Name, Action: Added})
+			out = append(out, report.Change{Path: ch.To.Name, Action: report.Added})
 		case ch.To.Name == "":
-			out = append(out, Change{Path: ch.From.Name, Action: Deleted})
+			out = append(out, report.Change{Path: ch.From.Name, Action: report.Deleted})
 		default:
-			out = append(out, Change{Path: ch.To.Name, Action: Modified})
+			out = append(out, report.Change{Path: ch.To.Name, Action: report.Modified})
 		}
 	}
-	slices.SortFunc(out, func(a, b Change) int {
+	slices.SortFunc(out, func(a, b report.Change) int {
 		if a.Path != b.Path {
 			if a.Path < b.Path {
 				return -1
@@ -170,11 +154,11 @@ func (r *Range) Commits() ([]*object.Commit, error) {
 // commitChanges lists the paths one commit touches: against its parent, or
 // for a merge, the paths that differ from every parent (what the merge
 // itself decided, not what it brought in from either side).
-func commitChanges(c *object.Commit) ([]Change, error) {
+func commitChanges(c *object.Commit) ([]report.Change, error) {
 	if c.NumParents() == 0 {
 		return treeChanges(nil, c)
 	}
-	var out []Change
+	var out []report.Change
 	for i := range c.NumParents() {
 		p, err := c.Parent(i)
 		if err != nil {
@@ -188,8 +172,8 @@ func commitChanges(c *object.Commit) ([]Change, error) {
 			out = chs
 			continue
 		}
-		out = slices.DeleteFunc(out, func(ch Change) bool {
-			return !slices.ContainsFunc(chs, func(o Change) bool { return o.Path == ch.Path })
+		out = slices.DeleteFunc(out, func(ch report.Change) bool {
+			return !slices.ContainsFunc(chs, func(o report.Change) bool { return o.Path == ch.Path })
 		})
 	}
 	return out, nil

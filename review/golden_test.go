@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // updateGolden rewrites golden files instead of comparing with them.
@@ -93,11 +95,11 @@ func TestDiffTextAndCommentMatchTheGoldenFiles(t *testing.T) {
 	}
 	out.Base, out.Head = "main", "busy" // hashes change with every run
 	var text bytes.Buffer
-	if err := Write(&text, FormatText, out); err != nil {
+	if err := report.Write(&text, report.FormatText, out); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "diff.txt", text.Bytes())
-	golden(t, "diff.md", []byte(Markdown(out, MaxCommentSize)))
+	golden(t, "diff.md", []byte(report.Markdown(out, report.MaxCommentSize)))
 }
 
 func TestDiffNamesWhoGainsAccessInPlainEnglish(t *testing.T) {
@@ -107,7 +109,7 @@ func TestDiffNamesWhoGainsAccessInPlainEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "app clinical-system of org northgate-gp-systems gains production access to nhsbsa/prescription-exemptions v1 (app-level3, 10/second) — granted by nhsbsa, expires 2027-06-30"
-	for _, g := range out.Report.Groups {
+	for _, g := range out.Summary.Groups {
 		for _, l := range g.Lines {
 			if l == want {
 				if g.ID != "nhsbsa" {
@@ -118,7 +120,7 @@ func TestDiffNamesWhoGainsAccessInPlainEnglish(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	_ = Write(&b, FormatText, out)
+	_ = report.Write(&b, report.FormatText, out)
 	t.Errorf("got\n%s\nwant a line %q", b.String(), want)
 }
 
@@ -131,7 +133,7 @@ func TestDiffIsDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		if err := Write(&b, FormatJSON, out); err != nil {
+		if err := report.Write(&b, report.FormatJSON, out); err != nil {
 			t.Fatal(err)
 		}
 		outs = append(outs, b.String())

@@ -143,6 +143,17 @@ func ReadGovernance(fsys fs.FS) (*Governance, error) {
 	return g, nil
 }
 
+// ReadValue evaluates one configuration file of fsys as plain data, with
+// the schema's definitions in scope; ok is false when it is missing, refused
+// or does not evaluate. The error is for I/O failures only.
+func ReadValue(fsys fs.FS, name string) (cue.Value, bool, error) {
+	r, err := newCueReader()
+	if err != nil {
+		return cue.Value{}, false, err
+	}
+	return r.read(fsys, name)
+}
+
 // cueReader evaluates configuration files as plain data, with the schema's
 // definitions in scope (files may refer to #RateLimit and the like).
 type cueReader struct {

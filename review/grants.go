@@ -9,6 +9,7 @@ import (
 	"cuelang.org/go/cue"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // grantEntry is one grant of a grants file, as written.
@@ -105,8 +106,8 @@ func newGrants(r *cueReader, beforeFS, headFS fs.FS, p string, byKey bool) ([]gr
 // is deprecated in the head revision (FD607), at its line: deprecated APIs
 // accept no new grants. Grants that existed before keep working until the
 // API is retired.
-func DeprecatedGrants(beforeFS, headFS fs.FS, changes []Change) (compiler.Diagnostics, error) {
-	if !slices.ContainsFunc(changes, func(ch Change) bool { _, _, ok := grantsPath(ch.Path); return ok && ch.Action != Deleted }) {
+func DeprecatedGrants(beforeFS, headFS fs.FS, changes []report.Change) (compiler.Diagnostics, error) {
+	if !slices.ContainsFunc(changes, func(ch report.Change) bool { _, _, ok := grantsPath(ch.Path); return ok && ch.Action != report.Deleted }) {
 		return nil, nil
 	}
 	r, err := newCueReader()
@@ -117,7 +118,7 @@ func DeprecatedGrants(beforeFS, headFS fs.FS, changes []Change) (compiler.Diagno
 	var ds compiler.Diagnostics
 	for _, ch := range changes {
 		pub, org, ok := grantsPath(ch.Path)
-		if !ok || ch.Action == Deleted {
+		if !ok || ch.Action == report.Deleted {
 			continue
 		}
 		gs, err := newGrants(r, beforeFS, headFS, ch.Path, true)
@@ -138,7 +139,7 @@ func DeprecatedGrants(beforeFS, headFS fs.FS, changes []Change) (compiler.Diagno
 			if st != "deprecated" {
 				continue
 			}
-			ds = append(ds, diag(ch.Path, g.line, 1, CodeDeprecatedGrant,
+			ds = append(ds, diag(ch.Path, g.line, 1, compiler.CodeDeprecatedGrant,
 				fmt.Sprintf("app %s of org %s is newly granted %s access to %s (%s), but the API is deprecated and accepts no new grants", g.App, org, g.Environment, id, g.AccessMode),
 				"grant the API's successor instead"))
 		}
@@ -170,9 +171,9 @@ func (a *Authority) consumerOwners(org string, registered map[string]bool) []str
 // approvers and each new or changed grant's approvedBy must not hold the
 // consumer organisation (see consumerOwners). Publisher ownership does not
 // excuse it.
-func (a *Authority) checkSelfApproval(r *cueReader, ch Change, registered map[string]bool) (compiler.Diagnostics, error) {
+func (a *Authority) checkSelfApproval(r *cueReader, ch report.Change, registered map[string]bool) (compiler.Diagnostics, error) {
 	pub, org, ok := grantsPath(ch.Path)
-	if !ok || ch.Action == Deleted {
+	if !ok || ch.Action == report.Deleted {
 		return nil, nil
 	}
 	owners := a.consumerOwners(org, registered)
@@ -181,23 +182,23 @@ func (a *Authority) checkSelfApproval(r *cueReader, ch Change, registered map[st
 	}
 	var ds compiler.Diagnostics
 	line := 1
-	if ch.Action == Modified {
+	if ch.Action == report.Modified {
 		line = firstChangedLine(a.BeforeFS, a.HeadFS, ch.Path)
 	}
 	hint := "ask an owner of publisher " + pub + " who does not own " + org + " to grant and approve the access"
 	// An actor who owns the consumer in the base and not the publisher is
 	// already refused by the ownership rule (pathOwner), with this code.
-	if isIn(owners, a.Actor) && pathOwner(a.Base, ch.Path, a.Actor).code != CodeSelfGrant {
+	if isIn(owners, a.Actor) && pathOwner(a.Base, ch.Path, a.Actor).code != compiler.CodeSelfGrant {
 		how := "owns"
 		if registered[org] {
 			how = "registers in this pull request"
 		}
-		ds = append(ds, diag(ch.Path, line, 1, CodeSelfGrant,
+		ds = append(ds, diag(ch.Path, line, 1, compiler.CodeSelfGrant,
 			fmt.Sprintf("%s may not change %s: %s %s consumer organisation %s, and nobody grants access to an organisation they own", a.Actor, ch.Path, a.Actor, how, org), hint))
 	}
 	for _, ap := range a.Approvers {
 		if isIn(owners, ap) && !strings.EqualFold(ap, a.Actor) {
-			ds = append(ds, diag(ch.Path, line, 1, CodeSelfGrant,
+			ds = append(ds, diag(ch.Path, line, 1, compiler.CodeSelfGrant,
 				fmt.Sprintf("%s approves %s but owns consumer organisation %s: nobody approves access for an organisation they own", ap, ch.Path, org), hint))
 		}
 	}
@@ -207,7 +208,7 @@ func (a *Authority) checkSelfApproval(r *cueReader, ch Change, registered map[st
 	}
 	for _, g := range gs {
 		if isIn(owners, g.ApprovedBy) {
-			ds = append(ds, diag(ch.Path, g.line, 1, CodeSelfGrant,
+			ds = append(ds, diag(ch.Path, g.line, 1, compiler.CodeSelfGrant,
 				fmt.Sprintf("grant of %s/%s to app %s is approved by %s, who owns consumer organisation %s: nobody approves access for an organisation they own", pub, g.API, g.App, g.ApprovedBy, org), hint))
 		}
 	}

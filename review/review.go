@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // PullRequest describes a pull request to check.
@@ -31,8 +32,8 @@ type PullRequest struct {
 
 // CheckPR checks a pull request's authority (and signatures in strict mode)
 // and its OpenAPI documents' compatibility. The error is for I/O and usage
-// problems; findings are in Output.Diagnostics.
-func CheckPR(ctx context.Context, pr PullRequest) (*Output, error) {
+// problems; findings are in report.Output.Diagnostics.
+func CheckPR(ctx context.Context, pr PullRequest) (*report.Output, error) {
 	if strings.TrimSpace(pr.Actor) == "" {
 		return nil, fmt.Errorf("no actor: pass --actor or set GITHUB_ACTOR")
 	}
@@ -69,7 +70,7 @@ func CheckPR(ctx context.Context, pr PullRequest) (*Output, error) {
 		return nil, err
 	}
 	ds = append(ds, bds...)
-	return &Output{Command: "check-pr", Base: pr.Base, Head: pr.Head, Actor: pr.Actor, Changes: changes, Breaking: breaking, Diagnostics: ds.Sort()}, nil
+	return &report.Output{Command: "check-pr", Base: pr.Base, Head: pr.Head, Actor: pr.Actor, Changes: changes, Breaking: breaking, Diagnostics: ds.Sort()}, nil
 }
 
 // authority reads the three revisions' governance.
@@ -114,7 +115,7 @@ type DiffOptions struct {
 	Now time.Time
 	// Changes are the changed paths; nil means compare the two file
 	// systems.
-	Changes []Change
+	Changes []report.Change
 	// Authority, if set, also checks the changes' authority.
 	Authority *Authority
 }
@@ -122,9 +123,9 @@ type DiffOptions struct {
 // Diff compiles both sides and says what changes for whom, with the
 // breaking OpenAPI changes (and authority violations, with
 // DiffOptions.Authority). When a side does not compile there is no
-// semantic diff: Output.Report is nil and the head's errors are reported.
-func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, error) {
-	out := &Output{Command: "diff", Base: base.Name, Head: head.Name}
+// semantic diff: Output.Summary is nil and the head's errors are reported.
+func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
+	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
 	compile := func(s Side) (*compiler.Result, error) {
 		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now})
 	}
@@ -145,14 +146,14 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 	var ds compiler.Diagnostics
 	switch {
 	case hr.Diagnostics.HasErrors():
-		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
+		ds = append(ds, diag("frontdoor.cue", 1, 1, compiler.CodeHeadInvalid,
 			fmt.Sprintf("%s does not compile (%s): what changes cannot be told until they are fixed", head.Name, compiler.Count(hr.Diagnostics.Errors(), "error")), "run `frontdoor validate`"))
 		ds = append(ds, hr.Diagnostics...)
 	case br.Diagnostics.HasErrors():
-		ds = append(ds, diag("frontdoor.cue", 1, 1, CodeHeadInvalid,
+		ds = append(ds, diag("frontdoor.cue", 1, 1, compiler.CodeHeadInvalid,
 			fmt.Sprintf("%s does not compile (%s): what changes cannot be told", base.Name, compiler.Count(br.Diagnostics.Errors(), "error")), "compare with a revision that compiles"))
 	default:
-		out.Report = Compare(br.Snapshot, hr.Snapshot)
+		out.Summary = Compare(br.Snapshot, hr.Snapshot)
 		lines, err := specLines(ctx, base.FS, head.FS, changes, br.Snapshot, hr.Snapshot)
 		if err != nil {
 			return nil, err
@@ -164,7 +165,7 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 			} else if p, ok := br.Snapshot.Publisher(pub); ok {
 				name = p.Name
 			}
-			out.Report.addPublisherLines(pub, name, lines[pub])
+			addPublisherLines(out.Summary, pub, name, lines[pub])
 		}
 		dep, err := DeprecatedGrants(base.FS, head.FS, changes)
 		if err != nil {
@@ -193,7 +194,7 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*Output, erro
 // DiffGit diffs two revisions of a git repository: what head changes since
 // it branched from base (their merge base, as the forge shows a pull
 // request). With an actor, authority is checked too, as check-pr does.
-func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*Output, error) {
+func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output, error) {
 	r, err := OpenRange(pr.Repo, pr.Base, pr.Head)
 	if err != nil {
 		return nil, err
@@ -226,7 +227,7 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*Output, error
 
 // fsChanges compares two file systems file by file (dot-files and
 // dot-directories such as .git are skipped).
-func fsChanges(a, b fs.FS) ([]Change, error) {
+func fsChanges(a, b fs.FS) ([]report.Change, error) {
 	list := func(fsys fs.FS) (map[string]bool, error) {
 		m := map[string]bool{}
 		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -254,10 +255,10 @@ func fsChanges(a, b fs.FS) ([]Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing files: %w", err)
 	}
-	var out []Change
+	var out []report.Change
 	for p := range am {
 		if !bm[p] {
-			out = append(out, Change{Path: p, Action: Deleted})
+			out = append(out, report.Change{Path: p, Action: report.Deleted})
 			continue
 		}
 		x, err1 := repofs.ReadFile(a, p, compiler.DefaultLimits.SpecFile)
@@ -265,22 +266,22 @@ func fsChanges(a, b fs.FS) ([]Change, error) {
 		if refused(err1) || refused(err2) {
 			// A link, a device or a file over the limit is never read:
 			// it counts as changed (the compile refuses it anyway).
-			out = append(out, Change{Path: p, Action: Modified})
+			out = append(out, report.Change{Path: p, Action: report.Modified})
 			continue
 		}
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("reading %s: %w", p, cmpErr(err1, err2))
 		}
 		if !bytes.Equal(x, y) {
-			out = append(out, Change{Path: p, Action: Modified})
+			out = append(out, report.Change{Path: p, Action: report.Modified})
 		}
 	}
 	for p := range bm {
 		if !am[p] {
-			out = append(out, Change{Path: p, Action: Added})
+			out = append(out, report.Change{Path: p, Action: report.Added})
 		}
 	}
-	slices.SortFunc(out, func(x, y Change) int { return strings.Compare(x.Path, y.Path) })
+	slices.SortFunc(out, func(x, y report.Change) int { return strings.Compare(x.Path, y.Path) })
 	return out, nil
 }
 

@@ -8,66 +8,22 @@ import (
 	"strings"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/report"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-// Report is the semantic difference between two compiled snapshots: what
-// changes for whom, in plain English, grouped by subject. Groups come in a
-// fixed order (the platform, then publishers, then consumer organisations,
-// each sorted by ID) and so do the lines within them: the same two
-// snapshots always give the same report.
-type Report struct {
-	Groups []Group `json:"groups"`
-}
-
-// Group is the changes of one subject.
-type Group struct {
-	// Kind is "platform", "publisher" or "consumer".
-	Kind string `json:"kind"`
-	// ID is the publisher's or consumer's ID (empty for the platform).
-	ID string `json:"id,omitempty"`
-	// Name is its display name.
-	Name string `json:"name"`
-	// Lines say what changes, one sentence each.
-	Lines []string `json:"lines"`
-}
-
-// Title names the group: "platform (National Health API Platform)",
-// "publisher nhsbsa (NHS Business Services Authority)".
-func (g Group) Title() string {
-	if g.Kind == "platform" {
-		return fmt.Sprintf("platform (%s)", g.Name)
-	}
-	if g.Name == "" || g.Name == g.ID {
-		return g.Kind + " " + g.ID
-	}
-	return fmt.Sprintf("%s %s (%s)", g.Kind, g.ID, g.Name)
-}
-
-// Empty reports whether nothing changes.
-func (r *Report) Empty() bool { return len(r.Groups) == 0 }
-
-// Lines counts the report's lines.
-func (r *Report) Lines() int {
-	n := 0
-	for _, g := range r.Groups {
-		n += len(g.Lines)
-	}
-	return n
-}
-
 // Compare describes what changes from base to head. Either may be nil (an
 // empty platform).
-func Compare(base, head *snapshot.Snapshot) *Report {
+func Compare(base, head *snapshot.Snapshot) *report.Summary {
 	if base == nil {
 		base = &snapshot.Snapshot{}
 	}
 	if head == nil {
 		head = &snapshot.Snapshot{}
 	}
-	r := &Report{}
+	r := &report.Summary{}
 	if ls := platformLines(&base.Platform, &head.Platform); len(ls) > 0 {
-		r.Groups = append(r.Groups, Group{Kind: "platform", Name: cmp.Or(head.Platform.Name, base.Platform.Name), Lines: ls})
+		r.Groups = append(r.Groups, report.Group{Kind: "platform", Name: cmp.Or(head.Platform.Name, base.Platform.Name), Lines: ls})
 	}
 	r.Groups = append(r.Groups, publisherGroups(base, head)...)
 	r.Groups = append(r.Groups, consumerGroups(base, head)...)
@@ -195,7 +151,7 @@ func apiName(a *snapshot.API) string {
 	return fmt.Sprintf("%s v%d", a.ID, a.Major)
 }
 
-func publisherGroups(base, head *snapshot.Snapshot) []Group {
+func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	ids := map[string]bool{}
 	for _, p := range base.Publishers {
 		ids[p.ID] = true
@@ -217,7 +173,7 @@ func publisherGroups(base, head *snapshot.Snapshot) []Group {
 	}
 	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
 	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
-	var out []Group
+	var out []report.Group
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		x, y := bp[id], hp[id]
 		var ls []string
@@ -240,7 +196,7 @@ func publisherGroups(base, head *snapshot.Snapshot) []Group {
 		} else if x != nil {
 			name = x.Name
 		}
-		out = append(out, Group{Kind: "publisher", ID: id, Name: name, Lines: ls})
+		out = append(out, report.Group{Kind: "publisher", ID: id, Name: name, Lines: ls})
 	}
 	return out
 }
@@ -498,9 +454,9 @@ func quota(e *snapshot.Entitlement, a *snapshot.API) string {
 	return "platform default rate"
 }
 
-func consumerGroups(base, head *snapshot.Snapshot) []Group {
+func consumerGroups(base, head *snapshot.Snapshot) []report.Group {
 	keys, bm, hm := pair(base.Consumers, head.Consumers, func(c snapshot.Consumer) string { return c.ID })
-	var out []Group
+	var out []report.Group
 	for _, k := range keys {
 		x, y := bm[k], hm[k]
 		var ls []string
@@ -529,7 +485,7 @@ func consumerGroups(base, head *snapshot.Snapshot) []Group {
 			ls = append(ls, appLines(x, y)...)
 		}
 		if len(ls) > 0 {
-			out = append(out, Group{Kind: "consumer", ID: k, Name: name, Lines: ls})
+			out = append(out, report.Group{Kind: "consumer", ID: k, Name: name, Lines: ls})
 		}
 	}
 	return out

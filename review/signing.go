@@ -69,7 +69,7 @@ func CheckSignatures(r *Range, base *Governance) (compiler.Diagnostics, error) {
 	var ds compiler.Diagnostics
 	for _, k := range keys {
 		if k.invalid {
-			ds = append(ds, diag("frontdoor.cue", 1, 1, CodeBadSigningKey,
+			ds = append(ds, diag("frontdoor.cue", 1, 1, compiler.CodeBadSigningKey,
 				fmt.Sprintf("a signing key of %s is neither an armored OpenPGP public key nor an SSH public key", k.handle), ""))
 		}
 	}
@@ -88,7 +88,7 @@ func CheckSignatures(r *Range, base *Governance) (compiler.Diagnostics, error) {
 		first := changes[0].Path
 		name := fmt.Sprintf("commit %s (%q by %s)", c.Hash.String()[:12], subject(c.Message), c.Author.Name)
 		if strings.TrimSpace(c.PGPSignature) == "" {
-			ds = append(ds, diag(first, 1, 1, CodeUnsigned, name+" is not signed",
+			ds = append(ds, diag(first, 1, 1, compiler.CodeUnsigned, name+" is not signed",
 				"strict mode needs every commit signed by a key listed in frontdoor.cue signingKeys"))
 			continue
 		}
@@ -97,11 +97,11 @@ func CheckSignatures(r *Range, base *Governance) (compiler.Diagnostics, error) {
 			return nil, err
 		}
 		if kind == "" {
-			ds = append(ds, diag(first, 1, 1, CodeUnverifiableSign, name+" carries a signature that is neither OpenPGP nor SSH", ""))
+			ds = append(ds, diag(first, 1, 1, compiler.CodeUnverifiableSign, name+" carries a signature that is neither OpenPGP nor SSH", ""))
 			continue
 		}
 		if len(signers) == 0 {
-			ds = append(ds, diag(first, 1, 1, CodeUntrustedSigner,
+			ds = append(ds, diag(first, 1, 1, compiler.CodeUntrustedSigner,
 				fmt.Sprintf("%s has an %s signature that no key in frontdoor.cue signingKeys verifies", name, kind),
 				"sign with a key listed for your handle, or have the operator add your key first"))
 			continue
@@ -110,7 +110,7 @@ func CheckSignatures(r *Range, base *Governance) (compiler.Diagnostics, error) {
 			if slices.ContainsFunc(signers, func(s string) bool { return pathOwner(base, ch.Path, s).ok }) {
 				continue
 			}
-			ds = append(ds, diag(ch.Path, 1, 1, CodeSignerNotOwner,
+			ds = append(ds, diag(ch.Path, 1, 1, compiler.CodeSignerNotOwner,
 				fmt.Sprintf("%s is signed by %s, who may not change %s (owners: %s)", name, strings.Join(signers, ", "), ch.Path, list(ownerOf(base, ch.Path))),
 				"have an owner of the path make and sign the commit"))
 		}

@@ -101,7 +101,7 @@ func TestStrictModeRefusesUnsignedCommits(t *testing.T) {
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
 	r.commit("dental-contracts is stable", nil)
 	ds := strictCheck(t, r, base)
-	if got, want := codes(ds), CodeUnsigned; got != want {
+	if got, want := codes(ds), compiler.CodeUnsigned; got != want {
 		t.Fatalf("got codes %q, want %q (%v)", got, want, ds)
 	}
 	if got, want := ds[0].File, "publishers/nhsbsa/apis/dental-contracts.cue"; got != want {
@@ -115,7 +115,7 @@ func TestStrictModeRefusesKeysNotListed(t *testing.T) {
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
 	r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: stranger})
-	if got, want := codes(strictCheck(t, r, base)), CodeUntrustedSigner; got != want {
+	if got, want := codes(strictCheck(t, r, base)), compiler.CodeUntrustedSigner; got != want {
 		t.Errorf("got codes %q, want %q", got, want)
 	}
 }
@@ -127,7 +127,7 @@ func TestStrictModeRefusesSignersWhoDoNotOwnWhatTheyTouch(t *testing.T) {
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
 	r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: mhraKey})
 	ds := strictCheck(t, r, base)
-	if got, want := codes(ds), CodeSignerNotOwner; got != want {
+	if got, want := codes(ds), compiler.CodeSignerNotOwner; got != want {
 		t.Fatalf("got codes %q, want %q", got, want)
 	}
 	if !strings.Contains(ds[0].Message, "signed by mhra-digital, who may not change publishers/nhsbsa/apis/dental-contracts.cue") {
@@ -142,7 +142,7 @@ func TestStrictModeKeysComeFromTheBaseRevision(t *testing.T) {
 	b, _ := json.Marshal(map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("frontdoor.cue", "signingKeys: {}", "signingKeys: "+string(b))
 	r.commit("trust me", &git.CommitOptions{SignKey: key})
-	if got, want := codes(strictCheck(t, r, base)), CodeUntrustedSigner; got != want {
+	if got, want := codes(strictCheck(t, r, base)), compiler.CodeUntrustedSigner; got != want {
 		t.Errorf("got codes %q, want %q", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/report"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -21,9 +22,9 @@ import (
 // changed file no document reads is mentioned too. The snapshot records
 // only the digest of each document's own file, so this is read from the
 // files themselves.
-func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []Change, base, head *snapshot.Snapshot) (map[string][]string, error) {
+func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []report.Change, base, head *snapshot.Snapshot) (map[string][]string, error) {
 	// The changed OpenAPI files, by apis directory.
-	byDir := map[string][]Change{}
+	byDir := map[string][]report.Change{}
 	for _, ch := range changes {
 		parts := strings.Split(ch.Path, "/")
 		if len(parts) != 4 || parts[0] != "publishers" || parts[2] != "apis" || strings.HasSuffix(ch.Path, ".cue") {
@@ -80,9 +81,9 @@ func specLines(ctx context.Context, baseFS, headFS fs.FS, changes []Change, base
 				}
 				claimed[p] = true
 				switch {
-				case p == d[1] && ch.Action == Added:
+				case p == d[1] && ch.Action == report.Added:
 					ls = append(ls, fmt.Sprintf("API %s's OpenAPI document %s is added", label, p))
-				case p == d[0] && ch.Action == Deleted:
+				case p == d[0] && ch.Action == report.Deleted:
 					ls = append(ls, fmt.Sprintf("API %s's OpenAPI document %s is removed", label, p))
 				case p == d[1] || p == d[0]:
 					ls = append(ls, fmt.Sprintf("API %s's OpenAPI document changes (%s)", label, p))
@@ -140,21 +141,21 @@ func apiLabelOf(base, head *snapshot.Snapshot, id string) string {
 }
 
 // addPublisherLines appends lines to publisher pub's group, adding the
-// group in its place when the report has none.
-func (r *Report) addPublisherLines(pub, name string, lines []string) {
+// group in its place when the summary has none.
+func addPublisherLines(r *report.Summary, pub, name string, lines []string) {
 	for i := range r.Groups {
 		if r.Groups[i].Kind == "publisher" && r.Groups[i].ID == pub {
 			r.Groups[i].Lines = append(r.Groups[i].Lines, lines...)
 			return
 		}
 	}
-	at := slices.IndexFunc(r.Groups, func(g Group) bool {
+	at := slices.IndexFunc(r.Groups, func(g report.Group) bool {
 		return g.Kind == "consumer" || g.Kind == "publisher" && g.ID > pub
 	})
 	if at < 0 {
 		at = len(r.Groups)
 	}
-	r.Groups = slices.Insert(r.Groups, at, Group{Kind: "publisher", ID: pub, Name: name, Lines: lines})
+	r.Groups = slices.Insert(r.Groups, at, report.Group{Kind: "publisher", ID: pub, Name: name, Lines: lines})
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

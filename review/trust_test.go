@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // exampleFS reads the example platform into a map, to edit a copy of it.
@@ -69,20 +70,20 @@ func TestALaunchedAPIsDocumentMayNotGoNorComeBackEmpty(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		from, to   fstest.MapFS
-		changed    Change
+		changed    report.Change
 		wantCodes  []string
 		wantInText string
 	}{
-		{"launched document removed", base, gone, Change{doc, Deleted}, []string{CodeBreaking}, "is removed"},
-		{"launched document back without operations", gone, edited(gone, map[string]string{doc: emptyDentalDoc}), Change{doc, Added}, []string{CodeBreaking}, "declares no operations"},
-		{"launched document back with its operations", gone, base, Change{doc, Added}, nil, ""},
+		{"launched document removed", base, gone, report.Change{Path: doc, Action: report.Deleted}, []string{compiler.CodeBreaking}, "is removed"},
+		{"launched document back without operations", gone, edited(gone, map[string]string{doc: emptyDentalDoc}), report.Change{Path: doc, Action: report.Added}, []string{compiler.CodeBreaking}, "declares no operations"},
+		{"launched document back with its operations", gone, base, report.Change{Path: doc, Action: report.Added}, nil, ""},
 		{"removed with a new major version", base, edited(gone, map[string]string{
 			"publishers/nhsbsa/apis/dental-contracts.cue": strings.Replace(string(base["publishers/nhsbsa/apis/dental-contracts.cue"].Data), `"1.0.0"`, `"2.0.0"`, 1),
-		}), Change{doc, Deleted}, []string{CodeBreakingMajor}, "is removed"},
-		{"unlaunched document removed", base, edited(base, map[string]string{lowIncome: ""}), Change{lowIncome, Deleted}, nil, ""},
+		}), report.Change{Path: doc, Action: report.Deleted}, []string{compiler.CodeBreakingMajor}, "is removed"},
+		{"unlaunched document removed", base, edited(base, map[string]string{lowIncome: ""}), report.Change{Path: lowIncome, Action: report.Deleted}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			changes, ds, err := CheckBreaking(context.Background(), tc.from, tc.to, []Change{tc.changed})
+			changes, ds, err := CheckBreaking(context.Background(), tc.from, tc.to, []report.Change{tc.changed})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,20 +105,20 @@ func TestSpecLinesNameEveryChangedOpenAPIFile(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		head   fstest.MapFS
-		change Change
+		change report.Change
 		want   string
 	}{
-		{"a referenced file", edited(base, map[string]string{components: string(base[components].Data) + "\n# more\n"}), Change{components, Modified},
+		{"a referenced file", edited(base, map[string]string{components: string(base[components].Data) + "\n# more\n"}), report.Change{Path: components, Action: report.Modified},
 			"API nhsbsa/prescription-exemptions's OpenAPI document changes: referenced file " + components + " modified"},
-		{"a document", edited(base, map[string]string{doc: string(base[doc].Data) + "\n# more\n"}), Change{doc, Modified},
+		{"a document", edited(base, map[string]string{doc: string(base[doc].Data) + "\n# more\n"}), report.Change{Path: doc, Action: report.Modified},
 			"API nhsbsa/dental-contracts's OpenAPI document changes (" + doc + ")"},
-		{"a document removed", edited(base, map[string]string{doc: ""}), Change{doc, Deleted},
+		{"a document removed", edited(base, map[string]string{doc: ""}), report.Change{Path: doc, Action: report.Deleted},
 			"API nhsbsa/dental-contracts's OpenAPI document " + doc + " is removed"},
-		{"a file no document reads", edited(base, map[string]string{orphan: "x: 1\n"}), Change{orphan, Added},
+		{"a file no document reads", edited(base, map[string]string{orphan: "x: 1\n"}), report.Change{Path: orphan, Action: report.Added},
 			"OpenAPI file " + orphan + ", which no API's document reads, is added"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := specLines(context.Background(), base, tc.head, []Change{tc.change}, nil, nil)
+			got, err := specLines(context.Background(), base, tc.head, []report.Change{tc.change}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,11 +153,11 @@ func TestOnlyNewGrantsToADeprecatedAPIAreRefused(t *testing.T) {
 			if string(head[grants].Data) == oldGrants {
 				t.Fatal("the grants did not change")
 			}
-			ds, err := DeprecatedGrants(deprecated, head, []Change{{grants, Modified}})
+			ds, err := DeprecatedGrants(deprecated, head, []report.Change{{Path: grants, Action: report.Modified}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ds) != tc.want || tc.want > 0 && ds[0].Code != CodeDeprecatedGrant {
+			if len(ds) != tc.want || tc.want > 0 && ds[0].Code != compiler.CodeDeprecatedGrant {
 				t.Errorf("got %v, want %d FD607", ds, tc.want)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/report"
 	"github.com/frontdoor-dev/frontdoor/review"
 )
 
@@ -25,8 +26,8 @@ func (f *prFlags) register(c *cobra.Command, actorHelp string) {
 	c.Flags().StringVar(&f.repo, "repo", "", "git repository (default: the current directory)")
 	c.Flags().StringVar(&f.actor, "actor", "", actorHelp)
 	c.Flags().StringArrayVar(&f.approvers, "approver", nil, "handle of a reviewer who approved the pull request (repeatable; comma-separated lists accepted)")
-	c.Flags().StringVarP(&f.format, "output", "o", "text", "output format: "+strings.Join(review.Formats(), ", "))
-	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
+	c.Flags().StringVarP(&f.format, "output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", report.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 }
 
 // approverList splits comma-separated --approver values.
@@ -72,7 +73,7 @@ The actor is --actor, else $GITHUB_ACTOR.
 Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := review.CheckFormat(f.format); err != nil {
+			if err := report.CheckFormat(f.format); err != nil {
 				return usageErr("%v", err)
 			}
 			if base == "" {
@@ -92,16 +93,16 @@ Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 				return ioErr(err)
 			}
 			out.Version, out.MaxPrinted = version(), f.maxShown
-			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
+			if err := report.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}
 			if out.Diagnostics.HasErrors() {
-				if f.format == review.FormatText {
+				if f.format == report.FormatText {
 					fmt.Fprintf(c.ErrOrStderr(), "check-pr: %s in %s, checked as %s\n", compiler.Count(out.Diagnostics.Errors(), "error"), compiler.Count(len(out.Changes), "changed path"), actor)
 				}
 				return invalid("pull request refused")
 			}
-			if f.format == review.FormatText {
+			if f.format == report.FormatText {
 				fmt.Fprintf(c.ErrOrStderr(), "check-pr: %s allowed for %s\n", compiler.Count(len(out.Changes), "changed path"), actor)
 			}
 			return nil
@@ -144,7 +145,7 @@ change without a major version bump, an authority violation), 2 usage or I/O
 error.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := review.CheckFormat(f.format); err != nil {
+			if err := report.CheckFormat(f.format); err != nil {
 				return usageErr("%v", err)
 			}
 			var day time.Time
@@ -155,7 +156,7 @@ error.`,
 				}
 				day = t
 			}
-			var out *review.Output
+			var out *report.Output
 			var err error
 			if f.repo == "" && isDir(args[0]) && isDir(args[1]) {
 				if f.actor != "" {
@@ -182,7 +183,7 @@ error.`,
 				return ioErr(err)
 			}
 			out.Version, out.MaxPrinted = version(), f.maxShown
-			if err := review.Write(c.OutOrStdout(), f.format, out); err != nil {
+			if err := report.Write(c.OutOrStdout(), f.format, out); err != nil {
 				return ioErr(err)
 			}
 			if out.Diagnostics.HasErrors() {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
-	"github.com/frontdoor-dev/frontdoor/review"
+	"github.com/frontdoor-dev/frontdoor/report"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -44,7 +44,7 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	c.Flags().Var(byteSize{&f.limits.SpecFile}, "max-spec-file", "size limit of one OpenAPI document and each file it references (default "+sizeText(d.SpecFile)+")")
 	c.Flags().Var(byteSize{&f.limits.Repository}, "max-repository", "size limit of all the repository's files together (default "+sizeText(d.Repository)+")")
 	c.Flags().DurationVar(&f.limits.EvalTime, "eval-timeout", d.EvalTime, "time budget of one file's CUE evaluation")
-	c.Flags().IntVar(&f.maxShown, "max-diagnostics", review.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
+	c.Flags().IntVar(&f.maxShown, "max-diagnostics", report.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 	c.Flags().Var(byteSize{&f.limits.EvalMemory}, "eval-memory", "memory budget of one file's CUE evaluation (default "+sizeText(d.EvalMemory)+")")
 }
 
@@ -101,7 +101,7 @@ type loaded struct {
 	// memoryLimit is the compile's soft memory limit (default
 	// compileMemoryLimit).
 	memoryLimit int64
-	// maxShown bounds the diagnostics printed (see review.Output).
+	// maxShown bounds the diagnostics printed (see report.Output).
 	maxShown int
 }
 
@@ -222,16 +222,16 @@ func ioErr(err error) error {
 }
 
 // writeDiagnostics renders diagnostics in the chosen format (see
-// review.Formats: text, json, github, sarif, markdown).
+// report.Formats: text, json, github, sarif, markdown).
 func writeDiagnostics(w io.Writer, format string, ds compiler.Diagnostics, maxShown int) error {
-	if format == review.FormatJSON {
-		return review.WriteDiagnostics(w, format, "validate", ds)
+	if format == report.FormatJSON {
+		return report.WriteDiagnostics(w, format, "validate", ds)
 	}
-	return review.Write(w, format, &review.Output{Command: "validate", Diagnostics: ds, MaxPrinted: maxShown})
+	return report.Write(w, format, &report.Output{Command: "validate", Diagnostics: ds, MaxPrinted: maxShown})
 }
 
 func checkFormat(format string) error {
-	if err := review.CheckFormat(format); err != nil {
+	if err := report.CheckFormat(format); err != nil {
 		return usageErr("%v", err)
 	}
 	return nil
@@ -408,13 +408,13 @@ func newExplainCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, args []string) error {
 			w := c.OutOrStdout()
 			if len(args) == 0 {
-				for _, ci := range review.Codes() {
+				for _, ci := range compiler.Codes() {
 					fmt.Fprintf(w, "%s  %s\n", ci.Code, ci.Title)
 				}
 				return nil
 			}
 			code := strings.ToUpper(strings.TrimSpace(args[0]))
-			ci, ok := review.LookupCode(code)
+			ci, ok := compiler.LookupCode(code)
 			if !ok {
 				return usageErr("unknown code %q; run 'frontdoor explain' for the list", args[0])
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,30 +13,42 @@ import (
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/review"
+	"github.com/frontdoor-dev/frontdoor/scaffold"
 )
 
 func newInitCmd() *cobra.Command {
-	var o review.InitOptions
+	var o scaffold.InitOptions
+	var idps []string
 	c := &cobra.Command{
 		Use:   "init DIR",
 		Short: "Start a new configuration repository",
 		Long: `init writes a new configuration repository into DIR: frontdoor.cue (the
 platform policy, with one publisher category approved by the first operator
-and department owners), CODEOWNERS generated from the owners, a GitHub Actions
-workflow (.github/workflows/frontdoor.yml: validate, check-pr, diff as a pull
-request comment, SARIF, build on main), a pre-commit hook (.githooks/pre-commit)
-and a README. The result validates.`,
+and department owners, and the identity providers given), CODEOWNERS generated
+from the owners, a GitHub Actions workflow (.github/workflows/frontdoor.yml:
+validate, check-pr, diff as a pull request comment, SARIF, build on main), a
+pre-commit hook (.githooks/pre-commit), a .gitignore (build output in out/)
+and a README. Unless DIR is inside a git repository already, it runs git init
+(branch main) and turns the pre-commit hook on. The result validates.
+
+--identity-provider NAME,issuer=URL,jwks=URL[,audience=AUD] trusts an OIDC
+issuer for user-restricted access modes: NAME nhs-cis2 (nhs-cis2-aal1,
+nhs-cis2-aal3) or nhs-login (nhs-login-p0, -p5, -p9).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			files, err := review.Init(c.Context(), args[0], o)
-			if err != nil {
-				return ioErr(err)
+			for _, s := range idps {
+				p, err := scaffold.ParseIdentityProvider(s)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				o.IdentityProviders = append(o.IdentityProviders, p)
 			}
-			if err := validateNew(c, args[0], nil); err != nil {
+			res, err := scaffold.Init(c.Context(), args[0], o)
+			if err := scaffoldDone(c, args[0], res, err, ioErr); err != nil {
 				return err
 			}
-			for _, f := range files {
-				fmt.Fprintf(c.OutOrStdout(), "wrote %s\n", filepath.Join(args[0], f))
+			if res.GitInit {
+				fmt.Fprintf(c.OutOrStdout(), "initialised a git repository in %s (branch main, pre-commit hook on)\n", args[0])
 			}
 			return nil
 		},
@@ -46,34 +59,34 @@ and a README. The result validates.`,
 	c.Flags().StringVar(&o.Department, "department", "", "department's name (second approver of significant changes)")
 	c.Flags().StringArrayVar(&o.DepartmentOwners, "department-owner", nil, "forge handle of a department owner (repeatable)")
 	c.Flags().StringVar(&o.Domain, "domain", "", "DNS domain of the environments' base URLs (default example.org)")
+	c.Flags().StringArrayVar(&idps, "identity-provider", nil, "OIDC issuer for user-restricted modes: NAME,issuer=URL,jwks=URL[,audience=AUD] (repeatable)")
 	return c
 }
 
-// validateNew compiles dir and fails (exit 1) on errors in the given files,
-// or in any file when files is nil.
-func validateNew(c *cobra.Command, dir string, files []string) error {
-	return validateNewAt(c, dir, files, time.Time{})
-}
-
-// validateNewAt is validateNew with grant expiry checked as of now.
-func validateNewAt(c *cobra.Command, dir string, files []string, now time.Time) error {
-	mine, others, err := review.Validate(c.Context(), dir, files, now)
+// scaffoldDone reports a scaffold operation: the files written, a note on
+// errors elsewhere, or the diagnostics of files that did not validate
+// (exit 1; nothing was left written). Other errors go through fail.
+func scaffoldDone(c *cobra.Command, dir string, res *scaffold.Result, err error, fail func(error) error) error {
+	var inv *scaffold.InvalidError
+	if errors.As(err, &inv) {
+		_ = inv.Diagnostics.WriteText(c.ErrOrStderr())
+		fmt.Fprintf(c.ErrOrStderr(), "%s: %v: nothing was written\n", c.CommandPath(), err)
+		return invalid("%v", err)
+	}
 	if err != nil {
-		return ioErr(err)
+		return fail(err)
 	}
-	if files == nil {
-		mine = append(mine, others...)
-		others = nil
+	for _, f := range res.Files {
+		fmt.Fprintf(c.OutOrStdout(), "wrote %s\n", filepath.Join(dir, f))
 	}
-	if mine.HasErrors() {
-		_ = mine.WriteText(c.ErrOrStderr())
-		return invalid("the new files do not validate")
-	}
-	if others.HasErrors() {
-		fmt.Fprintf(c.ErrOrStderr(), "note: %s elsewhere in %s (frontdoor validate %s)\n", compiler.Count(others.Errors(), "error"), dir, dir)
+	if n := res.Elsewhere.Errors(); n > 0 {
+		fmt.Fprintf(c.ErrOrStderr(), "note: %s elsewhere in %s (frontdoor validate %s)\n", compiler.Count(n, "error"), dir, dir)
 	}
 	return nil
 }
+
+// usageFail classifies an error of new and grant as a usage error.
+func usageFail(err error) error { return usageErr("%v", err) }
 
 func newCodeownersCmd() *cobra.Command {
 	var check bool
@@ -126,19 +139,20 @@ func newNewCmd() *cobra.Command {
 		Long: `new writes correctly placed, formatted files for a new publisher
 (publishers/ID/publisher.cue, and with --onboarded-by the operator's
 approvals/onboarding/ID.cue), API (publishers/PUB/apis/API.cue and a starter
-OpenAPI document) or consumer organisation (consumers/ORG/consumer.cue), then
-validates them.`,
+OpenAPI document) or consumer organisation (consumers/ORG/consumer.cue),
+brings CODEOWNERS up to date, then validates them. When they do not
+validate, nothing is left written.`,
 	}
 	c.PersistentFlags().StringVarP(&dir, "dir", "C", ".", "configuration repository")
 
-	var po review.PublisherOptions
+	var po scaffold.PublisherOptions
 	pub := &cobra.Command{
 		Use:   "publisher ID --name NAME --category CAT --email EMAIL --owner HANDLE...",
 		Short: "Write a new publisher",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			files, err := review.NewPublisher(dir, args[0], po)
-			return finishNew(c, dir, files, err)
+			res, err := scaffold.NewPublisher(c.Context(), dir, args[0], po)
+			return scaffoldDone(c, dir, res, err, usageFail)
 		},
 	}
 	pub.Flags().StringVar(&po.Name, "name", "", "organisation name")
@@ -150,7 +164,7 @@ validates them.`,
 	pub.Flags().StringVar(&po.OnboardedBy, "onboarded-by", "", "operator owner approving the onboarding (writes approvals/onboarding/ID.cue)")
 	pub.Flags().StringVar(&po.Agreement, "agreement", "", "platform agreement reference (with --onboarded-by)")
 
-	var ao review.APIOptions
+	var ao scaffold.APIOptions
 	api := &cobra.Command{
 		Use:   "api PUB/API --title TITLE --summary SUMMARY [--mode MODE]...",
 		Short: "Write a new API and a starter OpenAPI document",
@@ -160,22 +174,22 @@ validates them.`,
 			if !ok {
 				return usageErr("want PUB/API, got %q", args[0])
 			}
-			files, err := review.NewAPI(dir, p, a, ao)
-			return finishNew(c, dir, files, err)
+			res, err := scaffold.NewAPI(c.Context(), dir, p, a, ao)
+			return scaffoldDone(c, dir, res, err, usageFail)
 		},
 	}
 	api.Flags().StringVar(&ao.Title, "title", "", "catalogue title")
 	api.Flags().StringVar(&ao.Summary, "summary", "", "one-line summary")
 	api.Flags().StringArrayVar(&ao.Modes, "mode", nil, "access mode (repeatable; default app-level0)")
 
-	var co review.ConsumerOptions
+	var co scaffold.ConsumerOptions
 	con := &cobra.Command{
-		Use:   "consumer ORG --name NAME --owner HANDLE... --contact-name NAME --contact-email EMAIL",
+		Use:   "consumer ORG --name NAME --owner HANDLE... --contact-name NAME --contact-email EMAIL [--app APP [--jwks-url URL] [--api-key-sha256 HEX [--api-key-env ENV]...]]",
 		Short: "Write a new consumer organisation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			files, err := review.NewConsumer(dir, args[0], co)
-			return finishNew(c, dir, files, err)
+			res, err := scaffold.NewConsumer(c.Context(), dir, args[0], co)
+			return scaffoldDone(c, dir, res, err, usageFail)
 		},
 	}
 	con.Flags().StringVar(&co.Name, "name", "", "organisation name")
@@ -185,6 +199,9 @@ validates them.`,
 	con.Flags().StringArrayVar(&co.Owners, "owner", nil, "forge handle of an owner (repeatable)")
 	con.Flags().StringVar(&co.App, "app", "", "register one app with this ID")
 	con.Flags().StringVar(&co.AppName, "app-name", "", "the app's display name")
+	con.Flags().StringVar(&co.JWKSURL, "jwks-url", "", "the app's public JWKS URL, for signed-JWT authentication (app-level3)")
+	con.Flags().StringVar(&co.APIKeySHA256, "api-key-sha256", "", "hex SHA-256 of the app's API key (printf %s KEY | sha256sum), never the key")
+	con.Flags().StringArrayVar(&co.APIKeyEnvironments, "api-key-env", nil, "environment the API key is accepted in (repeatable; default sandbox)")
 
 	c.AddCommand(pub, api, con)
 	return c
@@ -199,34 +216,18 @@ func cutSlash(s string) (string, string, bool) {
 	return "", "", false
 }
 
-// finishNew validates new files; when they do not validate they are
-// removed again, so that the repository is left as it was.
-func finishNew(c *cobra.Command, dir string, files []string, err error) error {
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	if verr := validateNew(c, dir, files); verr != nil {
-		for _, f := range files {
-			_ = os.Remove(filepath.Join(dir, filepath.FromSlash(f)))
-		}
-		return verr
-	}
-	for _, f := range files {
-		fmt.Fprintf(c.OutOrStdout(), "wrote %s\n", filepath.Join(dir, f))
-	}
-	return nil
-}
-
 func newGrantCmd() *cobra.Command {
-	var g review.Grant
+	var g scaffold.Grant
 	var dir, date, now string
 	c := &cobra.Command{
 		Use:   "grant --api PUB/API --app ORG/APP --env ENV --approver HANDLE [--mode MODE] [--limit 10/second] [--expires YYYY-MM-DD]",
 		Short: "Grant a consumer app access to an API",
 		Long: `grant appends a grant to publishers/PUB/grants/ORG.cue (creating it if
 needed), formats the file and validates it. When the grant does not validate
-the file is restored and the errors are shown. The mode defaults to the API's
-only access mode that needs a grant; the approver defaults to $GITHUB_ACTOR.`,
+(an approver who does not own the publisher among the reasons) the
+repository is left as it was and the errors are shown. The mode defaults to
+the API's only access mode that needs a grant; the approver defaults to
+$GITHUB_ACTOR.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if g.API == "" || g.App == "" || g.Environment == "" {
@@ -238,22 +239,25 @@ only access mode that needs a grant; the approver defaults to $GITHUB_ACTOR.`,
 			if g.Approver == "" {
 				return usageErr("missing --approver HANDLE (the publisher's approving owner)")
 			}
-			if date != "" {
-				t, err := time.Parse(time.DateOnly, date)
-				if err != nil {
-					return usageErr("--date: want YYYY-MM-DD, got %q", date)
+			for _, d := range []struct {
+				flag, v string
+				into    *time.Time
+			}{{"--date", date, &g.Date}, {"--now", now, &g.Now}} {
+				if d.v == "" {
+					continue
 				}
-				g.Date = t
-			}
-			var day time.Time
-			if now != "" {
-				t, err := time.Parse(time.DateOnly, now)
+				t, err := time.Parse(time.DateOnly, d.v)
 				if err != nil {
-					return usageErr("--now: want YYYY-MM-DD, got %q", now)
+					return usageErr("%s: want YYYY-MM-DD, got %q", d.flag, d.v)
 				}
-				day = t
+				*d.into = t
 			}
-			return addGrant(c, dir, g, day)
+			res, err := scaffold.AddGrant(c.Context(), dir, g)
+			if err := scaffoldDone(c, dir, res, err, usageFail); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.OutOrStdout(), "granted %s access to %s in %s\n", g.App, g.API, g.Environment)
+			return nil
 		},
 	}
 	c.Flags().StringVarP(&dir, "dir", "C", ".", "configuration repository")
@@ -267,25 +271,4 @@ only access mode that needs a grant; the approver defaults to $GITHUB_ACTOR.`,
 	c.Flags().StringVar(&date, "date", "", "day of the grant, YYYY-MM-DD (default today)")
 	c.Flags().StringVar(&now, "now", "", "validate grant expiry as of this day, YYYY-MM-DD (default today)")
 	return c
-}
-
-func addGrant(c *cobra.Command, dir string, g review.Grant, now time.Time) error {
-	pub, _, _ := cutSlash(g.API)
-	org, _, _ := cutSlash(g.App)
-	p := filepath.Join(dir, "publishers", pub, "grants", org+".cue")
-	old, readErr := os.ReadFile(p)
-	rel, err := review.AddGrant(dir, g)
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	if verr := validateNewAt(c, dir, []string{rel}, now); verr != nil {
-		if readErr == nil {
-			_ = atomicfile.Write(p, old, 0o644)
-		} else {
-			_ = os.Remove(p)
-		}
-		return verr
-	}
-	fmt.Fprintf(c.OutOrStdout(), "granted %s access to %s in %s: %s\n", g.App, g.API, g.Environment, rel)
-	return nil
 }

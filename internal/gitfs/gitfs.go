@@ -24,6 +24,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
+	"github.com/frontdoor-dev/frontdoor/internal/gitignore"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 )
 
@@ -133,6 +134,12 @@ func key(name string) string {
 	}
 	return name
 }
+
+// GitTree marks the tree as a git tree for the layout walk: every file in
+// it is in git, so one .gitignore ignores is still scanned for secrets.
+func (*gitFS) GitTree() {}
+
+var _ gitignore.Tree = (*gitFS)(nil)
 
 // Open opens a file or directory of the tree.
 func (g *gitFS) Open(name string) (fs.File, error) {

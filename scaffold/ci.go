@@ -1,4 +1,4 @@
-package review
+package scaffold
 
 // GitHubWorkflow is the GitHub Actions workflow that `frontdoor init`
 // writes to .github/workflows/frontdoor.yml (and examples/ci/ holds): on a
@@ -117,11 +117,16 @@ command -v frontdoor >/dev/null 2>&1 || {
   exit 0
 }
 # Validate the index (what will be committed), exported to a scratch
-# directory, rather than the working tree.
+# directory, rather than the working tree. Run from inside it, so that
+# messages name files as the repository does.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 git checkout-index --all --prefix="$tmp/"
-frontdoor validate "$tmp"
-# CODEOWNERS follows the owners lists.
-frontdoor codeowners --check "$tmp"
+cd "$tmp"
+frontdoor validate .
+# CODEOWNERS follows the owners lists (frontdoor new keeps it so).
+frontdoor codeowners --check . 2>/dev/null || {
+  echo "pre-commit: CODEOWNERS does not match the owners lists: run frontdoor codeowners, then git add CODEOWNERS" >&2
+  exit 1
+}
 `

@@ -1,4 +1,4 @@
-package review
+package report
 
 import (
 	"encoding/json"
@@ -45,8 +45,8 @@ type Output struct {
 	Actor string `json:"actor,omitempty"`
 	// Changes are the changed paths (check-pr).
 	Changes []Change `json:"changes,omitempty"`
-	// Report is the semantic diff (diff).
-	Report *Report `json:"report,omitempty"`
+	// Summary is what changes for whom (diff).
+	Summary *Summary `json:"report,omitempty"`
 	// Breaking lists breaking OpenAPI changes (check-pr, diff).
 	Breaking []SpecChange `json:"breaking,omitempty"`
 	// Diagnostics are every problem found, sorted.
@@ -129,7 +129,7 @@ func WriteDiagnostics(w io.Writer, format, command string, ds compiler.Diagnosti
 
 func writeText(w io.Writer, o *Output) error {
 	var b strings.Builder
-	if o.Report != nil {
+	if o.Summary != nil {
 		writeReportText(&b, o)
 	}
 	shown, more := o.printed()
@@ -145,10 +145,10 @@ func writeText(w io.Writer, o *Output) error {
 }
 
 func writeReportText(b *strings.Builder, o *Output) {
-	if o.Report.Empty() {
+	if o.Summary.Empty() {
 		b.WriteString("nothing changes for anyone\n")
 	}
-	for _, g := range o.Report.Groups {
+	for _, g := range o.Summary.Groups {
 		b.WriteString(g.Title())
 		b.WriteString(":\n")
 		for _, l := range g.Lines {
@@ -177,7 +177,7 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 		lim.Warnings = 10
 	}
 	var b strings.Builder
-	if o.Report != nil {
+	if o.Summary != nil {
 		fmt.Fprintf(&b, "::group::%s\n", escapeData("frontdoor "+o.Command+": what changes"))
 		writeReportText(&b, o)
 		b.WriteString("::endgroup::\n")
@@ -198,7 +198,7 @@ func WriteGitHub(w io.Writer, o *Output, lim GitHubLimits) error {
 		}
 		*n++
 		title := d.Code
-		if ci, ok := LookupCode(d.Code); ok {
+		if ci, ok := compiler.LookupCode(d.Code); ok {
 			title += " " + ci.Title
 		}
 		msg := d.Message
@@ -321,7 +321,7 @@ type sarifRegion struct {
 // rules are the whole code registry. Locations are relative to the
 // configuration repository's root (uriBaseId %SRCROOT%).
 func WriteSARIF(w io.Writer, o *Output) error {
-	codes := Codes()
+	codes := compiler.Codes()
 	idx := map[string]int{}
 	rules := make([]sarifRule, len(codes))
 	for i, c := range codes {

@@ -1,4 +1,4 @@
-package review
+package report
 
 import (
 	"fmt"
@@ -37,20 +37,20 @@ func Markdown(o *Output, limit int) string {
 	if o.Actor != "" {
 		fmt.Fprintf(&head, " · checked as %s", mdText(o.Actor))
 	}
-	if o.Report != nil {
-		fmt.Fprintf(&head, " · %s", compiler.Count(o.Report.Lines(), "change"))
+	if o.Summary != nil {
+		fmt.Fprintf(&head, " · %s", compiler.Count(o.Summary.Lines(), "change"))
 	}
 	head.WriteString("\n")
 
 	// The body is a list of blocks; each block is lines that are kept or
 	// dropped one by one.
 	var lines []string
-	if o.Report != nil {
+	if o.Summary != nil {
 		lines = append(lines, "", "#### What changes for whom")
-		if o.Report.Empty() {
+		if o.Summary.Empty() {
 			lines = append(lines, "", "Nothing changes for anyone.")
 		}
-		for _, g := range o.Report.Groups {
+		for _, g := range o.Summary.Groups {
 			lines = append(lines, "", "**"+mdText(g.Title())+"**", "")
 			for _, l := range g.Lines {
 				lines = append(lines, "- "+mdText(l))

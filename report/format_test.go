@@ -1,4 +1,4 @@
-package review
+package report
 
 import (
 	"bytes"
@@ -25,7 +25,7 @@ func warningAt(file string, line int, code, msg string) compiler.Diagnostic {
 }
 
 func TestGitHubEscapesPropertiesAndMessages(t *testing.T) {
-	d := errorAt("odd,name:100%.cue", 3, CodeNotOwner, "50% done\r\nnext: line, comma")
+	d := errorAt("odd,name:100%.cue", 3, compiler.CodeNotOwner, "50% done\r\nnext: line, comma")
 	d.Hint = "ask"
 	var b bytes.Buffer
 	if err := WriteGitHub(&b, &Output{Command: "check-pr", Diagnostics: compiler.Diagnostics{d}}, GitHubLimits{}); err != nil {
@@ -49,10 +49,10 @@ func TestGitHubEscapesTitlesWithColonsAndCommas(t *testing.T) {
 func TestGitHubAnnotatesTenOfEachThenSummarisesTheRest(t *testing.T) {
 	var ds compiler.Diagnostics
 	for i := range 15 {
-		ds = append(ds, errorAt("a.cue", i+1, CodeNotOwner, fmt.Sprintf("error %d", i)))
+		ds = append(ds, errorAt("a.cue", i+1, compiler.CodeNotOwner, fmt.Sprintf("error %d", i)))
 	}
 	for i := range 12 {
-		ds = append(ds, warningAt("b.cue", i+1, CodeBreakingMajor, fmt.Sprintf("warning %d", i)))
+		ds = append(ds, warningAt("b.cue", i+1, compiler.CodeBreakingMajor, fmt.Sprintf("warning %d", i)))
 	}
 	var b bytes.Buffer
 	if err := WriteGitHub(&b, &Output{Command: "validate", Diagnostics: ds}, GitHubLimits{}); err != nil {
@@ -85,7 +85,7 @@ func boolInt(b bool) int {
 }
 
 func TestGitHubLimitsCanBeLowered(t *testing.T) {
-	ds := compiler.Diagnostics{errorAt("a.cue", 1, CodeNotOwner, "x"), errorAt("a.cue", 2, CodeNotOwner, "y")}
+	ds := compiler.Diagnostics{errorAt("a.cue", 1, compiler.CodeNotOwner, "x"), errorAt("a.cue", 2, compiler.CodeNotOwner, "y")}
 	var b bytes.Buffer
 	if err := WriteGitHub(&b, &Output{Command: "validate", Diagnostics: ds}, GitHubLimits{Errors: 1}); err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestGitHubLimitsCanBeLowered(t *testing.T) {
 func manyDiagnostics(n int) compiler.Diagnostics {
 	var ds compiler.Diagnostics
 	for i := range n {
-		ds = append(ds, errorAt(fmt.Sprintf("publishers/p%04d/publisher.cue", i), 1, CodeNotOwner,
+		ds = append(ds, errorAt(fmt.Sprintf("publishers/p%04d/publisher.cue", i), 1, compiler.CodeNotOwner,
 			strings.Repeat("a long explanation of the problem ", 3)))
 	}
 	return ds
@@ -134,7 +134,7 @@ func TestMarkdownThatFitsIsNotTruncated(t *testing.T) {
 }
 
 func TestMarkdownNeutralisesMentionsHTMLAndPipes(t *testing.T) {
-	d := errorAt("a.cue", 1, CodeNotOwner, "ping @everyone <script>x</script> a|b")
+	d := errorAt("a.cue", 1, compiler.CodeNotOwner, "ping @everyone <script>x</script> a|b")
 	md := Markdown(&Output{Command: "validate", Diagnostics: compiler.Diagnostics{d}}, MaxCommentSize)
 	for _, bad := range []string{"@everyone", "<script>", "a|b"} {
 		if strings.Contains(md, bad) {
@@ -183,7 +183,7 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	s := compileSARIFSchema(t)
 	ds := compiler.Diagnostics{
 		errorAt("publishers/acme/publisher.cue", 3, "FD101", "colour: field not allowed"),
-		warningAt("publishers/acme/apis/x.yaml", 12, CodeBreakingMajor, "breaking"),
+		warningAt("publishers/acme/apis/x.yaml", 12, compiler.CodeBreakingMajor, "breaking"),
 		errorAt("odd name #1.cue", 1, "FD999", "a code no registry knows"),
 	}
 	if err := s.Validate(sarifOf(t, ds)); err != nil {
@@ -215,7 +215,7 @@ func TestSARIFSchemaRefusesWhatSARIFRefuses(t *testing.T) {
 }
 
 func TestSARIFResultsPointAtTheirRules(t *testing.T) {
-	ds := compiler.Diagnostics{errorAt("a.cue", 1, "FD101", "x"), errorAt("b.cue", 2, CodeSelfGrant, "y")}
+	ds := compiler.Diagnostics{errorAt("a.cue", 1, "FD101", "x"), errorAt("b.cue", 2, compiler.CodeSelfGrant, "y")}
 	var b bytes.Buffer
 	if err := WriteSARIF(&b, &Output{Diagnostics: ds}); err != nil {
 		t.Fatal(err)
@@ -225,34 +225,13 @@ func TestSARIFResultsPointAtTheirRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := log.Runs[0]
-	if got, want := len(run.Tool.Driver.Rules), len(Codes()); got != want {
+	if got, want := len(run.Tool.Driver.Rules), len(compiler.Codes()); got != want {
 		t.Errorf("got %d rules, want the %d codes of both registries", got, want)
 	}
 	for _, r := range run.Results {
 		if got := run.Tool.Driver.Rules[r.RuleIndex].ID; got != r.RuleID {
 			t.Errorf("got rule %q at index %d, want %q", got, r.RuleIndex, r.RuleID)
 		}
-	}
-}
-
-func TestEveryReviewCodeIsExplainedAndUnique(t *testing.T) {
-	seen := map[string]bool{}
-	for _, c := range Codes() {
-		if seen[c.Code] {
-			t.Errorf("code %s is registered twice", c.Code)
-		}
-		seen[c.Code] = true
-	}
-	for _, c := range reviewCodes() {
-		if !strings.HasPrefix(c.Code, "FD6") || c.Title == "" || c.Explanation == "" || c.Fix == "" {
-			t.Errorf("got %+v, want an FD6xx code with a title, an explanation and a fix", c)
-		}
-		if got, ok := LookupCode(c.Code); !ok || got.Code != c.Code {
-			t.Errorf("LookupCode(%q) = %v, %v; want it found", c.Code, got, ok)
-		}
-	}
-	if _, ok := LookupCode("FD101"); !ok {
-		t.Error("LookupCode(FD101) not found, want the compiler's codes too")
 	}
 }
 
@@ -278,13 +257,13 @@ func TestFormatsForPeopleShowAtMostDefaultMaxPrintedDiagnosticsAndCountTheRest(t
 		shown  func(string) int
 		note   string // "" : every diagnostic is listed
 	}{
-		{FormatText, func(s string) int { return strings.Count(s, ": "+CodeNotOwner+": ") }, more},
+		{FormatText, func(s string) int { return strings.Count(s, ": "+compiler.CodeNotOwner+": ") }, more},
 		{FormatGitHub, func(s string) int {
-			return strings.Count(s, "::error ") + strings.Count(s, ": "+CodeNotOwner+": ")
+			return strings.Count(s, "::error ") + strings.Count(s, ": "+compiler.CodeNotOwner+": ")
 		}, more},
 		{FormatSARIF, func(s string) int { return strings.Count(s, `"ruleId"`) }, more},
 		{FormatMarkdown, func(s string) int { return strings.Count(s, "| ❌ |") }, "more lines are not shown"},
-		{FormatJSON, func(s string) int { return strings.Count(s, `"code": "`+CodeNotOwner+`"`) }, ""},
+		{FormatJSON, func(s string) int { return strings.Count(s, `"code": "`+compiler.CodeNotOwner+`"`) }, ""},
 	} {
 		t.Run(tc.format, func(t *testing.T) {
 			var b strings.Builder
