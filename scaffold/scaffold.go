@@ -148,7 +148,8 @@ publisherCategories: {
 }
 
 // OIDC issuers trusted for user-restricted access modes (nhs-cis2-*,
-// nhs-login-*){{if not .IdentityProviders}}; none yet (frontdoor init --identity-provider){{end}}.
+// nhs-login-*){{if not .IdentityProviders}}; none yet: an API offering one of these modes
+// needs its provider here (frontdoor explain FD208){{end}}.
 identityProviders: {
 {{- range .IdentityProviders}}
 	{{q .Name}}: {
