@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/gitignore"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
@@ -225,11 +226,14 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 		Side{FS: headFS, Name: pr.Head, Commit: r.Head.Hash.String()}, opts)
 }
 
-// fsChanges compares two file systems file by file (dot-files and
-// dot-directories such as .git are skipped).
+// fsChanges compares two directories file by file. Dot-files and
+// dot-directories such as .git are skipped, and so is what their
+// .gitignore files ignore (build output): it is not in git, so no pull
+// request changes it.
 func fsChanges(a, b fs.FS) ([]report.Change, error) {
 	list := func(fsys fs.FS) (map[string]bool, error) {
 		m := map[string]bool{}
+		ign := gitignore.New(fsys)
 		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -240,7 +244,14 @@ func fsChanges(a, b fs.FS) ([]report.Change, error) {
 				}
 				return nil
 			}
-			if !d.IsDir() {
+			if d.IsDir() {
+				ignored, err := ign.Dir(p)
+				if ignored {
+					return fs.SkipDir
+				}
+				return err
+			}
+			if !ign.File(p) {
 				m[p] = true
 			}
 			return nil

@@ -24,18 +24,28 @@ func TestIdentityProviderFlagsNameAFamilyAndItsLevels(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := ParseIdentityProvider(tc.flag)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("got %v, want an error with %q", err, tc.wantErr)
-				}
+			if errorWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if p.LevelClaim != tc.wantClaim || !slices.Equal(p.Levels, tc.wantLevels) {
 				t.Errorf("got claim %q levels %v, want %q %v", p.LevelClaim, p.Levels, tc.wantClaim, tc.wantLevels)
 			}
 		})
 	}
+}
+
+// errorWanted fails t unless err is nil or, when want is set, an error
+// saying want; it reports whether an error was wanted.
+func errorWanted(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want an error with %q", err, want)
+	}
+	return true
 }

@@ -75,7 +75,7 @@ func NewPublisher(ctx context.Context, dir, id string, o PublisherOptions) (*Res
 			"// The operator onboards %s.\napprovedBy: %s\ndate: %s\nagreement: {\n\treference: %s\n\tsigned: %s\n}\n",
 			o.Name, q(o.OnboardedBy), q(today), q(o.Agreement), q(today))
 	}
-	return writeNew(ctx, dir, files, time.Time{})
+	return writeNew(ctx, dir, files)
 }
 
 // APIOptions describe a new API.
@@ -118,7 +118,7 @@ func NewAPI(ctx context.Context, dir, pub, api string, o APIOptions) (*Result, e
 	return writeNew(ctx, dir, map[string]string{
 		path.Join("publishers", pub, "apis", api+".cue"):  src.String(),
 		path.Join("publishers", pub, "apis", api+".yaml"): spec,
-	}, time.Time{})
+	})
 }
 
 // canServe reports whether a publisher may serve traffic: onboarded, with a
@@ -225,7 +225,7 @@ func NewConsumer(ctx context.Context, dir, org string, o ConsumerOptions) (*Resu
 		}
 		src.WriteString("apps: {}\n")
 	}
-	return writeNew(ctx, dir, map[string]string{path.Join("consumers", org, "consumer.cue"): src.String()}, time.Time{})
+	return writeNew(ctx, dir, map[string]string{path.Join("consumers", org, "consumer.cue"): src.String()})
 }
 
 // appSource is a new app's CUE value: its name and the public credentials
@@ -256,8 +256,8 @@ func appSource(o ConsumerOptions) (string, error) {
 }
 
 // writeNew formats and writes new files, none of which may exist yet,
-// brings CODEOWNERS up to date and validates the result as of now.
-func writeNew(ctx context.Context, dir string, files map[string]string, now time.Time) (*Result, error) {
+// brings CODEOWNERS up to date and validates the result.
+func writeNew(ctx context.Context, dir string, files map[string]string) (*Result, error) {
 	names := slices.Sorted(maps.Keys(files))
 	out := map[string][]byte{}
 	for _, n := range names {
@@ -280,22 +280,14 @@ func writeNew(ctx context.Context, dir string, files map[string]string, now time
 			return nil, err
 		}
 	}
-	return t.finishWithOwners(ctx, names, now)
-}
-
-// finishWithOwners brings CODEOWNERS up to date (owners lists may have
-// changed) and validates what t wrote.
-func (t *txn) finishWithOwners(ctx context.Context, files []string, now time.Time) (*Result, error) {
-	before := len(t.saved) + len(t.created)
-	if err := t.writeCodeOwners(); err != nil {
+	// The owners lists may have changed.
+	if changed, err := t.writeCodeOwners(); err != nil {
 		t.rollback()
 		return nil, err
+	} else if changed {
+		names = append(names, "CODEOWNERS")
 	}
-	res, err := t.finish(ctx, files, false, now)
-	if err == nil && len(t.saved)+len(t.created) > before {
-		res.Files = append(res.Files, "CODEOWNERS")
-	}
-	return res, err
+	return t.finish(ctx, names, false, time.Time{})
 }
 
 // Grant is a grant to add with AddGrant.

@@ -148,7 +148,8 @@ publisherCategories: {
 }
 
 // OIDC issuers trusted for user-restricted access modes (nhs-cis2-*,
-// nhs-login-*){{if not .IdentityProviders}}; none yet (frontdoor init --identity-provider){{end}}.
+// nhs-login-*){{if not .IdentityProviders}}; none yet: an API offering one of these modes
+// needs its provider here (frontdoor explain FD208){{end}}.
 identityProviders: {
 {{- range .IdentityProviders}}
 	{{q .Name}}: {
@@ -332,7 +333,7 @@ func Init(ctx context.Context, dir string, o InitOptions) (*Result, error) {
 		}
 		written = append(written, f.name)
 	}
-	if err := t.writeCodeOwners(); err != nil {
+	if _, err := t.writeCodeOwners(); err != nil {
 		t.rollback()
 		return nil, err
 	}
@@ -377,20 +378,17 @@ func (t *txn) gitInit() (bool, error) {
 }
 
 // writeCodeOwners regenerates CODEOWNERS from the owners lists, when
-// frontdoor.cue evaluates and the file is not up to date.
-func (t *txn) writeCodeOwners() error {
+// frontdoor.cue evaluates, and reports whether it changed the file.
+func (t *txn) writeCodeOwners() (bool, error) {
 	g, err := review.ReadGovernance(os.DirFS(t.dir))
-	if err != nil {
-		return err
-	}
-	if !g.Platform {
-		return nil
+	if err != nil || !g.Platform {
+		return false, err
 	}
 	want := []byte(review.CodeOwners(g))
 	if got, err := os.ReadFile(t.path("CODEOWNERS")); err == nil && bytes.Equal(got, want) {
-		return nil
+		return false, nil
 	}
-	return t.write("CODEOWNERS", want, 0o644)
+	return true, t.write("CODEOWNERS", want, 0o644)
 }
 
 // Validate compiles the repository in dir and returns the diagnostics that

@@ -178,14 +178,8 @@ func TestNewConsumerRegistersTheAppsCredentials(t *testing.T) {
 			o := tc.o
 			o.Name, o.ContactName, o.ContactEmail, o.Owners = "Lab", "Bo", "bo@lab.example", []string{"lab-dev"}
 			_, err := NewConsumer(ctx, dir, "lab", o)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("got %v, want an error with %q", err, tc.wantErr)
-				}
+			if errorWanted(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			b, _ := os.ReadFile(filepath.Join(dir, "consumers/lab/consumer.cue"))
 			for _, w := range tc.want {

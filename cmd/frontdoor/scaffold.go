@@ -49,6 +49,8 @@ nhs-cis2-aal3) or nhs-login (nhs-login-p0, -p5, -p9).`,
 			}
 			if res.GitInit {
 				fmt.Fprintf(c.OutOrStdout(), "initialised a git repository in %s (branch main, pre-commit hook on)\n", args[0])
+			} else if hooks, err := filepath.Abs(filepath.Join(args[0], ".githooks")); err == nil {
+				fmt.Fprintf(c.OutOrStdout(), "%s is inside a git repository already: turn the pre-commit hook on with git config core.hooksPath %s\n", args[0], hooks)
 			}
 			return nil
 		},
