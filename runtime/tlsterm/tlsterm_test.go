@@ -116,8 +116,10 @@ func newSite(t testing.TB, watch bool, hosts ...string) *site {
 func (s *site) client(h2 bool, keepAlive bool) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: s.ca.Pool()},
-		DialContext:       func(ctx context.Context, network, _ string) (net.Conn, error) { return d.DialContext(ctx, network, s.addr) },
+		TLSClientConfig: &tls.Config{RootCAs: s.ca.Pool()},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, s.addr)
+		},
 		ForceAttemptHTTP2: h2,
 		DisableKeepAlives: !keepAlive,
 	}

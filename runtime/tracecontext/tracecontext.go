@@ -146,31 +146,32 @@ func putUint64(b []byte, v uint64) {
 	}
 }
 
-// Propagate continues the trace of the request whose headers h are, in
-// place, for the gateway's call to its upstream: when h holds exactly one
-// valid traceparent, the trace goes on with a new span ID (the upstream's
-// parent) and tracestate is kept (dropped when longer than the gateway
-// forwards); otherwise a new trace starts and any tracestate is dropped, as
-// it belonged to a traceparent the gateway could not read. It returns the
-// context the upstream receives.
-func Propagate(h http.Header) Context {
-	var next Context
+// Start returns the context of the gateway's call to the upstream of a
+// request with headers h: when h holds exactly one valid traceparent, its
+// trace goes on with a new span ID (the upstream's parent), and keepState
+// reports whether h's tracestate may be forwarded (it may unless longer
+// than the gateway forwards); otherwise a new trace starts and keepState is
+// false, as any tracestate belonged to a traceparent the gateway could not
+// read. h is not changed.
+func Start(h http.Header) (next Context, keepState bool) {
 	if v := h[ParentHeader]; len(v) == 1 {
 		if parent, ok := Parse(v[0]); ok {
-			next = parent.Child()
+			n := 0
+			for _, s := range h[StateHeader] {
+				n += len(s) + 1
+			}
+			return parent.Child(), n <= maxState+1
 		}
 	}
-	if !next.Valid() {
-		next = New()
+	return New(), false
+}
+
+// Propagate applies Start to h in place: it sets the upstream's
+// traceparent and drops a tracestate that may not be forwarded.
+func Propagate(h http.Header) Context {
+	next, keep := Start(h)
+	if !keep {
 		delete(h, StateHeader)
-	} else if st := h[StateHeader]; st != nil {
-		n := 0
-		for _, s := range st {
-			n += len(s) + 1
-		}
-		if n > maxState+1 {
-			delete(h, StateHeader)
-		}
 	}
 	h[ParentHeader] = []string{next.String()}
 	return next
