@@ -211,7 +211,7 @@ fd_pid=""
 start_fd() { # start_fd SNAPSHOT_DIR NAME
 	mkdir -p "$run/state-$2"
 	"${srv[@]}" "$fd" serve --source file --snapshot "$1/snapshot.json" --trust "$run/k.pub" \
-		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox \
+		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox --no-tls \
 		--access-log-dir "$run/access-$2" \
 		>"$run/frontdoor-$2.log" 2>&1 &
 	fd_pid=$!

@@ -88,11 +88,16 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 			return nil, usage("%w", err)
 		}
 	}
+	roots, err := cfg.tls.upstreamRoots()
+	if err != nil {
+		dp.close()
+		return nil, usage("%w", err)
+	}
 	dp.proxy = gateway.New(gateway.Options{
 		Store: st, DefaultEnvironment: cfg.env, Auth: a, Limiter: limiter, AccessLog: dp.alog, Registerer: reg,
 		CredentialsDir: cfg.credentialsDir, DialTimeout: cfg.dialTimeout, TLSHandshakeTimeout: cfg.tlsHandshakeTimeout,
 		ResponseHeaderTimeout: cfg.responseHeaderTimeout, MaxIdleConnsPerHost: cfg.maxIdleConnsPerHost,
-		MaxConnsPerHost: cfg.upstreamMaxConns, Log: log,
+		MaxConnsPerHost: cfg.upstreamMaxConns, UpstreamRootCAs: roots, Log: log,
 	})
 	return dp, nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
-	"github.com/frontdoor-dev/frontdoor/runtime/internal/tlstest"
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 )
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
-	"github.com/frontdoor-dev/frontdoor/runtime/internal/tlstest"
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/runtime/internal/tlstest"
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 )
 
