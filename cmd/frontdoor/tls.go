@@ -100,7 +100,7 @@ func (g *gatewayTLS) configure(ctx context.Context, srv *http.Server, log *slog.
 func (g *gatewayTLS) status(proxy *gateway.Proxy) func() any {
 	return func() any {
 		s := struct {
-			Certificates []tlsterm.CertificateStatus `json:"certificates"`
+			Certificates []tlsterm.CertificateStatus  `json:"certificates"`
 			Upstreams    []gateway.UpstreamTLSFailure `json:"upstreamFailures"`
 		}{Upstreams: proxy.UpstreamTLSFailures()}
 		if g != nil {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
-	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 )
 

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
+	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
