@@ -502,7 +502,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
 	case err == nil:
-		p.tlsFails.ok(env, t.scheme+"://"+t.host)
+		p.tlsFails.ok(env, t)
 	case pw.status != 0:
 		// The response had started (a protocol switch): nothing to answer.
 		p.log.Warn("upstream exchange failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)

@@ -58,14 +58,14 @@ func (f *tlsFailures) record(env, upstream, api, reason string, err error) {
 	f.some.Store(true)
 }
 
-// ok clears the failure of upstream in env, if any.
-func (f *tlsFailures) ok(env, upstream string) {
+// ok clears the failure of t in env, if any.
+func (f *tlsFailures) ok(env string, t *target) {
 	if !f.some.Load() {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.m, [2]string{env, upstream})
+	delete(f.m, [2]string{env, t.upstream()})
 	f.some.Store(len(f.m) > 0)
 }
 
@@ -123,7 +123,7 @@ func tlsFailureReason(err error) (reason string, ok bool) {
 // a TLS failure is told apart (its reason is safe for clients: it names no
 // host), and recorded for /status.
 func (p *Proxy) upstreamFailure(rp *routePlan, env string, t *target, err error, reqID string) *failure {
-	upstream := t.scheme + "://" + t.host
+	upstream := t.upstream()
 	if reason, ok := tlsFailureReason(err); ok {
 		p.tlsFails.record(env, upstream, rp.api.ID, reason, err)
 		p.log.Error("upstream TLS handshake failed", "api", rp.api.ID, "env", env, "upstream", upstream,
@@ -136,3 +136,6 @@ func (p *Proxy) upstreamFailure(rp *routePlan, env string, t *target, err error,
 	}
 	return &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
 }
+
+// upstream names t's upstream as logs and /status show it.
+func (t *target) upstream() string { return t.scheme + "://" + t.host }
