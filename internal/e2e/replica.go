@@ -192,12 +192,17 @@ func (r *Replica) Status(ctx context.Context) (control.Status, error) {
 	if resp.StatusCode != http.StatusOK {
 		return st, fmt.Errorf("replica %s: /status: %s", r.Opts.Name, resp.Status)
 	}
+	// serve adds its TLS state beside the controller's (admin.Options.TLS).
+	var full struct {
+		control.Status
+		TLS json.RawMessage `json:"tls"`
+	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil {
+	if err := dec.Decode(&full); err != nil {
 		return st, fmt.Errorf("replica %s: decoding /status: %w", r.Opts.Name, err)
 	}
-	return st, nil
+	return full.Status, nil
 }
 
 // Response is what a request through the gateway got.
