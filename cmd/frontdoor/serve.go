@@ -92,6 +92,7 @@ type gatewayConfig struct {
 	mockUpstreams         bool
 	catalogListen         string
 	tls                   tlsFlags
+	tracing               tracingFlags
 }
 
 // addDataPlaneFlags registers the flags of the gateway's request path.
@@ -118,6 +119,7 @@ func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
 	f.IntVar(&s.maxConns, "max-conns", 8192, "client connections held at once; beyond it a new connection is answered 503 and closed (0: no cap)")
 	f.IntVar(&s.maxConnsPerClient, "max-conns-per-client", 512, "client connections held at once from one IP address; beyond it 503 and close (0: no cap)")
 	addTLSFlags(c, &cfg.tls)
+	addTracingFlags(c, &cfg.tracing)
 }
 
 // serverLimits bound what a client can hold on a listener without any

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -136,16 +138,25 @@ func startGateway(t *testing.T, cfg gatewayConfig) (gw, admin string) {
 
 func startGatewayLogging(t *testing.T, cfg gatewayConfig, logs *syncBuffer) (gw, admin string) {
 	t.Helper()
+	gw, admin, stop := startGatewayStop(t, cfg, logs)
+	t.Cleanup(stop)
+	return gw, admin
+}
+
+// startGatewayStop is startGatewayLogging with a stop function (call it
+// once) that returns when the gateway has stopped.
+func startGatewayStop(t *testing.T, cfg gatewayConfig, logs *syncBuffer) (gw, admin string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- runGateway(ctx, cfg, pw, logs); pw.Close() }()
-	t.Cleanup(func() {
+	stop = func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("runGateway: %v", err)
 		}
-	})
+	}
 	sc := bufio.NewScanner(pr)
 	for (gw == "" || admin == "") && sc.Scan() {
 		line := sc.Text()
@@ -158,7 +169,34 @@ func startGatewayLogging(t *testing.T, cfg gatewayConfig, logs *syncBuffer) (gw,
 	}
 	go io.Copy(io.Discard, pr)
 	if gw == "" || admin == "" {
+		stop()
 		t.Fatalf("the gateway printed no addresses; logs:\n%s", logs.String())
 	}
-	return gw, admin
+	return gw, admin, stop
+}
+
+func TestServeExportsSpansWhenGivenAnOTLPEndpoint(t *testing.T) {
+	var posts atomic.Int32
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/x-protobuf" {
+			posts.Add(1)
+		}
+	}))
+	defer collector.Close()
+	cfg := gatewayConfig{
+		source: "dir", dir: t.TempDir(), listen: "127.0.0.1:0", adminListen: "127.0.0.1:0",
+		ratelimitPolicy: "fail-open", replicas: 1, server: limitsForTest,
+		tracing: tracingFlags{otlpEndpoint: collector.URL, sampleRatio: 1},
+	}
+	gw, _, stop := startGatewayStop(t, cfg, &syncBuffer{})
+	res, err := http.Get(gw + "/x")
+	if err != nil {
+		stop()
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	stop() // exports what is queued
+	if posts.Load() == 0 {
+		t.Error("the collector received no span")
+	}
 }

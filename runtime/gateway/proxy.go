@@ -155,6 +155,8 @@ type Options struct {
 	TokenLimitPerApp, TokenLimitPerClient snapshot.RateLimit
 	// Now is the clock of grant expiry; nil means time.Now.
 	Now func() time.Time
+	// Spans, when set, records a span per request (off by default).
+	Spans Spans
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -296,6 +298,8 @@ type exchange struct {
 	// with it.
 	trace          tracecontext.Context
 	keepTraceState bool
+	// endSpan ends the request's span (Options.Spans), if any.
+	endSpan func(SpanEnd)
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -306,6 +310,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var idVals []string
 	ex.reqID, idVals = requestID(r.Header)
 	ex.trace, ex.keepTraceState = tracecontext.Start(r.Header)
+	if p.opts.Spans != nil {
+		p.startSpan(r, &ex)
+	}
 	h := w.Header()
 	h[RequestIDHeader] = idVals
 	snap := p.opts.Store.Active()
@@ -617,6 +624,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, ex *exchange, f *fa
 // finish records the exchange in the metrics and the access log.
 func (p *Proxy) finish(r *http.Request, ex *exchange) {
 	took := time.Since(ex.start)
+	endSpan(ex)
 	if m := p.m; m != nil {
 		c := statusClass(ex.status)
 		if ex.rp != nil {

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -217,5 +219,55 @@ func TestARefusedRequestIsLoggedWithATraceID(t *testing.T) {
 	e.alog.Flush()
 	if log := readAccessLog(t, dir); !strings.Contains(log, `"traceId":"4bf92f3577b34da6a3ce929d0e0e4736"`) {
 		t.Errorf("the access log lacks the client's trace id:\n%s", log)
+	}
+}
+
+// fakeSpans records the spans the gateway starts and ends.
+type fakeSpans struct {
+	mu      sync.Mutex
+	next    []tracecontext.Context
+	parents []tracecontext.Context
+	ends    []gateway.SpanEnd
+	flags   byte
+}
+
+func (f *fakeSpans) Start(_ context.Context, next, parent tracecontext.Context, hasParent bool, _ string) (byte, func(gateway.SpanEnd)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.next = append(f.next, next)
+	if hasParent {
+		f.parents = append(f.parents, parent)
+	}
+	return f.flags, func(e gateway.SpanEnd) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.ends = append(f.ends, e)
+	}
+}
+
+func TestTheUpstreamGetsTheSpanOfTheGatewaysRecorder(t *testing.T) {
+	spans := &fakeSpans{flags: tracecontext.Sampled}
+	e := newEnv(t, envOptions{spans: spans})
+	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+	if r := e.get("/pub/open/v1/x", "traceparent", parent); r.code != http.StatusOK {
+		t.Fatalf("got %d %s", r.code, r.body)
+	}
+	got, _ := tracecontext.Parse(e.up.last(t).Header.Get("Traceparent"))
+	spans.mu.Lock()
+	defer spans.mu.Unlock()
+	if len(spans.next) != 1 || len(spans.ends) != 1 || len(spans.parents) != 1 {
+		t.Fatalf("started %d spans (%d with a parent), ended %d; want 1 each", len(spans.next), len(spans.parents), len(spans.ends))
+	}
+	if got.TraceID != spans.next[0].TraceID || got.SpanID != spans.next[0].SpanID {
+		t.Errorf("the upstream's parent is %s, want the recorded span %s", got, spans.next[0])
+	}
+	if got.Flags != tracecontext.Sampled {
+		t.Errorf("flags %02x, want the recorder's sampling decision %02x", got.Flags, tracecontext.Sampled)
+	}
+	if p, _ := tracecontext.Parse(parent); spans.parents[0] != p {
+		t.Errorf("span parent %s, want the client's %s", spans.parents[0], p)
+	}
+	if end := spans.ends[0]; end.Status != http.StatusOK || end.API != "pub/open" || end.Environment != snapshot.EnvSandbox {
+		t.Errorf("span ended with %+v, want 200 for pub/open in sandbox", end)
 	}
 }
