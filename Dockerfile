@@ -5,7 +5,10 @@
 #   docker build -t frontdoor .
 #   docker run --rm -p 8080:8080 -p 9090:9090 frontdoor serve --source oci \
 #     --oci-ref REGISTRY/REPO:TAG --trust /keys/snapshot.pub --state /var/lib/frontdoor \
-#     --admin-listen :9090
+#     --tls-dir /tls --admin-listen :9090
+#
+# with /tls holding HOST.crt and HOST.key for each environment host (or
+# --no-tls behind a load balancer that terminates TLS).
 #
 # The admin listener binds loopback unless told otherwise: publish it (as
 # above, for probes and scraping) only on a network you trust.

@@ -5,7 +5,7 @@ BIN := bin/frontdoor
 EXAMPLE := examples/national-health-platform
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test fuzz check demo bench bench-compile bench-swap bench-gateway bench-propagation golden boundaries clean
+.PHONY: all build test fuzz check demo bench bench-compile bench-swap bench-gateway bench-tls bench-propagation golden boundaries clean
 
 all: check test
 
@@ -57,6 +57,10 @@ bench-swap: build
 ## bench-gateway: frontdoor vs a bare ReverseProxy vs nginx vs Caddy on loopback (wrk, vegeta).
 bench-gateway: build
 	scripts/bench-gateway.sh
+
+## bench-tls: frontdoor vs nginx vs Caddy terminating TLS on loopback (wrk, vegeta, s_time, h2load).
+bench-tls: build
+	scripts/bench-tls.sh -b $(BIN)
 
 ## bench-propagation: git push → 3 gateway replicas serving it (webhook, polling).
 bench-propagation: build

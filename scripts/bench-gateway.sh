@@ -91,18 +91,7 @@ pids=()
 trap cleanup EXIT
 
 # Tools.
-sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need_pkgs=()
-for t in nginx:nginx caddy:caddy wrk:wrk; do
-	command -v "${t%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${t%%:*}" ] || need_pkgs+=("${t##*:}")
-done
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-	[ "$install" = 1 ] || die "missing: ${need_pkgs[*]} (apt-get install ${need_pkgs[*]})"
-	log "installing ${need_pkgs[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	sudo_ apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null 2>&1 ||
-		{ sudo_ apt-get update -qq && sudo_ apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null; }
-fi
+ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
 if [ -z "$fdbin" ]; then
@@ -131,25 +120,8 @@ for p in $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare; do
 done
 
 # The upstream.
-mkdir -p "$run/nginx-up" "$run/nginx-proxy"
-cat >"$run/nginx-up/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $run/nginx-up/nginx.pid;
-error_log $run/nginx-up/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx-up; proxy_temp_path $run/nginx-up;
-	fastcgi_temp_path $run/nginx-up; uwsgi_temp_path $run/nginx-up; scgi_temp_path $run/nginx-up;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	server {
-		listen 127.0.0.1:$p_up;
-		location / { default_type text/plain; return 200 "ok\n"; }
-	}
-}
-EOF
+nginx_upstream "$run/nginx-up" "$p_up"
+mkdir -p "$run/nginx-proxy"
 cat >"$run/nginx-proxy/nginx.conf" <<EOF
 daemon off;
 worker_processes auto;
@@ -211,7 +183,7 @@ fd_pid=""
 start_fd() { # start_fd SNAPSHOT_DIR NAME
 	mkdir -p "$run/state-$2"
 	"${srv[@]}" "$fd" serve --source file --snapshot "$1/snapshot.json" --trust "$run/k.pub" \
-		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox \
+		--state "$run/state-$2" --listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox --no-tls \
 		--access-log-dir "$run/access-$2" \
 		>"$run/frontdoor-$2.log" 2>&1 &
 	fd_pid=$!

@@ -57,3 +57,46 @@ vegeta_stats() {
 	awk -v a="${p50:-0}" -v b="${p99:-0}" -v ok="${ok:-0}" -v n="${n:-0}" 'BEGIN {
 		printf "%.3f %.3f %.2f %d %d\n", a / 1e6, b / 1e6, ok * 100, n, n - int(ok * n + 0.5) }'
 }
+
+# ensure_tools INSTALL CMD:PACKAGE...: apt-get installs the packages of the
+# commands missing when INSTALL is 1, else fails naming them.
+ensure_tools() {
+	local install=$1 t need=()
+	shift
+	for t in "$@"; do
+		command -v "${t%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${t%%:*}" ] || need+=("${t##*:}")
+	done
+	[ ${#need[@]} -gt 0 ] || return 0
+	[ "$install" = 1 ] || die "missing: ${need[*]} (apt-get install ${need[*]})"
+	log "installing ${need[*]}"
+	local sudo_=()
+	[ "$(id -u)" = 0 ] || sudo_=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo_[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+		{ "${sudo_[@]}" apt-get update -qq && "${sudo_[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
+}
+
+# nginx_upstream DIR PORT: writes DIR/nginx.conf, the benchmarks' upstream:
+# one nginx worker answering 200 "ok\n" on 127.0.0.1:PORT, keep-alive.
+nginx_upstream() {
+	local d=$1 p=$2
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $d; proxy_temp_path $d;
+	fastcgi_temp_path $d; uwsgi_temp_path $d; scgi_temp_path $d;
+	keepalive_requests 1000000;
+	keepalive_timeout 300s;
+	server {
+		listen 127.0.0.1:$p;
+		location / { default_type text/plain; return 200 "ok\n"; }
+	}
+}
+CONF
+}

@@ -204,7 +204,7 @@ EOF
 pids+=($!)
 mkdir -p "$run/state"
 "${srv[@]}" "$fd" serve --source file --snapshot "$run/feed/snapshot.json" --trust "$run/k.pub" --state "$run/state" \
-	--listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox >"$run/frontdoor.log" 2>&1 &
+	--listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox --no-tls >"$run/frontdoor.log" 2>&1 &
 fd_pid=$!
 pids+=("$fd_pid")
 log "waiting for the gateway to load the ${mib} MiB snapshot"

@@ -19,6 +19,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/frontdoor-dev/frontdoor/runtime/otelspans"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 )
@@ -39,6 +40,7 @@ type dataPlane struct {
 	mu    sync.Mutex // guards servers and addrs
 	mock  *mockupstream.Servers
 	addrs []string
+	spans *otelspans.Exporter
 }
 
 func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer, log *slog.Logger) (*dataPlane, error) {
@@ -88,11 +90,24 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 			return nil, usage("%w", err)
 		}
 	}
+	roots, err := cfg.tls.upstreamRoots()
+	if err != nil {
+		dp.close()
+		return nil, usage("%w", err)
+	}
+	if dp.spans, err = cfg.tracing.exporter(log); err != nil {
+		dp.close()
+		return nil, usage("%w", err)
+	}
+	var spans gateway.Spans
+	if dp.spans != nil {
+		spans = dp.spans
+	}
 	dp.proxy = gateway.New(gateway.Options{
 		Store: st, DefaultEnvironment: cfg.env, Auth: a, Limiter: limiter, AccessLog: dp.alog, Registerer: reg,
 		CredentialsDir: cfg.credentialsDir, DialTimeout: cfg.dialTimeout, TLSHandshakeTimeout: cfg.tlsHandshakeTimeout,
 		ResponseHeaderTimeout: cfg.responseHeaderTimeout, MaxIdleConnsPerHost: cfg.maxIdleConnsPerHost,
-		MaxConnsPerHost: cfg.upstreamMaxConns, Log: log,
+		MaxConnsPerHost: cfg.upstreamMaxConns, UpstreamRootCAs: roots, Spans: spans, Log: log,
 	})
 	return dp, nil
 }
@@ -146,6 +161,9 @@ func (dp *dataPlane) close() {
 	}
 	if dp.redis != nil {
 		errs = append(errs, dp.redis.Close())
+	}
+	if dp.spans != nil {
+		errs = append(errs, shutdownSpans(dp.spans))
 	}
 	dp.mu.Lock()
 	if dp.mock != nil {

@@ -65,6 +65,8 @@ type gatewayConfig struct {
 	server                serverLimits
 	mockUpstreams         bool
 	catalogListen         string
+	tls                   tlsFlags
+	tracing               tracingFlags
 }
 
 // addDataPlaneFlags registers the flags of the gateway's request path.
@@ -90,6 +92,8 @@ func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
 	f.IntVar(&s.maxHeaderBytes, "max-header-bytes", 32<<10, "largest request header section accepted (431 beyond)")
 	f.IntVar(&s.maxConns, "max-conns", 8192, "client connections held at once; beyond it a new connection is answered 503 and closed (0: no cap)")
 	f.IntVar(&s.maxConnsPerClient, "max-conns-per-client", 512, "client connections held at once from one IP address; beyond it 503 and close (0: no cap)")
+	addTLSFlags(c, &cfg.tls)
+	addTracingFlags(c, &cfg.tracing)
 }
 
 // serverLimits bound what a client can hold on a listener without any
@@ -160,6 +164,7 @@ one keeps serving and /status on the admin listener says why.`,
 	f.BoolVar(&cfg.allowForcePush, "allow-force-push", false, "follow a force-pushed branch instead of refusing it")
 	f.StringVar(&cfg.catalogListen, "catalog-listen", "", "also serve the public catalogue of the compiled configuration at this address (git and dir sources)")
 	cfg.ratelimitPolicy, cfg.replicas = "fail-open", 1
+	cfg.tls.required = true
 	addDataPlaneFlags(c, &cfg)
 	return c
 }
@@ -178,6 +183,10 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	trust, err := readTrustKeys(cfg.trust)
+	if err != nil {
+		return usage("%w", err)
+	}
+	front, err := cfg.tls.load(log) // nil: plain HTTP
 	if err != nil {
 		return usage("%w", err)
 	}
@@ -237,13 +246,14 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		gwLn.Close()
 		return usage("admin listener: %w", err)
 	}
-	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg})
+	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg, Silent: front != nil})
 	gw := cfg.server.newServer(dp.proxy, log)
-	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, Log: log}), log)
+	front.configure(ctx, gw, log)
+	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, TLS: front.status(dp.proxy), Log: log}), log)
 	if cfg.env == "" {
-		fmt.Fprintf(stdout, "gateway: http://%s (routing by Host only)\n", displayAddr(gwLn.Addr()))
+		fmt.Fprintf(stdout, "gateway: %s://%s (routing by Host only)\n", front.scheme(), displayAddr(gwLn.Addr()))
 	} else {
-		fmt.Fprintf(stdout, "gateway: http://%s (default environment %s)\n", displayAddr(gwLn.Addr()), cfg.env)
+		fmt.Fprintf(stdout, "gateway: %s://%s (default environment %s)\n", front.scheme(), displayAddr(gwLn.Addr()), cfg.env)
 	}
 	fmt.Fprintf(stdout, "admin:   http://%s/status\n", displayAddr(adminLn.Addr()))
 
@@ -280,8 +290,13 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	return nil
 }
 
+// serveHTTP serves s on ln, over TLS when s has a TLS configuration.
 func serveHTTP(s *http.Server, ln net.Listener) error {
-	if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	serve := s.Serve
+	if s.TLSConfig != nil {
+		serve = func(ln net.Listener) error { return s.ServeTLS(ln, "", "") }
+	}
+	if err := serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -73,6 +73,8 @@ type Entry struct {
 	// ClientIP is the full address; the logger truncates it.
 	ClientIP  netip.Addr
 	UserAgent string
+	// TraceID is the W3C trace ID (32 hex digits) of the request.
+	TraceID string
 }
 
 // Options configure a Logger.

@@ -20,6 +20,9 @@ func appendEntry(b []byte, e *Entry) []byte {
 	// Every text field goes through the one redaction (Redact), the query
 	// after its credential parameters are replaced.
 	b = appendRedactedField(b, "requestId", e.RequestID)
+	if e.TraceID != "" {
+		b = appendRedactedField(b, "traceId", e.TraceID)
+	}
 	b = appendRedactedField(b, "method", e.Method)
 	b = appendRedactedField(b, "path", e.Path)
 	if e.Query != "" {

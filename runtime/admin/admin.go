@@ -43,6 +43,9 @@ type Options struct {
 	// WebhookSecret is the HMAC-SHA256 key of POST /-/sync. The endpoint
 	// refuses every request when it is empty.
 	WebhookSecret []byte
+	// TLS, when set, reports the gateway's TLS state (its certificates,
+	// the upstreams whose handshakes fail) under "tls" in /status.
+	TLS func() any
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -98,7 +101,15 @@ func (h *handler) statusz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(h.opts.Controller.Status()); err != nil {
+	st := h.opts.Controller.Status()
+	var status any = st
+	if h.opts.TLS != nil {
+		status = struct {
+			control.Status
+			TLS any `json:"tls"`
+		}{st, h.opts.TLS()}
+	}
+	if err := enc.Encode(status); err != nil {
 		h.log.Warn("writing status", "err", err)
 	}
 }

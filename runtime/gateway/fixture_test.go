@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -246,6 +247,10 @@ type envOptions struct {
 	headerTimeout time.Duration
 	// tlsConfig is the gateway's TLSClientConfig.
 	tlsConfig *tls.Config
+	// upstreamCAs are the gateway's UpstreamRootCAs.
+	upstreamCAs map[string]*x509.CertPool
+	// spans are the gateway's Spans.
+	spans gateway.Spans
 	// transport, when set, sends every request through ReverseProxy.
 	transport http.RoundTripper
 	// noDefaultEnv leaves Options.DefaultEnvironment empty (else sandbox).
@@ -294,7 +299,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e.gw = gateway.New(gateway.Options{
 		Store: e.store, DefaultEnvironment: defaultEnv, Auth: a, Limiter: o.limiter, AccessLog: e.alog,
-		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, Transport: o.transport, MaxConnsPerHost: o.maxConnsPerHost, Log: log,
+		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, UpstreamRootCAs: o.upstreamCAs, Spans: o.spans, Transport: o.transport, MaxConnsPerHost: o.maxConnsPerHost, Log: log,
 	})
 	e.gw.Prepare(built)
 	e.srv = httptest.NewServer(e.gw)

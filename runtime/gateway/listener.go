@@ -44,19 +44,24 @@ type ConnLimits struct {
 	// Registerer, when set, receives the open connections gauge and the
 	// refused connections counter (by cap: "total" or "client").
 	Registerer prometheus.Registerer
+	// Silent closes a refused connection without the 503: set it under a
+	// TLS listener, whose clients a plaintext answer would only confuse
+	// (and a handshake per refused connection would cost what the cap
+	// saves).
+	Silent bool
 }
 
 // LimitListener returns a listener over ln that holds at most lim.Max
 // connections at once, and at most lim.PerClient from one client IP
-// address. A connection over either cap is answered with a 503 and closed
-// at once, rather than left waiting in the accept queue (as
+// address. A connection over either cap is answered with a 503 (unless
+// lim.Silent) and closed at once, rather than left waiting in the accept queue (as
 // golang.org/x/net/netutil.LimitListener does): clients learn why, and a
 // flood cannot make the gateway run out of file descriptors.
 //
 // A connection counts until it is closed, hijacked ones (WebSocket
 // tunnels) included. Safe for concurrent use.
 func LimitListener(ln net.Listener, lim ConnLimits) net.Listener {
-	l := &limitListener{Listener: ln, max: lim.Max, perClient: lim.PerClient, by: map[netip.Addr]int{}}
+	l := &limitListener{Listener: ln, max: lim.Max, perClient: lim.PerClient, silent: lim.Silent, by: map[netip.Addr]int{}}
 	l.open = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "frontdoor_gateway_connections",
 		Help: "Client connections open on the gateway's listener.",
@@ -74,6 +79,7 @@ func LimitListener(ln net.Listener, lim ConnLimits) net.Listener {
 type limitListener struct {
 	net.Listener
 	max, perClient int
+	silent         bool
 	open           prometheus.Gauge
 	refused        *prometheus.CounterVec
 
@@ -93,6 +99,10 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		ip := remoteIP(c)
 		if capped := l.take(ip); capped != "" {
 			l.refused.WithLabelValues(capped).Inc()
+			if l.silent {
+				c.Close()
+				continue
+			}
 			if l.refusing.Add(1) > maxRefusing {
 				l.refusing.Add(-1)
 				c.Close()

@@ -36,6 +36,7 @@ const (
 	kindMethodNotAllowed                 // TRACE, TRACK or CONNECT
 	kindNotImplemented                   // a method the gateway does not know
 	kindMisdirected                      // the Host names no environment, or the target names another host
+	kindUpstreamTLS                      // the TLS handshake with the upstream failed (its certificate, mostly)
 )
 
 // allowedMethods is the Allow header of refused methods.
@@ -79,6 +80,8 @@ func problemOf(k kind) problemType {
 		return problemType{http.StatusMethodNotAllowed, "method-not-allowed", "The method is not allowed"}
 	case kindNotImplemented:
 		return problemType{http.StatusNotImplemented, "method-not-implemented", "The method is not supported"}
+	case kindUpstreamTLS:
+		return problemType{http.StatusBadGateway, "upstream-tls", "The API's backend failed the TLS handshake"}
 	}
 	return problemType{http.StatusInternalServerError, "internal", "Internal error"}
 }

@@ -32,7 +32,8 @@
 //     client-address headers, URL and method overrides, hop-by-hop headers
 //     and those Connection names, the apikey header and the gateway's own
 //     bearer tokens), then the API's identity headers, X-Forwarded-*,
-//     X-Request-Id and the upstream credential are set; a client's query
+//     X-Request-Id, traceparent (the client's trace continued, or a new
+//     one; runtime/tracecontext) and the upstream credential are set; a client's query
 //     parameters that the upstream URL fixes are dropped;
 //  7. proxy to the route's upstream through httputil.ReverseProxy with
 //     Rewrite over net/http's Transport (see upstreams), the only HTTP
@@ -64,6 +65,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log"
 	"log/slog"
@@ -83,6 +85,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/pathsafe"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -131,6 +134,9 @@ type Options struct {
 	// TLSClientConfig is the base TLS configuration to https upstreams
 	// (root CAs); nil means the system's.
 	TLSClientConfig *tls.Config
+	// UpstreamRootCAs, by environment, replace TLSClientConfig's root CAs
+	// for the upstreams of that environment's routes.
+	UpstreamRootCAs map[string]*x509.CertPool
 	// Timeouts to upstreams; zero means the Default above.
 	DialTimeout, TLSHandshakeTimeout, ResponseHeaderTimeout, IdleConnTimeout time.Duration
 	// MaxIdleConnsPerHost bounds the idle connections kept per upstream
@@ -149,6 +155,8 @@ type Options struct {
 	TokenLimitPerApp, TokenLimitPerClient snapshot.RateLimit
 	// Now is the clock of grant expiry; nil means time.Now.
 	Now func() time.Time
+	// Spans, when set, records a span per request (off by default).
+	Spans Spans
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -166,6 +174,8 @@ type Proxy struct {
 	now     func() time.Time
 	plans   planCache
 	ups     *upstreams
+	// tlsFails are the upstreams whose TLS handshake failed (/status).
+	tlsFails tlsFailures
 	// custom is the ReverseProxy over Options.Transport, if set.
 	custom *httputil.ReverseProxy
 	// errorLog is every ReverseProxy's.
@@ -283,6 +293,13 @@ type exchange struct {
 	bytes  int64
 	// query is the client's query as it came, for the log.
 	query string
+	// trace is the context of the call to the upstream (W3C Trace
+	// Context); keepTraceState tells whether the client's tracestate goes
+	// with it.
+	trace          tracecontext.Context
+	keepTraceState bool
+	// endSpan ends the request's span (Options.Spans), if any.
+	endSpan func(SpanEnd)
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -292,6 +309,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var idVals []string
 	ex.reqID, idVals = requestID(r.Header)
+	ex.trace, ex.keepTraceState = tracecontext.Start(r.Header)
+	if p.opts.Spans != nil {
+		p.startSpan(r, &ex)
+	}
 	h := w.Header()
 	h[RequestIDHeader] = idVals
 	snap := p.opts.Store.Active()
@@ -420,6 +441,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.add(id.user, pr.UserID)
 	out.add(id.level, pr.Level)
 	out.add(RequestIDHeader, ex.reqID)
+	out.add(tracecontext.ParentHeader, ex.trace.String())
+	if !ex.keepTraceState {
+		delete(r.Header, tracecontext.StateHeader)
+	}
 	out.add("X-Forwarded-For", clientIP(r.RemoteAddr))
 	out.add("X-Forwarded-Host", r.Host)
 	if r.TLS != nil {
@@ -484,6 +509,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
 	case err == nil:
+		p.tlsFails.ok(env, t)
 	case pw.status != 0:
 		// The response had started (a protocol switch): nothing to answer.
 		p.log.Warn("upstream exchange failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
@@ -492,12 +518,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pw.WriteHeader(499)
 		ex.status = 499
 	default:
-		p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
-		f := &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
-		if isTimeout(err) {
-			f.kind, f.detail = kindGatewayTimeout, "the API's backend did not answer in time"
-		}
-		p.fail(pw, r, &ex, f)
+		p.fail(pw, r, &ex, p.upstreamFailure(rp, env, t, err, ex.reqID))
 		return
 	}
 	p.finish(r, &ex)
@@ -603,6 +624,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, ex *exchange, f *fa
 // finish records the exchange in the metrics and the access log.
 func (p *Proxy) finish(r *http.Request, ex *exchange) {
 	took := time.Since(ex.start)
+	endSpan(ex)
 	if m := p.m; m != nil {
 		c := statusClass(ex.status)
 		if ex.rp != nil {
@@ -625,7 +647,7 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: query,
 		Status: ex.status, Latency: took, BytesOut: ex.bytes,
 		App: ex.pr.AppID, Org: ex.pr.OrgID, AccessMode: ex.pr.AccessMode, Environment: ex.env,
-		UserAgent: r.UserAgent(),
+		UserAgent: r.UserAgent(), TraceID: ex.trace.TraceIDString(),
 	}
 	if ex.path == "" {
 		// Refused before normalising: log what was asked (redacted by the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -93,7 +94,8 @@ func newUpstreams(opts *Options, log *slog.Logger, newProxy func(http.RoundTripp
 }
 
 // transportKey names the transport of a publisher's routes with a client
-// certificate (certKey, "" for none).
+// certificate (certKey, "" for none); routes of an environment with its own
+// CA bundle (Options.UpstreamRootCAs) add the environment to it.
 func transportKey(publisher, certKey string) string { return publisher + "\x00" + certKey }
 
 // resolution is one plan build's view of the upstreams.
@@ -101,18 +103,23 @@ type resolution struct {
 	u       *upstreams
 	creds   map[string]*credential
 	errs    map[string]error
-	targets map[[2]string]*target
+	targets map[[3]string]*target
 	used    map[string]bool
 }
 
 func (u *upstreams) begin() *resolution {
-	return &resolution{u: u, creds: map[string]*credential{}, errs: map[string]error{}, targets: map[[2]string]*target{}, used: map[string]bool{}}
+	return &resolution{u: u, creds: map[string]*credential{}, errs: map[string]error{}, targets: map[[3]string]*target{}, used: map[string]bool{}}
 }
 
 // target returns the target of route r, or a reason (safe for clients) why
 // it cannot be called.
 func (res *resolution) target(r *store.Route) (*target, string) {
-	key := [2]string{r.Route.Upstream, r.UpstreamCredential}
+	// An environment with its own CA bundle has targets of its own.
+	roots := res.u.opts.UpstreamRootCAs[r.Environment]
+	key := [3]string{r.Route.Upstream, r.UpstreamCredential}
+	if roots != nil {
+		key[2] = r.Environment
+	}
 	if t, ok := res.targets[key]; ok {
 		return t, ""
 	}
@@ -155,11 +162,15 @@ func (res *resolution) target(r *store.Route) (*target, string) {
 		ck = cred.key
 	}
 	tk := transportKey(r.API.Publisher, ck)
+	if roots != nil {
+		// The environment's CA bundle: a transport of its own.
+		tk += "\x00" + r.Environment
+	}
 	res.u.mu.Lock()
 	defer res.u.mu.Unlock()
 	rp := res.u.proxies[tk]
 	if rp == nil {
-		tr := res.u.newTransport(cred)
+		tr := res.u.newTransport(cred, roots)
 		res.u.transports[tk] = tr
 		rp = res.u.newProxy(tr)
 		res.u.proxies[tk] = rp
@@ -254,8 +265,11 @@ func (u *upstreams) closeAll() {
 	}
 }
 
-func (u *upstreams) newTransport(cred *credential) *guardedTransport {
+func (u *upstreams) newTransport(cred *credential, roots *x509.CertPool) *guardedTransport {
 	tr := NewTransport(u.opts)
+	if roots != nil {
+		tr.TLSClientConfig.RootCAs = roots
+	}
 	if cred != nil && cred.cert != nil {
 		tr.TLSClientConfig.Certificates = []tls.Certificate{*cred.cert}
 	}

@@ -80,7 +80,8 @@ func (r *Replica) Start(ctx context.Context) error {
 	}
 	// Requests reach the replicas by address: sandbox is named as the
 	// default environment explicitly.
-	args = append(args, "--state", o.StateDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--env", "sandbox")
+	// Plain HTTP on loopback: the replicas' TLS is not what is measured.
+	args = append(args, "--state", o.StateDir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--env", "sandbox", "--no-tls")
 	if o.WebhookSecretFile != "" {
 		args = append(args, "--webhook-secret-file", o.WebhookSecretFile)
 	}
@@ -191,12 +192,17 @@ func (r *Replica) Status(ctx context.Context) (control.Status, error) {
 	if resp.StatusCode != http.StatusOK {
 		return st, fmt.Errorf("replica %s: /status: %s", r.Opts.Name, resp.Status)
 	}
+	// serve adds its TLS state beside the controller's (admin.Options.TLS).
+	var full struct {
+		control.Status
+		TLS json.RawMessage `json:"tls"`
+	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil {
+	if err := dec.Decode(&full); err != nil {
 		return st, fmt.Errorf("replica %s: decoding /status: %w", r.Opts.Name, err)
 	}
-	return st, nil
+	return full.Status, nil
 }
 
 // Response is what a request through the gateway got.
