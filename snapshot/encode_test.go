@@ -7,11 +7,29 @@ import (
 )
 
 // canonicalOfMarshal is the reference encoding: encoding/json's output
-// rewritten into canonical form.
+// rewritten into canonical form, with the digest of each member's canonical
+// bytes computed from that output.
 func canonicalOfMarshal(t *testing.T, s *Snapshot) []byte {
 	t.Helper()
-	raw, err := json.Marshal(s)
+	doc := *s
+	doc.Sections = nil
+	raw, err := json.Marshal(&doc)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		t.Fatal(err)
+	}
+	doc.Sections = map[string]string{}
+	for name, m := range members {
+		c, err := Canonical(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Sections[name] = Digest(bytes.TrimSuffix(c, []byte("\n")))
+	}
+	if raw, err = json.Marshal(&doc); err != nil {
 		t.Fatal(err)
 	}
 	want, err := Canonical(raw)
