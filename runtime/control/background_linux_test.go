@@ -13,6 +13,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 // TestBusyGatewaysLoadAtIdlePriority checks that a gateway serving
@@ -25,7 +26,7 @@ func TestBusyGatewaysLoadAtIdlePriority(t *testing.T) {
 	if err := background.Available(); err != nil {
 		t.Skip(err)
 	}
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}

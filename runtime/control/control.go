@@ -18,6 +18,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/redact"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 // Outcomes of an attempt.
@@ -58,7 +59,7 @@ type AttemptStatus struct {
 	At      time.Time `json:"at"`
 	Outcome string    `json:"outcome"`
 	// Reason is the refusal's reason.
-	Reason store.Reason `json:"reason,omitempty"`
+	Reason verify.Reason `json:"reason,omitempty"`
 	// Errors are the compile's diagnostics, or the refusal's error.
 	Errors []source.Diagnostic `json:"errors,omitempty"`
 }
@@ -75,7 +76,7 @@ type SourceStatus struct {
 type Options struct {
 	// Store receives the snapshots; Verifier checks them first.
 	Store    *store.Store
-	Verifier *store.Verifier
+	Verifier *verify.Verifier
 	// StateDir, when set, persists the last-known-good snapshot.
 	StateDir string
 	// AllowRollback accepts a lower generation than the active one.
@@ -84,7 +85,7 @@ type Options struct {
 	Metrics *Metrics
 	// Background, when set, runs verification and loading while the
 	// gateway is serving requests (Background.Busy): on one goroutine
-	// (store.Candidate.Background) at idle CPU priority, so that requests
+	// (verify.Candidate.Background) at idle CPU priority, so that requests
 	// keep the CPUs. Loads while idle, and the first load, use every CPU.
 	Background *background.Runner
 	// Prepare, when set, is called with each verified snapshot just before
@@ -238,9 +239,9 @@ func (c *Controller) load(rev source.Revision, allowRollback bool) (outcome stri
 // detach returns err without references to an off-heap revision's bytes
 // (a decoding error may quote them): its text, under the same refusal.
 func detach(err error) error {
-	var r *store.Refusal
+	var r *verify.Refusal
 	if errors.As(err, &r) {
-		return &store.Refusal{Reason: r.Reason, Err: errors.New(r.Err.Error())}
+		return &verify.Refusal{Reason: r.Reason, Err: errors.New(r.Err.Error())}
 	}
 	return errors.New(err.Error())
 }
@@ -256,7 +257,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 	}
 	if len(rev.Bytes) == 0 {
 		// The configuration did not compile.
-		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, store.ReasonCompile, slices.Clone(rev.Diagnostics)
+		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, verify.ReasonCompile, slices.Clone(rev.Diagnostics)
 		c.refused(attempt)
 		c.log.Warn("configuration does not compile; the active snapshot stays", "source", rev.Source, "commit", rev.Commit, "errors", len(rev.Diagnostics))
 		for i, d := range rev.Diagnostics {
@@ -266,7 +267,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 			}
 			c.log.Warn("configuration error", "file", d.File, "line", d.Line, "col", d.Col, "code", d.Code, "msg", d.Message, "hint", d.Hint)
 		}
-		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
+		return OutcomeRefused, &verify.Refusal{Reason: verify.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
 	}
 
 	endLoad := func() {}
@@ -275,16 +276,16 @@ func (c *Controller) activate(rev source.Revision, allowRollback, background boo
 	}
 	defer endLoad() // refused or unchanged
 	active := c.opts.Store.Active()
-	cand := store.Candidate{
+	cand := verify.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
 		Background: background,
 	}
 	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
-		attempt.Outcome, attempt.Reason = OutcomeRefused, store.ReasonOf(err)
+		attempt.Outcome, attempt.Reason = OutcomeRefused, verify.ReasonOf(err)
 		if attempt.Reason == "" {
-			attempt.Reason = store.ReasonDecode
+			attempt.Reason = verify.ReasonDecode
 		}
 		attempt.Errors = []source.Diagnostic{{Code: string(attempt.Reason), Message: err.Error()}}
 		c.refused(attempt)

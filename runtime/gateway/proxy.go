@@ -53,9 +53,11 @@
 //
 // # Costs
 //
-// What can be computed from a snapshot is computed once per snapshot (see
-// plan): route plans, header sets, the API-key index, grant lookups and
-// quotas. A request allocates little beyond what net/http and
+// Each request reads the snapshot's database on one read transaction (see
+// store.Read): its route, credential and grant are index lookups, and what
+// is derived from a route (identity header names, bucket keys) was computed
+// when its row was written. The upstream targets are computed once per
+// snapshot (see plan). A request allocates little beyond what net/http and
 // ReverseProxy allocate: its request ID (when it brings none), the writer
 // the ReverseProxy writes through and the values of the headers it sets.
 package gateway
@@ -256,17 +258,13 @@ func (p *Proxy) Close() { p.ups.closeAll() }
 
 func (p *Proxy) plan(snap *store.Snapshot) *plan {
 	return p.plans.get(snap, func(s *store.Snapshot, cur *plan) *plan {
-		if pl := rebasePlan(s, cur, p.ups); pl != nil {
-			p.log.Debug("gateway plan rebased", "generation", s.Generation(), "from", cur.snap.Generation())
-			return pl
-		}
 		start := time.Now()
-		pl := buildPlan(s, p.ups)
+		pl := buildPlan(s, cur, p.ups)
 		if p.alog != nil {
-			pp := &s.Data().Platform
+			pp := s.Platform()
 			p.alog.SetRetention(pp.LogRetentionDays, pp.AggregateRetentionDays)
 		}
-		p.log.Debug("gateway plan built", "generation", s.Generation(), "routes", len(pl.routes), "took", time.Since(start))
+		p.log.Debug("gateway plan built", "generation", s.Generation(), "targets", len(pl.targets), "took", time.Since(start))
 		return pl
 	})
 }
@@ -277,7 +275,7 @@ type exchange struct {
 	reqID  string
 	path   string
 	env    string
-	rp     *routePlan
+	rt     *store.Route
 	pr     auth.Principal
 	status int
 	bytes  int64
@@ -317,9 +315,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, &ex, f)
 		return
 	}
-	env, ok := snap.Environment(r.Host)
-	if !ok {
-		env = p.opts.DefaultEnvironment
+	rd := snap.Read()
+	env := p.opts.DefaultEnvironment
+	if e, ok := rd.Environment(r.Host); ok {
+		env = e.Name
 	}
 	if env == "" {
 		p.fail(w, r, &ex, &failure{kind: kindMisdirected, detail: "no environment of this platform is served at this host"})
@@ -347,25 +346,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		p.auth.ServeToken(sw, r, pl.dir, env)
+		p.auth.ServeToken(sw, r, rd, env)
 		ex.status, ex.bytes = sw.code(), sw.n
 		p.finish(r, &ex)
 		return
 	}
-	route, ok := snap.Route(env, clean)
+	rt, ok := rd.Route(env, clean)
 	if !ok {
 		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
 		return
 	}
-	rp := pl.routes[route]
-	if rp == nil {
-		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
-		return
-	}
-	ex.rp = rp
+	ex.rt = rt
 
 	// 3. Authenticate.
-	pr, err := p.auth.Authenticate(r, pl.dir, env, rp.modes)
+	pr, err := p.auth.Authenticate(r, rd, env, rt.AccessModes)
 	if err != nil {
 		p.fail(w, r, &ex, p.authFailure(err))
 		return
@@ -373,9 +367,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.pr = pr
 
 	// 4. Entitlement, 5. rate limits.
-	var quota *ratelimit.Quota
+	var quota ratelimit.Quota
 	if pr.AccessMode == snapshot.ModeOpen {
-		quota = anonQuota(pl, rp, r)
+		quota = anonQuota(snap, rt, r)
 	} else {
 		if pr.AppID == "" {
 			p.countAuth("app_not_identified")
@@ -387,38 +381,38 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p.opts.Now != nil {
 			now = p.now()
 		}
-		g, i, ok := pl.entitlement(pr.AppID, rp, pr.AccessMode, yyyymmdd(now))
+		g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
 		if !ok {
 			p.countAuth("not_entitled")
 			p.fail(w, r, &ex, &failure{kind: kindForbidden,
-				detail: "app " + pr.AppID + " has no unexpired grant for " + rp.api.ID + " in " + env + " with access mode " + pr.AccessMode})
+				detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + env + " with access mode " + pr.AccessMode})
 			return
 		}
-		quota = pl.quota(g, i, rp)
+		quota = grantQuota(snap.Platform(), rt, g)
 	}
-	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, quota); rej != nil || err != nil {
-		p.fail(w, r, &ex, p.limitFailure(rp, rej, err))
+	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, &quota); rej != nil || err != nil {
+		p.fail(w, r, &ex, p.limitFailure(rt, rej, err))
 		return
 	}
 
 	// 6. Headers.
-	t := rp.target
+	t, problem := pl.target(rt)
 	if t == nil {
-		p.fail(w, r, &ex, &failure{kind: kindUpstreamConfig, detail: rp.targetProblem})
+		p.fail(w, r, &ex, &failure{kind: kindUpstreamConfig, detail: problem})
 		return
 	}
 	if !validValue(pr.UserID) || !validValue(pr.Level) {
 		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
 		return
 	}
-	st := stripInbound(r.Header, pl.reserved, t.credHeader)
+	st := stripInbound(r.Header, snap.Reserved, t.credHeader)
 	var out outHeaders
-	id := &rp.ident
-	out.add(id.app, pr.AppID)
-	out.add(id.org, pr.OrgID)
-	out.add(id.mode, pr.AccessMode)
-	out.add(id.user, pr.UserID)
-	out.add(id.level, pr.Level)
+	id := &rt.Ident
+	out.add(id.App, pr.AppID)
+	out.add(id.Org, pr.OrgID)
+	out.add(id.Mode, pr.AccessMode)
+	out.add(id.User, pr.UserID)
+	out.add(id.Level, pr.Level)
 	out.add(RequestIDHeader, ex.reqID)
 	out.add("X-Forwarded-For", clientIP(r.RemoteAddr))
 	out.add("X-Forwarded-Host", r.Host)
@@ -431,14 +425,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if st.teTrailers {
 		out.add("Te", "trailers")
 	}
-	if st.upgrade != "" && rp.api.WebSocket && r.Method == http.MethodGet && r.ProtoMajor == 1 &&
+	if st.upgrade != "" && rt.API.WebSocket && r.Method == http.MethodGet && r.ProtoMajor == 1 &&
 		strings.EqualFold(st.upgrade, "websocket") {
 		// ReverseProxy switches protocols with this pair; any other
 		// upgrade was stripped and the request goes on as plain HTTP.
 		out.add("Connection", "Upgrade")
 		out.add("Upgrade", "websocket")
 	}
-	rest := clean[len(rp.route.BasePath):]
+	rest := clean[len(rt.BasePath):]
 	ex.query = r.URL.RawQuery
 	query := ex.query
 	if strings.IndexByte(query, ';') >= 0 {
@@ -486,13 +480,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 	case pw.status != 0:
 		// The response had started (a protocol switch): nothing to answer.
-		p.log.Warn("upstream exchange failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+		p.log.Warn("upstream exchange failed", "api", rt.API.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away before the upstream answered.
 		pw.WriteHeader(499)
 		ex.status = 499
 	default:
-		p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+		p.log.Warn("upstream request failed", "api", rt.API.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
 		f := &failure{kind: kindBadGateway, detail: "the API's backend could not be reached or failed"}
 		if isTimeout(err) {
 			f.kind, f.detail = kindGatewayTimeout, "the API's backend did not answer in time"
@@ -577,15 +571,15 @@ func (p *Proxy) countAuth(reason string) {
 }
 
 // limitFailure maps a rate-limit refusal or a limiter error to a failure.
-func (p *Proxy) limitFailure(rp *routePlan, rej *ratelimit.Rejection, err error) *failure {
+func (p *Proxy) limitFailure(rt *store.Route, rej *ratelimit.Rejection, err error) *failure {
 	if rej == nil {
 		if !errors.Is(err, ratelimit.ErrUnavailable) {
-			p.log.Error("rate limiter failed", "api", rp.api.ID, "err", err)
+			p.log.Error("rate limiter failed", "api", rt.API.ID, "err", err)
 		}
 		return &failure{kind: kindUnavailable, detail: "rate limiting is temporarily unavailable", retryAfter: 1}
 	}
 	if p.m != nil {
-		p.m.rateLimited.WithLabelValues(rp.api.ID, rp.env, string(rej.Scope)).Inc()
+		p.m.rateLimited.WithLabelValues(rt.API.ID, rt.Environment, string(rej.Scope)).Inc()
 	}
 	detail := rej.Message()
 	return &failure{kind: kindRateLimited, detail: detail, retryAfter: rej.RetryAfterSeconds()}
@@ -605,8 +599,8 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 	took := time.Since(ex.start)
 	if m := p.m; m != nil {
 		c := statusClass(ex.status)
-		if ex.rp != nil {
-			rm := m.forRoute(ex.rp)
+		if ex.rt != nil {
+			rm := m.forRoute(ex.rt)
 			rm.classes[c].Inc()
 			rm.latency.Observe(took.Seconds())
 		} else {
@@ -618,7 +612,7 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		return
 	}
 	query := ex.query
-	if ex.rp == nil {
+	if ex.rt == nil {
 		query = r.URL.RawQuery
 	}
 	e := accesslog.Entry{
@@ -632,8 +626,8 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		// logger), for the record of attacks.
 		e.Path = r.URL.EscapedPath()
 	}
-	if ex.rp != nil {
-		e.API = ex.rp.api.ID
+	if ex.rt != nil {
+		e.API = ex.rt.API.ID
 	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		e.ClientIP = ap.Addr()

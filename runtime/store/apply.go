@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"net/textproto"
 	"reflect"
@@ -39,6 +38,12 @@ type Change struct {
 	// Changed names the sections whose bytes differ from the base's (see
 	// Apply); nil means every one.
 	Changed map[string]bool
+	// Check, when set, checks the new snapshot before anything is written
+	// (the verifier's snapshot.Snapshot.Consistent). It is given c.Doc's
+	// values and lists, and, of the sections that did not change, those
+	// named in Reads (every one when Reads is nil), read from base's rows.
+	Check func(*snapshot.Snapshot) error
+	Reads []string
 }
 
 func (c *Change) changed(section string) bool { return c.Changed == nil || c.Changed[section] }
@@ -46,10 +51,9 @@ func (c *Change) changed(section string) bool { return c.Changed == nil || c.Cha
 // Apply returns the snapshot base becomes with c: one write transaction on
 // base's database (a new one when base is nil) that writes the rows that
 // differ or are new and deletes those that are gone, so that every row
-// kept is base's own. Before it commits, it checks that the new snapshot is
-// consistent (snapshot.Consistent), reading the lists of the sections that
-// did not change from base's rows. base is not changed: requests on it
-// finish on it.
+// kept is base's own. Before it writes, it calls c.Check with the whole new
+// snapshot, the lists of the sections that did not change read from base's
+// rows. base is not changed: requests on it finish on it.
 func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 	var db *memdb.MemDB
 	if base == nil {
@@ -71,16 +75,17 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 
 	txn := db.Txn(true)
 	defer txn.Abort()
-	doc := next.document(txn, c)
-	if err := doc.Consistent(); err != nil {
-		return nil, err
+	if c.Check != nil {
+		if err := c.Check(next.document(txn, c, c.Reads...)); err != nil {
+			return nil, err
+		}
 	}
-	if err := next.write(txn, doc, c); err != nil {
+	if err := next.write(txn, c); err != nil {
 		return nil, err
 	}
 	next.reserved = base.reservedOr(nil)
 	if c.changed(SectionAPIs) {
-		next.reserved = reservedNames(doc.APIs)
+		next.reserved = reservedNames(c.Doc.APIs)
 	}
 	txn.Commit()
 	return next, nil
@@ -94,19 +99,29 @@ func (s *Snapshot) reservedOr(def map[string]struct{}) map[string]struct{} {
 }
 
 // Build loads data, which must not be modified afterwards, into a new
-// database.
+// database, without checks: the caller must have checked it (see
+// snapshot.Snapshot.Consistent). It fails only on what it cannot index.
 func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 	return Apply(nil, Change{Digest: digest, Doc: data})
 }
 
-// document returns the new snapshot whole: c's lists for the sections that
-// changed, the rows of txn (base's) for the others.
-func (s *Snapshot) document(txn *memdb.Txn, c Change) *snapshot.Snapshot {
+// Document returns the whole snapshot, its lists read from the database: a
+// copy, for tools (the development server's mock upstreams), not for the
+// request path.
+func (s *Snapshot) Document() *snapshot.Snapshot {
+	return s.document(s.db.Txn(false), Change{Changed: map[string]bool{}})
+}
+
+// document returns the new snapshot: c's lists for the sections that
+// changed, the rows of txn (base's) for those of the others named in reads
+// (all of them when it names none).
+func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot.Snapshot {
 	doc := s.meta
 	pick := func(section string, changed, kept func()) {
-		if c.changed(section) {
+		switch {
+		case c.changed(section):
 			changed()
-		} else {
+		case len(reads) == 0 || slices.Contains(reads, section):
 			kept()
 		}
 	}
@@ -142,11 +157,13 @@ func rows[R, T any](txn *memdb.Txn, table string, val func(R) T) []T {
 	return out
 }
 
-// write makes the tables of the changed sections hold doc's rows.
-func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error {
+// write makes the tables of the changed sections hold the rows of c.Doc's
+// lists.
+func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
+	doc := c.Doc
 	if c.changed(SectionPlatform) {
 		envs := s.meta.Platform.Environments
-		err := syncRows(txn, TableEnvironments, len(envs), func(i int) []byte { return appendKey(nil, envs[i].Name) },
+		err := syncRows(txn, TableEnvironments, len(envs), func(i int) rowKey { return rowKey{envs[i].Name} }, (*Environment).key,
 			func(*Environment, int) bool { return false }, // the rows point into the platform replaced
 			func(i int) (*Environment, error) {
 				e := &envs[i]
@@ -162,7 +179,7 @@ func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error
 	}
 	if c.changed(SectionPublishers) {
 		list := doc.Publishers
-		err := syncRows(txn, TablePublishers, len(list), func(i int) []byte { return appendKey(nil, list[i].ID) },
+		err := syncRows(txn, TablePublishers, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*Publisher).key,
 			func(old *Publisher, i int) bool { return reflect.DeepEqual(*old.Publisher, list[i]) },
 			func(i int) (*Publisher, error) { return &Publisher{Publisher: clone(&list[i])}, nil })
 		if err != nil {
@@ -172,7 +189,7 @@ func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error
 	apis := c.changed(SectionAPIs)
 	if apis {
 		list := doc.APIs
-		err := syncRows(txn, TableAPIs, len(list), func(i int) []byte { return appendKey(nil, list[i].ID) },
+		err := syncRows(txn, TableAPIs, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*API).key,
 			func(old *API, i int) bool { return reflect.DeepEqual(*old.API, list[i]) },
 			func(i int) (*API, error) { return &API{API: clone(&list[i])}, nil })
 		if err != nil {
@@ -190,7 +207,7 @@ func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error
 			}
 			return a.(*API).API
 		}
-		err := syncRows(txn, TableRoutes, len(list), func(i int) []byte { return appendKey(nil, list[i].Environment, list[i].BasePath) },
+		err := syncRows(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
 			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
 			func(i int) (*Route, error) {
 				r := &list[i]
@@ -215,11 +232,11 @@ func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error
 	}
 	if c.changed(SectionEntitlements) {
 		list := doc.Entitlements
-		err := syncRows(txn, TableGrants, len(list), func(i int) []byte {
+		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey {
 			e := &list[i]
-			return appendKey(nil, e.App, e.API, e.Environment, e.AccessMode)
-		},
-			func(old *Grant, i int) bool { return reflect.DeepEqual(*old.Entitlement, list[i]) },
+			return rowKey{e.App, e.API, e.Environment, e.AccessMode}
+		}, (*Grant).key,
+			func(old *Grant, i int) bool { return sameEntitlement(old.Entitlement, &list[i]) },
 			func(i int) (*Grant, error) {
 				e := clone(&list[i])
 				return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}, nil
@@ -235,7 +252,7 @@ func (s *Snapshot) write(txn *memdb.Txn, doc *snapshot.Snapshot, c Change) error
 // row holds its consumer's, a key's its app's, so each is written anew when
 // what it holds was.
 func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
-	err := syncRows(txn, TableConsumers, len(list), func(i int) []byte { return appendKey(nil, list[i].ID) },
+	err := syncRows(txn, TableConsumers, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*Consumer).key,
 		func(old *Consumer, i int) bool { return reflect.DeepEqual(*old.Consumer, list[i]) },
 		func(i int) (*Consumer, error) { return &Consumer{Consumer: clone(&list[i])}, nil })
 	if err != nil {
@@ -248,7 +265,7 @@ func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
 			apps = append(apps, App{App: &c.Apps[j], Consumer: c})
 		}
 	}
-	err = syncRows(txn, TableApps, len(apps), func(i int) []byte { return appendKey(nil, apps[i].ID) },
+	err = syncRows(txn, TableApps, len(apps), func(i int) rowKey { return rowKey{apps[i].ID} }, (*App).key,
 		func(old *App, i int) bool { return old.App == apps[i].App },
 		func(i int) (*App, error) { a := apps[i]; return &a, nil })
 	if err != nil {
@@ -262,23 +279,23 @@ func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
 			keys = append(keys, c)
 		}
 	}
-	return syncRows(txn, TableCredentials, len(keys), func(i int) []byte { return appendKey(nil, keys[i].App.ID, keys[i].ID) },
+	return syncRows(txn, TableCredentials, len(keys), func(i int) rowKey { return keys[i].key() }, (*Credential).key,
 		func(old *Credential, i int) bool { return old.APIKey == keys[i].APIKey },
 		func(i int) (*Credential, error) { c := keys[i]; return &c, nil })
 }
 
-// syncRows makes table hold a row for each of the n items of a new list,
-// whose primary keys key returns: the existing row where same says it is
-// the item's, else the one build returns. Rows of no item are deleted,
+// syncRows makes table hold a row for each of the n items of a new list:
+// the existing row where same says it is the item's, else the one build
+// returns. key returns item i's primary key fields, and row an existing
+// row's; their order is the primary index's. Rows of no item are deleted,
 // before any is written, so that a unique secondary key (an API key's hash)
 // may move from one row to another.
-func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) []byte, same func(old T, i int) bool, build func(i int) (T, error)) error {
-	keys := make([][]byte, n)
+func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey, row func(T) rowKey, same func(old T, i int) bool, build func(i int) (T, error)) error {
 	order := make([]int, n)
 	for i := range n {
-		keys[i], order[i] = key(i), i
+		order[i] = i
 	}
-	less := func(a, b int) int { return bytes.Compare(keys[a], keys[b]) }
+	less := func(a, b int) int { return compareKeys(key(a), key(b)) }
 	if !slices.IsSortedFunc(order, less) {
 		slices.SortFunc(order, less)
 	}
@@ -286,21 +303,17 @@ func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) []byte
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", table, err)
 	}
-	ix := dbIndexer(table)
 	var (
 		gone  []any
 		write []int
 		j     int
 	)
 	for obj := it.Next(); obj != nil; obj = it.Next() {
-		_, k, err := ix.FromObject(obj)
-		if err != nil {
-			return err
-		}
-		for j < n && bytes.Compare(keys[order[j]], k) < 0 {
+		k := row(obj.(T))
+		for j < n && compareKeys(key(order[j]), k) < 0 {
 			write, j = append(write, order[j]), j+1
 		}
-		if j < n && bytes.Equal(keys[order[j]], k) {
+		if j < n && key(order[j]) == k {
 			if !same(obj.(T), order[j]) {
 				write = append(write, order[j])
 			}
@@ -327,25 +340,18 @@ func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) []byte
 	return nil
 }
 
-// dbIndexer returns the primary indexer of table.
-func dbIndexer(table string) memdb.SingleIndexer {
-	return schemaIndexers[table]
-}
-
-var schemaIndexers = func() map[string]memdb.SingleIndexer {
-	m := map[string]memdb.SingleIndexer{}
-	for name, t := range dbSchema().Tables {
-		m[name] = t.Indexes[IndexID].Indexer.(memdb.SingleIndexer)
-	}
-	return m
-}()
-
 // clone returns a copy of *v in its own allocation: a row must not point
 // into a decoded list, which would keep the whole list alive as long as the
 // row.
 func clone[T any](v *T) *T {
 	c := *v
 	return &c
+}
+
+func sameEntitlement(a, b *snapshot.Entitlement) bool {
+	return a.App == b.App && a.API == b.API && a.Environment == b.Environment && a.AccessMode == b.AccessMode &&
+		a.Expires == b.Expires && a.GrantedBy == b.GrantedBy && a.Approval == b.Approval &&
+		(a.RateLimit == nil) == (b.RateLimit == nil) && (a.RateLimit == nil || *a.RateLimit == *b.RateLimit)
 }
 
 // reservedNames returns the canonical identity header names of apis.

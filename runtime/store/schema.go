@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	memdb "github.com/hashicorp/go-memdb"
 )
@@ -31,16 +32,16 @@ const (
 func dbSchema() *memdb.DBSchema {
 	tables := []*memdb.TableSchema{
 		environmentsTableSchema(),
-		idTable(TablePublishers, func(p *Publisher) []string { return []string{p.ID} }),
-		idTable(TableAPIs, func(a *API) []string { return []string{a.ID} }),
+		idTable(TablePublishers, 1, (*Publisher).key),
+		idTable(TableAPIs, 1, (*API).key),
 		routesTableSchema(),
-		idTable(TableConsumers, func(c *Consumer) []string { return []string{c.ID} }),
-		idTable(TableApps, func(a *App) []string { return []string{a.ID} }),
+		idTable(TableConsumers, 1, (*Consumer).key),
+		idTable(TableApps, 1, (*App).key),
 		credentialsTableSchema(),
 		// grants: id is (app, API, environment, access mode), the
 		// entitlement check; a prefix of (app, API, environment) lists
 		// the grants a user-restricted request may use.
-		idTable(TableGrants, func(g *Grant) []string { return []string{g.App, g.API, g.Environment, g.AccessMode} }),
+		idTable(TableGrants, 4, (*Grant).key),
 	}
 	s := &memdb.DBSchema{Tables: make(map[string]*memdb.TableSchema, len(tables))}
 	for _, t := range tables {
@@ -49,18 +50,41 @@ func dbSchema() *memdb.DBSchema {
 	return s
 }
 
-// idTable is a table with only its primary index, over the fields key
-// returns.
-func idTable[T any](name string, key func(T) []string) *memdb.TableSchema {
+// idTable is a table with only its primary index, over the first n fields
+// key returns.
+func idTable[T any](name string, n int, key func(T) rowKey) *memdb.TableSchema {
+	ix := keyIndexer(func(t T) []string { k := key(t); return k[:n] })
 	return &memdb.TableSchema{
 		Name:    name,
-		Indexes: map[string]*memdb.IndexSchema{IndexID: {Name: IndexID, Unique: true, Indexer: keyIndexer(key)}},
+		Indexes: map[string]*memdb.IndexSchema{IndexID: {Name: IndexID, Unique: true, Indexer: ix}},
 	}
 }
 
+// rowKey holds a row's primary key fields, unused ones empty.
+type rowKey [4]string
+
+// compareKeys orders keys as the primary index orders their rows.
+func compareKeys(a, b rowKey) int {
+	for i := range a {
+		if c := strings.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func (e *Environment) key() rowKey { return rowKey{e.Name} }
+func (p *Publisher) key() rowKey   { return rowKey{p.ID} }
+func (a *API) key() rowKey         { return rowKey{a.ID} }
+func (r *Route) key() rowKey       { return rowKey{r.Environment, r.BasePath} }
+func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
+func (a *App) key() rowKey         { return rowKey{a.ID} }
+func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
+func (g *Grant) key() rowKey       { return rowKey{g.App, g.API, g.Environment, g.AccessMode} }
+
 // environmentsTableSchema holds *Environment.
 func environmentsTableSchema() *memdb.TableSchema {
-	t := idTable(TableEnvironments, func(e *Environment) []string { return []string{e.Name} })
+	t := idTable(TableEnvironments, 1, (*Environment).key)
 	// host: the environment's host, lower case; a request's Host finds
 	// its environment.
 	t.Indexes[IndexHost] = &memdb.IndexSchema{Name: IndexHost, Unique: true, AllowMissing: true,
@@ -75,7 +99,7 @@ func environmentsTableSchema() *memdb.TableSchema {
 
 // routesTableSchema holds *Route.
 func routesTableSchema() *memdb.TableSchema {
-	t := idTable(TableRoutes, func(r *Route) []string { return []string{r.Environment, r.BasePath} })
+	t := idTable(TableRoutes, 2, (*Route).key)
 	// path: environment, NUL, base path and "/": the longest key that
 	// prefixes environment, NUL, a request path and "/" is the route
 	// whose base path is that path or a prefix of it ending at a "/"
@@ -87,7 +111,7 @@ func routesTableSchema() *memdb.TableSchema {
 // credentialsTableSchema holds *Credential: the apps' API key hashes.
 func credentialsTableSchema() *memdb.TableSchema {
 	// id: (app, key ID).
-	t := idTable(TableCredentials, func(c *Credential) []string { return []string{c.App.ID, c.ID} })
+	t := idTable(TableCredentials, 2, (*Credential).key)
 	// sha256: the key's SHA-256, 32 bytes; a hash that is not 64
 	// lowercase hex digits is not indexed and matches no key.
 	t.Indexes[IndexSHA256] = &memdb.IndexSchema{Name: IndexSHA256, Unique: true, AllowMissing: true, Indexer: sumIndexer{}}

@@ -16,8 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,6 +116,10 @@ type Verifier struct {
 	// with every required one present, satisfies the schema.
 	props    map[string]*jsonschema.Schema
 	required []string
+	// sizes are the lengths of the last loaded snapshot's sections, by
+	// digest: a section with one of these digests has that many bytes,
+	// so that splitKnown steps over it unread.
+	sizes atomic.Pointer[map[string]int]
 }
 
 // New compiles the JSON Schema and returns a Verifier.
@@ -153,25 +159,53 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, err := split(c.Bytes)
-	if err != nil {
-		return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	secs, ok := v.splitKnown(c.Bytes)
+	if !ok {
+		if secs, err = split(c.Bytes); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+		}
 	}
 	changed, err := secs.changed(active)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.validate(secs, changed, c.Background); err != nil {
-		return nil, err
+	// The schema check and the decoding read the same authenticated bytes
+	// and share nothing: they run side by side (one after the other in
+	// the background), and the schema's verdict comes first.
+	var (
+		wg        sync.WaitGroup
+		schemaErr error
+	)
+	if c.Background {
+		if err := v.validate(secs, changed, true); err != nil {
+			return nil, err
+		}
+	} else {
+		wg.Go(func() { schemaErr = v.validate(secs, changed, false) })
 	}
+	next, err := v.apply(c, digest, secs, changed, active)
+	wg.Wait()
+	if schemaErr != nil {
+		return nil, schemaErr
+	}
+	if err == nil && secs.digests != nil {
+		sizes := make(map[string]int, len(secs.raw))
+		for name, raw := range secs.raw {
+			sizes[secs.digests[name]] = len(raw)
+		}
+		v.sizes.Store(&sizes)
+	}
+	return next, err
+}
+
+// apply decodes the changed sections of secs and applies them to active.
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot) (*store.Snapshot, error) {
 	var doc snapshot.Snapshot
 	if active != nil {
 		doc = active.Meta()
 	}
-	for name := range changed {
-		if err := decodeSection(&doc, name, secs.raw[name]); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("decoding snapshot: %s: %w", name, err))
-		}
+	if err := decodeSections(&doc, secs, changed, c.Background); err != nil {
+		return nil, refuse(ReasonDecode, err)
 	}
 	doc.Sections = secs.digests
 	if doc.SchemaVersion != snapshot.SchemaVersion {
@@ -184,11 +218,36 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active == nil || secs.digests == nil {
 		ch.Changed = nil
 	}
+	ch.Check, ch.Reads = checkOf(ch.Changed)
 	next, err := store.Apply(active, ch)
 	if err != nil {
 		return nil, refuse(ReasonConsistency, err)
 	}
 	return next, nil
+}
+
+// checkOf returns the consistency check a change needs, and the sections
+// it reads besides the changed ones. Consistency is of the lists and the
+// platform: a change of the generation or commit alone needs none (the
+// schema version is checked on its own); one of the entitlements alone
+// needs their checks against the APIs and apps.
+func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string) {
+	if changed == nil {
+		return (*snapshot.Snapshot).Consistent, nil
+	}
+	lists := 0
+	for _, name := range []string{store.SectionPlatform, store.SectionPublishers, store.SectionAPIs, store.SectionRoutes, store.SectionConsumers, store.SectionEntitlements} {
+		if changed[name] {
+			lists++
+		}
+	}
+	switch {
+	case lists == 0:
+		return nil, nil
+	case lists == 1 && changed[store.SectionEntitlements]:
+		return (*snapshot.Snapshot).ConsistentEntitlements, []string{store.SectionAPIs, store.SectionConsumers}
+	}
+	return (*snapshot.Snapshot).Consistent, nil
 }
 
 // authenticate checks c's digest against the expected one and its
@@ -269,9 +328,63 @@ func split(b []byte) (*sections, error) {
 	return s, nil
 }
 
+// splitKnown cuts a canonical document (members in order, no white space;
+// see snapshot.Snapshot.Encode) into its sections, stepping over those whose
+// stated digests are of sections loaded before (see Verifier.sizes) without
+// reading them, and reading the others as JSON values. It returns false
+// when b is not laid out so, or it cannot tell: split then reads b whole.
+//
+// A section stepped over is one the swap keeps from the active snapshot:
+// it is neither decoded nor hashed. That its bytes are the ones its stated
+// digest names rests on the document's digest and signature, which cover
+// the stated digests: the document is the compiler's, and it says which
+// sections it did not change.
+func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
+	sizes := v.sizes.Load()
+	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
+	at := bytes.LastIndex(b, marker)
+	if sizes == nil || len(b) == 0 || b[0] != '{' || at < 0 {
+		return nil, false
+	}
+	obj := b[at+len(marker)-1:]
+	end := bytes.IndexByte(obj, '}')
+	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
+		return nil, false
+	}
+	s := &sections{raw: map[string][]byte{}}
+	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
+		return nil, false
+	}
+	pos := 1
+	for i, name := range slices.Sorted(maps.Keys(s.digests)) {
+		head := `"` + name + `":`
+		if i > 0 {
+			head = "," + head
+		}
+		if !bytes.HasPrefix(b[pos:at], []byte(head)) {
+			return nil, false
+		}
+		pos += len(head)
+		n, known := (*sizes)[s.digests[name]]
+		if !known {
+			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
+			if _, err := dec.ReadValue(); err != nil {
+				return nil, false
+			}
+			n = int(dec.InputOffset())
+		}
+		if pos+n > at {
+			return nil, false
+		}
+		s.raw[name] = b[pos : pos+n]
+		pos += n
+	}
+	return s, pos == at
+}
+
 // changed returns the sections of s whose stated digests differ from
 // active's (every section when either states none), after checking that
-// every section's bytes have the digest s states.
+// the bytes of each of those have the digest s states.
 func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
 	var old map[string]string
 	if active != nil {
@@ -279,14 +392,15 @@ func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
 	}
 	changed := map[string]bool{}
 	for name, raw := range s.raw {
+		if s.digests != nil && old != nil && old[name] == s.digests[name] {
+			continue
+		}
 		if s.digests != nil {
 			if got, want := snapshot.Digest(raw), s.digests[name]; got != want {
 				return nil, refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
 			}
 		}
-		if s.digests == nil || old == nil || old[name] != s.digests[name] {
-			changed[name] = true
-		}
+		changed[name] = true
 	}
 	for name := range s.digests {
 		if _, ok := s.raw[name]; !ok {
@@ -299,6 +413,29 @@ func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
 		}
 	}
 	return changed, nil
+}
+
+// decodeSections decodes the changed sections of secs into d, each on its
+// own goroutine unless serial. The error is that of the first section in
+// name order.
+func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool) error {
+	names := slices.Sorted(maps.Keys(changed))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		f := func() {
+			if err := decodeSection(d, name, secs.raw[name]); err != nil {
+				errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
+			}
+		}
+		if serial {
+			f()
+		} else {
+			wg.Go(f)
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // decodeSection decodes the section name's bytes (nil: absent) into its

@@ -67,10 +67,13 @@ func TestVerifierRefusals(t *testing.T) {
 	wrongVersion := restate(t, strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), snapshot.SchemaVersion, "frontdoor.snapshot/v0", 1))
 	schemaInvalid := restate(t, strings.Replace(string(snaptest.Encode(t, snaptest.Small(6, "http://up.test"))), `"generation":6`, `"generation":"6"`, 1))
 	next := snaptest.Encode(t, snaptest.Small(6, "http://up.test"))
-	unstated := strings.Replace(string(next), `"grantedBy":"pub0"`, `"grantedBy":"Pub0"`, 1)
+	// The entitlements differ from the active's: the section is read.
+	changedGrants := snaptest.Small(6, "http://up.test")
+	changedGrants.Entitlements[0].Expires = "2031-01-01"
+	unstated := strings.Replace(string(snaptest.Encode(t, changedGrants)), `"grantedBy":"pub0"`, `"grantedBy":"Pub0"`, 1)
 	itemUnknownMember := restate(t, strings.Replace(string(next), `"grantedBy":`, `"grantedTo":"x","grantedBy":`, 1))
 	itemWrongType := restate(t, strings.Replace(string(next), `"accessModes":[`, `"accessModes":"open","x":[`, 1))
-	itemBadPattern := restate(t, unstated)
+	itemBadPattern := restate(t, strings.Replace(string(next), `"grantedBy":"pub0"`, `"grantedBy":"Pub0"`, 1))
 	noSuchSection := restate(t, strings.Replace(string(next), `"generation":6`, `"generation":6,"extra":1`, 1))
 	for _, m := range []string{itemUnknownMember, itemWrongType, itemBadPattern, noSuchSection} {
 		if m == string(next) {
