@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -57,10 +58,11 @@ func (c *Change) changed(section string) bool { return c.Changed == nil || c.Cha
 func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 	var db *memdb.MemDB
 	if base == nil {
-		var err error
-		if db, err = memdb.NewMemDB(dbSchema()); err != nil {
+		fresh, err := memdb.NewMemDB(dbSchema())
+		if err != nil {
 			return nil, fmt.Errorf("creating database: %w", err)
 		}
+		db = fresh.Snapshot() // nobody watches: no mutation tracking
 		c.Changed = nil
 	} else {
 		db = base.db.Snapshot() // copy-on-write: shares every radix tree
@@ -75,12 +77,22 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 
 	txn := db.Txn(true)
 	defer txn.Abort()
+	// The check reads the lists it needs before anything is written, then
+	// runs while the rows are: its verdict comes first.
+	var (
+		wg       sync.WaitGroup
+		checkErr error
+	)
 	if c.Check != nil {
-		if err := c.Check(next.document(txn, c, c.Reads...)); err != nil {
-			return nil, err
-		}
+		doc := next.document(txn, c, c.Reads...)
+		wg.Go(func() { checkErr = c.Check(doc) })
 	}
-	if err := next.write(txn, c); err != nil {
+	err := next.write(txn, c)
+	wg.Wait()
+	if checkErr != nil {
+		return nil, checkErr
+	}
+	if err != nil {
 		return nil, err
 	}
 	next.reserved = base.reservedOr(nil)
@@ -108,8 +120,12 @@ func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
 // Document returns the whole snapshot, its lists read from the database: a
 // copy, for tools (the development server's mock upstreams), not for the
 // request path.
-func (s *Snapshot) Document() *snapshot.Snapshot {
-	return s.document(s.db.Txn(false), Change{Changed: map[string]bool{}})
+func (s *Snapshot) Document() *snapshot.Snapshot { return s.Read().Document() }
+
+// Document returns the whole snapshot as r reads it (see
+// Snapshot.Document).
+func (r *Read) Document() *snapshot.Snapshot {
+	return r.snap.document(r.txn, Change{Changed: map[string]bool{}})
 }
 
 // document returns the new snapshot: c's lists for the sections that
