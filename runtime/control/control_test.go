@@ -57,7 +57,7 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 		rev    source.Revision
 		reason verify.Reason
 	}{
-		{"schema-invalid", signed(bytes.Replace(next, []byte(`"generation":6`), []byte(`"generation":"6"`), 1)), verify.ReasonSchema},
+		{"schema-invalid", signed(snaptest.Restate(t, bytes.Replace(next, []byte(`"generation":6`), []byte(`"generation":"6"`), 1))), verify.ReasonSchema},
 		{"bad signature", source.Revision{Source: "file", Bytes: next, Signature: snapshot.Sign(otherPriv, next)}, verify.ReasonSignature},
 		{"unsigned with trust keys", source.Revision{Source: "file", Bytes: next}, verify.ReasonUnsigned},
 		{"lower generation", signed(encode(4, bad.URL)), verify.ReasonGeneration},

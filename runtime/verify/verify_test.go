@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 	"runtime"
 	"strings"
 	"testing"
@@ -26,27 +24,7 @@ func verifier(t testing.TB, trust ...ed25519.PublicKey) *verify.Verifier {
 	return v
 }
 
-// restate returns doc with its sections' digests stated anew, as if the
-// compiler had written its mutated sections.
-func restate(t testing.TB, doc string) string {
-	t.Helper()
-	var members map[string]jsontext.Value
-	if err := jsonv2.Unmarshal([]byte(doc), &members); err != nil {
-		t.Fatal(err)
-	}
-	sums := map[string]string{}
-	for name, raw := range members {
-		if name != snapshot.SectionsMember {
-			sums[name] = snapshot.Digest(raw)
-		}
-	}
-	members[snapshot.SectionsMember], _ = jsonv2.Marshal(sums)
-	out, err := jsonv2.Marshal(members, jsonv2.Deterministic(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
-}
+func restate(t testing.TB, doc string) string { return string(snaptest.Restate(t, []byte(doc))) }
 
 func TestVerifierRefusals(t *testing.T) {
 	priv, pub := snaptest.KeyPair(t)
