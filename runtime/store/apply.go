@@ -194,20 +194,16 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 		}
 	}
 	if c.changed(SectionPublishers) {
-		list := doc.Publishers
-		err := syncRows(txn, TablePublishers, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*Publisher).key,
-			func(old *Publisher, i int) bool { return reflect.DeepEqual(*old.Publisher, list[i]) },
-			func(i int) (*Publisher, error) { return &Publisher{Publisher: clone(&list[i])}, nil })
+		err := syncByID(txn, TablePublishers, doc.Publishers, func(p *snapshot.Publisher) string { return p.ID },
+			func(r *Publisher) *snapshot.Publisher { return r.Publisher }, func(p *snapshot.Publisher) *Publisher { return &Publisher{p} })
 		if err != nil {
 			return err
 		}
 	}
 	apis := c.changed(SectionAPIs)
 	if apis {
-		list := doc.APIs
-		err := syncRows(txn, TableAPIs, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*API).key,
-			func(old *API, i int) bool { return reflect.DeepEqual(*old.API, list[i]) },
-			func(i int) (*API, error) { return &API{API: clone(&list[i])}, nil })
+		err := syncByID(txn, TableAPIs, doc.APIs, func(a *snapshot.API) string { return a.ID },
+			func(r *API) *snapshot.API { return r.API }, func(a *snapshot.API) *API { return &API{a} })
 		if err != nil {
 			return err
 		}
@@ -268,9 +264,8 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 // row holds its consumer's, a key's its app's, so each is written anew when
 // what it holds was.
 func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
-	err := syncRows(txn, TableConsumers, len(list), func(i int) rowKey { return rowKey{list[i].ID} }, (*Consumer).key,
-		func(old *Consumer, i int) bool { return reflect.DeepEqual(*old.Consumer, list[i]) },
-		func(i int) (*Consumer, error) { return &Consumer{Consumer: clone(&list[i])}, nil })
+	err := syncByID(txn, TableConsumers, list, func(c *snapshot.Consumer) string { return c.ID },
+		func(r *Consumer) *snapshot.Consumer { return r.Consumer }, func(c *snapshot.Consumer) *Consumer { return &Consumer{c} })
 	if err != nil {
 		return err
 	}
@@ -354,6 +349,14 @@ func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey
 		}
 	}
 	return nil
+}
+
+// syncByID is syncRows for a table keyed by its items' IDs, whose rows
+// wrap a copy of their item (val returns it).
+func syncByID[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, list []T, id func(*T) string, val func(R) *T, wrap func(*T) R) error {
+	return syncRows(txn, table, len(list), func(i int) rowKey { return rowKey{id(&list[i])} }, R.key,
+		func(old R, i int) bool { return reflect.DeepEqual(*val(old), list[i]) },
+		func(i int) (R, error) { return wrap(clone(&list[i])), nil })
 }
 
 // clone returns a copy of *v in its own allocation: a row must not point
