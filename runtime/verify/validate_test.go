@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // TestItemByItemValidationAgreesWithWholeDocumentValidation checks the
@@ -106,6 +109,50 @@ func TestSplitRefusesWhatIsNotOneObject(t *testing.T) {
 	for _, bad := range []string{``, `[]`, `{"apis":[]`, `{"apis":[]}{}`, `{"apis":[]}0`, `{"apis":[],"apis":[]}`, `{"apis":[}`, "{\"a\xff\":1}"} {
 		if _, err := split([]byte(bad)); err == nil {
 			t.Errorf("%q was split", bad)
+		}
+	}
+}
+
+// TestSplitKnownCutsAsSplit: stepping over the sections whose digests were
+// seen before cuts a document where reading it whole does, whatever
+// changed; and a document laid out otherwise is left to split.
+func TestSplitKnownCutsAsSplit(t *testing.T) {
+	v, err := New(Options{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := snaptest.Small(1, "http://up.test")
+	seen, err := split(snaptest.Encode(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int{}
+	for name, raw := range seen.raw {
+		sizes[seen.digests[name]] = len(raw)
+	}
+	v.sizes.Store(&sizes)
+	for _, edit := range []func(s *snapshot.Snapshot){
+		func(*snapshot.Snapshot) {},
+		func(s *snapshot.Snapshot) { s.Generation = 123456 },
+		func(s *snapshot.Snapshot) { s.Commit = "0123456789abcdef0123456789abcdef01234567" },
+		func(s *snapshot.Snapshot) { s.Entitlements = s.Entitlements[1:] },
+		func(s *snapshot.Snapshot) { s.APIs[0].Title = `a "quoted" {title}, "routes":[]` },
+	} {
+		s := snaptest.Copy(t, base)
+		edit(s)
+		doc := snaptest.Encode(t, s)
+		want, err := split(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := v.splitKnown(doc)
+		if !ok || !reflect.DeepEqual(got.raw, want.raw) || !reflect.DeepEqual(got.digests, want.digests) {
+			t.Errorf("%s: cut %v differs from split's", doc, ok)
+		}
+	}
+	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
+		if _, ok := v.splitKnown([]byte(doc)); ok {
+			t.Errorf("%q was cut", doc)
 		}
 	}
 }
