@@ -52,6 +52,10 @@ func (p *plan) target(r *store.Route) (*target, string) {
 func buildPlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
 	res := ups.begin()
 	if prev != nil && ups.fingerprint(prev.creds.names) == prev.creds {
+		if sameSections(snap, prev.snap, store.SectionRoutes, store.SectionAPIs) {
+			// The same routes of the same APIs: the same targets.
+			return &plan{snap: snap, gen: []string{snap.GenerationString()}, targets: prev.targets, creds: prev.creds}
+		}
 		res.seed(prev.targets)
 	}
 	it, err := snap.Read().Txn().Get(store.TableRoutes, store.IndexID)
@@ -64,6 +68,17 @@ func buildPlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
 	p.targets = res.done()
 	p.creds = res.fingerprint()
 	return p
+}
+
+// sameSections reports whether a and b state the same digests for the
+// sections named.
+func sameSections(a, b *store.Snapshot, names ...string) bool {
+	for _, n := range names {
+		if d := a.Sections()[n]; d == "" || d != b.Sections()[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // entitlement finds the grant that lets app call route rt in its
