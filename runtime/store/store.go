@@ -274,6 +274,12 @@ func (r *Read) Grants(app, api, env string, f func(*Grant) bool) {
 	}
 }
 
+// AllGrants returns every grant, in the order of the snapshot's
+// entitlements.
+func (r *Read) AllGrants() []*Grant {
+	return rows(r.txn, TableGrants, func(g *Grant) *Grant { return g })
+}
+
 // Store holds the gateway's database and its active snapshot. Its methods
 // are safe for concurrent use.
 type Store struct {

@@ -90,7 +90,7 @@ func validateDoc(v *Verifier, doc []byte) error {
 	for name := range secs.raw {
 		all[name] = true
 	}
-	return v.validate(secs, all, false)
+	return v.validate(secs, all, false, nil)
 }
 
 func TestSplitReadsTopLevelMembersOnly(t *testing.T) {

@@ -13,6 +13,7 @@ package verify
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,9 @@ type Verifier struct {
 	// digest: a section with one of these digests has that many bytes,
 	// so that splitKnown steps over it unread.
 	sizes atomic.Pointer[map[string]int]
+	// grants are the sums of the last loaded snapshot's entitlements, in
+	// order (see grantItems).
+	grants atomic.Pointer[itemSums]
 }
 
 // New compiles the JSON Schema and returns a Verifier.
@@ -172,18 +176,24 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// The schema check and the decoding read the same authenticated bytes
 	// and share nothing: they run side by side (one after the other in
 	// the background), and the schema's verdict comes first.
+	var ents *grantItems
+	if raw := secs.raw[store.SectionEntitlements]; changed[store.SectionEntitlements] && raw != nil {
+		if ents, err = v.grantItems(raw, active); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+		}
+	}
 	var (
 		wg        sync.WaitGroup
 		schemaErr error
 	)
 	if c.Background {
-		if err := v.validate(secs, changed, true); err != nil {
+		if err := v.validate(secs, changed, true, ents); err != nil {
 			return nil, err
 		}
 	} else {
-		wg.Go(func() { schemaErr = v.validate(secs, changed, false) })
+		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents) })
 	}
-	next, err := v.apply(c, digest, secs, changed, active)
+	next, err := v.apply(c, digest, secs, changed, active, ents)
 	wg.Wait()
 	if schemaErr != nil {
 		return nil, schemaErr
@@ -194,17 +204,103 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 			sizes[secs.digests[name]] = len(raw)
 		}
 		v.sizes.Store(&sizes)
+		if ents != nil {
+			v.grants.Store(&itemSums{digest: secs.digests[store.SectionEntitlements], sums: ents.sums})
+		}
 	}
 	return next, err
 }
 
+// itemSums are the sums of a list section's items, in order, and the
+// section's digest.
+type itemSums struct {
+	digest string
+	sums   [][16]byte
+}
+
+// grantItems are the items of a changed entitlements section. The grants
+// the active snapshot already had, byte for byte, are neither validated nor
+// decoded again: old[i] is item i's position among the active snapshot's
+// grants (its rows, in order), -1 for a new or changed one.
+type grantItems struct {
+	raw  [][]byte
+	sums [][16]byte
+	old  []int
+}
+
+// grantItems reads the items of the entitlements section raw and finds
+// those of the active snapshot's (see Verifier.grants).
+func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, err
+	} else if tok.Kind() != '[' {
+		return nil, nil // the schema says what is wrong
+	}
+	g := &grantItems{}
+	for dec.PeekKind() != ']' {
+		start := dec.InputOffset()
+		if err := dec.SkipValue(); err != nil {
+			return nil, err
+		}
+		item := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
+		sum := sha256.Sum256(item)
+		g.raw, g.sums = append(g.raw, item), append(g.sums, [16]byte(sum[:16]))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	g.old = make([]int, len(g.raw))
+	var at map[[16]byte]int
+	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
+		at = make(map[[16]byte]int, len(prev.sums))
+		for j, s := range prev.sums {
+			at[s] = j
+		}
+	}
+	for i, s := range g.sums {
+		g.old[i] = -1
+		if j, ok := at[s]; ok {
+			g.old[i] = j
+		}
+	}
+	return g, nil
+}
+
+// decode returns the grants: those of the active snapshot's taken from its
+// rows, the others decoded.
+func (g *grantItems) decode(active *store.Snapshot) ([]snapshot.Entitlement, error) {
+	var rows []*store.Grant
+	list := make([]snapshot.Entitlement, len(g.raw))
+	for i, raw := range g.raw {
+		if g.old[i] < 0 {
+			if err := jsonv2.Unmarshal(raw, &list[i], jsonv2.RejectUnknownMembers(true)); err != nil {
+				return nil, fmt.Errorf("%d: %w", i, err)
+			}
+			continue
+		}
+		if rows == nil {
+			rows = active.Read().AllGrants()
+		}
+		list[i] = *rows[g.old[i]].Entitlement
+	}
+	return list, nil
+}
+
 // apply decodes the changed sections of secs and applies them to active.
-func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot) (*store.Snapshot, error) {
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems) (*store.Snapshot, error) {
 	var doc snapshot.Snapshot
 	if active != nil {
 		doc = active.Meta()
 	}
-	if err := decodeSections(&doc, secs, changed, c.Background); err != nil {
+	var grants func(*snapshot.Snapshot) error
+	if ents != nil {
+		grants = func(d *snapshot.Snapshot) (err error) {
+			d.Entitlements, err = ents.decode(active)
+			return err
+		}
+	}
+	if err := decodeSections(&doc, secs, changed, c.Background, grants); err != nil {
 		return nil, refuse(ReasonDecode, err)
 	}
 	doc.Sections = secs.digests
@@ -416,15 +512,22 @@ func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
 }
 
 // decodeSections decodes the changed sections of secs into d, each on its
-// own goroutine unless serial. The error is that of the first section in
+// own goroutine unless serial; grants, when the entitlements were read
+// item by item, decodes those. The error is that of the first section in
 // name order.
-func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool) error {
+func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
 	names := slices.Sorted(maps.Keys(changed))
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
 		f := func() {
-			if err := decodeSection(d, name, secs.raw[name]); err != nil {
+			var err error
+			if name == store.SectionEntitlements && grants != nil {
+				err = grants(d)
+			} else {
+				err = decodeSection(d, name, secs.raw[name])
+			}
+			if err != nil {
 				errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
 			}
 		}
@@ -496,7 +599,7 @@ func presize[T any](s *[]T, n, size int) {
 
 // validate checks the changed sections against their properties' schemas,
 // and that every required section is present.
-func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool) error {
+func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems) error {
 	for _, name := range v.required {
 		if _, ok := s.raw[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
@@ -510,6 +613,10 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool) e
 		case !ok: // gone, and not required
 		case prop == nil:
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: additional property %q", name))
+		case name == store.SectionEntitlements && ents != nil && v.items[name] != nil:
+			if err := v.checkGrants(ents, name, &items); err != nil {
+				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+			}
 		case v.items[name] != nil && raw[0] == '[':
 			if err := v.checkArray(raw, name, &items); err != nil {
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
@@ -531,6 +638,28 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool) e
 		workers = 1
 	}
 	return v.validateItems(items, workers)
+}
+
+// checkGrants is checkArray over the grants read item by item: those of
+// the active snapshot were valid, the others are checked.
+func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
+	chk := &checker{fs: v.fast, d: dec}
+	schema, fast := v.items[name], v.fast.items[name].chain
+	for i, raw := range g.raw {
+		if g.old[i] >= 0 {
+			continue
+		}
+		dec.Reset(bytes.NewBuffer(raw))
+		ok, err := chk.check(fast)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			*items = append(*items, item{schema: schema, name: name, index: i, raw: raw})
+		}
+	}
+	return nil
 }
 
 // checkArray reads the array raw of section name with the fast check, and
