@@ -294,7 +294,7 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 		doc = active.Meta()
 	}
 	var grants func(*snapshot.Snapshot) error
-	if ents != nil {
+	if ents != nil && slices.ContainsFunc(ents.old, func(j int) bool { return j >= 0 }) {
 		grants = func(d *snapshot.Snapshot) (err error) {
 			d.Entitlements, err = ents.decode(active)
 			return err
