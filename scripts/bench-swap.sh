@@ -32,7 +32,7 @@
 #                  (metadata updates of a slow disk, writeback) stay out of
 #                  the request latencies: a publisher writes elsewhere.
 #
-# 1. Go benchmark (runtime/store): BenchmarkLoadLarge (a cold verifier:
+# 1. Go benchmark (runtime/verify): BenchmarkLoadLarge (a cold verifier:
 #    schema + signature + decode + consistency + memdb build of the L
 #    snapshot, then the swap) and BenchmarkLoadLargeChange (the usual swap:
 #    same items but one), in process, no HTTP.
@@ -120,12 +120,12 @@ gb_cold="" gb_change="" gb_gen=""
 if [ "$gobench" = 1 ]; then
 	bt=3x
 	[ "$quick" = 0 ] || bt=1x
-	log "go test -bench LoadLarge ./runtime/store (benchtime $bt)"
-	if go test -run '^$' -bench '^BenchmarkLoadLarge(Change|NewGeneration)?$' -benchtime "$bt" -count 1 ./runtime/store >"$run/gobench.txt" 2>&1; then
+	log "go test -bench LoadLarge ./runtime/verify (benchtime $bt)"
+	if go test -run '^$' -bench '^BenchmarkLoadLarge(Change|NewGeneration)?$' -benchtime "$bt" -count 1 ./runtime/verify >"$run/gobench.txt" 2>&1; then
 		gb_cold=$(awk '$1 ~ /^BenchmarkLoadLarge(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
 		gb_change=$(awk '$1 ~ /^BenchmarkLoadLargeChange(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
 		gb_gen=$(awk '$1 ~ /^BenchmarkLoadLargeNewGeneration(-[0-9]+)?$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "ns/op") printf "%.0f", $i / 1e6 }' "$run/gobench.txt")
-		[ -n "$gb_cold$gb_change" ] || log "no LoadLarge benchmark in runtime/store (yet): skipped"
+		[ -n "$gb_cold$gb_change" ] || log "no LoadLarge benchmark in runtime/verify (yet): skipped"
 	else
 		log "the Go benchmark failed:"; tail -20 "$run/gobench.txt" >&2
 	fi
@@ -347,7 +347,7 @@ ratio() { awk -v s="$1" -v w="$2" 'BEGIN { printf "%.2f", (s > 0 ? w / s : 0) }'
 	echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg)$([ "$pin" = 1 ] && echo '; wrk pinned' || true)"
 	echo "snapshot: $(basename "$(dirname "$snap")")/$(basename "$snap") prepared, ${mib} MiB, signed; first load took ${first_ms:-?}"
 	if [ -n "$gb_cold$gb_change$gb_gen" ]; then
-		echo "Go benchmark (runtime/store, in process): LoadLarge ${gb_cold:-?} ms/op (cold verifier), LoadLargeChange ${gb_change:-?} ms/op (a changed grant), LoadLargeNewGeneration ${gb_gen:-?} ms/op (same content)"
+		echo "Go benchmark (runtime/verify, in process): LoadLarge ${gb_cold:-?} ms/op (cold verifier), LoadLargeChange ${gb_change:-?} ms/op (a changed grant), LoadLargeNewGeneration ${gb_gen:-?} ms/op (same content)"
 	fi
 	echo
 	printf '| %-34s | %9s | %8s | %12s | %7s | %16s | %s |\n' run "req/s" "p99 ms" "p99 / steady" failed "swaps (refused)" "swap ms p50 / max"

@@ -14,7 +14,8 @@ import (
 
 // Encode returns the snapshot's canonical JSON: object keys sorted, no
 // insignificant whitespace, integers only, HTML characters not escaped, one
-// final newline. The same snapshot always encodes to the same bytes.
+// final newline. The same snapshot always encodes to the same bytes. It sets
+// Sections to the digests of the other members it wrote.
 func (s *Snapshot) Encode() ([]byte, error) {
 	return encodeSnapshot(s)
 }

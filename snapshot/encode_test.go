@@ -3,15 +3,34 @@ package snapshot
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
 // canonicalOfMarshal is the reference encoding: encoding/json's output
-// rewritten into canonical form.
+// rewritten into canonical form, with the digest of each member's canonical
+// bytes computed from that output.
 func canonicalOfMarshal(t *testing.T, s *Snapshot) []byte {
 	t.Helper()
-	raw, err := json.Marshal(s)
+	doc := *s
+	doc.Sections = nil
+	raw, err := json.Marshal(&doc)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		t.Fatal(err)
+	}
+	doc.Sections = map[string]string{}
+	for name, m := range members {
+		c, err := Canonical(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Sections[name] = Digest(bytes.TrimSuffix(c, []byte("\n")))
+	}
+	if raw, err = json.Marshal(&doc); err != nil {
 		t.Fatal(err)
 	}
 	want, err := Canonical(raw)
@@ -49,5 +68,34 @@ func TestEncodeMatchesCanonicalOfMarshalOnAnEmptySnapshot(t *testing.T) {
 	}
 	if want := canonicalOfMarshal(t, s); !bytes.Equal(got, want) {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestEncodeStatesTheDigestOfEverySectionItWrites(t *testing.T) {
+	s := sample()
+	s.Sections = map[string]string{"apis": "sha256:forged", "extra": "x"}
+	got, err := s.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(got, &members); err != nil {
+		t.Fatal(err)
+	}
+	var stated map[string]string
+	if err := json.Unmarshal(members[SectionsMember], &stated); err != nil {
+		t.Fatal(err)
+	}
+	delete(members, SectionsMember)
+	if len(stated) != len(members) {
+		t.Errorf("got %d digests for %d sections", len(stated), len(members))
+	}
+	for name, raw := range members {
+		if want := Digest(raw); stated[name] != want {
+			t.Errorf("%s: stated %q, want %q", name, stated[name], want)
+		}
+	}
+	if !reflect.DeepEqual(s.Sections, stated) {
+		t.Errorf("Sections holds %v, the document states %v", s.Sections, stated)
 	}
 }

@@ -119,7 +119,15 @@ type Snapshot struct {
 	Consumers []Consumer `json:"consumers"`
 	// Entitlements, sorted by (App, API, Environment, AccessMode).
 	Entitlements []Entitlement `json:"entitlements"`
+	// Sections holds, by member name, the digest of each other top-level
+	// member's canonical bytes, so that a gateway knows which sections of
+	// a new snapshot changed without reading them. Encode computes it
+	// (whatever it holds is ignored); Decode reads it.
+	Sections map[string]string `json:"sections,omitempty"`
 }
+
+// SectionsMember is the top-level member holding the section digests.
+const SectionsMember = "sections"
 
 // Platform is the operator-owned policy from frontdoor.cue.
 type Platform struct {

@@ -124,8 +124,9 @@ func (dp *dataPlane) prepare(s *store.Snapshot) {
 // syncMocks (re)starts the mock upstreams when the set of loopback upstream
 // addresses of the default environment changes.
 func (dp *dataPlane) syncMocks(s *store.Snapshot) {
+	doc := s.Document()
 	var addrs []string
-	for _, r := range s.Data().Routes {
+	for _, r := range doc.Routes {
 		if r.Environment == dp.env {
 			addrs = append(addrs, r.Upstream)
 		}
@@ -141,7 +142,7 @@ func (dp *dataPlane) syncMocks(s *store.Snapshot) {
 		dp.mock.Close()
 		dp.mock = nil
 	}
-	m, err := mockupstream.Start(s.Data(), dp.env)
+	m, err := mockupstream.Start(doc, dp.env)
 	if err != nil {
 		dp.log.Error("mock upstreams not started", "err", err)
 		return

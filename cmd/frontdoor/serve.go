@@ -27,6 +27,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 	"github.com/frontdoor-dev/frontdoor/schema"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -200,7 +201,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 			return usage("webhook secret file %s is empty", cfg.webhookSecretFile)
 		}
 	}
-	verifier, err := store.NewVerifier(store.VerifierOptions{Schema: schema.SnapshotJSONSchema, Trust: trust})
+	verifier, err := verify.New(verify.Options{Schema: schema.SnapshotJSONSchema, Trust: trust})
 	if err != nil {
 		return err
 	}

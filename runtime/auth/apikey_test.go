@@ -114,16 +114,6 @@ func TestRouteWithoutModesRefusesEverything(t *testing.T) {
 	}
 }
 
-func TestKeyHashSharedByTwoAppsAuthenticatesNobody(t *testing.T) {
-	f := newFixture(t)
-	f.snap.Consumers[1].Apps[0].APIKeys = []snapshot.APIKey{{ID: "dup", SHA256: sha(portalKey), Environments: []string{"sandbox"}}}
-	dir := NewSnapshotDirectory(f.snap)
-	_, err := f.auth.Authenticate(request("apikey", portalKey), dir, "sandbox", level0)
-	if got := ReasonOf(err); got != ReasonInvalidAPIKey {
-		t.Errorf("got %q, want %q", got, ReasonInvalidAPIKey)
-	}
-}
-
 func TestErrorMessagesAreFixedSentences(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.auth.Authenticate(request("apikey", oldKey), f.dir, "sandbox", level0)
@@ -136,7 +126,7 @@ func TestErrorMessagesAreFixedSentences(t *testing.T) {
 	}
 }
 
-// slowDirectory hides SnapshotDirectory's fast path, as a store that only
+// slowDirectory hides the directory's fast path, as a store that only
 // implements Directory would.
 type slowDirectory struct{ Directory }
 

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -20,7 +21,11 @@ func ExampleAuthenticator_Authenticate() {
 		ID: "acme/portal", Org: "acme",
 		APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:]), Environments: []string{snapshot.EnvSandbox}}},
 	}}}}}
-	dir := auth.NewSnapshotDirectory(snap)
+	built, err := store.Build(snap, "sha256:example")
+	if err != nil {
+		panic(err)
+	}
+	dir := built.Read()
 	a, err := auth.New(auth.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		panic(err)

@@ -131,7 +131,7 @@ func sha(s string) string {
 // URL) and other/app (no credentials).
 type fixture struct {
 	snap  *snapshot.Snapshot
-	dir   *SnapshotDirectory
+	dir   *snapDir
 	clock *clock
 	auth  *Authenticator
 	login *jwksServer // nhs-login keys: kid "login-1" of key 1
@@ -169,7 +169,7 @@ func newFixture(t testing.TB) *fixture {
 			{ID: "other", Apps: []snapshot.App{{ID: "other/app", Org: "other"}}},
 		},
 	}
-	f.dir = NewSnapshotDirectory(f.snap)
+	f.dir = newDir(f.snap)
 	f.auth = f.newAuth(t, nil)
 	return f
 }
@@ -236,4 +236,36 @@ func request(kv ...string) *http.Request {
 		r.Header.Add(kv[i], kv[i+1])
 	}
 	return r
+}
+
+// snapDir is a Directory over a snapshot, for these tests (the gateway's
+// is its store's read transaction).
+type snapDir struct{ snap *snapshot.Snapshot }
+
+var _ APIKeySumDirectory = (*snapDir)(nil)
+
+func newDir(s *snapshot.Snapshot) *snapDir { return &snapDir{snap: s} }
+
+func (d *snapDir) AppByAPIKeyHash(hexsha string) (*snapshot.App, bool) {
+	for i := range d.snap.Consumers {
+		for j := range d.snap.Consumers[i].Apps {
+			app := &d.snap.Consumers[i].Apps[j]
+			for _, k := range app.APIKeys {
+				if k.SHA256 == hexsha {
+					return app, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func (d *snapDir) AppByAPIKeySum(sum [sha256.Size]byte) (*snapshot.App, bool) {
+	return d.AppByAPIKeyHash(hex.EncodeToString(sum[:]))
+}
+
+func (d *snapDir) App(id string) (*snapshot.App, bool) { return d.snap.App(id) }
+
+func (d *snapDir) IdentityProviders() []snapshot.IdentityProvider {
+	return d.snap.Platform.IdentityProviders
 }

@@ -111,7 +111,7 @@ func TestASigningKeyIsRefusedOutsideItsEnvironments(t *testing.T) {
 		t.Run(fmt.Sprint(tc.envs), func(t *testing.T) {
 			f := newFixture(t)
 			f.snap.Consumers[0].Apps[1].JWKs[0].Environments = tc.envs
-			f.dir = NewSnapshotDirectory(f.snap)
+			f.dir = newDir(f.snap)
 			as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "env"), nil)
 			w, body := f.tokenRequest(t, f.auth, assertionForm(as))
 			if w.Code != tc.want {

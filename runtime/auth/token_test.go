@@ -338,7 +338,7 @@ func TestAccessTokenOfARemovedAppIsRefused(t *testing.T) {
 	f := newFixture(t)
 	tok := f.accessToken(t, f.auth, "j")
 	f.snap.Consumers[0].Apps = f.snap.Consumers[0].Apps[:1] // drop acme/portal
-	_, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok), NewSnapshotDirectory(f.snap), "sandbox", level3)
+	_, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok), newDir(f.snap), "sandbox", level3)
 	if got := ReasonOf(err); got != ReasonUnknownClient {
 		t.Errorf("got %q, want %q", got, ReasonUnknownClient)
 	}

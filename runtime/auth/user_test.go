@@ -189,7 +189,7 @@ func TestES256TokenFromAProviderWithAnECKeyIsAccepted(t *testing.T) {
 	})
 	claims := jwt.MapClaims{"iss": "https://idp.example", "sub": "u", "lvl": 9, "exp": f.clock.Now().Add(time.Minute).Unix()}
 	tok := sign(t, jwt.SigningMethodES256, ec, "ec-1", claims, nil)
-	p, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok), NewSnapshotDirectory(f.snap), "sandbox", []string{snapshot.ModeNHSLoginP9})
+	p, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok), newDir(f.snap), "sandbox", []string{snapshot.ModeNHSLoginP9})
 	if err != nil {
 		t.Fatalf("Authenticate: %v", err)
 	}
@@ -197,7 +197,7 @@ func TestES256TokenFromAProviderWithAnECKeyIsAccepted(t *testing.T) {
 		t.Errorf("got level %q provider %q, want 9 test-idp", p.Level, p.Provider)
 	}
 	tok = sign(t, jwt.SigningMethodES384, mustEC(t, elliptic.P384()), "ec-1", claims, nil)
-	_, err = f.auth.Authenticate(request("Authorization", "Bearer "+tok), NewSnapshotDirectory(f.snap), "sandbox", []string{snapshot.ModeNHSLoginP9})
+	_, err = f.auth.Authenticate(request("Authorization", "Bearer "+tok), newDir(f.snap), "sandbox", []string{snapshot.ModeNHSLoginP9})
 	if got := ReasonOf(err); got != ReasonInvalidToken {
 		t.Errorf("ES384 under a P-256 key: got %q, want %q", got, ReasonInvalidToken)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/redact"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 // Outcomes of an attempt.
@@ -54,7 +55,7 @@ type AttemptStatus struct {
 	At      time.Time `json:"at"`
 	Outcome string    `json:"outcome"`
 	// Reason is the refusal's reason.
-	Reason store.Reason `json:"reason,omitempty"`
+	Reason verify.Reason `json:"reason,omitempty"`
 	// Errors are the compile's diagnostics, or the refusal's error.
 	Errors []source.Diagnostic `json:"errors,omitempty"`
 }
@@ -71,7 +72,7 @@ type SourceStatus struct {
 type Options struct {
 	// Store receives the snapshots; Verifier checks them first.
 	Store    *store.Store
-	Verifier *store.Verifier
+	Verifier *verify.Verifier
 	// StateDir, when set, persists the last-known-good snapshot.
 	StateDir string
 	// AllowRollback accepts a lower generation than the active one.
@@ -197,7 +198,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	}
 	if len(rev.Bytes) == 0 {
 		// The configuration did not compile.
-		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, store.ReasonCompile, slices.Clone(rev.Diagnostics)
+		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, verify.ReasonCompile, slices.Clone(rev.Diagnostics)
 		c.refused(attempt)
 		c.log.Warn("configuration does not compile; the active snapshot stays", "source", rev.Source, "commit", rev.Commit, "errors", len(rev.Diagnostics))
 		for i, d := range rev.Diagnostics {
@@ -207,19 +208,19 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 			}
 			c.log.Warn("configuration error", "file", d.File, "line", d.Line, "col", d.Col, "code", d.Code, "msg", d.Message, "hint", d.Hint)
 		}
-		return OutcomeRefused, &store.Refusal{Reason: store.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
+		return OutcomeRefused, &verify.Refusal{Reason: verify.ReasonCompile, Err: fmt.Errorf("%d configuration errors", len(rev.Diagnostics))}
 	}
 
 	active := c.opts.Store.Active()
-	cand := store.Candidate{
+	cand := verify.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
 	}
 	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
-		attempt.Outcome, attempt.Reason = OutcomeRefused, store.ReasonOf(err)
+		attempt.Outcome, attempt.Reason = OutcomeRefused, verify.ReasonOf(err)
 		if attempt.Reason == "" {
-			attempt.Reason = store.ReasonDecode
+			attempt.Reason = verify.ReasonDecode
 		}
 		attempt.Errors = []source.Diagnostic{{Code: string(attempt.Reason), Message: err.Error()}}
 		c.refused(attempt)

@@ -17,6 +17,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -53,19 +54,19 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rev    source.Revision
-		reason store.Reason
+		reason verify.Reason
 	}{
-		{"schema-invalid", signed(bytes.Replace(next, []byte(`"generation":6`), []byte(`"generation":"6"`), 1)), store.ReasonSchema},
-		{"bad signature", source.Revision{Source: "file", Bytes: next, Signature: snapshot.Sign(otherPriv, next)}, store.ReasonSignature},
-		{"unsigned with trust keys", source.Revision{Source: "file", Bytes: next}, store.ReasonUnsigned},
-		{"lower generation", signed(encode(4, bad.URL)), store.ReasonGeneration},
-		{"truncated file", signed(next[:len(next)*2/3]), store.ReasonDecode},
-		{"digest mismatch", func() source.Revision { r := signed(next); r.Digest = snapshot.Digest(encode(7, bad.URL)); return r }(), store.ReasonDigest},
-		{"inconsistent", signed(snaptest.Encode(t, inconsistent)), store.ReasonConsistency},
-		{"an api-key hash held by two apps", signed(sharedKey), store.ReasonConsistency},
-		{"a public key held by two apps", signed(sharedJWK), store.ReasonConsistency},
-		{"a reserved identity header", signed(snaptest.Encode(t, reservedHeader)), store.ReasonConsistency},
-		{"compile errors", source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{{File: "a.cue", Line: 3, Col: 5, Code: "FD001", Message: "boom"}}}, store.ReasonCompile},
+		{"schema-invalid", signed(snaptest.Restate(t, bytes.Replace(next, []byte(`"generation":6`), []byte(`"generation":"6"`), 1))), verify.ReasonSchema},
+		{"bad signature", source.Revision{Source: "file", Bytes: next, Signature: snapshot.Sign(otherPriv, next)}, verify.ReasonSignature},
+		{"unsigned with trust keys", source.Revision{Source: "file", Bytes: next}, verify.ReasonUnsigned},
+		{"lower generation", signed(encode(4, bad.URL)), verify.ReasonGeneration},
+		{"truncated file", signed(next[:len(next)*2/3]), verify.ReasonDecode},
+		{"digest mismatch", func() source.Revision { r := signed(next); r.Digest = snapshot.Digest(encode(7, bad.URL)); return r }(), verify.ReasonDigest},
+		{"inconsistent", signed(snaptest.Encode(t, inconsistent)), verify.ReasonConsistency},
+		{"an api-key hash held by two apps", signed(sharedKey), verify.ReasonConsistency},
+		{"a public key held by two apps", signed(sharedJWK), verify.ReasonConsistency},
+		{"a reserved identity header", signed(snaptest.Encode(t, reservedHeader)), verify.ReasonConsistency},
+		{"compile errors", source.Revision{Source: "dir", Diagnostics: []source.Diagnostic{{File: "a.cue", Line: 3, Col: 5, Code: "FD001", Message: "boom"}}}, verify.ReasonCompile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, harnessOptions{trust: []ed25519.PublicKey{pub}})
@@ -73,7 +74,7 @@ func TestRefusedSnapshotsKeepTheLastKnownGoodServing(t *testing.T) {
 				t.Fatalf("activating generation 5: got %q, %v", outcome, err)
 			}
 			outcome, err := h.ctrl.Apply(tc.rev)
-			if outcome != control.OutcomeRefused || store.ReasonOf(err) != tc.reason {
+			if outcome != control.OutcomeRefused || verify.ReasonOf(err) != tc.reason {
 				t.Fatalf("got %q (%v), want refused for %q", outcome, err, tc.reason)
 			}
 			if _, gen, body := h.get("/pub0/api1/v1/x"); gen != "5" || !isFrom(body, "good") {
@@ -260,7 +261,7 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 	writeFile(t, state+"/snapshots/"+name+".json", corrupt)
 	h2 := newHarness(t, harnessOptions{stateDir: state})
 	err := h2.ctrl.Restore()
-	if store.ReasonOf(err) != store.ReasonDigest {
+	if verify.ReasonOf(err) != verify.ReasonDigest {
 		t.Errorf("got %v, want a digest refusal", err)
 	}
 	if h2.ctrl.Ready() {
@@ -272,7 +273,7 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 // per swap, with the new snapshot active, and never for an unchanged or
 // refused candidate.
 func TestSwappedRunsAfterEachSwapOnly(t *testing.T) {
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}

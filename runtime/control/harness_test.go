@@ -22,6 +22,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -47,7 +48,7 @@ type harnessOptions struct {
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
 	t.Helper()
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema(), Trust: o.trust})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema(), Trust: o.trust})
 	if err != nil {
 		t.Fatal(err)
 	}

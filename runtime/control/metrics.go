@@ -3,7 +3,7 @@ package control
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 // Metrics are the controller's Prometheus metrics.
@@ -40,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Source failures (fetch, read, internal compile errors), by source.",
 		}, []string{"source"}),
 	}
-	for _, r := range store.Reasons {
+	for _, r := range verify.Reasons {
 		m.refusals.WithLabelValues(string(r))
 	}
 	reg.MustRegister(m.swaps, m.refusals, m.swapDuration, m.activeGeneration, m.sourceErrors)

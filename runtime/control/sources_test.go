@@ -16,7 +16,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/gittest"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
-	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -52,7 +52,7 @@ func TestDirSourceServesAnEditWithinASecond(t *testing.T) {
 		writeFile(t, cfg, []byte(b.URL+"\n!oops\n"))
 		waitFor(t, time.Second, "a compile refusal", func() bool {
 			a := h.status().LastAttempt
-			return a != nil && a.Reason == store.ReasonCompile
+			return a != nil && a.Reason == verify.ReasonCompile
 		})
 		errs := h.status().LastAttempt.Errors
 		want := source.Diagnostic{File: snaptest.ConfigFile, Line: 2, Col: 1, Code: "FD999", Message: "broken: oops", Hint: "remove the !"}

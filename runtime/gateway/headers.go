@@ -120,7 +120,7 @@ type stripped struct {
 //
 // A user's bearer token from an identity provider is kept: upstreams of
 // user-restricted APIs may read its claims.
-func stripInbound(h http.Header, reserved map[string]struct{}, credHeader string) stripped {
+func stripInbound(h http.Header, reserved func(string) bool, credHeader string) stripped {
 	var s stripped
 	if conn := h["Connection"]; len(conn) > 0 {
 		for _, v := range conn {
@@ -151,7 +151,7 @@ func stripInbound(h http.Header, reserved map[string]struct{}, credHeader string
 
 // dropHeader reports whether the inbound header k (canonical) with values
 // vs is one stripInbound removes (except those named by Connection).
-func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
+func dropHeader(k string, vs []string, reserved func(string) bool) bool {
 	switch k {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 		"Te", "Trailer", "Transfer-Encoding", "Upgrade",
@@ -169,7 +169,7 @@ func dropHeader(k string, vs []string, reserved map[string]struct{}) bool {
 	if hasPrefixFold(k, identityPrefix) || hasPrefixFold(k, "X-Forwarded-") || hasPrefixFold(k, "X-Original-") {
 		return true
 	}
-	if _, ok := reserved[k]; ok {
+	if reserved != nil && reserved(k) {
 		return true
 	}
 	if _, ok := spoofable[k]; ok {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -32,13 +33,12 @@ func clientNetwork(remoteAddr string) string {
 	return accesslog.TruncateIP(a).String()
 }
 
-// anonQuota is the quota of an open request on rp: its client network's
+// anonQuota is the quota of an open request on rt: its client network's
 // bucket, the anonymous pool when the API also admits apps, and the API's
 // quota (ratelimit.AnonymousQuota).
-func anonQuota(pl *plan, rp *routePlan, r *http.Request) *ratelimit.Quota {
-	mixed := slices.ContainsFunc(rp.modes, func(m string) bool { return m != snapshot.ModeOpen })
-	q := ratelimit.AnonymousQuota(&pl.snap.Data().Platform, rp.env, rp.api, clientNetwork(r.RemoteAddr), mixed)
-	return &q
+func anonQuota(snap *store.Snapshot, rt *store.Route, r *http.Request) ratelimit.Quota {
+	mixed := slices.ContainsFunc(rt.AccessModes, func(m string) bool { return m != snapshot.ModeOpen })
+	return ratelimit.AnonymousQuota(snap.Platform(), rt.Environment, rt.API, clientNetwork(r.RemoteAddr), mixed)
 }
 
 // tokenClientFailure limits the token endpoint per client network, before

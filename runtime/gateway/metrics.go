@@ -1,9 +1,12 @@
 package gateway
 
 import (
+	"sync"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
 )
 
 // metrics are the data plane's Prometheus metrics.
@@ -13,7 +16,13 @@ type metrics struct {
 	rateLimited  *prometheus.CounterVec
 	authFailures *prometheus.CounterVec
 	refused      *prometheus.CounterVec
+
+	mu sync.RWMutex
+	// routes are the series by API and environment, resolved once.
+	routes map[routeKey]*routeMetrics
 }
+
+type routeKey struct{ api, env string }
 
 // className labels status class c (statusClass); 0 is anything else.
 func className(c int) string {
@@ -49,6 +58,7 @@ type degradedCounter interface{ Degraded() uint64 }
 // rate limiter's degraded (fail-open) decisions.
 func newMetrics(reg prometheus.Registerer, log *accesslog.Logger, limiter any) *metrics {
 	m := &metrics{
+		routes: map[routeKey]*routeMetrics{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frontdoor_gateway_requests_total",
 			Help: "Requests answered, by API (empty when not routed), environment and status class.",
@@ -87,17 +97,25 @@ func newMetrics(reg prometheus.Registerer, log *accesslog.Logger, limiter any) *
 	return m
 }
 
-// forRoute returns rp's series, resolving them on first use.
-func (m *metrics) forRoute(rp *routePlan) *routeMetrics {
-	if rm := rp.metrics.Load(); rm != nil {
+// forRoute returns the series of rt's API and environment, resolving them
+// on first use.
+func (m *metrics) forRoute(rt *store.Route) *routeMetrics {
+	key := routeKey{rt.API.ID, rt.Environment}
+	m.mu.RLock()
+	rm := m.routes[key]
+	m.mu.RUnlock()
+	if rm != nil {
 		return rm
 	}
-	rm := &routeMetrics{latency: m.latency.WithLabelValues(rp.env)}
+	rm = &routeMetrics{latency: m.latency.WithLabelValues(key.env)}
 	for i := range rm.classes {
-		rm.classes[i] = m.requests.WithLabelValues(rp.api.ID, rp.env, className(i))
+		rm.classes[i] = m.requests.WithLabelValues(key.api, key.env, className(i))
 	}
-	if rp.metrics.CompareAndSwap(nil, rm) {
-		return rm
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old := m.routes[key]; old != nil {
+		return old
 	}
-	return rp.metrics.Load()
+	m.routes[key] = rm
+	return rm
 }

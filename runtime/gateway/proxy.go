@@ -54,9 +54,11 @@
 //
 // # Costs
 //
-// What can be computed from a snapshot is computed once per snapshot (see
-// plan): route plans, header sets, the API-key index, grant lookups and
-// quotas. A request allocates little beyond what net/http and
+// Each request reads the snapshot's database on one read transaction (see
+// store.Read): its route, credential and grant are index lookups, and what
+// is derived from a route (identity header names, bucket keys) was computed
+// when its row was written. The upstream targets are computed once per
+// snapshot (see plan). A request allocates little beyond what net/http and
 // ReverseProxy allocate: its request ID (when it brings none), the writer
 // the ReverseProxy writes through and the values of the headers it sets.
 package gateway
@@ -266,17 +268,13 @@ func (p *Proxy) Close() { p.ups.closeAll() }
 
 func (p *Proxy) plan(snap *store.Snapshot) *plan {
 	return p.plans.get(snap, func(s *store.Snapshot, cur *plan) *plan {
-		if pl := rebasePlan(s, cur, p.ups); pl != nil {
-			p.log.Debug("gateway plan rebased", "generation", s.Generation(), "from", cur.snap.Generation())
-			return pl
-		}
 		start := time.Now()
-		pl := buildPlan(s, p.ups)
+		pl := buildPlan(s, cur, p.ups)
 		if p.alog != nil {
-			pp := &s.Data().Platform
+			pp := s.Platform()
 			p.alog.SetRetention(pp.LogRetentionDays, pp.AggregateRetentionDays)
 		}
-		p.log.Debug("gateway plan built", "generation", s.Generation(), "routes", len(pl.routes), "took", time.Since(start))
+		p.log.Debug("gateway plan built", "generation", s.Generation(), "targets", len(pl.targets), "took", time.Since(start))
 		return pl
 	})
 }
@@ -287,7 +285,7 @@ type exchange struct {
 	reqID  string
 	path   string
 	env    string
-	rp     *routePlan
+	rt     *store.Route
 	pr     auth.Principal
 	status int
 	bytes  int64
@@ -338,9 +336,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, &ex, f)
 		return
 	}
-	env, ok := snap.Environment(r.Host)
-	if !ok {
-		env = p.opts.DefaultEnvironment
+	rd := snap.Read()
+	env := p.opts.DefaultEnvironment
+	if e, ok := rd.Environment(r.Host); ok {
+		env = e.Name
 	}
 	if env == "" {
 		p.fail(w, r, &ex, &failure{kind: kindMisdirected, detail: "no environment of this platform is served at this host"})
@@ -368,25 +367,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		p.auth.ServeToken(sw, r, pl.dir, env)
+		p.auth.ServeToken(sw, r, rd, env)
 		ex.status, ex.bytes = sw.code(), sw.n
 		p.finish(r, &ex)
 		return
 	}
-	route, ok := snap.Route(env, clean)
+	rt, ok := rd.Route(env, clean)
 	if !ok {
 		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
 		return
 	}
-	rp := pl.routes[route]
-	if rp == nil {
-		p.fail(w, r, &ex, &failure{kind: kindNotFound, detail: "no API is published at this path in this environment"})
-		return
-	}
-	ex.rp = rp
+	ex.rt = rt
 
 	// 3. Authenticate.
-	pr, err := p.auth.Authenticate(r, pl.dir, env, rp.modes)
+	pr, err := p.auth.Authenticate(r, rd, env, rt.AccessModes)
 	if err != nil {
 		p.fail(w, r, &ex, p.authFailure(err))
 		return
@@ -394,9 +388,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.pr = pr
 
 	// 4. Entitlement, 5. rate limits.
-	var quota *ratelimit.Quota
+	var quota ratelimit.Quota
 	if pr.AccessMode == snapshot.ModeOpen {
-		quota = anonQuota(pl, rp, r)
+		quota = anonQuota(snap, rt, r)
 	} else {
 		if pr.AppID == "" {
 			p.countAuth("app_not_identified")
@@ -408,38 +402,38 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p.opts.Now != nil {
 			now = p.now()
 		}
-		g, i, ok := pl.entitlement(pr.AppID, rp, pr.AccessMode, yyyymmdd(now))
+		g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
 		if !ok {
 			p.countAuth("not_entitled")
 			p.fail(w, r, &ex, &failure{kind: kindForbidden,
-				detail: "app " + pr.AppID + " has no unexpired grant for " + rp.api.ID + " in " + env + " with access mode " + pr.AccessMode})
+				detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + env + " with access mode " + pr.AccessMode})
 			return
 		}
-		quota = pl.quota(g, i, rp)
+		quota = grantQuota(snap.Platform(), rt, g)
 	}
-	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, quota); rej != nil || err != nil {
-		p.fail(w, r, &ex, p.limitFailure(rp, rej, err))
+	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, &quota); rej != nil || err != nil {
+		p.fail(w, r, &ex, p.limitFailure(rt, rej, err))
 		return
 	}
 
 	// 6. Headers.
-	t := rp.target
+	t, problem := pl.target(rt)
 	if t == nil {
-		p.fail(w, r, &ex, &failure{kind: kindUpstreamConfig, detail: rp.targetProblem})
+		p.fail(w, r, &ex, &failure{kind: kindUpstreamConfig, detail: problem})
 		return
 	}
 	if !validValue(pr.UserID) || !validValue(pr.Level) {
 		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
 		return
 	}
-	st := stripInbound(r.Header, pl.reserved, t.credHeader)
+	st := stripInbound(r.Header, snap.Reserved, t.credHeader)
 	var out outHeaders
-	id := &rp.ident
-	out.add(id.app, pr.AppID)
-	out.add(id.org, pr.OrgID)
-	out.add(id.mode, pr.AccessMode)
-	out.add(id.user, pr.UserID)
-	out.add(id.level, pr.Level)
+	id := &rt.Ident
+	out.add(id.App, pr.AppID)
+	out.add(id.Org, pr.OrgID)
+	out.add(id.Mode, pr.AccessMode)
+	out.add(id.User, pr.UserID)
+	out.add(id.Level, pr.Level)
 	out.add(RequestIDHeader, ex.reqID)
 	out.add(tracecontext.ParentHeader, ex.trace.String())
 	if !ex.keepTraceState {
@@ -456,14 +450,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if st.teTrailers {
 		out.add("Te", "trailers")
 	}
-	if st.upgrade != "" && rp.api.WebSocket && r.Method == http.MethodGet && r.ProtoMajor == 1 &&
+	if st.upgrade != "" && rt.API.WebSocket && r.Method == http.MethodGet && r.ProtoMajor == 1 &&
 		strings.EqualFold(st.upgrade, "websocket") {
 		// ReverseProxy switches protocols with this pair; any other
 		// upgrade was stripped and the request goes on as plain HTTP.
 		out.add("Connection", "Upgrade")
 		out.add("Upgrade", "websocket")
 	}
-	rest := clean[len(rp.route.BasePath):]
+	rest := clean[len(rt.BasePath):]
 	ex.query = r.URL.RawQuery
 	query := ex.query
 	if strings.IndexByte(query, ';') >= 0 {
@@ -512,13 +506,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.tlsFails.ok(env, t)
 	case pw.status != 0:
 		// The response had started (a protocol switch): nothing to answer.
-		p.log.Warn("upstream exchange failed", "api", rp.api.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+		p.log.Warn("upstream exchange failed", "api", rt.API.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away before the upstream answered.
 		pw.WriteHeader(499)
 		ex.status = 499
 	default:
-		p.fail(pw, r, &ex, p.upstreamFailure(rp, env, t, err, ex.reqID))
+		p.fail(pw, r, &ex, p.upstreamFailure(rt.API.ID, env, t, err, ex.reqID))
 		return
 	}
 	p.finish(r, &ex)
@@ -598,15 +592,15 @@ func (p *Proxy) countAuth(reason string) {
 }
 
 // limitFailure maps a rate-limit refusal or a limiter error to a failure.
-func (p *Proxy) limitFailure(rp *routePlan, rej *ratelimit.Rejection, err error) *failure {
+func (p *Proxy) limitFailure(rt *store.Route, rej *ratelimit.Rejection, err error) *failure {
 	if rej == nil {
 		if !errors.Is(err, ratelimit.ErrUnavailable) {
-			p.log.Error("rate limiter failed", "api", rp.api.ID, "err", err)
+			p.log.Error("rate limiter failed", "api", rt.API.ID, "err", err)
 		}
 		return &failure{kind: kindUnavailable, detail: "rate limiting is temporarily unavailable", retryAfter: 1}
 	}
 	if p.m != nil {
-		p.m.rateLimited.WithLabelValues(rp.api.ID, rp.env, string(rej.Scope)).Inc()
+		p.m.rateLimited.WithLabelValues(rt.API.ID, rt.Environment, string(rej.Scope)).Inc()
 	}
 	detail := rej.Message()
 	return &failure{kind: kindRateLimited, detail: detail, retryAfter: rej.RetryAfterSeconds()}
@@ -627,8 +621,8 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 	endSpan(ex)
 	if m := p.m; m != nil {
 		c := statusClass(ex.status)
-		if ex.rp != nil {
-			rm := m.forRoute(ex.rp)
+		if ex.rt != nil {
+			rm := m.forRoute(ex.rt)
 			rm.classes[c].Inc()
 			rm.latency.Observe(took.Seconds())
 		} else {
@@ -640,7 +634,7 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		return
 	}
 	query := ex.query
-	if ex.rp == nil {
+	if ex.rt == nil {
 		query = r.URL.RawQuery
 	}
 	e := accesslog.Entry{
@@ -654,8 +648,8 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		// logger), for the record of attacks.
 		e.Path = r.URL.EscapedPath()
 	}
-	if ex.rp != nil {
-		e.API = ex.rp.api.ID
+	if ex.rt != nil {
+		e.API = ex.rt.API.ID
 	}
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		e.ClientIP = ap.Addr()

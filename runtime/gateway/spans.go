@@ -42,8 +42,8 @@ func endSpan(ex *exchange) {
 		return
 	}
 	e := SpanEnd{Status: ex.status, Environment: ex.env, App: ex.pr.AppID}
-	if ex.rp != nil {
-		e.API = ex.rp.api.ID
+	if ex.rt != nil {
+		e.API = ex.rt.API.ID
 	}
 	ex.endSpan(e)
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/http/httputil"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -46,8 +47,9 @@ type target struct {
 	// credHeader and credValue are the header credential, if any.
 	credHeader, credValue string
 	// proxy carries the requests, through the transport of the route's
-	// publisher and client certificate (see upstreams).
-	proxy *httputil.ReverseProxy
+	// publisher and client certificate (see upstreams), named transport.
+	proxy     *httputil.ReverseProxy
+	transport string
 }
 
 // credential is an upstream credential resolved at run time, never from the
@@ -103,30 +105,47 @@ type resolution struct {
 	u       *upstreams
 	creds   map[string]*credential
 	errs    map[string]error
-	targets map[[3]string]*target
-	used    map[string]bool
+	targets map[targetKey]targetEntry
+	// seeded are the targets of the plan before (see seed).
+	seeded map[targetKey]targetEntry
+	used   map[string]bool
 }
 
 func (u *upstreams) begin() *resolution {
-	return &resolution{u: u, creds: map[string]*credential{}, errs: map[string]error{}, targets: map[[3]string]*target{}, used: map[string]bool{}}
+	return &resolution{u: u, creds: map[string]*credential{}, errs: map[string]error{}, targets: map[targetKey]targetEntry{}, used: map[string]bool{}}
 }
 
-// target returns the target of route r, or a reason (safe for clients) why
-// it cannot be called.
-func (res *resolution) target(r *store.Route) (*target, string) {
-	// An environment with its own CA bundle has targets of its own.
+// seed gives res the targets of a plan before, made with the credentials
+// that still read as they did: routes with their upstream and credential
+// take them as they are.
+func (res *resolution) seed(targets map[targetKey]targetEntry) {
+	res.seeded = targets
+}
+
+// target resolves the target of route r, once per upstream and credential.
+func (res *resolution) target(r *store.Route) {
+	key := res.u.targetKey(r)
+	if _, ok := res.targets[key]; ok {
+		return
+	}
+	if e, ok := res.seeded[key]; ok {
+		if e.t != nil {
+			res.used[e.t.transport] = true
+		}
+		res.targets[key] = e
+		return
+	}
+	t, problem := res.resolve(r)
+	res.targets[key] = targetEntry{t: t, problem: problem}
+}
+
+// resolve returns the target of route r, or a reason (safe for clients)
+// why it cannot be called.
+func (res *resolution) resolve(r *store.Route) (*target, string) {
 	roots := res.u.opts.UpstreamRootCAs[r.Environment]
-	key := [3]string{r.Route.Upstream, r.UpstreamCredential}
-	if roots != nil {
-		key[2] = r.Environment
-	}
-	if t, ok := res.targets[key]; ok {
-		return t, ""
-	}
 	var cred *credential
 	if name := r.UpstreamCredential; name != "" {
-		if err, failed := res.errs[name]; failed {
-			_ = err
+		if _, failed := res.errs[name]; failed {
 			return nil, "the upstream credential of this API is not available"
 		}
 		c, ok := res.creds[name]
@@ -176,14 +195,23 @@ func (res *resolution) target(r *store.Route) (*target, string) {
 		res.u.proxies[tk] = rp
 	}
 	res.used[tk] = true
-	t.proxy = rp
-	res.targets[key] = t
+	t.proxy, t.transport = rp, tk
 	return t, ""
+}
+
+// targetKey names route r's target: its upstream and credential, and its
+// environment when that has a CA bundle of its own (a transport of its own).
+func (u *upstreams) targetKey(r *store.Route) targetKey {
+	k := targetKey{upstream: r.Route.Upstream, credential: r.UpstreamCredential}
+	if u.opts.UpstreamRootCAs[r.Environment] != nil {
+		k.env = r.Environment
+	}
+	return k
 }
 
 // done closes the transports that neither this build nor the one before it
 // uses, and returns the build's targets.
-func (res *resolution) done() []*target {
+func (res *resolution) done() map[targetKey]targetEntry {
 	u := res.u
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -195,11 +223,7 @@ func (res *resolution) done() []*target {
 			delete(u.proxies, k)
 		}
 	}
-	out := make([]*target, 0, len(res.targets))
-	for _, t := range res.targets {
-		out = append(out, t)
-	}
-	return out
+	return res.targets
 }
 
 // credPrint fingerprints the upstream credentials a plan was built with.
@@ -208,8 +232,9 @@ type credPrint struct {
 	sum   [32]byte // SHA-256 over each one's resolution, or its error
 }
 
-// fingerprint returns the fingerprint of the credentials res resolved,
-// from its own resolutions: nothing is read again.
+// fingerprint returns the fingerprint of the credentials res's targets
+// were made with: those it resolved, from its own resolutions, and those
+// of the seeded targets it kept, read again.
 func (res *resolution) fingerprint() credPrint {
 	names := make([]string, 0, len(res.creds)+len(res.errs))
 	for n := range res.creds {
@@ -218,12 +243,21 @@ func (res *resolution) fingerprint() credPrint {
 	for n := range res.errs {
 		names = append(names, n)
 	}
+	for k := range res.targets {
+		if k.credential != "" {
+			names = append(names, k.credential)
+		}
+	}
 	slices.Sort(names)
+	names = slices.Compact(names)
 	return printCredentials(names, func(n string) (*credential, error) {
 		if err, failed := res.errs[n]; failed {
 			return nil, err
 		}
-		return res.creds[n], nil
+		if c, ok := res.creds[n]; ok {
+			return c, nil
+		}
+		return res.u.resolveCredential(n)
 	})
 }
 
@@ -520,5 +554,5 @@ func parseHeaderCredential(s string) (*credential, error) {
 	case value == "" || !httpguts.ValidHeaderFieldValue(value):
 		return nil, errors.New("empty or invalid header value")
 	}
-	return &credential{header: canonical(name), value: value}, nil
+	return &credential{header: textproto.CanonicalMIMEHeaderKey(name), value: value}, nil
 }

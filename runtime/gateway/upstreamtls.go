@@ -122,15 +122,15 @@ func tlsFailureReason(err error) (reason string, ok bool) {
 // upstreamFailure logs a failed upstream request and maps it to a failure:
 // a TLS failure is told apart (its reason is safe for clients: it names no
 // host), and recorded for /status.
-func (p *Proxy) upstreamFailure(rp *routePlan, env string, t *target, err error, reqID string) *failure {
+func (p *Proxy) upstreamFailure(api, env string, t *target, err error, reqID string) *failure {
 	upstream := t.upstream()
 	if reason, ok := tlsFailureReason(err); ok {
-		p.tlsFails.record(env, upstream, rp.api.ID, reason, err)
-		p.log.Error("upstream TLS handshake failed", "api", rp.api.ID, "env", env, "upstream", upstream,
+		p.tlsFails.record(env, upstream, api, reason, err)
+		p.log.Error("upstream TLS handshake failed", "api", api, "env", env, "upstream", upstream,
 			"reason", reason, "err", err, "request_id", reqID)
 		return &failure{kind: kindUpstreamTLS, detail: "the gateway refused the TLS connection to the API's backend: " + reason}
 	}
-	p.log.Warn("upstream request failed", "api", rp.api.ID, "env", env, "upstream", upstream, "err", err, "request_id", reqID)
+	p.log.Warn("upstream request failed", "api", api, "env", env, "upstream", upstream, "err", err, "request_id", reqID)
 	if isTimeout(err) {
 		return &failure{kind: kindGatewayTimeout, detail: "the API's backend did not answer in time"}
 	}

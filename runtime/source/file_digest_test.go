@@ -10,7 +10,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
-	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -50,11 +50,11 @@ func TestFileSourceCanonicalisesAnUpperCaseDigest(t *testing.T) {
 	if r.Digest != want {
 		t.Errorf("got digest %q, want %q", r.Digest, want)
 	}
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Load(store.Candidate{Bytes: r.Bytes, Digest: r.Digest, Sum: r.Sum}, nil); err != nil {
+	if _, err := v.Load(verify.Candidate{Bytes: r.Bytes, Digest: r.Digest, Sum: r.Sum}, nil); err != nil {
 		t.Errorf("verifier refused the snapshot: %v", err)
 	}
 }

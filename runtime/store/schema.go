@@ -2,39 +2,46 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	memdb "github.com/hashicorp/go-memdb"
-
-	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Table names.
 const (
-	TableRoutes      = "routes"
-	TableAPIs        = "apis"
-	TablePublishers  = "publishers"
-	TableApps        = "apps"
-	TableCredentials = "credentials"
-	TableGrants      = "grants"
+	TableEnvironments = "environments"
+	TablePublishers   = "publishers"
+	TableAPIs         = "apis"
+	TableRoutes       = "routes"
+	TableConsumers    = "consumers"
+	TableApps         = "apps"
+	TableCredentials  = "credentials"
+	TableGrants       = "grants"
 )
 
-// Index names. Every table has IndexID, memdb's unique primary index.
+// Index names. Every table has IndexID, memdb's unique primary index, whose
+// order is the order of the snapshot's list (see Snapshot.Document).
 const (
-	IndexID        = "id"
-	IndexPublisher = "publisher"
-	IndexOrg       = "org"
-	IndexSHA256    = "sha256"
+	IndexID     = "id"
+	IndexHost   = "host"
+	IndexPath   = "path"
+	IndexSHA256 = "sha256"
 )
 
-// dbSchema returns the schema of one snapshot's database.
+// dbSchema returns the schema of the gateway's database.
 func dbSchema() *memdb.DBSchema {
 	tables := []*memdb.TableSchema{
+		environmentsTableSchema(),
+		idTable(TablePublishers, 1, (*Publisher).key),
+		idTable(TableAPIs, 1, (*API).key),
 		routesTableSchema(),
-		apisTableSchema(),
-		publishersTableSchema(),
-		appsTableSchema(),
+		idTable(TableConsumers, 1, (*Consumer).key),
+		idTable(TableApps, 1, (*App).key),
 		credentialsTableSchema(),
-		grantsTableSchema(),
+		// grants: id is (app, API, environment, access mode), the
+		// entitlement check; a prefix of (app, API, environment) lists
+		// the grants a user-restricted request may use.
+		idTable(TableGrants, 4, (*Grant).key),
 	}
 	s := &memdb.DBSchema{Tables: make(map[string]*memdb.TableSchema, len(tables))}
 	for _, t := range tables {
@@ -43,136 +50,87 @@ func dbSchema() *memdb.DBSchema {
 	return s
 }
 
-// routesTableSchema holds *Route. Requests find their route through the
-// precomputed routeTable, not through this table; it serves queries.
+// idTable is a table with only its primary index, over the first n fields
+// key returns.
+func idTable[T any](name string, n int, key func(T) rowKey) *memdb.TableSchema {
+	ix := keyIndexer(func(t T) []string { k := key(t); return k[:n] })
+	return &memdb.TableSchema{
+		Name:    name,
+		Indexes: map[string]*memdb.IndexSchema{IndexID: {Name: IndexID, Unique: true, Indexer: ix}},
+	}
+}
+
+// rowKey holds a row's primary key fields, unused ones empty.
+type rowKey [4]string
+
+// compareKeys orders keys as the primary index orders their rows.
+func compareKeys(a, b rowKey) int {
+	for i := range a {
+		if c := strings.Compare(a[i], b[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func (e *Environment) key() rowKey { return rowKey{e.Name} }
+func (p *Publisher) key() rowKey   { return rowKey{p.ID} }
+func (a *API) key() rowKey         { return rowKey{a.ID} }
+func (r *Route) key() rowKey       { return rowKey{r.Environment, r.BasePath} }
+func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
+func (a *App) key() rowKey         { return rowKey{a.ID} }
+func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
+func (g *Grant) key() rowKey       { return rowKey{g.App, g.API, g.Environment, g.AccessMode} }
+
+// environmentsTableSchema holds *Environment.
+func environmentsTableSchema() *memdb.TableSchema {
+	t := idTable(TableEnvironments, 1, (*Environment).key)
+	// host: the environment's host, lower case; a request's Host finds
+	// its environment.
+	t.Indexes[IndexHost] = &memdb.IndexSchema{Name: IndexHost, Unique: true, AllowMissing: true,
+		Indexer: keyIndexer(func(e *Environment) []string {
+			if e.host == "" {
+				return nil
+			}
+			return []string{e.host}
+		})}
+	return t
+}
+
+// routesTableSchema holds *Route.
 func routesTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TableRoutes,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: (environment, base path), unique. A prefix query on
-			// (environment) lists an environment's routes in path order.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*Route](2, func(r *Route) []string { return []string{r.Environment, r.BasePath} }),
-			},
-		},
-	}
+	t := idTable(TableRoutes, 2, (*Route).key)
+	// path: environment, NUL, base path and "/": the longest key that
+	// prefixes environment, NUL, a request path and "/" is the route
+	// whose base path is that path or a prefix of it ending at a "/"
+	// (see Read.Route).
+	t.Indexes[IndexPath] = &memdb.IndexSchema{Name: IndexPath, Unique: true, Indexer: pathIndexer{}}
+	return t
 }
 
-// apisTableSchema holds *snapshot.API.
-func apisTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TableAPIs,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: the API's ID ("<publisher>/<api>"), unique.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*snapshot.API](1, func(a *snapshot.API) []string { return []string{a.ID} }),
-			},
-			// publisher: the publisher's ID; lists a publisher's APIs.
-			IndexPublisher: {
-				Name:    IndexPublisher,
-				Indexer: keyIndexer[*snapshot.API](1, func(a *snapshot.API) []string { return []string{a.Publisher} }),
-			},
-		},
-	}
-}
-
-// publishersTableSchema holds *snapshot.Publisher.
-func publishersTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TablePublishers,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: the publisher's ID, unique.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*snapshot.Publisher](1, func(p *snapshot.Publisher) []string { return []string{p.ID} }),
-			},
-		},
-	}
-}
-
-// appsTableSchema holds *App.
-func appsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TableApps,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: the app's ID ("<org>/<app>"), unique.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*App](1, func(a *App) []string { return []string{a.ID} }),
-			},
-			// org: the consumer organisation's ID; lists an org's apps.
-			IndexOrg: {
-				Name:    IndexOrg,
-				Indexer: keyIndexer[*App](1, func(a *App) []string { return []string{a.Org} }),
-			},
-		},
-	}
-}
-
-// credentialsTableSchema holds *Credential: the apps' API key hashes. (An
-// app's inline JWKs are few; they are read from its row in apps.)
+// credentialsTableSchema holds *Credential: the apps' API key hashes.
 func credentialsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TableCredentials,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: (app, key ID), unique. A prefix query on (app) lists an
-			// app's keys.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*Credential](2, func(c *Credential) []string { return []string{c.App.ID, c.ID} }),
-			},
-			// sha256: the lowercase hex SHA-256 of the key, unique: the
-			// API-key authenticator's lookup.
-			IndexSHA256: {
-				Name:    IndexSHA256,
-				Unique:  true,
-				Indexer: keyIndexer[*Credential](1, func(c *Credential) []string { return []string{c.SHA256} }),
-			},
-		},
-	}
+	// id: (app, key ID).
+	t := idTable(TableCredentials, 2, (*Credential).key)
+	// sha256: the key's SHA-256, 32 bytes; a hash that is not 64
+	// lowercase hex digits is not indexed and matches no key.
+	t.Indexes[IndexSHA256] = &memdb.IndexSchema{Name: IndexSHA256, Unique: true, AllowMissing: true, Indexer: sumIndexer{}}
+	return t
 }
 
-// grantsTableSchema holds *Grants: one row per app with entitlements.
-//
-// Rows are per app rather than per (app, api, environment, access mode)
-// tuple for memory: a memdb index entry costs about 400 bytes (radix node,
-// leaf, two watch channels, key), so 100,000 tuples would cost 40 MB per
-// index, where 10,000 app rows holding sub-slices of the snapshot's sorted
-// entitlements cost 4 MB. A lookup finds the row, then binary-searches it.
-func grantsTableSchema() *memdb.TableSchema {
-	return &memdb.TableSchema{
-		Name: TableGrants,
-		Indexes: map[string]*memdb.IndexSchema{
-			// id: the app's ID, unique.
-			IndexID: {
-				Name:    IndexID,
-				Unique:  true,
-				Indexer: keyIndexer[*Grants](1, func(g *Grants) []string { return []string{g.App} }),
-			},
-		},
-	}
+// keyIndexer returns a typed memdb indexer over the string fields of T that
+// fields returns. The key is each field followed by a NUL byte, as memdb's
+// StringFieldIndex builds it, so that a key built from the first k
+// arguments is a prefix of every key that starts with them. fields returns
+// nil when the object has no value for the index (AllowMissing must then be
+// set).
+func keyIndexer[T any](fields func(T) []string) *typedIndexer[T] {
+	return &typedIndexer[T]{fields: fields}
 }
 
-// keyIndexer returns a typed memdb indexer over n string fields of T. The
-// key is each field followed by a NUL byte, as memdb's StringFieldIndex
-// builds it, so that a key built from the first k arguments is a prefix of
-// every key that starts with them. fields returns nil when the object has no
-// value for the index (then AllowMissing must be set).
-func keyIndexer[T any](n int, fields func(T) []string) *typedIndexer[T] {
-	return &typedIndexer[T]{n: n, fields: fields}
-}
-
-// typedIndexer implements memdb.SingleIndexer, memdb.Indexer and
-// memdb.PrefixIndexer without reflection (consul's typed indexers).
+// typedIndexer implements memdb.SingleIndexer and memdb.PrefixIndexer
+// without reflection (consul's typed indexers).
 type typedIndexer[T any] struct {
-	n      int
 	fields func(T) []string
 }
 
@@ -190,20 +148,12 @@ func (ix *typedIndexer[T]) FromObject(raw any) (bool, []byte, error) {
 	if fs == nil {
 		return false, nil, nil
 	}
-	return true, appendKey(nil, fs), nil
+	return true, appendKey(nil, fs...), nil
 }
 
-func (ix *typedIndexer[T]) FromArgs(args ...any) ([]byte, error) {
-	if len(args) != ix.n {
-		return nil, fmt.Errorf("index key: got %d arguments, want %d", len(args), ix.n)
-	}
-	return argsKey(args)
-}
+func (ix *typedIndexer[T]) FromArgs(args ...any) ([]byte, error) { return argsKey(args) }
 
 func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) {
-	if len(args) == 0 || len(args) > ix.n {
-		return nil, fmt.Errorf("index prefix: got %d arguments, want 1 to %d", len(args), ix.n)
-	}
 	key, err := argsKey(args)
 	if err != nil {
 		return nil, err
@@ -212,7 +162,17 @@ func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) {
 	return key[:len(key)-1], nil
 }
 
+// argsKey is the key of string arguments, or the key itself when the one
+// argument is a rawKey.
 func argsKey(args []any) ([]byte, error) {
+	if len(args) == 1 {
+		if k, ok := args[0].(rawKey); ok {
+			return k, nil
+		}
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("index key: no arguments")
+	}
 	fs := make([]string, len(args))
 	for i, a := range args {
 		s, ok := a.(string)
@@ -221,20 +181,72 @@ func argsKey(args []any) ([]byte, error) {
 		}
 		fs[i] = s
 	}
-	return appendKey(nil, fs), nil
+	return appendKey(nil, fs...), nil
 }
 
-func appendKey(b []byte, fields []string) []byte {
-	n := 0
-	for _, f := range fields {
-		n += len(f) + 1
-	}
-	if b == nil {
-		b = make([]byte, 0, n)
-	}
+// rawKey is an index key built already (see appendKey).
+type rawKey []byte
+
+func appendKey(b []byte, fields ...string) []byte {
 	for _, f := range fields {
 		b = append(b, f...)
 		b = append(b, 0)
 	}
 	return b
+}
+
+// pathIndexer indexes *Route by environment and base path; its arguments
+// are an environment and a request path.
+type pathIndexer struct{}
+
+func (pathIndexer) FromObject(raw any) (bool, []byte, error) {
+	r, ok := raw.(*Route)
+	if !ok {
+		return false, nil, fmt.Errorf("indexing %T: not a route", raw)
+	}
+	return true, pathKey(r.Environment, r.BasePath), nil
+}
+
+func (pathIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("path index: got %d arguments, want 2", len(args))
+	}
+	env, ok1 := args[0].(string)
+	path, ok2 := args[1].(string)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("path index: want two strings")
+	}
+	return pathKey(env, path), nil
+}
+
+func (ix pathIndexer) PrefixFromArgs(args ...any) ([]byte, error) { return ix.FromArgs(args...) }
+
+func pathKey(env, path string) []byte {
+	b := make([]byte, 0, len(env)+len(path)+2)
+	b = append(append(append(b, env...), 0), path...)
+	return append(b, '/')
+}
+
+// sumIndexer indexes *Credential by its key's SHA-256 as 32 bytes; its
+// argument is a [sha256.Size]byte.
+type sumIndexer struct{}
+
+func (sumIndexer) FromObject(raw any) (bool, []byte, error) {
+	c, ok := raw.(*Credential)
+	if !ok {
+		return false, nil, fmt.Errorf("indexing %T: not a credential", raw)
+	}
+	if !c.valid {
+		return false, nil, nil
+	}
+	return true, c.sum[:], nil
+}
+
+func (sumIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) == 1 {
+		if s, ok := args[0].([32]byte); ok {
+			return s[:], nil
+		}
+	}
+	return nil, fmt.Errorf("sha256 index: want one [32]byte")
 }

@@ -7,7 +7,7 @@ func TestDatabaseSchemaIsValid(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{TableRoutes, TableAPIs, TablePublishers, TableApps, TableCredentials, TableGrants} {
+	for _, name := range []string{TableEnvironments, TableRoutes, TableAPIs, TablePublishers, TableConsumers, TableApps, TableCredentials, TableGrants} {
 		if _, ok := s.Tables[name]; !ok {
 			t.Errorf("table %q is missing", name)
 		}

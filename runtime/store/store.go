@@ -1,36 +1,69 @@
-// Package store is the store stage of the gateway runtime: it turns a
-// verified snapshot into an immutable, indexed, in-memory database (one
-// go-memdb per snapshot) and publishes it to request handlers with an atomic
-// pointer swap.
+// Package store is the store stage of the gateway runtime: the gateway's one
+// read model, a go-memdb database of the active snapshot's rows (routes,
+// APIs, publishers, environments, consumers, apps, credentials, grants),
+// published to request handlers with an atomic pointer swap.
 //
-// A Snapshot is filled in one write transaction, committed and never written
-// again; all its methods are safe for concurrent use. A request loads
-// Store.Active once and finishes on the snapshot it started with.
+// A swap is one write transaction that applies only the rows that changed
+// (see Apply): memdb's immutable radix trees share every other row with the
+// snapshot before. A Snapshot is never written once built; all its methods
+// are safe for concurrent use. A request loads Store.Active once, opens one
+// read transaction on it (Snapshot.Read) and finishes on it.
 package store
 
 import (
+	"encoding/hex"
 	"errors"
-	"fmt"
+	"net/textproto"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-// Route is a snapshot route with its API and parsed upstream.
+// Environment is a platform environment with its token endpoint.
+type Environment struct {
+	*snapshot.Environment
+	// TokenURL is the environment's token endpoint ("" without a base URL).
+	TokenURL string
+	host     string // Host in lower case
+}
+
+// Publisher is a publisher's row.
+type Publisher struct{ *snapshot.Publisher }
+
+// API is an API's row.
+type API struct{ *snapshot.API }
+
+// Consumer is a consumer organisation's row.
+type Consumer struct{ *snapshot.Consumer }
+
+// IdentityNames are an API's identity header names, canonical; "" means
+// the header is not sent.
+type IdentityNames struct {
+	App, Org, Mode, User, Level string
+}
+
+// Route is a route with what the request path needs of it, computed when
+// the row is written.
 type Route struct {
 	*snapshot.Route
 	// API is the route's API.
 	API *snapshot.API
 	// Upstream is Route.Upstream parsed.
 	Upstream *url.URL
+	// Ident are the API's identity header names.
+	Ident IdentityNames
+	// Open is set when the route accepts unauthenticated requests, User
+	// when it accepts a user-restricted mode.
+	Open, User bool
+	// ProxyKey names the API's rate-limit bucket in the route's
+	// environment (ratelimit.ProxyKey).
+	ProxyKey string
 }
 
 // App is a consumer application with its organisation.
@@ -44,253 +77,103 @@ type App struct {
 type Credential struct {
 	*snapshot.APIKey
 	// App owns the key.
-	App *App
+	App   *App
+	sum   [32]byte
+	valid bool // SHA256 is 64 lowercase hex digits, sum their value
 }
 
-// Grants are an app's entitlements, sorted by (API, Environment,
-// AccessMode): a sub-slice of the snapshot's.
-type Grants struct {
-	App  string
-	List []snapshot.Entitlement
+// Grant is an entitlement with the name of the rate-limit bucket it draws
+// on: the limiter's state for that bucket (ratelimit.Limiter) is keyed by
+// the grant's identity and limit, so it lives on across swaps that keep the
+// grant as it is, and a grant whose limit changes starts afresh.
+type Grant struct {
+	*snapshot.Entitlement
+	// AppKey names the app's bucket on the API in the environment
+	// (ratelimit.AppKey).
+	AppKey string
 }
 
-// Snapshot is one loaded snapshot: the decoded document, its memdb and the
-// precomputed routing tables. It is immutable.
+// Snapshot is one published state of the database, with the snapshot's
+// top-level values. It is immutable.
 type Snapshot struct {
-	// id tells snapshots apart within the process (see GrantsChanged).
-	id uint64
-	// data is the decoded document without its entitlements, which the
-	// grants table holds (see Grants).
-	data     *snapshot.Snapshot
+	db       *memdb.MemDB // written by Apply only, before it returns
 	digest   string
-	gen      string // Generation in decimal, for response headers
+	gen      string
+	meta     snapshot.Snapshot // without its lists
 	loadedAt time.Time
-	db       *memdb.MemDB
-	routes   map[string]*routeTable // by environment
-	hosts    map[string]string      // lower-case host → environment
-	// sums identify the sections of the snapshot's canonical bytes, when
-	// it was loaded from them section by section (see sections); the next
-	// load then compares with them.
-	sums *sectionSums
-	// grantPieces are the sums of the entitlements' items (see pieces),
-	// when known: one per entitlement.
-	grantPieces []contentSum
-	// runs are the grants table's rows in the entitlements' order (by app),
-	// each with the position after its last entitlement.
-	runs []grantRun
-	// from is the id of the snapshot whose grants table this one's was
-	// derived from by replacing the rows of the apps changed (sorted), when
-	// nothing else indexed differs; 0 otherwise.
-	from    uint64
-	changed []string
+	// reserved holds the canonical identity header names of every API:
+	// the union of a column, which memdb cannot answer without a lookup
+	// per request header.
+	reserved map[string]struct{}
 }
-
-// snapshotIDs numbers snapshots (Snapshot.id); 0 is none.
-var snapshotIDs atomic.Uint64
-
-// rebase returns a snapshot of data, whose indexed sections are s's own
-// (the same slices): it shares s's database, grants and routing tables.
-func (s *Snapshot) rebase(data *snapshot.Snapshot, digest string) *Snapshot {
-	return &Snapshot{
-		id:       snapshotIDs.Add(1),
-		data:     data,
-		digest:   digest,
-		gen:      strconv.FormatUint(data.Generation, 10),
-		loadedAt: time.Now(),
-		db:       s.db,
-		routes:   s.routes,
-		hosts:    s.hosts,
-		runs:     s.runs,
-	}
-}
-
-// SameSections reports whether s and o have the same top-level sections
-// named (snapshot members such as "apis" or "entitlements"), byte for
-// byte. It is false when either was not loaded section by section.
-func (s *Snapshot) SameSections(o *Snapshot, names ...string) bool {
-	if s == nil || o == nil || s.sums == nil || o.sums == nil {
-		return false
-	}
-	for _, n := range names {
-		i := slices.Index(sectionNames[:], n)
-		if i < 0 || s.sums.has[i] != o.sums.has[i] || s.sums.sum[i] != o.sums.sum[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// SharesIndex reports whether s and o share their database and routing
-// tables: their routes, APIs, publishers, consumers, grants and platform
-// are the same values, so whatever was computed from those for one holds
-// for the other (only the generation, the commit and the digest may
-// differ).
-func (s *Snapshot) SharesIndex(o *Snapshot) bool { return s != nil && o != nil && s.db == o.db }
-
-// Build loads a decoded snapshot whose canonical bytes have the given digest
-// into a new database. The caller must have checked it (see Verifier); Build
-// fails only on what it cannot index (an unparsable upstream URL, a duplicate
-// key). The snapshot must not be modified afterwards.
-func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
-	return build(data, digest, runner{})
-}
-
-func build(data *snapshot.Snapshot, digest string, r runner) (*Snapshot, error) {
-	db, err := memdb.NewMemDB(dbSchema())
-	if err != nil {
-		return nil, fmt.Errorf("creating database: %w", err)
-	}
-	// The entitlements go into the grants table, app by app; the document
-	// kept does not hold them twice (see withChangedGrants).
-	doc := *data
-	doc.Entitlements = nil
-	s := &Snapshot{
-		id:       snapshotIDs.Add(1),
-		data:     &doc,
-		digest:   digest,
-		gen:      strconv.FormatUint(data.Generation, 10),
-		loadedAt: time.Now(),
-		db:       db,
-		routes:   map[string]*routeTable{},
-		hosts:    map[string]string{},
-	}
-	txn := db.Txn(true)
-	defer txn.Abort()
-	insert := func(table string, obj any) {
-		if err == nil {
-			if e := txn.Insert(table, obj); e != nil {
-				err = fmt.Errorf("inserting into %s: %w", table, e)
-			}
-		}
-	}
-	apis := make(map[string]*snapshot.API, len(data.APIs))
-	for i := range data.APIs {
-		apis[data.APIs[i].ID] = &data.APIs[i]
-	}
-	// Parsing upstreams and filling the routing tables share nothing with
-	// the transaction: do it meanwhile. The goroutine alone writes routes,
-	// s.routes and s.hosts until wg.Wait.
-	routes := make([]Route, len(data.Routes))
-	var (
-		wg       sync.WaitGroup
-		routeErr error
-	)
-	r.Go(&wg, func() { routeErr = s.routeTables(apis, routes) })
-	for i := range data.Publishers {
-		insert(TablePublishers, &data.Publishers[i])
-	}
-	for i := range data.APIs {
-		insert(TableAPIs, &data.APIs[i])
-	}
-	for i := range data.Consumers {
-		c := &data.Consumers[i]
-		for j := range c.Apps {
-			app := &App{App: &c.Apps[j], Consumer: c}
-			insert(TableApps, app)
-			for k := range app.APIKeys {
-				insert(TableCredentials, &Credential{APIKey: &app.APIKeys[k], App: app})
-			}
-		}
-	}
-	s.runs = appendRuns(nil, data.Entitlements, 0)
-	for _, r := range s.runs {
-		insert(TableGrants, r.g)
-	}
-	wg.Wait()
-	if routeErr != nil {
-		return nil, routeErr
-	}
-	for i := range routes {
-		insert(TableRoutes, &routes[i])
-	}
-	if err != nil {
-		return nil, err
-	}
-	txn.Commit()
-	return s, nil
-}
-
-// routeTables fills routes (one per s.data.Routes), s.routes and s.hosts.
-func (s *Snapshot) routeTables(apis map[string]*snapshot.API, routes []Route) error {
-	for _, e := range s.data.Platform.Environments {
-		if e.Host != "" {
-			s.hosts[strings.ToLower(e.Host)] = e.Name
-		}
-	}
-	for i := range s.data.Routes {
-		r := &s.data.Routes[i]
-		a, ok := apis[r.API]
-		if !ok {
-			return fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
-		}
-		u, err := url.Parse(r.Upstream)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("route %s %s: upstream %q is not an absolute http(s) url", r.Environment, r.BasePath, r.Upstream)
-		}
-		route := &routes[i]
-		*route = Route{Route: r, API: a, Upstream: u}
-		rt := s.routes[r.Environment]
-		if rt == nil {
-			rt = newRouteTable()
-			s.routes[r.Environment] = rt
-		}
-		if err := rt.add(route); err != nil {
-			return fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
-		}
-	}
-	return nil
-}
-
-// Data returns the decoded snapshot without its entitlements
-// (Entitlements is nil): the grants table holds them, by app (see Grants,
-// EachGrants and Entitlements). It must not be modified.
-func (s *Snapshot) Data() *snapshot.Snapshot { return s.data }
 
 // Digest returns "sha256:<hex>" of the snapshot's canonical bytes.
 func (s *Snapshot) Digest() string { return s.digest }
 
 // Generation returns the snapshot's generation.
-func (s *Snapshot) Generation() uint64 { return s.data.Generation }
+func (s *Snapshot) Generation() uint64 { return s.meta.Generation }
 
 // GenerationString returns the generation in decimal, without allocating.
 func (s *Snapshot) GenerationString() string { return s.gen }
 
 // Commit returns the git commit the snapshot was compiled from, if any.
-func (s *Snapshot) Commit() string { return s.data.Commit }
+func (s *Snapshot) Commit() string { return s.meta.Commit }
 
 // LoadedAt returns when the snapshot was built.
 func (s *Snapshot) LoadedAt() time.Time { return s.loadedAt }
 
-// Txn returns a read transaction on the snapshot's database, for queries the
-// typed methods do not cover. Writes panic: the database is sealed.
-func (s *Snapshot) Txn() *memdb.Txn { return s.db.Txn(false) }
+// Platform returns the platform policy. It must not be modified.
+func (s *Snapshot) Platform() *snapshot.Platform { return &s.meta.Platform }
 
-// Route returns the route serving path in environment env: the one with the
-// longest base path that is path itself or a prefix of it ending at a "/".
-// It does not allocate.
-func (s *Snapshot) Route(env, path string) (*Route, bool) {
-	rt := s.routes[env]
-	if rt == nil {
-		return nil, false
-	}
-	r := rt.lookup(path)
-	return r, r != nil
+// Meta returns the snapshot's top-level values: its lists are nil (the
+// database holds them).
+func (s *Snapshot) Meta() snapshot.Snapshot { return s.meta }
+
+// Sections returns the digests of the snapshot's sections, by name (see
+// snapshot.Snapshot.Sections); nil when the snapshot had none. It must not
+// be modified.
+func (s *Snapshot) Sections() map[string]string { return s.meta.Sections }
+
+// Reserved reports whether name (canonical) is an identity header name of
+// any API.
+func (s *Snapshot) Reserved(name string) bool {
+	_, ok := s.reserved[name]
+	return ok
 }
 
-// Environment returns the environment whose host is host (a request's Host,
-// with or without a port; compared case-insensitively).
-func (s *Snapshot) Environment(host string) (string, bool) {
+// Read opens a read transaction on the snapshot: one per request.
+func (s *Snapshot) Read() *Read { return &Read{snap: s, txn: s.db.Txn(false)} }
+
+// Read is one read transaction on a snapshot. It implements the gateway's
+// auth.Directory. It is safe for concurrent use.
+type Read struct {
+	snap *Snapshot
+	txn  *memdb.Txn
+}
+
+// Txn returns the transaction, for queries the typed methods do not cover.
+func (r *Read) Txn() *memdb.Txn { return r.txn }
+
+func first[T any](r *Read, table, index string, args ...any) (T, bool) {
+	var zero T
+	raw, err := r.txn.First(table, index, args...)
+	if err != nil || raw == nil {
+		return zero, false
+	}
+	v, ok := raw.(T)
+	return v, ok
+}
+
+// Environment returns the environment whose host is host (a request's
+// Host, with or without a port; compared case-insensitively).
+func (r *Read) Environment(host string) (*Environment, bool) {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
 		host = host[:i]
 	}
-	if env, ok := s.hosts[host]; ok {
-		return env, true
-	}
 	if hasUpper(host) {
-		env, ok := s.hosts[strings.ToLower(host)]
-		return env, ok
+		host = strings.ToLower(host)
 	}
-	return "", false
+	return first[*Environment](r, TableEnvironments, IndexHost, host)
 }
 
 func hasUpper(s string) bool {
@@ -302,71 +185,103 @@ func hasUpper(s string) bool {
 	return false
 }
 
+// Route returns the route serving path in environment env: the one with the
+// longest base path that is path itself or a prefix of it ending at a "/".
+func (r *Read) Route(env, path string) (*Route, bool) {
+	raw, err := r.txn.LongestPrefix(TableRoutes, IndexPath+"_prefix", env, path)
+	if err != nil || raw == nil {
+		return nil, false
+	}
+	return raw.(*Route), true
+}
+
 // API returns the API with the given ID.
-func (s *Snapshot) API(id string) (*snapshot.API, bool) {
-	return first[*snapshot.API](s, TableAPIs, IndexID, id)
+func (r *Read) API(id string) (*snapshot.API, bool) {
+	a, ok := first[*API](r, TableAPIs, IndexID, id)
+	if !ok {
+		return nil, false
+	}
+	return a.API, true
 }
 
 // Publisher returns the publisher with the given ID.
-func (s *Snapshot) Publisher(id string) (*snapshot.Publisher, bool) {
-	return first[*snapshot.Publisher](s, TablePublishers, IndexID, id)
+func (r *Read) Publisher(id string) (*snapshot.Publisher, bool) {
+	p, ok := first[*Publisher](r, TablePublishers, IndexID, id)
+	if !ok {
+		return nil, false
+	}
+	return p.Publisher, true
 }
 
 // App returns the app with the given ID ("<org>/<app>").
-func (s *Snapshot) App(id string) (*App, bool) {
-	return first[*App](s, TableApps, IndexID, id)
-}
-
-// Credential returns the API key whose SHA-256 is sum (lowercase hex).
-func (s *Snapshot) Credential(sum string) (*Credential, bool) {
-	return first[*Credential](s, TableCredentials, IndexSHA256, sum)
-}
-
-// AppJWK returns the inline public key kid of app.
-func (s *Snapshot) AppJWK(app, kid string) (*snapshot.JWK, bool) {
-	a, ok := s.App(app)
+func (r *Read) App(id string) (*snapshot.App, bool) {
+	a, ok := first[*App](r, TableApps, IndexID, id)
 	if !ok {
 		return nil, false
 	}
-	i, ok := slices.BinarySearchFunc(a.JWKs, kid, func(k snapshot.JWK, kid string) int { return strings.Compare(k.Kid, kid) })
-	if !ok {
-		return nil, false
-	}
-	return &a.JWKs[i], true
+	return a.App, true
 }
 
-// Entitlement returns the grant of access mode to app on api in env.
-func (s *Snapshot) Entitlement(app, api, env, mode string) (*snapshot.Entitlement, bool) {
-	g, ok := s.Grants(app)
+// AppByAPIKeySum returns the app owning the API key whose SHA-256 is sum.
+func (r *Read) AppByAPIKeySum(sum [32]byte) (*snapshot.App, bool) {
+	c, ok := first[*Credential](r, TableCredentials, IndexSHA256, sum)
 	if !ok {
 		return nil, false
 	}
-	i, ok := slices.BinarySearchFunc(g.List, snapshot.Entitlement{API: api, Environment: env, AccessMode: mode}, func(e, t snapshot.Entitlement) int {
-		if c := strings.Compare(e.API, t.API); c != 0 {
-			return c
+	return c.App.App, true
+}
+
+// AppByAPIKeyHash returns the app owning the API key whose SHA-256 is
+// hexsha (64 lowercase hex digits).
+func (r *Read) AppByAPIKeyHash(hexsha string) (*snapshot.App, bool) {
+	sum, ok := parseSum(hexsha)
+	if !ok {
+		return nil, false
+	}
+	return r.AppByAPIKeySum(sum)
+}
+
+// IdentityProviders returns the platform's trusted identity providers.
+func (r *Read) IdentityProviders() []snapshot.IdentityProvider {
+	return r.snap.meta.Platform.IdentityProviders
+}
+
+// TokenURL returns the token endpoint URL of env.
+func (r *Read) TokenURL(env string) (string, bool) {
+	e, ok := first[*Environment](r, TableEnvironments, IndexID, env)
+	if !ok || e.TokenURL == "" {
+		return "", false
+	}
+	return e.TokenURL, true
+}
+
+// Grant returns the grant of access mode to app on api in env.
+func (r *Read) Grant(app, api, env, mode string) (*Grant, bool) {
+	return first[*Grant](r, TableGrants, IndexID, rawKey(appendKey(nil, app, api, env, mode)))
+}
+
+// Grants calls f with app's grants on api in env, in access mode order,
+// until f returns false.
+func (r *Read) Grants(app, api, env string, f func(*Grant) bool) {
+	it, err := r.txn.Get(TableGrants, IndexID+"_prefix", rawKey(appendKey(nil, app, api, env)))
+	if err != nil {
+		return
+	}
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		if !f(obj.(*Grant)) {
+			return
 		}
-		if c := strings.Compare(e.Environment, t.Environment); c != 0 {
-			return c
-		}
-		return strings.Compare(e.AccessMode, t.AccessMode)
-	})
-	if !ok {
-		return nil, false
 	}
-	return &g.List[i], true
 }
 
-func first[T any](s *Snapshot, table, index string, args ...any) (T, bool) {
-	var zero T
-	raw, err := s.db.Txn(false).First(table, index, args...)
-	if err != nil || raw == nil {
-		return zero, false
-	}
-	v, ok := raw.(T)
-	return v, ok
+// AllGrants returns every grant, in the order of the snapshot's
+// entitlements.
+func (r *Read) AllGrants() []*Grant {
+	return rows(r.txn, TableGrants, func(g *Grant) *Grant { return g })
 }
 
-// Store holds the active snapshot. Its methods are safe for concurrent use.
+// Store holds the gateway's database and its active snapshot. Its methods
+// are safe for concurrent use.
 type Store struct {
 	active atomic.Pointer[Snapshot]
 }
@@ -376,9 +291,46 @@ type Store struct {
 func (s *Store) Active() *Snapshot { return s.active.Load() }
 
 // Swap makes next the active snapshot and returns the previous one.
+// Requests that loaded the previous one finish on it.
 func (s *Store) Swap(next *Snapshot) (prev *Snapshot) {
 	if next == nil {
 		panic(errors.New("store: swap to a nil snapshot"))
 	}
 	return s.active.Swap(next)
+}
+
+// newRoute returns the row of r, whose API is api.
+func newRoute(r *snapshot.Route, api *snapshot.API) (*Route, error) {
+	u, err := url.Parse(r.Upstream)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("upstream is not an absolute http(s) url")
+	}
+	p := r.BasePath
+	if !strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//") {
+		return nil, errors.New("base path must start with / and have no empty segment")
+	}
+	h := api.IdentityHeaders
+	row := &Route{Route: r, API: api, Upstream: u, ProxyKey: ratelimit.ProxyKey(r.Environment, api.ID),
+		Ident: IdentityNames{App: canonical(h.App), Org: canonical(h.Org), Mode: canonical(h.AccessMode), User: canonical(h.User), Level: canonical(h.Level)}}
+	for _, m := range r.AccessModes {
+		row.Open = row.Open || m == snapshot.ModeOpen
+		row.User = row.User || snapshot.UserRestricted(m)
+	}
+	return row, nil
+}
+
+func canonical(name string) string {
+	if name == "" {
+		return ""
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
+}
+
+// parseSum reads 64 lowercase hex digits.
+func parseSum(hexsha string) (sum [32]byte, ok bool) {
+	if len(hexsha) != 2*len(sum) {
+		return sum, false
+	}
+	n, err := hex.Decode(sum[:], []byte(hexsha))
+	return sum, err == nil && n == len(sum) && !hasUpper(hexsha)
 }

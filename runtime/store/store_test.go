@@ -3,6 +3,7 @@ package store_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
@@ -19,13 +20,20 @@ func build(t testing.TB, s *snapshot.Snapshot) *store.Snapshot {
 	return st
 }
 
+func read(t testing.TB, s *snapshot.Snapshot) *store.Read {
+	t.Helper()
+	return build(t, s).Read()
+}
+
 func TestRouteLookupPicksTheLongestBasePath(t *testing.T) {
 	s := snaptest.Small(1, "http://up.test")
 	// Add a deeper route under an existing one's sibling path.
 	deep := s.APIs[0]
-	s.Routes = append(s.Routes, snapshot.Route{Environment: snapshot.EnvSandbox, BasePath: "/pub0/deep/v1/extra", API: deep.ID, Upstream: "http://deep.test"})
+	deep.ID, deep.Name, deep.BasePath = "pub0/deep", "deep", "/pub0/deep/v1/extra"
+	s.APIs = append(s.APIs, deep)
+	s.Routes = append(s.Routes, snapshot.Route{Environment: snapshot.EnvSandbox, BasePath: deep.BasePath, API: deep.ID, Upstream: "http://deep.test", AccessModes: deep.AccessModes})
 	s.Normalize()
-	st := build(t, s)
+	st := read(t, s)
 
 	for _, tc := range []struct {
 		name, env, path, want string
@@ -55,7 +63,7 @@ func TestRouteLookupPicksTheLongestBasePath(t *testing.T) {
 }
 
 func TestEnvironmentIsChosenByHost(t *testing.T) {
-	st := build(t, snaptest.Small(1, "http://up.test"))
+	st := read(t, snaptest.Small(1, "http://up.test"))
 	for _, tc := range []struct{ host, want string }{
 		{snaptest.SandboxHost, snapshot.EnvSandbox},
 		{snaptest.SandboxHost + ":8443", snapshot.EnvSandbox},
@@ -64,7 +72,10 @@ func TestEnvironmentIsChosenByHost(t *testing.T) {
 		{"other.test", ""},
 		{"[::1]:8080", ""},
 	} {
-		got, _ := st.Environment(tc.host)
+		got := ""
+		if e, ok := st.Environment(tc.host); ok {
+			got = e.Name
+		}
 		if got != tc.want {
 			t.Errorf("host %q: got %q, want %q", tc.host, got, tc.want)
 		}
@@ -73,10 +84,11 @@ func TestEnvironmentIsChosenByHost(t *testing.T) {
 
 func TestTypedLookupsFindWhatTheSnapshotHolds(t *testing.T) {
 	s := snaptest.New(snaptest.Options{Generation: 7, Publishers: 2, APIs: 6, Apps: 3, GrantsPerApp: 2})
-	st := build(t, s)
-	if got := st.GenerationString(); got != "7" {
+	snap := build(t, s)
+	if got := snap.GenerationString(); got != "7" {
 		t.Errorf("generation: got %q, want %q", got, "7")
 	}
+	st := snap.Read()
 	if a, ok := st.API("pub1/api3"); !ok || a.BasePath != "/pub1/api3/v1" {
 		t.Errorf("api: got %v %v", a, ok)
 	}
@@ -87,25 +99,21 @@ func TestTypedLookupsFindWhatTheSnapshotHolds(t *testing.T) {
 		t.Errorf("publisher: got %v %v", p, ok)
 	}
 	app, ok := st.App(snaptest.AppID(2))
-	if !ok || app.Consumer.ID != "org0" {
+	if !ok || app.Org != "org0" {
 		t.Fatalf("app: got %v %v", app, ok)
 	}
 	sum := sha256.Sum256([]byte(snaptest.APIKey(2)))
-	c, ok := st.Credential(hex.EncodeToString(sum[:]))
-	if !ok || c.App.ID != snaptest.AppID(2) || c.APIKey.ID != "k1" {
-		t.Fatalf("credential: got %+v %v", c, ok)
+	if a, ok := st.AppByAPIKeyHash(hex.EncodeToString(sum[:])); !ok || a.ID != snaptest.AppID(2) {
+		t.Fatalf("credential: got %+v %v", a, ok)
 	}
-	if jwk, ok := st.AppJWK(snaptest.AppID(2), "kid1"); !ok || jwk.Kty != "EC" {
-		t.Errorf("jwk: got %v %v", jwk, ok)
-	}
-	if _, ok := st.AppJWK(snaptest.AppID(2), "k1"); ok {
-		t.Error("jwk: an api key id found a jwk")
+	if a, ok := st.AppByAPIKeyHash(strings.ToUpper(hex.EncodeToString(sum[:]))); ok {
+		t.Errorf("credential: an upper-case hash found %v", a.ID)
 	}
 	e := s.Entitlements[0]
-	if got, ok := st.Entitlement(e.App, e.API, e.Environment, e.AccessMode); !ok || got.GrantedBy != e.GrantedBy {
+	if got, ok := st.Grant(e.App, e.API, e.Environment, e.AccessMode); !ok || got.GrantedBy != e.GrantedBy {
 		t.Errorf("entitlement: got %v %v", got, ok)
 	}
-	if _, ok := st.Entitlement(e.App, e.API, e.Environment, snapshot.ModeAppLevel3); ok {
+	if _, ok := st.Grant(e.App, e.API, e.Environment, snapshot.ModeAppLevel3); ok {
 		t.Error("entitlement: found an ungranted access mode")
 	}
 }
@@ -135,7 +143,7 @@ func TestBuildRefusesAnUpstreamThatIsNotAnHTTPURL(t *testing.T) {
 }
 
 func BenchmarkRouteLookup(b *testing.B) {
-	st := build(b, snaptest.Large(1))
+	st := read(b, snaptest.Large(1))
 	paths := []string{"/pub17/api1017/v1/Patient/9000000009", "/pub999/api9999/v1", "/pub3/api3/v2/nope"}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -144,21 +152,21 @@ func BenchmarkRouteLookup(b *testing.B) {
 }
 
 func BenchmarkEnvironmentAndRouteLookup(b *testing.B) {
-	st := build(b, snaptest.Large(1))
+	snap := build(b, snaptest.Large(1))
 	b.ReportAllocs()
 	for b.Loop() {
+		st := snap.Read()
 		env, _ := st.Environment("api.test:443")
-		st.Route(env, "/pub17/api1017/v1/Patient/9000000009")
+		st.Route(env.Name, "/pub17/api1017/v1/Patient/9000000009")
 	}
 }
 
 func BenchmarkCredentialLookup(b *testing.B) {
-	st := build(b, snaptest.Large(1))
+	st := read(b, snaptest.Large(1))
 	sum := sha256.Sum256([]byte(snaptest.APIKey(4242)))
-	h := hex.EncodeToString(sum[:])
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := st.Credential(h); !ok {
+		if _, ok := st.AppByAPIKeySum(sum); !ok {
 			b.Fatal("not found")
 		}
 	}
@@ -166,11 +174,11 @@ func BenchmarkCredentialLookup(b *testing.B) {
 
 func BenchmarkEntitlementLookup(b *testing.B) {
 	s := snaptest.Large(1)
-	st := build(b, s)
+	st := read(b, s)
 	e := s.Entitlements[len(s.Entitlements)/2]
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := st.Entitlement(e.App, e.API, e.Environment, e.AccessMode); !ok {
+		if _, ok := st.Grant(e.App, e.API, e.Environment, e.AccessMode); !ok {
 			b.Fatal("not found")
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
-	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 // moduleRoot is the repository root, from this package's directory.
@@ -162,8 +162,8 @@ grants: [
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a := st.LastAttempt; a.Outcome != control.OutcomeRefused || a.Reason != store.ReasonCompile {
-				t.Errorf("replica %s last attempt: got %s (%s), want %s (%s)", r.Opts.Name, a.Outcome, a.Reason, control.OutcomeRefused, store.ReasonCompile)
+			if a := st.LastAttempt; a.Outcome != control.OutcomeRefused || a.Reason != verify.ReasonCompile {
+				t.Errorf("replica %s last attempt: got %s (%s), want %s (%s)", r.Opts.Name, a.Outcome, a.Reason, control.OutcomeRefused, verify.ReasonCompile)
 			}
 			if !slices.ContainsFunc(st.LastAttempt.Errors, func(d source.Diagnostic) bool {
 				return d.File == badFile && d.Line == 3 && d.Col == 3 && d.Code == "FD204"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,28 +41,22 @@ func stage(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The canonical encoding has exactly one top-level generation member;
-	// a comma before a quote cannot occur inside a JSON string.
-	old := []byte(`,"generation":` + strconv.FormatUint(s.Generation, 10) + `,`)
-	if bytes.Count(raw, old) != 1 {
-		return fmt.Errorf("%s: generation member %q not found once", *in, old)
-	}
 	// Each generation is the snapshot with a new generation number, and,
 	// with -change-grant, a grant set or reset in turn.
-	variants := [][]byte{raw}
+	variants := []*snapshot.Snapshot{s}
 	if *grant {
 		if len(s.Entitlements) == 0 {
 			return fmt.Errorf("%s: no grant to change", *in)
 		}
-		e := &s.Entitlements[len(s.Entitlements)/2]
+		other, err := snapshot.Decode(raw)
+		if err != nil {
+			return err
+		}
+		e := &other.Entitlements[len(other.Entitlements)/2]
 		if e.Expires == "" {
 			e.Expires = "2099-12-31"
 		} else {
 			e.Expires = ""
-		}
-		other, err := s.Encode()
-		if err != nil {
-			return err
 		}
 		variants = append(variants, other)
 	}
@@ -82,7 +74,12 @@ func stage(args []string, stdout, stderr io.Writer) error {
 	}
 	for i := range *n {
 		gen := first + uint64(i)
-		next := bytes.Replace(variants[(i+1)%len(variants)], old, []byte(`,"generation":`+strconv.FormatUint(gen, 10)+`,`), 1)
+		v := variants[(i+1)%len(variants)]
+		v.Generation = gen
+		next, err := v.Encode()
+		if err != nil {
+			return err
+		}
 		dir := filepath.Join(*out, fmt.Sprintf("%012d", gen))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
 func compile(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
@@ -79,7 +80,7 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
 		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
 	}
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +122,7 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 	os.WriteFile(file, append(b, "\nthis is { not cue\n"...), 0o644)
 	waitFor(t, 2*time.Second, "a compile refusal", func() bool {
 		a := ctrl.Status().LastAttempt
-		return a != nil && a.Reason == store.ReasonCompile
+		return a != nil && a.Reason == verify.ReasonCompile
 	})
 	errs := ctrl.Status().LastAttempt.Errors
 	if len(errs) == 0 || errs[0].File == "" || errs[0].Line == 0 {
@@ -141,7 +142,7 @@ func TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing(t *testing.T) {
 	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
 		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
 	}
-	v, err := store.NewVerifier(store.VerifierOptions{Schema: snaptest.Schema()})
+	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "a compile refusal", func() bool {
 		a := ctrl.Status().LastAttempt
-		return a != nil && a.Reason == store.ReasonCompile
+		return a != nil && a.Reason == verify.ReasonCompile
 	})
 	var codes []string
 	for _, e := range ctrl.Status().LastAttempt.Errors {

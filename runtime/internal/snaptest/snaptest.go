@@ -3,8 +3,10 @@
 package snaptest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -180,4 +182,31 @@ func Copy(tb testing.TB, s *snapshot.Snapshot) *snapshot.Snapshot {
 		tb.Fatal(err)
 	}
 	return c
+}
+
+// Restate returns doc, a snapshot's JSON changed by hand, with the digests
+// of its sections stated anew, as if the compiler had written it.
+func Restate(tb testing.TB, doc []byte) []byte {
+	tb.Helper()
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &members); err != nil {
+		tb.Fatal(err)
+	}
+	sums := map[string]string{}
+	for name, raw := range members {
+		if name != snapshot.SectionsMember {
+			sums[name] = snapshot.Digest(raw)
+		}
+	}
+	var err error
+	if members[snapshot.SectionsMember], err = json.Marshal(sums); err != nil {
+		tb.Fatal(err)
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out) // sorted keys, compact members
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(members); err != nil {
+		tb.Fatal(err)
+	}
+	return out.Bytes()
 }

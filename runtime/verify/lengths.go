@@ -1,35 +1,10 @@
-package store
+package verify
 
 import "bytes"
 
-// arrayLengths returns the number of objects in each array-valued member
-// of the top-level JSON object b, by name (as written, escapes and all).
-//
-// It is a hint for sizing slices before decoding, not a parser: it checks
-// nothing, and on input that is not well-formed it may return anything.
-// Decoding into slices of the right capacity saves the decoder growing
-// them: for 100,000 entitlements, growing by a quarter each time copies
-// about five times the final slice and leaves that much garbage.
-func arrayLengths(b []byte) map[string]int {
-	out := map[string]int{}
-	var key []byte  // the last string read at depth 1
-	var name []byte // the array being counted, at depth 2
-	counting := false
-	scanJSON(b, func(c byte, depth int, str []byte) {
-		switch {
-		case c == '"' && depth == 1:
-			key = str
-		case c == '{' && depth == 2 && counting:
-			out[string(name)]++
-		case (c == '{' || c == '[') && depth == 1:
-			name, counting = key, c == '['
-		}
-	})
-	return out
-}
-
 // itemCount returns the number of objects directly in the JSON array raw.
-// Like arrayLengths, it is a sizing hint that checks nothing.
+// It is a sizing hint for decoding, not a parser: it checks nothing, and on
+// input that is not well-formed it may return anything.
 func itemCount(raw []byte) int {
 	n := 0
 	scanJSON(raw, func(c byte, depth int, _ []byte) {

@@ -1,0 +1,385 @@
+package store
+
+import (
+	"fmt"
+	"net/textproto"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// Section names: the snapshot's top-level members that hold lists (the
+// others are values every Snapshot keeps).
+const (
+	SectionPlatform     = "platform"
+	SectionPublishers   = "publishers"
+	SectionAPIs         = "apis"
+	SectionRoutes       = "routes"
+	SectionConsumers    = "consumers"
+	SectionEntitlements = "entitlements"
+)
+
+// Change is a new snapshot as it differs from the one before.
+type Change struct {
+	// Digest is the new snapshot's digest.
+	Digest string
+	// Doc holds the new snapshot's top-level values and the lists of the
+	// sections in Changed; its other lists are ignored. It must not be
+	// modified afterwards.
+	Doc *snapshot.Snapshot
+	// Changed names the sections whose bytes differ from the base's (see
+	// Apply); nil means every one.
+	Changed map[string]bool
+	// Check, when set, checks the new snapshot before anything is written
+	// (the verifier's snapshot.Snapshot.Consistent). It is given c.Doc's
+	// values and lists, and, of the sections that did not change, those
+	// named in Reads (every one when Reads is nil), read from base's rows.
+	Check func(*snapshot.Snapshot) error
+	Reads []string
+}
+
+func (c *Change) changed(section string) bool { return c.Changed == nil || c.Changed[section] }
+
+// Apply returns the snapshot base becomes with c: one write transaction on
+// base's database (a new one when base is nil) that writes the rows that
+// differ or are new and deletes those that are gone, so that every row
+// kept is base's own. Before it writes, it calls c.Check with the whole new
+// snapshot, the lists of the sections that did not change read from base's
+// rows. base is not changed: requests on it finish on it.
+func Apply(base *Snapshot, c Change) (*Snapshot, error) {
+	var db *memdb.MemDB
+	if base == nil {
+		fresh, err := memdb.NewMemDB(dbSchema())
+		if err != nil {
+			return nil, fmt.Errorf("creating database: %w", err)
+		}
+		db = fresh.Snapshot() // nobody watches: no mutation tracking
+		c.Changed = nil
+	} else {
+		db = base.db.Snapshot() // copy-on-write: shares every radix tree
+	}
+	next := &Snapshot{db: db, digest: c.Digest, loadedAt: time.Now()}
+	next.meta = *c.Doc
+	next.meta.Publishers, next.meta.APIs, next.meta.Routes, next.meta.Consumers, next.meta.Entitlements = nil, nil, nil, nil, nil
+	if !c.changed(SectionPlatform) {
+		next.meta.Platform = base.meta.Platform
+	}
+	next.gen = strconv.FormatUint(next.meta.Generation, 10)
+
+	txn := db.Txn(true)
+	defer txn.Abort()
+	// The check reads the lists it needs before anything is written, then
+	// runs while the rows are: its verdict comes first.
+	var (
+		wg       sync.WaitGroup
+		checkErr error
+	)
+	if c.Check != nil {
+		doc := next.document(txn, c, c.Reads...)
+		wg.Go(func() { checkErr = c.Check(doc) })
+	}
+	err := next.write(txn, c)
+	wg.Wait()
+	if checkErr != nil {
+		return nil, checkErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	next.reserved = base.reservedOr(nil)
+	if c.changed(SectionAPIs) {
+		next.reserved = reservedNames(c.Doc.APIs)
+	}
+	txn.Commit()
+	return next, nil
+}
+
+func (s *Snapshot) reservedOr(def map[string]struct{}) map[string]struct{} {
+	if s == nil {
+		return def
+	}
+	return s.reserved
+}
+
+// Build loads data, which must not be modified afterwards, into a new
+// database, without checks: the caller must have checked it (see
+// snapshot.Snapshot.Consistent). It fails only on what it cannot index.
+func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
+	return Apply(nil, Change{Digest: digest, Doc: data})
+}
+
+// Document returns the whole snapshot, its lists read from the database: a
+// copy, for tools (the development server's mock upstreams), not for the
+// request path.
+func (s *Snapshot) Document() *snapshot.Snapshot { return s.Read().Document() }
+
+// Document returns the whole snapshot as r reads it (see
+// Snapshot.Document).
+func (r *Read) Document() *snapshot.Snapshot {
+	return r.snap.document(r.txn, Change{Changed: map[string]bool{}})
+}
+
+// document returns the new snapshot: c's lists for the sections that
+// changed, the rows of txn (base's) for those of the others named in reads
+// (all of them when it names none).
+func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot.Snapshot {
+	doc := s.meta
+	pick := func(section string, changed, kept func()) {
+		switch {
+		case c.changed(section):
+			changed()
+		case len(reads) == 0 || slices.Contains(reads, section):
+			kept()
+		}
+	}
+	pick(SectionPublishers, func() { doc.Publishers = c.Doc.Publishers }, func() {
+		doc.Publishers = rows(txn, TablePublishers, func(p *Publisher) snapshot.Publisher { return *p.Publisher })
+	})
+	pick(SectionAPIs, func() { doc.APIs = c.Doc.APIs }, func() {
+		doc.APIs = rows(txn, TableAPIs, func(a *API) snapshot.API { return *a.API })
+	})
+	pick(SectionRoutes, func() { doc.Routes = c.Doc.Routes }, func() {
+		doc.Routes = rows(txn, TableRoutes, func(r *Route) snapshot.Route { return *r.Route })
+	})
+	pick(SectionConsumers, func() { doc.Consumers = c.Doc.Consumers }, func() {
+		doc.Consumers = rows(txn, TableConsumers, func(c *Consumer) snapshot.Consumer { return *c.Consumer })
+	})
+	pick(SectionEntitlements, func() { doc.Entitlements = c.Doc.Entitlements }, func() {
+		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return *g.Entitlement })
+	})
+	return &doc
+}
+
+// rows returns the values of table's rows, in the order of its primary
+// index.
+func rows[R, T any](txn *memdb.Txn, table string, val func(R) T) []T {
+	it, err := txn.Get(table, IndexID)
+	if err != nil {
+		return nil
+	}
+	var out []T
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, val(obj.(R)))
+	}
+	return out
+}
+
+// write makes the tables of the changed sections hold the rows of c.Doc's
+// lists.
+func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
+	doc := c.Doc
+	if c.changed(SectionPlatform) {
+		envs := s.meta.Platform.Environments
+		err := syncRows(txn, TableEnvironments, len(envs), func(i int) rowKey { return rowKey{envs[i].Name} }, (*Environment).key,
+			func(*Environment, int) bool { return false }, // the rows point into the platform replaced
+			func(i int) (*Environment, error) {
+				e := &envs[i]
+				row := &Environment{Environment: e, host: strings.ToLower(e.Host)}
+				if e.BaseURL != "" {
+					row.TokenURL = strings.TrimSuffix(e.BaseURL, "/") + auth.TokenPath
+				}
+				return row, nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if c.changed(SectionPublishers) {
+		err := syncByID(txn, TablePublishers, doc.Publishers, func(p *snapshot.Publisher) string { return p.ID },
+			func(r *Publisher) *snapshot.Publisher { return r.Publisher }, func(p *snapshot.Publisher) *Publisher { return &Publisher{p} })
+		if err != nil {
+			return err
+		}
+	}
+	apis := c.changed(SectionAPIs)
+	if apis {
+		err := syncByID(txn, TableAPIs, doc.APIs, func(a *snapshot.API) string { return a.ID },
+			func(r *API) *snapshot.API { return r.API }, func(a *snapshot.API) *API { return &API{a} })
+		if err != nil {
+			return err
+		}
+	}
+	if apis || c.changed(SectionRoutes) {
+		// A route's row holds its API's: it is written anew when either
+		// changed.
+		list := doc.Routes
+		api := func(i int) *snapshot.API {
+			a, _ := txn.First(TableAPIs, IndexID, list[i].API)
+			if a == nil {
+				return nil
+			}
+			return a.(*API).API
+		}
+		err := syncRows(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
+			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
+			func(i int) (*Route, error) {
+				r := &list[i]
+				a := api(i)
+				if a == nil {
+					return nil, fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
+				}
+				row, err := newRoute(clone(r), a)
+				if err != nil {
+					return nil, fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
+				}
+				return row, nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	if c.changed(SectionConsumers) {
+		if err := writeConsumers(txn, doc.Consumers); err != nil {
+			return err
+		}
+	}
+	if c.changed(SectionEntitlements) {
+		list := doc.Entitlements
+		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey {
+			e := &list[i]
+			return rowKey{e.App, e.API, e.Environment, e.AccessMode}
+		}, (*Grant).key,
+			func(old *Grant, i int) bool { return sameEntitlement(old.Entitlement, &list[i]) },
+			func(i int) (*Grant, error) {
+				e := clone(&list[i])
+				return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}, nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeConsumers writes the consumers, then their apps and keys: an app's
+// row holds its consumer's, a key's its app's, so each is written anew when
+// what it holds was.
+func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
+	err := syncByID(txn, TableConsumers, list, func(c *snapshot.Consumer) string { return c.ID },
+		func(r *Consumer) *snapshot.Consumer { return r.Consumer }, func(c *snapshot.Consumer) *Consumer { return &Consumer{c} })
+	if err != nil {
+		return err
+	}
+	consumers := rows(txn, TableConsumers, func(c *Consumer) *snapshot.Consumer { return c.Consumer })
+	var apps []App
+	for _, c := range consumers {
+		for j := range c.Apps {
+			apps = append(apps, App{App: &c.Apps[j], Consumer: c})
+		}
+	}
+	err = syncRows(txn, TableApps, len(apps), func(i int) rowKey { return rowKey{apps[i].ID} }, (*App).key,
+		func(old *App, i int) bool { return old.App == apps[i].App },
+		func(i int) (*App, error) { a := apps[i]; return &a, nil })
+	if err != nil {
+		return err
+	}
+	var keys []Credential
+	for _, a := range rows(txn, TableApps, func(a *App) *App { return a }) {
+		for k := range a.APIKeys {
+			c := Credential{APIKey: &a.APIKeys[k], App: a}
+			c.sum, c.valid = parseSum(c.SHA256)
+			keys = append(keys, c)
+		}
+	}
+	return syncRows(txn, TableCredentials, len(keys), func(i int) rowKey { return keys[i].key() }, (*Credential).key,
+		func(old *Credential, i int) bool { return old.APIKey == keys[i].APIKey },
+		func(i int) (*Credential, error) { c := keys[i]; return &c, nil })
+}
+
+// syncRows makes table hold a row for each of the n items of a new list:
+// the existing row where same says it is the item's, else the one build
+// returns. key returns item i's primary key fields, and row an existing
+// row's; their order is the primary index's. Rows of no item are deleted,
+// before any is written, so that a unique secondary key (an API key's hash)
+// may move from one row to another.
+func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey, row func(T) rowKey, same func(old T, i int) bool, build func(i int) (T, error)) error {
+	order := make([]int, n)
+	for i := range n {
+		order[i] = i
+	}
+	less := func(a, b int) int { return compareKeys(key(a), key(b)) }
+	if !slices.IsSortedFunc(order, less) {
+		slices.SortFunc(order, less)
+	}
+	it, err := txn.Get(table, IndexID)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", table, err)
+	}
+	var (
+		gone  []any
+		write []int
+		j     int
+	)
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		k := row(obj.(T))
+		for j < n && compareKeys(key(order[j]), k) < 0 {
+			write, j = append(write, order[j]), j+1
+		}
+		if j < n && key(order[j]) == k {
+			if !same(obj.(T), order[j]) {
+				write = append(write, order[j])
+			}
+			j++
+			continue
+		}
+		gone = append(gone, obj)
+	}
+	write = append(write, order[j:]...)
+	for _, obj := range gone {
+		if err := txn.Delete(table, obj); err != nil {
+			return fmt.Errorf("deleting from %s: %w", table, err)
+		}
+	}
+	for _, i := range write {
+		row, err := build(i)
+		if err != nil {
+			return err
+		}
+		if err := txn.Insert(table, row); err != nil {
+			return fmt.Errorf("inserting into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// syncByID is syncRows for a table keyed by its items' IDs, whose rows
+// wrap a copy of their item (val returns it).
+func syncByID[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, list []T, id func(*T) string, val func(R) *T, wrap func(*T) R) error {
+	return syncRows(txn, table, len(list), func(i int) rowKey { return rowKey{id(&list[i])} }, R.key,
+		func(old R, i int) bool { return reflect.DeepEqual(*val(old), list[i]) },
+		func(i int) (R, error) { return wrap(clone(&list[i])), nil })
+}
+
+// clone returns a copy of *v in its own allocation: a row must not point
+// into a decoded list, which would keep the whole list alive as long as the
+// row.
+func clone[T any](v *T) *T {
+	c := *v
+	return &c
+}
+
+func sameEntitlement(a, b *snapshot.Entitlement) bool {
+	return a.App == b.App && a.API == b.API && a.Environment == b.Environment && a.AccessMode == b.AccessMode &&
+		a.Expires == b.Expires && a.GrantedBy == b.GrantedBy && a.Approval == b.Approval &&
+		(a.RateLimit == nil) == (b.RateLimit == nil) && (a.RateLimit == nil || *a.RateLimit == *b.RateLimit)
+}
+
+// reservedNames returns the canonical identity header names of apis.
+func reservedNames(apis []snapshot.API) map[string]struct{} {
+	m := map[string]struct{}{}
+	for i := range apis {
+		for _, n := range apis[i].IdentityHeaders.Names() {
+			m[textproto.CanonicalMIMEHeaderKey(n)] = struct{}{}
+		}
+	}
+	return m
+}

@@ -1,0 +1,297 @@
+package verify_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/verify"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// variant returns a consistent snapshot of generation gen drawn from
+// universe: some of its APIs, routes, apps, keys and grants dropped, some
+// changed, new keys added and an environment's host moved.
+func variant(t testing.TB, universe *snapshot.Snapshot, rng *rand.Rand, gen uint64) *snapshot.Snapshot {
+	t.Helper()
+	s := snaptest.Copy(t, universe)
+	s.Generation = gen
+	p := func(x float64) bool { return rng.Float64() < x }
+	if p(0.3) {
+		s.Platform.Environments[len(s.Platform.Environments)-1].Host = "alt.api.test"
+	}
+	for i := range s.Publishers {
+		if p(0.2) {
+			s.Publishers[i].Name += " (renamed)"
+		}
+	}
+	droppedAPIs := map[string]bool{}
+	s.APIs = slices.DeleteFunc(s.APIs, func(a snapshot.API) bool {
+		droppedAPIs[a.ID] = p(0.15)
+		return droppedAPIs[a.ID]
+	})
+	for i := range s.APIs {
+		a := &s.APIs[i]
+		if p(0.2) {
+			a.Title += " v2"
+		}
+		if p(0.2) {
+			a.RateLimit = snapshot.RateLimit{Limit: 1 + rng.IntN(50), Per: "second"}
+		}
+		if p(0.1) {
+			a.AppRateLimit = snapshot.RateLimit{Limit: 1 + rng.IntN(50), Per: "minute"}
+		}
+	}
+	s.Routes = slices.DeleteFunc(s.Routes, func(r snapshot.Route) bool { return droppedAPIs[r.API] || p(0.1) })
+	for i := range s.Routes {
+		if p(0.2) {
+			s.Routes[i].Upstream = "http://alt.test/" + s.Routes[i].API
+		}
+	}
+	droppedApps := map[string]bool{}
+	for i := range s.Consumers {
+		c := &s.Consumers[i]
+		c.Apps = slices.DeleteFunc(c.Apps, func(a snapshot.App) bool {
+			droppedApps[a.ID] = p(0.15)
+			return droppedApps[a.ID]
+		})
+		for j := range c.Apps {
+			a := &c.Apps[j]
+			a.APIKeys = slices.DeleteFunc(a.APIKeys, func(snapshot.APIKey) bool { return p(0.15) })
+			if p(0.15) {
+				sum := sha256.Sum256([]byte("extra-" + a.ID))
+				a.APIKeys = append(a.APIKeys, snapshot.APIKey{ID: "zz-extra", SHA256: hex.EncodeToString(sum[:]), Environments: []string{snapshot.EnvSandbox}})
+			}
+			if p(0.1) {
+				a.Name += " (renamed)"
+			}
+		}
+	}
+	s.Entitlements = slices.DeleteFunc(s.Entitlements, func(e snapshot.Entitlement) bool {
+		return droppedAPIs[e.API] || droppedApps[e.App] || p(0.15)
+	})
+	for i := range s.Entitlements {
+		e := &s.Entitlements[i]
+		if p(0.15) {
+			e.Expires = fmt.Sprintf("20%02d-01-01", 30+rng.IntN(5))
+		}
+		if p(0.1) {
+			e.RateLimit = &snapshot.RateLimit{Limit: 1 + rng.IntN(9), Per: "second"}
+		}
+	}
+	s.Normalize()
+	if err := s.Consistent(); err != nil {
+		t.Fatalf("a variant is inconsistent: %v", err)
+	}
+	return s
+}
+
+// probes are the lookups every snapshot is read with: those of everything
+// any snapshot of a sequence had, and some of nothing.
+type probes struct {
+	paths  [][2]string // environment, path
+	hosts  []string
+	keys   []string
+	grants [][4]string // app, API, environment, access mode
+	envs   []string
+	seen   map[any]bool
+}
+
+func (p *probes) add(s *snapshot.Snapshot) {
+	if p.seen == nil {
+		p.seen = map[any]bool{}
+	}
+	once := func(k any) bool {
+		if p.seen[k] {
+			return false
+		}
+		p.seen[k] = true
+		return true
+	}
+	for _, e := range s.Platform.Environments {
+		if once("env " + e.Name) {
+			p.envs = append(p.envs, e.Name)
+		}
+		if once("host " + e.Host) {
+			p.hosts = append(p.hosts, e.Host, strings.ToUpper(e.Host)+":443")
+		}
+	}
+	if once("nowhere") {
+		p.hosts = append(p.hosts, "nowhere.test")
+	}
+	for _, r := range s.Routes {
+		if once([2]string{r.Environment, r.BasePath}) {
+			p.paths = append(p.paths, [2]string{r.Environment, r.BasePath}, [2]string{r.Environment, r.BasePath + "/x/y"},
+				[2]string{r.Environment, r.BasePath + "x"}, [2]string{"nowhere", r.BasePath})
+		}
+	}
+	for _, c := range s.Consumers {
+		for _, a := range c.Apps {
+			for _, k := range a.APIKeys {
+				if once(k.SHA256) {
+					p.keys = append(p.keys, k.SHA256)
+				}
+			}
+		}
+	}
+	for _, e := range s.Entitlements {
+		if once([3]string{e.App, e.API, e.Environment}) {
+			for _, m := range snapshot.AccessModes {
+				p.grants = append(p.grants, [4]string{e.App, e.API, e.Environment, m})
+			}
+		}
+	}
+}
+
+// render writes everything r reads, through every index, as text.
+func render(t testing.TB, snap *store.Snapshot, r *store.Read, p *probes) string {
+	t.Helper()
+	var b strings.Builder
+	doc := r.Document()
+	j, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "%s\n%s %d %s\n", j, snap.Digest(), snap.Generation(), snap.Commit())
+	for _, h := range p.hosts {
+		if e, ok := r.Environment(h); ok {
+			fmt.Fprintf(&b, "host %s: %s\n", h, e.Name)
+		}
+	}
+	for _, e := range p.envs {
+		u, ok := r.TokenURL(e)
+		fmt.Fprintf(&b, "token %s: %s %v\n", e, u, ok)
+	}
+	for _, q := range p.paths {
+		if rt, ok := r.Route(q[0], q[1]); ok {
+			fmt.Fprintf(&b, "route %s %s: %s %s %s %s %+v %v %v %s\n", q[0], q[1], rt.BasePath, rt.API.ID, rt.API.Title, rt.Upstream, rt.Ident, rt.Open, rt.User, rt.ProxyKey)
+		}
+	}
+	for _, k := range p.keys {
+		if a, ok := r.AppByAPIKeyHash(k); ok {
+			fmt.Fprintf(&b, "key %s: %s %s\n", k, a.ID, a.Name)
+		}
+	}
+	for _, g := range p.grants {
+		if e, ok := r.Grant(g[0], g[1], g[2], g[3]); ok {
+			j, _ := json.Marshal(e.Entitlement)
+			fmt.Fprintf(&b, "grant %v: %s %s\n", g, j, e.AppKey)
+		}
+		r.Grants(g[0], g[1], g[2], func(e *store.Grant) bool {
+			fmt.Fprintf(&b, "grants %v: %s\n", g, e.AccessMode)
+			return true
+		})
+	}
+	for _, a := range doc.APIs {
+		for _, n := range a.IdentityHeaders.Names() {
+			fmt.Fprintf(&b, "reserved %s: %v\n", n, snap.Reserved(n))
+		}
+	}
+	return b.String()
+}
+
+// TestSwapsReadAsFreshLoads: after every swap of a random sequence of
+// snapshots, every read through the database (each route, environment,
+// credential, grant and bucket key, and every row) equals a fresh load of
+// the same snapshot.
+func TestSwapsReadAsFreshLoads(t *testing.T) {
+	universe := snaptest.New(snaptest.Options{Generation: 1, Publishers: 4, APIs: 16, Apps: 30, GrantsPerApp: 3})
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 1))
+			v := verifier(t)
+			var (
+				active *store.Snapshot
+				seen   []*snapshot.Snapshot
+				p      probes
+			)
+			for step := range 25 {
+				var s *snapshot.Snapshot
+				if len(seen) > 0 && rng.IntN(5) == 0 {
+					s = seen[rng.IntN(len(seen))] // an earlier one again
+				} else {
+					s = variant(t, universe, rng, uint64(step+2))
+				}
+				seen = append(seen, s)
+				p.add(s)
+				raw := snaptest.Encode(t, s)
+				next, err := v.Load(verify.Candidate{Bytes: raw, AllowRollback: true}, active)
+				if err != nil {
+					t.Fatalf("step %d: %v", step, err)
+				}
+				fresh, err := verifier(t).Load(verify.Candidate{Bytes: raw}, nil)
+				if err != nil {
+					t.Fatalf("step %d: fresh load: %v", step, err)
+				}
+				if got, want := render(t, next, next.Read(), &p), render(t, fresh, fresh.Read(), &p); got != want {
+					t.Fatalf("step %d: the swapped snapshot reads\n%s\nwhere a fresh load reads\n%s", step, got, want)
+				}
+				active = next
+			}
+		})
+	}
+}
+
+// TestAReadStartedBeforeASwapReadsTheOldSnapshot: a read transaction opened
+// on the active snapshot reads it, whole and unchanged, however many swaps
+// follow, while other readers read the new ones.
+func TestAReadStartedBeforeASwapReadsTheOldSnapshot(t *testing.T) {
+	universe := snaptest.New(snaptest.Options{Generation: 1, Publishers: 4, APIs: 16, Apps: 30, GrantsPerApp: 3})
+	rng := rand.New(rand.NewPCG(7, 7))
+	v := verifier(t)
+	var st store.Store
+	first, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, universe)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Swap(first)
+	var p probes
+	p.add(universe)
+	old := first.Read()
+	before := render(t, first, old, &p)
+
+	var (
+		stop  atomic.Bool
+		wg    sync.WaitGroup
+		reads atomic.Int64
+	)
+	for range 2 {
+		wg.Go(func() {
+			for !stop.Load() {
+				r := st.Active().Read()
+				for _, q := range p.paths {
+					r.Route(q[0], q[1])
+				}
+				for _, k := range p.keys {
+					r.AppByAPIKeyHash(k)
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	for step := range 15 {
+		s := variant(t, universe, rng, uint64(step+2))
+		next, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, st.Active())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Swap(next)
+	}
+	stop.Store(true)
+	wg.Wait()
+	if after := render(t, first, old, &p); after != before {
+		t.Errorf("the read opened before the swaps now reads\n%s\nwhere it read\n%s", after, before)
+	}
+	if reads.Load() == 0 {
+		t.Error("the concurrent readers read nothing")
+	}
+}

@@ -1,0 +1,158 @@
+package verify
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// TestItemByItemValidationAgreesWithWholeDocumentValidation checks the
+// streaming validator against the library's verdict on the whole document.
+func TestItemByItemValidationAgreesWithWholeDocumentValidation(t *testing.T) {
+	schemaDoc := `{
+	  "type": "object",
+	  "required": ["generation"],
+	  "properties": {
+	    "generation": {"type": "integer"},
+	    "entitlements": {"$ref": "#/$defs/ents"},
+	    "publishers": {"type": "array", "minItems": 2, "items": {"type": "object"}},
+	    "apis": {"type": "array", "items": {"type": "object", "required": ["id"]}, "uniqueItems": true}
+	  },
+	  "$defs": {
+	    "ents": {"type": "array", "items": {"$ref": "#/$defs/ent"}},
+	    "ent": {"type": "object", "required": ["app"], "properties": {"app": {"type": "string"}}, "additionalProperties": false}
+	  }
+	}`
+	v, err := New(Options{Schema: []byte(schemaDoc)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v.items["entitlements"]; !ok {
+		t.Error("entitlements are not validated item by item")
+	}
+	for _, name := range []string{"publishers", "apis", "generation"} {
+		if _, ok := v.items[name]; ok {
+			t.Errorf("%s is validated item by item, but its schema constrains more than its items", name)
+		}
+	}
+	whole := jsonschema.MustCompileString("whole.json", schemaDoc)
+	for _, doc := range []string{
+		`{"generation": 1, "entitlements": [{"app": "a"}, {"app": "b"}], "publishers": [{}, {}], "apis": [{"id": "x"}]}`,
+		`{"generation": 1, "entitlements": [{"app": "a"}, {"app": 2}]}`,
+		`{"generation": 1, "entitlements": [{"app": "a", "x": 1}]}`,
+		`{"generation": 1, "entitlements": []}`,
+		`{"generation": 1, "entitlements": {}}`,
+		`{"generation": "1", "entitlements": [{"app": "a"}]}`,
+		`{"entitlements": [{"app": "a"}]}`,
+		`{"generation": 1, "publishers": [{}]}`,
+		`{"generation": 1, "apis": [{"id": "x"}, {"id": "x"}]}`,
+		`[1, 2]`,
+	} {
+		var x any
+		dec := json.NewDecoder(strings.NewReader(doc))
+		dec.UseNumber()
+		if err := dec.Decode(&x); err != nil {
+			t.Fatal(err)
+		}
+		want := whole.Validate(x) == nil
+		err := validateDoc(v, []byte(doc))
+		if got := err == nil; got != want {
+			t.Errorf("%s: got valid=%v (%v), want %v", doc, got, err, want)
+		}
+		if err != nil && ReasonOf(err) != ReasonSchema && doc[0] == '{' {
+			t.Errorf("%s: got reason %q, want schema", doc, ReasonOf(err))
+		}
+	}
+	err = validateDoc(v, []byte(`{"generation": 1, "entitlements": [{"app": "a"}, {"app": 2}]}`))
+	if err == nil || !strings.Contains(err.Error(), "/entitlements/1/app") {
+		t.Errorf("got %v, want the item's location", err)
+	}
+	for _, doc := range []string{`{"generation": 1`, `{"generation": 1}{}`, `{"generation": 1, "entitlements": [{"app": "a"}0]}`, `{"generation": 1, "entitlements": [{"app": "a"} {"app": "b"}]}`, `{"generation": 1, "generation": 2}`, ``} {
+		if err := validateDoc(v, []byte(doc)); ReasonOf(err) != ReasonDecode {
+			t.Errorf("%q: got %v, want a decode refusal", doc, err)
+		}
+	}
+}
+
+// validateDoc validates every section of doc, as a first load does.
+func validateDoc(v *Verifier, doc []byte) error {
+	secs, err := split(doc)
+	if err != nil {
+		return refuse(ReasonDecode, err)
+	}
+	all := map[string]bool{}
+	for name := range secs.raw {
+		all[name] = true
+	}
+	return v.validate(secs, all, false, nil)
+}
+
+func TestSplitReadsTopLevelMembersOnly(t *testing.T) {
+	doc := `{"apis":[{"id":"p/a","x":[1],"consumers":[]}],"consumers":[] ,"generation": 1}`
+	secs, err := split([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{"apis": []byte(`[{"id":"p/a","x":[1],"consumers":[]}]`), "consumers": []byte(`[]`), "generation": []byte(`1`)}
+	if !reflect.DeepEqual(secs.raw, want) {
+		t.Errorf("got %q, want %q", secs.raw, want)
+	}
+}
+
+func TestSplitRefusesWhatIsNotOneObject(t *testing.T) {
+	for _, bad := range []string{``, `[]`, `{"apis":[]`, `{"apis":[]}{}`, `{"apis":[]}0`, `{"apis":[],"apis":[]}`, `{"apis":[}`, "{\"a\xff\":1}"} {
+		if _, err := split([]byte(bad)); err == nil {
+			t.Errorf("%q was split", bad)
+		}
+	}
+}
+
+// TestSplitKnownCutsAsSplit: stepping over the sections whose digests were
+// seen before cuts a document where reading it whole does, whatever
+// changed; and a document laid out otherwise is left to split.
+func TestSplitKnownCutsAsSplit(t *testing.T) {
+	v, err := New(Options{Schema: snaptest.Schema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := snaptest.Small(1, "http://up.test")
+	seen, err := split(snaptest.Encode(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes := map[string]int{}
+	for name, raw := range seen.raw {
+		sizes[seen.digests[name]] = len(raw)
+	}
+	v.sizes.Store(&sizes)
+	for _, edit := range []func(s *snapshot.Snapshot){
+		func(*snapshot.Snapshot) {},
+		func(s *snapshot.Snapshot) { s.Generation = 123456 },
+		func(s *snapshot.Snapshot) { s.Commit = "0123456789abcdef0123456789abcdef01234567" },
+		func(s *snapshot.Snapshot) { s.Entitlements = s.Entitlements[1:] },
+		func(s *snapshot.Snapshot) { s.APIs[0].Title = `a "quoted" {title}, "routes":[]` },
+	} {
+		s := snaptest.Copy(t, base)
+		edit(s)
+		doc := snaptest.Encode(t, s)
+		want, err := split(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := v.splitKnown(doc)
+		if !ok || !reflect.DeepEqual(got.raw, want.raw) || !reflect.DeepEqual(got.digests, want.digests) {
+			t.Errorf("%s: cut %v differs from split's", doc, ok)
+		}
+	}
+	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
+		if _, ok := v.splitKnown([]byte(doc)); ok {
+			t.Errorf("%q was cut", doc)
+		}
+	}
+}

@@ -1,0 +1,839 @@
+// Package verify is the verify stage of the gateway runtime: it decides
+// whether a candidate snapshot may be served and hands the store what it
+// changes.
+//
+// A candidate's digest and signature are checked before any of its bytes is
+// parsed. Then its top-level members (sections) are read, each section's
+// bytes are checked against the digest the document states for it, and
+// only the sections whose digests differ from the active snapshot's are
+// validated against the JSON Schema and decoded; the store applies them
+// (store.Apply), which checks the whole snapshot's consistency.
+package verify
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"reflect"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/santhosh-tekuri/jsonschema/v5"
+
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
+)
+
+// Reason says why a candidate snapshot was refused.
+type Reason string
+
+// Refusal reasons.
+const (
+	ReasonSchema      Reason = "schema"      // fails the snapshot JSON Schema
+	ReasonDigest      Reason = "digest"      // bytes do not match the expected digest, or a section its stated one
+	ReasonSignature   Reason = "signature"   // no trusted key verifies the signature
+	ReasonUnsigned    Reason = "unsigned"    // trust keys are configured and there is no signature
+	ReasonGeneration  Reason = "generation"  // lower generation than the active snapshot
+	ReasonConsistency Reason = "consistency" // Snapshot.Consistent fails, or it cannot be indexed
+	ReasonDecode      Reason = "decode"      // not JSON, truncated, unknown fields, wrong version
+	ReasonCompile     Reason = "compile"     // the configuration did not compile
+)
+
+// Reasons lists every refusal reason, for metrics.
+var Reasons = []Reason{ReasonSchema, ReasonDigest, ReasonSignature, ReasonUnsigned, ReasonGeneration, ReasonConsistency, ReasonDecode, ReasonCompile}
+
+// Refusal is the error of a candidate snapshot that must not be served.
+type Refusal struct {
+	Reason Reason
+	Err    error
+}
+
+func (r *Refusal) Error() string { return fmt.Sprintf("snapshot refused (%s): %v", r.Reason, r.Err) }
+func (r *Refusal) Unwrap() error { return r.Err }
+
+func refuse(reason Reason, err error) *Refusal { return &Refusal{Reason: reason, Err: err} }
+
+// ReasonOf returns the refusal reason of err, or "" if it is not a Refusal.
+func ReasonOf(err error) Reason {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return ""
+}
+
+// Candidate is a snapshot offered for activation.
+type Candidate struct {
+	// Bytes are the snapshot's canonical JSON.
+	Bytes []byte
+	// Signature is the signature file's contents, if any.
+	Signature []byte
+	// Digest, when set, is the expected digest, in any form
+	// snapshot.ParseDigest reads.
+	Digest string
+	// Sum, when set, is snapshot.Digest(Bytes) as the caller computed it
+	// in this process: Load takes it instead of hashing Bytes again.
+	Sum string
+	// Background validates on one goroutine, leaving the other CPUs to
+	// the requests being served; otherwise on every CPU, to end soonest.
+	Background bool
+	// AllowRollback accepts a lower generation than the active snapshot's.
+	AllowRollback bool
+	// SelfBuilt is true when this process compiled Bytes itself from the
+	// configuration repository it fetched: a missing signature is then no
+	// reason to refuse (a present one is still checked).
+	SelfBuilt bool
+}
+
+// Options configure a Verifier.
+type Options struct {
+	// Schema is the snapshot's JSON Schema document.
+	Schema []byte
+	// Trust holds the keys a signature must verify with. When empty,
+	// signatures are not checked (and need not be present).
+	Trust []ed25519.PublicKey
+}
+
+// Verifier checks candidate snapshots before they are served. It is safe for
+// concurrent use.
+type Verifier struct {
+	schema *jsonschema.Schema
+	items  map[string]*jsonschema.Schema // see streamItems
+	fast   *fastSchemas                  // items, compiled by compileFast
+	trust  []ed25519.PublicKey
+	// props are the root's property schemas and required its required
+	// properties: the root constrains nothing else (see plainObject), so
+	// a document whose sections each satisfy their property's schema,
+	// with every required one present, satisfies the schema.
+	props    map[string]*jsonschema.Schema
+	required []string
+	// sizes are the lengths of the last loaded snapshot's sections, by
+	// digest: a section with one of these digests has that many bytes,
+	// so that splitKnown steps over it unread.
+	sizes atomic.Pointer[map[string]int]
+	// grants are the sums of the last loaded snapshot's entitlements, in
+	// order (see grantItems).
+	grants atomic.Pointer[itemSums]
+}
+
+// New compiles the JSON Schema and returns a Verifier.
+func New(opts Options) (*Verifier, error) {
+	if len(opts.Schema) == 0 {
+		return nil, errors.New("verifier: no snapshot json schema")
+	}
+	c := jsonschema.NewCompiler()
+	const url = "frontdoor:snapshot.schema.json"
+	if err := c.AddResource(url, bytes.NewReader(opts.Schema)); err != nil {
+		return nil, fmt.Errorf("loading snapshot json schema: %w", err)
+	}
+	s, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("compiling snapshot json schema: %w", err)
+	}
+	root := s
+	for root.Ref != nil && len(root.Properties) == 0 {
+		root = root.Ref
+	}
+	if !plainObject(root) {
+		return nil, errors.New("verifier: the snapshot json schema's root must constrain nothing but its properties")
+	}
+	items := streamItems(root)
+	return &Verifier{schema: s, items: items, fast: compileFast(items), trust: opts.Trust, props: root.Properties, required: root.Required}, nil
+}
+
+// Load verifies c and applies it to the store's database. It returns
+// active itself, and no error, when c has the active snapshot's digest:
+// there is nothing to swap. Otherwise it returns the new snapshot, or a
+// *Refusal saying why c must not be served. active may be nil.
+func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, error) {
+	digest, err := v.authenticate(c)
+	if err != nil {
+		return nil, err
+	}
+	if active != nil && active.Digest() == digest {
+		return active, nil
+	}
+	secs, ok := v.splitKnown(c.Bytes)
+	if !ok {
+		if secs, err = split(c.Bytes); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+		}
+	}
+	changed, err := secs.changed(active)
+	if err != nil {
+		return nil, err
+	}
+	// The schema check and the decoding read the same authenticated bytes
+	// and share nothing: they run side by side (one after the other in
+	// the background), and the schema's verdict comes first.
+	var ents *grantItems
+	if raw := secs.raw[store.SectionEntitlements]; changed[store.SectionEntitlements] && raw != nil {
+		if ents, err = v.grantItems(raw, active); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+		}
+	}
+	var (
+		wg        sync.WaitGroup
+		schemaErr error
+	)
+	if c.Background {
+		if err := v.validate(secs, changed, true, ents); err != nil {
+			return nil, err
+		}
+	} else {
+		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents) })
+	}
+	next, err := v.apply(c, digest, secs, changed, active, ents)
+	wg.Wait()
+	if schemaErr != nil {
+		return nil, schemaErr
+	}
+	if err == nil && secs.digests != nil {
+		sizes := make(map[string]int, len(secs.raw))
+		for name, raw := range secs.raw {
+			sizes[secs.digests[name]] = len(raw)
+		}
+		v.sizes.Store(&sizes)
+		if ents != nil {
+			v.grants.Store(&itemSums{digest: secs.digests[store.SectionEntitlements], sums: ents.sums})
+		}
+	}
+	return next, err
+}
+
+// itemSums are the sums of a list section's items, in order, and the
+// section's digest.
+type itemSums struct {
+	digest string
+	sums   [][16]byte
+}
+
+// grantItems are the items of a changed entitlements section. The grants
+// the active snapshot already had, byte for byte, are neither validated nor
+// decoded again: old[i] is item i's position among the active snapshot's
+// grants (its rows, in order), -1 for a new or changed one.
+type grantItems struct {
+	raw  [][]byte
+	sums [][16]byte
+	old  []int
+}
+
+// grantItems reads the items of the entitlements section raw and finds
+// those of the active snapshot's (see Verifier.grants).
+func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, err
+	} else if tok.Kind() != '[' {
+		return nil, nil // the schema says what is wrong
+	}
+	g := &grantItems{}
+	for dec.PeekKind() != ']' {
+		start := dec.InputOffset()
+		if err := dec.SkipValue(); err != nil {
+			return nil, err
+		}
+		item := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
+		sum := sha256.Sum256(item)
+		g.raw, g.sums = append(g.raw, item), append(g.sums, [16]byte(sum[:16]))
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	g.old = make([]int, len(g.raw))
+	var at map[[16]byte]int
+	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
+		at = make(map[[16]byte]int, len(prev.sums))
+		for j, s := range prev.sums {
+			at[s] = j
+		}
+	}
+	for i, s := range g.sums {
+		g.old[i] = -1
+		if j, ok := at[s]; ok {
+			g.old[i] = j
+		}
+	}
+	return g, nil
+}
+
+// decode returns the grants: those of the active snapshot's taken from its
+// rows, the others decoded.
+func (g *grantItems) decode(active *store.Snapshot) ([]snapshot.Entitlement, error) {
+	var rows []*store.Grant
+	list := make([]snapshot.Entitlement, len(g.raw))
+	for i, raw := range g.raw {
+		if g.old[i] < 0 {
+			if err := jsonv2.Unmarshal(raw, &list[i], jsonv2.RejectUnknownMembers(true)); err != nil {
+				return nil, fmt.Errorf("%d: %w", i, err)
+			}
+			continue
+		}
+		if rows == nil {
+			rows = active.Read().AllGrants()
+		}
+		list[i] = *rows[g.old[i]].Entitlement
+	}
+	return list, nil
+}
+
+// apply decodes the changed sections of secs and applies them to active.
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems) (*store.Snapshot, error) {
+	var doc snapshot.Snapshot
+	if active != nil {
+		doc = active.Meta()
+	}
+	var grants func(*snapshot.Snapshot) error
+	if ents != nil && slices.ContainsFunc(ents.old, func(j int) bool { return j >= 0 }) {
+		grants = func(d *snapshot.Snapshot) (err error) {
+			d.Entitlements, err = ents.decode(active)
+			return err
+		}
+	}
+	if err := decodeSections(&doc, secs, changed, c.Background, grants); err != nil {
+		return nil, refuse(ReasonDecode, err)
+	}
+	doc.Sections = secs.digests
+	if doc.SchemaVersion != snapshot.SchemaVersion {
+		return nil, refuse(ReasonDecode, fmt.Errorf("decoding snapshot: schema version %q, want %q", doc.SchemaVersion, snapshot.SchemaVersion))
+	}
+	if active != nil && doc.Generation < active.Generation() && !c.AllowRollback {
+		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", doc.Generation, active.Generation()))
+	}
+	ch := store.Change{Digest: digest, Doc: &doc, Changed: changed}
+	if active == nil || secs.digests == nil {
+		ch.Changed = nil
+	}
+	ch.Check, ch.Reads = checkOf(ch.Changed)
+	next, err := store.Apply(active, ch)
+	if err != nil {
+		return nil, refuse(ReasonConsistency, err)
+	}
+	return next, nil
+}
+
+// checkOf returns the consistency check a change needs, and the sections
+// it reads besides the changed ones. Consistency is of the lists and the
+// platform: a change of the generation or commit alone needs none (the
+// schema version is checked on its own); one of the entitlements alone
+// needs their checks against the APIs and apps.
+func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string) {
+	if changed == nil {
+		return (*snapshot.Snapshot).Consistent, nil
+	}
+	lists := 0
+	for _, name := range []string{store.SectionPlatform, store.SectionPublishers, store.SectionAPIs, store.SectionRoutes, store.SectionConsumers, store.SectionEntitlements} {
+		if changed[name] {
+			lists++
+		}
+	}
+	switch {
+	case lists == 0:
+		return nil, nil
+	case lists == 1 && changed[store.SectionEntitlements]:
+		return (*snapshot.Snapshot).ConsistentEntitlements, []string{store.SectionAPIs, store.SectionConsumers}
+	}
+	return (*snapshot.Snapshot).Consistent, nil
+}
+
+// authenticate checks c's digest against the expected one and its
+// signature, reading nothing of it but its bytes' hash, and returns the
+// digest.
+func (v *Verifier) authenticate(c Candidate) (string, error) {
+	digest := c.Sum
+	if digest == "" {
+		digest = snapshot.Digest(c.Bytes)
+	}
+	if c.Digest != "" {
+		want, err := snapshot.ParseDigest(c.Digest)
+		if err != nil {
+			return "", refuse(ReasonDigest, err)
+		}
+		if want != digest {
+			return "", refuse(ReasonDigest, fmt.Errorf("digest is %s, want %s", digest, want))
+		}
+	}
+	if len(v.trust) == 0 {
+		return digest, nil
+	}
+	if len(bytes.TrimSpace(c.Signature)) == 0 {
+		if c.SelfBuilt {
+			return digest, nil
+		}
+		return "", refuse(ReasonUnsigned, errors.New("snapshot has no signature and trust keys are configured"))
+	}
+	if err := snapshot.VerifyDigestSignature(v.trust, digest, c.Signature); err != nil {
+		return "", refuse(ReasonSignature, err)
+	}
+	return digest, nil
+}
+
+// sections are a document's top-level members.
+type sections struct {
+	raw map[string][]byte // by name, "sections" excluded
+	// digests are the digests the document states (its "sections"
+	// member), nil when it states none.
+	digests map[string]string
+}
+
+// split reads b's top-level members: b must be one JSON object (strictly:
+// no duplicate names, valid UTF-8) and nothing after it.
+func split(b []byte) (*sections, error) {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+	if tok, err := dec.ReadToken(); err != nil {
+		return nil, err
+	} else if tok.Kind() != '{' {
+		return nil, errors.New("snapshot is not a json object")
+	}
+	s := &sections{raw: map[string][]byte{}}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		name := tok.String()
+		start := dec.InputOffset()
+		if err := dec.SkipValue(); err != nil {
+			return nil, err
+		}
+		raw := bytes.TrimLeft(b[start:dec.InputOffset()], " \t\r\n:")
+		if name == snapshot.SectionsMember {
+			if err := jsonv2.Unmarshal(raw, &s.digests); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		} else {
+			s.raw[name] = raw
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, errors.New("trailing data after the document")
+	}
+	return s, nil
+}
+
+// splitKnown cuts a canonical document (members in order, no white space;
+// see snapshot.Snapshot.Encode) into its sections, stepping over those whose
+// stated digests are of sections loaded before (see Verifier.sizes) without
+// reading them, and reading the others as JSON values. It returns false
+// when b is not laid out so, or it cannot tell: split then reads b whole.
+//
+// A section stepped over is one the swap keeps from the active snapshot:
+// it is neither decoded nor hashed. That its bytes are the ones its stated
+// digest names rests on the document's digest and signature, which cover
+// the stated digests: the document is the compiler's, and it says which
+// sections it did not change.
+func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
+	sizes := v.sizes.Load()
+	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
+	at := bytes.LastIndex(b, marker)
+	if sizes == nil || len(b) == 0 || b[0] != '{' || at < 0 {
+		return nil, false
+	}
+	obj := b[at+len(marker)-1:]
+	end := bytes.IndexByte(obj, '}')
+	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
+		return nil, false
+	}
+	s := &sections{raw: map[string][]byte{}}
+	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
+		return nil, false
+	}
+	pos := 1
+	for i, name := range slices.Sorted(maps.Keys(s.digests)) {
+		head := `"` + name + `":`
+		if i > 0 {
+			head = "," + head
+		}
+		if !bytes.HasPrefix(b[pos:at], []byte(head)) {
+			return nil, false
+		}
+		pos += len(head)
+		n, known := (*sizes)[s.digests[name]]
+		if !known {
+			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
+			if _, err := dec.ReadValue(); err != nil {
+				return nil, false
+			}
+			n = int(dec.InputOffset())
+		}
+		if pos+n > at {
+			return nil, false
+		}
+		s.raw[name] = b[pos : pos+n]
+		pos += n
+	}
+	return s, pos == at
+}
+
+// changed returns the sections of s whose stated digests differ from
+// active's (every section when either states none), after checking that
+// the bytes of each of those have the digest s states.
+func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
+	var old map[string]string
+	if active != nil {
+		old = active.Sections()
+	}
+	changed := map[string]bool{}
+	for name, raw := range s.raw {
+		if s.digests != nil && old != nil && old[name] == s.digests[name] {
+			continue
+		}
+		if s.digests != nil {
+			if got, want := snapshot.Digest(raw), s.digests[name]; got != want {
+				return nil, refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
+			}
+		}
+		changed[name] = true
+	}
+	for name := range s.digests {
+		if _, ok := s.raw[name]; !ok {
+			return nil, refuse(ReasonDigest, fmt.Errorf("the document states a digest for %s, which it does not have", name))
+		}
+	}
+	for name := range old {
+		if _, ok := s.raw[name]; !ok {
+			changed[name] = true // gone
+		}
+	}
+	return changed, nil
+}
+
+// decodeSections decodes the changed sections of secs into d, each on its
+// own goroutine unless serial; grants, when the entitlements were read
+// item by item, decodes those. The error is that of the first section in
+// name order.
+func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
+	names := slices.Sorted(maps.Keys(changed))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		f := func() {
+			var err error
+			if name == store.SectionEntitlements && grants != nil {
+				err = grants(d)
+			} else {
+				err = decodeSection(d, name, secs.raw[name])
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
+			}
+		}
+		if serial {
+			f()
+		} else {
+			wg.Go(f)
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// decodeSection decodes the section name's bytes (nil: absent) into its
+// field of d, replacing it.
+func decodeSection(d *snapshot.Snapshot, name string, raw []byte) error {
+	switch name {
+	case "schemaVersion":
+		return decodeInto(&d.SchemaVersion, raw)
+	case "generation":
+		return decodeInto(&d.Generation, raw)
+	case "commit":
+		return decodeInto(&d.Commit, raw)
+	case store.SectionPlatform:
+		return decodeInto(&d.Platform, raw)
+	case store.SectionPublishers:
+		return decodeList(&d.Publishers, raw)
+	case store.SectionAPIs:
+		return decodeList(&d.APIs, raw)
+	case store.SectionRoutes:
+		return decodeList(&d.Routes, raw)
+	case store.SectionConsumers:
+		return decodeList(&d.Consumers, raw)
+	case store.SectionEntitlements:
+		return decodeList(&d.Entitlements, raw)
+	}
+	return fmt.Errorf("unknown member %q", name)
+}
+
+func decodeInto[T any](v *T, raw []byte) error {
+	var zero T
+	*v = zero
+	if raw == nil {
+		return nil
+	}
+	return jsonv2.Unmarshal(raw, v, jsonv2.RejectUnknownMembers(true))
+}
+
+// decodeList decodes a JSON array into a new slice sized for it first (see
+// itemCount).
+func decodeList[T any](v *[]T, raw []byte) error {
+	*v = nil
+	if raw == nil {
+		return nil
+	}
+	presize(v, itemCount(raw), len(raw))
+	return jsonv2.Unmarshal(raw, v, jsonv2.RejectUnknownMembers(true))
+}
+
+// presize gives *s capacity for n elements, and at most as many bytes as
+// the section has: hostile input then costs no more memory than it would
+// without the hint.
+func presize[T any](s *[]T, n, size int) {
+	n = min(n, size/max(int(reflect.TypeFor[T]().Size()), 1))
+	if n > 0 {
+		*s = make([]T, 0, n)
+	}
+}
+
+// validate checks the changed sections against their properties' schemas,
+// and that every required section is present.
+func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems) error {
+	for _, name := range v.required {
+		if _, ok := s.raw[name]; !ok {
+			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
+		}
+	}
+	var items []item
+	for name := range changed {
+		raw, ok := s.raw[name]
+		prop := v.props[name]
+		switch {
+		case !ok: // gone, and not required
+		case prop == nil:
+			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: additional property %q", name))
+		case name == store.SectionEntitlements && ents != nil && v.items[name] != nil:
+			if err := v.checkGrants(ents, name, &items); err != nil {
+				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+			}
+		case v.items[name] != nil && raw[0] == '[':
+			if err := v.checkArray(raw, name, &items); err != nil {
+				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+			}
+		default:
+			if err := v.validateValue(prop, "/"+name, raw); err != nil {
+				return err
+			}
+		}
+	}
+	if len(s.digests) > 0 {
+		raw, _ := jsonv2.Marshal(s.digests)
+		if err := v.validateValue(v.props[snapshot.SectionsMember], "/"+snapshot.SectionsMember, raw); err != nil {
+			return err
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if serial {
+		workers = 1
+	}
+	return v.validateItems(items, workers)
+}
+
+// checkGrants is checkArray over the grants read item by item: those of
+// the active snapshot were valid, the others are checked.
+func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
+	chk := &checker{fs: v.fast, d: dec}
+	schema, fast := v.items[name], v.fast.items[name].chain
+	for i, raw := range g.raw {
+		if g.old[i] >= 0 {
+			continue
+		}
+		dec.Reset(bytes.NewBuffer(raw))
+		ok, err := chk.check(fast)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			*items = append(*items, item{schema: schema, name: name, index: i, raw: raw})
+		}
+	}
+	return nil
+}
+
+// checkArray reads the array raw of section name with the fast check, and
+// adds the items it could not prove valid to items, for the library.
+func (v *Verifier) checkArray(raw []byte, name string, items *[]item) error {
+	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
+	chk := &checker{fs: v.fast, d: dec}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	schema, fast := v.items[name], v.fast.items[name].chain
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		start, depth := dec.InputOffset(), dec.StackDepth()
+		ok, err := chk.check(fast)
+		if err == nil && !ok {
+			err = skipRest(dec, depth, start)
+		}
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// The value's bytes, without the separator before it.
+			it := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
+			*items = append(*items, item{schema: schema, name: name, index: i, raw: it})
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// plainObject reports whether n constrains nothing but the type object, its
+// properties, the required ones and (forbidding) additional ones.
+func plainObject(n *jsonschema.Schema) bool {
+	return n.Always == nil && n.Ref == nil && n.RecursiveRef == nil && n.DynamicRef == nil &&
+		len(n.Types) == 1 && n.Types[0] == "object" &&
+		n.Constant == nil && n.Enum == nil && n.Not == nil &&
+		len(n.AllOf) == 0 && len(n.AnyOf) == 0 && len(n.OneOf) == 0 && n.If == nil &&
+		n.MinProperties <= 0 && n.MaxProperties == -1 && n.PropertyNames == nil &&
+		len(n.PatternProperties) == 0 && len(n.Dependencies) == 0 && len(n.DependentRequired) == 0 &&
+		len(n.DependentSchemas) == 0 && n.UnevaluatedProperties == nil &&
+		(n.AdditionalProperties == nil || n.AdditionalProperties == false) &&
+		len(n.Properties) > 0 && len(n.Extensions) == 0
+}
+
+// item is one element of a top-level array, validated on its own.
+type item struct {
+	schema *jsonschema.Schema
+	name   string
+	index  int
+	raw    []byte
+}
+
+// validateItems validates items (on every CPU unless r is serial) and
+// returns the error of the first invalid one in document order.
+func (v *Verifier) validateItems(items []item, workers int) error {
+	workers = min(workers, max(len(items)/1024, 1))
+	var (
+		wg    sync.WaitGroup
+		first atomic.Int64 // index in items of the first error found
+		errs  = make([]error, workers)
+	)
+	first.Store(int64(len(items)))
+	per := (len(items) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, len(items))
+		wg.Go(func() {
+			for i := lo; i < hi && int64(i) < first.Load(); i++ {
+				it := items[i]
+				if err := v.validateValue(it.schema, "/"+it.name+"/"+strconv.Itoa(it.index), it.raw); err != nil {
+					errs[w] = err
+					for {
+						f := first.Load()
+						if int64(i) >= f || first.CompareAndSwap(f, int64(i)) {
+							break
+						}
+					}
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err // workers cover increasing ranges: the first is the earliest
+		}
+	}
+	return nil
+}
+
+// validateValue decodes raw and validates it against s; at is the JSON
+// pointer of raw in the document.
+func (v *Verifier) validateValue(s *jsonschema.Schema, at string, raw []byte) error {
+	var x any
+	if err := jsonv2.Unmarshal(raw, &x); err != nil {
+		return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	}
+	if err := s.Validate(x); err != nil {
+		return schemaRefusal(at, err)
+	}
+	return nil
+}
+
+func schemaRefusal(at string, err error) error {
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &ve) {
+		return refuse(ReasonSchema, schemaError(at, ve))
+	}
+	return refuse(ReasonSchema, err)
+}
+
+// streamItems returns, by top-level property name, the item schemas of the
+// root's array properties that constrain nothing but their items, following
+// $ref.
+func streamItems(root *jsonschema.Schema) map[string]*jsonschema.Schema {
+	out := map[string]*jsonschema.Schema{}
+	for root.Ref != nil && len(root.Properties) == 0 {
+		root = root.Ref
+	}
+	for name, p := range root.Properties {
+		var items *jsonschema.Schema
+		ok := true
+		for n := p; n != nil && ok; n = n.Ref {
+			ok = onlyItems(n)
+			it := n.Items2020
+			if s, isSchema := n.Items.(*jsonschema.Schema); isSchema {
+				it = s
+			}
+			if it != nil {
+				ok = ok && items == nil
+				items = it
+			}
+		}
+		if ok && items != nil {
+			out[name] = items
+		}
+	}
+	return out
+}
+
+// onlyItems reports whether n has no keyword but type "array", items and
+// $ref, and annotations.
+func onlyItems(n *jsonschema.Schema) bool {
+	return n.Always == nil && n.RecursiveRef == nil && n.DynamicRef == nil &&
+		(len(n.Types) == 0 || (len(n.Types) == 1 && n.Types[0] == "array")) &&
+		n.Constant == nil && n.Enum == nil && n.Not == nil &&
+		len(n.AllOf) == 0 && len(n.AnyOf) == 0 && len(n.OneOf) == 0 && n.If == nil &&
+		n.MinItems <= 0 && n.MaxItems == -1 && !n.UniqueItems &&
+		n.AdditionalItems == nil && len(n.PrefixItems) == 0 && n.Contains == nil &&
+		n.UnevaluatedItems == nil && len(n.Extensions) == 0
+}
+
+// schemaError flattens a validation error into its leaf causes, at most a
+// few, each "at <pointer>: <message>".
+func schemaError(at string, ve *jsonschema.ValidationError) error {
+	var leaves []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := e.InstanceLocation
+			if loc == "" && at == "" {
+				loc = "/"
+			}
+			leaves = append(leaves, fmt.Sprintf("at %s: %s", at+loc, e.Message))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	const max = 5
+	if len(leaves) > max {
+		leaves = append(leaves[:max], fmt.Sprintf("and %d more", len(leaves)-max))
+	}
+	return fmt.Errorf("snapshot does not match its json schema: %s", strings.Join(leaves, "; "))
+}
