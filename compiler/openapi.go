@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/frontdoor-dev/frontdoor/internal/oasref"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -25,6 +26,7 @@ import (
 // and the kin-openapi model with every $ref resolved.
 type specDoc struct {
 	root *yaml.Node
+	od   *oasref.Document // root with the references OpenAPI forbids inlined
 	doc  *openapi3.T
 	// pending are reference errors found while parsing, reported by the
 	// resolution layer.
@@ -70,11 +72,19 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		}
 		return b, nil
 	}
+	loader.IncludeOrigin = true
 	if err := resolveRefs(loader, sd.doc, file); err != nil {
+		// Every reference that does not resolve, each where it is written.
+		if errs := sd.od.Check(); len(errs) > 0 {
+			for _, e := range errs {
+				sink.list = append(sink.list, refDiagnostic(e))
+			}
+			return nil
+		}
 		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
 			return nil
 		}
-		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", err)
+		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", plainMessage(err.Error()))
 		return nil
 	}
 	return sd
@@ -191,75 +201,58 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 		sink.add(file, vpos, codeSpecNotOAS3, "use OpenAPI 3.0 or 3.1", "unsupported OpenAPI version %q", version.Value)
 		return nil, false
 	}
-	decodeTop := top
 	var pending []Diagnostic
-	if comps, _ := mapValue(top, "components"); comps != nil && comps.Kind == yaml.MappingNode {
-		for i := 1; i < len(comps.Content); i += 2 {
-			m := comps.Content[i]
-			if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[0].Value != "$ref" {
-				continue
-			}
-			ref := m.Content[1]
-			inl, err := inlineRef(fsys, dir, path.Dir(file), ref.Value)
-			if err != nil {
-				// Resolution fails later (parseSpec); parsing goes on.
-				var refused diagSink
-				if reportRefusal(file, pos{int32(ref.Line), int32(ref.Column)}, err, "--max-spec-file", &refused) {
-					pending = append(pending, refused.list...)
-				} else {
-					pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
-						"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
-				}
-				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-			}
-			if decodeTop == top {
-				decodeTop = cloneYAML(top)
-				comps, _ = mapValue(decodeTop, "components")
-			}
-			comps.Content[i] = inl
-		}
+	od, errs := oasref.Inline(&root, file, func(p string) ([]byte, error) { return readRef(fsys, dir, &url.URL{Path: p}) })
+	for _, e := range errs {
+		pending = append(pending, refDiagnostic(e))
 	}
 	doc := &openapi3.T{}
-	if err := unmarshalSpec(doc, decodeTop); err != nil {
-		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", err)
+	if err := unmarshalSpec(doc, docMapping(od.Root)); err != nil {
+		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", plainMessage(err.Error()))
 		return nil, false
 	}
-	return &specDoc{root: &root, doc: doc, pending: pending, oneFile: decodeTop == top}, true
+	return &specDoc{root: &root, od: od, doc: doc, pending: pending, oneFile: !od.Inlined}, true
 }
 
-// inlineRef reads the mapping a whole-file $ref names, relative to base,
-// following chains of such references.
-func inlineRef(fsys fs.FS, dir, base, ref string) (*yaml.Node, error) {
-	for range 8 {
-		u, err := url.Parse(ref)
-		if err != nil {
-			return nil, err
-		}
-		if u.Fragment != "" {
-			return nil, errors.New("a component map must reference a whole file")
-		}
-		if u.Scheme == "" && u.Host == "" {
-			u.Path = path.Join(base, u.Path)
-		}
-		b, err := readRef(fsys, dir, u)
-		if err != nil {
-			return nil, err
-		}
-		var n yaml.Node
-		if err := yaml.Unmarshal(b, &n); err != nil {
-			return nil, err
-		}
-		m := docMapping(&n)
-		if m == nil {
-			return nil, errors.New("not a mapping")
-		}
-		if len(m.Content) == 2 && m.Content[0].Value == "$ref" {
-			ref, base = m.Content[1].Value, path.Dir(u.Path)
-			continue
-		}
-		return m, nil
+// refDiagnostic reports a reference that does not resolve, or a referenced
+// file that does not parse, where it is written.
+func refDiagnostic(e *oasref.Error) Diagnostic {
+	at := pos{int32(e.Line), int32(e.Col)}
+	var refused diagSink
+	if reportRefusal(e.File, at, e.Err, "--max-spec-file", &refused) {
+		return refused.list[0]
 	}
-	return nil, errors.New("too many chained references")
+	switch {
+	case e.Ref == "":
+		return newDiag(e.File, at, codeSpecSyntax, "fix the YAML or JSON syntax", plainMessage(e.Err.Error()))
+	case errors.Is(e.Err, oasref.ErrNeedsBundling):
+		return newDiag(e.File, at, codeSpecRef, "the document needs bundling here: write the object in place, or make the $ref name a file or component that exists so that it can be inlined",
+			fmt.Sprintf("reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
+	}
+	return newDiag(e.File, at, codeSpecRef, "correct the reference, or add the file or component it names",
+		fmt.Sprintf("unresolved reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
+}
+
+// goType is a Go type name in a decoder's message, with the words that
+// introduce it.
+var goType = regexp.MustCompile(`(Go struct field [\w.]+ of type |Go value of type |into )?(\[\])*\*?\b(openapi3|yaml|json|url|time)\.\w+(\.\w+)?|map\[string\](interface \{\}|any)|\binterface \{\}`)
+
+// plainMessage removes Go type names from a decoder's message.
+func plainMessage(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return goType.ReplaceAllStringFunc(msg, func(m string) string {
+		if f, ok := strings.CutPrefix(m, "Go struct field "); ok {
+			f, _, _ = strings.Cut(f, " of type")
+			if i := strings.LastIndexByte(f, '.'); i >= 0 {
+				f = f[i+1:]
+			}
+			return "field " + f + " of "
+		}
+		if strings.HasPrefix(m, "into ") {
+			return "into a value of the expected kind"
+		}
+		return "a value of the expected kind"
+	})
 }
 
 // cloneYAML copies the spine of a mapping so that parts can be replaced
