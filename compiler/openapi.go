@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -163,6 +164,20 @@ func (l limitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 }
 
 func (l limitFS) ReadFile(name string) ([]byte, error) { return l.ReadFileLimit(name, l.max) }
+
+// readsFS is a limitFS that records the files read through it: those the
+// $refs of the documents read name. Not safe for concurrent use.
+type readsFS struct {
+	limitFS
+	read map[string]bool
+}
+
+func (r readsFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	r.read[name] = true
+	return r.limitFS.ReadFileLimit(name, max)
+}
+
+func (r readsFS) ReadFile(name string) ([]byte, error) { return r.ReadFileLimit(name, r.max) }
 
 // parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, decoded into kin-openapi's model with $refs not yet resolved.
@@ -415,11 +430,13 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
 	sinks := make([]diagSink, c.opts.Workers)
 	errs := make([]error, c.opts.Workers)
+	reads := make([]readsFS, c.opts.Workers)
 	var mu sync.Mutex
 	nextJob := 0
 	var wg sync.WaitGroup
 	for w := range c.opts.Workers {
 		wg.Add(1)
+		reads[w] = readsFS{specs, map[string]bool{}}
 		go func() {
 			defer wg.Done()
 			for {
@@ -445,7 +462,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				}
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
-				if sd := parseSpec(ctx, specs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
+				if sd := parseSpec(ctx, reads[w], specDir(pub), j.file, data, &sinks[w]); sd != nil {
 					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
@@ -464,6 +481,14 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	}
 	for _, s := range sinks {
 		c.diags.list = append(c.diags.list, s.list...)
+	}
+	// Other files under API directories are part of a spec when one of
+	// its $refs reads them (Markdown pulled in by $ref).
+	for _, p := range m.specParts {
+		if !slices.ContainsFunc(reads, func(r readsFS) bool { return r.read[p] }) {
+			c.diags.add(p, pos{}, codeOutsideLayout, "files under an API's directory other than OpenAPI documents are part of a spec only when its $refs name them",
+				"file is outside the repository layout: no OpenAPI document references it")
+		}
 	}
 	parsed := map[string]bool{}
 	for i, j := range jobs {
@@ -495,7 +520,8 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, f
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
 	if err := validateSpec(ctx, doc, opts); err != nil {
 		for _, e := range flattenErrors(err) {
-			s.add(file, validationPos(sd.root, e), codeSpecInvalid, "see the OpenAPI specification", "%s", e)
+			at, p := validationPos(sd, e)
+			s.add(at, p, codeSpecInvalid, "see the OpenAPI specification", "%s", plainMessage(e.Error()))
 		}
 	}
 	pub, name, _ := strings.Cut(id, "/")
@@ -577,27 +603,60 @@ var (
 	valueOf        = regexp.MustCompile(`value of (\w+) must`)
 )
 
-// validationPos locates a kin-openapi validation message in the document:
-// the path and operation it names, else the component, else the start.
-func validationPos(root *yaml.Node, msg string) pos {
+// validationPos locates a kin-openapi validation error: where the element
+// at fault was read from when kin-openapi read its file (another file of the
+// document), else the path and operation it names, else the component, else
+// the start; in the file the part came from.
+func validationPos(sd *specDoc, err error) (string, pos) {
+	if loc := errorOrigin(err); loc != nil && loc.File != "" && loc.Line > 0 {
+		return loc.File, pos{int32(loc.Line), int32(loc.Column)}
+	}
+	msg := err.Error()
+	at := func(keys ...string) (string, pos) {
+		file, n := sd.od.FileOf(keys...)
+		if n == nil || n.Line == 0 {
+			return file, pos{1, 1}
+		}
+		return file, pos{int32(n.Line), int32(n.Column)}
+	}
 	if m := invalidPath.FindStringSubmatch(msg); m != nil {
 		keys := []string{"paths", m[1]}
 		if op := invalidOperation.FindStringSubmatch(msg); op != nil {
 			keys = append(keys, strings.ToLower(op[1]))
 		}
-		return yamlPos(root, keys...)
+		return at(keys...)
 	}
 	if m := invalidComponent.FindStringSubmatch(msg); m != nil {
-		return yamlPos(root, "components", m[1], m[2])
+		return at("components", m[1], m[2])
 	}
 	if m := invalidSection.FindStringSubmatch(msg); m != nil {
 		keys := []string{m[1]}
 		if v := valueOf.FindStringSubmatch(msg); v != nil {
 			keys = append(keys, v[1]) // the section's line when the field is missing
 		}
-		return yamlPos(root, keys...)
+		return at(keys...)
 	}
-	return pos{1, 1}
+	return at()
+}
+
+var originType = reflect.TypeFor[*openapi3.Origin]()
+
+// errorOrigin returns the source location the innermost error of err's
+// chain carries (kin-openapi's errors have an Origin field when the
+// element was read with Loader.IncludeOrigin), or nil.
+func errorOrigin(err error) *openapi3.Location {
+	var loc *openapi3.Location
+	for err != nil {
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+			if f := v.Elem().FieldByName("Origin"); f.IsValid() && f.Type() == originType && !f.IsNil() {
+				if o := f.Interface().(*openapi3.Origin); o.Key != nil {
+					loc = o.Key
+				}
+			}
+		}
+		err = errors.Unwrap(err)
+	}
+	return loc
 }
 
 // validateSpec runs kin-openapi's validation, turning panics into errors.
@@ -613,15 +672,16 @@ func validateSpec(ctx context.Context, doc *openapi3.T, opts []openapi3.Validati
 	return doc.Validate(ctx, opts...)
 }
 
-func flattenErrors(err error) []string {
+// flattenErrors lists the errors of a kin-openapi multi-error, each once.
+func flattenErrors(err error) []error {
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
-		var out []string
+		var out []error
 		for _, e := range me {
 			out = append(out, flattenErrors(e)...)
 		}
-		slices.Sort(out)
-		return slices.Compact(out)
+		slices.SortFunc(out, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return slices.CompactFunc(out, func(a, b error) bool { return a.Error() == b.Error() })
 	}
-	return []string{err.Error()}
+	return []error{err}
 }

@@ -56,8 +56,10 @@ type Document struct {
 	Files map[string]bool
 	// from maps the top node of each inlined part to the file it came
 	// from.
-	from  map[*yaml.Node]string
-	file  string
+	from map[*yaml.Node]string
+	// written maps each rebased $ref value to the reference as written.
+	written map[*yaml.Node]string
+	file    string
 	read  Reader
 	cache map[string]*parsed
 }
@@ -81,7 +83,7 @@ var partMaps = map[string]bool{"responses": true, "headers": true, "content": tr
 // of that kind that could not be inlined; the rest of the document is
 // inlined still.
 func Inline(root *yaml.Node, file string, read Reader) (*Document, []*Error) {
-	d := &Document{Root: root, Files: map[string]bool{}, from: map[*yaml.Node]string{}, file: file, read: read, cache: map[string]*parsed{}}
+	d := &Document{Root: root, Files: map[string]bool{}, from: map[*yaml.Node]string{}, written: map[*yaml.Node]string{}, file: file, read: read, cache: map[string]*parsed{}}
 	var errs []*Error
 	d.Root = d.walk(root, nil, file, &errs)
 	return d, errs
@@ -97,6 +99,8 @@ func allowsNoRef(keys []string) bool {
 	case n == 2 && keys[0] == "components":
 		return true
 	case n == 3 && keys[0] == "paths" && methods[keys[2]]:
+		return true
+	case n >= 1 && keys[n-1] == "example":
 		return true
 	case n >= 2 && partMaps[keys[n-1]] && keys[0] != "x-":
 		// The responses of an operation; the headers, content and links of
@@ -136,6 +140,19 @@ func textFile(ref string) bool {
 	return false
 }
 
+// isText reports whether a reference at keys names a text to inline as a
+// string: a Markdown or text file as a description, summary or title.
+func isText(ref string, keys []string) bool {
+	if len(keys) == 0 || !textFile(ref) {
+		return false
+	}
+	switch keys[len(keys)-1] {
+	case "description", "summary", "title":
+		return true
+	}
+	return false
+}
+
 // soleRef returns the reference of a mapping that is only a $ref.
 func soleRef(n *yaml.Node) (*yaml.Node, bool) {
 	if n.Kind == yaml.MappingNode && len(n.Content) == 2 && n.Content[0].Value == "$ref" && n.Content[1].Kind == yaml.ScalarNode {
@@ -145,7 +162,7 @@ func soleRef(n *yaml.Node) (*yaml.Node, bool) {
 }
 
 // walk returns n, or a copy of it with references inlined; in is the file
-// n was read from.
+// n was read from, for positions.
 func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) *yaml.Node {
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -177,31 +194,39 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 	default:
 		return n
 	}
-	if ref, ok := soleRef(n); ok && (textFile(ref.Value) || allowsNoRef(keys)) {
-		target, tfile, err := d.target(ref.Value, in, textFile(ref.Value))
+	if ref, ok := soleRef(n); ok && (isText(ref.Value, keys) || allowsNoRef(keys)) {
+		// Inlined parts are rebased: every reference of the tree resolves
+		// from the document's file; in is where it is written.
+		text := isText(ref.Value, keys)
+		target, tfile, err := d.target(ref.Value, d.file, text)
 		if err != nil {
-			if !textFile(ref.Value) {
+			if !text {
 				err = fmt.Errorf("%w (%v)", ErrNeedsBundling, err)
 			}
-			*errs = append(*errs, &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: ref.Value, Err: err})
-			return n
+			*errs = append(*errs, &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: d.asWritten(ref), Err: err})
+			// An empty value in its place, so that the rest still decodes.
+			if text {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n.Line, Column: n.Column}
+			}
+			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 		}
 		d.Inlined = true
 		d.from[target] = tfile
 		if target.Kind == yaml.ScalarNode {
 			return target
 		}
-		target = d.rebase(target, tfile)
+		target = d.walk(d.rebase(target, tfile), keys, tfile, errs)
 		d.from[target] = tfile
-		return d.walk(target, keys, tfile, errs)
+		return target
 	}
 	var out *yaml.Node
 	for i := 1; i < len(n.Content); i += 2 {
 		k := n.Content[i-1].Value
-		if k == "example" || k == "examples" || k == "default" || k == "enum" || strings.HasPrefix(k, "x-") {
+		c := n.Content[i]
+		_, fileExample := soleRef(c) // an example kept in a file, as bundlers allow
+		if (k == "example" && !fileExample) || k == "examples" || k == "default" || k == "enum" || strings.HasPrefix(k, "x-") {
 			continue // values, not OpenAPI objects
 		}
-		c := n.Content[i]
 		if nc := d.walk(c, append(keys, k), in, errs); nc != c {
 			if out == nil {
 				cp := *n
@@ -372,6 +397,7 @@ func (d *Document) rebase(n *yaml.Node, file string) *yaml.Node {
 					v := *c.Content[i+1]
 					v.Value = Rebase(v.Value, file, d.file)
 					c.Content[i+1] = &v
+					d.written[&v] = n.Content[i+1].Value
 				}
 			}
 		}
@@ -490,8 +516,19 @@ func (d *Document) Check() []*Error {
 					}
 				}
 			}
-			for _, c := range n.Content {
+			for i, c := range n.Content {
+				if n.Kind == yaml.MappingNode && i%2 == 1 && strings.HasPrefix(n.Content[i-1].Value, "x-") {
+					continue // extensions are not OpenAPI: their $refs are not followed
+				}
 				walk(c, file)
+			}
+		}
+		if it.file != d.file {
+			// Errors only decoding shows (a key written twice).
+			var v any
+			if err := it.root.Decode(&v); err != nil {
+				errs = append(errs, &Error{File: it.file, Line: line(err), Col: 1, Err: &syntaxError{err}})
+				continue
 			}
 		}
 		walk(it.root, it.file)
@@ -517,5 +554,13 @@ func (d *Document) check(ref *yaml.Node, in string) *Error {
 	if err == nil {
 		return nil
 	}
-	return &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: ref.Value, Err: err}
+	return &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: d.asWritten(ref), Err: err}
+}
+
+// asWritten returns a $ref's value as its file has it.
+func (d *Document) asWritten(ref *yaml.Node) string {
+	if w, ok := d.written[ref]; ok {
+		return w
+	}
+	return ref.Value
 }
