@@ -117,7 +117,9 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 		{
 			name: "an invalid type in a nested schema",
 			edit: map[string]func(string) string{
-				dir + "schemas/Reminder.yaml": func(s string) string { return strings.Replace(s, "{type: string, format: date-time}", "{type: strin}", 1) },
+				dir + "schemas/Reminder.yaml": func(s string) string {
+					return strings.Replace(s, "{type: string, format: date-time}", "{type: strin}", 1)
+				},
 			},
 			wants: []string{dir + "schemas/Reminder.yaml:5:3: FD404"},
 		},

@@ -60,8 +60,8 @@ type Document struct {
 	// written maps each rebased $ref value to the reference as written.
 	written map[*yaml.Node]string
 	file    string
-	read  Reader
-	cache map[string]*parsed
+	read    Reader
+	cache   map[string]*parsed
 }
 
 type parsed struct {
@@ -322,7 +322,9 @@ func (d *Document) parse(file string) (*yaml.Node, error) {
 // syntaxError is a referenced file that does not parse.
 type syntaxError struct{ err error }
 
-func (e *syntaxError) Error() string { return "the file does not parse: " + strings.TrimPrefix(e.err.Error(), "yaml: ") }
+func (e *syntaxError) Error() string {
+	return "the file does not parse: " + strings.TrimPrefix(e.err.Error(), "yaml: ")
+}
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
