@@ -463,7 +463,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
 				if sd := parseSpec(ctx, reads[w], specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], j.file, sd, &sinks[w])
+					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], serverBases(m.platform, j.a, j.gaps), j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
 					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
@@ -512,10 +512,37 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	return nil
 }
 
+// serverBases returns the base URLs, without a final slash and with the
+// scheme and host in lower case, of the platform's environments the API is
+// deployed to (all of them if its environments are not known): the
+// prefixes of its document's absolute server URLs.
+func serverBases(p *platformFile, a *apiFile, gs gaps) []string {
+	if p == nil {
+		return nil
+	}
+	for name := range a.Environments {
+		if _, ok := p.Environments[name]; !ok {
+			return nil // reported (FD205); its servers are not checked against a guess
+		}
+	}
+	var out []string
+	for _, name := range sortedKeys(p.Environments) {
+		if _, ok := a.Environments[name]; !ok && !gs.lacks("environments") && len(a.Environments) > 0 {
+			continue
+		}
+		u, err := url.Parse(p.Environments[name].BaseURL)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		out = append(out, strings.TrimSuffix(strings.ToLower(u.Scheme)+"://"+strings.ToLower(u.Host)+u.Path, "/"))
+	}
+	return out
+}
+
 // checkSpec validates a loaded document and checks that it agrees with its
 // API: servers, security schemes and version, as far as the API's gaps
 // allow.
-func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, file string, sd *specDoc, s *diagSink) {
+func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, envs []string, file string, sd *specDoc, s *diagSink) {
 	doc := sd.doc
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
 	if err := validateSpec(ctx, doc, opts); err != nil {
@@ -536,13 +563,28 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, f
 				u = strings.ReplaceAll(u, "{"+k+"}", v.Default)
 			}
 		}
+		at := yamlPos(sd.root, "servers", strconv.Itoa(i), "url")
 		p := u
-		if pu, err := url.Parse(u); err == nil {
+		pu, err := url.Parse(u)
+		if err == nil {
 			p = pu.Path
 		}
 		if strings.TrimSuffix(p, "/") != base && !strings.HasSuffix(strings.TrimSuffix(p, "/"), base) {
-			s.add(file, yamlPos(sd.root, "servers", strconv.Itoa(i), "url"), codeSpecServers, "server URLs end with "+base,
+			s.add(file, at, codeSpecServers, "server URLs end with "+base,
 				"server %s does not end with the base path %s", srv.URL, base)
+			continue
+		}
+		if err != nil || pu.Host == "" || len(envs) == 0 {
+			continue // a relative server URL is on the platform's hosts
+		}
+		want := make([]string, len(envs))
+		for i, e := range envs {
+			want[i] = e + base
+		}
+		got := strings.TrimSuffix(strings.ToLower(pu.Scheme)+"://"+strings.ToLower(pu.Host)+pu.Path, "/")
+		if !slices.Contains(want, got) {
+			s.add(file, at, codeSpecServers, "a server URL is an environment's base URL followed by the base path: "+strings.Join(want, ", "),
+				"server %s is not on an environment of the platform", srv.URL)
 		}
 	}
 	var apiKeyHeader, bearer bool

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,45 @@ func TestSpecRefsCannotLeaveTheApisDirectory(t *testing.T) {
 	}
 	if len(sink.list) != 1 || sink.list[0].Code != codeSpecRef {
 		t.Errorf("got %v, want one %s", sink.list, codeSpecRef)
+	}
+}
+
+// TestServersMustBeOnTheAPIsEnvironmentHosts checks FD405 against the
+// platform's environment base URLs, not only the base path.
+func TestServersMustBeOnTheAPIsEnvironmentHosts(t *testing.T) {
+	tests := []struct {
+		server string
+		ok     bool
+	}{
+		{"https://api.test/acme/patients/v1", true},
+		{"https://sandbox.api.test/acme/patients/v1", true},
+		{"https://API.test/acme/patients/v1/", true},
+		{"/acme/patients/v1", true},
+		{"https://{env}.api.test/acme/patients/v1\n    variables:\n      env: {default: sandbox}", true},
+		{"https://int.api.test/acme/patients/v1", false}, // the API is not in integration
+		{"https://evil.example/acme/patients/v1", false},
+		{"https://api.test.evil.example/acme/patients/v1", false},
+		{"http://api.test/acme/patients/v1", false},
+		{"https://api.test:8443/acme/patients/v1", false},
+		{"https://api.test/other/acme/patients/v1", false},
+	}
+	const spec = "publishers/acme/apis/patients.yaml"
+	for _, tc := range tests {
+		t.Run(tc.server, func(t *testing.T) {
+			m := baseFS(t)
+			s := string(m[spec].Data)
+			if !strings.Contains(s, "url: https://api.test/acme/patients/v1") {
+				t.Fatal("base spec changed")
+			}
+			m[spec].Data = []byte(strings.Replace(s, "url: https://api.test/acme/patients/v1", "url: "+tc.server, 1))
+			var got []string
+			for _, d := range mustCompile(t, m, testOptions()).Diagnostics {
+				got = append(got, d.String())
+			}
+			reported := slices.ContainsFunc(got, func(d string) bool { return strings.Contains(d, codeSpecServers) })
+			if reported == tc.ok {
+				t.Errorf("got %q, want FD405 %v", got, !tc.ok)
+			}
+		})
 	}
 }
