@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -10,12 +11,15 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/frontdoor-dev/frontdoor/internal/oasref"
 )
 
 // Limits that keep a page readable and its size bounded whatever the spec.
@@ -34,7 +38,10 @@ type specView struct {
 	Notice string
 	// Title, Version and OpenAPI are from the document.
 	Title, Version, OpenAPI string
-	Operations              []*opView
+	// About is the document's info.description, shown in the page's
+	// overview (not in the endpoints section).
+	About      template.HTML
+	Operations []*opView
 }
 
 type opView struct {
@@ -186,7 +193,11 @@ func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
 			}
 			return src.readFile(p)
 		}
-		doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+		if fileRef.Match(data) {
+			doc, err = loadFiles(loader, data, src)
+		} else {
+			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+		}
 	} else {
 		doc, err = loader.LoadFromData(data)
 	}
@@ -253,6 +264,99 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 		return nil, nil, fmt.Errorf("loading the document: %w", firstLine(err))
 	}
 	return doc, sortedKeys(r.seen), nil
+}
+
+// fileRef matches a $ref to another file (or a URL).
+var fileRef = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?[^#"'\s]`)
+
+// loadFiles loads a document of several files: the references OpenAPI does
+// not allow where they are written (operations, maps of responses, Markdown
+// descriptions) are inlined first, as the compiler does (oasref), then
+// kin-openapi resolves the rest.
+func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (doc *openapi3.T, err error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	od, errs := oasref.Inline(&root, src.path, func(p string) ([]byte, error) {
+		src.referred()
+		return src.readFile(p)
+	})
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	top := od.Root
+	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
+		top = top.Content[0]
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, fmt.Errorf("malformed document: %v", r)
+		}
+	}()
+	doc = &openapi3.T{}
+	if err := doc.UnmarshalYAML(top); err != nil {
+		return nil, err
+	}
+	if err := loader.ResolveRefsIn(doc, &url.URL{Path: src.path}); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// bundle returns doc, loaded from the repository file name with its
+// references resolved, as one document without references to other files,
+// in name's format (JSON for .json, else YAML). It moves the parts read
+// from other files into doc's components.
+func bundle(doc *openapi3.T, name string) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("bundling: %v", r)
+		}
+	}()
+	doc.InternalizeRefs(context.Background(), nil)
+	if strings.EqualFold(path.Ext(name), ".json") {
+		out, err = json.MarshalIndent(doc, "", "  ")
+	} else {
+		out, err = yaml.Marshal(doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ref := externalRef(out); ref != "" {
+		return nil, fmt.Errorf("bundling: reference %s is left", ref)
+	}
+	return out, nil
+}
+
+// externalRef returns a $ref of a document to another file, if any.
+func externalRef(data []byte) string {
+	var v any
+	if yaml.Unmarshal(data, &v) != nil {
+		return ""
+	}
+	var find func(v any) string
+	find = func(v any) string {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, ok := x["$ref"].(string); ok && !strings.HasPrefix(r, "#") {
+				return r
+			}
+			for _, e := range x {
+				if r := find(e); r != "" {
+					return r
+				}
+			}
+		case []any:
+			for _, e := range x {
+				if r := find(e); r != "" {
+					return r
+				}
+			}
+		}
+		return ""
+	}
+	return find(v)
 }
 
 func firstLine(err error) error {
@@ -455,8 +559,11 @@ var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 type specRenderer struct {
 	md      *markdown
 	anchors map[string]int
-	shown   map[string]string // named schema → anchor where first shown
-	nodes   int               // schema nodes left for the page
+	// shown maps a referenced schema, by its resolved target whatever the
+	// form of the reference (#/components/..., a file, a file#pointer), to
+	// the anchor where it is first shown.
+	shown map[*openapi3.Schema]string
+	nodes int // schema nodes left for the page
 }
 
 func newSpecView(md *markdown, data []byte, src *specSource) *specView {
@@ -470,10 +577,11 @@ func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *
 	if err != nil {
 		return &specView{Notice: "The OpenAPI document could not be read, so its endpoints are not shown here; download it below. " + err.Error()}
 	}
-	r := &specRenderer{md: md, anchors: make(map[string]int), shown: make(map[string]string), nodes: maxPageSchemaNodes}
+	r := &specRenderer{md: md, anchors: make(map[string]int), shown: make(map[*openapi3.Schema]string), nodes: maxPageSchemaNodes}
 	v := &specView{OpenAPI: doc.OpenAPI}
 	if doc.Info != nil {
 		v.Title, v.Version = doc.Info.Title, doc.Info.Version
+		v.About = md.render(doc.Info.Description, 4) // under the overview's h3
 	}
 	if n := len(unresolved); n > 0 {
 		v.Notice = fmt.Sprintf("%d %s to other files or missing components could not be resolved; %s shown as such.",
@@ -648,17 +756,18 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		}
 		mv := &mediaView{Type: mt, Anchor: anchor + "-media-" + strconv.Itoa(i+1)}
 		if m.Schema != nil {
+			target := m.Schema.Value
 			switch name := refName(m.Schema.Ref); {
-			case name != "" && r.shown[m.Schema.Ref] != "":
-				mv.SameAs, mv.SameName = r.shown[m.Schema.Ref], name
+			case name != "" && target != nil && r.shown[target] != "":
+				mv.SameAs, mv.SameName = r.shown[target], name
 			case r.nodes <= 0:
 				mv.Omitted = true
 			default:
 				w := &schemaWalker{md: r.md, budget: min(maxSchemaNodes, r.nodes)}
 				mv.Schema = w.node("", m.Schema, false, 0)
 				r.nodes -= w.used
-				if name != "" {
-					r.shown[m.Schema.Ref] = mv.Anchor
+				if name != "" && target != nil {
+					r.shown[target] = mv.Anchor
 				}
 			}
 		}
@@ -720,12 +829,20 @@ func exampleText(v any, limit int) string {
 	return s
 }
 
-// refName returns the component name of a local schema reference.
+// refName returns the name of a schema reference: the last part of its
+// JSON pointer ("#/components/schemas/Patient", "common.yaml#/Patient"), or
+// else its file's name without extension ("schemas/Patient.yaml").
 func refName(ref string) string {
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 && strings.HasPrefix(ref, "#/") {
-		return ref[i+1:]
+	file, frag, _ := strings.Cut(ref, "#")
+	if i := strings.LastIndexByte(frag, '/'); i >= 0 && i < len(frag)-1 {
+		name := frag[i+1:]
+		return strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
 	}
-	return ""
+	if file == "" {
+		return ""
+	}
+	base := path.Base(file)
+	return strings.TrimSuffix(base, path.Ext(base))
 }
 
 // typeLabel describes a schema's type in a few words.
@@ -893,11 +1010,14 @@ func constraints(s *openapi3.Schema) []string {
 	if s.Pattern != "" {
 		c = append(c, "pattern "+s.Pattern)
 	}
+	count := func(bound string, n uint64, one, many string) string {
+		return fmt.Sprintf("%s %d %s", bound, n, plural(int(min(n, 2)), one, many))
+	}
 	if s.MinLength > 0 {
-		c = append(c, fmt.Sprintf("at least %d characters", s.MinLength))
+		c = append(c, count("at least", s.MinLength, "character", "characters"))
 	}
 	if s.MaxLength != nil {
-		c = append(c, fmt.Sprintf("at most %d characters", *s.MaxLength))
+		c = append(c, count("at most", *s.MaxLength, "character", "characters"))
 	}
 	if s.Min != nil {
 		c = append(c, "minimum "+f(*s.Min))
@@ -906,10 +1026,10 @@ func constraints(s *openapi3.Schema) []string {
 		c = append(c, "maximum "+f(*s.Max))
 	}
 	if s.MinItems > 0 {
-		c = append(c, fmt.Sprintf("at least %d items", s.MinItems))
+		c = append(c, count("at least", s.MinItems, "item", "items"))
 	}
 	if s.MaxItems != nil {
-		c = append(c, fmt.Sprintf("at most %d items", *s.MaxItems))
+		c = append(c, count("at most", *s.MaxItems, "item", "items"))
 	}
 	if s.Default != nil {
 		c = append(c, "default "+exampleText(s.Default, 80))
