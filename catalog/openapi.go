@@ -272,8 +272,9 @@ var fileRef = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?[^#"'\s]`)
 // loadFiles loads a document of several files: the references OpenAPI does
 // not allow where they are written (operations, maps of responses, Markdown
 // descriptions) are inlined first, as the compiler does (oasref), then
-// kin-openapi resolves the rest.
-func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (doc *openapi3.T, err error) {
+// kin-openapi resolves the rest; a file that refers back to the document
+// reads it inlined.
+func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (*openapi3.T, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err
@@ -285,23 +286,20 @@ func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (doc *open
 	if len(errs) > 0 {
 		return nil, errs[0]
 	}
-	top := od.Root
-	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
-		top = top.Content[0]
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("malformed document: %v", r)
+	if od.Inlined {
+		var err error
+		if data, err = yaml.Marshal(od.Root); err != nil {
+			return nil, err
 		}
-	}()
-	doc = &openapi3.T{}
-	if err := doc.UnmarshalYAML(top); err != nil {
-		return nil, err
+		read := loader.ReadFromURIFunc
+		loader.ReadFromURIFunc = func(l *openapi3.Loader, u *url.URL) ([]byte, error) {
+			if path.Clean(u.Path) == src.path {
+				return data, nil
+			}
+			return read(l, u)
+		}
 	}
-	if err := loader.ResolveRefsIn(doc, &url.URL{Path: src.path}); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
 }
 
 // bundle returns doc, loaded from the repository file name with its
@@ -559,10 +557,11 @@ var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 type specRenderer struct {
 	md      *markdown
 	anchors map[string]int
-	// shown maps a referenced schema, by its resolved target whatever the
-	// form of the reference (#/components/..., a file, a file#pointer), to
+	doc     *openapi3.T
+	// shown maps a referenced schema, by its target whatever the form of
+	// the reference (#/components/... naming a file, the file itself), to
 	// the anchor where it is first shown.
-	shown map[*openapi3.Schema]string
+	shown map[string]string
 	nodes int // schema nodes left for the page
 }
 
@@ -577,7 +576,7 @@ func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *
 	if err != nil {
 		return &specView{Notice: "The OpenAPI document could not be read, so its endpoints are not shown here; download it below. " + err.Error()}
 	}
-	r := &specRenderer{md: md, anchors: make(map[string]int), shown: make(map[*openapi3.Schema]string), nodes: maxPageSchemaNodes}
+	r := &specRenderer{md: md, doc: doc, anchors: make(map[string]int), shown: make(map[string]string), nodes: maxPageSchemaNodes}
 	v := &specView{OpenAPI: doc.OpenAPI}
 	if doc.Info != nil {
 		v.Title, v.Version = doc.Info.Title, doc.Info.Version
@@ -756,9 +755,9 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		}
 		mv := &mediaView{Type: mt, Anchor: anchor + "-media-" + strconv.Itoa(i+1)}
 		if m.Schema != nil {
-			target := m.Schema.Value
+			target := r.target(m.Schema.Ref)
 			switch name := refName(m.Schema.Ref); {
-			case name != "" && target != nil && r.shown[target] != "":
+			case name != "" && r.shown[target] != "":
 				mv.SameAs, mv.SameName = r.shown[target], name
 			case r.nodes <= 0:
 				mv.Omitted = true
@@ -766,7 +765,7 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 				w := &schemaWalker{md: r.md, budget: min(maxSchemaNodes, r.nodes)}
 				mv.Schema = w.node("", m.Schema, false, 0)
 				r.nodes -= w.used
-				if name != "" && target != nil {
+				if name != "" {
 					r.shown[target] = mv.Anchor
 				}
 			}
@@ -791,6 +790,29 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		out = append(out, mv)
 	}
 	return out
+}
+
+// target returns what a schema reference names in the end: a component
+// that is itself a reference to a file is that file (the document's files
+// are inlined relative to its root, so one file has one name).
+func (r *specRenderer) target(ref string) string {
+	for range 8 {
+		name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+		if !ok || r.doc.Components == nil {
+			break
+		}
+		c := r.doc.Components.Schemas[name]
+		if c == nil || c.Ref == "" || c.Ref == ref {
+			break
+		}
+		ref = c.Ref
+	}
+	if file, frag, ok := strings.Cut(ref, "#"); ok && file != "" {
+		return path.Clean(file) + "#" + frag
+	} else if !ok {
+		return path.Clean(file)
+	}
+	return ref
 }
 
 func example(name string, v any) exampleView {

@@ -142,7 +142,7 @@ type renderedSpec struct {
 	html   template.HTML
 	about  template.HTML // info.description, for the overview
 	notice string
-	bundle []byte // the document as one file, for a document of several
+	bundle []byte               // the document as one file, for a document of several
 	files  map[string]fileState // other files it was rendered from
 }
 

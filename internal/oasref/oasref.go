@@ -100,7 +100,7 @@ func allowsNoRef(keys []string) bool {
 		return true
 	case n == 3 && keys[0] == "paths" && methods[keys[2]]:
 		return true
-	case n >= 1 && keys[n-1] == "example":
+	case n >= 1 && keys[n-1] == "example", n >= 3 && keys[n-1] == "value" && keys[n-3] == "examples":
 		return true
 	case n >= 2 && partMaps[keys[n-1]] && keys[0] != "x-":
 		// The responses of an operation; the headers, content and links of
@@ -223,8 +223,14 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 	for i := 1; i < len(n.Content); i += 2 {
 		k := n.Content[i-1].Value
 		c := n.Content[i]
-		_, fileExample := soleRef(c) // an example kept in a file, as bundlers allow
-		if (k == "example" && !fileExample) || k == "examples" || k == "default" || k == "enum" || strings.HasPrefix(k, "x-") {
+		// An example kept in a file, as bundlers allow: example: {$ref},
+		// or the value of an Example object of an examples map.
+		_, fileValue := soleRef(c)
+		exampleValue := k == "value" && len(keys) >= 2 && keys[len(keys)-2] == "examples"
+		switch {
+		case (k == "example" || exampleValue) && !fileValue,
+			k == "examples" && c.Kind != yaml.MappingNode,
+			k == "default" || k == "enum" || strings.HasPrefix(k, "x-"):
 			continue // values, not OpenAPI objects
 		}
 		if nc := d.walk(c, append(keys, k), in, errs); nc != c {
