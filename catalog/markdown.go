@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"html/template"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -137,8 +138,25 @@ func (m *markdown) convert(src string, top int) template.HTML {
 		// goldmark only fails on writer errors; show the text escaped.
 		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
 	}
-	return template.HTML(m.policy.SanitizeBytes(buf.Bytes())) //nolint:gosec // sanitised above
+	out := buf.Bytes()
+	if bytes.Contains(out, []byte("<img")) {
+		// Images are dropped: their text stays (a badge in a link).
+		out = imgAlt.ReplaceAll(out, []byte("$1"))
+	}
+	out = m.policy.SanitizeBytes(out)
+	if bytes.Contains(out, []byte("></a>")) {
+		// A link left without text is named by its address.
+		out = emptyLink.ReplaceAll(out, []byte("$1$2</a>"))
+	}
+	return template.HTML(out) //nolint:gosec // sanitised above
 }
+
+var (
+	// imgAlt is an HTML image with its alternative text.
+	imgAlt = regexp.MustCompile(`(?i)<img\b[^>]*?\balt\s*=\s*"([^"<>]*)"[^>]*>`)
+	// emptyLink is a sanitised link with no text.
+	emptyLink = regexp.MustCompile(`(<a href="([^"]*)"[^>]*>)\s*</a>`)
+)
 
 // plain returns src's text without Markdown markup, on one line (for search
 // and summaries).

@@ -94,3 +94,17 @@ func TestSafeHTMLInMarkdownIsKeptAndTheRestDropped(t *testing.T) {
 		}
 	}
 }
+
+func TestLinksAroundDroppedImagesKeepAName(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{`<a href="https://example.org/run"><img src="https://example.org/b.svg" alt="Run in Postman"></a>`, `>Run in Postman</a>`},
+		{`<a href="https://example.org/run"><img src="https://example.org/b.svg"></a>`, `>https://example.org/run</a>`},
+		{`[![Badge](https://example.org/b.svg)](https://example.org/go)`, `>Badge</a>`},
+	}
+	m := newMarkdown()
+	for _, tc := range tests {
+		if got := string(m.convert(tc.src, 4)); !strings.Contains(got, tc.want) || strings.Contains(got, "<img") {
+			t.Errorf("convert(%q) = %q, want %q and no image", tc.src, got, tc.want)
+		}
+	}
+}
