@@ -254,7 +254,7 @@ func codeTable() []CodeInfo {
 			"The API's spec field names a file that does not exist in the API's directory.",
 			"Add the document, or correct spec (it is relative to publishers/<pub>/apis/).", false},
 		{codeSpecRef, "unresolved $ref in OpenAPI document",
-			"A $ref of the OpenAPI document points at a file or a fragment that does not exist. References to other files are resolved relative to the document, inside the repository; URLs are not fetched.",
+			"A $ref of the OpenAPI document, or of a file it references, points at a file or a fragment that does not exist; each one is reported where it is written. References to other files are resolved relative to the file they are written in, inside the publisher's apis/ directory; URLs are not fetched. A $ref where OpenAPI does not allow one (an operation, a whole map of paths, responses, headers or content, an example's value, a Markdown file as a description) is inlined as bundlers do; if what it names is missing, the message says the document needs bundling there.",
 			"Correct the reference, or add the missing file or component.", false},
 		{codeSpecInvalid, "invalid OpenAPI document",
 			"The document parses but breaks the OpenAPI specification (for example a path parameter without a definition, or a response without a description).",

@@ -115,6 +115,15 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 			wants: []string{"publishers/acme/apis/appointments.yaml:49:13: FD403: reference appointments/paths/location-got.yaml: OpenAPI does not allow a $ref here"},
 		},
 		{
+			name: "a map of headers by $ref to a file that is missing",
+			edit: map[string]func(string) string{
+				dir + "paths/reminder-create.yaml": func(s string) string {
+					return strings.Replace(s, "../headers/common.yaml", "../headers/commons.yaml", 1)
+				},
+			},
+			wants: []string{dir + "paths/reminder-create.yaml:14:15: FD403: reference ../headers/commons.yaml: OpenAPI does not allow a $ref here (file not found) (the document needs bundling here"},
+		},
+		{
 			name: "an invalid type in a nested schema",
 			edit: map[string]func(string) string{
 				dir + "schemas/Reminder.yaml": func(s string) string {
