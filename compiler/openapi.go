@@ -181,9 +181,10 @@ func (r readsFS) ReadFile(name string) ([]byte, error) { return r.ReadFileLimit(
 
 // parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, decoded into kin-openapi's model with $refs not yet resolved.
-// A component map written as a single $ref to another file (as in
-// `securitySchemes: {$ref: security.yaml}`) is inlined first, since
-// kin-openapi cannot represent it.
+// The $refs OpenAPI does not allow where they are written, as bundlers
+// accept them (an operation, a component map as in `securitySchemes: {$ref:
+// security.yaml}`, a Markdown description), are inlined first (oasref),
+// since kin-openapi cannot represent them.
 func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) (*specDoc, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -268,21 +269,6 @@ func plainMessage(msg string) string {
 		}
 		return "a value of the expected kind"
 	})
-}
-
-// cloneYAML copies the spine of a mapping so that parts can be replaced
-// without touching the tree positions are read from.
-func cloneYAML(n *yaml.Node) *yaml.Node {
-	c := *n
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, sub := range n.Content {
-		if sub.Kind == yaml.MappingNode {
-			c.Content[i] = cloneYAML(sub)
-		} else {
-			c.Content[i] = sub
-		}
-	}
-	return &c
 }
 
 // unmarshalSpec decodes a document node, turning kin-openapi's panics on
