@@ -59,6 +59,10 @@ type Document struct {
 	from map[*yaml.Node]string
 	// written maps each rebased $ref value to the reference as written.
 	written map[*yaml.Node]string
+	// inlining holds the targets being inlined, to refuse a cycle; count
+	// is the number inlined, bounded by maxInlined.
+	inlining map[*yaml.Node]bool
+	count    int
 	file    string
 	read    Reader
 	cache   map[string]*parsed
@@ -68,6 +72,10 @@ type parsed struct {
 	root *yaml.Node
 	err  error
 }
+
+// maxInlined bounds the references one document inlines, so that
+// references repeated at every level cannot multiply the document.
+const maxInlined = 10000
 
 // methods are the operation keys of a path item.
 var methods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "options": true, "head": true, "patch": true, "trace": true}
@@ -83,9 +91,9 @@ var partMaps = map[string]bool{"responses": true, "headers": true, "content": tr
 // of that kind that could not be inlined; the rest of the document is
 // inlined still.
 func Inline(root *yaml.Node, file string, read Reader) (*Document, []*Error) {
-	d := &Document{Root: root, Files: map[string]bool{}, from: map[*yaml.Node]string{}, written: map[*yaml.Node]string{}, file: file, read: read, cache: map[string]*parsed{}}
+	d := &Document{Root: root, Files: map[string]bool{}, from: map[*yaml.Node]string{}, written: map[*yaml.Node]string{}, inlining: map[*yaml.Node]bool{}, file: file, read: read, cache: map[string]*parsed{}}
 	var errs []*Error
-	d.Root = d.walk(root, nil, file, &errs)
+	d.Root = d.walk(root, make([]string, 0, 64), file, &errs)
 	return d, errs
 }
 
@@ -199,6 +207,13 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 		// from the document's file; in is where it is written.
 		text := isText(ref.Value, keys)
 		target, tfile, err := d.target(ref.Value, d.file, text)
+		switch {
+		case err != nil:
+		case d.inlining[target]:
+			err = errors.New("the reference is circular")
+		case d.count >= maxInlined:
+			err = fmt.Errorf("more than %d references to inline", maxInlined)
+		}
 		if err != nil {
 			if !text {
 				err = fmt.Errorf("%w (%v)", ErrNeedsBundling, err)
@@ -215,9 +230,12 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 		if target.Kind == yaml.ScalarNode {
 			return target
 		}
-		target = d.walk(d.rebase(target, tfile), keys, tfile, errs)
-		d.from[target] = tfile
-		return target
+		d.inlining[target] = true
+		d.count++
+		out := d.walk(d.rebase(target, tfile), keys, tfile, errs)
+		delete(d.inlining, target)
+		d.from[out] = tfile
+		return out
 	}
 	var out *yaml.Node
 	for i := 1; i < len(n.Content); i += 2 {
