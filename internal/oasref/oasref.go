@@ -63,9 +63,9 @@ type Document struct {
 	// is the number inlined, bounded by maxInlined.
 	inlining map[*yaml.Node]bool
 	count    int
-	file    string
-	read    Reader
-	cache   map[string]*parsed
+	file     string
+	read     Reader
+	cache    map[string]*parsed
 }
 
 type parsed struct {
