@@ -133,6 +133,21 @@ func pageOf(t testing.TB, site *Site, id string) (string, *html.Node, []byte) {
 	return page, parseHTML(t, page, b), b
 }
 
+// pageIDs returns the ids of a page's elements, failing the test for one
+// that is not unique.
+func pageIDs(t testing.TB, page *html.Node) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for _, n := range findAll(page, func(n *html.Node) bool { _, ok := attr(n, "id"); return ok }) {
+		id, _ := attr(n, "id")
+		if ids[id] {
+			t.Errorf("id %q is not unique", id)
+		}
+		ids[id] = true
+	}
+	return ids
+}
+
 func TestMultiFileSpecsAreDownloadedAsOneDocumentInTheirFormat(t *testing.T) {
 	site, apis := multiFileSite(t)
 	for _, a := range apis {
@@ -205,11 +220,7 @@ func TestMultiFileSpecsShowEveryOperationsSchemas(t *testing.T) {
 func TestRepeatedSchemasLinkToTheirFirstRendering(t *testing.T) {
 	site, _ := multiFileSite(t)
 	_, page, b := pageOf(t, site, "acme/appointments")
-	ids := map[string]bool{}
-	for _, n := range findAll(page, func(n *html.Node) bool { _, ok := attr(n, "id"); return ok }) {
-		id, _ := attr(n, "id")
-		ids[id] = true
-	}
+	ids := pageIDs(t, page)
 	same := 0
 	for _, a := range findAll(page, byTag("a")) {
 		href, _ := attr(a, "href")
@@ -234,14 +245,7 @@ func TestEveryInternalLinkOfMultiFilePagesResolves(t *testing.T) {
 	for _, a := range apis {
 		t.Run(a.id, func(t *testing.T) {
 			_, page, _ := pageOf(t, site, a.id)
-			ids := map[string]bool{}
-			for _, n := range findAll(page, func(n *html.Node) bool { _, ok := attr(n, "id"); return ok }) {
-				id, _ := attr(n, "id")
-				if ids[id] {
-					t.Errorf("id %q is not unique", id)
-				}
-				ids[id] = true
-			}
+			ids := pageIDs(t, page)
 			for _, l := range findAll(page, byTag("a")) {
 				href, _ := attr(l, "href")
 				if frag, ok := strings.CutPrefix(href, "#"); ok && !ids[frag] {

@@ -380,26 +380,31 @@ func Pointer(root *yaml.Node, frag string) (*yaml.Node, error) {
 	}
 	for _, tok := range strings.Split(frag[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		var next *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == tok {
-					next = n.Content[i+1]
-					break
-				}
-			}
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
-				next = n.Content[i]
-			}
-		}
+		next := child(n, tok)
 		if next == nil {
 			return nil, fmt.Errorf("%s has no %q", "#"+frag, tok)
 		}
 		n = next
 	}
 	return n, nil
+}
+
+// child returns the value of key in a mapping, or the item at index key of
+// a sequence, or nil.
+func child(n *yaml.Node, key string) *yaml.Node {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+	case yaml.SequenceNode:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
 }
 
 // rebase copies n, read from file, with its references rewritten relative
@@ -474,20 +479,7 @@ func (d *Document) FileOf(keys ...string) (string, *yaml.Node) {
 	}
 	file := d.file
 	for _, k := range keys {
-		var next *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == k {
-					next = n.Content[i+1]
-					break
-				}
-			}
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < len(n.Content) {
-				next = n.Content[i]
-			}
-		}
+		next := child(n, k)
 		if next == nil {
 			break
 		}
