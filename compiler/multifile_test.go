@@ -80,6 +80,7 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 		name  string
 		edit  map[string]func(string) string
 		wants []string // file:line:col: CODE, and a part of the message
+		count int      // diagnostics in all, if not 0
 	}{
 		{
 			name: "every unresolved reference of nested files",
@@ -124,6 +125,25 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 			wants: []string{dir + "paths/reminder-create.yaml:14:15: FD403: reference ../headers/commons.yaml: OpenAPI does not allow a $ref here (file not found) (the document needs bundling here"},
 		},
 		{
+			name: "a problem in a schema file many operations use, once",
+			edit: map[string]func(string) string{
+				dir + "schemas/OperationOutcomeIssue.yaml": func(s string) string {
+					return strings.Replace(s, `"More about the problem, for developers."`, `More about the problem, for developers.`, 1)
+				},
+			},
+			wants: []string{dir + "schemas/OperationOutcomeIssue.yaml:8:3: FD404: extra sibling fields: [for developers.]"},
+			count: 1,
+		},
+		{
+			name: "a file that is not the object its references say",
+			edit: map[string]func(string) string{
+				dir + "schemas/Coding.yaml": func(s string) string {
+					return strings.Replace(s, "type: object", "type: object\nrequired: notalist", 1)
+				},
+			},
+			wants: []string{dir + "schemas/Coding.yaml:2:1: FD401: construct errors: line 2: cannot construct !!str `notalist` into a value of the expected kind in /required"},
+		},
+		{
 			name: "an invalid type in a nested schema",
 			edit: map[string]func(string) string{
 				dir + "schemas/Reminder.yaml": func(s string) string {
@@ -142,7 +162,11 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 				}
 				m[p] = &fstest.MapFile{Data: []byte(f(string(m[p].Data))), Mode: 0o644}
 			}
-			got := renderDiags(mustCompile(t, m, testOptions()).Diagnostics)
+			diags := mustCompile(t, m, testOptions()).Diagnostics
+			got := renderDiags(diags)
+			if tc.count > 0 && len(diags) != tc.count {
+				t.Errorf("got %d diagnostics, want %d:\n%s", len(diags), tc.count, got)
+			}
 			for _, want := range tc.wants {
 				if !strings.Contains(got, want) {
 					t.Errorf("got\n%s\nwant a line with %q", got, want)

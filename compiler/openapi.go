@@ -49,6 +49,15 @@ func (e *refError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
+// lineOf returns the line a YAML message names, or 0.
+func lineOf(msg string) int {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		return l
+	}
+	return 0
+}
+
 // parseSpec is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, and kin-openapi's model with $refs resolved through fsys
 // relative to file, never outside dir (nor over the network). It reports
@@ -65,8 +74,10 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = true
+	var last string // the file the loader read last
 	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		sd.oneFile = false
+		last = path.Clean(u.Path)
 		b, err := readRef(fsys, dir, u)
 		if err != nil {
 			return nil, &refError{ref: u.String(), err: err}
@@ -83,6 +94,13 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 			return nil
 		}
 		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
+			return nil
+		}
+		// A file that parses but does not decode as the object its
+		// references say: the loader read it last.
+		if _, yerr, ok := strings.Cut(err.Error(), "yaml error: "); ok && last != "" {
+			sink.add(last, pos{int32(max(1, lineOf(yerr))), 1}, codeSpecSyntax, "the file must hold the OpenAPI object its references say it does",
+				"%s", plainMessage(yerr))
 			return nil
 		}
 		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", plainMessage(err.Error()))
@@ -251,7 +269,7 @@ func refDiagnostic(e *oasref.Error) Diagnostic {
 
 // goType is a Go type name in a decoder's message, with the words that
 // introduce it.
-var goType = regexp.MustCompile(`(Go struct field [\w.]+ of type |Go value of type |into )?(\[\])*\*?\b(openapi3|yaml|json|url|time)\.\w+(\.\w+)?|map\[string\](interface \{\}|any)|\binterface \{\}`)
+var goType = regexp.MustCompile(`(Go struct field [\w.]+ of type |Go value of type |into )?(\[\])*\*?\b(openapi3|yaml|json|url|time)\.\w+(\.\w+)?|map\[string\](interface \{\}|any)|\binterface \{\}|into (\[\])*(string|bool|int|int64|uint64|float64)\b`)
 
 // plainMessage removes Go type names from a decoder's message.
 func plainMessage(msg string) string {
@@ -534,7 +552,13 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, e
 	if err := validateSpec(ctx, doc, opts); err != nil {
 		for _, e := range flattenErrors(err) {
 			at, p := validationPos(sd, e)
-			s.add(at, p, codeSpecInvalid, "see the OpenAPI specification", "%s", plainMessage(e.Error()))
+			msg := e.Error()
+			if at != file {
+				// In another file, reached from every operation that uses
+				// it: the problem once, without the path to it.
+				msg = innermost(e).Error()
+			}
+			s.add(at, p, codeSpecInvalid, "see the OpenAPI specification", "%s", plainMessage(msg))
 		}
 	}
 	pub, name, _ := strings.Cut(id, "/")
@@ -665,6 +689,17 @@ func validationPos(sd *specDoc, err error) (string, pos) {
 		return at(keys...)
 	}
 	return at()
+}
+
+// innermost returns the last error of err's chain.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 var originType = reflect.TypeFor[*openapi3.Origin]()
