@@ -73,7 +73,9 @@ func run(in io.Reader, out io.Writer) int {
 		fmt.Fprintf(out, "testsummary: reading the test events: %v\n", err)
 		return 1
 	}
-	if len(skipped) > 0 {
+	if len(skipped) == 0 {
+		fmt.Fprintln(out, "\nno test skipped")
+	} else {
 		keys := make([]key, 0, len(skipped))
 		for k := range skipped {
 			keys = append(keys, k)
