@@ -223,8 +223,8 @@ func loadFixedSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []
 }
 
 func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []string, err error) {
-	var root any
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	root, err := decodeSpec(data, src)
+	if err != nil {
 		return nil, nil, fmt.Errorf("reading the document: %w", firstLine(err))
 	}
 	top, ok := normalizeYAML(root).(map[string]any)
@@ -266,6 +266,27 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 	return doc, sortedKeys(r.seen), nil
 }
 
+// decodeSpec decodes a document; with src, the references OpenAPI does not
+// allow where they are written that resolve are inlined first (oasref), as
+// loadFiles does; those that do not are left out.
+func decodeSpec(data []byte, src *specSource) (any, error) {
+	var root any
+	if src == nil || !fileRef.Match(data) {
+		err := yaml.Unmarshal(data, &root)
+		return root, err
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil {
+		return nil, err
+	}
+	od, _ := oasref.Inline(&n, src.path, func(p string) ([]byte, error) {
+		src.referred()
+		return src.readFile(p)
+	})
+	err := od.Root.Decode(&root)
+	return root, err
+}
+
 // fileRef matches a $ref to another file (or a URL).
 var fileRef = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?[^#"'\s]`)
 
@@ -305,7 +326,9 @@ func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (*openapi3
 // bundle returns doc, loaded from the repository file name with its
 // references resolved, as one document without references to other files,
 // in name's format (JSON for .json, else YAML). It moves the parts read
-// from other files into doc's components.
+// from other files into doc's components. References kin-openapi does not
+// follow (in extensions, x-...) or could not (URLs) are replaced by a note
+// naming them, as the page shows them.
 func bundle(doc *openapi3.T, name string) (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -313,48 +336,59 @@ func bundle(doc *openapi3.T, name string) (out []byte, err error) {
 		}
 	}()
 	doc.InternalizeRefs(context.Background(), nil)
-	if strings.EqualFold(path.Ext(name), ".json") {
-		out, err = json.MarshalIndent(doc, "", "  ")
-	} else {
-		out, err = yaml.Marshal(doc)
-	}
-	if err != nil {
+	if out, err = marshalAs(doc, name); err != nil {
 		return nil, err
 	}
-	if ref := externalRef(out); ref != "" {
-		return nil, fmt.Errorf("bundling: reference %s is left", ref)
+	v, ok := externalRefs(out)
+	if !ok {
+		return out, nil
+	}
+	if out, err = marshalAs(v, name); err != nil {
+		return nil, err
+	}
+	if _, ok := externalRefs(out); ok {
+		return nil, errors.New("bundling: references to other files are left")
 	}
 	return out, nil
 }
 
-// externalRef returns a $ref of a document to another file, if any.
-func externalRef(data []byte) string {
-	var v any
-	if yaml.Unmarshal(data, &v) != nil {
-		return ""
+// marshalAs encodes v as JSON if name ends in .json, else as YAML.
+func marshalAs(v any, name string) ([]byte, error) {
+	if strings.EqualFold(path.Ext(name), ".json") {
+		return json.MarshalIndent(v, "", "  ")
 	}
-	var find func(v any) string
-	find = func(v any) string {
+	return yaml.Marshal(v)
+}
+
+// externalRefs decodes a document and replaces each of its references to
+// another file or a URL by a note naming it; ok reports whether there was
+// any.
+func externalRefs(data []byte) (doc any, ok bool) {
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil, false
+	}
+	doc = normalizeYAML(doc)
+	var walk func(v any)
+	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if r, ok := x["$ref"].(string); ok && !strings.HasPrefix(r, "#") {
-				return r
+			if r, isRef := x["$ref"].(string); isRef && !strings.HasPrefix(r, "#") {
+				ok = true
+				clear(x)
+				x["description"] = "Defined in " + r + ", which is not part of this document."
+				return
 			}
 			for _, e := range x {
-				if r := find(e); r != "" {
-					return r
-				}
+				walk(e)
 			}
 		case []any:
 			for _, e := range x {
-				if r := find(e); r != "" {
-					return r
-				}
+				walk(e)
 			}
 		}
-		return ""
 	}
-	return find(v)
+	walk(doc)
+	return doc, ok
 }
 
 func firstLine(err error) error {
