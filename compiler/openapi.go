@@ -280,7 +280,7 @@ func plainMessage(msg string) string {
 			if i := strings.LastIndexByte(f, '.'); i >= 0 {
 				f = f[i+1:]
 			}
-			return "field " + f + " of "
+			return "field " + f
 		}
 		if strings.HasPrefix(m, "into ") {
 			return "into a value of the expected kind"

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -140,5 +141,26 @@ func TestServersMustBeOnTheAPIsEnvironmentHosts(t *testing.T) {
 				t.Errorf("got %q, want FD405 %v", got, !tc.ok)
 			}
 		})
+	}
+}
+
+func TestMessagesNameNoGoTypes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"json: cannot unmarshal string into Go struct field Schema.type of type openapi3.Types", "json: cannot unmarshal string into field type"},
+		{"yaml: construct errors: line 4: cannot construct !!map into string", "construct errors: line 4: cannot construct !!map into a value of the expected kind"},
+		{"cannot construct !!str `x` into []string in /required", "cannot construct !!str `x` into a value of the expected kind in /required"},
+		{"cannot unmarshal !!seq into map[string]interface {}", "cannot unmarshal !!seq into a value of the expected kind"},
+		{"value of type *openapi3.SchemaRef is not allowed", "value of type a value of the expected kind is not allowed"},
+		{"unsupported 'type' value \"strin\"", "unsupported 'type' value \"strin\""},
+	}
+	goName := regexp.MustCompile(`openapi3\.|yaml\.|\[\]string|map\[|interface \{\}`)
+	for _, tc := range tests {
+		got := plainMessage(tc.in)
+		if goName.MatchString(got) {
+			t.Errorf("plainMessage(%q) = %q, which names a Go type", tc.in, got)
+		}
+		if got != tc.want {
+			t.Errorf("plainMessage(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }
