@@ -116,6 +116,20 @@ func TestMultiFileSpecErrorsAreReportedInTheirFiles(t *testing.T) {
 			wants: []string{"publishers/acme/apis/appointments.yaml:49:13: FD403: reference appointments/paths/location-got.yaml: OpenAPI does not allow a $ref here"},
 		},
 		{
+			name: "a missing operation file and a missing schema file elsewhere",
+			edit: map[string]func(string) string{
+				"publishers/acme/apis/appointments.yaml": func(s string) string {
+					return strings.Replace(s, "paths/location-get.yaml", "paths/location-got.yaml", 1)
+				},
+				dir + "schemas/Slot.yaml": func(s string) string { return strings.Replace(s, "$ref: Reference.yaml", "$ref: Referense.yaml", 1) },
+			},
+			wants: []string{
+				"publishers/acme/apis/appointments.yaml:49:13: FD403: reference appointments/paths/location-got.yaml",
+				dir + "schemas/Slot.yaml:15:11: FD403: unresolved reference Referense.yaml",
+			},
+			count: 2,
+		},
+		{
 			name: "a map of headers by $ref to a file that is missing",
 			edit: map[string]func(string) string{
 				dir + "paths/reminder-create.yaml": func(s string) string {

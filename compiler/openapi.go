@@ -68,7 +68,11 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		return nil
 	}
 	if len(sd.pending) > 0 {
+		// And every other reference that does not resolve.
 		sink.list = append(sink.list, sd.pending...)
+		for _, e := range sd.od.Check() {
+			sink.list = append(sink.list, refDiagnostic(e))
+		}
 		return nil
 	}
 	loader := openapi3.NewLoader()
