@@ -321,3 +321,16 @@ func TestSpecMarkdownKeepsSafeHTML(t *testing.T) {
 		t.Error(problem)
 	}
 }
+
+func TestMultiFileBundlesAreTheSameEveryBuild(t *testing.T) {
+	first, apis := multiFileSite(t)
+	for range 3 {
+		again, _ := multiFileSite(t)
+		for _, a := range apis {
+			name := "apis/" + a.id + "/openapi" + path.Ext(a.spec)
+			if !bytes.Equal(mustFile(t, first, name), mustFile(t, again, name)) {
+				t.Errorf("%s differs between two builds", name)
+			}
+		}
+	}
+}
