@@ -279,12 +279,18 @@ func decodeSpec(data []byte, src *specSource) (any, error) {
 	if err := yaml.Unmarshal(data, &n); err != nil {
 		return nil, err
 	}
-	od, _ := oasref.Inline(&n, src.path, func(p string) ([]byte, error) {
+	od, _ := src.inline(&n)
+	err := od.Root.Decode(&root)
+	return root, err
+}
+
+// inline inlines the references of a document of src's that OpenAPI does
+// not allow where they are written (oasref), reading src's files.
+func (src *specSource) inline(root *yaml.Node) (*oasref.Document, []*oasref.Error) {
+	return oasref.Inline(root, src.path, func(p string) ([]byte, error) {
 		src.referred()
 		return src.readFile(p)
 	})
-	err := od.Root.Decode(&root)
-	return root, err
 }
 
 // fileRef matches a $ref to another file (or a URL).
@@ -300,10 +306,7 @@ func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (*openapi3
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, err
 	}
-	od, errs := oasref.Inline(&root, src.path, func(p string) ([]byte, error) {
-		src.referred()
-		return src.readFile(p)
-	})
+	od, errs := src.inline(&root)
 	if len(errs) > 0 {
 		return nil, errs[0]
 	}

@@ -185,14 +185,7 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 	case yaml.SequenceNode:
 		var out *yaml.Node
 		for i, c := range n.Content {
-			if nc := d.walk(c, append(keys, strconv.Itoa(i)), in, errs); nc != c {
-				if out == nil {
-					cp := *n
-					cp.Content = append([]*yaml.Node(nil), n.Content...)
-					out = &cp
-				}
-				out.Content[i] = nc
-			}
+			out = replaced(out, n, i, d.walk(c, append(keys, strconv.Itoa(i)), in, errs))
 		}
 		if out != nil {
 			return out
@@ -251,19 +244,27 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 			k == "default" || k == "enum" || strings.HasPrefix(k, "x-"):
 			continue // values, not OpenAPI objects
 		}
-		if nc := d.walk(c, append(keys, k), in, errs); nc != c {
-			if out == nil {
-				cp := *n
-				cp.Content = append([]*yaml.Node(nil), n.Content...)
-				out = &cp
-			}
-			out.Content[i] = nc
-		}
+		out = replaced(out, n, i, d.walk(c, append(keys, k), in, errs))
 	}
 	if out != nil {
 		return out
 	}
 	return n
+}
+
+// replaced returns out (nil, or n's copy) with n's i-th child set to c: n
+// is copied the first time a child changes, never modified.
+func replaced(out, n *yaml.Node, i int, c *yaml.Node) *yaml.Node {
+	if c == n.Content[i] {
+		return out
+	}
+	if out == nil {
+		cp := *n
+		cp.Content = append([]*yaml.Node(nil), n.Content...)
+		out = &cp
+	}
+	out.Content[i] = c
+	return out
 }
 
 // target reads the node a reference names, relative to the file in; text
