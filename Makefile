@@ -12,9 +12,10 @@ all: check test
 build:
 	$(GO) build -o $(BIN) ./cmd/frontdoor
 
-## test: every test, with the race detector (CI runs this).
+## test: every test, with the race detector (CI runs this); ends with the
+## list of skipped tests and why (e.g. ../shared absent, no chromium).
 test:
-	$(GO) test -race -count=1 ./...
+	set -o pipefail; $(GO) test -race -count=1 -json ./... | $(GO) run ./internal/testsummary
 
 ## fuzz: every fuzzer, one after another, FUZZTIME each (default 10m; FUZZ=REGEXP picks some).
 FUZZTIME ?= 10m

@@ -152,6 +152,22 @@ func runAxe(t *testing.T, ctx context.Context, axe, url string) axeResult {
 	return res
 }
 
+// checkAxe fails the test for each violation axe found on page p, and if
+// axe did not run.
+func checkAxe(t *testing.T, p string, res axeResult) {
+	t.Helper()
+	if len(res.Passes) == 0 {
+		t.Fatalf("axe passed no rule on %s: it did not run", p)
+	}
+	for _, v := range res.Violations {
+		var nodes []string
+		for _, n := range v.Nodes {
+			nodes = append(nodes, fmt.Sprintf("    %v: %s", n.Target, n.HTML))
+		}
+		t.Errorf("%s (%s): %s\n%s", v.ID, v.Impact, v.Help, strings.Join(nodes, "\n"))
+	}
+}
+
 func TestPagesHaveNoWCAG22AAViolations(t *testing.T) {
 	axe := findAxe(t)
 	ctx := browser(t)
@@ -180,19 +196,26 @@ func TestPagesHaveNoWCAG22AAViolations(t *testing.T) {
 				p = "/facet-limit-1" + p
 			}
 			t.Run(viewport.name+p, func(t *testing.T) {
-				res := runAxe(t, ctx, axe, u)
-				if len(res.Passes) == 0 {
-					t.Fatalf("axe passed no rule on %s: it did not run", p)
-				}
-				for _, v := range res.Violations {
-					var nodes []string
-					for _, n := range v.Nodes {
-						nodes = append(nodes, fmt.Sprintf("    %v: %s", n.Target, n.HTML))
-					}
-					t.Errorf("%s (%s): %s\n%s", v.ID, v.Impact, v.Help, strings.Join(nodes, "\n"))
-				}
+				checkAxe(t, p, runAxe(t, ctx, axe, u))
 			})
 		}
+	}
+}
+
+// TestMultiFilePagesHaveNoWCAG22AAViolations checks the pages of the
+// multi-file documents (the project's own, and the real ones when present):
+// their Markdown with HTML, the document's description and the links from
+// repeated schemas to their first rendering.
+func TestMultiFilePagesHaveNoWCAG22AAViolations(t *testing.T) {
+	axe := findAxe(t)
+	ctx := browser(t)
+	site, apis := multiFileSite(t)
+	base := serve(t, site)
+	for _, a := range apis {
+		p := "/apis/" + a.id + "/"
+		t.Run(p, func(t *testing.T) {
+			checkAxe(t, p, runAxe(t, ctx, axe, base+p))
+		})
 	}
 }
 

@@ -292,15 +292,19 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 	}
 	for _, av := range m.apis {
 		jobs = append(jobs, func() error {
-			if av.specFile != "" {
-				if err := out.put(av.specFile, av.specBytes); err != nil {
-					return err
-				}
-			}
 			p := m.apiPage(av)
 			if av.specFile != "" {
-				var err error
-				if p.Spec, err = b.endpoints(m, av); err != nil {
+				r, err := b.endpoints(m, av)
+				if err != nil {
+					return err
+				}
+				p.Spec, p.SpecAbout = r.html, r.about
+				download := av.specBytes
+				if r.bundle != nil {
+					// A document of several files is published as one.
+					download, p.SpecDigest = r.bundle, snapshot.Digest(r.bundle)
+				}
+				if err := out.put(av.specFile, download); err != nil {
 					return err
 				}
 			}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"bytes"
 	"html/template"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -11,15 +12,19 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
 // markdown renders untrusted Markdown (publishers' descriptions, OpenAPI
-// descriptions) into safe HTML: goldmark without raw HTML, then a bluemonday
-// policy stricter than UGCPolicy (no images, no classes or styles, links only
-// to http, https and mailto URLs). Headings are demoted so that they fit under
-// the heading of the section they appear in. Safe for concurrent use.
+// descriptions) into safe HTML: goldmark, with the HTML written in the
+// Markdown passed on, then a bluemonday policy stricter than UGCPolicy, which
+// keeps only safe elements (links, line breaks, lists, tables, emphasis) and
+// drops the rest (scripts and their content, event handlers, images, classes,
+// styles; links only to http, https and mailto URLs). Headings are renumbered
+// so that they fit under the heading of the section they appear in and never
+// skip a level. Safe for concurrent use.
 //
 // Short texts, which recur across OpenAPI documents ("Not found.", "The
 // item's ID."), are rendered once: up to maxCachedTexts of them are kept.
@@ -47,7 +52,9 @@ func newMarkdown() *markdown {
 	for _, top := range []int{3, 4, 5, 6} {
 		m.md[top] = goldmark.New(
 			goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
-			goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(headingShift(top-1), 100))),
+			goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(headingLevels(top), 100))),
+			// Raw HTML goes through: the policy decides what stays.
+			goldmark.WithRendererOptions(html.WithUnsafe()),
 		)
 	}
 	return m
@@ -67,16 +74,32 @@ func newPolicy() *bluemonday.Policy {
 	return p
 }
 
-// headingShift demotes every heading by n levels (at most to h6).
-type headingShift int
+// headingLevels renumbers headings from level top: the highest level
+// written becomes top, the next one written top+1, and so on (at most h6),
+// so that levels the text skips are not skipped on the page.
+type headingLevels int
 
-func (n headingShift) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+func (top headingLevels) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	var used [7]bool
+	var hs []*ast.Heading
 	_ = ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
 		if h, ok := node.(*ast.Heading); ok && entering {
-			h.Level = min(h.Level+int(n), 6)
+			used[h.Level] = true
+			hs = append(hs, h)
 		}
 		return ast.WalkContinue, nil
 	})
+	var to [7]int
+	next := int(top)
+	for l := 1; l <= 6; l++ {
+		if used[l] {
+			to[l] = min(next, 6)
+			next++
+		}
+	}
+	for _, h := range hs {
+		h.Level = to[h.Level]
+	}
 }
 
 // render returns src as sanitised HTML whose top-level headings are h<top>
@@ -115,8 +138,25 @@ func (m *markdown) convert(src string, top int) template.HTML {
 		// goldmark only fails on writer errors; show the text escaped.
 		return template.HTML("<p>" + template.HTMLEscapeString(src) + "</p>")
 	}
-	return template.HTML(m.policy.SanitizeBytes(buf.Bytes())) //nolint:gosec // sanitised above
+	out := buf.Bytes()
+	if bytes.Contains(out, []byte("<img")) {
+		// Images are dropped: their text stays (a badge in a link).
+		out = imgAlt.ReplaceAll(out, []byte("$1"))
+	}
+	out = m.policy.SanitizeBytes(out)
+	if bytes.Contains(out, []byte("></a>")) {
+		// A link left without text is named by its address.
+		out = emptyLink.ReplaceAll(out, []byte("$1$2</a>"))
+	}
+	return template.HTML(out) //nolint:gosec // sanitised above
 }
+
+var (
+	// imgAlt is an HTML image with its alternative text.
+	imgAlt = regexp.MustCompile(`(?i)<img\b[^>]*?\balt\s*=\s*"([^"<>]*)"[^>]*>`)
+	// emptyLink is a sanitised link with no text.
+	emptyLink = regexp.MustCompile(`(<a href="([^"]*)"[^>]*>)\s*</a>`)
+)
 
 // plain returns src's text without Markdown markup, on one line (for search
 // and summaries).

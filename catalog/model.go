@@ -689,6 +689,7 @@ type apiPage struct {
 	Contact         contactView
 	ContactIsAPI    bool
 	Spec            template.HTML // the endpoints, rendered from the spec (Builder.endpoints)
+	SpecAbout       template.HTML // the spec's info.description
 	SpecFile        string        // relative to the page
 	SpecDigest      string
 	Tags            []string

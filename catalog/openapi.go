@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -10,12 +11,15 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/frontdoor-dev/frontdoor/internal/oasref"
 )
 
 // Limits that keep a page readable and its size bounded whatever the spec.
@@ -34,7 +38,10 @@ type specView struct {
 	Notice string
 	// Title, Version and OpenAPI are from the document.
 	Title, Version, OpenAPI string
-	Operations              []*opView
+	// About is the document's info.description, shown in the page's
+	// overview (not in the endpoints section).
+	About      template.HTML
+	Operations []*opView
 }
 
 type opView struct {
@@ -186,7 +193,11 @@ func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
 			}
 			return src.readFile(p)
 		}
-		doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+		if fileRef.Match(data) {
+			doc, err = loadFiles(loader, data, src)
+		} else {
+			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+		}
 	} else {
 		doc, err = loader.LoadFromData(data)
 	}
@@ -212,8 +223,8 @@ func loadFixedSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []
 }
 
 func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []string, err error) {
-	var root any
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	root, err := decodeSpec(data, src)
+	if err != nil {
 		return nil, nil, fmt.Errorf("reading the document: %w", firstLine(err))
 	}
 	top, ok := normalizeYAML(root).(map[string]any)
@@ -253,6 +264,134 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 		return nil, nil, fmt.Errorf("loading the document: %w", firstLine(err))
 	}
 	return doc, sortedKeys(r.seen), nil
+}
+
+// decodeSpec decodes a document; with src, the references OpenAPI does not
+// allow where they are written that resolve are inlined first (oasref), as
+// loadFiles does; those that do not are left out.
+func decodeSpec(data []byte, src *specSource) (any, error) {
+	var root any
+	if src == nil || !fileRef.Match(data) {
+		err := yaml.Unmarshal(data, &root)
+		return root, err
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil {
+		return nil, err
+	}
+	od, _ := src.inline(&n)
+	err := od.Root.Decode(&root)
+	return root, err
+}
+
+// inline inlines the references of a document of src's that OpenAPI does
+// not allow where they are written (oasref), reading src's files.
+func (src *specSource) inline(root *yaml.Node) (*oasref.Document, []*oasref.Error) {
+	return oasref.Inline(root, src.path, func(p string) ([]byte, error) {
+		src.referred()
+		return src.readFile(p)
+	})
+}
+
+// fileRef matches a $ref to another file (or a URL).
+var fileRef = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?[^#"'\s]`)
+
+// loadFiles loads a document of several files: the references OpenAPI does
+// not allow where they are written (operations, maps of responses, Markdown
+// descriptions) are inlined first, as the compiler does (oasref), then
+// kin-openapi resolves the rest; a file that refers back to the document
+// reads it inlined.
+func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (*openapi3.T, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	od, errs := src.inline(&root)
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	if od.Inlined {
+		var err error
+		if data, err = yaml.Marshal(od.Root); err != nil {
+			return nil, err
+		}
+		read := loader.ReadFromURIFunc
+		loader.ReadFromURIFunc = func(l *openapi3.Loader, u *url.URL) ([]byte, error) {
+			if path.Clean(u.Path) == src.path {
+				return data, nil
+			}
+			return read(l, u)
+		}
+	}
+	return loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
+}
+
+// bundle returns doc, loaded from the repository file name with its
+// references resolved, as one document without references to other files,
+// in name's format (JSON for .json, else YAML). It moves the parts read
+// from other files into doc's components. References kin-openapi does not
+// follow (in extensions, x-...) or could not (URLs) are replaced by a note
+// naming them, as the page shows them.
+func bundle(doc *openapi3.T, name string) (out []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("bundling: %v", r)
+		}
+	}()
+	doc.InternalizeRefs(context.Background(), nil)
+	if out, err = marshalAs(doc, name); err != nil {
+		return nil, err
+	}
+	v, ok := externalRefs(out)
+	if !ok {
+		return out, nil
+	}
+	if out, err = marshalAs(v, name); err != nil {
+		return nil, err
+	}
+	if _, ok := externalRefs(out); ok {
+		return nil, errors.New("bundling: references to other files are left")
+	}
+	return out, nil
+}
+
+// marshalAs encodes v as JSON if name ends in .json, else as YAML.
+func marshalAs(v any, name string) ([]byte, error) {
+	if strings.EqualFold(path.Ext(name), ".json") {
+		return json.MarshalIndent(v, "", "  ")
+	}
+	return yaml.Marshal(v)
+}
+
+// externalRefs decodes a document and replaces each of its references to
+// another file or a URL by a note naming it; ok reports whether there was
+// any.
+func externalRefs(data []byte) (doc any, ok bool) {
+	if yaml.Unmarshal(data, &doc) != nil {
+		return nil, false
+	}
+	doc = normalizeYAML(doc)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if r, isRef := x["$ref"].(string); isRef && !strings.HasPrefix(r, "#") {
+				ok = true
+				clear(x)
+				x["description"] = "Defined in " + r + ", which is not part of this document."
+				return
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	return doc, ok
 }
 
 func firstLine(err error) error {
@@ -455,8 +594,12 @@ var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS
 type specRenderer struct {
 	md      *markdown
 	anchors map[string]int
-	shown   map[string]string // named schema → anchor where first shown
-	nodes   int               // schema nodes left for the page
+	doc     *openapi3.T
+	// shown maps a referenced schema, by its target whatever the form of
+	// the reference (#/components/... naming a file, the file itself), to
+	// the anchor where it is first shown.
+	shown map[string]string
+	nodes int // schema nodes left for the page
 }
 
 func newSpecView(md *markdown, data []byte, src *specSource) *specView {
@@ -470,10 +613,11 @@ func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *
 	if err != nil {
 		return &specView{Notice: "The OpenAPI document could not be read, so its endpoints are not shown here; download it below. " + err.Error()}
 	}
-	r := &specRenderer{md: md, anchors: make(map[string]int), shown: make(map[string]string), nodes: maxPageSchemaNodes}
+	r := &specRenderer{md: md, doc: doc, anchors: make(map[string]int), shown: make(map[string]string), nodes: maxPageSchemaNodes}
 	v := &specView{OpenAPI: doc.OpenAPI}
 	if doc.Info != nil {
 		v.Title, v.Version = doc.Info.Title, doc.Info.Version
+		v.About = md.render(doc.Info.Description, 4) // under the overview's h3
 	}
 	if n := len(unresolved); n > 0 {
 		v.Notice = fmt.Sprintf("%d %s to other files or missing components could not be resolved; %s shown as such.",
@@ -648,9 +792,10 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		}
 		mv := &mediaView{Type: mt, Anchor: anchor + "-media-" + strconv.Itoa(i+1)}
 		if m.Schema != nil {
+			target := r.target(m.Schema.Ref)
 			switch name := refName(m.Schema.Ref); {
-			case name != "" && r.shown[m.Schema.Ref] != "":
-				mv.SameAs, mv.SameName = r.shown[m.Schema.Ref], name
+			case name != "" && r.shown[target] != "":
+				mv.SameAs, mv.SameName = r.shown[target], name
 			case r.nodes <= 0:
 				mv.Omitted = true
 			default:
@@ -658,7 +803,7 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 				mv.Schema = w.node("", m.Schema, false, 0)
 				r.nodes -= w.used
 				if name != "" {
-					r.shown[m.Schema.Ref] = mv.Anchor
+					r.shown[target] = mv.Anchor
 				}
 			}
 		}
@@ -682,6 +827,29 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		out = append(out, mv)
 	}
 	return out
+}
+
+// target returns what a schema reference names in the end: a component
+// that is itself a reference to a file is that file (the document's files
+// are inlined relative to its root, so one file has one name).
+func (r *specRenderer) target(ref string) string {
+	for range 8 {
+		name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+		if !ok || r.doc.Components == nil {
+			break
+		}
+		c := r.doc.Components.Schemas[name]
+		if c == nil || c.Ref == "" || c.Ref == ref {
+			break
+		}
+		ref = c.Ref
+	}
+	if file, frag, ok := strings.Cut(ref, "#"); ok && file != "" {
+		return path.Clean(file) + "#" + frag
+	} else if !ok {
+		return path.Clean(file)
+	}
+	return ref
 }
 
 func example(name string, v any) exampleView {
@@ -720,12 +888,20 @@ func exampleText(v any, limit int) string {
 	return s
 }
 
-// refName returns the component name of a local schema reference.
+// refName returns the name of a schema reference: the last part of its
+// JSON pointer ("#/components/schemas/Patient", "common.yaml#/Patient"), or
+// else its file's name without extension ("schemas/Patient.yaml").
 func refName(ref string) string {
-	if i := strings.LastIndexByte(ref, '/'); i >= 0 && strings.HasPrefix(ref, "#/") {
-		return ref[i+1:]
+	file, frag, _ := strings.Cut(ref, "#")
+	if i := strings.LastIndexByte(frag, '/'); i >= 0 && i < len(frag)-1 {
+		name := frag[i+1:]
+		return strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
 	}
-	return ""
+	if file == "" {
+		return ""
+	}
+	base := path.Base(file)
+	return strings.TrimSuffix(base, path.Ext(base))
 }
 
 // typeLabel describes a schema's type in a few words.
@@ -893,11 +1069,14 @@ func constraints(s *openapi3.Schema) []string {
 	if s.Pattern != "" {
 		c = append(c, "pattern "+s.Pattern)
 	}
+	count := func(bound string, n uint64, one, many string) string {
+		return fmt.Sprintf("%s %d %s", bound, n, plural(int(min(n, 2)), one, many))
+	}
 	if s.MinLength > 0 {
-		c = append(c, fmt.Sprintf("at least %d characters", s.MinLength))
+		c = append(c, count("at least", s.MinLength, "character", "characters"))
 	}
 	if s.MaxLength != nil {
-		c = append(c, fmt.Sprintf("at most %d characters", *s.MaxLength))
+		c = append(c, count("at most", *s.MaxLength, "character", "characters"))
 	}
 	if s.Min != nil {
 		c = append(c, "minimum "+f(*s.Min))
@@ -906,10 +1085,10 @@ func constraints(s *openapi3.Schema) []string {
 		c = append(c, "maximum "+f(*s.Max))
 	}
 	if s.MinItems > 0 {
-		c = append(c, fmt.Sprintf("at least %d items", s.MinItems))
+		c = append(c, count("at least", s.MinItems, "item", "items"))
 	}
 	if s.MaxItems != nil {
-		c = append(c, fmt.Sprintf("at most %d items", *s.MaxItems))
+		c = append(c, count("at most", *s.MaxItems, "item", "items"))
 	}
 	if s.Default != nil {
 		c = append(c, "default "+exampleText(s.Default, 80))

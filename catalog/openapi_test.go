@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 func renderSpec(t *testing.T, spec string, src *specSource) *specView {
@@ -224,5 +226,25 @@ func TestDocumentsWithDanglingReferencesAreNotLoadedAsTheyAre(t *testing.T) {
 	}
 	if _, err := loadPlainSpec([]byte("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"), nil); err == nil {
 		t.Error("a Swagger 2.0 document loaded as OpenAPI 3")
+	}
+}
+
+func TestConstraintsCountInTheSingularForOne(t *testing.T) {
+	one, two := uint64(1), uint64(2)
+	tests := []struct {
+		s    openapi3.Schema
+		want string
+	}{
+		{openapi3.Schema{MinItems: 1}, "at least 1 item"},
+		{openapi3.Schema{MinItems: 2}, "at least 2 items"},
+		{openapi3.Schema{MaxItems: &one}, "at most 1 item"},
+		{openapi3.Schema{MaxItems: &two}, "at most 2 items"},
+		{openapi3.Schema{MinLength: 1}, "at least 1 character"},
+		{openapi3.Schema{MaxLength: &two}, "at most 2 characters"},
+	}
+	for _, tc := range tests {
+		if got := strings.Join(constraints(&tc.s), "; "); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
 	}
 }

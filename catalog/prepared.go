@@ -26,8 +26,9 @@ type PreparedSpecs struct {
 }
 
 type preparedSpec struct {
-	data []byte
-	html template.HTML
+	data  []byte
+	html  template.HTML
+	about template.HTML
 }
 
 // PrepareSpecs returns an empty set of prepared endpoints for builds by b.
@@ -44,13 +45,15 @@ func (b *Builder) PrepareSpecs() *PreparedSpecs {
 func (p *PreparedSpecs) Add(apiID string, data []byte, doc *openapi3.T) {
 	r, ok := p.b.specs.get(specKey{digest: sha256.Sum256(data)}, nil)
 	if !ok || r.notice != "" {
+		v := specViewOf(p.b.md, doc, nil, nil)
 		var err error
-		if r.html, err = p.b.renderFragment(p.b.pages.spec, specViewOf(p.b.md, doc, nil, nil)); err != nil {
+		if r.html, err = p.b.renderFragment(p.b.pages.spec, v); err != nil {
 			return // the build renders it itself, and reports the error
 		}
+		r.about = v.About
 	}
 	p.mu.Lock()
-	p.byAPI[apiID] = preparedSpec{data: data, html: r.html}
+	p.byAPI[apiID] = preparedSpec{data: data, html: r.html, about: r.about}
 	p.mu.Unlock()
 }
 
@@ -62,24 +65,25 @@ func (p *PreparedSpecs) Len() int {
 }
 
 // get returns the endpoints prepared for apiID from data.
-func (p *PreparedSpecs) get(apiID string, data []byte) (template.HTML, bool) {
+func (p *PreparedSpecs) get(apiID string, data []byte) (preparedSpec, bool) {
 	if p == nil {
-		return "", false
+		return preparedSpec{}, false
 	}
 	p.mu.Lock()
 	ps, ok := p.byAPI[apiID]
 	p.mu.Unlock()
 	if !ok || !bytes.Equal(ps.data, data) {
-		return "", false
+		return preparedSpec{}, false
 	}
-	return ps.html, true
+	return ps, true
 }
 
-// endpoints returns the endpoints section of av's page: prepared, cached
-// from an earlier rendering of the same document, or rendered from it.
-func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
-	if html, ok := m.opts.Prepared.get(av.ID, av.specBytes); ok {
-		return html, nil
+// endpoints returns the endpoints section of av's page, and for a document
+// of several files the bundle to publish: prepared, cached from an earlier
+// rendering of the same document, or rendered from it.
+func (b *Builder) endpoints(m *model, av *apiView) (renderedSpec, error) {
+	if ps, ok := m.opts.Prepared.get(av.ID, av.specBytes); ok {
+		return renderedSpec{html: ps.html, about: ps.about}, nil // one file: published as it is
 	}
 	digest := sha256.Sum256(av.specBytes)
 	scoped := specKey{digest: digest, scope: "no files"}
@@ -91,7 +95,7 @@ func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
 	for _, key := range []specKey{{digest: digest}, scoped} {
 		if r, ok := b.specs.get(key, m.opts.SpecFS); ok {
 			m.noteSpec(av, r.notice)
-			return r.html, nil
+			return r, nil
 		}
 	}
 	doc, unresolved, loadErr := loadSpec(av.specBytes, src)
@@ -99,9 +103,16 @@ func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
 	m.noteSpec(av, v.Notice)
 	html, err := b.renderFragment(b.pages.spec, v)
 	if err != nil {
-		return "", err
+		return renderedSpec{}, err
 	}
-	r := &renderedSpec{html: html, notice: v.Notice}
+	r := &renderedSpec{html: html, about: v.About, notice: v.Notice}
+	if loadErr == nil && src != nil && src.deps.external {
+		// Rendered first: bundling moves the other files' parts into
+		// the document's components.
+		if data, err := bundle(doc, av.a.Spec); err == nil {
+			r.bundle = data
+		}
+	}
 	key := scoped
 	switch {
 	case src != nil && !src.deps.external:
@@ -115,7 +126,7 @@ func (b *Builder) endpoints(m *model, av *apiView) (template.HTML, error) {
 		key.scope = ""
 	}
 	b.specs.put(key, r)
-	return html, nil
+	return *r, nil
 }
 
 // specKey names a rendered endpoints section: the SHA-256 of the document
@@ -129,9 +140,13 @@ type specKey struct {
 // renderedSpec is a cached endpoints section.
 type renderedSpec struct {
 	html   template.HTML
+	about  template.HTML // info.description, for the overview
 	notice string
+	bundle []byte               // the document as one file, for a document of several
 	files  map[string]fileState // other files it was rendered from
 }
+
+func (r *renderedSpec) size() int { return len(r.html) + len(r.about) + len(r.bundle) }
 
 // maxCachedSpecBytes bounds the HTML a specCache keeps; past it, the cache
 // starts again empty.
@@ -166,12 +181,12 @@ func (c *specCache) get(key specKey, fsys fs.FS) (renderedSpec, bool) {
 func (c *specCache) put(key specKey, r *renderedSpec) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.byKey == nil || c.size+len(r.html) > maxCachedSpecBytes {
+	if c.byKey == nil || c.size+r.size() > maxCachedSpecBytes {
 		c.byKey, c.size = make(map[specKey]*renderedSpec), 0
 	}
 	if old, ok := c.byKey[key]; ok {
-		c.size -= len(old.html)
+		c.size -= old.size()
 	}
 	c.byKey[key] = r
-	c.size += len(r.html)
+	c.size += r.size()
 }

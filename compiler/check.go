@@ -23,6 +23,8 @@ type model struct {
 	partial   files
 	gaps      map[string]gaps // of the partial files, by path
 	specFiles map[string]bool
+	// specParts are the other files under API directories (kindSpecPart).
+	specParts []string
 	failed    map[string]bool // paths
 
 	// intern maps API and app IDs ("pub/api", "org/app") to one shared
@@ -99,6 +101,10 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 	for i, lf := range files {
 		if lf.kind == kindSpec {
 			m.specFiles[lf.path] = true
+			continue
+		}
+		if lf.kind == kindSpecPart {
+			m.specParts = append(m.specParts, lf.path)
 			continue
 		}
 		if lf.kind == kindIgnored {

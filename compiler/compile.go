@@ -163,7 +163,7 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 	if err != nil || src == nil {
 		return nil, err
 	}
-	if lf.kind == kindSpec || lf.kind == kindIgnored {
+	if lf.kind == kindSpec || lf.kind == kindIgnored || lf.kind == kindSpecPart {
 		scanOther(lf.path, src, sink, lf.kind == kindSpec)
 		return nil, nil
 	}

@@ -26,6 +26,9 @@ const (
 	kindSpec
 	kindGrants
 	kindConsumer
+	// kindSpecPart is another file under an API directory (Markdown...):
+	// part of a spec if one references it, else outside the layout.
+	kindSpecPart
 )
 
 // def returns the schema definition files of the kind are checked against.
@@ -159,6 +162,8 @@ func classify(p string) (f layoutFile, code, msg, hint string) {
 			f.kind, f.api = kindAPI, api
 		case len(parts) >= 4 && parts[2] == "apis" && specExt(p):
 			f.kind = kindSpec
+		case len(parts) >= 4 && parts[2] == "apis":
+			f.kind = kindSpecPart
 		case len(parts) == 4 && parts[2] == "grants" && strings.HasSuffix(parts[3], ".cue"):
 			org, _ := cueID(parts[3])
 			if !validID(org) {

@@ -76,7 +76,7 @@ type loader struct {
 
 // maxFor is the size limit of a file of kind k.
 func (l *loader) maxFor(k fileKind) (int64, string) {
-	if k == kindSpec {
+	if k == kindSpec || k == kindSpecPart {
 		return l.limits.SpecFile, "--max-spec-file"
 	}
 	return l.limits.ConfigFile, "--max-config-file"

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/frontdoor-dev/frontdoor/internal/oasref"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -25,6 +27,7 @@ import (
 // and the kin-openapi model with every $ref resolved.
 type specDoc struct {
 	root *yaml.Node
+	od   *oasref.Document // root with the references OpenAPI forbids inlined
 	doc  *openapi3.T
 	// pending are reference errors found while parsing, reported by the
 	// resolution layer.
@@ -46,6 +49,15 @@ func (e *refError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
+// lineOf returns the line a YAML message names, or 0.
+func lineOf(msg string) int {
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		l, _ := strconv.Atoi(m[1])
+		return l
+	}
+	return 0
+}
+
 // parseSpec is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, and kin-openapi's model with $refs resolved through fsys
 // relative to file, never outside dir (nor over the network). It reports
@@ -56,25 +68,46 @@ func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, s
 		return nil
 	}
 	if len(sd.pending) > 0 {
+		// And every other reference that does not resolve.
 		sink.list = append(sink.list, sd.pending...)
+		for _, e := range sd.od.Check() {
+			sink.list = append(sink.list, refDiagnostic(e))
+		}
 		return nil
 	}
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = true
+	var last string // the file the loader read last
 	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		sd.oneFile = false
+		last = path.Clean(u.Path)
 		b, err := readRef(fsys, dir, u)
 		if err != nil {
 			return nil, &refError{ref: u.String(), err: err}
 		}
 		return b, nil
 	}
+	loader.IncludeOrigin = true
 	if err := resolveRefs(loader, sd.doc, file); err != nil {
+		// Every reference that does not resolve, each where it is written.
+		if errs := sd.od.Check(); len(errs) > 0 {
+			for _, e := range errs {
+				sink.list = append(sink.list, refDiagnostic(e))
+			}
+			return nil
+		}
 		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
 			return nil
 		}
-		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", err)
+		// A file that parses but does not decode as the object its
+		// references say: the loader read it last.
+		if _, yerr, ok := strings.Cut(err.Error(), "yaml error: "); ok && last != "" {
+			sink.add(last, pos{int32(max(1, lineOf(yerr))), 1}, codeSpecSyntax, "the file must hold the OpenAPI object its references say it does",
+				"%s", plainMessage(yerr))
+			return nil
+		}
+		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", plainMessage(err.Error()))
 		return nil
 	}
 	return sd
@@ -154,11 +187,26 @@ func (l limitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 
 func (l limitFS) ReadFile(name string) ([]byte, error) { return l.ReadFileLimit(name, l.max) }
 
+// readsFS is a limitFS that records the files read through it: those the
+// $refs of the documents read name. Not safe for concurrent use.
+type readsFS struct {
+	limitFS
+	read map[string]bool
+}
+
+func (r readsFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	r.read[name] = true
+	return r.limitFS.ReadFileLimit(name, max)
+}
+
+func (r readsFS) ReadFile(name string) ([]byte, error) { return r.ReadFileLimit(name, r.max) }
+
 // parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
 // document, decoded into kin-openapi's model with $refs not yet resolved.
-// A component map written as a single $ref to another file (as in
-// `securitySchemes: {$ref: security.yaml}`) is inlined first, since
-// kin-openapi cannot represent it.
+// The $refs OpenAPI does not allow where they are written, as bundlers
+// accept them (an operation, a component map as in `securitySchemes: {$ref:
+// security.yaml}`, a Markdown description), are inlined first (oasref),
+// since kin-openapi cannot represent them.
 func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) (*specDoc, bool) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -191,90 +239,58 @@ func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) 
 		sink.add(file, vpos, codeSpecNotOAS3, "use OpenAPI 3.0 or 3.1", "unsupported OpenAPI version %q", version.Value)
 		return nil, false
 	}
-	decodeTop := top
 	var pending []Diagnostic
-	if comps, _ := mapValue(top, "components"); comps != nil && comps.Kind == yaml.MappingNode {
-		for i := 1; i < len(comps.Content); i += 2 {
-			m := comps.Content[i]
-			if m.Kind != yaml.MappingNode || len(m.Content) != 2 || m.Content[0].Value != "$ref" {
-				continue
-			}
-			ref := m.Content[1]
-			inl, err := inlineRef(fsys, dir, path.Dir(file), ref.Value)
-			if err != nil {
-				// Resolution fails later (parseSpec); parsing goes on.
-				var refused diagSink
-				if reportRefusal(file, pos{int32(ref.Line), int32(ref.Column)}, err, "--max-spec-file", &refused) {
-					pending = append(pending, refused.list...)
-				} else {
-					pending = append(pending, newDiag(file, pos{int32(ref.Line), int32(ref.Column)}, codeSpecRef,
-						"correct the reference, or add the file it names", fmt.Sprintf("unresolved reference %s: %v", ref.Value, err)))
-				}
-				inl = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-			}
-			if decodeTop == top {
-				decodeTop = cloneYAML(top)
-				comps, _ = mapValue(decodeTop, "components")
-			}
-			comps.Content[i] = inl
-		}
+	od, errs := oasref.Inline(&root, file, func(p string) ([]byte, error) { return readRef(fsys, dir, &url.URL{Path: p}) })
+	for _, e := range errs {
+		pending = append(pending, refDiagnostic(e))
 	}
 	doc := &openapi3.T{}
-	if err := unmarshalSpec(doc, decodeTop); err != nil {
-		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", err)
+	if err := unmarshalSpec(doc, docMapping(od.Root)); err != nil {
+		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", plainMessage(err.Error()))
 		return nil, false
 	}
-	return &specDoc{root: &root, doc: doc, pending: pending, oneFile: decodeTop == top}, true
+	return &specDoc{root: &root, od: od, doc: doc, pending: pending, oneFile: !od.Inlined}, true
 }
 
-// inlineRef reads the mapping a whole-file $ref names, relative to base,
-// following chains of such references.
-func inlineRef(fsys fs.FS, dir, base, ref string) (*yaml.Node, error) {
-	for range 8 {
-		u, err := url.Parse(ref)
-		if err != nil {
-			return nil, err
-		}
-		if u.Fragment != "" {
-			return nil, errors.New("a component map must reference a whole file")
-		}
-		if u.Scheme == "" && u.Host == "" {
-			u.Path = path.Join(base, u.Path)
-		}
-		b, err := readRef(fsys, dir, u)
-		if err != nil {
-			return nil, err
-		}
-		var n yaml.Node
-		if err := yaml.Unmarshal(b, &n); err != nil {
-			return nil, err
-		}
-		m := docMapping(&n)
-		if m == nil {
-			return nil, errors.New("not a mapping")
-		}
-		if len(m.Content) == 2 && m.Content[0].Value == "$ref" {
-			ref, base = m.Content[1].Value, path.Dir(u.Path)
-			continue
-		}
-		return m, nil
+// refDiagnostic reports a reference that does not resolve, or a referenced
+// file that does not parse, where it is written.
+func refDiagnostic(e *oasref.Error) Diagnostic {
+	at := pos{int32(e.Line), int32(e.Col)}
+	var refused diagSink
+	if reportRefusal(e.File, at, e.Err, "--max-spec-file", &refused) {
+		return refused.list[0]
 	}
-	return nil, errors.New("too many chained references")
+	switch {
+	case e.Ref == "":
+		return newDiag(e.File, at, codeSpecSyntax, "fix the YAML or JSON syntax", plainMessage(e.Err.Error()))
+	case errors.Is(e.Err, oasref.ErrNeedsBundling):
+		return newDiag(e.File, at, codeSpecRef, "the document needs bundling here: write the object in place, or make the $ref name a file or component that exists so that it can be inlined",
+			fmt.Sprintf("reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
+	}
+	return newDiag(e.File, at, codeSpecRef, "correct the reference, or add the file or component it names",
+		fmt.Sprintf("unresolved reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
 }
 
-// cloneYAML copies the spine of a mapping so that parts can be replaced
-// without touching the tree positions are read from.
-func cloneYAML(n *yaml.Node) *yaml.Node {
-	c := *n
-	c.Content = make([]*yaml.Node, len(n.Content))
-	for i, sub := range n.Content {
-		if sub.Kind == yaml.MappingNode {
-			c.Content[i] = cloneYAML(sub)
-		} else {
-			c.Content[i] = sub
+// goType is a Go type name in a decoder's message, with the words that
+// introduce it.
+var goType = regexp.MustCompile(`(Go struct field [\w.]+ of type |Go value of type |into )?(\[\])*\*?\b(openapi3|yaml|json|url|time)\.\w+(\.\w+)?|map\[string\](interface \{\}|any)|\binterface \{\}|into (\[\])*(string|bool|int|int64|uint64|float64)\b`)
+
+// plainMessage removes Go type names from a decoder's message.
+func plainMessage(msg string) string {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return goType.ReplaceAllStringFunc(msg, func(m string) string {
+		if f, ok := strings.CutPrefix(m, "Go struct field "); ok {
+			f, _, _ = strings.Cut(f, " of type")
+			if i := strings.LastIndexByte(f, '.'); i >= 0 {
+				f = f[i+1:]
+			}
+			return "field " + f
 		}
-	}
-	return &c
+		if strings.HasPrefix(m, "into ") {
+			return "into a value of the expected kind"
+		}
+		return "a value of the expected kind"
+	})
 }
 
 // unmarshalSpec decodes a document node, turning kin-openapi's panics on
@@ -422,11 +438,13 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
 	sinks := make([]diagSink, c.opts.Workers)
 	errs := make([]error, c.opts.Workers)
+	reads := make([]readsFS, c.opts.Workers)
 	var mu sync.Mutex
 	nextJob := 0
 	var wg sync.WaitGroup
 	for w := range c.opts.Workers {
 		wg.Add(1)
+		reads[w] = readsFS{specs, map[string]bool{}}
 		go func() {
 			defer wg.Done()
 			for {
@@ -452,8 +470,8 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				}
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
-				if sd := parseSpec(ctx, specs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], j.file, sd, &sinks[w])
+				if sd := parseSpec(ctx, reads[w], specDir(pub), j.file, data, &sinks[w]); sd != nil {
+					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], serverBases(m.platform, j.a, j.gaps), j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
 					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
@@ -471,6 +489,14 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	}
 	for _, s := range sinks {
 		c.diags.list = append(c.diags.list, s.list...)
+	}
+	// Other files under API directories are part of a spec when one of
+	// its $refs reads them (Markdown pulled in by $ref).
+	for _, p := range m.specParts {
+		if !slices.ContainsFunc(reads, func(r readsFS) bool { return r.read[p] }) {
+			c.diags.add(p, pos{}, codeOutsideLayout, "files under an API's directory other than OpenAPI documents are part of a spec only when its $refs name them",
+				"file is outside the repository layout: no OpenAPI document references it")
+		}
 	}
 	parsed := map[string]bool{}
 	for i, j := range jobs {
@@ -494,15 +520,49 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 	return nil
 }
 
+// serverBases returns the base URLs, without a final slash and with the
+// scheme and host in lower case, of the platform's environments the API is
+// deployed to (all of them if its environments are not known): the
+// prefixes of its document's absolute server URLs.
+func serverBases(p *platformFile, a *apiFile, gs gaps) []string {
+	if p == nil {
+		return nil
+	}
+	for name := range a.Environments {
+		if _, ok := p.Environments[name]; !ok {
+			return nil // reported (FD205); its servers are not checked against a guess
+		}
+	}
+	var out []string
+	for _, name := range sortedKeys(p.Environments) {
+		if _, ok := a.Environments[name]; !ok && !gs.lacks("environments") && len(a.Environments) > 0 {
+			continue
+		}
+		u, err := url.Parse(p.Environments[name].BaseURL)
+		if err != nil || u.Host == "" {
+			continue
+		}
+		out = append(out, strings.TrimSuffix(strings.ToLower(u.Scheme)+"://"+strings.ToLower(u.Host)+u.Path, "/"))
+	}
+	return out
+}
+
 // checkSpec validates a loaded document and checks that it agrees with its
 // API: servers, security schemes and version, as far as the API's gaps
 // allow.
-func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, file string, sd *specDoc, s *diagSink) {
+func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, envs []string, file string, sd *specDoc, s *diagSink) {
 	doc := sd.doc
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
 	if err := validateSpec(ctx, doc, opts); err != nil {
 		for _, e := range flattenErrors(err) {
-			s.add(file, validationPos(sd.root, e), codeSpecInvalid, "see the OpenAPI specification", "%s", e)
+			at, p := validationPos(sd, e)
+			msg := e.Error()
+			if at != file {
+				// In another file, reached from every operation that uses
+				// it: the problem once, without the path to it.
+				msg = innermost(e).Error()
+			}
+			s.add(at, p, codeSpecInvalid, "see the OpenAPI specification", "%s", plainMessage(msg))
 		}
 	}
 	pub, name, _ := strings.Cut(id, "/")
@@ -517,13 +577,28 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, f
 				u = strings.ReplaceAll(u, "{"+k+"}", v.Default)
 			}
 		}
+		at := yamlPos(sd.root, "servers", strconv.Itoa(i), "url")
 		p := u
-		if pu, err := url.Parse(u); err == nil {
+		pu, err := url.Parse(u)
+		if err == nil {
 			p = pu.Path
 		}
 		if strings.TrimSuffix(p, "/") != base && !strings.HasSuffix(strings.TrimSuffix(p, "/"), base) {
-			s.add(file, yamlPos(sd.root, "servers", strconv.Itoa(i), "url"), codeSpecServers, "server URLs end with "+base,
+			s.add(file, at, codeSpecServers, "server URLs end with "+base,
 				"server %s does not end with the base path %s", srv.URL, base)
+			continue
+		}
+		if err != nil || pu.Host == "" || len(envs) == 0 {
+			continue // a relative server URL is on the platform's hosts
+		}
+		want := make([]string, len(envs))
+		for i, e := range envs {
+			want[i] = e + base
+		}
+		got := strings.TrimSuffix(strings.ToLower(pu.Scheme)+"://"+strings.ToLower(pu.Host)+pu.Path, "/")
+		if !slices.Contains(want, got) {
+			s.add(file, at, codeSpecServers, "a server URL is an environment's base URL followed by the base path: "+strings.Join(want, ", "),
+				"server %s is not on an environment of the platform", srv.URL)
 		}
 	}
 	var apiKeyHeader, bearer bool
@@ -584,27 +659,71 @@ var (
 	valueOf        = regexp.MustCompile(`value of (\w+) must`)
 )
 
-// validationPos locates a kin-openapi validation message in the document:
-// the path and operation it names, else the component, else the start.
-func validationPos(root *yaml.Node, msg string) pos {
+// validationPos locates a kin-openapi validation error: where the element
+// at fault was read from when kin-openapi read its file (another file of the
+// document), else the path and operation it names, else the component, else
+// the start; in the file the part came from.
+func validationPos(sd *specDoc, err error) (string, pos) {
+	if loc := errorOrigin(err); loc != nil && loc.File != "" && loc.Line > 0 {
+		return loc.File, pos{int32(loc.Line), int32(loc.Column)}
+	}
+	msg := err.Error()
+	at := func(keys ...string) (string, pos) {
+		file, n := sd.od.FileOf(keys...)
+		if n == nil || n.Line == 0 {
+			return file, pos{1, 1}
+		}
+		return file, pos{int32(n.Line), int32(n.Column)}
+	}
 	if m := invalidPath.FindStringSubmatch(msg); m != nil {
 		keys := []string{"paths", m[1]}
 		if op := invalidOperation.FindStringSubmatch(msg); op != nil {
 			keys = append(keys, strings.ToLower(op[1]))
 		}
-		return yamlPos(root, keys...)
+		return at(keys...)
 	}
 	if m := invalidComponent.FindStringSubmatch(msg); m != nil {
-		return yamlPos(root, "components", m[1], m[2])
+		return at("components", m[1], m[2])
 	}
 	if m := invalidSection.FindStringSubmatch(msg); m != nil {
 		keys := []string{m[1]}
 		if v := valueOf.FindStringSubmatch(msg); v != nil {
 			keys = append(keys, v[1]) // the section's line when the field is missing
 		}
-		return yamlPos(root, keys...)
+		return at(keys...)
 	}
-	return pos{1, 1}
+	return at()
+}
+
+// innermost returns the last error of err's chain.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+var originType = reflect.TypeFor[*openapi3.Origin]()
+
+// errorOrigin returns the source location the innermost error of err's
+// chain carries (kin-openapi's errors have an Origin field when the
+// element was read with Loader.IncludeOrigin), or nil.
+func errorOrigin(err error) *openapi3.Location {
+	var loc *openapi3.Location
+	for err != nil {
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+			if f := v.Elem().FieldByName("Origin"); f.IsValid() && f.Type() == originType && !f.IsNil() {
+				if o := f.Interface().(*openapi3.Origin); o.Key != nil {
+					loc = o.Key
+				}
+			}
+		}
+		err = errors.Unwrap(err)
+	}
+	return loc
 }
 
 // validateSpec runs kin-openapi's validation, turning panics into errors.
@@ -620,15 +739,16 @@ func validateSpec(ctx context.Context, doc *openapi3.T, opts []openapi3.Validati
 	return doc.Validate(ctx, opts...)
 }
 
-func flattenErrors(err error) []string {
+// flattenErrors lists the errors of a kin-openapi multi-error, each once.
+func flattenErrors(err error) []error {
 	var me openapi3.MultiError
 	if errors.As(err, &me) {
-		var out []string
+		var out []error
 		for _, e := range me {
 			out = append(out, flattenErrors(e)...)
 		}
-		slices.Sort(out)
-		return slices.Compact(out)
+		slices.SortFunc(out, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+		return slices.CompactFunc(out, func(a, b error) bool { return a.Error() == b.Error() })
 	}
-	return []string{err.Error()}
+	return []error{err}
 }

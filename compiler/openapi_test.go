@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -99,5 +101,66 @@ func TestSpecRefsCannotLeaveTheApisDirectory(t *testing.T) {
 	}
 	if len(sink.list) != 1 || sink.list[0].Code != codeSpecRef {
 		t.Errorf("got %v, want one %s", sink.list, codeSpecRef)
+	}
+}
+
+// TestServersMustBeOnTheAPIsEnvironmentHosts checks FD405 against the
+// platform's environment base URLs, not only the base path.
+func TestServersMustBeOnTheAPIsEnvironmentHosts(t *testing.T) {
+	tests := []struct {
+		server string
+		ok     bool
+	}{
+		{"https://api.test/acme/patients/v1", true},
+		{"https://sandbox.api.test/acme/patients/v1", true},
+		{"https://API.test/acme/patients/v1/", true},
+		{"/acme/patients/v1", true},
+		{"https://{env}.api.test/acme/patients/v1\n    variables:\n      env: {default: sandbox}", true},
+		{"https://int.api.test/acme/patients/v1", false}, // the API is not in integration
+		{"https://evil.example/acme/patients/v1", false},
+		{"https://api.test.evil.example/acme/patients/v1", false},
+		{"http://api.test/acme/patients/v1", false},
+		{"https://api.test:8443/acme/patients/v1", false},
+		{"https://api.test/other/acme/patients/v1", false},
+	}
+	const spec = "publishers/acme/apis/patients.yaml"
+	for _, tc := range tests {
+		t.Run(tc.server, func(t *testing.T) {
+			m := baseFS(t)
+			s := string(m[spec].Data)
+			if !strings.Contains(s, "url: https://api.test/acme/patients/v1") {
+				t.Fatal("base spec changed")
+			}
+			m[spec].Data = []byte(strings.Replace(s, "url: https://api.test/acme/patients/v1", "url: "+tc.server, 1))
+			var got []string
+			for _, d := range mustCompile(t, m, testOptions()).Diagnostics {
+				got = append(got, d.String())
+			}
+			reported := slices.ContainsFunc(got, func(d string) bool { return strings.Contains(d, codeSpecServers) })
+			if reported == tc.ok {
+				t.Errorf("got %q, want FD405 %v", got, !tc.ok)
+			}
+		})
+	}
+}
+
+func TestMessagesNameNoGoTypes(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"json: cannot unmarshal string into Go struct field Schema.type of type openapi3.Types", "json: cannot unmarshal string into field type"},
+		{"yaml: construct errors: line 4: cannot construct !!map into string", "construct errors: line 4: cannot construct !!map into a value of the expected kind"},
+		{"cannot construct !!str `x` into []string in /required", "cannot construct !!str `x` into a value of the expected kind in /required"},
+		{"cannot unmarshal !!seq into map[string]interface {}", "cannot unmarshal !!seq into a value of the expected kind"},
+		{"value of type *openapi3.SchemaRef is not allowed", "value of type a value of the expected kind is not allowed"},
+		{"unsupported 'type' value \"strin\"", "unsupported 'type' value \"strin\""},
+	}
+	goName := regexp.MustCompile(`openapi3\.|yaml\.|\[\]string|map\[|interface \{\}`)
+	for _, tc := range tests {
+		got := plainMessage(tc.in)
+		if goName.MatchString(got) {
+			t.Errorf("plainMessage(%q) = %q, which names a Go type", tc.in, got)
+		}
+		if got != tc.want {
+			t.Errorf("plainMessage(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

@@ -15,7 +15,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the command-line scenarios in testdata/script at the
-// repository root. Each script sees $EXAMPLES (the examples directory) and
+// repository root. Each script sees $EXAMPLES (the examples directory),
+// $SPECS (testdata/specs, the project's own multi-file OpenAPI documents) and
 // $SHARED (../shared, or empty when it is absent).
 func TestScripts(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -30,6 +31,7 @@ func TestScripts(t *testing.T) {
 		Dir: filepath.Join(root, "testdata", "script"),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", filepath.Join(root, "examples"))
+			env.Setenv("SPECS", filepath.Join(root, "testdata", "specs"))
 			env.Setenv("SHARED", shared)
 			return nil
 		},
