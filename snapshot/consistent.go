@@ -34,6 +34,17 @@ func (s *Snapshot) Consistent() error {
 		return cmpChain(a.Environment, b.Environment, a.BasePath, b.BasePath)
 	}, func(r Route) string { return r.Environment + " " + r.BasePath })
 
+	s.consistentAPIs(envs, bad)
+	s.consistentRoutes(envs, bad)
+	s.consistentConsumers(&errs, envs, bad)
+	s.consistentURLs(bad)
+	errs = append(errs, s.consistentEntitlements(envs)...)
+	return errors.Join(errs...)
+}
+
+// consistentAPIs checks each API's publisher, ID, environments and
+// identity header names.
+func (s *Snapshot) consistentAPIs(envs map[string]bool, bad func(string, ...any)) {
 	for _, a := range s.APIs {
 		if _, ok := s.Publisher(a.Publisher); !ok {
 			bad("api %s: unknown publisher %q", a.ID, a.Publisher)
@@ -58,6 +69,11 @@ func (s *Snapshot) Consistent() error {
 			}
 		}
 	}
+}
+
+// consistentRoutes checks that routes name live APIs at their base paths in
+// known environments, and that base paths never overlap within one.
+func (s *Snapshot) consistentRoutes(envs map[string]bool, bad func(string, ...any)) {
 	for _, r := range s.Routes {
 		a, ok := s.API(r.API)
 		switch {
@@ -79,12 +95,16 @@ func (s *Snapshot) Consistent() error {
 			bad("routes %s: base paths %s and %s overlap", r.Environment, p.BasePath, r.BasePath)
 		}
 	}
+}
+
+// consistentConsumers checks apps and their credentials.
+func (s *Snapshot) consistentConsumers(errs *[]error, envs map[string]bool, bad func(string, ...any)) {
 	// Two apps never share a credential: the gateway could not tell whose
 	// it is, and a copied hash or public key would lock its owner out.
 	keyOwner := map[string]string{} // key identity -> "app key"
 	jwkOwner := map[string]string{}
 	for _, c := range s.Consumers {
-		checkSorted(&errs, "apps of "+c.ID, c.Apps, func(a App) string { return a.ID })
+		checkSorted(errs, "apps of "+c.ID, c.Apps, func(a App) string { return a.ID })
 		for _, app := range c.Apps {
 			if app.Org != c.ID || !strings.HasPrefix(app.ID, c.ID+"/") {
 				bad("app %s: not in org %s", app.ID, c.ID)
@@ -118,9 +138,6 @@ func (s *Snapshot) Consistent() error {
 			}
 		}
 	}
-	s.consistentURLs(bad)
-	errs = append(errs, s.consistentEntitlements(envs)...)
-	return errors.Join(errs...)
 }
 
 // consistentURLs refuses credentials in any URL of the snapshot, so that a
