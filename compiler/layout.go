@@ -105,87 +105,96 @@ func classify(p string) (f layoutFile, code, msg, hint string) {
 		return f, "", "", ""
 	}
 	parts := strings.Split(p, "/")
-	badName := func(id, what string) (layoutFile, string, string, string) {
-		return f, codeBadFileName, fmt.Sprintf("%s %q is not a valid ID", what, id),
-			"use lowercase letters, digits and inner hyphens, at most 64 characters"
-	}
-	outside := func() (layoutFile, string, string, string) {
-		return f, codeOutsideLayout, "file is outside the repository layout",
-			"see `frontdoor explain FD501` for the layout; README.md, CODEOWNERS and dot-files are ignored"
-	}
-	cueID := func(name string) (string, bool) {
-		id, ok := strings.CutSuffix(name, ".cue")
-		return id, ok
-	}
 	switch {
 	case len(parts) == 1 && p == "frontdoor.cue":
 		f.kind = kindPlatform
 		return f, "", "", ""
-	case len(parts) == 3 && parts[0] == "approvals" && parts[1] == "onboarding":
-		id, ok := cueID(parts[2])
-		if !ok {
-			return outside()
+	case len(parts) == 3 && parts[0] == "approvals":
+		return classifyApproval(f, parts)
+	case len(parts) >= 3 && parts[0] == "publishers":
+		return classifyPublisherFile(f, parts)
+	case len(parts) == 3 && parts[0] == "consumers" && parts[2] == "consumer.cue":
+		if !validID(parts[1]) {
+			return badName(f, parts[1], "consumer organisation")
 		}
-		if !validID(id) {
-			return badName(id, "publisher")
-		}
-		f.kind, f.pub = kindOnboarding, id
+		f.kind, f.org = kindConsumer, parts[1]
 		return f, "", "", ""
-	case len(parts) == 3 && parts[0] == "approvals" && parts[1] == "launch":
-		name, ok := cueID(parts[2])
-		if !ok {
-			return outside()
+	}
+	return outsideLayout(f)
+}
+
+func badName(f layoutFile, id, what string) (layoutFile, string, string, string) {
+	return f, codeBadFileName, fmt.Sprintf("%s %q is not a valid ID", what, id),
+		"use lowercase letters, digits and inner hyphens, at most 64 characters"
+}
+
+func outsideLayout(f layoutFile) (layoutFile, string, string, string) {
+	return f, codeOutsideLayout, "file is outside the repository layout",
+		"see `frontdoor explain FD501` for the layout; README.md, CODEOWNERS and dot-files are ignored"
+}
+
+// classifyApproval places approvals/onboarding/<pub>.cue and
+// approvals/launch/<pub>.<api>.cue.
+func classifyApproval(f layoutFile, parts []string) (layoutFile, string, string, string) {
+	name, ok := strings.CutSuffix(parts[2], ".cue")
+	if !ok {
+		return outsideLayout(f)
+	}
+	switch parts[1] {
+	case "onboarding":
+		if !validID(name) {
+			return badName(f, name, "publisher")
 		}
+		f.kind, f.pub = kindOnboarding, name
+		return f, "", "", ""
+	case "launch":
 		pub, api, ok := strings.Cut(name, ".")
 		if !ok {
 			return f, codeBadFileName, fmt.Sprintf("launch file %q is not named <publisher>.<api>.cue", parts[2]),
 				"name it after the publisher and the API, e.g. acme.patient-lookup.cue"
 		}
 		if !validID(pub) {
-			return badName(pub, "publisher")
+			return badName(f, pub, "publisher")
 		}
 		if !validID(api) {
-			return badName(api, "API")
+			return badName(f, api, "API")
 		}
 		f.kind, f.pub, f.api = kindLaunch, pub, api
 		return f, "", "", ""
-	case len(parts) >= 3 && parts[0] == "publishers":
-		pub := parts[1]
-		switch {
-		case len(parts) == 3 && parts[2] == "publisher.cue":
-			f.kind = kindPublisher
-		case len(parts) == 4 && parts[2] == "apis" && strings.HasSuffix(parts[3], ".cue"):
-			api, _ := cueID(parts[3])
-			if !validID(api) {
-				return badName(api, "API")
-			}
-			f.kind, f.api = kindAPI, api
-		case len(parts) >= 4 && parts[2] == "apis" && specExt(p):
-			f.kind = kindSpec
-		case len(parts) >= 4 && parts[2] == "apis":
-			f.kind = kindSpecPart
-		case len(parts) == 4 && parts[2] == "grants" && strings.HasSuffix(parts[3], ".cue"):
-			org, _ := cueID(parts[3])
-			if !validID(org) {
-				return badName(org, "consumer organisation")
-			}
-			f.kind, f.org = kindGrants, org
-		default:
-			return outside()
-		}
-		if !validID(pub) {
-			return badName(pub, "publisher")
-		}
-		f.pub = pub
-		return f, "", "", ""
-	case len(parts) == 3 && parts[0] == "consumers" && parts[2] == "consumer.cue":
-		if !validID(parts[1]) {
-			return badName(parts[1], "consumer organisation")
-		}
-		f.kind, f.org = kindConsumer, parts[1]
-		return f, "", "", ""
 	}
-	return outside()
+	return outsideLayout(f)
+}
+
+// classifyPublisherFile places the files under publishers/<pub>/.
+func classifyPublisherFile(f layoutFile, parts []string) (layoutFile, string, string, string) {
+	pub := parts[1]
+	switch {
+	case len(parts) == 3 && parts[2] == "publisher.cue":
+		f.kind = kindPublisher
+	case len(parts) == 4 && parts[2] == "apis" && strings.HasSuffix(parts[3], ".cue"):
+		api := strings.TrimSuffix(parts[3], ".cue")
+		if !validID(api) {
+			return badName(f, api, "API")
+		}
+		f.kind, f.api = kindAPI, api
+	case len(parts) >= 4 && parts[2] == "apis" && specExt(f.path):
+		f.kind = kindSpec
+	case len(parts) >= 4 && parts[2] == "apis":
+		f.kind = kindSpecPart
+	case len(parts) == 4 && parts[2] == "grants" && strings.HasSuffix(parts[3], ".cue"):
+		org := strings.TrimSuffix(parts[3], ".cue")
+		if !validID(org) {
+			return badName(f, org, "consumer organisation")
+		}
+		f.kind, f.org = kindGrants, org
+	default:
+		return outsideLayout(f)
+	}
+	if !validID(pub) {
+		return badName(f, pub, "publisher")
+	}
+	f.pub = pub
+	return f, "", "", ""
 }
 
 // repoFiles lists and classifies every file of fsys, in lexical order.
