@@ -551,6 +551,18 @@ func serverBases(p *platformFile, a *apiFile, gs gaps) []string {
 // API: servers, security schemes and version, as far as the API's gaps
 // allow.
 func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, envs []string, file string, sd *specDoc, s *diagSink) {
+	checkSpecValid(ctx, file, sd, s)
+	if !gs.lacks("version") {
+		checkSpecServers(id, major, envs, file, sd, s)
+	}
+	checkSpecSecurity(a, gs, file, sd, s)
+	if !gs.lacks("version") {
+		checkSpecVersion(a, major, file, sd, s)
+	}
+}
+
+// checkSpecValid reports what kin-openapi finds invalid, where it was read.
+func checkSpecValid(ctx context.Context, file string, sd *specDoc, s *diagSink) {
 	doc := sd.doc
 	opts := []openapi3.ValidationOption{openapi3.DisableExamplesValidation(), openapi3.EnableMultiError()}
 	if err := validateSpec(ctx, doc, opts); err != nil {
@@ -565,10 +577,16 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, e
 			s.add(at, p, codeSpecInvalid, "see the OpenAPI specification", "%s", plainMessage(msg))
 		}
 	}
+}
+
+// checkSpecServers checks that every server URL is an environment's base
+// URL (or relative) followed by the API's base path (FD405).
+func checkSpecServers(id string, major int, envs []string, file string, sd *specDoc, s *diagSink) {
+	doc := sd.doc
 	pub, name, _ := strings.Cut(id, "/")
 	base := fmt.Sprintf("/%s/%s/v%d", pub, name, major)
 	for i, srv := range doc.Servers {
-		if srv == nil || gs.lacks("version") {
+		if srv == nil {
 			continue
 		}
 		u := srv.URL
@@ -601,6 +619,12 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, e
 				"server %s is not on an environment of the platform", srv.URL)
 		}
 	}
+}
+
+// checkSpecSecurity checks that the document declares a security scheme for
+// every access mode of the API, and none globally for an open API.
+func checkSpecSecurity(a *apiFile, gs gaps, file string, sd *specDoc, s *diagSink) {
+	doc := sd.doc
 	var apiKeyHeader, bearer bool
 	if doc.Components != nil {
 		for _, ref := range doc.Components.SecuritySchemes {
@@ -639,7 +663,12 @@ func checkSpec(ctx context.Context, id string, a *apiFile, gs gaps, major int, e
 		s.add(file, yamlPos(sd.root, "security"), codeSpecSecurity, "remove the global security requirement",
 			"the API is open but the document requires security globally")
 	}
-	if doc.Info != nil && !gs.lacks("version") {
+}
+
+// checkSpecVersion checks that info.version is of the API's major version.
+func checkSpecVersion(a *apiFile, major int, file string, sd *specDoc, s *diagSink) {
+	doc := sd.doc
+	if doc.Info != nil {
 		v := strings.TrimPrefix(doc.Info.Version, "v")
 		first, _, _ := strings.Cut(v, ".")
 		if n, err := strconv.Atoi(first); err != nil || n != major {
