@@ -194,7 +194,10 @@ func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
 			return src.readFile(p)
 		}
 		if fileRef.Match(data) {
-			doc, err = loadFiles(loader, data, src)
+			doc, err = oasref.Load(loader, data, src.path, func(p string) ([]byte, error) {
+				src.referred()
+				return src.readFile(p)
+			})
 		} else {
 			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
 		}
@@ -295,36 +298,6 @@ func (src *specSource) inline(root *yaml.Node) (*oasref.Document, []*oasref.Erro
 
 // fileRef matches a $ref to another file (or a URL).
 var fileRef = regexp.MustCompile(`"?\$ref"?\s*:\s*["']?[^#"'\s]`)
-
-// loadFiles loads a document of several files: the references OpenAPI does
-// not allow where they are written (operations, maps of responses, Markdown
-// descriptions) are inlined first, as the compiler does (oasref), then
-// kin-openapi resolves the rest; a file that refers back to the document
-// reads it inlined.
-func loadFiles(loader *openapi3.Loader, data []byte, src *specSource) (*openapi3.T, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, err
-	}
-	od, errs := src.inline(&root)
-	if len(errs) > 0 {
-		return nil, errs[0]
-	}
-	if od.Inlined {
-		var err error
-		if data, err = yaml.Marshal(od.Root); err != nil {
-			return nil, err
-		}
-		read := loader.ReadFromURIFunc
-		loader.ReadFromURIFunc = func(l *openapi3.Loader, u *url.URL) ([]byte, error) {
-			if path.Clean(u.Path) == src.path {
-				return data, nil
-			}
-			return read(l, u)
-		}
-	}
-	return loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
-}
 
 // bundle returns doc, loaded from the repository file name with its
 // references resolved, as one document without references to other files,

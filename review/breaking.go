@@ -18,6 +18,7 @@ import (
 	"github.com/oasdiff/oasdiff/load"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/oasref"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/report"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -40,9 +41,13 @@ func CheckBreaking(ctx context.Context, baseFS, headFS fs.FS, changes []report.C
 	if err != nil {
 		return nil, nil, err
 	}
+	// The APIs directories changed: a change to a file of a document
+	// (an operation or schema file in a subdirectory) is one too.
 	changedDirs := map[string]bool{}
 	for _, ch := range changes {
-		changedDirs[path.Dir(ch.Path)] = true
+		if parts := strings.SplitN(ch.Path, "/", 4); len(parts) == 4 && parts[0] == "publishers" && parts[2] == "apis" {
+			changedDirs[path.Join(parts[:3]...)] = true
+		}
 	}
 	var out []report.SpecChange
 	var ds compiler.Diagnostics
@@ -212,14 +217,12 @@ func major(v string) int {
 // loadDoc loads an OpenAPI document from fsys with positions (origins) and
 // its $refs resolved inside dir, never over the network.
 func loadDoc(ctx context.Context, fsys fs.FS, dir, file string, data []byte) (doc *openapi3.T, err error) {
-	loader := docLoader(ctx, fsys, dir, nil)
-	loader.IncludeOrigin = true
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed document %s: %v", file, r)
 		}
 	}()
-	doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: file})
+	doc, err = loadFiles(ctx, fsys, dir, file, data, nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", file, err)
 	}
@@ -277,19 +280,13 @@ func compareSpecs(ctx context.Context, baseFS, headFS fs.FS, dir, baseFile, head
 	return out, nil
 }
 
-// docLoader returns a loader of OpenAPI documents that resolves $refs only
-// to files inside dir, read from fsys through the repository's file rules
-// (never a link, never over the network); each path read is added to read
-// when it is not nil.
-func docLoader(ctx context.Context, fsys fs.FS, dir string, read map[string]bool) *openapi3.Loader {
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		if u.Scheme != "" || u.Host != "" {
-			return nil, fmt.Errorf("remote reference %s is not fetched", u)
-		}
-		p := path.Clean(u.Path)
+// loadFiles loads the document file of dir (its bytes data) and the files
+// its $refs reach, as the compiler reads them (oasref.Load): only files
+// inside dir, through the repository's file rules (never a link, never over
+// the network). Each path read is added to read when it is not nil.
+func loadFiles(ctx context.Context, fsys fs.FS, dir, file string, data []byte, read map[string]bool, origin bool) (*openapi3.T, error) {
+	readFile := func(p string) ([]byte, error) {
+		p = path.Clean(p)
 		if !strings.HasPrefix(p, dir+"/") {
 			return nil, fmt.Errorf("reference %s is outside %s", p, dir)
 		}
@@ -298,5 +295,15 @@ func docLoader(ctx context.Context, fsys fs.FS, dir string, read map[string]bool
 		}
 		return repofs.ReadFile(fsys, p, compiler.DefaultLimits.SpecFile)
 	}
-	return loader
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IncludeOrigin = origin
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if u.Scheme != "" || u.Host != "" {
+			return nil, fmt.Errorf("remote reference %s is not fetched", u)
+		}
+		return readFile(u.Path)
+	}
+	return oasref.Load(loader, data, file, readFile)
 }

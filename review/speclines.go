@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -118,10 +117,9 @@ func documentFiles(ctx context.Context, fsys fs.FS, dir, file string) map[string
 		return read
 	}
 	read[file] = true
-	loader := docLoader(ctx, fsys, dir, read)
 	func() {
 		defer func() { _ = recover() }() // a malformed document reads what it read
-		_, _ = loader.LoadFromDataWithPath(data, &url.URL{Path: file})
+		_, _ = loadFiles(ctx, fsys, dir, file, data, read, false)
 	}()
 	return read
 }
