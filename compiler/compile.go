@@ -22,6 +22,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	opts.Limits = opts.Limits.withDefaults()
 	c := &compilation{fsys: fsys, opts: opts, shapes: newShapes(), load: &loader{fsys: fsys, limits: opts.Limits}}
+	if opts.Cache != nil {
+		c.identity = evalIdentity(opts.Limits, c.noFast)
+	}
 	files, err := repoFiles(fsys, &c.diags)
 	if err != nil {
 		return nil, err
@@ -104,6 +107,9 @@ type compilation struct {
 	diags  diagSink
 	// noFast forces CUE evaluation of every file (tests).
 	noFast bool
+	// identity is what every cache key of the compile covers (see
+	// evalIdentity); set when opts.Cache is.
+	identity [32]byte
 
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
@@ -156,13 +162,41 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 	return nil
 }
 
-// evalOne reads and evaluates one file. Spec and ignored files are only
-// scanned for secrets here; specs are parsed with their API (openapi.go).
+// evalOne reads and evaluates one file, or takes its evaluation from
+// opts.Cache. The value returned is the caller's own: a cached one is
+// decoded afresh for each compile.
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
 	src, err := c.load.readLayout(lf, sink)
 	if err != nil || src == nil {
 		return nil, err
 	}
+	cache := c.opts.Cache
+	if cache == nil {
+		return c.evalSource(ev, lf, src, sink)
+	}
+	k := fileKey(&c.identity, lf, src)
+	if ce, ok := cache.get(k); ok {
+		sink.list = append(sink.list, ce.diags...)
+		return ce.value, nil
+	}
+	n := len(sink.list)
+	v, err := c.evalSource(ev, lf, src, sink)
+	if err != nil {
+		return nil, err
+	}
+	ce := &cachedEval{diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
+	for _, d := range ce.diags {
+		if d.Code == codeOverBudget {
+			return v, nil // depends on timing, not on the file
+		}
+	}
+	cache.put(k, ce)
+	return v, nil
+}
+
+// evalSource evaluates one file read. Spec and ignored files are only
+// scanned for secrets here; specs are parsed with their API (openapi.go).
+func (c *compilation) evalSource(ev *evaluator, lf layoutFile, src []byte, sink *diagSink) (any, error) {
 	if lf.kind == kindSpec || lf.kind == kindIgnored {
 		scanOther(lf.path, src, sink, lf.kind == kindSpec)
 		return nil, nil

@@ -1,0 +1,449 @@
+package compiler
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"golang.org/x/tools/txtar"
+)
+
+// compileOutput is everything a compile shows: the snapshot's bytes and
+// the diagnostics as text and as JSON.
+func compileOutput(t testing.TB, fsys fs.FS, opts Options) string {
+	t.Helper()
+	res := mustCompile(t, fsys, opts)
+	var b bytes.Buffer
+	b.Write(res.Bytes)
+	b.WriteString("\n--\n")
+	if err := res.Diagnostics.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Diagnostics.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range slices.Sorted(func(yield func(string) bool) {
+		for k := range res.Specs {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		fmt.Fprintf(&b, "spec %s %x\n", id, res.Specs[id])
+	}
+	return b.String()
+}
+
+// editPool is file contents to edit a repository with: every file of the
+// invalid corpus (each one problem of the base), by path.
+func editPool(t testing.TB) map[string][][]byte {
+	t.Helper()
+	files, err := filepath.Glob("testdata/invalid/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := map[string][][]byte{}
+	for _, f := range files {
+		a, err := txtar.ParseFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(a.Comment, []byte("limits: ")) || bytes.Contains(a.Comment, []byte("symlink: ")) {
+			continue
+		}
+		for _, af := range a.Files {
+			pool[af.Name] = append(pool[af.Name], af.Data)
+		}
+	}
+	return pool
+}
+
+// randomEdit applies one random edit to m: a file of the pool added or
+// replacing one, a file changed in place, deleted, or renamed, of any
+// kind. It says what it did.
+func randomEdit(r *rand.Rand, m fstest.MapFS, pool map[string][][]byte, poolPaths []string) string {
+	paths := slices.Sorted(func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	pick := paths[r.IntN(len(paths))]
+	switch r.IntN(6) {
+	case 0, 1: // a file of the invalid corpus, added or replacing
+		p := poolPaths[r.IntN(len(poolPaths))]
+		vs := pool[p]
+		m[p] = &fstest.MapFile{Data: vs[r.IntN(len(vs))], Mode: 0o644}
+		return "put " + p
+	case 2: // changed in place: a line appended, truncated, or a byte changed
+		data := bytes.Clone(m[pick].Data)
+		switch r.IntN(3) {
+		case 0:
+			data = append(data, []byte(fmt.Sprintf("\n// edit %d\n", r.IntN(1000)))...)
+		case 1:
+			data = data[:r.IntN(len(data)+1)]
+		default:
+			if len(data) > 0 {
+				data[r.IntN(len(data))] = "x\"{}:0 \n"[r.IntN(8)]
+			}
+		}
+		m[pick] = &fstest.MapFile{Data: data, Mode: 0o644}
+		return "change " + pick
+	case 3:
+		if len(m) > 5 {
+			delete(m, pick)
+			return "delete " + pick
+		}
+		return "none"
+	case 4: // renamed within its directory, or to a path of the pool
+		to := path.Join(path.Dir(pick), "renamed"+path.Ext(pick))
+		if r.IntN(2) == 0 {
+			to = poolPaths[r.IntN(len(poolPaths))]
+		}
+		f := m[pick]
+		delete(m, pick)
+		m[to] = f
+		return "rename " + pick + " " + to
+	default: // copied as another file of the same directory
+		to := path.Join(path.Dir(pick), fmt.Sprintf("copy%d%s", r.IntN(3), path.Ext(pick)))
+		m[to] = m[pick]
+		return "copy " + pick + " " + to
+	}
+}
+
+func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
+	pool := editPool(t)
+	poolPaths := slices.Sorted(func(yield func(string) bool) {
+		for k := range pool {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	steps := 40
+	if testing.Short() {
+		steps = 10
+	}
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 16))
+			dir := t.TempDir()
+			m := baseFS(t)
+			var cache *Cache
+			var edits []string
+			for step := range steps {
+				// A fresh Cache from time to time: its entries come
+				// from the directory rather than from memory.
+				if cache == nil || r.IntN(4) == 0 {
+					if err := cache.Close(); err != nil {
+						t.Fatal(err)
+					}
+					var err error
+					if cache, err = NewCache(dir, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+				opts := testOptions()
+				cold := compileOutput(t, m, opts)
+				opts.Cache = cache
+				warm := compileOutput(t, m, opts)
+				if warm != cold {
+					t.Fatalf("step %d, after %s: the cached compile differs from the cold one at\n%s", step, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+				}
+				for range 1 + r.IntN(3) {
+					edits = append(edits, randomEdit(r, m, pool, poolPaths))
+				}
+			}
+			if hits, _ := cache.Stats(); hits == 0 {
+				t.Error("no file was found in the cache")
+			}
+			if err := cache.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestCachedValueDecodesEqualToTheEvaluatedOne(t *testing.T) {
+	m := baseFS(t)
+	pool := editPool(t)
+	ev := newEvaluator(newShapes(), DefaultLimits, false)
+	n := 0
+	check := func(p string, data []byte) {
+		lf, code, _, _ := classify(p)
+		if code != "" || lf.kind == kindSpec || lf.kind == kindIgnored {
+			return
+		}
+		var sink diagSink
+		v, err := ev.evalFile(lf, data, &sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ce := &cachedEval{diags: sink.list, value: v}
+		b, err := encodeEval(ce)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		got, err := decodeEval(b)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !reflect.DeepEqual(got, ce) {
+			t.Errorf("%s: decoded %#v, want %#v", p, got, ce)
+		}
+		n++
+	}
+	for p, f := range m {
+		check(p, f.Data)
+	}
+	for p, vs := range pool {
+		for _, v := range vs {
+			check(p, v)
+		}
+	}
+	if n < 100 {
+		t.Errorf("checked %d files, want at least 100", n)
+	}
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() != "trimmed" {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// warmCache compiles the base with a new cache in dir and closes it.
+func warmCache(t *testing.T, dir string, max int64) {
+	t.Helper()
+	c, err := NewCache(dir, max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions()
+	opts.Cache = c
+	mustCompile(t, baseFS(t), opts)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCorruptCacheEntriesAreIgnoredAndRebuilt(t *testing.T) {
+	corruptions := map[string]func([]byte) []byte{
+		"truncated":        func(b []byte) []byte { return b[:len(b)/2] },
+		"empty":            func([]byte) []byte { return nil },
+		"payload changed":  func(b []byte) []byte { b[len(b)-1] ^= 1; return b },
+		"foreign format":   func(b []byte) []byte { b[len(cacheMagic)+3]++; return b },
+		"other magic":      func(b []byte) []byte { b[0] = 'F'; return b },
+		"another key's":    func(b []byte) []byte { b[len(cacheMagic)+4] ^= 0xff; return b },
+		"garbage appended": func(b []byte) []byte { return append(b, "junk"...) },
+	}
+	want := compileOutput(t, baseFS(t), testOptions())
+	for name, corrupt := range corruptions {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			warmCache(t, dir, 0)
+			files := entries(t, dir)
+			if len(files) == 0 {
+				t.Fatal("the cache wrote no entry")
+			}
+			for _, f := range files {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(f, corrupt(b), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := NewCache(dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := testOptions()
+			opts.Cache = c
+			if got := compileOutput(t, baseFS(t), opts); got != want {
+				t.Errorf("with corrupt entries got:\n%s\nwant:\n%s", got, want)
+			}
+			if hits, misses := c.Stats(); hits != 0 || misses == 0 {
+				t.Errorf("got %d hits and %d misses, want only misses", hits, misses)
+			}
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// Rebuilt: the next compile finds every file.
+			c, _ = NewCache(dir, 0)
+			opts.Cache = c
+			compileOutput(t, baseFS(t), opts)
+			if _, misses := c.Stats(); misses != 0 {
+				t.Errorf("after rebuilding got %d misses, want 0", misses)
+			}
+			c.Close()
+		})
+	}
+}
+
+func TestConcurrentCompilesShareACacheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	want := compileOutput(t, baseFS(t), testOptions())
+	var wg sync.WaitGroup
+	errs := make(chan string, 16)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				c, err := NewCache(dir, 0)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				opts := testOptions()
+				opts.Cache = c
+				opts.Workers = 2
+				if got := compileOutput(t, baseFS(t), opts); got != want {
+					errs <- "a concurrent cached compile differs from a cold one"
+				}
+				if err := c.Close(); err != nil {
+					errs <- err.Error()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	c, _ := NewCache(dir, 0)
+	opts := testOptions()
+	opts.Cache = c
+	if got := compileOutput(t, baseFS(t), opts); got != want {
+		t.Error("after concurrent runs, a cached compile differs from a cold one")
+	}
+	if _, misses := c.Stats(); misses != 0 {
+		t.Errorf("after concurrent runs got %d misses, want 0", misses)
+	}
+	c.Close()
+}
+
+func TestTrimKeepsTheCacheDirectoryWithinItsBound(t *testing.T) {
+	dir := t.TempDir()
+	warmCache(t, dir, 0)
+	var total int64
+	for _, f := range entries(t, dir) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += fi.Size()
+	}
+	for _, bound := range []int64{total * 2, total / 2, total / 5} {
+		c, err := NewCache(dir, bound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Trim(); err != nil {
+			t.Fatal(err)
+		}
+		var got int64
+		n := 0
+		for _, f := range entries(t, dir) {
+			fi, _ := os.Stat(f)
+			got += fi.Size()
+			n++
+		}
+		if got > bound || n == 0 {
+			t.Errorf("bound %d: %d entries of %d bytes left", bound, n, got)
+		}
+		c.Close()
+	}
+}
+
+func TestCloseEvictsWhenARunWritesPastTheBound(t *testing.T) {
+	dir := t.TempDir()
+	const bound = 4 << 10
+	warmCache(t, dir, bound)
+	var got int64
+	for _, f := range entries(t, dir) {
+		fi, _ := os.Stat(f)
+		got += fi.Size()
+	}
+	if got > bound {
+		t.Errorf("the directory holds %d bytes after Close, want at most %d", got, bound)
+	}
+}
+
+func TestACompileWithoutCacheWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", dir)
+	t.Setenv("HOME", dir)
+	mustCompile(t, baseFS(t), testOptions())
+	if files := entries(t, dir); len(files) != 0 {
+		t.Errorf("a compile without a cache wrote %q", files)
+	}
+}
+
+func TestTheCacheKeyCoversWhatEvaluationDependsOn(t *testing.T) {
+	lf := layoutFile{path: "publishers/p/apis/a.cue", kind: kindAPI, pub: "p", api: "a"}
+	id := evalIdentity(DefaultLimits, false)
+	base := fileKey(&id, lf, []byte("x"))
+	tight := DefaultLimits
+	tight.EvalTime /= 2
+	idTight := evalIdentity(tight, false)
+	idNoFast := evalIdentity(DefaultLimits, true)
+	other := lf
+	other.path, other.api = "publishers/p/apis/b.cue", "b"
+	variants := map[string]cacheKey{
+		"content":   fileKey(&id, lf, []byte("y")),
+		"path":      fileKey(&id, other, []byte("x")),
+		"kind":      fileKey(&id, layoutFile{path: lf.path, kind: kindSpec, pub: "p", api: "a"}, []byte("x")),
+		"limits":    fileKey(&idTight, lf, []byte("x")),
+		"fast path": fileKey(&idNoFast, lf, []byte("x")),
+	}
+	for name, k := range variants {
+		if k == base {
+			t.Errorf("a different %s gives the same key", name)
+		}
+	}
+	if again := fileKey(&id, lf, []byte("x")); again != base {
+		t.Error("the same file gives two keys")
+	}
+}
+
+// firstDifference shows the first line where got and want differ.
+func firstDifference(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range max(len(g), len(w)) {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\ncached: %s\ncold:   %s", i+1, gl, wl)
+		}
+	}
+	return "(no difference)"
+}
