@@ -1,25 +1,18 @@
 package compiler
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"debug/elf"
-	"encoding/binary"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/schema"
 )
 
@@ -33,35 +26,27 @@ import (
 // An entry is addressed by the hash of everything its evaluation depends
 // on: the file's bytes, path and kind, the compiler's build, the schema,
 // the limits that bound evaluation. A result that depends on timing (an
-// evaluation over its budget) is never cached. On disk, entries are
-// written atomically and checked on reading (format, key and checksum):
-// an entry that is corrupt, truncated or not this build's is ignored and
-// evaluated again, so concurrent runs may share a directory.
+// evaluation over its budget) is never cached. On disk, entries are kept
+// in packs (see cachepack.go), each written atomically by one run and
+// checked when read: a pack or an entry that is corrupt, truncated or not
+// this build's is ignored and evaluated again, so concurrent runs may
+// share a directory.
 //
 // A Cache is safe for concurrent use by several compiles.
 type Cache struct {
-	dir string // "" keeps entries in memory only
-	max int64
-
+	// mem holds the entries used recently, old those used before; when
+	// mem reaches half of memCacheSize it becomes old and old is dropped,
+	// so that a long-running process (dev, serve) keeps what it uses.
 	mu       sync.Mutex
-	mem      map[cacheKey][]byte
+	mem, old map[cacheKey][]byte
 	memBytes int64
 
-	send    sync.RWMutex // held to send on writes, and to close it
-	writes  chan cacheWrite
-	writer  sync.WaitGroup
-	written atomic.Int64 // bytes written to dir
+	disk *packDir // nil: in memory only
 
 	hits, misses atomic.Int64
-	closed       atomic.Bool
 }
 
 type cacheKey [sha256.Size]byte
-
-type cacheWrite struct {
-	key cacheKey
-	buf []byte
-}
 
 const (
 	// cacheFormat is bumped whenever the entry format or what the key
@@ -71,17 +56,7 @@ const (
 	DefaultCacheSize = 512 << 20
 	// memCacheSize bounds the entries a Cache keeps in memory.
 	memCacheSize = 128 << 20
-	// cacheEntryMax is the largest entry read back.
-	cacheEntryMax = 64 << 20
-	// touchAfter is how stale an entry's time may be before a hit
-	// refreshes it (eviction removes the least recently used first).
-	touchAfter = time.Hour
-	// trimEvery is how often a run that wrote entries checks the bound,
-	// unless it wrote more than a sixty-fourth of it.
-	trimEvery = 10 * time.Minute
 )
-
-var cacheMagic = []byte("frontdoor cache\n")
 
 // NewCache returns a cache kept in memory and, unless dir is "", in dir
 // (created if missing), bounded to maxBytes there (DefaultCacheSize if
@@ -92,15 +67,13 @@ func NewCache(dir string, maxBytes int64) (*Cache, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultCacheSize
 	}
-	c := &Cache{max: maxBytes, mem: map[cacheKey][]byte{}}
+	c := &Cache{mem: map[cacheKey][]byte{}}
 	if dir != "" && buildIdentity() != "" {
-		c.dir = filepath.Join(dir, fmt.Sprintf("v%d", cacheFormat))
-		if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		d, err := openPackDir(filepath.Join(dir, fmt.Sprintf("v%d", cacheFormat)), maxBytes)
+		if err != nil {
 			return nil, fmt.Errorf("cache directory: %w", err)
 		}
-		c.writes = make(chan cacheWrite, 256)
-		c.writer.Add(1)
-		go c.writeLoop()
+		c.disk = d
 	}
 	return c, nil
 }
@@ -119,102 +92,37 @@ func DefaultCacheDir() (string, error) {
 // evaluated.
 func (c *Cache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
 
-// Close finishes writing entries and, when due, evicts the least recently
-// used ones beyond the directory's bound.
+// Close writes the entries not yet on disk and evicts the least recently
+// used packs beyond the directory's bound. The Cache then keeps working in
+// memory only.
 func (c *Cache) Close() error {
-	if c == nil || c.dir == "" {
+	if c == nil || c.disk == nil {
 		return nil
 	}
-	c.send.Lock()
-	if c.closed.Swap(true) {
-		c.send.Unlock()
-		return nil
-	}
-	close(c.writes)
-	c.send.Unlock()
-	c.writer.Wait()
-	w := c.written.Load()
-	if w == 0 {
-		return nil
-	}
-	marker := filepath.Join(c.dir, "trimmed")
-	if fi, err := os.Stat(marker); err == nil && time.Since(fi.ModTime()) < trimEvery && w < c.max/64 {
-		return nil
-	}
-	if err := c.Trim(); err != nil {
-		return err
-	}
-	return os.WriteFile(marker, nil, 0o600)
+	return c.disk.close()
 }
 
-// Trim removes the least recently used entries until the directory is
-// within nine tenths of its bound, if it is over it, and temporary files
-// left by interrupted writes.
+// Trim evicts the least recently used packs until the directory is within
+// nine tenths of its bound, if it is over it.
 func (c *Cache) Trim() error {
-	if c == nil || c.dir == "" {
+	if c == nil || c.disk == nil {
 		return nil
 	}
-	type entry struct {
-		path string
-		size int64
-		used time.Time
-	}
-	var all []entry
-	var total int64
-	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed by a concurrent run
-			}
-			return err
-		}
-		if d.IsDir() || p == filepath.Join(c.dir, "trimmed") {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if strings.HasPrefix(d.Name(), ".") {
-			if time.Since(fi.ModTime()) > touchAfter {
-				os.Remove(p)
-			}
-			return nil
-		}
-		all = append(all, entry{p, fi.Size(), fi.ModTime()})
-		total += fi.Size()
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("trimming cache: %w", err)
-	}
-	if total <= c.max {
-		return nil
-	}
-	slices.SortFunc(all, func(a, b entry) int { return a.used.Compare(b.used) })
-	for _, e := range all {
-		if total <= c.max/10*9 {
-			break
-		}
-		if err := os.Remove(e.path); err == nil || errors.Is(err, fs.ErrNotExist) {
-			total -= e.size
-		}
-	}
-	return nil
-}
-
-func (c *Cache) path(k cacheKey) string {
-	h := hex.EncodeToString(k[:])
-	return filepath.Join(c.dir, h[:2], h[2:])
+	return c.disk.trim()
 }
 
 // get returns the cached evaluation under k, if any.
 func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
 	c.mu.Lock()
 	b, ok := c.mem[k]
+	if !ok {
+		if b, ok = c.old[k]; ok {
+			c.rememberLocked(k, b)
+		}
+	}
 	c.mu.Unlock()
-	if !ok && c.dir != "" && !c.closed.Load() {
-		if b, ok = c.readEntry(k); ok {
+	if !ok && c.disk != nil {
+		if b, ok = c.disk.get(k); ok {
 			c.remember(k, b)
 		}
 	}
@@ -225,6 +133,7 @@ func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
 		}
 		c.mu.Lock()
 		delete(c.mem, k)
+		delete(c.old, k)
 		c.mu.Unlock()
 	}
 	c.misses.Add(1)
@@ -239,83 +148,26 @@ func (c *Cache) put(k cacheKey, ce *cachedEval) {
 		return
 	}
 	c.remember(k, b)
-	if c.dir != "" {
-		c.send.RLock()
-		if !c.closed.Load() {
-			c.writes <- cacheWrite{k, b}
-		}
-		c.send.RUnlock()
+	if c.disk != nil {
+		c.disk.put(k, b)
 	}
 }
 
 func (c *Cache) remember(k cacheKey, b []byte) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.mem[k]; !ok && c.memBytes+int64(len(b)) <= memCacheSize {
-		c.mem[k] = b
-		c.memBytes += int64(len(b))
-	}
+	c.rememberLocked(k, b)
+	c.mu.Unlock()
 }
 
-// writeLoop writes entries to the directory, off the compile's workers.
-// A failed write only loses the entry.
-func (c *Cache) writeLoop() {
-	defer c.writer.Done()
-	made := map[string]bool{}
-	for w := range c.writes {
-		p := c.path(w.key)
-		if d := filepath.Dir(p); !made[d] {
-			if os.MkdirAll(d, 0o700) != nil {
-				continue
-			}
-			made[d] = true
-		}
-		sum := sha256.Sum256(w.buf)
-		entry := make([]byte, 0, len(cacheMagic)+4+2*sha256.Size+len(w.buf))
-		entry = append(entry, cacheMagic...)
-		entry = binary.BigEndian.AppendUint32(entry, cacheFormat)
-		entry = append(entry, w.key[:]...)
-		entry = append(entry, sum[:]...)
-		entry = append(entry, w.buf...)
-		if atomicfile.WriteUnsynced(p, entry, 0o600) == nil {
-			c.written.Add(int64(len(entry)))
-		}
+func (c *Cache) rememberLocked(k cacheKey, b []byte) {
+	if _, ok := c.mem[k]; ok || int64(len(b)) > memCacheSize/2 {
+		return
 	}
-}
-
-// readEntry reads and checks the entry of k on disk.
-func (c *Cache) readEntry(k cacheKey) ([]byte, bool) {
-	p := c.path(k)
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, false
+	if c.memBytes+int64(len(b)) > memCacheSize/2 {
+		c.old, c.mem, c.memBytes = c.mem, map[cacheKey][]byte{}, 0
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > cacheEntryMax {
-		return nil, false
-	}
-	b, err := io.ReadAll(io.LimitReader(f, cacheEntryMax))
-	if err != nil {
-		return nil, false
-	}
-	head := len(cacheMagic) + 4 + 2*sha256.Size
-	if len(b) < head || !bytes.Equal(b[:len(cacheMagic)], cacheMagic) {
-		return nil, false
-	}
-	rest := b[len(cacheMagic):]
-	if binary.BigEndian.Uint32(rest) != cacheFormat || !bytes.Equal(rest[4:4+sha256.Size], k[:]) {
-		return nil, false
-	}
-	payload := b[head:]
-	if sum := sha256.Sum256(payload); !bytes.Equal(rest[4+sha256.Size:4+2*sha256.Size], sum[:]) {
-		return nil, false
-	}
-	if time.Since(fi.ModTime()) > touchAfter {
-		now := time.Now()
-		_ = os.Chtimes(p, now, now)
-	}
-	return payload, true
+	c.mem[k] = b
+	c.memBytes += int64(len(b))
 }
 
 // evalIdentity is what every key of a compile covers besides the file:

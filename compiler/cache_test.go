@@ -247,14 +247,14 @@ func warmCache(t *testing.T, dir string, max int64) {
 	}
 }
 
-func TestCorruptCacheEntriesAreIgnoredAndRebuilt(t *testing.T) {
+func TestCorruptCachePacksAreIgnoredAndRebuilt(t *testing.T) {
 	corruptions := map[string]func([]byte) []byte{
 		"truncated":        func(b []byte) []byte { return b[:len(b)/2] },
 		"empty":            func([]byte) []byte { return nil },
-		"payload changed":  func(b []byte) []byte { b[len(b)-1] ^= 1; return b },
-		"foreign format":   func(b []byte) []byte { b[len(cacheMagic)+3]++; return b },
+		"an entry changed": func(b []byte) []byte { b[len(b)-1] ^= 1; return b },
+		"foreign format":   func(b []byte) []byte { b[len(packMagic)+3]++; return b },
 		"other magic":      func(b []byte) []byte { b[0] = 'F'; return b },
-		"another key's":    func(b []byte) []byte { b[len(cacheMagic)+4] ^= 0xff; return b },
+		"index changed":    func(b []byte) []byte { b[packHeader] ^= 0xff; return b },
 		"garbage appended": func(b []byte) []byte { return append(b, "junk"...) },
 	}
 	want := compileOutput(t, baseFS(t), testOptions())
@@ -264,7 +264,7 @@ func TestCorruptCacheEntriesAreIgnoredAndRebuilt(t *testing.T) {
 			warmCache(t, dir, 0)
 			files := entries(t, dir)
 			if len(files) == 0 {
-				t.Fatal("the cache wrote no entry")
+				t.Fatal("the cache wrote nothing")
 			}
 			for _, f := range files {
 				b, err := os.ReadFile(f)
@@ -282,10 +282,10 @@ func TestCorruptCacheEntriesAreIgnoredAndRebuilt(t *testing.T) {
 			opts := testOptions()
 			opts.Cache = c
 			if got := compileOutput(t, baseFS(t), opts); got != want {
-				t.Errorf("with corrupt entries got:\n%s\nwant:\n%s", got, want)
+				t.Errorf("with a corrupt pack got:\n%s\nwant:\n%s", got, want)
 			}
-			if hits, misses := c.Stats(); hits != 0 || misses == 0 {
-				t.Errorf("got %d hits and %d misses, want only misses", hits, misses)
+			if _, misses := c.Stats(); misses == 0 {
+				t.Error("got no misses, want the corrupt entries evaluated again")
 			}
 			if err := c.Close(); err != nil {
 				t.Fatal(err)
@@ -293,7 +293,9 @@ func TestCorruptCacheEntriesAreIgnoredAndRebuilt(t *testing.T) {
 			// Rebuilt: the next compile finds every file.
 			c, _ = NewCache(dir, 0)
 			opts.Cache = c
-			compileOutput(t, baseFS(t), opts)
+			if got := compileOutput(t, baseFS(t), opts); got != want {
+				t.Error("after rebuilding, a cached compile differs from a cold one")
+			}
 			if _, misses := c.Stats(); misses != 0 {
 				t.Errorf("after rebuilding got %d misses, want 0", misses)
 			}
@@ -346,18 +348,51 @@ func TestConcurrentCompilesShareACacheDirectory(t *testing.T) {
 	c.Close()
 }
 
-func TestTrimKeepsTheCacheDirectoryWithinItsBound(t *testing.T) {
-	dir := t.TempDir()
-	warmCache(t, dir, 0)
-	var total int64
+// dirSize is the bytes and number of files under dir.
+func dirSize(t *testing.T, dir string) (total int64, n int) {
+	t.Helper()
 	for _, f := range entries(t, dir) {
 		fi, err := os.Stat(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		total += fi.Size()
+		n++
 	}
-	for _, bound := range []int64{total * 2, total / 2, total / 5} {
+	return total, n
+}
+
+// editedRuns compiles n variants of the base with a cache in dir, each
+// with one file changed: each run writes a small pack.
+func editedRuns(t *testing.T, dir string, n int, max int64) {
+	t.Helper()
+	for i := range n {
+		m := baseFS(t)
+		f := m["publishers/acme/grants/clinic.cue"]
+		m["publishers/acme/grants/clinic.cue"] = &fstest.MapFile{Data: append(bytes.Clone(f.Data), fmt.Sprintf("\n// run %d\n", i)...)}
+		c, err := NewCache(dir, max)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := testOptions()
+		opts.Cache = c
+		mustCompile(t, m, opts)
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestTrimKeepsTheCacheDirectoryWithinItsBound(t *testing.T) {
+	for _, share := range []int64{2, 1, 0} {
+		dir := t.TempDir()
+		warmCache(t, dir, 0)
+		editedRuns(t, dir, 4, 0)
+		total, n := dirSize(t, dir)
+		bound := total * share / 2
+		if bound == 0 {
+			bound = 1
+		}
 		c, err := NewCache(dir, bound)
 		if err != nil {
 			t.Fatal(err)
@@ -365,15 +400,12 @@ func TestTrimKeepsTheCacheDirectoryWithinItsBound(t *testing.T) {
 		if err := c.Trim(); err != nil {
 			t.Fatal(err)
 		}
-		var got int64
-		n := 0
-		for _, f := range entries(t, dir) {
-			fi, _ := os.Stat(f)
-			got += fi.Size()
-			n++
+		got, left := dirSize(t, dir)
+		if got > bound {
+			t.Errorf("bound %d: %d bytes left", bound, got)
 		}
-		if got > bound || n == 0 {
-			t.Errorf("bound %d: %d entries of %d bytes left", bound, n, got)
+		if bound >= total && left != n {
+			t.Errorf("bound %d over the %d bytes held: %d of %d packs left", bound, total, left, n)
 		}
 		c.Close()
 	}
@@ -383,14 +415,27 @@ func TestCloseEvictsWhenARunWritesPastTheBound(t *testing.T) {
 	dir := t.TempDir()
 	const bound = 4 << 10
 	warmCache(t, dir, bound)
-	var got int64
-	for _, f := range entries(t, dir) {
-		fi, _ := os.Stat(f)
-		got += fi.Size()
-	}
-	if got > bound {
+	editedRuns(t, dir, 3, bound)
+	if got, _ := dirSize(t, dir); got > bound {
 		t.Errorf("the directory holds %d bytes after Close, want at most %d", got, bound)
 	}
+}
+
+func TestManySmallRunsAreMergedIntoFewPacks(t *testing.T) {
+	dir := t.TempDir()
+	warmCache(t, dir, 0)
+	editedRuns(t, dir, 3*packsMerged, 0)
+	if _, n := dirSize(t, dir); n > packsMerged+1 {
+		t.Errorf("%d packs after %d runs, want at most %d", n, 3*packsMerged+1, packsMerged+1)
+	}
+	c, _ := NewCache(dir, 0)
+	opts := testOptions()
+	opts.Cache = c
+	mustCompile(t, baseFS(t), opts)
+	if _, misses := c.Stats(); misses != 0 {
+		t.Errorf("after merging got %d misses, want 0", misses)
+	}
+	c.Close()
 }
 
 func TestACompileWithoutCacheWritesNothing(t *testing.T) {
