@@ -193,6 +193,17 @@ func fileKey(identity *[sha256.Size]byte, lf layoutFile, src []byte) cacheKey {
 	return k
 }
 
+// blobKey is the key of the evaluation of a git blob: its ID stands for
+// its contents.
+func blobKey(identity *[sha256.Size]byte, lf layoutFile, id string) cacheKey {
+	h := sha256.New()
+	h.Write(identity[:])
+	fmt.Fprintf(h, "%d %q %q %q %q blob %s\n", lf.kind, lf.path, lf.pub, lf.api, lf.org, id)
+	var k cacheKey
+	h.Sum(k[:0])
+	return k
+}
+
 var cachedTypeFingerprint = sync.OnceValue(typeFingerprint)
 
 // schemaDigest hashes the embedded schema.

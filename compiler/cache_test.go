@@ -123,6 +123,33 @@ func randomEdit(r *rand.Rand, m fstest.MapFS, pool map[string][][]byte, poolPath
 }
 
 func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
+	steps := 40
+	if testing.Short() {
+		steps = 10
+	}
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("directory/seed", seed), func(t *testing.T) {
+			differential(t, seed, steps, func(m fstest.MapFS) fs.FS { return m })
+		})
+	}
+	// A git tree: files are looked up by their blob IDs, unread.
+	t.Run("git", func(t *testing.T) {
+		differential(t, 7, steps, func(m fstest.MapFS) fs.FS {
+			dir := t.TempDir()
+			gitRepo(t, dir, m, 0)
+			fsys, _, _, err := OpenGit(dir, "HEAD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fsys
+		})
+	})
+}
+
+// differential applies random sequences of edits to the base, and after
+// each compares a compile with a cache kept across the steps with a cold
+// one.
+func differential(t *testing.T, seed uint64, steps int, open func(fstest.MapFS) fs.FS) {
 	pool := editPool(t)
 	poolPaths := slices.Sorted(func(yield func(string) bool) {
 		for k := range pool {
@@ -131,47 +158,40 @@ func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
 			}
 		}
 	})
-	steps := 40
-	if testing.Short() {
-		steps = 10
-	}
-	for seed := range uint64(3) {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			r := rand.New(rand.NewPCG(seed, 16))
-			dir := t.TempDir()
-			m := baseFS(t)
-			var cache *Cache
-			var edits []string
-			for step := range steps {
-				// A fresh Cache from time to time: its entries come
-				// from the directory rather than from memory.
-				if cache == nil || r.IntN(4) == 0 {
-					if err := cache.Close(); err != nil {
-						t.Fatal(err)
-					}
-					var err error
-					if cache, err = NewCache(dir, 0); err != nil {
-						t.Fatal(err)
-					}
-				}
-				opts := testOptions()
-				cold := compileOutput(t, m, opts)
-				opts.Cache = cache
-				warm := compileOutput(t, m, opts)
-				if warm != cold {
-					t.Fatalf("step %d, after %s: the cached compile differs from the cold one at\n%s", step, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
-				}
-				for range 1 + r.IntN(3) {
-					edits = append(edits, randomEdit(r, m, pool, poolPaths))
-				}
-			}
-			if hits, _ := cache.Stats(); hits == 0 {
-				t.Error("no file was found in the cache")
-			}
+	r := rand.New(rand.NewPCG(seed, 16))
+	dir := t.TempDir()
+	m := baseFS(t)
+	var cache *Cache
+	var edits []string
+	for step := range steps {
+		// A fresh Cache from time to time: its entries come from the
+		// directory rather than from memory.
+		if cache == nil || r.IntN(4) == 0 {
 			if err := cache.Close(); err != nil {
 				t.Fatal(err)
 			}
-		})
+			var err error
+			if cache, err = NewCache(dir, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fsys := open(m)
+		opts := testOptions()
+		cold := compileOutput(t, fsys, opts)
+		opts.Cache = cache
+		warm := compileOutput(t, fsys, opts)
+		if warm != cold {
+			t.Fatalf("step %d, after %s: the cached compile differs from the cold one at\n%s", step, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+		}
+		for range 1 + r.IntN(3) {
+			edits = append(edits, randomEdit(r, m, pool, poolPaths))
+		}
+	}
+	if hits, _ := cache.Stats(); hits == 0 {
+		t.Error("no file was found in the cache")
+	}
+	if err := cache.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 

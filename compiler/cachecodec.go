@@ -32,9 +32,10 @@ var cachedTypes = []reflect.Type{
 	reflect.TypeFor[*partialFile](),
 }
 
-// cachedEval is one file's evaluation as cached: the diagnostics it added
-// and the value it returned.
+// cachedEval is one file's evaluation as cached: the file's size, the
+// diagnostics its evaluation added and the value it returned.
 type cachedEval struct {
+	size  int64
 	diags Diagnostics
 	value any
 }

@@ -166,25 +166,37 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 // opts.Cache. The value returned is the caller's own: a cached one is
 // decoded afresh for each compile.
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
-	src, err := c.load.readLayout(lf, sink)
-	if err != nil || src == nil {
-		return nil, err
-	}
 	cache := c.opts.Cache
-	if cache == nil {
+	var k cacheKey
+	keyed := false
+	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
+		// A git blob is known by its ID: unchanged, it is not read.
+		if id, ok := b.BlobID(lf.path); ok {
+			k, keyed = blobKey(&c.identity, lf, id), true
+			if v, ok := c.cached(k, lf, sink); ok {
+				return v, nil
+			}
+		}
+	}
+	src, err := c.load.readLayout(lf, sink)
+	if err != nil || src == nil || cache == nil {
+		if err != nil || src == nil {
+			return nil, err
+		}
 		return c.evalSource(ev, lf, src, sink)
 	}
-	k := fileKey(&c.identity, lf, src)
-	if ce, ok := cache.get(k); ok {
-		sink.list = append(sink.list, ce.diags...)
-		return ce.value, nil
+	if !keyed {
+		k = fileKey(&c.identity, lf, src)
+		if v, ok := c.cached(k, lf, sink); ok {
+			return v, nil
+		}
 	}
 	n := len(sink.list)
 	v, err := c.evalSource(ev, lf, src, sink)
 	if err != nil {
 		return nil, err
 	}
-	ce := &cachedEval{diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
+	ce := &cachedEval{size: int64(len(src)), diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
 	for _, d := range ce.diags {
 		if d.Code == codeOverBudget {
 			return v, nil // depends on timing, not on the file
@@ -192,6 +204,33 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 	}
 	cache.put(k, ce)
 	return v, nil
+}
+
+// blobIDs is a file system that knows its files' git blob IDs (gitfs).
+type blobIDs interface {
+	BlobID(name string) (string, bool)
+}
+
+// cached returns the evaluation under k, if cached, counting the file's
+// size towards the repository's limit as readLayout does. A file over its
+// own limit is left to readLayout to report.
+func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink) (any, bool) {
+	ce, ok := c.opts.Cache.get(k)
+	if !ok {
+		return nil, false
+	}
+	if max, _ := c.load.maxFor(lf.kind); ce.size > max {
+		return nil, false
+	}
+	if c.load.over.Load() {
+		return nil, true
+	}
+	if c.load.read.Add(ce.size) > c.load.limits.Repository {
+		c.load.over.Store(true)
+		return nil, true
+	}
+	sink.list = append(sink.list, ce.diags...)
+	return ce.value, true
 }
 
 // evalSource evaluates one file read. Spec and ignored files are only
