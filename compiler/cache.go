@@ -113,6 +113,15 @@ func (c *Cache) Trim() error {
 
 // get returns the cached evaluation under k, if any.
 func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
+	ce := &cachedEval{}
+	if !c.getValue(k, ce) {
+		return nil, false
+	}
+	return ce, true
+}
+
+// getValue decodes the entry under k into ptr, if there is one.
+func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.mu.Lock()
 	b, ok := c.mem[k]
 	if !ok {
@@ -127,9 +136,9 @@ func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
 		}
 	}
 	if ok {
-		if ce, err := decodeEval(b); err == nil {
+		if err := decodeValue(b, ptr); err == nil {
 			c.hits.Add(1)
-			return ce, true
+			return true
 		}
 		c.mu.Lock()
 		delete(c.mem, k)
@@ -137,13 +146,13 @@ func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
 		c.mu.Unlock()
 	}
 	c.misses.Add(1)
-	return nil, false
+	return false
 }
 
 // put caches the evaluation under k. A value the codec cannot encode is
 // not cached.
-func (c *Cache) put(k cacheKey, ce *cachedEval) {
-	b, err := encodeEval(ce)
+func (c *Cache) put(k cacheKey, ptr any) {
+	b, err := encodeValue(ptr)
 	if err != nil {
 		return
 	}

@@ -512,3 +512,37 @@ func firstDifference(got, want string) string {
 	}
 	return "(no difference)"
 }
+
+func TestACachedSpecCheckFollowsTheFilesItsRefsRead(t *testing.T) {
+	a, err := txtar.ParseFile("testdata/invalid/fd403-ref-to-missing-file.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ref = "publishers/acme/apis/schemas/Patient.yaml"
+	variants := []struct {
+		name string
+		edit func(m fstest.MapFS)
+	}{
+		{"added", func(m fstest.MapFS) { m[ref] = &fstest.MapFile{Data: []byte("type: object\n")} }},
+		{"changed", func(m fstest.MapFS) { m[ref] = &fstest.MapFile{Data: []byte("type: string\n")} }},
+		{"invalid", func(m fstest.MapFS) { m[ref] = &fstest.MapFile{Data: []byte("type: [\n")} }},
+		{"not a schema", func(m fstest.MapFS) { m[ref] = &fstest.MapFile{Data: []byte("type: 7\n")} }},
+		{"deleted", func(m fstest.MapFS) { delete(m, ref) }},
+		{"added again", func(m fstest.MapFS) { m[ref] = &fstest.MapFile{Data: []byte("type: object\n")} }},
+	}
+	m := overlay(t, baseFS(t), a)
+	c, err := NewCache(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, v := range variants {
+		v.edit(m)
+		opts := testOptions()
+		cold := compileOutput(t, m, opts)
+		opts.Cache = c
+		if warm := compileOutput(t, m, opts); warm != cold {
+			t.Errorf("referenced file %s: the cached compile differs from the cold one at\n%s", v.name, firstDifference(warm, cold))
+		}
+	}
+}

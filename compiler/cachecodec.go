@@ -46,9 +46,12 @@ type encoder struct{ buf []byte }
 
 func (e *encoder) uint(u uint64) { e.buf = binary.AppendUvarint(e.buf, u) }
 
-func encodeEval(ce *cachedEval) ([]byte, error) {
+func encodeEval(ce *cachedEval) ([]byte, error) { return encodeValue(ce) }
+
+// encodeValue encodes what ptr points to.
+func encodeValue(ptr any) ([]byte, error) {
 	e := &encoder{}
-	if err := e.value(reflect.ValueOf(ce).Elem()); err != nil {
+	if err := e.value(reflect.ValueOf(ptr).Elem()); err != nil {
 		return nil, err
 	}
 	return e.buf, nil
@@ -168,15 +171,20 @@ func (d *decoder) length() (int, error) {
 }
 
 func decodeEval(b []byte) (*cachedEval, error) {
-	d := &decoder{b}
 	ce := &cachedEval{}
-	if err := d.value(reflect.ValueOf(ce).Elem()); err != nil {
-		return nil, err
+	return ce, decodeValue(b, ce)
+}
+
+// decodeValue decodes b into what ptr points to.
+func decodeValue(b []byte, ptr any) error {
+	d := &decoder{b}
+	if err := d.value(reflect.ValueOf(ptr).Elem()); err != nil {
+		return err
 	}
 	if len(d.buf) != 0 {
-		return nil, errCorrupt
+		return errCorrupt
 	}
-	return ce, nil
+	return nil
 }
 
 // value decodes into v, which is addressable; unexported fields are set
@@ -324,6 +332,7 @@ func typeFingerprint() string {
 		b.WriteString("}")
 	}
 	walk(reflect.TypeFor[cachedEval]())
+	walk(reflect.TypeFor[specOutcome]())
 	for _, t := range cachedTypes {
 		walk(t)
 	}

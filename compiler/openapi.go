@@ -452,7 +452,11 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				}
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
-				if sd := parseSpec(ctx, specs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
+				sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], j.file, data, specs, &sinks[w])
+				if hit {
+					continue
+				}
+				if sd := parseSpec(ctx, sfs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
 					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
@@ -460,6 +464,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 						c.opts.SpecLoaded(j.id, data, sd.doc)
 					}
 				}
+				done()
 			}
 		}()
 	}
