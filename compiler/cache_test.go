@@ -546,3 +546,68 @@ func TestACachedSpecCheckFollowsTheFilesItsRefsRead(t *testing.T) {
 		}
 	}
 }
+
+func TestARecompileEvaluatesOnlyTheFilesThatChanged(t *testing.T) {
+	edits := map[string]func(m fstest.MapFS) int{
+		"one grants file": func(m fstest.MapFS) int {
+			f := m["publishers/acme/grants/clinic.cue"]
+			m["publishers/acme/grants/clinic.cue"] = &fstest.MapFile{Data: append(bytes.Clone(f.Data), "\n// edited\n"...)}
+			return 1
+		},
+		"an API and its document": func(m fstest.MapFS) int {
+			for p, comment := range map[string]string{"publishers/acme/apis/patients.cue": "// edited", "publishers/acme/apis/patients.yaml": "# edited"} {
+				m[p] = &fstest.MapFile{Data: append(bytes.Clone(m[p].Data), "\n"+comment+"\n"...)}
+			}
+			return 3 // the API, the document's secrets scan, the document's check
+		},
+		"nothing": func(fstest.MapFS) int { return 0 },
+	}
+	for name, edit := range edits {
+		t.Run(name, func(t *testing.T) {
+			c, err := NewCache("", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := baseFS(t)
+			opts := testOptions()
+			opts.Cache = c
+			mustCompile(t, m, opts)
+			_, before := c.Stats()
+			want := edit(m)
+			mustCompile(t, m, opts)
+			if _, after := c.Stats(); after-before != int64(want) {
+				t.Errorf("the recompile evaluated %d files, want %d", after-before, want)
+			}
+		})
+	}
+}
+
+func TestTheMemoryCacheKeepsWhatWasUsedLast(t *testing.T) {
+	c, err := NewCache("", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := make([]byte, memCacheSize/8)
+	for i := range 20 {
+		c.remember(cacheKey{byte(i)}, entry)
+		if c.memBytes > memCacheSize/2 {
+			t.Fatalf("after %d entries %d bytes in the recent half", i+1, c.memBytes)
+		}
+	}
+	kept := 0
+	for i := range 20 {
+		c.mu.Lock()
+		_, inMem := c.mem[cacheKey{byte(i)}]
+		_, inOld := c.old[cacheKey{byte(i)}]
+		c.mu.Unlock()
+		if inMem || inOld {
+			kept++
+			if i < 12 {
+				t.Errorf("entry %d of 20 kept, want only the last ones", i)
+			}
+		}
+	}
+	if kept == 0 {
+		t.Error("no entry kept")
+	}
+}
