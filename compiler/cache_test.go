@@ -311,15 +311,7 @@ func TestCorruptCachePacksAreIgnoredAndRebuilt(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Rebuilt: the next compile finds every file.
-			c, _ = NewCache(dir, 0)
-			opts.Cache = c
-			if got := compileOutput(t, baseFS(t), opts); got != want {
-				t.Error("after rebuilding, a cached compile differs from a cold one")
-			}
-			if _, misses := c.Stats(); misses != 0 {
-				t.Errorf("after rebuilding got %d misses, want 0", misses)
-			}
-			c.Close()
+			fullyCached(t, dir, want, "after rebuilding")
 		})
 	}
 }
@@ -356,16 +348,26 @@ func TestConcurrentCompilesShareACacheDirectory(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	c, _ := NewCache(dir, 0)
+	fullyCached(t, dir, want, "after concurrent runs")
+}
+
+// fullyCached compiles the base with a new cache in dir: every file must
+// be found there, and the output must be want.
+func fullyCached(t *testing.T, dir, want, when string) {
+	t.Helper()
+	c, err := NewCache(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
 	opts := testOptions()
 	opts.Cache = c
 	if got := compileOutput(t, baseFS(t), opts); got != want {
-		t.Error("after concurrent runs, a cached compile differs from a cold one")
+		t.Errorf("%s, a cached compile differs from a cold one", when)
 	}
 	if _, misses := c.Stats(); misses != 0 {
-		t.Errorf("after concurrent runs got %d misses, want 0", misses)
+		t.Errorf("%s got %d misses, want 0", when, misses)
 	}
-	c.Close()
 }
 
 // dirSize is the bytes and number of files under dir.
@@ -448,14 +450,7 @@ func TestManySmallRunsAreMergedIntoFewPacks(t *testing.T) {
 	if _, n := dirSize(t, dir); n > packsMerged+1 {
 		t.Errorf("%d packs after %d runs, want at most %d", n, 3*packsMerged+1, packsMerged+1)
 	}
-	c, _ := NewCache(dir, 0)
-	opts := testOptions()
-	opts.Cache = c
-	mustCompile(t, baseFS(t), opts)
-	if _, misses := c.Stats(); misses != 0 {
-		t.Errorf("after merging got %d misses, want 0", misses)
-	}
-	c.Close()
+	fullyCached(t, dir, compileOutput(t, baseFS(t), testOptions()), "after merging")
 }
 
 func TestACompileWithoutCacheWritesNothing(t *testing.T) {

@@ -86,26 +86,8 @@ pub=$(echo "$grants" | cut -d/ -f2)
 actor=$(awk -F'"' '/owners/ { print $2; exit }' "$repo/publishers/$pub/publisher.cue")
 [ -n "$actor" ] || die "no owner in publishers/$pub/publisher.cue"
 
-# measure NAME CMD...: runs CMD in the repository under /usr/bin/time -v;
-# sets wall_NAME, cpu_NAME (s) and rss_NAME (KiB).
-measure() {
-	local name=$1; shift
-	local tf=$work/time-$name.txt rc=0
-	sync
-	(cd "$repo" && /usr/bin/time -v -o "$tf" "$@" >"$work/out-$name.txt" 2>"$work/err-$name.txt") || rc=$?
-	if [ "$rc" -gt 1 ]; then
-		log "$name failed ($rc):"; tail -20 "$work/err-$name.txt" >&2
-		exit 1
-	fi
-	local wall rss cpu
-	cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$tf")
-	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tf")
-	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
-	printf -v "wall_$name" '%s' "$wall"
-	printf -v "rss_$name" '%s' "$rss"
-	printf -v "cpu_$name" '%s' "$cpu"
-	log "$name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
-}
+# Commands run in the repository; exit code 1 (a finding) is accepted.
+measure_dir=$repo measure_max_rc=1
 
 for v in before after; do
 	bin=$work/bin/frontdoor-$v
