@@ -76,7 +76,7 @@ if [ ! -f "$work/repo-$size.done" ]; then
 	g init -q -b main
 	g add -A
 	g commit -q -m base
-	grants=$(cd "$repo" && find publishers -path '*/grants/*.cue' | LC_ALL=C sort | head -1)
+	grants=$(cd "$repo" && find publishers -path '*/grants/*.cue' | LC_ALL=C sort | sed -n 1p)
 	printf '\n// reviewed again\n' >>"$repo/$grants"
 	g commit -q -a -m "change $grants"
 	touch "$work/repo-$size.done"
