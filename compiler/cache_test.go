@@ -606,3 +606,42 @@ func TestTheMemoryCacheKeepsWhatWasUsedLast(t *testing.T) {
 		t.Error("no entry kept")
 	}
 }
+
+func TestCachedFilesCountOnceTowardsTheRepositoryLimit(t *testing.T) {
+	m := baseFS(t)
+	var total int64
+	for p, f := range m {
+		if lf, code, _, _ := classify(p); code == "" && lf.kind != kindIgnored {
+			total += int64(len(f.Data))
+		}
+	}
+	opens := map[string]func(t *testing.T) fs.FS{
+		"directory": func(*testing.T) fs.FS { return m },
+		"git": func(t *testing.T) fs.FS {
+			dir := t.TempDir()
+			gitRepo(t, dir, m, 0)
+			fsys, _, _, err := OpenGit(dir, "HEAD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fsys
+		},
+	}
+	for name, open := range opens {
+		t.Run(name, func(t *testing.T) {
+			fsys := open(t)
+			for _, limit := range []int64{total + 1, total * 3 / 2, total / 2} {
+				opts := testOptions()
+				opts.Limits.Repository = limit
+				cold := compileOutput(t, fsys, opts)
+				c, _ := NewCache("", 0)
+				opts.Cache = c
+				for run := range 2 {
+					if warm := compileOutput(t, fsys, opts); warm != cold {
+						t.Errorf("limit %d, run %d: the cached compile differs at\n%s", limit, run, firstDifference(warm, cold))
+					}
+				}
+			}
+		})
+	}
+}

@@ -173,7 +173,7 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 		// A git blob is known by its ID: unchanged, it is not read.
 		if id, ok := b.BlobID(lf.path); ok {
 			k, keyed = blobKey(&c.identity, lf, id), true
-			if v, ok := c.cached(k, lf, sink); ok {
+			if v, ok := c.cached(k, lf, sink, true); ok {
 				return v, nil
 			}
 		}
@@ -187,7 +187,7 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 	}
 	if !keyed {
 		k = fileKey(&c.identity, lf, src)
-		if v, ok := c.cached(k, lf, sink); ok {
+		if v, ok := c.cached(k, lf, sink, false); ok {
 			return v, nil
 		}
 	}
@@ -211,13 +211,17 @@ type blobIDs interface {
 	BlobID(name string) (string, bool)
 }
 
-// cached returns the evaluation under k, if cached, counting the file's
-// size towards the repository's limit as readLayout does. A file over its
-// own limit is left to readLayout to report.
-func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink) (any, bool) {
+// cached returns the evaluation under k, if cached. Unless the file was
+// read, its size is counted towards the repository's limit as readLayout
+// would, and a file over its own limit is left to readLayout to report.
+func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, bool) {
 	ce, ok := c.opts.Cache.get(k)
 	if !ok {
 		return nil, false
+	}
+	if !unread {
+		sink.list = append(sink.list, ce.diags...)
+		return ce.value, true
 	}
 	if max, _ := c.load.maxFor(lf.kind); ce.size > max {
 		return nil, false
