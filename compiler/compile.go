@@ -179,10 +179,10 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 		}
 	}
 	src, err := c.load.readLayout(lf, sink)
-	if err != nil || src == nil || cache == nil {
-		if err != nil || src == nil {
-			return nil, err
-		}
+	if err != nil || src == nil {
+		return nil, err
+	}
+	if cache == nil {
 		return c.evalSource(ev, lf, src, sink)
 	}
 	if !keyed {
