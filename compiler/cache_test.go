@@ -134,15 +134,7 @@ func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
 	}
 	// A git tree: files are looked up by their blob IDs, unread.
 	t.Run("git", func(t *testing.T) {
-		differential(t, 7, steps, func(m fstest.MapFS) fs.FS {
-			dir := t.TempDir()
-			gitRepo(t, dir, m, 0)
-			fsys, _, _, err := OpenGit(dir, "HEAD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return fsys
-		})
+		differential(t, 7, steps, func(m fstest.MapFS) fs.FS { return gitTree(t, m) })
 	})
 }
 
@@ -617,15 +609,7 @@ func TestCachedFilesCountOnceTowardsTheRepositoryLimit(t *testing.T) {
 	}
 	opens := map[string]func(t *testing.T) fs.FS{
 		"directory": func(*testing.T) fs.FS { return m },
-		"git": func(t *testing.T) fs.FS {
-			dir := t.TempDir()
-			gitRepo(t, dir, m, 0)
-			fsys, _, _, err := OpenGit(dir, "HEAD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			return fsys
-		},
+		"git":       func(t *testing.T) fs.FS { return gitTree(t, m) },
 	}
 	for name, open := range opens {
 		t.Run(name, func(t *testing.T) {
@@ -644,4 +628,16 @@ func TestCachedFilesCountOnceTowardsTheRepositoryLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gitTree commits m to a new repository and opens the commit's tree.
+func gitTree(t *testing.T, m fstest.MapFS) fs.FS {
+	t.Helper()
+	dir := t.TempDir()
+	gitRepo(t, dir, m, 0)
+	fsys, _, _, err := OpenGit(dir, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
 }
