@@ -5,7 +5,7 @@ BIN := bin/frontdoor
 EXAMPLE := examples/national-health-platform
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test fuzz check demo bench bench-compile bench-swap bench-gateway bench-tls bench-propagation golden boundaries clean
+.PHONY: all build test fuzz check demo bench bench-compile bench-pr bench-swap bench-gateway bench-tls bench-propagation golden boundaries clean
 
 all: check test
 
@@ -50,6 +50,10 @@ bench: build
 ## bench-compile: frontdoor vs cue export on the L corpus.
 bench-compile:
 	scripts/bench-compile.sh
+
+## bench-pr: diff, check-pr and validate --git of a one-file pull request, cold and warm cache, before and after.
+bench-pr:
+	scripts/bench-pr.sh
 
 ## bench-swap: load, verify and swap an L snapshot; swaps under load.
 bench-swap: build

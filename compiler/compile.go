@@ -22,6 +22,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	opts.Limits = opts.Limits.withDefaults()
 	c := &compilation{fsys: fsys, opts: opts, shapes: newShapes(), load: &loader{fsys: fsys, limits: opts.Limits}}
+	if opts.Cache != nil {
+		c.identity = evalIdentity(opts.Limits, c.noFast)
+	}
 	files, err := repoFiles(fsys, &c.diags)
 	if err != nil {
 		return nil, err
@@ -104,6 +107,9 @@ type compilation struct {
 	diags  diagSink
 	// noFast forces CUE evaluation of every file (tests).
 	noFast bool
+	// identity is what every cache key of the compile covers (see
+	// evalIdentity); set when opts.Cache is.
+	identity [32]byte
 
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
@@ -156,13 +162,84 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 	return nil
 }
 
-// evalOne reads and evaluates one file. Spec and ignored files are only
-// scanned for secrets here; specs are parsed with their API (openapi.go).
+// evalOne reads and evaluates one file, or takes its evaluation from
+// opts.Cache. The value returned is the caller's own: a cached one is
+// decoded afresh for each compile.
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
+	cache := c.opts.Cache
+	var k cacheKey
+	keyed := false
+	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
+		// A git blob is known by its ID: unchanged, it is not read.
+		if id, ok := b.BlobID(lf.path); ok {
+			k, keyed = blobKey(&c.identity, lf, id), true
+			if v, ok := c.cached(k, lf, sink, true); ok {
+				return v, nil
+			}
+		}
+	}
 	src, err := c.load.readLayout(lf, sink)
 	if err != nil || src == nil {
 		return nil, err
 	}
+	if cache == nil {
+		return c.evalSource(ev, lf, src, sink)
+	}
+	if !keyed {
+		k = fileKey(&c.identity, lf, src)
+		if v, ok := c.cached(k, lf, sink, false); ok {
+			return v, nil
+		}
+	}
+	n := len(sink.list)
+	v, err := c.evalSource(ev, lf, src, sink)
+	if err != nil {
+		return nil, err
+	}
+	ce := &cachedEval{size: int64(len(src)), diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
+	for _, d := range ce.diags {
+		if d.Code == codeOverBudget {
+			return v, nil // depends on timing, not on the file
+		}
+	}
+	cache.put(k, ce)
+	return v, nil
+}
+
+// blobIDs is a file system that knows its files' git blob IDs (gitfs).
+type blobIDs interface {
+	BlobID(name string) (string, bool)
+}
+
+// cached returns the evaluation under k, if cached. Unless the file was
+// read, its size is counted towards the repository's limit as readLayout
+// would, and a file over its own limit is left to readLayout to report.
+func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, bool) {
+	ce, ok := c.opts.Cache.get(k)
+	if !ok {
+		return nil, false
+	}
+	if !unread {
+		sink.list = append(sink.list, ce.diags...)
+		return ce.value, true
+	}
+	if max, _ := c.load.maxFor(lf.kind); ce.size > max {
+		return nil, false
+	}
+	if c.load.over.Load() {
+		return nil, true
+	}
+	if c.load.read.Add(ce.size) > c.load.limits.Repository {
+		c.load.over.Store(true)
+		return nil, true
+	}
+	sink.list = append(sink.list, ce.diags...)
+	return ce.value, true
+}
+
+// evalSource evaluates one file read. Spec and ignored files are only
+// scanned for secrets here; specs are parsed with their API (openapi.go).
+func (c *compilation) evalSource(ev *evaluator, lf layoutFile, src []byte, sink *diagSink) (any, error) {
 	if lf.kind == kindSpec || lf.kind == kindIgnored || lf.kind == kindSpecPart {
 		scanOther(lf.path, src, sink, lf.kind == kindSpec)
 		return nil, nil

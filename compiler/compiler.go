@@ -50,6 +50,9 @@ type Options struct {
 	// the catalogue). They must not be modified. If encoding then fails
 	// (an internal error), Compile returns that error.
 	Built func(s *snapshot.Snapshot, specs map[string][]byte)
+	// Cache, if set, keeps each file's evaluation for the next compiles
+	// (see Cache): the result is the same as without it.
+	Cache *Cache
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,

@@ -470,14 +470,20 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				}
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
-				if sd := parseSpec(ctx, reads[w], specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], serverBases(m.platform, j.a, j.gaps), j.file, sd, &sinks[w])
+				envs := serverBases(m.platform, j.a, j.gaps)
+				sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, j.file, data, reads[w], &sinks[w])
+				if hit {
+					continue
+				}
+				if sd := parseSpec(ctx, sfs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
+					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, j.file, sd, &sinks[w])
 					// A document of several files is resolved by the
 					// loader in ways that depend on how it was loaded.
 					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
 						c.opts.SpecLoaded(j.id, data, sd.doc)
 					}
 				}
+				done()
 			}
 		}()
 	}

@@ -29,6 +29,9 @@ type PullRequest struct {
 	Approvers []string
 	// Strict requires every commit signed by an owner's trusted key.
 	Strict bool
+	// Cache, if set, keeps files' evaluations for the compiles (see
+	// compiler.Cache).
+	Cache *compiler.Cache
 }
 
 // CheckPR checks a pull request's authority (and signatures in strict mode)
@@ -119,6 +122,9 @@ type DiffOptions struct {
 	Changes []report.Change
 	// Authority, if set, also checks the changes' authority.
 	Authority *Authority
+	// Cache, if set, keeps files' evaluations: base and head share the
+	// files they have in common (see compiler.Cache).
+	Cache *compiler.Cache
 }
 
 // Diff compiles both sides and says what changes for whom, with the
@@ -128,7 +134,7 @@ type DiffOptions struct {
 func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
 	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
 	compile := func(s Side) (*compiler.Result, error) {
-		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now})
+		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache})
 	}
 	br, err := compile(base)
 	if err != nil {
@@ -204,7 +210,7 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 	if err != nil {
 		return nil, err
 	}
-	opts := DiffOptions{Now: now, Changes: changes}
+	opts := DiffOptions{Now: now, Changes: changes, Cache: pr.Cache}
 	var beforeFS, headFS fs.FS
 	if pr.Actor != "" {
 		a, err := r.authority(pr.Actor, pr.Approvers)

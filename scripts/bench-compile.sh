@@ -89,28 +89,9 @@ fi
 ncue=$(find "$corpus" -name '*.cue' | wc -l)
 nspec=$(find "$corpus" -name '*.yaml' | wc -l)
 
-# measure NAME CMD...: run CMD under /usr/bin/time -v; sets wall_NAME (s)
-# and rss_NAME (KiB). Fails if CMD fails. Dirty pages are flushed first: on
-# this VM, creating files while the writeback of earlier runs' hundreds of
-# megabytes goes on costs several times the system time (the catalogue's
-# 22,000 files: 0.5 s without, 4.5 s with).
-measure() {
-	local name=$1; shift
-	local tf=$work/time-$name.txt
-	sync
-	if ! /usr/bin/time -v -o "$tf" "$@" >"$work/out-$name.txt" 2>"$work/err-$name.txt"; then
-		log "$name failed:"; tail -20 "$work/err-$name.txt" >&2; tail -5 "$work/out-$name.txt" >&2
-		exit 1
-	fi
-	local wall rss cpu
-	cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$tf")
-	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tf")
-	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
-	printf -v "wall_$name" '%s' "$wall"
-	printf -v "rss_$name" '%s' "$rss"
-	printf -v "cpu_$name" '%s' "$cpu"
-	log "$name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
-}
+# measure (bench-lib.sh) times each command.
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 
 # frontdoor: the compile (snapshot only), then the whole build with the
 # catalogue into a fresh directory.

@@ -100,3 +100,29 @@ http {
 }
 CONF
 }
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v, in $measure_dir if
+# set, with its output in $work; sets wall_NAME, cpu_NAME (s) and rss_NAME
+# (KiB). An exit code above $measure_max_rc (default 0) fails the script.
+# Dirty pages are flushed first: on this VM, creating files while the
+# writeback of earlier runs' hundreds of megabytes goes on costs several
+# times the system time (the catalogue's 22,000 files: 0.5 s without, 4.5 s
+# with).
+measure() {
+	local name=$1; shift
+	local tf=$work/time-$name.txt rc=0
+	sync
+	(cd "${measure_dir:-.}" && /usr/bin/time -v -o "$tf" "$@" >"$work/out-$name.txt" 2>"$work/err-$name.txt") || rc=$?
+	if [ "$rc" -gt "${measure_max_rc:-0}" ]; then
+		log "$name failed ($rc):"; tail -20 "$work/err-$name.txt" >&2; tail -5 "$work/out-$name.txt" >&2
+		exit 1
+	fi
+	local wall rss cpu
+	cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$tf")
+	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$tf")
+	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$tf")
+	printf -v "wall_$name" '%s' "$wall"
+	printf -v "rss_$name" '%s' "$rss"
+	printf -v "cpu_$name" '%s' "$cpu"
+	log "$name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
+}

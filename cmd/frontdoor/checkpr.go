@@ -20,6 +20,7 @@ type prFlags struct {
 	approvers []string
 	format    string
 	maxShown  int
+	cache     cacheFlags
 }
 
 func (f *prFlags) register(c *cobra.Command, actorHelp string) {
@@ -156,8 +157,11 @@ error.`,
 				}
 				day = t
 			}
+			cache, err := f.cache.open()
+			if err != nil {
+				return err
+			}
 			var out *report.Output
-			var err error
 			if f.repo == "" && isDir(args[0]) && isDir(args[1]) {
 				if f.actor != "" {
 					return usageErr("--actor needs git revisions (authority is judged on a git history)")
@@ -173,12 +177,13 @@ error.`,
 				out, err = review.Diff(c.Context(),
 					review.Side{FS: base, Name: args[0]},
 					review.Side{FS: head, Name: args[1]},
-					review.DiffOptions{Now: day})
+					review.DiffOptions{Now: day, Cache: cache})
 			} else {
 				out, err = review.DiffGit(c.Context(), review.PullRequest{
-					Repo: repoDir(f.repo), Base: args[0], Head: args[1], Actor: f.actor, Approvers: f.approverList(),
+					Repo: repoDir(f.repo), Base: args[0], Head: args[1], Actor: f.actor, Approvers: f.approverList(), Cache: cache,
 				}, day)
 			}
+			_ = cache.Close() // a cache that cannot be trimmed fails nothing
 			if err != nil {
 				return ioErr(err)
 			}
@@ -193,6 +198,7 @@ error.`,
 		},
 	}
 	f.register(c, "also check authority as this forge handle (git revisions only)")
+	f.cache.register(c)
 	c.Flags().StringVar(&now, "now", "", "check grant expiry as of this day, YYYY-MM-DD (default: today)")
 	return c
 }

@@ -31,6 +31,7 @@ type sourceFlags struct {
 	now        string
 	limits     compiler.Limits
 	maxShown   int
+	cache      cacheFlags
 }
 
 func (f *sourceFlags) register(c *cobra.Command) {
@@ -46,6 +47,7 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	c.Flags().DurationVar(&f.limits.EvalTime, "eval-timeout", d.EvalTime, "time budget of one file's CUE evaluation")
 	c.Flags().IntVar(&f.maxShown, "max-diagnostics", report.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 	c.Flags().Var(byteSize{&f.limits.EvalMemory}, "eval-memory", "memory budget of one file's CUE evaluation (default "+sizeText(d.EvalMemory)+")")
+	f.cache.register(c)
 }
 
 // byteSize is a flag holding a size in bytes, written as a number with an
@@ -103,6 +105,8 @@ type loaded struct {
 	memoryLimit int64
 	// maxShown bounds the diagnostics printed (see report.Output).
 	maxShown int
+	// cache selects the cache of files' evaluations.
+	cache *cacheFlags
 }
 
 func (f *sourceFlags) load(args []string) (*loaded, error) {
@@ -138,6 +142,7 @@ func (f *sourceFlags) load(args []string) (*loaded, error) {
 	}
 	l.opts.Limits = f.limits
 	l.maxShown = f.maxShown
+	l.cache = &f.cache
 	if f.commit != "" {
 		l.opts.Commit = f.commit
 	}
@@ -175,7 +180,15 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 		}()
 	}
 	limitCompileMemory(cmp.Or(l.memoryLimit, compileMemoryLimit))
+	if l.cache != nil {
+		cache, err := l.cache.open()
+		if err != nil {
+			return nil, err
+		}
+		opts.Cache = cache
+	}
 	res, err := compiler.Compile(ctx, l.fsys, opts)
+	_ = opts.Cache.Close() // a cache that cannot be trimmed fails nothing
 	if err != nil {
 		return nil, ioErr(err)
 	}

@@ -86,10 +86,16 @@ func (l *liveCatalog) build(res *compiler.Result, fsys fs.FS) {
 }
 
 // compileWith returns the compiler as the sources' compile function; after
-// every compile that yields a snapshot it calls compiled, if set.
+// every compile that yields a snapshot it calls compiled, if set. Its
+// compiles share a cache in memory: a recompile evaluates only the files
+// that changed.
 func compileWith(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
+	cache, err := compiler.NewCache("", 0)
+	if err != nil {
+		cache = nil // in memory only: NewCache does not fail
+	}
 	return func(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
+		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation, Cache: cache})
 		if err != nil {
 			return source.CompileOutput{}, err
 		}

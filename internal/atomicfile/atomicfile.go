@@ -10,7 +10,16 @@ import (
 )
 
 // Write atomically replaces path with data, created with perm.
-func Write(path string, data []byte, perm os.FileMode) error {
+func Write(path string, data []byte, perm os.FileMode) error { return write(path, data, perm, true) }
+
+// WriteUnsynced is Write without the fsyncs: readers still see the old
+// contents or the new, but after a crash the file may be missing or
+// partial. It is for caches, whose entries are checked when read.
+func WriteUnsynced(path string, data []byte, perm os.FileMode) error {
+	return write(path, data, perm, false)
+}
+
+func write(path string, data []byte, perm os.FileMode, sync bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -30,8 +39,10 @@ func Write(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", path, err)
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("syncing %s: %w", path, err)
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -40,6 +51,9 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("replacing %s: %w", path, err)
 	}
 	ok = true
+	if !sync {
+		return nil
+	}
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync() // best effort: not every file system syncs directories
 		d.Close()

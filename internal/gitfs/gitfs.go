@@ -165,22 +165,8 @@ func (g *gitFS) ReadFile(name string) ([]byte, error) { return g.ReadFileLimit(n
 // (on the way or at the end), a submodule and a blob larger than max,
 // without reading it.
 func (g *gitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
-	if !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
-	}
-	for p := path.Dir(name); p != "."; p = path.Dir(p) {
-		if e, ok := g.files[p]; ok {
-			return nil, entryRefusal(name, e)
-		}
-	}
-	e, ok := g.files[name]
-	if !ok {
-		if _, isDir := g.dirs[key(name)]; isDir {
-			return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
-		}
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
-	}
-	if err := entryRefusal(name, e); err != nil {
+	e, err := g.blobEntry(name)
+	if err != nil {
 		return nil, err
 	}
 	g.mu.Lock()
@@ -202,6 +188,41 @@ func (g *gitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: err}
 	}
 	return b, nil
+}
+
+// BlobID returns the git blob ID of the file name, without reading it, if
+// ReadFileLimit would read it (but for its size): a file whose contents
+// are known by their ID need not be read again.
+func (g *gitFS) BlobID(name string) (string, bool) {
+	e, err := g.blobEntry(name)
+	if err != nil {
+		return "", false
+	}
+	return e.hash.String(), true
+}
+
+// blobEntry is the entry of the file name, refused if it is not a plain
+// blob or is reached through a symbolic link or a submodule.
+func (g *gitFS) blobEntry(name string) (gitEntry, error) {
+	if !fs.ValidPath(name) {
+		return gitEntry{}, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	for p := path.Dir(name); p != "."; p = path.Dir(p) {
+		if e, ok := g.files[p]; ok {
+			if err := entryRefusal(name, e); err != nil {
+				return gitEntry{}, err
+			}
+			return gitEntry{}, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+		}
+	}
+	e, ok := g.files[name]
+	if !ok {
+		if _, isDir := g.dirs[key(name)]; isDir {
+			return gitEntry{}, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+		}
+		return gitEntry{}, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
+	}
+	return e, entryRefusal(name, e)
 }
 
 // entryRefusal refuses what is not a plain blob: a symbolic link (mode

@@ -1,0 +1,371 @@
+package compiler
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
+)
+
+// A cache directory holds packs: files that each hold the entries one run
+// evaluated, written atomically once (a file per entry would cost a file
+// creation per configuration file on a cold run). A pack is
+//
+//	magic | format u32 | count u32 | data length u64 | sha256 of the index
+//	index: count × (key [32] | offset u64 | length u32 | sha256 of the entry)
+//	data: the entries
+//
+// A run reads the index of every pack when it opens the directory, and an
+// entry's bytes only when it needs them, checking their sum. Eviction
+// removes whole packs, least recently used first; many small packs (the
+// few files each pull request changes) are merged into one.
+
+var packMagic = []byte("frontdoor cache\n")
+
+const (
+	packHeader     = 16 + 4 + 4 + 8 + sha256.Size
+	packIndexEntry = sha256.Size + 8 + 4 + sha256.Size
+	packSuffix     = ".pack"
+	// packFlush is how many bytes of new entries a run keeps before it
+	// writes them as a pack.
+	packFlush = 32 << 20
+	// packsMerged is how many packs a directory may hold before the small
+	// ones are merged.
+	packsMerged = 16
+	// touchAfter is how stale a used pack's time may be before the run
+	// refreshes it.
+	touchAfter = time.Minute
+)
+
+type packDir struct {
+	dir string
+	max int64
+
+	mu      sync.Mutex
+	packs   []*pack
+	index   map[cacheKey]packRef
+	pending []packEntry
+	pendingBytes,
+	written int64
+	closed bool
+}
+
+type pack struct {
+	path  string
+	f     *os.File
+	size  int64
+	mtime time.Time
+	used  bool
+}
+
+type packRef struct {
+	p   *pack
+	off int64
+	n   uint32
+	sum [sha256.Size]byte
+}
+
+type packEntry struct {
+	key cacheKey
+	b   []byte
+}
+
+func openPackDir(dir string, max int64) (*packDir, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	d := &packDir{dir: dir, max: max, index: map[cacheKey]packRef{}}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), packSuffix) || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p, refs, err := openPack(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue // corrupt, foreign or removed: ignored
+		}
+		d.packs = append(d.packs, p)
+		for _, r := range refs {
+			d.index[r.key] = r.ref
+		}
+	}
+	return d, nil
+}
+
+type keyedRef struct {
+	key cacheKey
+	ref packRef
+}
+
+// openPack reads and checks a pack's header and index.
+func openPack(path string) (*pack, []keyedRef, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, refs, err := readPackIndex(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	p.path = path
+	return p, refs, nil
+}
+
+var errBadPack = errors.New("not a valid cache pack")
+
+func readPackIndex(f *os.File) (*pack, []keyedRef, error) {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, nil, errBadPack
+	}
+	h := make([]byte, packHeader)
+	if _, err := io.ReadFull(f, h); err != nil || !bytes.Equal(h[:16], packMagic) || binary.BigEndian.Uint32(h[16:]) != cacheFormat {
+		return nil, nil, errBadPack
+	}
+	count := int64(binary.BigEndian.Uint32(h[20:]))
+	dataLen := binary.BigEndian.Uint64(h[24:])
+	if count*packIndexEntry > fi.Size() || dataLen > uint64(fi.Size()) || packHeader+count*packIndexEntry+int64(dataLen) != fi.Size() {
+		return nil, nil, errBadPack
+	}
+	idx := make([]byte, count*packIndexEntry)
+	if _, err := io.ReadFull(f, idx); err != nil {
+		return nil, nil, errBadPack
+	}
+	if sum := sha256.Sum256(idx); !bytes.Equal(sum[:], h[32:32+sha256.Size]) {
+		return nil, nil, errBadPack
+	}
+	p := &pack{f: f, size: fi.Size(), mtime: fi.ModTime()}
+	base := packHeader + count*packIndexEntry
+	refs := make([]keyedRef, count)
+	for i := range refs {
+		e := idx[i*packIndexEntry:]
+		r := &refs[i]
+		copy(r.key[:], e)
+		off := binary.BigEndian.Uint64(e[sha256.Size:])
+		r.ref.n = binary.BigEndian.Uint32(e[sha256.Size+8:])
+		copy(r.ref.sum[:], e[sha256.Size+12:])
+		if off > dataLen || uint64(r.ref.n) > dataLen-off {
+			return nil, nil, errBadPack
+		}
+		r.ref.p, r.ref.off = p, base+int64(off)
+	}
+	return p, refs, nil
+}
+
+// get reads and checks the entry of k.
+func (d *packDir) get(k cacheKey) ([]byte, bool) {
+	d.mu.Lock()
+	r, ok := d.index[k]
+	d.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	b := make([]byte, r.n)
+	if _, err := r.p.f.ReadAt(b, r.off); err != nil {
+		return nil, false
+	}
+	if sha256.Sum256(b) != r.sum {
+		return nil, false
+	}
+	d.mu.Lock()
+	r.p.used = true
+	d.mu.Unlock()
+	return b, true
+}
+
+// put keeps a new entry to write; enough of them are written as a pack.
+func (d *packDir) put(k cacheKey, b []byte) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
+	d.pending = append(d.pending, packEntry{k, b})
+	d.pendingBytes += int64(len(b))
+	var flush []packEntry
+	if d.pendingBytes >= packFlush {
+		flush, d.pending, d.pendingBytes = d.pending, nil, 0
+	}
+	d.mu.Unlock()
+	if flush != nil {
+		d.write(flush)
+	}
+}
+
+// write writes entries as a new pack. A failed write only loses them.
+func (d *packDir) write(entries []packEntry) {
+	if len(entries) == 0 {
+		return
+	}
+	slices.SortFunc(entries, func(a, b packEntry) int { return bytes.Compare(a.key[:], b.key[:]) })
+	entries = slices.CompactFunc(entries, func(a, b packEntry) bool { return a.key == b.key })
+	var dataLen int
+	for _, e := range entries {
+		dataLen += len(e.b)
+	}
+	idx := make([]byte, 0, len(entries)*packIndexEntry)
+	off := 0
+	for _, e := range entries {
+		sum := sha256.Sum256(e.b)
+		idx = append(idx, e.key[:]...)
+		idx = binary.BigEndian.AppendUint64(idx, uint64(off))
+		idx = binary.BigEndian.AppendUint32(idx, uint32(len(e.b)))
+		idx = append(idx, sum[:]...)
+		off += len(e.b)
+	}
+	buf := make([]byte, 0, packHeader+len(idx)+dataLen)
+	buf = append(buf, packMagic...)
+	buf = binary.BigEndian.AppendUint32(buf, cacheFormat)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(entries)))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(dataLen))
+	isum := sha256.Sum256(idx)
+	buf = append(buf, isum[:]...)
+	buf = append(buf, idx...)
+	for _, e := range entries {
+		buf = append(buf, e.b...)
+	}
+	name := fmt.Sprintf("%016x-%08x%s", time.Now().UnixNano(), rand.Uint32(), packSuffix)
+	if atomicfile.WriteUnsynced(filepath.Join(d.dir, name), buf, 0o600) == nil {
+		d.mu.Lock()
+		d.written += int64(len(buf))
+		d.mu.Unlock()
+	}
+}
+
+// close writes what is pending, refreshes the time of the packs used,
+// merges small packs and evicts beyond the bound.
+func (d *packDir) close() error {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return nil
+	}
+	d.closed = true
+	pending := d.pending
+	d.pending, d.pendingBytes = nil, 0
+	d.mu.Unlock()
+	d.write(pending)
+	now := time.Now()
+	for _, p := range d.packs {
+		if p.used && now.Sub(p.mtime) > touchAfter {
+			_ = os.Chtimes(p.path, now, now)
+		}
+		p.f.Close()
+	}
+	if d.written == 0 {
+		return nil
+	}
+	d.merge()
+	return d.trim()
+}
+
+// merge rewrites the small packs of the directory as one, when there are
+// more than packsMerged. Entries of a pack that cannot be read are
+// dropped: they will be evaluated again.
+func (d *packDir) merge() {
+	infos := d.list()
+	if len(infos) <= packsMerged {
+		return
+	}
+	slices.SortFunc(infos, func(a, b packInfo) int { return cmp.Compare(a.size, b.size) })
+	var entries []packEntry
+	var merged []string
+	var total int64
+	for _, pi := range infos[:len(infos)-packsMerged/2] {
+		if total+pi.size > d.max/8 {
+			break
+		}
+		p, refs, err := openPack(pi.path)
+		if err != nil {
+			continue
+		}
+		for _, r := range refs {
+			b := make([]byte, r.ref.n)
+			if _, err := p.f.ReadAt(b, r.ref.off); err == nil && sha256.Sum256(b) == r.ref.sum {
+				entries = append(entries, packEntry{r.key, b})
+			}
+		}
+		p.f.Close()
+		merged = append(merged, pi.path)
+		total += pi.size
+	}
+	if len(merged) < 2 {
+		return
+	}
+	d.write(entries)
+	for _, p := range merged {
+		os.Remove(p)
+	}
+}
+
+type packInfo struct {
+	path string
+	size int64
+	used time.Time
+}
+
+// list returns the packs in the directory, and removes temporary files
+// left by interrupted writes.
+func (d *packDir) list() []packInfo {
+	ents, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil
+	}
+	var out []packInfo
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		p := filepath.Join(d.dir, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), "."):
+			if time.Since(fi.ModTime()) > time.Hour {
+				os.Remove(p)
+			}
+		case strings.HasSuffix(e.Name(), packSuffix):
+			out = append(out, packInfo{p, fi.Size(), fi.ModTime()})
+		}
+	}
+	return out
+}
+
+// trim removes the least recently used packs until the directory is within
+// nine tenths of its bound, if it is over it.
+func (d *packDir) trim() error {
+	infos := d.list()
+	var total int64
+	for _, pi := range infos {
+		total += pi.size
+	}
+	if total <= d.max {
+		return nil
+	}
+	slices.SortFunc(infos, func(a, b packInfo) int { return a.used.Compare(b.used) })
+	for _, pi := range infos {
+		if total <= d.max/10*9 {
+			break
+		}
+		if err := os.Remove(pi.path); err == nil || errors.Is(err, fs.ErrNotExist) {
+			total -= pi.size
+		}
+	}
+	return nil
+}

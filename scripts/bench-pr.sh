@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# bench-pr.sh — pull-request feedback at scale: a corpus in a git repository
+# with one commit on top that changes one grants file, and the commands a
+# pull request runs on it, with a binary from before the cache and one from
+# now, side by side (see BENCHMARKS.md and the targets of issue 16).
+#
+# usage: scripts/bench-pr.sh [-s S|M|L] [-b REV] [-w WORKDIR] [--keep]
+#
+#   -s SIZE    corpus preset (default L)
+#   -b REV     revision of the "before" binary (default: the parent of the
+#              commit that added compiler/cache.go)
+#   -w DIR     work directory (default: a new temporary directory); a
+#              corpus repository already there for the same size is reused
+#   --keep     keep the work directory
+#
+# What is measured (wall, CPU user+sys and peak RSS of each, with
+# /usr/bin/time -v), for each binary:
+#   full             validate of the corpus directory, no cache
+#   diff cold|warm   diff HEAD~1 HEAD, with an empty cache directory, then
+#                    again with the cache the cold run left
+#   check-pr         check-pr --base HEAD~1 --head HEAD, as the file's owner
+#   validate-git     validate --git of HEAD, cold and warm
+# The "before" binary has no cache: its cold and warm runs are the same
+# command. Exit code 1 (a finding) is accepted; 2 fails the benchmark.
+set -euo pipefail
+
+size=L work="" keep=0 before=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	-s) size=$2; shift 2 ;;
+	-b) before=$2; shift 2 ;;
+	-w) work=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-pr: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+log() { printf 'bench-pr: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+pids=() run="" trap_rm=""
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+if [ -z "$work" ]; then
+	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench-pr.XXXXXX")
+	[ "$keep" = 1 ] || trap_rm=$work
+fi
+run=$work
+trap cleanup EXIT
+mkdir -p "$work/bin"
+[ -x /usr/bin/time ] || die "missing GNU time (/usr/bin/time)"
+
+# Binaries.
+if [ -z "$before" ]; then
+	added=$(git log --diff-filter=A --format=%H -- compiler/cache.go | tail -1)
+	[ -n "$added" ] || die "no commit adds compiler/cache.go: pass -b REV"
+	before=$added^
+fi
+log "building frontdoor at $before (before) and of the working tree (after)"
+rm -rf "$work/src-before"; mkdir -p "$work/src-before"
+git archive "$before" | tar -x -C "$work/src-before"
+(cd "$work/src-before" && go build -o "$work/bin/frontdoor-before" ./cmd/frontdoor)
+go build -o "$work/bin/frontdoor-after" ./cmd/frontdoor
+go build -o "$work/bin/fdcorpus" ./tools/fdcorpus
+
+# Corpus: a git repository, its base commit and one commit changing one
+# grants file.
+repo=$work/repo-$size
+if [ ! -f "$work/repo-$size.done" ]; then
+	rm -rf "$repo"
+	log "generating corpus $size"
+	"$work/bin/fdcorpus" -size "$size" -o "$repo"
+	g() { git -C "$repo" -c user.name=bench -c user.email=bench@example.test -c commit.gpgsign=false "$@"; }
+	g init -q -b main
+	g add -A
+	g commit -q -m base
+	grants=$(cd "$repo" && find publishers -path '*/grants/*.cue' | LC_ALL=C sort | sed -n 1p)
+	printf '\n// reviewed again\n' >>"$repo/$grants"
+	g commit -q -a -m "change $grants"
+	touch "$work/repo-$size.done"
+fi
+grants=$(git -C "$repo" diff --name-only HEAD~1 HEAD)
+pub=$(echo "$grants" | cut -d/ -f2)
+actor=$(awk -F'"' '/owners/ { print $2; exit }' "$repo/publishers/$pub/publisher.cue")
+[ -n "$actor" ] || die "no owner in publishers/$pub/publisher.cue"
+
+# Commands run in the repository; exit code 1 (a finding) is accepted.
+measure_dir=$repo measure_max_rc=1
+
+for v in before after; do
+	bin=$work/bin/frontdoor-$v
+	export XDG_CACHE_HOME=$work/xdg-$v
+	flags=()
+	[ "$v" = before ] || flags=(--cache-dir "$work/cache-$v")
+	rm -rf "$work/cache-$v" "$XDG_CACHE_HOME"
+	nocache=()
+	[ "$v" = before ] || nocache=(--no-cache)
+	measure "${v}_full" "$bin" validate . "${nocache[@]}"
+	measure "${v}_diff_cold" "$bin" diff HEAD~1 HEAD "${flags[@]}"
+	measure "${v}_diff_warm" "$bin" diff HEAD~1 HEAD "${flags[@]}"
+	measure "${v}_checkpr" "$bin" check-pr --base HEAD~1 --head HEAD --actor "$actor"
+	rm -rf "$work/cache-$v"
+	measure "${v}_git_cold" "$bin" validate --git . --ref HEAD "${flags[@]}"
+	measure "${v}_git_warm" "$bin" validate --git . --ref HEAD "${flags[@]}"
+done
+
+# Report.
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+echo
+echo "corpus $size in git, HEAD changes $grants; before: $(git rev-parse --short "$before"), after: the working tree"
+echo "machine: $(nproc) CPUs, $cpu, $mem RAM; $(go version | cut -d' ' -f3)"
+echo
+printf '| %-19s | %21s | %21s | %22s |\n' command "wall before/after (s)" "CPU before/after (s)" "RSS before/after (MiB)"
+printf '|%s|%s|%s|%s|\n' --------------------- ----------------------- ----------------------- ------------------------
+row() {
+	local label=$1 n=$2 wb wa cb ca rb ra
+	wb=wall_before_$n wa=wall_after_$n cb=cpu_before_$n ca=cpu_after_$n rb=rss_before_$n ra=rss_after_$n
+	printf '| %-19s | %10.2f / %8.2f | %10.2f / %8.2f | %9d / %10d |\n' "$label" "${!wb}" "${!wa}" "${!cb}" "${!ca}" $((${!rb} / 1024)) $((${!ra} / 1024))
+}
+row "full compile" full
+row "diff, cold cache" diff_cold
+row "diff, warm cache" diff_warm
+row "check-pr" checkpr
+row "validate --git cold" git_cold
+row "validate --git warm" git_warm
+echo
+awk -v d="$wall_after_diff_cold" -v f="$wall_after_full" 'BEGIN { printf "diff cold / full compile (after): %.2f (target <= 1.30)\n", d / f }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: compare CPU times too)"
