@@ -18,7 +18,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Reasons a file is refused; a *RefusedError wraps one of them.
@@ -177,21 +176,27 @@ func Dir(root string) (fs.FS, error) {
 		return nil, err
 	}
 	rc, err := dir.SyscallConn()
+	var fd int
+	if err == nil {
+		err = rc.Control(func(p uintptr) { fd = int(p) })
+	}
 	if err != nil {
 		dir.Close()
 		r.Close()
 		return nil, err
 	}
-	return &dirFS{root: r, dir: dir, rc: rc, name: root}, nil
+	return &dirFS{root: r, dir: dir, dirfd: fd, name: root}, nil
 }
 
 // dirFS holds the root open for its lifetime; the garbage collector closes
 // it when the fs.FS is no longer used.
 type dirFS struct {
 	root *os.Root
-	dir  *os.File        // the root directory itself, for openat2
-	rc   syscall.RawConn // dir's descriptor
-	name string
+	dir  *os.File // the root directory itself, for openat2
+	// dirfd is dir's descriptor: open as long as dir is reachable, which
+	// every method using it ensures (runtime.KeepAlive).
+	dirfd int
+	name  string
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -77,18 +78,11 @@ func (d *dirFS) openat2(name string) (int, *os.File, error) {
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	var fd int
-	var oerr error
-	if err := d.rc.Control(func(dfd uintptr) {
-		for {
-			fd, oerr = unix.Openat2(int(dfd), name, &how)
-			if oerr != unix.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return -1, nil, err
+	fd, oerr := unix.Openat2(d.dirfd, name, &how)
+	for oerr == unix.EINTR {
+		fd, oerr = unix.Openat2(d.dirfd, name, &how)
 	}
+	runtime.KeepAlive(d.dir)
 	switch {
 	case oerr == nil:
 		return fd, nil, nil
