@@ -158,8 +158,10 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 
 // evalOne reads and evaluates one file. Spec and ignored files are only
 // scanned for secrets here; specs are parsed with their API (openapi.go).
+// The file's bytes are read into the worker's buffer: nothing made from
+// them keeps them (CUE's parser and the decoders copy what they keep).
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
-	src, err := c.load.readLayout(lf, sink)
+	src, err := c.load.readLayout(lf, sink, &ev.buf)
 	if err != nil || src == nil {
 		return nil, err
 	}

@@ -39,6 +39,8 @@ type evaluator struct {
 	schema cue.Value
 	defs   map[fileKind]cue.Value
 	uses   int
+
+	buf []byte // the bytes of the file being evaluated (see evalOne)
 }
 
 func newEvaluator(sh shapes, limits Limits, noFast bool) *evaluator {

@@ -26,8 +26,9 @@ func (d *dirFS) open(name string) (*os.File, error) {
 // readFile reads a regular file below the root, of at most max bytes, on
 // the descriptor openat2 returns: without the os.File around it, which
 // would offer the non-blocking descriptor to the poller (two more system
-// calls per file, for nothing on a regular file).
-func (d *dirFS) readFile(name string, max int64) ([]byte, error) {
+// calls per file, for nothing on a regular file). It reads into *buf if
+// buf is not nil (see ReadFileBuf).
+func (d *dirFS) readFile(name string, max int64, buf *[]byte) ([]byte, error) {
 	fd, f, err := d.openat2(name)
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (d *dirFS) readFile(name string, max int64) ([]byte, error) {
 			}
 			return n, nil
 		}
-	})
+	}, buf)
 }
 
 // openat2 opens name in one openat2 call that refuses any symbolic link
