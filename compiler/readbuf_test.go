@@ -1,7 +1,6 @@
 package compiler
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -41,14 +40,7 @@ func TestADirectoryCompilesAsTheSameFilesInMemory(t *testing.T) {
 			}
 			mem := overlay(t, base, in)
 			dir := t.TempDir()
-			for p, f := range mem {
-				if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, p), f.Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeFS(t, dir, mem)
 			fsys, err := OpenDir(dir)
 			if err != nil {
 				t.Fatal(err)
