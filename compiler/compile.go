@@ -178,7 +178,7 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 			}
 		}
 	}
-	src, err := c.load.readLayout(lf, sink)
+	src, err := c.load.readLayout(lf, sink, &ev.buf)
 	if err != nil || src == nil {
 		return nil, err
 	}

@@ -14,6 +14,20 @@ import (
 
 // gitRepo writes fsys into a new repository at dir and commits it, on top
 // of `parents` empty commits, and returns the commit hash.
+// writeFS writes the files of fsys into dir.
+func writeFS(t *testing.T, dir string, fsys fstest.MapFS) {
+	t.Helper()
+	for name, f := range fsys {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func gitRepo(t *testing.T, dir string, fsys fstest.MapFS, parents int) string {
 	t.Helper()
 	repo, err := git.PlainInit(dir, false)
@@ -30,14 +44,8 @@ func gitRepo(t *testing.T, dir string, fsys fstest.MapFS, parents int) string {
 			t.Fatal(err)
 		}
 	}
-	for name, f := range fsys {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	writeFS(t, dir, fsys)
+	for name := range fsys {
 		if _, err := wt.Add(name); err != nil {
 			t.Fatal(err)
 		}

@@ -39,6 +39,8 @@ type evaluator struct {
 	schema cue.Value
 	defs   map[fileKind]cue.Value
 	uses   int
+
+	buf []byte // the bytes of the file being evaluated (see evalOne)
 }
 
 func newEvaluator(sh shapes, limits Limits, noFast bool) *evaluator {
@@ -112,11 +114,12 @@ func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, er
 			n = pn
 		}
 	}
-	if n == nil {
+	evaluated := n == nil
+	if evaluated {
 		// The literals are scanned before evaluation, which may prune
 		// the AST, and reported only if the file does not evaluate.
 		var lits diagSink
-		litScan := *sc
+		litScan := sc
 		litScan.sink = &lits
 		litScan.cueLiterals(f)
 		v, err := e.evalCUE(lf, f, sink)
@@ -131,7 +134,8 @@ func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, er
 		}
 	}
 	sc.node(n, "", n.pos)
-	if checkInts(n, lf.path, n.pos, sink) {
+	// A plain file's integers fit (plainExpr leaves longer ones to CUE).
+	if evaluated && checkInts(n, lf.path, n.pos, sink) {
 		return nil, nil
 	}
 	return decodeFile(lf, n)

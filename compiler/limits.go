@@ -84,13 +84,14 @@ func (l *loader) maxFor(k fileKind) (int64, string) {
 
 // readLayout reads a file of the layout, counting it towards the
 // repository's limit. A refused file is reported in sink and gives nil;
-// the error is for I/O.
-func (l *loader) readLayout(lf layoutFile, sink *diagSink) ([]byte, error) {
+// the error is for I/O. The bytes may be read into *buf (see
+// repofs.ReadFileBuf): they are the caller's until it reads the next file.
+func (l *loader) readLayout(lf layoutFile, sink *diagSink, buf *[]byte) ([]byte, error) {
 	if l.over.Load() {
 		return nil, nil
 	}
 	max, flag := l.maxFor(lf.kind)
-	b, err := repofs.ReadFile(l.fsys, lf.path, max)
+	b, err := repofs.ReadFileBuf(l.fsys, lf.path, max, buf)
 	if err != nil {
 		if reportRefusal(lf.path, pos{}, err, flag, sink) {
 			return nil, nil

@@ -64,7 +64,8 @@ func tokPos(p token.Pos) pos {
 	if !p.IsValid() {
 		return pos{}
 	}
-	return pos{line: int32(p.Line()), col: int32(p.Column())}
+	tp := p.Position()
+	return pos{line: int32(tp.Line), col: int32(tp.Column)}
 }
 
 // plainFile converts the AST of a file that is plain data — fields with
@@ -74,7 +75,7 @@ func tokPos(p token.Pos) pos {
 // comprehensions, optional markers, definitions, duplicate fields, floats,
 // null...), which then goes through CUE evaluation.
 func plainFile(f *ast.File) (*node, bool) {
-	root := &node{kind: nStruct, pos: pos{1, 1}}
+	root := &node{kind: nStruct, pos: pos{1, 1}, fields: make([]nfield, 0, len(f.Decls))}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.Package:
@@ -158,7 +159,7 @@ func plainExpr(x ast.Expr) (*node, bool) {
 		}
 		return nil, false
 	case *ast.StructLit:
-		n := &node{kind: nStruct, pos: tokPos(x.Pos())}
+		n := &node{kind: nStruct, pos: tokPos(x.Pos()), fields: make([]nfield, 0, len(x.Elts))}
 		for _, d := range x.Elts {
 			switch d := d.(type) {
 			case *ast.Field:
@@ -172,7 +173,7 @@ func plainExpr(x ast.Expr) (*node, bool) {
 		}
 		return n, true
 	case *ast.ListLit:
-		n := &node{kind: nList, pos: tokPos(x.Pos())}
+		n := &node{kind: nList, pos: tokPos(x.Pos()), elems: make([]*node, 0, len(x.Elts))}
 		for _, e := range x.Elts {
 			v, ok := plainExpr(e)
 			if !ok {
@@ -370,44 +371,102 @@ func decodeNode(n *node, rv reflect.Value, self pos) error {
 			return fmt.Errorf("want struct, got %s", n.kind)
 		}
 		m := reflect.MakeMapWithSize(t, len(n.fields))
-		for _, f := range n.fields {
-			e := reflect.New(t.Elem()).Elem()
+		e := reflect.New(t.Elem()).Elem() // SetMapIndex copies it
+		for i := range n.fields {
+			f := &n.fields[i]
+			e.SetZero()
 			if err := decodeNode(f.val, e, f.pos); err != nil {
 				return fmt.Errorf("%s: %w", f.name, err)
 			}
-			m.SetMapIndex(reflect.ValueOf(f.name), e)
+			m.SetMapIndex(reflect.ValueOf(&f.name).Elem(), e)
 		}
 		rv.Set(m)
 	case reflect.Struct:
 		if n.kind != nStruct {
 			return fmt.Errorf("want struct, got %s", n.kind)
 		}
-		for i := 0; i < t.NumField(); i++ {
-			sf := t.Field(i)
-			if sf.Type == atType {
-				a := at{self: self, fields: make([]fieldPos, len(n.fields))}
-				for j, f := range n.fields {
-					a.fields[j] = fieldPos{name: f.name, pos: f.pos}
-				}
-				// CUE and the source order fields differently.
-				slices.SortFunc(a.fields, func(x, y fieldPos) int { return strings.Compare(x.name, y.name) })
-				rv.Field(i).Set(reflect.ValueOf(a))
-				continue
+		plan := planOf(t)
+		for _, i := range plan.at {
+			a := at{self: self, fields: make([]fieldPos, len(n.fields))}
+			for j, f := range n.fields {
+				a.fields[j] = fieldPos{name: f.name, pos: f.pos}
 			}
-			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-			if name == "" || name == "-" {
-				continue
-			}
-			f := n.field(name)
+			// CUE and the source order fields differently.
+			slices.SortFunc(a.fields, func(x, y fieldPos) int { return strings.Compare(x.name, y.name) })
+			rv.Field(i).Set(reflect.ValueOf(a))
+		}
+		for _, pf := range plan.fields {
+			f := n.field(pf.name)
 			if f == nil {
 				continue
 			}
-			if err := decodeNode(f.val, rv.Field(i), f.pos); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+			if err := decodeNode(f.val, rv.Field(pf.index), f.pos); err != nil {
+				return fmt.Errorf("%s: %w", pf.name, err)
 			}
 		}
 	default:
 		return fmt.Errorf("cannot decode into %s", t)
 	}
 	return nil
+}
+
+// structPlan is how decodeNode fills a struct type: the fields it sets by
+// their json names, in field order, and the fields of type at.
+type structPlan struct {
+	fields []planField
+	at     []int
+}
+
+type planField struct {
+	name  string
+	index int
+}
+
+// structPlans are the plans of every struct type of a configuration
+// file's value, made once: looking fields and tags up by reflection for
+// each value decoded costs more than the decoding itself.
+var structPlans = func() map[reflect.Type]*structPlan {
+	plans := map[reflect.Type]*structPlan{}
+	for k := kindPlatform; k <= kindConsumer; k++ {
+		if v := newFileValue(k); v != nil {
+			addPlans(plans, reflect.TypeOf(v))
+		}
+	}
+	return plans
+}()
+
+func addPlans(plans map[reflect.Type]*structPlan, t reflect.Type) {
+	switch {
+	case t == nodeType:
+	case t.Kind() == reflect.Pointer, t.Kind() == reflect.Slice, t.Kind() == reflect.Map:
+		addPlans(plans, t.Elem())
+	case t.Kind() == reflect.Struct && plans[t] == nil:
+		plans[t] = newPlan(t)
+		for i := range t.NumField() {
+			addPlans(plans, t.Field(i).Type)
+		}
+	}
+}
+
+// planOf returns the plan of struct type t.
+func planOf(t reflect.Type) *structPlan {
+	if p := structPlans[t]; p != nil {
+		return p
+	}
+	return newPlan(t)
+}
+
+func newPlan(t reflect.Type) *structPlan {
+	p := &structPlan{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if sf.Type == atType {
+			p.at = append(p.at, i)
+			continue
+		}
+		if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); name != "" && name != "-" {
+			p.fields = append(p.fields, planField{name, i})
+		}
+	}
+	return p
 }

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/literal"
@@ -187,16 +188,26 @@ func index[T string | []byte](t T, sub string) int {
 // secretScan scans one file. Key material found in the file's bytes is
 // reported where it starts; a decoded value is reported at its position
 // only when its lines hold no such find, so that a key is reported once.
+//
+// A decoded value that stands in the bytes as it is (no escape, no line
+// folded) holds no key material the scan of the bytes did not find on its
+// lines, so only the other checks run on it: most values are scanned once.
 type secretScan struct {
 	file string
 	sink *diagSink
-	raw  []int32 // lines of the key material found in the bytes
+	src  []byte // the file's bytes
+	// raw are the lines of the key material found in src, once rawDone.
+	raw     []int32
+	rawDone bool
+	lines   []int // where the lines of src start, once needed
+	// rescanAll scans every decoded value again (tests).
+	rescanAll bool
 }
 
 // scanBytes reports the private keys in a file's bytes and returns the
 // scan for its decoded values.
-func scanBytes(file string, src []byte, sink *diagSink) *secretScan {
-	sc := &secretScan{file: file, sink: sink}
+func scanBytes(file string, src []byte, sink *diagSink) secretScan {
+	sc := secretScan{file: file, sink: sink, src: src, rawDone: true}
 	for _, h := range findKeys(src) {
 		p := offsetPos(src, h.off)
 		sc.raw = append(sc.raw, p.line)
@@ -208,11 +219,7 @@ func scanBytes(file string, src []byte, sink *diagSink) *secretScan {
 // rescan returns the scan of a file's decoded values whose bytes were
 // scanned, and reported, before.
 func rescan(file string, src []byte, sink *diagSink) *secretScan {
-	sc := &secretScan{file: file, sink: sink}
-	for _, h := range findKeys(src) {
-		sc.raw = append(sc.raw, offsetPos(src, h.off).line)
-	}
-	return sc
+	return &secretScan{file: file, sink: sink, src: src}
 }
 
 func (sc *secretScan) key(p pos, what string) {
@@ -223,14 +230,69 @@ func (sc *secretScan) key(p pos, what string) {
 // rawWithin reports whether key material was found in the bytes on lines
 // from..to.
 func (sc *secretScan) rawWithin(from, to int32) bool {
+	if !sc.rawDone {
+		for _, h := range findKeys(sc.src) {
+			sc.raw = append(sc.raw, offsetPos(sc.src, h.off).line)
+		}
+		sc.rawDone = true
+	}
 	i, _ := slices.BinarySearch(sc.raw, from) // raw is in file order
 	return i < len(sc.raw) && sc.raw[i] <= to
 }
 
-// str scans one decoded string value at p; field is the name of the field
-// holding it, if known.
-func (sc *secretScan) str(p pos, s, field string) {
-	if len(s) >= minDER || has(s, "PRIVATE KEY") || has(s, puttyMarker) {
+// mayHoldKey reports whether findKeys could find anything in s.
+func mayHoldKey(s string) bool {
+	return len(s) >= minDER || strings.IndexByte(s, 'P') >= 0 && (has(s, "PRIVATE KEY") || has(s, puttyMarker))
+}
+
+// inBytes reports whether s stands in the file's bytes as it is, from
+// from (or one byte after it: an opening quote) on the line of p or the
+// next, between bytes that are not base64. Then findKeys finds in s only
+// what it found in the bytes on the lines str checks: the value needs no
+// second scan.
+func (sc *secretScan) inBytes(p pos, s string, from pos) bool {
+	if from.line < max(p.line, 1) || from.line > p.line+1 || from.col < 1 {
+		return false
+	}
+	if sc.lines == nil {
+		sc.lines = make([]int, 1, 1+bytes.Count(sc.src, []byte("\n")))
+		for off := 0; ; {
+			i := bytes.IndexByte(sc.src[off:], '\n')
+			if i < 0 {
+				break
+			}
+			off += i + 1
+			sc.lines = append(sc.lines, off)
+		}
+	}
+	if int(from.line) > len(sc.lines) {
+		return false
+	}
+	start := sc.lines[from.line-1]
+	end := len(sc.src)
+	if int(from.line) < len(sc.lines) {
+		end = sc.lines[from.line] - 1
+	}
+	// CUE counts columns in bytes, YAML in characters.
+	byCol := start + int(from.col) - 1
+	byRune := start
+	for c := int32(1); c < from.col && byRune < end; c++ {
+		_, w := utf8.DecodeRune(sc.src[byRune:end])
+		byRune += w
+	}
+	for _, o := range [...]int{byCol, byCol + 1, byRune, byRune + 1} {
+		if o <= end && o+len(s) <= len(sc.src) && string(sc.src[o:o+len(s)]) == s &&
+			(o == 0 || !isB64(sc.src[o-1])) && (o+len(s) == len(sc.src) || !isB64(sc.src[o+len(s)])) {
+			return true
+		}
+	}
+	return false
+}
+
+// str scans one decoded string value, reported at p; field is the name of
+// the field holding it, if known, and from where the value is written.
+func (sc *secretScan) str(p pos, s, field string, from pos) {
+	if mayHoldKey(s) && (sc.rescanAll || !sc.inBytes(p, s, from)) {
 		if hits := findKeys(s); len(hits) > 0 {
 			lines := int32(strings.Count(s, "\n"))
 			if !sc.rawWithin(p.line, p.line+lines+1) {
@@ -238,13 +300,13 @@ func (sc *secretScan) str(p pos, s, field string) {
 			}
 		}
 	}
-	if strings.Contains(s, `"kty"`) {
+	if strings.IndexByte(s, '"') >= 0 && strings.Contains(s, `"kty"`) {
 		if m := jsonJWKMember(s); m != "" {
 			sc.sink.add(sc.file, p, codePrivateJWK, "commit only the public key, and revoke this key pair",
 				"a JWK in this string has private member %q", m)
 		}
 	}
-	if strings.Contains(s, "://") {
+	if strings.IndexByte(s, ':') >= 0 && strings.Contains(s, "://") {
 		sc.urls(p, s, field)
 	}
 }
@@ -307,6 +369,11 @@ var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>()\[\]{}\x
 // user information and no credential in its query or fragment; a URL
 // written in a text must carry no password.
 func (sc *secretScan) urls(p pos, s, field string) {
+	// A URL carries credentials only as user information (@), in its
+	// query (?) or in its fragment (#).
+	if strings.IndexByte(s, '@') < 0 && strings.IndexByte(s, '?') < 0 && strings.IndexByte(s, '#') < 0 {
+		return
+	}
 	hint := "rotate the credential and take it out of the URL; the gateway holds credentials, git never does"
 	if field == "upstream" {
 		hint = "rotate the credential, take it out of the URL and name it in upstreamCredential; the gateway resolves it at run time"
@@ -339,7 +406,7 @@ func isSpace(r rune) bool {
 func (sc *secretScan) node(n *node, field string, at pos) {
 	switch n.kind {
 	case nString:
-		sc.str(at, n.str, field)
+		sc.str(at, n.str, field, n.pos)
 	case nStruct:
 		if kty := n.field("kty"); kty != nil && kty.val.kind == nString {
 			for _, m := range jwkPrivate {
@@ -367,7 +434,8 @@ func (sc *secretScan) cueLiterals(f *ast.File) {
 		case *ast.BasicLit:
 			if n.Kind == token.STRING {
 				if s, err := literal.Unquote(n.Value); err == nil {
-					sc.str(tokPos(n.Pos()), s, "")
+					p := tokPos(n.Pos())
+					sc.str(p, s, "", p)
 				}
 			}
 		case *ast.File, *ast.StructLit:
@@ -409,7 +477,8 @@ func (sc *secretScan) yaml(n *yaml.Node, field string) {
 			sc.yaml(c, field)
 		}
 	case yaml.ScalarNode:
-		sc.str(pos{int32(n.Line), int32(n.Column)}, n.Value, field)
+		p := pos{int32(n.Line), int32(n.Column)}
+		sc.str(p, n.Value, field, p)
 	case yaml.MappingNode:
 		jwk := false
 		for i := 0; i+1 < len(n.Content); i += 2 {

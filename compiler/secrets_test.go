@@ -16,6 +16,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"cuelang.org/go/cue/parser"
+
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -441,4 +443,101 @@ func FuzzRedact(f *testing.F) {
 			}
 		}
 	})
+}
+
+// scanValues scans a file's bytes and its decoded values as the compile
+// does (a plain CUE file's nodes, another CUE file's literals, a YAML or
+// JSON file's scalars); rescanAll scans every value again.
+func scanValues(t *testing.T, file string, src []byte, rescanAll bool) Diagnostics {
+	t.Helper()
+	var sink diagSink
+	sc := scanBytes(file, src, &sink)
+	sc.rescanAll = rescanAll
+	if strings.HasSuffix(file, ".cue") {
+		f, err := parser.ParseFile(file, src)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if n, ok := plainFile(f); ok {
+			sc.node(n, "", n.pos)
+		} else {
+			sc.cueLiterals(f)
+		}
+	} else {
+		sc.yamlDocs(src)
+	}
+	return sink.list.Sort()
+}
+
+func TestValuesStandingInTheBytesAreReportedAsIfScannedAgain(t *testing.T) {
+	k := newTestKeys(t)
+	pemLines := func(p []byte, indent string) string {
+		return indent + strings.ReplaceAll(strings.TrimSuffix(string(p), "\n"), "\n", "\n"+indent)
+	}
+	cueEscaped := strings.NewReplacer(" ", `\u0020`, "\n", `\n`).Replace(string(k.rsaPKCS1))
+	tests := []struct{ name, file, data string }{
+		{"CUE string with escapes", "a.cue", `description: "` + cueEscaped + `"` + "\n"},
+		{"CUE string as written", "a.cue", `description: "` + k.derPKCS8 + `"` + "\n"},
+		{"CUE string on the line after its key", "a.cue", "description:\n\t\"" + k.derEC + "\"\n"},
+		{"CUE string two lines after its key", "a.cue", "description:\n\n\t\"" + k.derEC + "\"\n"},
+		{"CUE string in a list", "a.cue", `keys: ["x", "` + k.derPKCS8 + `"]` + "\n"},
+		{"CUE multi-line string", "a.cue", "description: \"\"\"\n" + pemLines(k.ec, "\t\t") + "\n\t\t\"\"\"\n"},
+		{"CUE multi-line string with a carriage return in its marker", "a.cue",
+			"description: \"\"\"\n\t-----BEGIN RSA PRIV\rATE KEY-----\n\t\"\"\"\n"},
+		{"CUE string after multi-byte text", "a.cue", `"dé": "é", key: "` + k.derEC + `"` + "\n"},
+		{"CUE literal of a file that is not plain data", "a.cue", "x: 1 + 1\nkey: \"" + k.derPKCS8 + "\"\n"},
+		{"YAML plain scalar", "a.yaml", "key: " + k.derPKCS8 + "\n"},
+		{"YAML plain scalar after multi-byte text", "a.yaml", "clé: é\nnoté: " + k.derEC + "\n"},
+		{"YAML plain scalar folded into a marker", "a.yaml", "key: -----BEGIN RSA\n  PRIVATE KEY-----\n"},
+		{"YAML double-quoted scalar with escapes", "a.yaml", `key: "` + strings.NewReplacer(" ", `\x20`, "\n", `\n`).Replace(string(k.ec)) + `"` + "\n"},
+		{"YAML double-quoted scalar joined by an escaped line break", "a.yaml",
+			"key: \"" + k.derPKCS8[:40] + "\\\n  " + k.derPKCS8[40:] + "\"\n"},
+		{"YAML single-quoted scalar", "a.yaml", "key: '" + k.derEC + "'\n"},
+		{"YAML flow sequence", "a.yaml", "keys: [x, " + k.derEC + ", y]\n"},
+		{"YAML literal block", "a.yaml", "key: |\n" + pemLines(k.rsaPKCS8, "  ") + "\n"},
+		{"YAML folded block", "a.yaml", "key: >\n" + pemLines(k.rsaPKCS8, "  ") + "\n"},
+		{"YAML key that is key material", "a.yaml", k.derEC + ": x\n"},
+		{"JSON string with escapes", "a.json", `{"key": "` + strings.NewReplacer(" ", `\u0020`, "\n", `\n`).Replace(string(k.ed25519)) + `"}`},
+		{"JSON string as written", "a.json", `{"keys": ["` + k.derPKCS8 + `"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := scanValues(t, tc.file, []byte(tc.data), false)
+			want := scanValues(t, tc.file, []byte(tc.data), true)
+			if !slices.ContainsFunc(want, func(d Diagnostic) bool { return d.Code == codePEM }) {
+				t.Fatalf("the case holds no key found:\n%s", renderDiags(want))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("got\n%swant (every value scanned again)\n%s", renderDiags(got), renderDiags(want))
+			}
+		})
+	}
+}
+
+func TestAValueStandsInTheBytesOnlyBetweenBytesThatAreNotBase64(t *testing.T) {
+	const v = "QUJDRA"
+	tests := []struct {
+		name, src string
+		at        pos
+		want      bool
+	}{
+		{"plain", "k: QUJDRA\n", pos{1, 4}, true},
+		{"quoted", `k: "QUJDRA"`, pos{1, 4}, true},
+		{"after a multi-byte character, columns in characters", "é: QUJDRA", pos{1, 4}, true},
+		{"after a multi-byte character, columns in bytes", "é: QUJDRA", pos{1, 5}, true},
+		{"on the next line of the report", "k:\n  QUJDRA\n", pos{2, 3}, true},
+		{"part of a longer run before", "k: xQUJDRA\n", pos{1, 5}, false},
+		{"part of a longer run after", "k: QUJDRAx\n", pos{1, 4}, false},
+		{"different bytes", "k: QUJDRB\n", pos{1, 4}, false},
+		{"past the end of the file", "k: QUJ", pos{1, 4}, false},
+		{"line past the end", "k: x\n", pos{3, 1}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := secretScan{src: []byte(tc.src)}
+			if got := sc.inBytes(pos{1, 1}, v, tc.at); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

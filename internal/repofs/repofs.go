@@ -18,7 +18,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"syscall"
 )
 
 // Reasons a file is refused; a *RefusedError wraps one of them.
@@ -119,6 +118,25 @@ func modeErr(name, at string, m fs.FileMode, last bool) error {
 	return nil
 }
 
+// ReadFileBuf is ReadFile reading into *buf, which it grows as needed,
+// where fsys allows (a directory opened with Dir): a caller reading many
+// files one after another then allocates for few of them. The bytes
+// returned share *buf's array there, and are valid until it is used again;
+// other file systems allocate as ReadFile does and leave *buf alone.
+func ReadFileBuf(fsys fs.FS, name string, max int64, buf *[]byte) ([]byte, error) {
+	d, ok := fsys.(*dirFS)
+	if !ok {
+		return ReadFile(fsys, name, max)
+	}
+	if max <= 0 {
+		max = 1<<63 - 1
+	}
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return d.readFile(name, max, buf)
+}
+
 // readOpen reads an opened file, refusing an irregular or too large one.
 func readOpen(f fs.File, name string, max int64) ([]byte, error) {
 	fi, err := f.Stat()
@@ -131,14 +149,40 @@ func readOpen(f fs.File, name string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &RefusedError{Path: name, Through: name, Err: ErrTooLarge, Size: fi.Size(), Limit: max}
 	}
-	return readAll(name, fi.Size(), max, f.Read)
+	return readAll(name, fi.Size(), max, f.Read, nil)
 }
 
 // readAll reads with read until EOF a file whose size was size, refusing
 // it once it holds more than max bytes (the size can change while reading:
-// never more than max+1 bytes are read).
-func readAll(name string, size, max int64, read func([]byte) (int, error)) ([]byte, error) {
-	b := make([]byte, 0, min(size, max-1)+1)
+// never more than max+1 bytes are read). It reads into *buf if buf is not
+// nil, growing it as needed.
+func readAll(name string, size, max int64, read func([]byte) (int, error), buf *[]byte) ([]byte, error) {
+	want := min(size, max-1) + 1
+	var b []byte
+	if buf != nil && int64(cap(*buf)) >= want {
+		b = (*buf)[:0]
+	} else {
+		b = make([]byte, 0, want)
+	}
+	b, err := readInto(b, max, read)
+	if buf != nil {
+		*buf = b[:0]
+	}
+	switch {
+	case err == errOverMax:
+		return nil, &RefusedError{Path: name, Through: name, Err: ErrTooLarge, Size: int64(len(b)), Limit: max}
+	case err != nil:
+		return nil, err
+	}
+	return b, nil
+}
+
+// errOverMax stops readInto past its max.
+var errOverMax = errors.New("over the limit")
+
+// readInto appends to b what read reads until EOF, or until b holds more
+// than max bytes (errOverMax), and returns b.
+func readInto(b []byte, max int64, read func([]byte) (int, error)) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -150,13 +194,13 @@ func readAll(name string, size, max int64, read func([]byte) (int, error)) ([]by
 		n, err := read(b[len(b):end])
 		b = b[:len(b)+n]
 		if int64(len(b)) > max {
-			return nil, &RefusedError{Path: name, Through: name, Err: ErrTooLarge, Size: int64(len(b)), Limit: max}
+			return b, errOverMax
 		}
 		if err == io.EOF {
 			return b, nil
 		}
 		if err != nil {
-			return nil, err
+			return b, err
 		}
 	}
 }
@@ -177,21 +221,27 @@ func Dir(root string) (fs.FS, error) {
 		return nil, err
 	}
 	rc, err := dir.SyscallConn()
+	var fd int
+	if err == nil {
+		err = rc.Control(func(p uintptr) { fd = int(p) })
+	}
 	if err != nil {
 		dir.Close()
 		r.Close()
 		return nil, err
 	}
-	return &dirFS{root: r, dir: dir, rc: rc, name: root}, nil
+	return &dirFS{root: r, dir: dir, dirfd: fd, name: root}, nil
 }
 
 // dirFS holds the root open for its lifetime; the garbage collector closes
 // it when the fs.FS is no longer used.
 type dirFS struct {
 	root *os.Root
-	dir  *os.File        // the root directory itself, for openat2
-	rc   syscall.RawConn // dir's descriptor
-	name string
+	dir  *os.File // the root directory itself, for openat2
+	// dirfd is dir's descriptor: open as long as dir is reachable, which
+	// every method using it ensures (runtime.KeepAlive).
+	dirfd int
+	name  string
 }
 
 var (
@@ -231,7 +281,7 @@ func (d *dirFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return d.readFile(name, max)
+	return d.readFile(name, max, nil)
 }
 
 func (d *dirFS) ReadFile(name string) ([]byte, error) { return d.ReadFileLimit(name, 1<<63-1) }

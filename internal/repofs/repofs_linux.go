@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,8 +26,9 @@ func (d *dirFS) open(name string) (*os.File, error) {
 // readFile reads a regular file below the root, of at most max bytes, on
 // the descriptor openat2 returns: without the os.File around it, which
 // would offer the non-blocking descriptor to the poller (two more system
-// calls per file, for nothing on a regular file).
-func (d *dirFS) readFile(name string, max int64) ([]byte, error) {
+// calls per file, for nothing on a regular file). It reads into *buf if
+// buf is not nil (see ReadFileBuf).
+func (d *dirFS) readFile(name string, max int64, buf *[]byte) ([]byte, error) {
 	fd, f, err := d.openat2(name)
 	if err != nil {
 		return nil, err
@@ -66,7 +68,7 @@ func (d *dirFS) readFile(name string, max int64) ([]byte, error) {
 			}
 			return n, nil
 		}
-	})
+	}, buf)
 }
 
 // openat2 opens name in one openat2 call that refuses any symbolic link
@@ -77,18 +79,11 @@ func (d *dirFS) openat2(name string) (int, *os.File, error) {
 		Flags:   unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NONBLOCK | unix.O_NOCTTY,
 		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	}
-	var fd int
-	var oerr error
-	if err := d.rc.Control(func(dfd uintptr) {
-		for {
-			fd, oerr = unix.Openat2(int(dfd), name, &how)
-			if oerr != unix.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return -1, nil, err
+	fd, oerr := unix.Openat2(d.dirfd, name, &how)
+	for oerr == unix.EINTR {
+		fd, oerr = unix.Openat2(d.dirfd, name, &how)
 	}
+	runtime.KeepAlive(d.dir)
 	switch {
 	case oerr == nil:
 		return fd, nil, nil

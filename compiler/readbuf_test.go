@@ -1,0 +1,57 @@
+package compiler
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+)
+
+// TestADirectoryCompilesAsTheSameFilesInMemory compiles each golden case
+// and each invalid case from a directory, whose files one worker reads
+// into one buffer after another, and from memory: the outputs are the
+// same, so nothing made from a file's bytes keeps them.
+func TestADirectoryCompilesAsTheSameFilesInMemory(t *testing.T) {
+	files, _ := filepath.Glob("testdata/golden/*.txtar")
+	invalid, _ := filepath.Glob("testdata/invalid/*.txtar")
+	files = append(files, invalid...)
+	if len(files) < 10 {
+		t.Fatalf("got %d cases, want at least 10", len(files))
+	}
+	base := baseFS(t)
+	opts := testOptions()
+	opts.Workers = 1
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			a, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(a.Comment), "symlink: ") {
+				t.Skip("the case has links, which a directory refuses differently")
+			}
+			in := &txtar.Archive{Comment: a.Comment}
+			for _, f := range a.Files {
+				if !strings.HasPrefix(f.Name, "out/") {
+					in.Files = append(in.Files, f)
+				}
+			}
+			mem := overlay(t, base, in)
+			dir := t.TempDir()
+			writeFS(t, dir, mem)
+			fsys, err := OpenDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := mustCompile(t, fsys, opts), mustCompile(t, mem, opts)
+			if !slices.Equal(got.Bytes, want.Bytes) {
+				t.Errorf("got a snapshot of %d bytes from the directory, want the %d bytes compiled from memory", len(got.Bytes), len(want.Bytes))
+			}
+			if g, w := renderDiags(got.Diagnostics), renderDiags(want.Diagnostics); g != w {
+				t.Errorf("got diagnostics\n%s\nfrom the directory, want\n%s", g, w)
+			}
+		})
+	}
+}
