@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"net/textproto"
 	"reflect"
 	"slices"
@@ -45,6 +46,21 @@ type Change struct {
 	// named in Reads (every one when Reads is nil), read from base's rows.
 	Check func(*snapshot.Snapshot) error
 	Reads []string
+	// Grants, when set, is the change to the entitlements: runs of items
+	// that replace base's rows between two items kept. Doc.Entitlements is
+	// then ignored, and Check is given, for each run, a snapshot whose
+	// entitlements are the run with the items around it and whose lists
+	// hold the APIs and apps they name (read from base's rows). It is for a
+	// change whose other lists are base's.
+	Grants []GrantRun
+}
+
+// GrantRun is a run of entitlements that replaces the rows strictly
+// between Before and After (nil: the list's start or end), which are
+// items of both the base and the new list.
+type GrantRun struct {
+	Before, After *snapshot.Entitlement
+	Items         []snapshot.Entitlement
 }
 
 func (c *Change) changed(section string) bool { return c.Changed == nil || c.Changed[section] }
@@ -63,7 +79,7 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 			return nil, fmt.Errorf("creating database: %w", err)
 		}
 		db = fresh.Snapshot() // nobody watches: no mutation tracking
-		c.Changed = nil
+		c.Changed, c.Grants = nil, nil
 	} else {
 		db = base.db.Snapshot() // copy-on-write: shares every radix tree
 	}
@@ -83,7 +99,13 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 		wg       sync.WaitGroup
 		checkErr error
 	)
-	if c.Check != nil {
+	switch {
+	case c.Check != nil && c.Grants != nil:
+		checkErr = checkRuns(txn, next.meta.Platform, c)
+		if checkErr != nil {
+			return nil, checkErr
+		}
+	case c.Check != nil:
 		doc := next.document(txn, c, c.Reads...)
 		wg.Go(func() { checkErr = c.Check(doc) })
 	}
@@ -242,17 +264,17 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 			return err
 		}
 	}
-	if c.changed(SectionEntitlements) {
+	if c.changed(SectionEntitlements) && c.Grants != nil {
+		for _, r := range c.Grants {
+			if err := writeRun(txn, r); err != nil {
+				return err
+			}
+		}
+	} else if c.changed(SectionEntitlements) {
 		list := doc.Entitlements
-		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey {
-			e := &list[i]
-			return rowKey{e.App, e.API, e.Environment, e.AccessMode}
-		}, (*Grant).key,
+		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
 			func(old *Grant, i int) bool { return sameEntitlement(old.Entitlement, &list[i]) },
-			func(i int) (*Grant, error) {
-				e := clone(&list[i])
-				return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}, nil
-			})
+			func(i int) (*Grant, error) { return newGrant(&list[i]), nil })
 		if err != nil {
 			return err
 		}
@@ -365,6 +387,116 @@ func syncByID[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, 
 func clone[T any](v *T) *T {
 	c := *v
 	return &c
+}
+
+// checkRuns calls c.Check with each of c's grant runs, the items around it
+// and the APIs and apps they name.
+func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
+	for _, r := range c.Grants {
+		doc := &snapshot.Snapshot{SchemaVersion: c.Doc.SchemaVersion, Platform: platform}
+		if r.Before != nil {
+			doc.Entitlements = append(doc.Entitlements, *r.Before)
+		}
+		doc.Entitlements = append(doc.Entitlements, r.Items...)
+		if r.After != nil {
+			doc.Entitlements = append(doc.Entitlements, *r.After)
+		}
+		apis := map[string]bool{}
+		apps := map[string]*App{}
+		for i := range doc.Entitlements {
+			e := &doc.Entitlements[i]
+			if raw, _ := txn.First(TableAPIs, IndexID, e.API); raw != nil && !apis[e.API] {
+				apis[e.API] = true
+				doc.APIs = append(doc.APIs, *raw.(*API).API)
+			}
+			if raw, _ := txn.First(TableApps, IndexID, e.App); raw != nil {
+				apps[e.App] = raw.(*App)
+			}
+		}
+		slices.SortFunc(doc.APIs, func(a, b snapshot.API) int { return strings.Compare(a.ID, b.ID) })
+		for _, id := range slices.Sorted(maps.Keys(apps)) {
+			a := apps[id]
+			if n := len(doc.Consumers); n == 0 || doc.Consumers[n-1].ID != a.Consumer.ID {
+				org := *a.Consumer
+				org.Apps = nil
+				doc.Consumers = append(doc.Consumers, org)
+			}
+			org := &doc.Consumers[len(doc.Consumers)-1]
+			org.Apps = append(org.Apps, *a.App)
+		}
+		if err := c.Check(doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRun replaces the grants strictly between r.Before and r.After with
+// r.Items (sorted, between them: see checkRuns), writing only the rows that
+// differ.
+func writeRun(txn *memdb.Txn, r GrantRun) error {
+	var (
+		it  memdb.ResultIterator
+		err error
+	)
+	if r.Before != nil {
+		it, err = txn.LowerBound(TableGrants, IndexID, rawKey(grantKey(r.Before)))
+	} else {
+		it, err = txn.Get(TableGrants, IndexID)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", TableGrants, err)
+	}
+	var old []*Grant
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		g := obj.(*Grant)
+		if r.Before != nil && g.key() == entitlementKey(r.Before) {
+			continue
+		}
+		if r.After != nil && compareKeys(g.key(), entitlementKey(r.After)) >= 0 {
+			break
+		}
+		old = append(old, g)
+	}
+	j := 0
+	for i := range r.Items {
+		e := &r.Items[i]
+		k := entitlementKey(e)
+		for j < len(old) && compareKeys(old[j].key(), k) < 0 {
+			if err := txn.Delete(TableGrants, old[j]); err != nil {
+				return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+			}
+			j++
+		}
+		if j < len(old) && old[j].key() == k {
+			j++
+			if sameEntitlement(old[j-1].Entitlement, e) {
+				continue
+			}
+		}
+		if err := txn.Insert(TableGrants, newGrant(e)); err != nil {
+			return fmt.Errorf("inserting into %s: %w", TableGrants, err)
+		}
+	}
+	for _, g := range old[j:] {
+		if err := txn.Delete(TableGrants, g); err != nil {
+			return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+		}
+	}
+	return nil
+}
+
+func entitlementKey(e *snapshot.Entitlement) rowKey {
+	return rowKey{e.App, e.API, e.Environment, e.AccessMode}
+}
+
+func grantKey(e *snapshot.Entitlement) []byte {
+	return appendKey(nil, e.App, e.API, e.Environment, e.AccessMode)
+}
+
+func newGrant(e *snapshot.Entitlement) *Grant {
+	e = clone(e)
+	return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}
 }
 
 func sameEntitlement(a, b *snapshot.Entitlement) bool {

@@ -80,7 +80,7 @@ func (r *Route) key() rowKey       { return rowKey{r.Environment, r.BasePath} }
 func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
 func (a *App) key() rowKey         { return rowKey{a.ID} }
 func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
-func (g *Grant) key() rowKey       { return rowKey{g.App, g.API, g.Environment, g.AccessMode} }
+func (g *Grant) key() rowKey       { return entitlementKey(g.Entitlement) }
 
 // environmentsTableSchema holds *Environment.
 func environmentsTableSchema() *memdb.TableSchema {

@@ -13,9 +13,9 @@ package verify
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"maps"
 	"reflect"
@@ -205,86 +205,166 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		}
 		v.sizes.Store(&sizes)
 		if ents != nil {
-			v.grants.Store(&itemSums{digest: secs.digests[store.SectionEntitlements], sums: ents.sums})
+			sums := ents.itemSums
+			sums.digest = secs.digests[store.SectionEntitlements]
+			v.grants.Store(&sums)
 		}
 	}
 	return next, err
 }
 
-// itemSums are the sums of a list section's items, in order, and the
-// section's digest.
+// itemSums are the sums and lengths of a list section's items, in order,
+// and the section's digest.
 type itemSums struct {
 	digest string
-	sums   [][16]byte
+	sums   []contentSum
+	lens   []int
+}
+
+// contentSum identifies bytes within this process: two keyed 64-bit hashes
+// (hash/maphash) with seeds drawn at start. It tells whether an item of a
+// candidate is one of the verified snapshot's; it is no digest (the
+// snapshot's digest and signature are SHA-256 and ed25519): crafting a
+// collision would take the process's secret seeds.
+type contentSum [2]uint64
+
+var sumSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func sumOf(b []byte) contentSum {
+	return contentSum{maphash.Bytes(sumSeeds[0], b), maphash.Bytes(sumSeeds[1], b)}
 }
 
 // grantItems are the items of a changed entitlements section. The grants
 // the active snapshot already had, byte for byte, are neither validated nor
-// decoded again: old[i] is item i's position among the active snapshot's
-// grants (its rows, in order), -1 for a new or changed one.
+// decoded again: fresh holds the others, and runs says where they go.
 type grantItems struct {
-	raw  [][]byte
-	sums [][16]byte
-	old  []int
+	itemSums
+	fresh []freshItem
+	// runs are the changes to the active snapshot's grants, when the
+	// section was read against its items (see Verifier.grantItems).
+	runs  []grantRun
+	delta bool
 }
 
-// grantItems reads the items of the entitlements section raw and finds
-// those of the active snapshot's (see Verifier.grants).
+// freshItem is an item of a list that the active snapshot did not have.
+type freshItem struct {
+	index int
+	raw   []byte
+}
+
+// grantRun is a run of fresh items that replaces the active snapshot's
+// grants between two items both have (before and after; nil at the ends).
+type grantRun struct {
+	before, after []byte
+	items         [][]byte
+}
+
+// grantItems reads the items of the entitlements section raw. When the
+// verifier holds the sums of the active snapshot's grants, it steps over
+// each item that has the length and sum of the next one the active
+// snapshot has, and reads as JSON only the others (see grantRun). It
+// returns nil when raw is not an array laid out canonically.
 func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
-	if tok, err := dec.ReadToken(); err != nil {
-		return nil, err
-	} else if tok.Kind() != '[' {
-		return nil, nil // the schema says what is wrong
+	if len(raw) < 2 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+		return nil, nil // the schema or the decoder says what is wrong
 	}
-	g := &grantItems{}
-	for dec.PeekKind() != ']' {
-		start := dec.InputOffset()
-		if err := dec.SkipValue(); err != nil {
-			return nil, err
-		}
-		item := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
-		sum := sha256.Sum256(item)
-		g.raw, g.sums = append(g.raw, item), append(g.sums, [16]byte(sum[:16]))
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	g.old = make([]int, len(g.raw))
-	var at map[[16]byte]int
+	var old *itemSums
 	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
-		at = make(map[[16]byte]int, len(prev.sums))
-		for j, s := range prev.sums {
-			at[s] = j
-		}
+		old = prev
 	}
-	for i, s := range g.sums {
-		g.old[i] = -1
-		if j, ok := at[s]; ok {
-			g.old[i] = j
+	g := &grantItems{delta: old != nil}
+	var (
+		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
+		at      map[contentSum]int // old sums to positions, built when needed
+		j       int                // the next old item
+		last    []byte             // the last item both have
+		pending [][]byte           // fresh items after last
+	)
+	if old != nil {
+		g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
+	}
+	keep := func(k int, item []byte) {
+		if k != j || len(pending) > 0 {
+			g.runs = append(g.runs, grantRun{before: last, after: item, items: pending})
 		}
+		last, pending, j = item, nil, k+1
+	}
+	pos := 1
+	for i := 0; pos < len(raw)-1; i++ {
+		if i > 0 {
+			if raw[pos] != ',' {
+				return nil, nil
+			}
+			pos++
+		}
+		var item []byte
+		if old != nil && j < len(old.sums) {
+			if end := pos + old.lens[j]; end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == old.sums[j] {
+				item = raw[pos:end]
+				g.sums, g.lens = append(g.sums, old.sums[j]), append(g.lens, len(item))
+				keep(j, item)
+				pos = end
+				continue
+			}
+		}
+		dec.Reset(bytes.NewBuffer(raw[pos : len(raw)-1]))
+		if err := dec.SkipValue(); err != nil {
+			return nil, nil
+		}
+		item = raw[pos : pos+int(dec.InputOffset())]
+		if len(item) == 0 || item[0] != '{' {
+			return nil, nil
+		}
+		sum := sumOf(item)
+		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
+		pos += len(item)
+		if old != nil {
+			if at == nil {
+				at = make(map[contentSum]int, len(old.sums))
+				for k, s := range old.sums {
+					at[s] = k
+				}
+			}
+			if k, ok := at[sum]; ok && k >= j {
+				keep(k, item)
+				continue
+			}
+		}
+		g.fresh = append(g.fresh, freshItem{index: i, raw: item})
+		pending = append(pending, item)
+	}
+	if old != nil && (j < len(old.sums) || len(pending) > 0) {
+		g.runs = append(g.runs, grantRun{before: last, items: pending})
 	}
 	return g, nil
 }
 
-// decode returns the grants: those of the active snapshot's taken from its
-// rows, the others decoded.
-func (g *grantItems) decode(active *store.Snapshot) ([]snapshot.Entitlement, error) {
-	var rows []*store.Grant
-	list := make([]snapshot.Entitlement, len(g.raw))
-	for i, raw := range g.raw {
-		if g.old[i] < 0 {
-			if err := jsonv2.Unmarshal(raw, &list[i], jsonv2.RejectUnknownMembers(true)); err != nil {
-				return nil, fmt.Errorf("%d: %w", i, err)
-			}
-			continue
+// decodeRuns decodes g's runs.
+func (g *grantItems) decodeRuns() ([]store.GrantRun, error) {
+	one := func(raw []byte) (*snapshot.Entitlement, error) {
+		if raw == nil {
+			return nil, nil
 		}
-		if rows == nil {
-			rows = active.Read().AllGrants()
-		}
-		list[i] = *rows[g.old[i]].Entitlement
+		e := new(snapshot.Entitlement)
+		return e, jsonv2.Unmarshal(raw, e, jsonv2.RejectUnknownMembers(true))
 	}
-	return list, nil
+	runs := make([]store.GrantRun, len(g.runs))
+	for i, r := range g.runs {
+		var err error
+		if runs[i].Before, err = one(r.before); err != nil {
+			return nil, err
+		}
+		if runs[i].After, err = one(r.after); err != nil {
+			return nil, err
+		}
+		runs[i].Items = make([]snapshot.Entitlement, len(r.items))
+		for k, raw := range r.items {
+			if err := jsonv2.Unmarshal(raw, &runs[i].Items[k], jsonv2.RejectUnknownMembers(true)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return runs, nil
 }
 
 // apply decodes the changed sections of secs and applies them to active.
@@ -293,10 +373,20 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if active != nil {
 		doc = active.Meta()
 	}
+	ch := store.Change{Digest: digest, Doc: &doc, Changed: changed}
+	if active == nil || secs.digests == nil {
+		ch.Changed = nil
+	}
+	ch.Check, ch.Reads = checkOf(ch.Changed)
+	// A change of the entitlements alone is applied run by run (see
+	// grantItems): the lists it is checked against are the active's.
 	var grants func(*snapshot.Snapshot) error
-	if ents != nil && slices.ContainsFunc(ents.old, func(j int) bool { return j >= 0 }) {
-		grants = func(d *snapshot.Snapshot) (err error) {
-			d.Entitlements, err = ents.decode(active)
+	if ents != nil && ents.delta && ch.Changed != nil && slices.Equal(ch.Reads, grantReads) {
+		grants = func(*snapshot.Snapshot) (err error) {
+			ch.Grants, err = ents.decodeRuns()
+			if err == nil && ch.Grants == nil {
+				ch.Grants = []store.GrantRun{}
+			}
 			return err
 		}
 	}
@@ -310,11 +400,6 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if active != nil && doc.Generation < active.Generation() && !c.AllowRollback {
 		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", doc.Generation, active.Generation()))
 	}
-	ch := store.Change{Digest: digest, Doc: &doc, Changed: changed}
-	if active == nil || secs.digests == nil {
-		ch.Changed = nil
-	}
-	ch.Check, ch.Reads = checkOf(ch.Changed)
 	next, err := store.Apply(active, ch)
 	if err != nil {
 		return nil, refuse(ReasonConsistency, err)
@@ -327,6 +412,10 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 // platform: a change of the generation or commit alone needs none (the
 // schema version is checked on its own); one of the entitlements alone
 // needs their checks against the APIs and apps.
+// grantReads are the sections a change of the entitlements alone is
+// checked against.
+var grantReads = []string{store.SectionAPIs, store.SectionConsumers}
+
 func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string) {
 	if changed == nil {
 		return (*snapshot.Snapshot).Consistent, nil
@@ -341,7 +430,7 @@ func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string)
 	case lists == 0:
 		return nil, nil
 	case lists == 1 && changed[store.SectionEntitlements]:
-		return (*snapshot.Snapshot).ConsistentEntitlements, []string{store.SectionAPIs, store.SectionConsumers}
+		return (*snapshot.Snapshot).ConsistentEntitlements, grantReads
 	}
 	return (*snapshot.Snapshot).Consistent, nil
 }
@@ -451,8 +540,22 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
 		return nil, false
 	}
+	names := slices.Sorted(maps.Keys(s.digests))
+	// When one section alone is of unknown size, it is what the others
+	// leave: read as a whole, the document is then laid out so exactly
+	// when that section's bytes are a JSON value, which its decoding
+	// checks.
+	rest, unknown := at-1, 0
+	for i, name := range names {
+		rest -= len(name) + 3 + min(i, 1)
+		if n, known := (*sizes)[s.digests[name]]; known {
+			rest -= n
+		} else {
+			unknown++
+		}
+	}
 	pos := 1
-	for i, name := range slices.Sorted(maps.Keys(s.digests)) {
+	for i, name := range names {
 		head := `"` + name + `":`
 		if i > 0 {
 			head = "," + head
@@ -462,6 +565,9 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 		}
 		pos += len(head)
 		n, known := (*sizes)[s.digests[name]]
+		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !isSpace(b[pos]) && !isSpace(b[pos+rest-1]) {
+			n, known = rest, true
+		}
 		if !known {
 			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
 			if _, err := dec.ReadValue(); err != nil {
@@ -477,6 +583,8 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 	}
 	return s, pos == at
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // changed returns the sections of s whose stated digests differ from
 // active's (every section when either states none), after checking that
@@ -646,17 +754,14 @@ func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error 
 	dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
 	chk := &checker{fs: v.fast, d: dec}
 	schema, fast := v.items[name], v.fast.items[name].chain
-	for i, raw := range g.raw {
-		if g.old[i] >= 0 {
-			continue
-		}
-		dec.Reset(bytes.NewBuffer(raw))
+	for _, f := range g.fresh {
+		dec.Reset(bytes.NewBuffer(f.raw))
 		ok, err := chk.check(fast)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			*items = append(*items, item{schema: schema, name: name, index: i, raw: raw})
+			*items = append(*items, item{schema: schema, name: name, index: f.index, raw: f.raw})
 		}
 	}
 	return nil
