@@ -163,7 +163,7 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(c.Bytes)
+	secs, ok := v.splitKnown(c.Bytes, active)
 	if !ok {
 		if secs, err = split(c.Bytes); err != nil {
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
@@ -176,10 +176,10 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// The schema check and the decoding read the same authenticated bytes
 	// and share nothing: they run side by side (one after the other in
 	// the background), and the schema's verdict comes first.
-	var ents *grantItems
-	if raw := secs.raw[store.SectionEntitlements]; changed[store.SectionEntitlements] && raw != nil {
-		if ents, err = v.grantItems(raw, active); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	ents := secs.grants
+	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
+		if ents, _ = v.grantItems(raw, active); ents != nil && ents.size != len(raw) {
+			ents = nil // the decoder says what is wrong
 		}
 	}
 	var (
@@ -244,6 +244,7 @@ type grantItems struct {
 	// section was read against its items (see Verifier.grantItems).
 	runs  []grantRun
 	delta bool
+	size  int // of the section, in bytes
 }
 
 // freshItem is an item of a list that the active snapshot did not have.
@@ -259,13 +260,14 @@ type grantRun struct {
 	items         [][]byte
 }
 
-// grantItems reads the items of the entitlements section raw. When the
+// grantItems reads the items of the entitlements section at the start of
+// raw, and its size (raw may go on after it). When the
 // verifier holds the sums of the active snapshot's grants, it steps over
 // each item that has the length and sum of the next one the active
 // snapshot has, and reads as JSON only the others (see grantRun). It
 // returns nil when raw is not an array laid out canonically.
 func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
-	if len(raw) < 2 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+	if len(raw) < 2 || raw[0] != '[' {
 		return nil, nil // the schema or the decoder says what is wrong
 	}
 	var old *itemSums
@@ -290,7 +292,14 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		last, pending, j = item, nil, k+1
 	}
 	pos := 1
-	for i := 0; pos < len(raw)-1; i++ {
+	for i := 0; ; i++ {
+		if pos >= len(raw) {
+			return nil, nil
+		}
+		if raw[pos] == ']' {
+			g.size = pos + 1
+			break
+		}
 		if i > 0 {
 			if raw[pos] != ',' {
 				return nil, nil
@@ -298,16 +307,14 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 			pos++
 		}
 		var item []byte
-		if old != nil && j < len(old.sums) {
-			if end := pos + old.lens[j]; end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == old.sums[j] {
-				item = raw[pos:end]
-				g.sums, g.lens = append(g.sums, old.sums[j]), append(g.lens, len(item))
-				keep(j, item)
-				pos = end
-				continue
-			}
+		if k, end := old.next(raw, pos, j); k >= 0 {
+			item = raw[pos:end]
+			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, len(item))
+			keep(k, item)
+			pos = end
+			continue
 		}
-		dec.Reset(bytes.NewBuffer(raw[pos : len(raw)-1]))
+		dec.Reset(bytes.NewBuffer(raw[pos:]))
 		if err := dec.SkipValue(); err != nil {
 			return nil, nil
 		}
@@ -318,7 +325,9 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		sum := sumOf(item)
 		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
 		pos += len(item)
-		if old != nil {
+		if old != nil && len(g.fresh) >= lookahead {
+			// Many fresh items: grants the active snapshot had may be
+			// further on than the next few.
 			if at == nil {
 				at = make(map[contentSum]int, len(old.sums))
 				for k, s := range old.sums {
@@ -337,6 +346,25 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		g.runs = append(g.runs, grantRun{before: last, items: pending})
 	}
 	return g, nil
+}
+
+// lookahead is how many of the active snapshot's next grants a candidate's
+// grant is compared with.
+const lookahead = 8
+
+// next returns the position k among s's next few items, from j on, of the
+// item at raw[pos:end], the first with its length and sum; -1 for none.
+func (s *itemSums) next(raw []byte, pos, j int) (k, end int) {
+	if s == nil {
+		return -1, 0
+	}
+	for k := j; k < min(j+lookahead, len(s.sums)); k++ {
+		end := pos + s.lens[k]
+		if end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == s.sums[k] {
+			return k, end
+		}
+	}
+	return -1, 0
 }
 
 // decodeRuns decodes g's runs.
@@ -473,6 +501,8 @@ type sections struct {
 	// digests are the digests the document states (its "sections"
 	// member), nil when it states none.
 	digests map[string]string
+	// grants are the entitlements read item by item, when splitKnown did.
+	grants *grantItems
 }
 
 // split reads b's top-level members: b must be one JSON object (strictly:
@@ -524,7 +554,7 @@ func split(b []byte) (*sections, error) {
 // digest names rests on the document's digest and signature, which cover
 // the stated digests: the document is the compiler's, and it says which
 // sections it did not change.
-func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
+func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool) {
 	sizes := v.sizes.Load()
 	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
 	at := bytes.LastIndex(b, marker)
@@ -567,6 +597,13 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 		n, known := (*sizes)[s.digests[name]]
 		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !isSpace(b[pos]) && !isSpace(b[pos+rest-1]) {
 			n, known = rest, true
+		}
+		if !known && name == store.SectionEntitlements {
+			// Read item by item against the active snapshot's, as the
+			// load would read it (see grantItems).
+			if g, _ := v.grantItems(b[pos:at], active); g != nil {
+				n, known, s.grants = g.size, true, g
+			}
 		}
 		if !known {
 			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
