@@ -176,7 +176,7 @@ func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot
 		doc.Consumers = rows(txn, TableConsumers, func(c *Consumer) snapshot.Consumer { return *c.Consumer })
 	})
 	pick(SectionEntitlements, func() { doc.Entitlements = c.Doc.Entitlements }, func() {
-		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return *g.Entitlement })
+		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return g.Entitlement })
 	})
 	return &doc
 }
@@ -273,7 +273,7 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 	} else if c.changed(SectionEntitlements) {
 		list := doc.Entitlements
 		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
-			func(old *Grant, i int) bool { return sameEntitlement(old.Entitlement, &list[i]) },
+			func(old *Grant, i int) bool { return sameEntitlement(&old.Entitlement, &list[i]) },
 			func(i int) (*Grant, error) { return newGrant(&list[i]), nil })
 		if err != nil {
 			return err
@@ -470,7 +470,7 @@ func writeRun(txn *memdb.Txn, r GrantRun) error {
 		}
 		if j < len(old) && old[j].key() == k {
 			j++
-			if sameEntitlement(old[j-1].Entitlement, e) {
+			if sameEntitlement(&old[j-1].Entitlement, e) {
 				continue
 			}
 		}
@@ -494,9 +494,21 @@ func grantKey(e *snapshot.Entitlement) []byte {
 	return appendKey(nil, e.App, e.API, e.Environment, e.AccessMode)
 }
 
+// newGrant returns the row of e. Its app, API and environment are the
+// parts of its bucket key that hold them: the row keeps one string for the
+// three, not the decoded list's.
 func newGrant(e *snapshot.Entitlement) *Grant {
-	e = clone(e)
-	return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}
+	g := &Grant{Entitlement: *e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}
+	if i := strings.Index(g.AppKey, e.Environment); i >= 0 {
+		g.Environment = g.AppKey[i : i+len(e.Environment)]
+	}
+	if i := strings.LastIndex(g.AppKey, e.App); i >= 0 {
+		g.App = g.AppKey[i : i+len(e.App)]
+		if j := strings.LastIndex(g.AppKey[:i], e.API); j >= 0 {
+			g.API = g.AppKey[j : j+len(e.API)]
+		}
+	}
+	return g
 }
 
 func sameEntitlement(a, b *snapshot.Entitlement) bool {

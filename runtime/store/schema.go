@@ -53,7 +53,7 @@ func dbSchema() *memdb.DBSchema {
 // idTable is a table with only its primary index, over the first n fields
 // key returns.
 func idTable[T any](name string, n int, key func(T) rowKey) *memdb.TableSchema {
-	ix := keyIndexer(func(t T) []string { k := key(t); return k[:n] })
+	ix := &idIndexer[T]{key: key, n: n}
 	return &memdb.TableSchema{
 		Name:    name,
 		Indexes: map[string]*memdb.IndexSchema{IndexID: {Name: IndexID, Unique: true, Indexer: ix}},
@@ -80,7 +80,7 @@ func (r *Route) key() rowKey       { return rowKey{r.Environment, r.BasePath} }
 func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
 func (a *App) key() rowKey         { return rowKey{a.ID} }
 func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
-func (g *Grant) key() rowKey       { return entitlementKey(g.Entitlement) }
+func (g *Grant) key() rowKey       { return entitlementKey(&g.Entitlement) }
 
 // environmentsTableSchema holds *Environment.
 func environmentsTableSchema() *memdb.TableSchema {
@@ -153,14 +153,43 @@ func (ix *typedIndexer[T]) FromObject(raw any) (bool, []byte, error) {
 
 func (ix *typedIndexer[T]) FromArgs(args ...any) ([]byte, error) { return argsKey(args) }
 
-func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) {
+func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) { return prefixKey(args) }
+
+// prefixKey is argsKey without its last terminator, so that a partial last
+// field matches.
+func prefixKey(args []any) ([]byte, error) {
 	key, err := argsKey(args)
 	if err != nil {
 		return nil, err
 	}
-	// Drop the last terminator so that a partial last field matches.
 	return key[:len(key)-1], nil
 }
+
+// idIndexer is a typedIndexer over the first n fields of a row's primary
+// key, building the key in one allocation.
+type idIndexer[T any] struct {
+	key func(T) rowKey
+	n   int
+}
+
+var _ memdb.PrefixIndexer = (*idIndexer[*Route])(nil)
+
+func (ix *idIndexer[T]) FromObject(raw any) (bool, []byte, error) {
+	obj, ok := raw.(T)
+	if !ok {
+		return false, nil, fmt.Errorf("indexing %T: not a %T", raw, obj)
+	}
+	k := ix.key(obj)
+	size := ix.n
+	for _, f := range k[:ix.n] {
+		size += len(f)
+	}
+	return true, appendKey(make([]byte, 0, size), k[:ix.n]...), nil
+}
+
+func (ix *idIndexer[T]) FromArgs(args ...any) ([]byte, error) { return argsKey(args) }
+
+func (ix *idIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) { return prefixKey(args) }
 
 // argsKey is the key of string arguments, or the key itself when the one
 // argument is a rawKey.

@@ -87,7 +87,7 @@ type Credential struct {
 // the grant's identity and limit, so it lives on across swaps that keep the
 // grant as it is, and a grant whose limit changes starts afresh.
 type Grant struct {
-	*snapshot.Entitlement
+	snapshot.Entitlement
 	// AppKey names the app's bucket on the API in the environment
 	// (ratelimit.AppKey).
 	AppKey string
