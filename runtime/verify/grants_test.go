@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
@@ -135,5 +136,38 @@ func TestAnInconsistentGrantChangeIsRefused(t *testing.T) {
 				t.Errorf("after the refusal a change left %d grants, want %d", got, n-1)
 			}
 		})
+	}
+}
+
+// TestADuplicateNameIsRefusedAtAnyDepth: a member named twice, in the
+// document, a section or an item, is refused, on a first load and on a
+// swap.
+func TestADuplicateNameIsRefusedAtAnyDepth(t *testing.T) {
+	base := snaptest.Small(1, "http://up.test")
+	next := snaptest.Copy(t, base)
+	next.Generation = 2
+	doc := string(snaptest.Encode(t, next))
+	for _, tc := range []struct{ name, from, to string }{
+		{"in an entitlement", `"grantedBy":`, `"grantedBy":"x","grantedBy":`},
+		{"in the platform", `"environments":`, `"environments":[],"environments":`},
+		{"in an api", `"basePath":`, `"basePath":"/x","basePath":`},
+	} {
+		bad := restate(t, strings.Replace(doc, tc.from, tc.to, 1))
+		if bad == doc {
+			t.Fatalf("%s: the mutation changed nothing", tc.name)
+		}
+		for _, first := range []bool{true, false} {
+			v := verifier(t)
+			var active *store.Snapshot
+			if !first {
+				var err error
+				if active, err = v.Load(verify.Candidate{Bytes: snaptest.Encode(t, base)}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := v.Load(verify.Candidate{Bytes: []byte(bad)}, active); err == nil {
+				t.Errorf("%s (first load %v): accepted", tc.name, first)
+			}
+		}
 	}
 }

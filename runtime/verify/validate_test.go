@@ -90,7 +90,7 @@ func validateDoc(v *Verifier, doc []byte) error {
 	for name := range secs.raw {
 		all[name] = true
 	}
-	return v.validate(secs, all, false, nil)
+	return v.validate(secs, all, false, nil, nil)
 }
 
 func TestSplitReadsTopLevelMembersOnly(t *testing.T) {

@@ -176,10 +176,19 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// The schema check and the decoding read the same authenticated bytes
 	// and share nothing: they run side by side (one after the other in
 	// the background), and the schema's verdict comes first.
+	// A changed grants section is read against the active snapshot's
+	// grants when the verifier holds their sums; otherwise the schema
+	// check records the sums of its items (rec) for the next load.
 	ents := secs.grants
+	var rec *itemSums
 	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
-		if ents, _ = v.grantItems(raw, active); ents != nil && ents.size != len(raw) {
-			ents = nil // the decoder says what is wrong
+		if old := v.activeGrants(active); old != nil {
+			if ents = v.grantItems(raw, old); ents != nil && ents.size != len(raw) {
+				ents = nil // the decoder says what is wrong
+			}
+		}
+		if ents == nil {
+			rec = &itemSums{}
 		}
 	}
 	var (
@@ -187,11 +196,11 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		schemaErr error
 	)
 	if c.Background {
-		if err := v.validate(secs, changed, true, ents); err != nil {
+		if err := v.validate(secs, changed, true, ents, rec); err != nil {
 			return nil, err
 		}
 	} else {
-		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents) })
+		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
 	}
 	next, err := v.apply(c, digest, secs, changed, active, ents)
 	wg.Wait()
@@ -205,7 +214,10 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		}
 		v.sizes.Store(&sizes)
 		if ents != nil {
-			sums := ents.itemSums
+			rec = &ents.itemSums
+		}
+		if rec != nil && len(rec.sums) > 0 {
+			sums := *rec
 			sums.digest = secs.digests[store.SectionEntitlements]
 			v.grants.Store(&sums)
 		}
@@ -242,9 +254,8 @@ type grantItems struct {
 	fresh []freshItem
 	// runs are the changes to the active snapshot's grants, when the
 	// section was read against its items (see Verifier.grantItems).
-	runs  []grantRun
-	delta bool
-	size  int // of the section, in bytes
+	runs []grantRun
+	size int // of the section, in bytes
 }
 
 // freshItem is an item of a list that the active snapshot did not have.
@@ -266,15 +277,11 @@ type grantRun struct {
 // each item that has the length and sum of the next one the active
 // snapshot has, and reads as JSON only the others (see grantRun). It
 // returns nil when raw is not an array laid out canonically.
-func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
+func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 	if len(raw) < 2 || raw[0] != '[' {
-		return nil, nil // the schema or the decoder says what is wrong
+		return nil // the schema or the decoder says what is wrong
 	}
-	var old *itemSums
-	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
-		old = prev
-	}
-	g := &grantItems{delta: old != nil}
+	g := &grantItems{}
 	var (
 		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
 		at      map[contentSum]int // old sums to positions, built when needed
@@ -282,9 +289,7 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		last    []byte             // the last item both have
 		pending [][]byte           // fresh items after last
 	)
-	if old != nil {
-		g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
-	}
+	g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
 	keep := func(k int, item []byte) {
 		if k != j || len(pending) > 0 {
 			g.runs = append(g.runs, grantRun{before: last, after: item, items: pending})
@@ -294,7 +299,7 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 	pos := 1
 	for i := 0; ; i++ {
 		if pos >= len(raw) {
-			return nil, nil
+			return nil
 		}
 		if raw[pos] == ']' {
 			g.size = pos + 1
@@ -302,7 +307,7 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		}
 		if i > 0 {
 			if raw[pos] != ',' {
-				return nil, nil
+				return nil
 			}
 			pos++
 		}
@@ -316,16 +321,16 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		}
 		dec.Reset(bytes.NewBuffer(raw[pos:]))
 		if err := dec.SkipValue(); err != nil {
-			return nil, nil
+			return nil
 		}
 		item = raw[pos : pos+int(dec.InputOffset())]
 		if len(item) == 0 || item[0] != '{' {
-			return nil, nil
+			return nil
 		}
 		sum := sumOf(item)
 		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
 		pos += len(item)
-		if old != nil && len(g.fresh) >= lookahead {
+		if len(g.fresh) >= lookahead {
 			// Many fresh items: grants the active snapshot had may be
 			// further on than the next few.
 			if at == nil {
@@ -342,10 +347,19 @@ func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, 
 		g.fresh = append(g.fresh, freshItem{index: i, raw: item})
 		pending = append(pending, item)
 	}
-	if old != nil && (j < len(old.sums) || len(pending) > 0) {
+	if j < len(old.sums) || len(pending) > 0 {
 		g.runs = append(g.runs, grantRun{before: last, items: pending})
 	}
-	return g, nil
+	return g
+}
+
+// activeGrants returns the sums of the active snapshot's grants, if the
+// verifier holds them.
+func (v *Verifier) activeGrants(active *store.Snapshot) *itemSums {
+	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
+		return prev
+	}
+	return nil
 }
 
 // lookahead is how many of the active snapshot's next grants a candidate's
@@ -355,9 +369,6 @@ const lookahead = 8
 // next returns the position k among s's next few items, from j on, of the
 // item at raw[pos:end], the first with its length and sum; -1 for none.
 func (s *itemSums) next(raw []byte, pos, j int) (k, end int) {
-	if s == nil {
-		return -1, 0
-	}
 	for k := j; k < min(j+lookahead, len(s.sums)); k++ {
 		end := pos + s.lens[k]
 		if end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == s.sums[k] {
@@ -409,7 +420,7 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	// A change of the entitlements alone is applied run by run (see
 	// grantItems): the lists it is checked against are the active's.
 	var grants func(*snapshot.Snapshot) error
-	if ents != nil && ents.delta && ch.Changed != nil && slices.Equal(ch.Reads, grantReads) {
+	if ents != nil && ch.Changed != nil && slices.Equal(ch.Reads, grantReads) {
 		grants = func(*snapshot.Snapshot) (err error) {
 			ch.Grants, err = ents.decodeRuns()
 			if err == nil && ch.Grants == nil {
@@ -508,7 +519,9 @@ type sections struct {
 // split reads b's top-level members: b must be one JSON object (strictly:
 // no duplicate names, valid UTF-8) and nothing after it.
 func split(b []byte) (*sections, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+	// Names are checked for duplicates here at the top and by the decoding
+	// of each section within it, not by this reading too.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b), jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil {
 		return nil, err
 	} else if tok.Kind() != '{' {
@@ -521,6 +534,9 @@ func split(b []byte) (*sections, error) {
 			return nil, err
 		}
 		name := tok.String()
+		if _, dup := s.raw[name]; dup || (name == snapshot.SectionsMember && s.digests != nil) {
+			return nil, fmt.Errorf("duplicate member %q", name)
+		}
 		start := dec.InputOffset()
 		if err := dec.SkipValue(); err != nil {
 			return nil, err
@@ -601,8 +617,10 @@ func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool
 		if !known && name == store.SectionEntitlements {
 			// Read item by item against the active snapshot's, as the
 			// load would read it (see grantItems).
-			if g, _ := v.grantItems(b[pos:at], active); g != nil {
-				n, known, s.grants = g.size, true, g
+			if old := v.activeGrants(active); old != nil {
+				if g := v.grantItems(b[pos:at], old); g != nil {
+					n, known, s.grants = g.size, true, g
+				}
 			}
 		}
 		if !known {
@@ -744,7 +762,7 @@ func presize[T any](s *[]T, n, size int) {
 
 // validate checks the changed sections against their properties' schemas,
 // and that every required section is present.
-func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems) error {
+func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems, rec *itemSums) error {
 	for _, name := range v.required {
 		if _, ok := s.raw[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
@@ -763,7 +781,11 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, e
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 			}
 		case v.items[name] != nil && raw[0] == '[':
-			if err := v.checkArray(raw, name, &items); err != nil {
+			var sums *itemSums
+			if name == store.SectionEntitlements {
+				sums = rec
+			}
+			if err := v.checkArray(raw, name, &items, sums); err != nil {
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 			}
 		default:
@@ -805,8 +827,9 @@ func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error 
 }
 
 // checkArray reads the array raw of section name with the fast check, and
-// adds the items it could not prove valid to items, for the library.
-func (v *Verifier) checkArray(raw []byte, name string, items *[]item) error {
+// adds the items it could not prove valid to items, for the library; it
+// appends every item's sum and length to rec, when not nil.
+func (v *Verifier) checkArray(raw []byte, name string, items *[]item, rec *itemSums) error {
 	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
 	chk := &checker{fs: v.fast, d: dec}
 	if _, err := dec.ReadToken(); err != nil {
@@ -822,10 +845,13 @@ func (v *Verifier) checkArray(raw []byte, name string, items *[]item) error {
 		if err != nil {
 			return err
 		}
+		// The value's bytes, without the separator before it.
+		it := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
 		if !ok {
-			// The value's bytes, without the separator before it.
-			it := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
 			*items = append(*items, item{schema: schema, name: name, index: i, raw: it})
+		}
+		if rec != nil {
+			rec.sums, rec.lens = append(rec.sums, sumOf(it)), append(rec.lens, len(it))
 		}
 	}
 	_, err := dec.ReadToken()
