@@ -440,7 +440,7 @@ func writeRun(txn *memdb.Txn, r GrantRun) error {
 		err error
 	)
 	if r.Before != nil {
-		it, err = txn.LowerBound(TableGrants, IndexID, rawKey(grantKey(r.Before)))
+		it, err = txn.LowerBound(TableGrants, IndexID, &keyArg{b: grantKey(r.Before)})
 	} else {
 		it, err = txn.Get(TableGrants, IndexID)
 	}
