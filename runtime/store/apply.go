@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unique"
 
 	memdb "github.com/hashicorp/go-memdb"
 
@@ -506,6 +507,12 @@ func newGrant(e *snapshot.Entitlement) *Grant {
 		g.App = g.AppKey[i : i+len(e.App)]
 		if j := strings.LastIndex(g.AppKey[:i], e.API); j >= 0 {
 			g.API = g.AppKey[j : j+len(e.API)]
+		}
+	}
+	// The other values are few, each shared by many grants.
+	for _, f := range []*string{&g.AccessMode, &g.Expires, &g.GrantedBy, &g.Approval.By, &g.Approval.Date, &g.Approval.Reference} {
+		if *f != "" {
+			*f = unique.Make(*f).Value()
 		}
 	}
 	return g
