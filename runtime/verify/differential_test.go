@@ -202,19 +202,28 @@ func render(t testing.TB, snap *store.Snapshot, r *store.Read, p *probes) string
 // TestSwapsReadAsFreshLoads: after every swap of a random sequence of
 // snapshots, every read through the database (each route, environment,
 // credential, grant and bucket key, and every row) equals a fresh load of
-// the same snapshot.
+// the same snapshot, whether the swaps change any section or the
+// entitlements alone (applied run by run).
 func TestSwapsReadAsFreshLoads(t *testing.T) {
 	universe := snaptest.New(snaptest.Options{Generation: 1, Publishers: 4, APIs: 16, Apps: 30, GrantsPerApp: 3})
-	for seed := range uint64(4) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 1))
-			swapsReadAsFreshLoads(t, 25, func(step int, seen []*snapshot.Snapshot) *snapshot.Snapshot {
-				if len(seen) > 0 && rng.IntN(5) == 0 {
-					return seen[rng.IntN(len(seen))] // an earlier one again
-				}
-				return variant(t, universe, rng, uint64(step+2))
+	for _, vary := range []struct {
+		name string
+		f    func(testing.TB, *snapshot.Snapshot, *rand.Rand, uint64) *snapshot.Snapshot
+	}{{"any section", variant}, {"grants alone", grantVariant}} {
+		for seed := range uint64(4) {
+			t.Run(fmt.Sprint(vary.name, seed), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(seed, 1))
+				swapsReadAsFreshLoads(t, 25, func(step int, seen []*snapshot.Snapshot) *snapshot.Snapshot {
+					switch {
+					case step == 0:
+						return universe
+					case rng.IntN(5) == 0:
+						return seen[rng.IntN(len(seen))] // an earlier one again
+					}
+					return vary.f(t, universe, rng, uint64(step+2))
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -336,27 +345,6 @@ func grantVariant(t testing.TB, universe *snapshot.Snapshot, rng *rand.Rand, gen
 		t.Fatalf("a variant is inconsistent: %v", err)
 	}
 	return s
-}
-
-// TestGrantOnlySwapsReadAsFreshLoads: swaps that change the entitlements
-// alone, which are applied run by run, read as fresh loads, whichever
-// grants were dropped, added back or edited.
-func TestGrantOnlySwapsReadAsFreshLoads(t *testing.T) {
-	universe := snaptest.New(snaptest.Options{Generation: 1, Publishers: 4, APIs: 16, Apps: 30, GrantsPerApp: 4})
-	for seed := range uint64(4) {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 2))
-			swapsReadAsFreshLoads(t, 30, func(step int, seen []*snapshot.Snapshot) *snapshot.Snapshot {
-				switch {
-				case step == 0:
-					return universe
-				case rng.IntN(4) == 0:
-					return seen[rng.IntN(len(seen))] // an earlier one again
-				}
-				return grantVariant(t, universe, rng, uint64(step+2))
-			})
-		})
-	}
 }
 
 // TestAnInconsistentGrantChangeIsRefused: a change of the entitlements
