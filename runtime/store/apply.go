@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unique"
 
 	memdb "github.com/hashicorp/go-memdb"
 
@@ -236,11 +235,10 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 		// changed.
 		list := doc.Routes
 		api := func(i int) *snapshot.API {
-			a, _ := txn.First(TableAPIs, IndexID, list[i].API)
-			if a == nil {
-				return nil
+			if a, ok := byID[*API](txn, TableAPIs, list[i].API); ok {
+				return a.API
 			}
-			return a.(*API).API
+			return nil
 		}
 		err := syncRows(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
 			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
@@ -266,16 +264,17 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 		}
 	}
 	if c.changed(SectionEntitlements) && c.Grants != nil {
+		in := interner{}
 		for _, r := range c.Grants {
-			if err := writeRun(txn, r); err != nil {
+			if err := writeRun(txn, r, in); err != nil {
 				return err
 			}
 		}
 	} else if c.changed(SectionEntitlements) {
-		list := doc.Entitlements
+		list, in := doc.Entitlements, interner{}
 		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
 			func(old *Grant, i int) bool { return sameEntitlement(&old.Entitlement, &list[i]) },
-			func(i int) (*Grant, error) { return newGrant(&list[i]), nil })
+			func(i int) (*Grant, error) { return newGrant(&list[i], in), nil })
 		if err != nil {
 			return err
 		}
@@ -406,12 +405,12 @@ func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
 		apps := map[string]*App{}
 		for i := range doc.Entitlements {
 			e := &doc.Entitlements[i]
-			if raw, _ := txn.First(TableAPIs, IndexID, e.API); raw != nil && !apis[e.API] {
+			if a, ok := byID[*API](txn, TableAPIs, e.API); ok && !apis[e.API] {
 				apis[e.API] = true
-				doc.APIs = append(doc.APIs, *raw.(*API).API)
+				doc.APIs = append(doc.APIs, *a.API)
 			}
-			if raw, _ := txn.First(TableApps, IndexID, e.App); raw != nil {
-				apps[e.App] = raw.(*App)
+			if a, ok := byID[*App](txn, TableApps, e.App); ok {
+				apps[e.App] = a
 			}
 		}
 		slices.SortFunc(doc.APIs, func(a, b snapshot.API) int { return strings.Compare(a.ID, b.ID) })
@@ -435,7 +434,7 @@ func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
 // writeRun replaces the grants strictly between r.Before and r.After with
 // r.Items (sorted, between them: see checkRuns), writing only the rows that
 // differ.
-func writeRun(txn *memdb.Txn, r GrantRun) error {
+func writeRun(txn *memdb.Txn, r GrantRun, in interner) error {
 	var (
 		it  memdb.ResultIterator
 		err error
@@ -475,7 +474,7 @@ func writeRun(txn *memdb.Txn, r GrantRun) error {
 				continue
 			}
 		}
-		if err := txn.Insert(TableGrants, newGrant(e)); err != nil {
+		if err := txn.Insert(TableGrants, newGrant(e, in)); err != nil {
 			return fmt.Errorf("inserting into %s: %w", TableGrants, err)
 		}
 	}
@@ -498,7 +497,7 @@ func grantKey(e *snapshot.Entitlement) []byte {
 // newGrant returns the row of e. Its app, API and environment are the
 // parts of its bucket key that hold them: the row keeps one string for the
 // three, not the decoded list's.
-func newGrant(e *snapshot.Entitlement) *Grant {
+func newGrant(e *snapshot.Entitlement, in interner) *Grant {
 	g := &Grant{Entitlement: *e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}
 	if i := strings.Index(g.AppKey, e.Environment); i >= 0 {
 		g.Environment = g.AppKey[i : i+len(e.Environment)]
@@ -511,11 +510,24 @@ func newGrant(e *snapshot.Entitlement) *Grant {
 	}
 	// The other values are few, each shared by many grants.
 	for _, f := range []*string{&g.AccessMode, &g.Expires, &g.GrantedBy, &g.Approval.By, &g.Approval.Date, &g.Approval.Reference} {
-		if *f != "" {
-			*f = unique.Make(*f).Value()
-		}
+		*f = in.of(*f)
 	}
 	return g
+}
+
+// interner holds one copy of each string it was given, for the rows of one
+// write.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if s == "" {
+		return s
+	}
+	if c, ok := in[s]; ok {
+		return c
+	}
+	in[s] = s
+	return s
 }
 
 func sameEntitlement(a, b *snapshot.Entitlement) bool {

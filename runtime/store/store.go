@@ -156,11 +156,11 @@ type Read struct {
 func (r *Read) Txn() *memdb.Txn { return r.txn }
 
 // first returns the row of table whose index key is the one key appends.
-func first[T any](r *Read, table, index string, key func([]byte) []byte) (T, bool) {
+func first[T any](txn *memdb.Txn, table, index string, key func([]byte) []byte) (T, bool) {
 	var zero T
 	l := lookups.Get().(*lookup)
 	l.key.b = key(l.key.b[:0])
-	raw, err := r.txn.First(table, index, l.args[:]...)
+	raw, err := txn.First(table, index, l.args[:]...)
 	l.release()
 	if err != nil || raw == nil {
 		return zero, false
@@ -170,8 +170,8 @@ func first[T any](r *Read, table, index string, key func([]byte) []byte) (T, boo
 }
 
 // byID returns the row of table whose primary key is id.
-func byID[T any](r *Read, table, id string) (T, bool) {
-	return first[T](r, table, IndexID, func(b []byte) []byte { return appendKey(b, id) })
+func byID[T any](txn *memdb.Txn, table, id string) (T, bool) {
+	return first[T](txn, table, IndexID, func(b []byte) []byte { return appendKey(b, id) })
 }
 
 // lookup is the argument of one index lookup: a key built in place, and the
@@ -205,7 +205,7 @@ func (r *Read) Environment(host string) (*Environment, bool) {
 	if hasUpper(host) {
 		host = strings.ToLower(host)
 	}
-	return first[*Environment](r, TableEnvironments, IndexHost, func(b []byte) []byte { return appendKey(b, host) })
+	return first[*Environment](r.txn, TableEnvironments, IndexHost, func(b []byte) []byte { return appendKey(b, host) })
 }
 
 func hasUpper(s string) bool {
@@ -232,7 +232,7 @@ func (r *Read) Route(env, path string) (*Route, bool) {
 
 // API returns the API with the given ID.
 func (r *Read) API(id string) (*snapshot.API, bool) {
-	a, ok := byID[*API](r, TableAPIs, id)
+	a, ok := byID[*API](r.txn, TableAPIs, id)
 	if !ok {
 		return nil, false
 	}
@@ -241,7 +241,7 @@ func (r *Read) API(id string) (*snapshot.API, bool) {
 
 // Publisher returns the publisher with the given ID.
 func (r *Read) Publisher(id string) (*snapshot.Publisher, bool) {
-	p, ok := byID[*Publisher](r, TablePublishers, id)
+	p, ok := byID[*Publisher](r.txn, TablePublishers, id)
 	if !ok {
 		return nil, false
 	}
@@ -250,7 +250,7 @@ func (r *Read) Publisher(id string) (*snapshot.Publisher, bool) {
 
 // App returns the app with the given ID ("<org>/<app>").
 func (r *Read) App(id string) (*snapshot.App, bool) {
-	a, ok := byID[*App](r, TableApps, id)
+	a, ok := byID[*App](r.txn, TableApps, id)
 	if !ok {
 		return nil, false
 	}
@@ -259,7 +259,7 @@ func (r *Read) App(id string) (*snapshot.App, bool) {
 
 // AppByAPIKeySum returns the app owning the API key whose SHA-256 is sum.
 func (r *Read) AppByAPIKeySum(sum [32]byte) (*snapshot.App, bool) {
-	c, ok := first[*Credential](r, TableCredentials, IndexSHA256, func(b []byte) []byte { return append(b, sum[:]...) })
+	c, ok := first[*Credential](r.txn, TableCredentials, IndexSHA256, func(b []byte) []byte { return append(b, sum[:]...) })
 	if !ok {
 		return nil, false
 	}
@@ -283,7 +283,7 @@ func (r *Read) IdentityProviders() []snapshot.IdentityProvider {
 
 // TokenURL returns the token endpoint URL of env.
 func (r *Read) TokenURL(env string) (string, bool) {
-	e, ok := byID[*Environment](r, TableEnvironments, env)
+	e, ok := byID[*Environment](r.txn, TableEnvironments, env)
 	if !ok || e.TokenURL == "" {
 		return "", false
 	}
@@ -292,7 +292,7 @@ func (r *Read) TokenURL(env string) (string, bool) {
 
 // Grant returns the grant of access mode to app on api in env.
 func (r *Read) Grant(app, api, env, mode string) (*Grant, bool) {
-	return first[*Grant](r, TableGrants, IndexID, func(b []byte) []byte { return appendKey(b, app, api, env, mode) })
+	return first[*Grant](r.txn, TableGrants, IndexID, func(b []byte) []byte { return appendKey(b, app, api, env, mode) })
 }
 
 // Grants calls f with app's grants on api in env, in access mode order,
