@@ -272,11 +272,11 @@ type grantRun struct {
 }
 
 // grantItems reads the items of the entitlements section at the start of
-// raw, and its size (raw may go on after it). When the
-// verifier holds the sums of the active snapshot's grants, it steps over
-// each item that has the length and sum of the next one the active
-// snapshot has, and reads as JSON only the others (see grantRun). It
-// returns nil when raw is not an array laid out canonically.
+// raw, and its size (raw may go on after it), against old, the sums of the
+// active snapshot's grants: it steps over each item that has the length
+// and sum of one of the next few the active snapshot has, and reads as
+// JSON only the others (see grantRun). It returns nil when raw is not an
+// array laid out canonically.
 func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 	if len(raw) < 2 || raw[0] != '[' {
 		return nil // the schema or the decoder says what is wrong
