@@ -114,7 +114,7 @@ func grantQuota(platform *snapshot.Platform, rt *store.Route, g *store.Grant) ra
 	return ratelimit.Quota{
 		API: rt.API.ID, App: g.App,
 		ProxyKey: rt.ProxyKey, AppKey: g.AppKey,
-		Proxy: rt.API.RateLimit, PerApp: ratelimit.AppLimit(platform, rt.API, g.Entitlement),
+		Proxy: rt.API.RateLimit, PerApp: ratelimit.AppLimit(platform, rt.API, &g.Entitlement),
 	}
 }
 

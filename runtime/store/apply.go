@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"net/textproto"
 	"reflect"
 	"slices"
@@ -45,6 +46,21 @@ type Change struct {
 	// named in Reads (every one when Reads is nil), read from base's rows.
 	Check func(*snapshot.Snapshot) error
 	Reads []string
+	// Grants, when set, is the change to the entitlements: runs of items
+	// that replace base's rows between two items kept. Doc.Entitlements is
+	// then ignored, and Check is given, for each run, a snapshot whose
+	// entitlements are the run with the items around it and whose lists
+	// hold the APIs and apps they name (read from base's rows). It is for a
+	// change whose other lists are base's.
+	Grants []GrantRun
+}
+
+// GrantRun is a run of entitlements that replaces the rows strictly
+// between Before and After (nil: the list's start or end), which are
+// items of both the base and the new list.
+type GrantRun struct {
+	Before, After *snapshot.Entitlement
+	Items         []snapshot.Entitlement
 }
 
 func (c *Change) changed(section string) bool { return c.Changed == nil || c.Changed[section] }
@@ -63,7 +79,7 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 			return nil, fmt.Errorf("creating database: %w", err)
 		}
 		db = fresh.Snapshot() // nobody watches: no mutation tracking
-		c.Changed = nil
+		c.Changed, c.Grants = nil, nil
 	} else {
 		db = base.db.Snapshot() // copy-on-write: shares every radix tree
 	}
@@ -83,7 +99,13 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 		wg       sync.WaitGroup
 		checkErr error
 	)
-	if c.Check != nil {
+	switch {
+	case c.Check != nil && c.Grants != nil:
+		checkErr = checkRuns(txn, next.meta.Platform, c)
+		if checkErr != nil {
+			return nil, checkErr
+		}
+	case c.Check != nil:
 		doc := next.document(txn, c, c.Reads...)
 		wg.Go(func() { checkErr = c.Check(doc) })
 	}
@@ -154,7 +176,7 @@ func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot
 		doc.Consumers = rows(txn, TableConsumers, func(c *Consumer) snapshot.Consumer { return *c.Consumer })
 	})
 	pick(SectionEntitlements, func() { doc.Entitlements = c.Doc.Entitlements }, func() {
-		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return *g.Entitlement })
+		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return g.Entitlement })
 	})
 	return &doc
 }
@@ -213,11 +235,10 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 		// changed.
 		list := doc.Routes
 		api := func(i int) *snapshot.API {
-			a, _ := txn.First(TableAPIs, IndexID, list[i].API)
-			if a == nil {
-				return nil
+			if a, ok := byID[*API](txn, TableAPIs, list[i].API); ok {
+				return a.API
 			}
-			return a.(*API).API
+			return nil
 		}
 		err := syncRows(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
 			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
@@ -242,17 +263,18 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 			return err
 		}
 	}
-	if c.changed(SectionEntitlements) {
-		list := doc.Entitlements
-		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey {
-			e := &list[i]
-			return rowKey{e.App, e.API, e.Environment, e.AccessMode}
-		}, (*Grant).key,
-			func(old *Grant, i int) bool { return sameEntitlement(old.Entitlement, &list[i]) },
-			func(i int) (*Grant, error) {
-				e := clone(&list[i])
-				return &Grant{Entitlement: e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}, nil
-			})
+	if c.changed(SectionEntitlements) && c.Grants != nil {
+		in := interner{}
+		for _, r := range c.Grants {
+			if err := writeRun(txn, r, in); err != nil {
+				return err
+			}
+		}
+	} else if c.changed(SectionEntitlements) {
+		list, in := doc.Entitlements, interner{}
+		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
+			func(old *Grant, i int) bool { return sameEntitlement(&old.Entitlement, &list[i]) },
+			func(i int) (*Grant, error) { return newGrant(&list[i], in), nil })
 		if err != nil {
 			return err
 		}
@@ -365,6 +387,147 @@ func syncByID[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, 
 func clone[T any](v *T) *T {
 	c := *v
 	return &c
+}
+
+// checkRuns calls c.Check with each of c's grant runs, the items around it
+// and the APIs and apps they name.
+func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
+	for _, r := range c.Grants {
+		doc := &snapshot.Snapshot{SchemaVersion: c.Doc.SchemaVersion, Platform: platform}
+		if r.Before != nil {
+			doc.Entitlements = append(doc.Entitlements, *r.Before)
+		}
+		doc.Entitlements = append(doc.Entitlements, r.Items...)
+		if r.After != nil {
+			doc.Entitlements = append(doc.Entitlements, *r.After)
+		}
+		apis := map[string]bool{}
+		apps := map[string]*App{}
+		for i := range doc.Entitlements {
+			e := &doc.Entitlements[i]
+			if a, ok := byID[*API](txn, TableAPIs, e.API); ok && !apis[e.API] {
+				apis[e.API] = true
+				doc.APIs = append(doc.APIs, *a.API)
+			}
+			if a, ok := byID[*App](txn, TableApps, e.App); ok {
+				apps[e.App] = a
+			}
+		}
+		slices.SortFunc(doc.APIs, func(a, b snapshot.API) int { return strings.Compare(a.ID, b.ID) })
+		for _, id := range slices.Sorted(maps.Keys(apps)) {
+			a := apps[id]
+			if n := len(doc.Consumers); n == 0 || doc.Consumers[n-1].ID != a.Consumer.ID {
+				org := *a.Consumer
+				org.Apps = nil
+				doc.Consumers = append(doc.Consumers, org)
+			}
+			org := &doc.Consumers[len(doc.Consumers)-1]
+			org.Apps = append(org.Apps, *a.App)
+		}
+		if err := c.Check(doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRun replaces the grants strictly between r.Before and r.After with
+// r.Items (sorted, between them: see checkRuns), writing only the rows that
+// differ.
+func writeRun(txn *memdb.Txn, r GrantRun, in interner) error {
+	var (
+		it  memdb.ResultIterator
+		err error
+	)
+	if r.Before != nil {
+		it, err = txn.LowerBound(TableGrants, IndexID, &keyArg{b: grantKey(r.Before)})
+	} else {
+		it, err = txn.Get(TableGrants, IndexID)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", TableGrants, err)
+	}
+	var old []*Grant
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		g := obj.(*Grant)
+		if r.Before != nil && g.key() == entitlementKey(r.Before) {
+			continue
+		}
+		if r.After != nil && compareKeys(g.key(), entitlementKey(r.After)) >= 0 {
+			break
+		}
+		old = append(old, g)
+	}
+	j := 0
+	for i := range r.Items {
+		e := &r.Items[i]
+		k := entitlementKey(e)
+		for j < len(old) && compareKeys(old[j].key(), k) < 0 {
+			if err := txn.Delete(TableGrants, old[j]); err != nil {
+				return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+			}
+			j++
+		}
+		if j < len(old) && old[j].key() == k {
+			j++
+			if sameEntitlement(&old[j-1].Entitlement, e) {
+				continue
+			}
+		}
+		if err := txn.Insert(TableGrants, newGrant(e, in)); err != nil {
+			return fmt.Errorf("inserting into %s: %w", TableGrants, err)
+		}
+	}
+	for _, g := range old[j:] {
+		if err := txn.Delete(TableGrants, g); err != nil {
+			return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+		}
+	}
+	return nil
+}
+
+func entitlementKey(e *snapshot.Entitlement) rowKey {
+	return rowKey{e.App, e.API, e.Environment, e.AccessMode}
+}
+
+func grantKey(e *snapshot.Entitlement) []byte {
+	return appendKey(nil, e.App, e.API, e.Environment, e.AccessMode)
+}
+
+// newGrant returns the row of e. Its app, API and environment are the
+// parts of its bucket key that hold them: the row keeps one string for the
+// three, not the decoded list's.
+func newGrant(e *snapshot.Entitlement, in interner) *Grant {
+	g := &Grant{Entitlement: *e, AppKey: ratelimit.AppKey(e.Environment, e.API, e.App)}
+	if i := strings.Index(g.AppKey, e.Environment); i >= 0 {
+		g.Environment = g.AppKey[i : i+len(e.Environment)]
+	}
+	if i := strings.LastIndex(g.AppKey, e.App); i >= 0 {
+		g.App = g.AppKey[i : i+len(e.App)]
+		if j := strings.LastIndex(g.AppKey[:i], e.API); j >= 0 {
+			g.API = g.AppKey[j : j+len(e.API)]
+		}
+	}
+	// The other values are few, each shared by many grants.
+	for _, f := range []*string{&g.AccessMode, &g.Expires, &g.GrantedBy, &g.Approval.By, &g.Approval.Date, &g.Approval.Reference} {
+		*f = in.of(*f)
+	}
+	return g
+}
+
+// interner holds one copy of each string it was given, for the rows of one
+// write.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if s == "" {
+		return s
+	}
+	if c, ok := in[s]; ok {
+		return c
+	}
+	in[s] = s
+	return s
 }
 
 func sameEntitlement(a, b *snapshot.Entitlement) bool {

@@ -53,7 +53,7 @@ func dbSchema() *memdb.DBSchema {
 // idTable is a table with only its primary index, over the first n fields
 // key returns.
 func idTable[T any](name string, n int, key func(T) rowKey) *memdb.TableSchema {
-	ix := keyIndexer(func(t T) []string { k := key(t); return k[:n] })
+	ix := &idIndexer[T]{key: key, n: n}
 	return &memdb.TableSchema{
 		Name:    name,
 		Indexes: map[string]*memdb.IndexSchema{IndexID: {Name: IndexID, Unique: true, Indexer: ix}},
@@ -80,7 +80,7 @@ func (r *Route) key() rowKey       { return rowKey{r.Environment, r.BasePath} }
 func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
 func (a *App) key() rowKey         { return rowKey{a.ID} }
 func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
-func (g *Grant) key() rowKey       { return rowKey{g.App, g.API, g.Environment, g.AccessMode} }
+func (g *Grant) key() rowKey       { return entitlementKey(&g.Entitlement) }
 
 // environmentsTableSchema holds *Environment.
 func environmentsTableSchema() *memdb.TableSchema {
@@ -153,22 +153,52 @@ func (ix *typedIndexer[T]) FromObject(raw any) (bool, []byte, error) {
 
 func (ix *typedIndexer[T]) FromArgs(args ...any) ([]byte, error) { return argsKey(args) }
 
-func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) {
+func (ix *typedIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) { return prefixKey(args) }
+
+// prefixKey is argsKey without its last terminator, so that a partial last
+// field matches; a *keyArg is the prefix itself.
+func prefixKey(args []any) ([]byte, error) {
+	if k, ok := oneKey(args); ok {
+		return k, nil
+	}
 	key, err := argsKey(args)
 	if err != nil {
 		return nil, err
 	}
-	// Drop the last terminator so that a partial last field matches.
 	return key[:len(key)-1], nil
 }
 
+// idIndexer is a typedIndexer over the first n fields of a row's primary
+// key, building the key in one allocation.
+type idIndexer[T any] struct {
+	key func(T) rowKey
+	n   int
+}
+
+var _ memdb.PrefixIndexer = (*idIndexer[*Route])(nil)
+
+func (ix *idIndexer[T]) FromObject(raw any) (bool, []byte, error) {
+	obj, ok := raw.(T)
+	if !ok {
+		return false, nil, fmt.Errorf("indexing %T: not a %T", raw, obj)
+	}
+	k := ix.key(obj)
+	size := ix.n
+	for _, f := range k[:ix.n] {
+		size += len(f)
+	}
+	return true, appendKey(make([]byte, 0, size), k[:ix.n]...), nil
+}
+
+func (ix *idIndexer[T]) FromArgs(args ...any) ([]byte, error) { return argsKey(args) }
+
+func (ix *idIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) { return prefixKey(args) }
+
 // argsKey is the key of string arguments, or the key itself when the one
-// argument is a rawKey.
+// argument is a *keyArg.
 func argsKey(args []any) ([]byte, error) {
-	if len(args) == 1 {
-		if k, ok := args[0].(rawKey); ok {
-			return k, nil
-		}
+	if k, ok := oneKey(args); ok {
+		return k, nil
 	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("index key: no arguments")
@@ -184,8 +214,19 @@ func argsKey(args []any) ([]byte, error) {
 	return appendKey(nil, fs...), nil
 }
 
-// rawKey is an index key built already (see appendKey).
-type rawKey []byte
+// keyArg is an index key built already (see appendKey), given to memdb as
+// a pointer, which it holds without allocating.
+type keyArg struct{ b []byte }
+
+// oneKey returns the key of args when it is one *keyArg.
+func oneKey(args []any) ([]byte, bool) {
+	if len(args) == 1 {
+		if k, ok := args[0].(*keyArg); ok {
+			return k.b, true
+		}
+	}
+	return nil, false
+}
 
 func appendKey(b []byte, fields ...string) []byte {
 	for _, f := range fields {
@@ -204,10 +245,13 @@ func (pathIndexer) FromObject(raw any) (bool, []byte, error) {
 	if !ok {
 		return false, nil, fmt.Errorf("indexing %T: not a route", raw)
 	}
-	return true, pathKey(r.Environment, r.BasePath), nil
+	return true, appendPathKey(make([]byte, 0, len(r.Environment)+len(r.BasePath)+2), r.Environment, r.BasePath), nil
 }
 
 func (pathIndexer) FromArgs(args ...any) ([]byte, error) {
+	if k, ok := oneKey(args); ok {
+		return k, nil
+	}
 	if len(args) != 2 {
 		return nil, fmt.Errorf("path index: got %d arguments, want 2", len(args))
 	}
@@ -216,13 +260,12 @@ func (pathIndexer) FromArgs(args ...any) ([]byte, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("path index: want two strings")
 	}
-	return pathKey(env, path), nil
+	return appendPathKey(nil, env, path), nil
 }
 
 func (ix pathIndexer) PrefixFromArgs(args ...any) ([]byte, error) { return ix.FromArgs(args...) }
 
-func pathKey(env, path string) []byte {
-	b := make([]byte, 0, len(env)+len(path)+2)
+func appendPathKey(b []byte, env, path string) []byte {
 	b = append(append(append(b, env...), 0), path...)
 	return append(b, '/')
 }
@@ -243,6 +286,9 @@ func (sumIndexer) FromObject(raw any) (bool, []byte, error) {
 }
 
 func (sumIndexer) FromArgs(args ...any) ([]byte, error) {
+	if k, ok := oneKey(args); ok {
+		return k, nil
+	}
 	if len(args) == 1 {
 		if s, ok := args[0].([32]byte); ok {
 			return s[:], nil

@@ -16,6 +16,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,7 +88,7 @@ type Credential struct {
 // the grant's identity and limit, so it lives on across swaps that keep the
 // grant as it is, and a grant whose limit changes starts afresh.
 type Grant struct {
-	*snapshot.Entitlement
+	snapshot.Entitlement
 	// AppKey names the app's bucket on the API in the environment
 	// (ratelimit.AppKey).
 	AppKey string
@@ -154,15 +155,46 @@ type Read struct {
 // Txn returns the transaction, for queries the typed methods do not cover.
 func (r *Read) Txn() *memdb.Txn { return r.txn }
 
-func first[T any](r *Read, table, index string, args ...any) (T, bool) {
+// first returns the row of table whose index key is the one key appends.
+func first[T any](txn *memdb.Txn, table, index string, key func([]byte) []byte) (T, bool) {
 	var zero T
-	raw, err := r.txn.First(table, index, args...)
+	l := lookups.Get().(*lookup)
+	l.key.b = key(l.key.b[:0])
+	raw, err := txn.First(table, index, l.args[:]...)
+	l.release()
 	if err != nil || raw == nil {
 		return zero, false
 	}
 	v, ok := raw.(T)
 	return v, ok
 }
+
+// byID returns the row of table whose primary key is id.
+func byID[T any](txn *memdb.Txn, table, id string) (T, bool) {
+	return first[T](txn, table, IndexID, func(b []byte) []byte { return appendKey(b, id) })
+}
+
+// lookup is the argument of one index lookup: a key built in place, and the
+// slice of arguments memdb is given, which holds it. Lookups are pooled, so
+// that a request's lookups do not allocate their keys.
+type lookup struct {
+	args [1]any
+	key  keyArg
+}
+
+// release returns l to the pool, unless a long key (a request's path) grew
+// it.
+func (l *lookup) release() {
+	if cap(l.key.b) <= 1<<10 {
+		lookups.Put(l)
+	}
+}
+
+var lookups = sync.Pool{New: func() any {
+	l := &lookup{key: keyArg{b: make([]byte, 0, 128)}}
+	l.args[0] = &l.key
+	return l
+}}
 
 // Environment returns the environment whose host is host (a request's
 // Host, with or without a port; compared case-insensitively).
@@ -173,7 +205,7 @@ func (r *Read) Environment(host string) (*Environment, bool) {
 	if hasUpper(host) {
 		host = strings.ToLower(host)
 	}
-	return first[*Environment](r, TableEnvironments, IndexHost, host)
+	return first[*Environment](r.txn, TableEnvironments, IndexHost, func(b []byte) []byte { return appendKey(b, host) })
 }
 
 func hasUpper(s string) bool {
@@ -188,7 +220,10 @@ func hasUpper(s string) bool {
 // Route returns the route serving path in environment env: the one with the
 // longest base path that is path itself or a prefix of it ending at a "/".
 func (r *Read) Route(env, path string) (*Route, bool) {
-	raw, err := r.txn.LongestPrefix(TableRoutes, IndexPath+"_prefix", env, path)
+	l := lookups.Get().(*lookup)
+	l.key.b = appendPathKey(l.key.b[:0], env, path)
+	raw, err := r.txn.LongestPrefix(TableRoutes, IndexPath+"_prefix", l.args[:]...)
+	l.release()
 	if err != nil || raw == nil {
 		return nil, false
 	}
@@ -197,7 +232,7 @@ func (r *Read) Route(env, path string) (*Route, bool) {
 
 // API returns the API with the given ID.
 func (r *Read) API(id string) (*snapshot.API, bool) {
-	a, ok := first[*API](r, TableAPIs, IndexID, id)
+	a, ok := byID[*API](r.txn, TableAPIs, id)
 	if !ok {
 		return nil, false
 	}
@@ -206,7 +241,7 @@ func (r *Read) API(id string) (*snapshot.API, bool) {
 
 // Publisher returns the publisher with the given ID.
 func (r *Read) Publisher(id string) (*snapshot.Publisher, bool) {
-	p, ok := first[*Publisher](r, TablePublishers, IndexID, id)
+	p, ok := byID[*Publisher](r.txn, TablePublishers, id)
 	if !ok {
 		return nil, false
 	}
@@ -215,7 +250,7 @@ func (r *Read) Publisher(id string) (*snapshot.Publisher, bool) {
 
 // App returns the app with the given ID ("<org>/<app>").
 func (r *Read) App(id string) (*snapshot.App, bool) {
-	a, ok := first[*App](r, TableApps, IndexID, id)
+	a, ok := byID[*App](r.txn, TableApps, id)
 	if !ok {
 		return nil, false
 	}
@@ -224,7 +259,7 @@ func (r *Read) App(id string) (*snapshot.App, bool) {
 
 // AppByAPIKeySum returns the app owning the API key whose SHA-256 is sum.
 func (r *Read) AppByAPIKeySum(sum [32]byte) (*snapshot.App, bool) {
-	c, ok := first[*Credential](r, TableCredentials, IndexSHA256, sum)
+	c, ok := first[*Credential](r.txn, TableCredentials, IndexSHA256, func(b []byte) []byte { return append(b, sum[:]...) })
 	if !ok {
 		return nil, false
 	}
@@ -248,7 +283,7 @@ func (r *Read) IdentityProviders() []snapshot.IdentityProvider {
 
 // TokenURL returns the token endpoint URL of env.
 func (r *Read) TokenURL(env string) (string, bool) {
-	e, ok := first[*Environment](r, TableEnvironments, IndexID, env)
+	e, ok := byID[*Environment](r.txn, TableEnvironments, env)
 	if !ok || e.TokenURL == "" {
 		return "", false
 	}
@@ -257,13 +292,16 @@ func (r *Read) TokenURL(env string) (string, bool) {
 
 // Grant returns the grant of access mode to app on api in env.
 func (r *Read) Grant(app, api, env, mode string) (*Grant, bool) {
-	return first[*Grant](r, TableGrants, IndexID, rawKey(appendKey(nil, app, api, env, mode)))
+	return first[*Grant](r.txn, TableGrants, IndexID, func(b []byte) []byte { return appendKey(b, app, api, env, mode) })
 }
 
 // Grants calls f with app's grants on api in env, in access mode order,
 // until f returns false.
 func (r *Read) Grants(app, api, env string, f func(*Grant) bool) {
-	it, err := r.txn.Get(TableGrants, IndexID+"_prefix", rawKey(appendKey(nil, app, api, env)))
+	l := lookups.Get().(*lookup)
+	l.key.b = appendKey(l.key.b[:0], app, api, env)
+	it, err := r.txn.Get(TableGrants, IndexID+"_prefix", l.args[:]...)
+	l.release() // the iterator does not hold the key
 	if err != nil {
 		return
 	}

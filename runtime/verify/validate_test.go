@@ -90,7 +90,7 @@ func validateDoc(v *Verifier, doc []byte) error {
 	for name := range secs.raw {
 		all[name] = true
 	}
-	return v.validate(secs, all, false, nil)
+	return v.validate(secs, all, false, nil, nil)
 }
 
 func TestSplitReadsTopLevelMembersOnly(t *testing.T) {
@@ -145,13 +145,13 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := v.splitKnown(doc)
+		got, ok := v.splitKnown(doc, nil)
 		if !ok || !reflect.DeepEqual(got.raw, want.raw) || !reflect.DeepEqual(got.digests, want.digests) {
 			t.Errorf("%s: cut %v differs from split's", doc, ok)
 		}
 	}
 	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
-		if _, ok := v.splitKnown([]byte(doc)); ok {
+		if _, ok := v.splitKnown([]byte(doc), nil); ok {
 			t.Errorf("%q was cut", doc)
 		}
 	}

@@ -13,9 +13,9 @@ package verify
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"maps"
 	"reflect"
@@ -163,7 +163,7 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(c.Bytes)
+	secs, ok := v.splitKnown(c.Bytes, active)
 	if !ok {
 		if secs, err = split(c.Bytes); err != nil {
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
@@ -176,10 +176,19 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// The schema check and the decoding read the same authenticated bytes
 	// and share nothing: they run side by side (one after the other in
 	// the background), and the schema's verdict comes first.
-	var ents *grantItems
-	if raw := secs.raw[store.SectionEntitlements]; changed[store.SectionEntitlements] && raw != nil {
-		if ents, err = v.grantItems(raw, active); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	// A changed grants section is read against the active snapshot's
+	// grants when the verifier holds their sums; otherwise the schema
+	// check records the sums of its items (rec) for the next load.
+	ents := secs.grants
+	var rec *itemSums
+	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
+		if old := v.activeGrants(active); old != nil {
+			if ents = v.grantItems(raw, old); ents != nil && ents.size != len(raw) {
+				ents = nil // the decoder says what is wrong
+			}
+		}
+		if ents == nil {
+			rec = &itemSums{}
 		}
 	}
 	var (
@@ -187,11 +196,11 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		schemaErr error
 	)
 	if c.Background {
-		if err := v.validate(secs, changed, true, ents); err != nil {
+		if err := v.validate(secs, changed, true, ents, rec); err != nil {
 			return nil, err
 		}
 	} else {
-		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents) })
+		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
 	}
 	next, err := v.apply(c, digest, secs, changed, active, ents)
 	wg.Wait()
@@ -205,86 +214,196 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		}
 		v.sizes.Store(&sizes)
 		if ents != nil {
-			v.grants.Store(&itemSums{digest: secs.digests[store.SectionEntitlements], sums: ents.sums})
+			rec = &ents.itemSums
+		}
+		if rec != nil && len(rec.sums) > 0 {
+			sums := *rec
+			sums.digest = secs.digests[store.SectionEntitlements]
+			v.grants.Store(&sums)
 		}
 	}
 	return next, err
 }
 
-// itemSums are the sums of a list section's items, in order, and the
-// section's digest.
+// itemSums are the sums and lengths of a list section's items, in order,
+// and the section's digest.
 type itemSums struct {
 	digest string
-	sums   [][16]byte
+	sums   []contentSum
+	lens   []int
+}
+
+// contentSum identifies bytes within this process: two keyed 64-bit hashes
+// (hash/maphash) with seeds drawn at start. It tells whether an item of a
+// candidate is one of the verified snapshot's; it is no digest (the
+// snapshot's digest and signature are SHA-256 and ed25519): crafting a
+// collision would take the process's secret seeds.
+type contentSum [2]uint64
+
+var sumSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func sumOf(b []byte) contentSum {
+	return contentSum{maphash.Bytes(sumSeeds[0], b), maphash.Bytes(sumSeeds[1], b)}
 }
 
 // grantItems are the items of a changed entitlements section. The grants
 // the active snapshot already had, byte for byte, are neither validated nor
-// decoded again: old[i] is item i's position among the active snapshot's
-// grants (its rows, in order), -1 for a new or changed one.
+// decoded again: fresh holds the others, and runs says where they go.
 type grantItems struct {
-	raw  [][]byte
-	sums [][16]byte
-	old  []int
+	itemSums
+	fresh []freshItem
+	// runs are the changes to the active snapshot's grants, when the
+	// section was read against its items (see Verifier.grantItems).
+	runs []grantRun
+	size int // of the section, in bytes
 }
 
-// grantItems reads the items of the entitlements section raw and finds
-// those of the active snapshot's (see Verifier.grants).
-func (v *Verifier) grantItems(raw []byte, active *store.Snapshot) (*grantItems, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
-	if tok, err := dec.ReadToken(); err != nil {
-		return nil, err
-	} else if tok.Kind() != '[' {
-		return nil, nil // the schema says what is wrong
+// freshItem is an item of a list that the active snapshot did not have.
+type freshItem struct {
+	index int
+	raw   []byte
+}
+
+// grantRun is a run of fresh items that replaces the active snapshot's
+// grants between two items both have (before and after; nil at the ends).
+type grantRun struct {
+	before, after []byte
+	items         [][]byte
+}
+
+// grantItems reads the items of the entitlements section at the start of
+// raw, and its size (raw may go on after it), against old, the sums of the
+// active snapshot's grants: it steps over each item that has the length
+// and sum of one of the next few the active snapshot has, and reads as
+// JSON only the others (see grantRun). It returns nil when raw is not an
+// array laid out canonically.
+func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
+	if len(raw) < 2 || raw[0] != '[' {
+		return nil // the schema or the decoder says what is wrong
 	}
 	g := &grantItems{}
-	for dec.PeekKind() != ']' {
-		start := dec.InputOffset()
-		if err := dec.SkipValue(); err != nil {
-			return nil, err
+	var (
+		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
+		at      map[contentSum]int // old sums to positions, built when needed
+		j       int                // the next old item
+		last    []byte             // the last item both have
+		pending [][]byte           // fresh items after last
+	)
+	g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
+	keep := func(k int, item []byte) {
+		if k != j || len(pending) > 0 {
+			g.runs = append(g.runs, grantRun{before: last, after: item, items: pending})
 		}
-		item := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
-		sum := sha256.Sum256(item)
-		g.raw, g.sums = append(g.raw, item), append(g.sums, [16]byte(sum[:16]))
+		last, pending, j = item, nil, k+1
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	g.old = make([]int, len(g.raw))
-	var at map[[16]byte]int
-	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
-		at = make(map[[16]byte]int, len(prev.sums))
-		for j, s := range prev.sums {
-			at[s] = j
+	pos := 1
+	for i := 0; ; i++ {
+		if pos >= len(raw) {
+			return nil
 		}
-	}
-	for i, s := range g.sums {
-		g.old[i] = -1
-		if j, ok := at[s]; ok {
-			g.old[i] = j
+		if raw[pos] == ']' {
+			g.size = pos + 1
+			break
 		}
-	}
-	return g, nil
-}
-
-// decode returns the grants: those of the active snapshot's taken from its
-// rows, the others decoded.
-func (g *grantItems) decode(active *store.Snapshot) ([]snapshot.Entitlement, error) {
-	var rows []*store.Grant
-	list := make([]snapshot.Entitlement, len(g.raw))
-	for i, raw := range g.raw {
-		if g.old[i] < 0 {
-			if err := jsonv2.Unmarshal(raw, &list[i], jsonv2.RejectUnknownMembers(true)); err != nil {
-				return nil, fmt.Errorf("%d: %w", i, err)
+		if i > 0 {
+			if raw[pos] != ',' {
+				return nil
 			}
+			pos++
+		}
+		var item []byte
+		if k, end := old.next(raw, pos, j); k >= 0 {
+			item = raw[pos:end]
+			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, len(item))
+			keep(k, item)
+			pos = end
 			continue
 		}
-		if rows == nil {
-			rows = active.Read().AllGrants()
+		dec.Reset(bytes.NewBuffer(raw[pos:]))
+		if err := dec.SkipValue(); err != nil {
+			return nil
 		}
-		list[i] = *rows[g.old[i]].Entitlement
+		item = raw[pos : pos+int(dec.InputOffset())]
+		if len(item) == 0 || item[0] != '{' {
+			return nil
+		}
+		sum := sumOf(item)
+		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
+		pos += len(item)
+		if len(g.fresh) >= lookahead {
+			// Many fresh items: grants the active snapshot had may be
+			// further on than the next few.
+			if at == nil {
+				at = make(map[contentSum]int, len(old.sums))
+				for k, s := range old.sums {
+					at[s] = k
+				}
+			}
+			if k, ok := at[sum]; ok && k >= j {
+				keep(k, item)
+				continue
+			}
+		}
+		g.fresh = append(g.fresh, freshItem{index: i, raw: item})
+		pending = append(pending, item)
 	}
-	return list, nil
+	if j < len(old.sums) || len(pending) > 0 {
+		g.runs = append(g.runs, grantRun{before: last, items: pending})
+	}
+	return g
+}
+
+// activeGrants returns the sums of the active snapshot's grants, if the
+// verifier holds them.
+func (v *Verifier) activeGrants(active *store.Snapshot) *itemSums {
+	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
+		return prev
+	}
+	return nil
+}
+
+// lookahead is how many of the active snapshot's next grants a candidate's
+// grant is compared with.
+const lookahead = 8
+
+// next returns the position k among s's next few items, from j on, of the
+// item at raw[pos:end], the first with its length and sum; -1 for none.
+func (s *itemSums) next(raw []byte, pos, j int) (k, end int) {
+	for k := j; k < min(j+lookahead, len(s.sums)); k++ {
+		end := pos + s.lens[k]
+		if end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == s.sums[k] {
+			return k, end
+		}
+	}
+	return -1, 0
+}
+
+// decodeRuns decodes g's runs.
+func (g *grantItems) decodeRuns() ([]store.GrantRun, error) {
+	one := func(raw []byte) (*snapshot.Entitlement, error) {
+		if raw == nil {
+			return nil, nil
+		}
+		e := new(snapshot.Entitlement)
+		return e, jsonv2.Unmarshal(raw, e, jsonv2.RejectUnknownMembers(true))
+	}
+	runs := make([]store.GrantRun, len(g.runs))
+	for i, r := range g.runs {
+		var err error
+		if runs[i].Before, err = one(r.before); err != nil {
+			return nil, err
+		}
+		if runs[i].After, err = one(r.after); err != nil {
+			return nil, err
+		}
+		runs[i].Items = make([]snapshot.Entitlement, len(r.items))
+		for k, raw := range r.items {
+			if err := jsonv2.Unmarshal(raw, &runs[i].Items[k], jsonv2.RejectUnknownMembers(true)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return runs, nil
 }
 
 // apply decodes the changed sections of secs and applies them to active.
@@ -293,10 +412,20 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if active != nil {
 		doc = active.Meta()
 	}
+	ch := store.Change{Digest: digest, Doc: &doc, Changed: changed}
+	if active == nil || secs.digests == nil {
+		ch.Changed = nil
+	}
+	ch.Check, ch.Reads = checkOf(ch.Changed)
+	// A change of the entitlements alone is applied run by run (see
+	// grantItems): the lists it is checked against are the active's.
 	var grants func(*snapshot.Snapshot) error
-	if ents != nil && slices.ContainsFunc(ents.old, func(j int) bool { return j >= 0 }) {
-		grants = func(d *snapshot.Snapshot) (err error) {
-			d.Entitlements, err = ents.decode(active)
+	if ents != nil && ch.Changed != nil && slices.Equal(ch.Reads, grantReads) {
+		grants = func(*snapshot.Snapshot) (err error) {
+			ch.Grants, err = ents.decodeRuns()
+			if err == nil && ch.Grants == nil {
+				ch.Grants = []store.GrantRun{}
+			}
 			return err
 		}
 	}
@@ -310,11 +439,6 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if active != nil && doc.Generation < active.Generation() && !c.AllowRollback {
 		return nil, refuse(ReasonGeneration, fmt.Errorf("generation %d is lower than the active %d", doc.Generation, active.Generation()))
 	}
-	ch := store.Change{Digest: digest, Doc: &doc, Changed: changed}
-	if active == nil || secs.digests == nil {
-		ch.Changed = nil
-	}
-	ch.Check, ch.Reads = checkOf(ch.Changed)
 	next, err := store.Apply(active, ch)
 	if err != nil {
 		return nil, refuse(ReasonConsistency, err)
@@ -327,6 +451,10 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 // platform: a change of the generation or commit alone needs none (the
 // schema version is checked on its own); one of the entitlements alone
 // needs their checks against the APIs and apps.
+// grantReads are the sections a change of the entitlements alone is
+// checked against.
+var grantReads = []string{store.SectionAPIs, store.SectionConsumers}
+
 func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string) {
 	if changed == nil {
 		return (*snapshot.Snapshot).Consistent, nil
@@ -341,7 +469,7 @@ func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string)
 	case lists == 0:
 		return nil, nil
 	case lists == 1 && changed[store.SectionEntitlements]:
-		return (*snapshot.Snapshot).ConsistentEntitlements, []string{store.SectionAPIs, store.SectionConsumers}
+		return (*snapshot.Snapshot).ConsistentEntitlements, grantReads
 	}
 	return (*snapshot.Snapshot).Consistent, nil
 }
@@ -384,12 +512,16 @@ type sections struct {
 	// digests are the digests the document states (its "sections"
 	// member), nil when it states none.
 	digests map[string]string
+	// grants are the entitlements read item by item, when splitKnown did.
+	grants *grantItems
 }
 
 // split reads b's top-level members: b must be one JSON object (strictly:
 // no duplicate names, valid UTF-8) and nothing after it.
 func split(b []byte) (*sections, error) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+	// Names are checked for duplicates here at the top and by the decoding
+	// of each section within it, not by this reading too.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(b), jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil {
 		return nil, err
 	} else if tok.Kind() != '{' {
@@ -402,6 +534,9 @@ func split(b []byte) (*sections, error) {
 			return nil, err
 		}
 		name := tok.String()
+		if _, dup := s.raw[name]; dup || (name == snapshot.SectionsMember && s.digests != nil) {
+			return nil, fmt.Errorf("duplicate member %q", name)
+		}
 		start := dec.InputOffset()
 		if err := dec.SkipValue(); err != nil {
 			return nil, err
@@ -435,7 +570,7 @@ func split(b []byte) (*sections, error) {
 // digest names rests on the document's digest and signature, which cover
 // the stated digests: the document is the compiler's, and it says which
 // sections it did not change.
-func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
+func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool) {
 	sizes := v.sizes.Load()
 	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
 	at := bytes.LastIndex(b, marker)
@@ -451,8 +586,22 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
 		return nil, false
 	}
+	names := slices.Sorted(maps.Keys(s.digests))
+	// When one section alone is of unknown size, it is what the others
+	// leave: read as a whole, the document is then laid out so exactly
+	// when that section's bytes are a JSON value, which its decoding
+	// checks.
+	rest, unknown := at-1, 0
+	for i, name := range names {
+		rest -= len(name) + 3 + min(i, 1)
+		if n, known := (*sizes)[s.digests[name]]; known {
+			rest -= n
+		} else {
+			unknown++
+		}
+	}
 	pos := 1
-	for i, name := range slices.Sorted(maps.Keys(s.digests)) {
+	for i, name := range names {
 		head := `"` + name + `":`
 		if i > 0 {
 			head = "," + head
@@ -462,6 +611,18 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 		}
 		pos += len(head)
 		n, known := (*sizes)[s.digests[name]]
+		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !isSpace(b[pos]) && !isSpace(b[pos+rest-1]) {
+			n, known = rest, true
+		}
+		if !known && name == store.SectionEntitlements {
+			// Read item by item against the active snapshot's, as the
+			// load would read it (see grantItems).
+			if old := v.activeGrants(active); old != nil {
+				if g := v.grantItems(b[pos:at], old); g != nil {
+					n, known, s.grants = g.size, true, g
+				}
+			}
+		}
 		if !known {
 			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
 			if _, err := dec.ReadValue(); err != nil {
@@ -477,6 +638,8 @@ func (v *Verifier) splitKnown(b []byte) (*sections, bool) {
 	}
 	return s, pos == at
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // changed returns the sections of s whose stated digests differ from
 // active's (every section when either states none), after checking that
@@ -599,7 +762,7 @@ func presize[T any](s *[]T, n, size int) {
 
 // validate checks the changed sections against their properties' schemas,
 // and that every required section is present.
-func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems) error {
+func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems, rec *itemSums) error {
 	for _, name := range v.required {
 		if _, ok := s.raw[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
@@ -618,7 +781,11 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, e
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 			}
 		case v.items[name] != nil && raw[0] == '[':
-			if err := v.checkArray(raw, name, &items); err != nil {
+			var sums *itemSums
+			if name == store.SectionEntitlements {
+				sums = rec
+			}
+			if err := v.checkArray(raw, name, &items, sums); err != nil {
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 			}
 		default:
@@ -646,25 +813,23 @@ func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error 
 	dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
 	chk := &checker{fs: v.fast, d: dec}
 	schema, fast := v.items[name], v.fast.items[name].chain
-	for i, raw := range g.raw {
-		if g.old[i] >= 0 {
-			continue
-		}
-		dec.Reset(bytes.NewBuffer(raw))
+	for _, f := range g.fresh {
+		dec.Reset(bytes.NewBuffer(f.raw))
 		ok, err := chk.check(fast)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			*items = append(*items, item{schema: schema, name: name, index: i, raw: raw})
+			*items = append(*items, item{schema: schema, name: name, index: f.index, raw: f.raw})
 		}
 	}
 	return nil
 }
 
 // checkArray reads the array raw of section name with the fast check, and
-// adds the items it could not prove valid to items, for the library.
-func (v *Verifier) checkArray(raw []byte, name string, items *[]item) error {
+// adds the items it could not prove valid to items, for the library; it
+// appends every item's sum and length to rec, when not nil.
+func (v *Verifier) checkArray(raw []byte, name string, items *[]item, rec *itemSums) error {
 	dec := jsontext.NewDecoder(bytes.NewBuffer(raw))
 	chk := &checker{fs: v.fast, d: dec}
 	if _, err := dec.ReadToken(); err != nil {
@@ -680,10 +845,13 @@ func (v *Verifier) checkArray(raw []byte, name string, items *[]item) error {
 		if err != nil {
 			return err
 		}
+		// The value's bytes, without the separator before it.
+		it := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
 		if !ok {
-			// The value's bytes, without the separator before it.
-			it := bytes.TrimLeft(raw[start:dec.InputOffset()], " \t\r\n,")
 			*items = append(*items, item{schema: schema, name: name, index: i, raw: it})
+		}
+		if rec != nil {
+			rec.sums, rec.lens = append(rec.sums, sumOf(it)), append(rec.lens, len(it))
 		}
 	}
 	_, err := dec.ReadToken()
