@@ -51,73 +51,34 @@
 # Writes out/bench/gateway.{json,csv,svg,txt}; a full run (not --quick) also
 # copies the chart to docs/bench-gateway.svg.
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
 dur=15 rate=3000 work="" lsnap="" quick=0 pin=0 scale=1 rss=1 install=1 fdbin=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	-d) dur=$2; shift 2 ;;
-	-r) rate=$2; shift 2 ;;
-	-w) work=$2; shift 2 ;;
 	-L) lsnap=$2; shift 2 ;;
-	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=3; shift ;;
-	--pin) pin=1; shift ;;
 	--no-scale) scale=0; shift ;;
 	--no-rss) rss=0; shift ;;
-	--no-install) install=0; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-gateway: unknown argument $1" >&2; exit 2 ;;
+	*) bench_opt "$@"; shift "$used" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-gateway: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-. "$root/scripts/bench-lib.sh"
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	trap_rm=$work
-else
-	trap_rm=""
-fi
+bench_dirs
 run=$work/gateway
-rm -rf "$run"; mkdir -p "$run" "$work/bin"
-outdir=$root/out/bench
-mkdir -p "$outdir"
-
-# Processes this script started, stopped on exit by PID.
-pids=()
-trap cleanup EXIT
+rm -rf "$run"; mkdir -p "$run"
 
 # Tools.
 ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
-if [ -z "$fdbin" ]; then
-	log "building frontdoor and fdbench"
-	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
-	fdbin=$work/bin/frontdoor
-else
-	log "building fdbench (frontdoor: $fdbin)"
-fi
-go build -o "$work/bin/fdbench" ./tools/fdbench
-fd=$fdbin fdb=$work/bin/fdbench
-
-# CPU placement.
-ncpu=$(nproc)
-srv=() gen=()
-if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
-	last=$((ncpu - 1))
-	srv=(taskset -c "0-$((last - 1))") gen=(taskset -c "$last")
-fi
+bench_build
+bench_pin
 
 # Ports.
 base=${BENCH_PORT_BASE:-18081}
 p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4)) p_bare=$((base + 5))
-for p in $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
-done
+ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare
 
 # The upstream.
 nginx_upstream "$run/nginx-up" "$p_up"

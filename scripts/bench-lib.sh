@@ -1,6 +1,80 @@
-# Shared helpers of the bench-*.sh scripts; source it after defining log and
-# die, and with the arrays pids (server processes) and the variables run
-# (the run directory, for messages) and trap_rm (a directory to remove).
+# Shared helpers of the load benchmarks (bench-gateway.sh, bench-tls.sh,
+# bench-swap.sh): their common options, directories, builds and CPU
+# placement, process clean-up, and the parsing of wrk's and vegeta's
+# reports. Source it first; the helpers use the array pids (server
+# processes) and the variables run (the run directory, for messages) and
+# trap_rm (a directory to remove).
+
+# bench_name names the script in messages: bench-gateway for bench-gateway.sh.
+bench_name=$(basename "$0" .sh)
+log() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# bench_opt ARGS...: parses the option at the head of ARGS that every load
+# benchmark takes (-d dur, -r rate, -w work, -b fdbin, --pin, --no-install,
+# -h), setting used to how many arguments it took; exits on any other.
+bench_opt() {
+	used=2
+	case $1 in
+	-d) dur=$2 ;;
+	-r) rate=$2 ;;
+	-w) work=$2 ;;
+	-b) fdbin=$2 ;;
+	--pin) pin=1; used=1 ;;
+	--no-install) install=0; used=1 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "$bench_name: unknown argument $1" >&2; exit 2 ;;
+	esac
+}
+
+# bench_dirs: sets root (and cds there), work (a new temporary directory,
+# removed on exit, unless -w named one; with work/bin), outdir (out/bench)
+# and pids, and traps cleanup on exit.
+bench_dirs() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	cd "$root"
+	trap_rm=""
+	if [ -z "$work" ]; then
+		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
+		trap_rm=$work
+	fi
+	outdir=$root/out/bench
+	mkdir -p "$work/bin" "$outdir"
+	pids=()
+	trap cleanup EXIT
+}
+
+# bench_build: builds fdbench and, unless -b named one, frontdoor; sets fd
+# and fdb to them.
+bench_build() {
+	if [ -z "$fdbin" ]; then
+		log "building frontdoor and fdbench"
+		go build -o "$work/bin/frontdoor" ./cmd/frontdoor
+		fdbin=$work/bin/frontdoor
+	else
+		log "building fdbench (frontdoor: $fdbin)"
+	fi
+	go build -o "$work/bin/fdbench" ./tools/fdbench
+	fd=$fdbin fdb=$work/bin/fdbench
+}
+
+# bench_pin: sets ncpu, and with --pin on 2+ CPUs the command prefixes srv
+# (servers: every CPU but the last) and gen (load generators: the last).
+bench_pin() {
+	ncpu=$(nproc)
+	srv=() gen=()
+	if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
+		srv=(taskset -c "0-$((ncpu - 2))") gen=(taskset -c "$((ncpu - 1))")
+	fi
+}
+
+# ports_free PORT...: fails if something listens on one of the ports.
+ports_free() {
+	local p
+	for p in "$@"; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
+	done
+}
 
 # cleanup stops every server the script started and removes trap_rm.
 cleanup() {

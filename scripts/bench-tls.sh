@@ -33,67 +33,31 @@
 #               beside h2load over HTTP/1.1 with 64 connections
 # Writes out/bench/tls.{json,txt}.
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
 dur=15 rate=3000 work="" pin=0 install=1 fdbin=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	-d) dur=$2; shift 2 ;;
-	-r) rate=$2; shift 2 ;;
-	-w) work=$2; shift 2 ;;
-	-b) fdbin=$2; shift 2 ;;
 	--quick) dur=3; shift ;;
-	--pin) pin=1; shift ;;
-	--no-install) install=0; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-tls: unknown argument $1" >&2; exit 2 ;;
+	*) bench_opt "$@"; shift "$used" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-tls: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-. "$root/scripts/bench-lib.sh"
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	trap_rm=$work
-else
-	trap_rm=""
-fi
+bench_dirs
 run=$work/tls
-rm -rf "$run"; mkdir -p "$run" "$work/bin"
-outdir=$root/out/bench
-mkdir -p "$outdir"
-
-pids=()
-trap cleanup EXIT
+rm -rf "$run"; mkdir -p "$run"
 
 # Tools.
 ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk h2load:nghttp2-client openssl:openssl curl:curl
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
-if [ -z "$fdbin" ]; then
-	log "building frontdoor and fdbench"
-	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
-	fdbin=$work/bin/frontdoor
-else
-	log "building fdbench (frontdoor: $fdbin)"
-fi
-go build -o "$work/bin/fdbench" ./cmd/fdbench
-fd=$fdbin fdb=$work/bin/fdbench
+bench_build
 
-ncpu=$(nproc)
-srv=() gen=()
-if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
-	last=$((ncpu - 1))
-	srv=(taskset -c "0-$((last - 1))") gen=(taskset -c "$last")
-fi
+bench_pin
 
 base=${BENCH_PORT_BASE:-18181}
 p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4))
-for p in $p_up $p_nginx $p_caddy $p_fd $p_admin; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
-done
+ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin
 
 # One ECDSA P-256 certificate for the sandbox host and 127.0.0.1, from a
 # throwaway CA.
