@@ -82,33 +82,7 @@ ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare
 
 # The upstream.
 nginx_upstream "$run/nginx-up" "$p_up"
-mkdir -p "$run/nginx-proxy"
-cat >"$run/nginx-proxy/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $run/nginx-proxy/nginx.pid;
-error_log $run/nginx-proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx-proxy; proxy_temp_path $run/nginx-proxy;
-	fastcgi_temp_path $run/nginx-proxy; uwsgi_temp_path $run/nginx-proxy; scgi_temp_path $run/nginx-proxy;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	upstream backend {
-		server 127.0.0.1:$p_up;
-		keepalive 64;
-	}
-	server {
-		listen 127.0.0.1:$p_nginx;
-		location / {
-			proxy_pass http://backend;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-		}
-	}
-}
-EOF
+nginx_proxy "$run/nginx-proxy" "$p_up" "127.0.0.1:$p_nginx"
 cat >"$run/Caddyfile" <<EOF
 {
 	admin off
@@ -120,13 +94,9 @@ http://127.0.0.1:$p_caddy {
 EOF
 
 log "starting the upstream, nginx, caddy and the bare ReverseProxy"
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
-pids+=($!)
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
-pids+=($!)
-XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
-	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
-pids+=($!)
+start_nginx "$run/nginx-up"
+start_nginx "$run/nginx-proxy"
+start_caddy
 "${srv[@]}" "$fdb" bareproxy -listen "127.0.0.1:$p_bare" -upstream "http://127.0.0.1:$p_up" >"$run/bare.log" 2>&1 &
 pids+=($!)
 
@@ -166,36 +136,6 @@ wait_http "http://127.0.0.1:$p_caddy/"
 wait_http "http://127.0.0.1:$p_bare/"
 path=$fd_path/bench
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
-
-# to_ms VALUE: wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
-
-# bench_wrk NAME URL: sets rps_NAME, err_NAME (non-2xx + socket errors),
-# p99w_NAME (wrk's p99, ms).
-bench_wrk() {
-	local name=$1 url=$2 f=$run/wrk-$1.txt
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
-	local rps p99 non2xx sock
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "err_$name" '%s' "$((non2xx + sock))"
-	printf -v "p99w_$name" '%s' "$p99"
-	log "wrk $name: ${rps} req/s, p99 ${p99} ms, errors $((non2xx + sock))"
-}
-
-# bench_vegeta NAME URL: sets p50_NAME, p99_NAME (ms), ok_NAME (success %).
-bench_vegeta() {
-	local name=$1 url=$2 f=$run/vegeta-$1.json
-	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
-		-header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
-	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
-	rm -f "$run/vegeta-$name.bin"
-	local p50 p99 ok
-	read -r p50 p99 ok _ < <(vegeta_stats "$f")
-	printf -v "p50_$name" '%s' "$p50"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "ok_$name" '%s' "$ok"
-	log "vegeta $name @${rate}/s: p50 $p50 ms, p99 $p99 ms, success $ok%"
-}
 
 names=(frontdoor bare nginx caddy direct)
 declare -A url=(

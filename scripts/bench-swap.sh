@@ -153,23 +153,8 @@ mib=$(( $(sed -n 's/^bytes=//p' "$run/base.env") / 1048576 ))
 mkdir -p "$run/feed"
 cp "$run/base/snapshot.json.sig" "$run/base/snapshot.json.sha256" "$run/base/snapshot.json" "$run/feed/"
 
-mkdir -p "$run/nginx"
-cat >"$run/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $run/nginx/nginx.pid;
-error_log $run/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx; proxy_temp_path $run/nginx;
-	fastcgi_temp_path $run/nginx; uwsgi_temp_path $run/nginx; scgi_temp_path $run/nginx;
-	keepalive_requests 1000000;
-	server { listen 127.0.0.1:$p_up; location / { default_type text/plain; return 200 "ok\n"; } }
-}
-EOF
-"${srv[@]}" "$nginx_bin" -p "$run/nginx" -c "$run/nginx/nginx.conf" 2>"$run/nginx/stderr" &
-pids+=($!)
+nginx_upstream "$run/nginx" "$p_up"
+start_nginx "$run/nginx"
 mkdir -p "$run/state"
 "${srv[@]}" "$fd" serve --source file --snapshot "$run/feed/snapshot.json" --trust "$run/k.pub" --state "$run/state" \
 	--listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox --no-tls >"$run/frontdoor.log" 2>&1 &
@@ -182,17 +167,12 @@ wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 # next_gen is the first generation the next staged run publishes.
 next_gen=2
 
-# wrk_run NAME: sets rps_NAME, p99_NAME (ms), fail_NAME, non2xx_NAME, sock_NAME.
+# wrk_run NAME: sets rps_NAME, p99_NAME (ms) and fail_NAME of wrk against
+# frontdoor.
 wrk_run() {
-	local name=$1 f=$run/wrk-$1.txt
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "http://127.0.0.1:$p_fd$path" >"$f" 2>&1 || die "wrk failed: $(cat "$f")"
-	local rps p99 non2xx sock
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "non2xx_$name" '%s' "${non2xx:-0}"
-	printf -v "sock_$name" '%s' "${sock:-0}"
-	printf -v "fail_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"
+	bench_wrk "$1" "http://127.0.0.1:$p_fd$path"
+	printf -v "p99_$1" '%s' "$(ref "p99w_$1")"
+	printf -v "fail_$1" '%s' "$(ref "err_$1")"
 }
 
 # vegeta_run NAME: sets p50_NAME, p99_NAME (ms), fail_NAME, n_NAME.

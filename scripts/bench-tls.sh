@@ -74,37 +74,8 @@ openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -
 cert=$tls/server.crt certkey=$tls/server.key
 
 nginx_upstream "$run/nginx-up" "$p_up"
-mkdir -p "$run/nginx-proxy"
-cat >"$run/nginx-proxy/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $run/nginx-proxy/nginx.pid;
-error_log $run/nginx-proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx-proxy; proxy_temp_path $run/nginx-proxy;
-	fastcgi_temp_path $run/nginx-proxy; uwsgi_temp_path $run/nginx-proxy; scgi_temp_path $run/nginx-proxy;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	http2_max_concurrent_streams 128;
-	upstream backend {
-		server 127.0.0.1:$p_up;
-		keepalive 64;
-	}
-	server {
-		listen 127.0.0.1:$p_nginx ssl http2;
-		ssl_certificate $cert;
-		ssl_certificate_key $certkey;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		location / {
-			proxy_pass http://backend;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-		}
-	}
-}
-EOF
+nginx_proxy "$run/nginx-proxy" "$p_up" "127.0.0.1:$p_nginx ssl http2" \
+	"http2_max_concurrent_streams 128; ssl_certificate $cert; ssl_certificate_key $certkey; ssl_protocols TLSv1.2 TLSv1.3;"
 cat >"$run/Caddyfile" <<EOF
 {
 	admin off
@@ -122,13 +93,9 @@ https://$host:$p_caddy, https://127.0.0.1:$p_caddy {
 EOF
 
 log "starting the upstream, nginx and caddy"
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
-pids+=($!)
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
-pids+=($!)
-XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
-	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
-pids+=($!)
+start_nginx "$run/nginx-up"
+start_nginx "$run/nginx-proxy"
+start_caddy
 
 log "starting frontdoor"
 key=bench-$RANDOM$RANDOM
@@ -158,30 +125,7 @@ for n in "${names[@]}"; do
 	[ "$proto" = 2 ] || die "$n does not negotiate HTTP/2 (got HTTP/$proto)"
 done
 
-# bench_wrk NAME URL: rps_NAME, p99w_NAME, err_NAME.
-bench_wrk() {
-	local name=$1 url=$2 f=$run/wrk-$1.txt rps p99 non2xx sock
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "p99w_$name" '%s' "$p99"
-	printf -v "err_$name" '%s' "$((non2xx + sock))"
-	log "wrk $name (TLS 1.3, keep-alive): $rps req/s, p99 $p99 ms, errors $((non2xx + sock))"
-}
-
-# bench_vegeta NAME URL: p50_NAME, p99_NAME, ok_NAME.
-bench_vegeta() {
-	local name=$1 url=$2 f=$run/vegeta-$1.json p50 p99 ok
-	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
-		-root-certs "$tls/ca.crt" -header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
-	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
-	rm -f "$run/vegeta-$name.bin"
-	read -r p50 p99 ok _ < <(vegeta_stats "$f")
-	printf -v "p50_$name" '%s' "$p50"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "ok_$name" '%s' "$ok"
-	log "vegeta $name @${rate}/s over TLS: p50 $p50 ms, p99 $p99 ms, success $ok%"
-}
+vegeta_args=(-root-certs "$tls/ca.crt") bench_over=" over TLS"
 
 # bench_handshakes NAME PORT: hs_NAME, new connections per second with a
 # full handshake each (two s_time clients, summed).
