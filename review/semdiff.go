@@ -153,23 +153,16 @@ func apiName(a *snapshot.API) string {
 
 func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	ids := map[string]bool{}
-	for _, p := range base.Publishers {
-		ids[p.ID] = true
-	}
-	for _, p := range head.Publishers {
-		ids[p.ID] = true
-	}
-	for _, a := range base.APIs {
-		ids[a.Publisher] = true
-	}
-	for _, a := range head.APIs {
-		ids[a.Publisher] = true
-	}
-	for _, e := range base.Entitlements {
-		ids[e.GrantedBy] = true
-	}
-	for _, e := range head.Entitlements {
-		ids[e.GrantedBy] = true
+	for _, s := range []*snapshot.Snapshot{base, head} {
+		for _, p := range s.Publishers {
+			ids[p.ID] = true
+		}
+		for _, a := range s.APIs {
+			ids[a.Publisher] = true
+		}
+		for _, e := range s.Entitlements {
+			ids[e.GrantedBy] = true
+		}
 	}
 	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
 	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
@@ -197,6 +190,17 @@ func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 			name = x.Name
 		}
 		out = append(out, report.Group{Kind: "publisher", ID: id, Name: name, Lines: ls})
+	}
+	return out
+}
+
+// ownedBy returns the items of s that owner says id owns.
+func ownedBy[T any](s []T, owner func(T) string, id string) []T {
+	var out []T
+	for _, x := range s {
+		if owner(x) == id {
+			out = append(out, x)
+		}
 	}
 	return out
 }
@@ -231,17 +235,8 @@ func publisherLines(x, y *snapshot.Publisher) []string {
 }
 
 func apiLines(base, head *snapshot.Snapshot, pub string) []string {
-	var ba, ha []snapshot.API
-	for _, a := range base.APIs {
-		if a.Publisher == pub {
-			ba = append(ba, a)
-		}
-	}
-	for _, a := range head.APIs {
-		if a.Publisher == pub {
-			ha = append(ha, a)
-		}
-	}
+	publisher := func(a snapshot.API) string { return a.Publisher }
+	ba, ha := ownedBy(base.APIs, publisher, pub), ownedBy(head.APIs, publisher, pub)
 	keys, bm, hm := pair(ba, ha, func(a snapshot.API) string { return a.ID })
 	var ls []string
 	for _, k := range keys {
@@ -385,17 +380,8 @@ func appName(id string) string {
 }
 
 func grantLines(base, head *snapshot.Snapshot, pub string) []string {
-	var be, he []snapshot.Entitlement
-	for _, e := range base.Entitlements {
-		if e.GrantedBy == pub {
-			be = append(be, e)
-		}
-	}
-	for _, e := range head.Entitlements {
-		if e.GrantedBy == pub {
-			he = append(he, e)
-		}
-	}
+	grantor := func(e snapshot.Entitlement) string { return e.GrantedBy }
+	be, he := ownedBy(base.Entitlements, grantor, pub), ownedBy(head.Entitlements, grantor, pub)
 	bAPIs := index(base.APIs, func(a snapshot.API) string { return a.ID })
 	hAPIs := index(head.APIs, func(a snapshot.API) string { return a.ID })
 	keys, bm, hm := pair(be, he, snapshot.Entitlement.Key)

@@ -54,8 +54,7 @@ type Replica struct {
 	// Gateway and Admin are the listeners' base URLs ("http://127.0.0.1:N").
 	Gateway, Admin string
 
-	cmd    *exec.Cmd
-	done   chan struct{}
+	proc
 	client *http.Client
 }
 
@@ -140,14 +139,7 @@ func (r *Replica) Start(ctx context.Context) error {
 }
 
 // Kill kills the replica's process group at once and waits for it.
-func (r *Replica) Kill() {
-	if r.cmd == nil {
-		return
-	}
-	killGroup(r.cmd.Process)
-	<-r.done
-	r.cmd = nil
-}
+func (r *Replica) Kill() { r.kill() }
 
 // Exited reports whether the replica's process has exited.
 func (r *Replica) Exited() bool {
