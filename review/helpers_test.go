@@ -1,7 +1,6 @@
 package review
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,21 +37,7 @@ func newTestRepo(t *testing.T) *testRepo {
 // copyTree copies a directory into the repository's work tree.
 func (r *testRepo) copyTree(src string) {
 	r.t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(r.dir, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(r.dir, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(r.dir, os.DirFS(src)); err != nil {
 		r.t.Fatal(err)
 	}
 }

@@ -194,6 +194,23 @@ func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	return out
 }
 
+// setLines says, with the formats added and dropped (of the API's name n
+// and an item), which items y has that x has not, then the reverse.
+func setLines(n string, x, y []string, added, dropped string) []string {
+	var ls []string
+	for _, v := range y {
+		if !slices.Contains(x, v) {
+			ls = append(ls, fmt.Sprintf(added, n, v))
+		}
+	}
+	for _, v := range x {
+		if !slices.Contains(y, v) {
+			ls = append(ls, fmt.Sprintf(dropped, n, v))
+		}
+	}
+	return ls
+}
+
 // ownedBy returns the items of s that owner says id owns.
 func ownedBy[T any](s []T, owner func(T) string, id string) []T {
 	var out []T
@@ -318,26 +335,8 @@ func oneAPILines(x, y *snapshot.API) []string {
 	if x.SpecialCategory != y.SpecialCategory {
 		ls = append(ls, fmt.Sprintf("API %s %s special-category data", n, carries(y.SpecialCategory)))
 	}
-	for _, m := range y.AccessModes {
-		if !slices.Contains(x.AccessModes, m) {
-			ls = append(ls, fmt.Sprintf("API %s now accepts %s", n, m))
-		}
-	}
-	for _, m := range x.AccessModes {
-		if !slices.Contains(y.AccessModes, m) {
-			ls = append(ls, fmt.Sprintf("API %s no longer accepts %s", n, m))
-		}
-	}
-	for _, c := range y.DataCategories {
-		if !slices.Contains(x.DataCategories, c) {
-			ls = append(ls, fmt.Sprintf("API %s now carries %s data", n, c))
-		}
-	}
-	for _, c := range x.DataCategories {
-		if !slices.Contains(y.DataCategories, c) {
-			ls = append(ls, fmt.Sprintf("API %s no longer carries %s data", n, c))
-		}
-	}
+	ls = append(ls, setLines(n, x.AccessModes, y.AccessModes, "API %s now accepts %s", "API %s no longer accepts %s")...)
+	ls = append(ls, setLines(n, x.DataCategories, y.DataCategories, "API %s now carries %s data", "API %s no longer carries %s data")...)
 	keys, be, he := pair(x.Environments, y.Environments, func(e snapshot.APIEnvironment) string { return e.Name })
 	for _, k := range keys {
 		a, b := be[k], he[k]

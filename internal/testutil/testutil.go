@@ -1,10 +1,12 @@
 // Package testutil holds small fixtures that tests across the module share:
-// a settable clock and a buffer that goroutines may write concurrently.
+// a settable clock, a buffer that goroutines may write concurrently, a
+// receive with a deadline, and a directory tree read into memory.
 package testutil
 
 import (
 	"bytes"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -57,4 +59,18 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Receive returns the next value on ch, failing the test if none comes
+// within the time given; what names the value in the failure.
+func Receive[T any](t testing.TB, ch <-chan T, within time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		t.Fatalf("no %s within %v", what, within)
+		var zero T
+		return zero
+	}
 }

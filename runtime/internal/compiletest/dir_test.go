@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/sourcecompile"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -21,19 +21,8 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
-func compile(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-	res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
-	if err != nil {
-		return source.CompileOutput{}, err
-	}
-	out := source.CompileOutput{Bytes: res.Bytes}
-	for _, d := range res.Diagnostics {
-		if d.Severity == compiler.SeverityError {
-			out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
-		}
-	}
-	return out, nil
-}
+// compile is the real compiler, as frontdoor serve runs it.
+var compile = sourcecompile.Func(nil)
 
 // copyExample copies the example configuration repository into a new
 // directory.
@@ -44,21 +33,7 @@ func copyExample(t *testing.T) string {
 		t.Skipf("no example repository: %v", err)
 	}
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if e.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 	return dst
