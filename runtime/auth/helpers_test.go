@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -253,4 +254,17 @@ func (d *snapDir) App(id string) (*snapshot.App, bool) { return d.snap.App(id) }
 
 func (d *snapDir) IdentityProviders() []snapshot.IdentityProvider {
 	return d.snap.Platform.IdentityProviders
+}
+
+// wantRefusal fails the test unless err is an *Error with the reason and
+// the HTTP status.
+func wantRefusal(t *testing.T, err error, reason Reason, status int) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got error %v, want a refusal (%s, %d)", err, reason, status)
+	}
+	if e.Reason != reason || e.Status != status {
+		t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, reason, status, e)
+	}
 }

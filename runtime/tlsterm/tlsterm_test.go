@@ -3,6 +3,7 @@ package tlsterm_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -115,15 +116,23 @@ func (s *site) client(h2 bool, keepAlive bool) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 
-// serial returns the serial of the certificate served for host.
-func (s *site) serial(t testing.TB, host string) *big.Int {
+// served returns the certificate the site serves a client configured by
+// cfg.
+func (s *site) served(t testing.TB, cfg *tls.Config) *x509.Certificate {
 	t.Helper()
-	c, err := tls.Dial("tcp", s.addr, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()})
+	c, err := tls.Dial("tcp", s.addr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	return c.ConnectionState().PeerCertificates[0].SerialNumber
+	return c.ConnectionState().PeerCertificates[0]
+}
+
+// serial returns the serial of the certificate served for host, verified
+// against the site's CA.
+func (s *site) serial(t testing.TB, host string) *big.Int {
+	t.Helper()
+	return s.served(t, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()}).SerialNumber
 }
 
 func get(t testing.TB, c *http.Client, url string) string {
@@ -146,12 +155,8 @@ func TestSNIPicksTheCertificateOfEachHost(t *testing.T) {
 		t.Run(host, func(t *testing.T) {
 			// Verification against the CA with ServerName host fails
 			// unless the certificate is host's.
-			c, err := tls.Dial("tcp", s.addr, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if got := c.ConnectionState().PeerCertificates[0].DNSNames; len(got) != 1 || got[0] != host {
+			got := s.served(t, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()}).DNSNames
+			if len(got) != 1 || got[0] != host {
 				t.Errorf("got a certificate for %v, want %s", got, host)
 			}
 		})
@@ -160,12 +165,8 @@ func TestSNIPicksTheCertificateOfEachHost(t *testing.T) {
 
 func TestAClientWithoutServerNameGetsTheFirstCertificate(t *testing.T) {
 	s := newSite(t, false, hostA, hostB)
-	c, err := tls.Dial("tcp", s.addr, &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if got := c.ConnectionState().PeerCertificates[0].DNSNames; len(got) != 1 || got[0] != hostA {
+	got := s.served(t, &tls.Config{InsecureSkipVerify: true}).DNSNames
+	if len(got) != 1 || got[0] != hostA {
 		t.Errorf("got a certificate for %v, want %s", got, hostA)
 	}
 }

@@ -154,13 +154,18 @@ func (r *Replica) Exited() bool {
 	}
 }
 
+// get sends GET url.
+func (r *Replica) get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.client.Do(req)
+}
+
 // Ready reports whether /readyz answers 200.
 func (r *Replica) Ready(ctx context.Context) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/readyz", nil)
-	if err != nil {
-		return false, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/readyz")
 	if err != nil {
 		return false, err
 	}
@@ -172,11 +177,7 @@ func (r *Replica) Ready(ctx context.Context) (bool, error) {
 // Status returns /status, strictly decoded.
 func (r *Replica) Status(ctx context.Context) (control.Status, error) {
 	var st control.Status
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/status", nil)
-	if err != nil {
-		return st, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/status")
 	if err != nil {
 		return st, err
 	}
@@ -207,11 +208,7 @@ type Response struct {
 
 // Get sends GET path through the gateway.
 func (r *Replica) Get(ctx context.Context, path string) (Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Gateway+path, nil)
-	if err != nil {
-		return Response{}, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Gateway+path)
 	if err != nil {
 		return Response{}, err
 	}
@@ -275,11 +272,7 @@ func (r *Replica) PersistedCommit() (string, error) {
 // Metric returns the sum of the samples of the counter or gauge name on
 // the replica's /metrics (0 when it has none).
 func (r *Replica) Metric(ctx context.Context, name string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/metrics")
 	if err != nil {
 		return 0, err
 	}
