@@ -216,10 +216,15 @@ func BenchmarkAPIPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	p.Spec = r.html
+	benchLayout(b, builder, tmplAPI, p)
+}
+
+// benchLayout measures rendering the page p with the template name.
+func benchLayout(b *testing.B, builder *Builder, name string, p any) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf := builder.getBuffer()
-		if err := builder.pages.byName[tmplAPI].ExecuteTemplate(buf, "layout", p); err != nil {
+		if err := builder.pages.byName[name].ExecuteTemplate(buf, "layout", p); err != nil {
 			b.Fatal(err)
 		}
 		builder.putBuffer(buf)
@@ -249,14 +254,7 @@ func BenchmarkListPage(b *testing.B) {
 	if p.Items, err = builder.listItems(p.Root, p.APIs); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		buf := builder.getBuffer()
-		if err := builder.pages.byName[tmplList].ExecuteTemplate(buf, "layout", p); err != nil {
-			b.Fatal(err)
-		}
-		builder.putBuffer(buf)
-	}
+	benchLayout(b, builder, tmplList, p)
 }
 
 // BenchmarkListItem renders an API's entry in a list.

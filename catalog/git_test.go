@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,47 +10,31 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testgit"
 )
 
 // gitRepo makes a repository in a subdirectory "config" of a work tree with
 // one commit per step, an hour apart, and returns the work tree's root.
 func gitRepo(t *testing.T, steps []map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	when := time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
-	for i, files := range steps {
+	r := testgit.New(t, time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC))
+	r.Step = time.Hour
+	for _, files := range steps {
 		for name, content := range files {
-			p := filepath.Join(dir, "config", filepath.FromSlash(name))
+			name = path.Join("config", name)
 			if content == "" {
-				if _, err := wt.Remove(filepath.ToSlash(filepath.Join("config", name))); err != nil {
+				if err := os.Remove(filepath.Join(r.Dir, filepath.FromSlash(name))); err != nil {
 					t.Fatal(err)
 				}
 				continue
 			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := wt.Add(filepath.ToSlash(filepath.Join("config", name))); err != nil {
-				t.Fatal(err)
-			}
+			r.Write(name, content)
 		}
-		sig := &object.Signature{Name: "Jane Consumer", Email: "jane.consumer@pharmacy-co.example", When: when.Add(time.Duration(i) * time.Hour)}
-		if _, err := wt.Commit("step for Jane Consumer jane.consumer@pharmacy-co.example", &git.CommitOptions{Author: sig, Committer: sig}); err != nil {
-			t.Fatal(err)
-		}
+		sig := &object.Signature{Name: "Jane Consumer", Email: "jane.consumer@pharmacy-co.example"}
+		r.Commit("step for Jane Consumer jane.consumer@pharmacy-co.example", &git.CommitOptions{Author: sig, Committer: sig})
 	}
-	return dir
+	return r.Dir
 }
 
 func TestChangesFromGitListsAPIAndPublisherChangesNewestFirst(t *testing.T) {

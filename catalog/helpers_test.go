@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -88,6 +89,16 @@ func mustFile(t testing.TB, s *Site, name string) []byte {
 		t.Fatalf("site has no %s; it has %q", name, s.Files())
 	}
 	return b
+}
+
+// jsonFile decodes the site's JSON file name.
+func jsonFile[T any](t testing.TB, s *Site, name string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(mustFile(t, s, name), &v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
 }
 
 // listedAPIs returns the data-api values of a list page, in order.

@@ -45,7 +45,7 @@ func decodeJSON(t *testing.T, name string, b []byte) any {
 func TestCatalogueJSONMatchesItsSchema(t *testing.T) {
 	site := buildTestSite(t)
 	s := compileSchema(t, "catalogue.schema.json", map[string][]byte{"catalogue.schema.json": schema.CatalogueJSONSchema})
-	doc := decodeJSON(t, "catalogue.json", mustFile(t, site, "catalogue.json"))
+	doc := jsonFile[any](t, site, "catalogue.json")
 	if err := s.Validate(doc); err != nil {
 		t.Fatalf("catalogue.json does not match its schema: %#v", err)
 	}
@@ -68,10 +68,7 @@ func TestCatalogueJSONMatchesItsSchema(t *testing.T) {
 
 func TestCatalogueJSONListsEveryAPIWithItsEnvironments(t *testing.T) {
 	site := buildTestSite(t)
-	var c Catalogue
-	if err := json.Unmarshal(mustFile(t, site, "catalogue.json"), &c); err != nil {
-		t.Fatal(err)
-	}
+	c := jsonFile[Catalogue](t, site, "catalogue.json")
 	var ids []string
 	for _, a := range c.APIs {
 		ids = append(ids, a.ID)
@@ -97,18 +94,14 @@ func TestAPIMetadataExportMatchesTheCrossGovernmentSchema(t *testing.T) {
 		t.Skipf("the cross-government schema is not available: %v", err)
 	}
 	site := buildTestSite(t)
-	export := mustFile(t, site, "api-metadata.json")
 	const apiURL = "https://github.com/alphagov/federated-api-model/blob/main/schemas/v1alpha/api-metadata.json"
 	resources := map[string][]byte{apiURL: apiSchema}
 	one := compileSchema(t, apiURL, resources)
-	var md Metadata
-	if err := json.Unmarshal(export, &md); err != nil {
-		t.Fatal(err)
-	}
+	md := jsonFile[Metadata](t, site, "api-metadata.json")
 	if got, want := len(md.APIs), 4; got != want {
 		t.Fatalf("got %d APIs in the export, want %d (every API but the retired one)", got, want)
 	}
-	doc := decodeJSON(t, "api-metadata.json", export)
+	doc := jsonFile[any](t, site, "api-metadata.json")
 	for i, a := range doc.(map[string]any)["apis"].([]any) {
 		if err := one.Validate(a); err != nil {
 			t.Errorf("API %d does not match the api-metadata schema: %v", i, err)
@@ -168,10 +161,7 @@ func TestFeedIsAtomWithOneEntryPerChange(t *testing.T) {
 
 func TestSearchIndexCoversEveryLiveAPI(t *testing.T) {
 	site := buildTestSite(t)
-	var idx searchIndex
-	if err := json.Unmarshal(mustFile(t, site, "search-index.json"), &idx); err != nil {
-		t.Fatal(err)
-	}
+	idx := jsonFile[searchIndex](t, site, "search-index.json")
 	var ids []string
 	for _, e := range idx.APIs {
 		ids = append(ids, e.ID)

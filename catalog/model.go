@@ -113,45 +113,40 @@ type modeInfo struct {
 	Credential  string
 }
 
+// modes explains every access mode the catalogue describes.
+var modes = map[string]modeInfo{
+	snapshot.ModeOpen: {Label: "Open access", Kind: "open", Pattern: "Open access",
+		Explanation: "No authentication or authorisation: anyone can call the API. Such APIs carry no personal or confidential data.",
+		Credential:  "none"},
+	snapshot.ModeAppLevel0: {Label: "Application-restricted, API key (app-level0)", Kind: "application-restricted", Pattern: "Application-restricted RESTful API – API key authentication",
+		Explanation: "Your application is authenticated, the end user is not. Send your application's API key in the apikey request header; the platform keeps only its SHA-256 hash.",
+		Credential:  "API key in the apikey header"},
+	snapshot.ModeAppLevel3: {Label: "Application-restricted, signed JWT (app-level3)", Kind: "application-restricted", Pattern: "Application-restricted RESTful API – signed JWT authentication",
+		Explanation: "Your application is authenticated, the end user is not. Your application signs a JWT with its private key (RS512, private_key_jwt client credentials) and exchanges it for a short-lived access token, which it sends as a bearer token. The platform holds only your public key.",
+		Credential:  "bearer access token from a signed JWT"},
+	snapshot.ModeCIS2AAL1: {Label: "Healthcare worker, NHS CIS2 at AAL1", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
+		Explanation: "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 1 (for example a password). Send their CIS2 access token as a bearer token.",
+		Credential:  "NHS CIS2 bearer token (AAL1 or higher)"},
+	snapshot.ModeCIS2AAL3: {Label: "Healthcare worker, NHS CIS2 at AAL3", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
+		Explanation: "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 3: an NHS smartcard or a modern alternative. Send their CIS2 access token as a bearer token.",
+		Credential:  "NHS CIS2 bearer token (AAL3)"},
+	snapshot.ModeNHSLoginP0: {Label: "Patient, NHS login at P0", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+		Explanation: "The end user is a patient or member of the public signed in with NHS login at identity level P0: a verified email address and phone number, identity not verified.",
+		Credential:  "NHS login bearer token (P0 or higher)"},
+	snapshot.ModeNHSLoginP5: {Label: "Patient, NHS login at P5", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+		Explanation: "The end user is a patient signed in with NHS login at identity level P5: basic identity verification (name, date of birth and NHS number or postcode).",
+		Credential:  "NHS login bearer token (P5 or higher)"},
+	snapshot.ModeNHSLoginP9: {Label: "Patient, NHS login at P9", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+		Explanation: "The end user is a patient signed in with NHS login at identity level P9: high identity verification (photo ID and a face check, or a GP surgery's linkage key).",
+		Credential:  "NHS login bearer token (P9)"},
+}
+
 func modeDetails(mode string) modeInfo {
-	m := modeInfo{ID: mode, Label: mode}
-	switch mode {
-	case snapshot.ModeOpen:
-		m.Label, m.Kind, m.Pattern = "Open access", "open", "Open access"
-		m.Explanation = "No authentication or authorisation: anyone can call the API. Such APIs carry no personal or confidential data."
-		m.Credential = "none"
-	case snapshot.ModeAppLevel0:
-		m.Label, m.Kind, m.Pattern = "Application-restricted, API key (app-level0)", "application-restricted", "Application-restricted RESTful API – API key authentication"
-		m.Explanation = "Your application is authenticated, the end user is not. Send your application's API key in the apikey request header; the platform keeps only its SHA-256 hash."
-		m.Credential = "API key in the apikey header"
-	case snapshot.ModeAppLevel3:
-		m.Label, m.Kind, m.Pattern = "Application-restricted, signed JWT (app-level3)", "application-restricted", "Application-restricted RESTful API – signed JWT authentication"
-		m.Explanation = "Your application is authenticated, the end user is not. Your application signs a JWT with its private key (RS512, private_key_jwt client credentials) and exchanges it for a short-lived access token, which it sends as a bearer token. The platform holds only your public key."
-		m.Credential = "bearer access token from a signed JWT"
-	case snapshot.ModeCIS2AAL1:
-		m.Label, m.Kind, m.Pattern = "Healthcare worker, NHS CIS2 at AAL1", "user-restricted", "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication"
-		m.Explanation = "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 1 (for example a password). Send their CIS2 access token as a bearer token."
-		m.Credential = "NHS CIS2 bearer token (AAL1 or higher)"
-	case snapshot.ModeCIS2AAL3:
-		m.Label, m.Kind, m.Pattern = "Healthcare worker, NHS CIS2 at AAL3", "user-restricted", "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication"
-		m.Explanation = "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 3: an NHS smartcard or a modern alternative. Send their CIS2 access token as a bearer token."
-		m.Credential = "NHS CIS2 bearer token (AAL3)"
-	case snapshot.ModeNHSLoginP0:
-		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P0", "user-restricted", "User-restricted RESTful API – NHS login authentication"
-		m.Explanation = "The end user is a patient or member of the public signed in with NHS login at identity level P0: a verified email address and phone number, identity not verified."
-		m.Credential = "NHS login bearer token (P0 or higher)"
-	case snapshot.ModeNHSLoginP5:
-		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P5", "user-restricted", "User-restricted RESTful API – NHS login authentication"
-		m.Explanation = "The end user is a patient signed in with NHS login at identity level P5: basic identity verification (name, date of birth and NHS number or postcode)."
-		m.Credential = "NHS login bearer token (P5 or higher)"
-	case snapshot.ModeNHSLoginP9:
-		m.Label, m.Kind, m.Pattern = "Patient, NHS login at P9", "user-restricted", "User-restricted RESTful API – NHS login authentication"
-		m.Explanation = "The end user is a patient signed in with NHS login at identity level P9: high identity verification (photo ID and a face check, or a GP surgery's linkage key)."
-		m.Credential = "NHS login bearer token (P9)"
-	default:
-		m.Kind = "other"
-		m.Explanation = "An access mode this catalogue does not describe."
+	m, ok := modes[mode]
+	if !ok {
+		return modeInfo{ID: mode, Label: mode, Kind: "other", Explanation: "An access mode this catalogue does not describe."}
 	}
+	m.ID = mode
 	return m
 }
 

@@ -3,7 +3,6 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v4"
 	"golang.org/x/net/html"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -30,20 +30,8 @@ type treeAPI struct {
 // recursively) into fsys under publishers/<pub>/apis/.
 func addTree(t testing.TB, fsys fstest.MapFS, dir, pub string) {
 	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fsys["publishers/"+pub+"/apis/"+filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for name, f := range testutil.ReadTree(t, dir) {
+		fsys["publishers/"+pub+"/apis/"+name] = f
 	}
 }
 

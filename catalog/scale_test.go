@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -20,17 +20,8 @@ import (
 func dirFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
+	for name, f := range testutil.ReadTree(t, dir) {
+		files[name] = f.Data
 	}
 	return files
 }

@@ -25,7 +25,8 @@ func evidenceYAML(prop string) *fstest.MapFile {
 	return &fstest.MapFile{Data: []byte("type: object\nproperties:\n  " + prop + ":\n    type: string\n")}
 }
 
-// sameSites fails the test if got and want differ in any file or notice.
+// sameSites fails the test if got and want, two builds of the same input,
+// differ in any file or notice.
 func sameSites(t *testing.T, got, want *Site) {
 	t.Helper()
 	if !slices.Equal(got.Files(), want.Files()) {
@@ -38,7 +39,7 @@ func sameSites(t *testing.T, got, want *Site) {
 		g, _ := got.File(name)
 		w, _ := want.File(name)
 		if !bytes.Equal(g, w) {
-			t.Errorf("%s differs from a new Builder's", name)
+			t.Errorf("%s differs between the two builds", name)
 		}
 	}
 }

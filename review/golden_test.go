@@ -41,10 +41,10 @@ func busyPullRequest(t *testing.T) (*testRepo, string, string) {
 	t.Helper()
 	r := newTestRepo(t)
 	r.copyTree(example)
-	base := r.commit("the platform", nil)
+	base := r.Commit("the platform", nil)
 	r.branch("busy")
 	// A grant added, one changed, a file of grants removed.
-	r.write("publishers/nhsbsa/grants/northgate-gp-systems.cue", `grants: [{
+	r.Write("publishers/nhsbsa/grants/northgate-gp-systems.cue", `grants: [{
 	app:         "clinical-system"
 	api:         "prescription-exemptions"
 	environment: "production"
@@ -55,7 +55,7 @@ func busyPullRequest(t *testing.T) (*testRepo, string, string) {
 }]
 `)
 	r.replace("publishers/nhsbsa/grants/northshire-icb.cue", `limit: 1200, per: "minute"`, `limit: 2400, per: "minute"`)
-	if err := os.Remove(filepath.Join(r.dir, "publishers/nice/grants/healthy-apps.cue")); err != nil {
+	if err := os.Remove(filepath.Join(r.Dir, "publishers/nice/grants/healthy-apps.cue")); err != nil {
 		t.Fatal(err)
 	}
 	// An API goes stable, another's upstream moves, a document breaks.
@@ -67,7 +67,7 @@ func busyPullRequest(t *testing.T) (*testRepo, string, string) {
 	r.replace("consumers/riverside-pharmacy/consumer.cue",
 		`"d2b9ba67aa760a551f8b935aa49a9422719a42eff73ced859517a0547b55eddd"`,
 		`"1111111111111111111111111111111111111111111111111111111111111111"`)
-	r.write("consumers/west-clinic/consumer.cue", `name: "West Clinic"
+	r.Write("consumers/west-clinic/consumer.cue", `name: "West Clinic"
 dspt: "standards-met"
 contact: {name: "Ada Example", email: "ada@west.example"}
 owners: ["west-dev"]
@@ -75,13 +75,13 @@ apps: portal: {name: "West Clinic portal", apiKeys: k1: {sha256: "22222222222222
 `)
 	// Platform policy: a category, shorter log retention.
 	r.replace("frontdoor.cue", "retentionDays:          90", "retentionDays:          60")
-	r.write("frontdoor.cue", r.read("frontdoor.cue")+`
+	r.Write("frontdoor.cue", r.read("frontdoor.cue")+`
 publisherCategories: "private-provider": {
 	description: "Independent sector providers of NHS-funded care."
 	approvedBy: {operator: "nhse-platform-lead", department: "dhsc-digital-policy", date: "2026-11-20"}
 }
 `)
-	head := r.commit("a bit of everything", nil)
+	head := r.Commit("a bit of everything", nil)
 	return r, base, head
 }
 
@@ -89,7 +89,7 @@ var goldenNow = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
 func TestDiffTextAndCommentMatchTheGoldenFiles(t *testing.T) {
 	r, base, head := busyPullRequest(t)
-	out, err := DiffGit(context.Background(), PullRequest{Repo: r.dir, Base: base, Head: head}, goldenNow)
+	out, err := DiffGit(context.Background(), PullRequest{Repo: r.Dir, Base: base, Head: head}, goldenNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestDiffTextAndCommentMatchTheGoldenFiles(t *testing.T) {
 
 func TestDiffNamesWhoGainsAccessInPlainEnglish(t *testing.T) {
 	r, base, head := busyPullRequest(t)
-	out, err := DiffGit(context.Background(), PullRequest{Repo: r.dir, Base: base, Head: head}, goldenNow)
+	out, err := DiffGit(context.Background(), PullRequest{Repo: r.Dir, Base: base, Head: head}, goldenNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestDiffIsDeterministic(t *testing.T) {
 	r, base, head := busyPullRequest(t)
 	var outs []string
 	for range 3 {
-		out, err := DiffGit(context.Background(), PullRequest{Repo: r.dir, Base: base, Head: head}, goldenNow)
+		out, err := DiffGit(context.Background(), PullRequest{Repo: r.Dir, Base: base, Head: head}, goldenNow)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -153,23 +153,16 @@ func apiName(a *snapshot.API) string {
 
 func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	ids := map[string]bool{}
-	for _, p := range base.Publishers {
-		ids[p.ID] = true
-	}
-	for _, p := range head.Publishers {
-		ids[p.ID] = true
-	}
-	for _, a := range base.APIs {
-		ids[a.Publisher] = true
-	}
-	for _, a := range head.APIs {
-		ids[a.Publisher] = true
-	}
-	for _, e := range base.Entitlements {
-		ids[e.GrantedBy] = true
-	}
-	for _, e := range head.Entitlements {
-		ids[e.GrantedBy] = true
+	for _, s := range []*snapshot.Snapshot{base, head} {
+		for _, p := range s.Publishers {
+			ids[p.ID] = true
+		}
+		for _, a := range s.APIs {
+			ids[a.Publisher] = true
+		}
+		for _, e := range s.Entitlements {
+			ids[e.GrantedBy] = true
+		}
 	}
 	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
 	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
@@ -197,6 +190,34 @@ func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 			name = x.Name
 		}
 		out = append(out, report.Group{Kind: "publisher", ID: id, Name: name, Lines: ls})
+	}
+	return out
+}
+
+// setLines says, with the formats added and dropped (of the API's name n
+// and an item), which items y has that x has not, then the reverse.
+func setLines(n string, x, y []string, added, dropped string) []string {
+	var ls []string
+	for _, v := range y {
+		if !slices.Contains(x, v) {
+			ls = append(ls, fmt.Sprintf(added, n, v))
+		}
+	}
+	for _, v := range x {
+		if !slices.Contains(y, v) {
+			ls = append(ls, fmt.Sprintf(dropped, n, v))
+		}
+	}
+	return ls
+}
+
+// ownedBy returns the items of s that owner says id owns.
+func ownedBy[T any](s []T, owner func(T) string, id string) []T {
+	var out []T
+	for _, x := range s {
+		if owner(x) == id {
+			out = append(out, x)
+		}
 	}
 	return out
 }
@@ -231,17 +252,8 @@ func publisherLines(x, y *snapshot.Publisher) []string {
 }
 
 func apiLines(base, head *snapshot.Snapshot, pub string) []string {
-	var ba, ha []snapshot.API
-	for _, a := range base.APIs {
-		if a.Publisher == pub {
-			ba = append(ba, a)
-		}
-	}
-	for _, a := range head.APIs {
-		if a.Publisher == pub {
-			ha = append(ha, a)
-		}
-	}
+	publisher := func(a snapshot.API) string { return a.Publisher }
+	ba, ha := ownedBy(base.APIs, publisher, pub), ownedBy(head.APIs, publisher, pub)
 	keys, bm, hm := pair(ba, ha, func(a snapshot.API) string { return a.ID })
 	var ls []string
 	for _, k := range keys {
@@ -323,26 +335,8 @@ func oneAPILines(x, y *snapshot.API) []string {
 	if x.SpecialCategory != y.SpecialCategory {
 		ls = append(ls, fmt.Sprintf("API %s %s special-category data", n, carries(y.SpecialCategory)))
 	}
-	for _, m := range y.AccessModes {
-		if !slices.Contains(x.AccessModes, m) {
-			ls = append(ls, fmt.Sprintf("API %s now accepts %s", n, m))
-		}
-	}
-	for _, m := range x.AccessModes {
-		if !slices.Contains(y.AccessModes, m) {
-			ls = append(ls, fmt.Sprintf("API %s no longer accepts %s", n, m))
-		}
-	}
-	for _, c := range y.DataCategories {
-		if !slices.Contains(x.DataCategories, c) {
-			ls = append(ls, fmt.Sprintf("API %s now carries %s data", n, c))
-		}
-	}
-	for _, c := range x.DataCategories {
-		if !slices.Contains(y.DataCategories, c) {
-			ls = append(ls, fmt.Sprintf("API %s no longer carries %s data", n, c))
-		}
-	}
+	ls = append(ls, setLines(n, x.AccessModes, y.AccessModes, "API %s now accepts %s", "API %s no longer accepts %s")...)
+	ls = append(ls, setLines(n, x.DataCategories, y.DataCategories, "API %s now carries %s data", "API %s no longer carries %s data")...)
 	keys, be, he := pair(x.Environments, y.Environments, func(e snapshot.APIEnvironment) string { return e.Name })
 	for _, k := range keys {
 		a, b := be[k], he[k]
@@ -385,17 +379,8 @@ func appName(id string) string {
 }
 
 func grantLines(base, head *snapshot.Snapshot, pub string) []string {
-	var be, he []snapshot.Entitlement
-	for _, e := range base.Entitlements {
-		if e.GrantedBy == pub {
-			be = append(be, e)
-		}
-	}
-	for _, e := range head.Entitlements {
-		if e.GrantedBy == pub {
-			he = append(he, e)
-		}
-	}
+	grantor := func(e snapshot.Entitlement) string { return e.GrantedBy }
+	be, he := ownedBy(base.Entitlements, grantor, pub), ownedBy(head.Entitlements, grantor, pub)
 	bAPIs := index(base.APIs, func(a snapshot.API) string { return a.ID })
 	hAPIs := index(head.APIs, func(a snapshot.API) string { return a.ID })
 	keys, bm, hm := pair(be, he, snapshot.Entitlement.Key)

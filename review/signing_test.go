@@ -50,15 +50,15 @@ func signedRepo(t *testing.T, keys map[string][]string) (*testRepo, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.write("frontdoor.cue", r.read("frontdoor.cue")+"\nsigningKeys: "+string(b)+"\n")
-	base := r.commit("the platform", nil)
+	r.Write("frontdoor.cue", r.read("frontdoor.cue")+"\nsigningKeys: "+string(b)+"\n")
+	base := r.Commit("the platform", nil)
 	r.branch("pr")
 	return r, base
 }
 
 func strictCheck(t *testing.T, r *testRepo, base string) compiler.Diagnostics {
 	t.Helper()
-	rg, err := OpenRange(r.dir, base, "HEAD")
+	rg, err := OpenRange(r.Dir, base, "HEAD")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestStrictModeAcceptsCommitsSignedByAnOwnersKey(t *testing.T) {
 	owner, pub := newPGPKey(t, "nhsbsa-api-team")
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: owner})
+	r.Commit("dental-contracts is stable", &git.CommitOptions{SignKey: owner})
 	if ds := strictCheck(t, r, base); len(ds) != 0 {
 		t.Errorf("got %v, want no diagnostics", ds)
 	}
@@ -99,7 +99,7 @@ func TestStrictModeRefusesUnsignedCommits(t *testing.T) {
 	_, pub := newPGPKey(t, "nhsbsa-api-team")
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	r.commit("dental-contracts is stable", nil)
+	r.Commit("dental-contracts is stable", nil)
 	ds := strictCheck(t, r, base)
 	if got, want := codes(ds), compiler.CodeUnsigned; got != want {
 		t.Fatalf("got codes %q, want %q (%v)", got, want, ds)
@@ -114,7 +114,7 @@ func TestStrictModeRefusesKeysNotListed(t *testing.T) {
 	stranger, _ := newPGPKey(t, "stranger")
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: stranger})
+	r.Commit("dental-contracts is stable", &git.CommitOptions{SignKey: stranger})
 	if got, want := codes(strictCheck(t, r, base)), compiler.CodeUntrustedSigner; got != want {
 		t.Errorf("got codes %q, want %q", got, want)
 	}
@@ -125,7 +125,7 @@ func TestStrictModeRefusesSignersWhoDoNotOwnWhatTheyTouch(t *testing.T) {
 	mhraKey, mhra := newPGPKey(t, "mhra-digital")
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {nhsbsa}, "mhra-digital": {mhra}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: mhraKey})
+	r.Commit("dental-contracts is stable", &git.CommitOptions{SignKey: mhraKey})
 	ds := strictCheck(t, r, base)
 	if got, want := codes(ds), compiler.CodeSignerNotOwner; got != want {
 		t.Fatalf("got codes %q, want %q", got, want)
@@ -141,7 +141,7 @@ func TestStrictModeKeysComeFromTheBaseRevision(t *testing.T) {
 	// The pull request adds its own key and signs with it: not trusted.
 	b, _ := json.Marshal(map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("frontdoor.cue", "signingKeys: {}", "signingKeys: "+string(b))
-	r.commit("trust me", &git.CommitOptions{SignKey: key})
+	r.Commit("trust me", &git.CommitOptions{SignKey: key})
 	if got, want := codes(strictCheck(t, r, base)), compiler.CodeUntrustedSigner; got != want {
 		t.Errorf("got codes %q, want %q", got, want)
 	}
@@ -189,7 +189,7 @@ func TestStrictModeAcceptsSSHSignaturesOfAnOwner(t *testing.T) {
 	key, pub := newSSHKey(t)
 	r, base := signedRepo(t, map[string][]string{"nhsbsa-api-team": {pub}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	r.commit("dental-contracts is stable", &git.CommitOptions{Signer: sshKeygenSigner{t, key}})
+	r.Commit("dental-contracts is stable", &git.CommitOptions{Signer: sshKeygenSigner{t, key}})
 	if ds := strictCheck(t, r, base); len(ds) != 0 {
 		t.Errorf("got %v, want no diagnostics", ds)
 	}
@@ -221,16 +221,16 @@ func TestStrictModeDoesNotChargeAMergeWithWhatItBringsIn(t *testing.T) {
 	mhraKey, mhra := newPGPKey(t, "mhra-digital")
 	r, _ := signedRepo(t, map[string][]string{"nhsbsa-api-team": {nhsbsa}, "mhra-digital": {mhra}})
 	r.replace("publishers/nhsbsa/apis/dental-contracts.cue", `"beta"`, `"stable"`)
-	mine := r.commit("dental-contracts is stable", &git.CommitOptions{SignKey: nhsbsaKey})
+	mine := r.Commit("dental-contracts is stable", &git.CommitOptions{SignKey: nhsbsaKey})
 	// Meanwhile on master, MHRA changes its own API.
 	r.checkout("master")
 	r.replace("publishers/mhra/publisher.cue", "owners:", "// MHRA.\nowners:")
-	theirs := r.commit("mhra comment", &git.CommitOptions{SignKey: mhraKey})
+	theirs := r.Commit("mhra comment", &git.CommitOptions{SignKey: mhraKey})
 	mhraFile := r.read("publishers/mhra/publisher.cue")
 	// The pull request merges master in, signed by its author.
 	r.checkout("pr")
-	r.write("publishers/mhra/publisher.cue", mhraFile)
-	r.commit("merge master", &git.CommitOptions{SignKey: nhsbsaKey, Parents: []plumbing.Hash{plumbing.NewHash(mine), plumbing.NewHash(theirs)}})
+	r.Write("publishers/mhra/publisher.cue", mhraFile)
+	r.Commit("merge master", &git.CommitOptions{SignKey: nhsbsaKey, Parents: []plumbing.Hash{plumbing.NewHash(mine), plumbing.NewHash(theirs)}})
 	if ds := strictCheck(t, r, "master"); len(ds) != 0 {
 		t.Errorf("got %v, want no diagnostics", ds)
 	}

@@ -3,37 +3,20 @@ package review
 import (
 	"context"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // exampleFS reads the example platform into a map, to edit a copy of it.
 func exampleFS(t *testing.T) fstest.MapFS {
 	t.Helper()
-	m := fstest.MapFS{}
-	err := filepath.WalkDir(example, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(example, p)
-		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: b}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return testutil.ReadTree(t, example)
 }
 
 // edited returns a copy of fsys with files replaced ("" deletes one).

@@ -42,10 +42,7 @@ type PublisherOptions struct {
 // OnboardedBy, approvals/onboarding/<id>.cue) and brings CODEOWNERS up to
 // date.
 func NewPublisher(ctx context.Context, dir, id string, o PublisherOptions) (*Result, error) {
-	if err := checkID("publisher", id); err != nil {
-		return nil, err
-	}
-	if err := checkHandles("owner", o.Owners); err != nil {
+	if err := checkOrg("publisher", id, o.Owners); err != nil {
 		return nil, err
 	}
 	if o.Name == "" || o.Category == "" || o.Email == "" {
@@ -193,10 +190,7 @@ var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // NewConsumer writes consumers/<org>/consumer.cue and brings CODEOWNERS up
 // to date.
 func NewConsumer(ctx context.Context, dir, org string, o ConsumerOptions) (*Result, error) {
-	if err := checkID("consumer organisation", org); err != nil {
-		return nil, err
-	}
-	if err := checkHandles("owner", o.Owners); err != nil {
+	if err := checkOrg("consumer organisation", org, o.Owners); err != nil {
 		return nil, err
 	}
 	if o.Name == "" || o.ContactName == "" || o.ContactEmail == "" {

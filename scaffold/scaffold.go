@@ -37,6 +37,14 @@ func checkID(what, id string) error {
 	return nil
 }
 
+// checkOrg checks a new organisation's ID and its owners' handles.
+func checkOrg(what, id string, owners []string) error {
+	if err := checkID(what, id); err != nil {
+		return err
+	}
+	return checkHandles("owner", owners)
+}
+
 func checkHandles(what string, hs []string) error {
 	if len(hs) == 0 {
 		return fmt.Errorf("at least one %s is needed", what)

@@ -51,103 +51,38 @@
 # Writes out/bench/gateway.{json,csv,svg,txt}; a full run (not --quick) also
 # copies the chart to docs/bench-gateway.svg.
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
 dur=15 rate=3000 work="" lsnap="" quick=0 pin=0 scale=1 rss=1 install=1 fdbin=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	-d) dur=$2; shift 2 ;;
-	-r) rate=$2; shift 2 ;;
-	-w) work=$2; shift 2 ;;
 	-L) lsnap=$2; shift 2 ;;
-	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=3; shift ;;
-	--pin) pin=1; shift ;;
 	--no-scale) scale=0; shift ;;
 	--no-rss) rss=0; shift ;;
-	--no-install) install=0; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-gateway: unknown argument $1" >&2; exit 2 ;;
+	*) bench_opt "$@"; shift "$used" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-gateway: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-. "$root/scripts/bench-lib.sh"
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	trap_rm=$work
-else
-	trap_rm=""
-fi
+bench_dirs
 run=$work/gateway
-rm -rf "$run"; mkdir -p "$run" "$work/bin"
-outdir=$root/out/bench
-mkdir -p "$outdir"
-
-# Processes this script started, stopped on exit by PID.
-pids=()
-trap cleanup EXIT
+rm -rf "$run"; mkdir -p "$run"
 
 # Tools.
 ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
-if [ -z "$fdbin" ]; then
-	log "building frontdoor and fdbench"
-	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
-	fdbin=$work/bin/frontdoor
-else
-	log "building fdbench (frontdoor: $fdbin)"
-fi
-go build -o "$work/bin/fdbench" ./tools/fdbench
-fd=$fdbin fdb=$work/bin/fdbench
-
-# CPU placement.
-ncpu=$(nproc)
-srv=() gen=()
-if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
-	last=$((ncpu - 1))
-	srv=(taskset -c "0-$((last - 1))") gen=(taskset -c "$last")
-fi
+bench_build
+bench_pin
 
 # Ports.
 base=${BENCH_PORT_BASE:-18081}
 p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4)) p_bare=$((base + 5))
-for p in $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
-done
+ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare
 
 # The upstream.
 nginx_upstream "$run/nginx-up" "$p_up"
-mkdir -p "$run/nginx-proxy"
-cat >"$run/nginx-proxy/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $run/nginx-proxy/nginx.pid;
-error_log $run/nginx-proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx-proxy; proxy_temp_path $run/nginx-proxy;
-	fastcgi_temp_path $run/nginx-proxy; uwsgi_temp_path $run/nginx-proxy; scgi_temp_path $run/nginx-proxy;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	upstream backend {
-		server 127.0.0.1:$p_up;
-		keepalive 64;
-	}
-	server {
-		listen 127.0.0.1:$p_nginx;
-		location / {
-			proxy_pass http://backend;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-		}
-	}
-}
-EOF
+nginx_proxy "$run/nginx-proxy" "$p_up" "127.0.0.1:$p_nginx"
 cat >"$run/Caddyfile" <<EOF
 {
 	admin off
@@ -159,13 +94,9 @@ http://127.0.0.1:$p_caddy {
 EOF
 
 log "starting the upstream, nginx, caddy and the bare ReverseProxy"
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
-pids+=($!)
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
-pids+=($!)
-XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
-	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
-pids+=($!)
+start_nginx "$run/nginx-up"
+start_nginx "$run/nginx-proxy"
+start_caddy
 "${srv[@]}" "$fdb" bareproxy -listen "127.0.0.1:$p_bare" -upstream "http://127.0.0.1:$p_up" >"$run/bare.log" 2>&1 &
 pids+=($!)
 
@@ -205,36 +136,6 @@ wait_http "http://127.0.0.1:$p_caddy/"
 wait_http "http://127.0.0.1:$p_bare/"
 path=$fd_path/bench
 wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
-
-# to_ms VALUE: wrk's "1.23ms" / "850.00us" / "1.02s" in milliseconds.
-
-# bench_wrk NAME URL: sets rps_NAME, err_NAME (non-2xx + socket errors),
-# p99w_NAME (wrk's p99, ms).
-bench_wrk() {
-	local name=$1 url=$2 f=$run/wrk-$1.txt
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
-	local rps p99 non2xx sock
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "err_$name" '%s' "$((non2xx + sock))"
-	printf -v "p99w_$name" '%s' "$p99"
-	log "wrk $name: ${rps} req/s, p99 ${p99} ms, errors $((non2xx + sock))"
-}
-
-# bench_vegeta NAME URL: sets p50_NAME, p99_NAME (ms), ok_NAME (success %).
-bench_vegeta() {
-	local name=$1 url=$2 f=$run/vegeta-$1.json
-	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
-		-header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
-	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
-	rm -f "$run/vegeta-$name.bin"
-	local p50 p99 ok
-	read -r p50 p99 ok _ < <(vegeta_stats "$f")
-	printf -v "p50_$name" '%s' "$p50"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "ok_$name" '%s' "$ok"
-	log "vegeta $name @${rate}/s: p50 $p50 ms, p99 $p99 ms, success $ok%"
-}
 
 names=(frontdoor bare nginx caddy direct)
 declare -A url=(

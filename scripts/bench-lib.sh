@@ -1,6 +1,84 @@
-# Shared helpers of the bench-*.sh scripts; source it after defining log and
-# die, and with the arrays pids (server processes) and the variables run
-# (the run directory, for messages) and trap_rm (a directory to remove).
+# Shared helpers of the load benchmarks (bench-gateway.sh, bench-tls.sh,
+# bench-swap.sh): their common options, directories, builds, CPU placement
+# and servers, wrk and vegeta runs and the parsing of their reports, and
+# the clean-up on exit. Source it first; the helpers use the array pids
+# (server processes) and the variables run (the run directory) and trap_rm
+# (a directory to remove).
+
+# bench_name names the script in messages: bench-gateway for bench-gateway.sh.
+bench_name=$(basename "$0" .sh)
+log() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# vegeta_args are extra options of bench_vegeta's attacks; bench_over names
+# the connection in bench_wrk's and bench_vegeta's messages.
+vegeta_args=() bench_over=""
+
+# bench_opt ARGS...: parses the option at the head of ARGS that every load
+# benchmark takes (-d dur, -r rate, -w work, -b fdbin, --pin, --no-install,
+# -h), setting used to how many arguments it took; exits on any other.
+bench_opt() {
+	used=2
+	case $1 in
+	-d) dur=$2 ;;
+	-r) rate=$2 ;;
+	-w) work=$2 ;;
+	-b) fdbin=$2 ;;
+	--pin) pin=1; used=1 ;;
+	--no-install) install=0; used=1 ;;
+	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "$bench_name: unknown argument $1" >&2; exit 2 ;;
+	esac
+}
+
+# bench_dirs: sets root (and cds there), work (a new temporary directory,
+# removed on exit, unless -w named one; with work/bin), outdir (out/bench)
+# and pids, and traps cleanup on exit.
+bench_dirs() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	cd "$root"
+	trap_rm=""
+	if [ -z "$work" ]; then
+		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
+		trap_rm=$work
+	fi
+	outdir=$root/out/bench
+	mkdir -p "$work/bin" "$outdir"
+	pids=()
+	trap cleanup EXIT
+}
+
+# bench_build: builds fdbench and, unless -b named one, frontdoor; sets fd
+# and fdb to them.
+bench_build() {
+	if [ -z "$fdbin" ]; then
+		log "building frontdoor and fdbench"
+		go build -o "$work/bin/frontdoor" ./cmd/frontdoor
+		fdbin=$work/bin/frontdoor
+	else
+		log "building fdbench (frontdoor: $fdbin)"
+	fi
+	go build -o "$work/bin/fdbench" ./tools/fdbench
+	fd=$fdbin fdb=$work/bin/fdbench
+}
+
+# bench_pin: sets ncpu, and with --pin on 2+ CPUs the command prefixes srv
+# (servers: every CPU but the last) and gen (load generators: the last).
+bench_pin() {
+	ncpu=$(nproc)
+	srv=() gen=()
+	if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
+		srv=(taskset -c "0-$((ncpu - 2))") gen=(taskset -c "$((ncpu - 1))")
+	fi
+}
+
+# ports_free PORT...: fails if something listens on one of the ports.
+ports_free() {
+	local p
+	for p in "$@"; do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
+	done
+}
 
 # cleanup stops every server the script started and removes trap_rm.
 cleanup() {
@@ -33,6 +111,35 @@ wrk_stats() {
 	sock=$(awk -F'[ ,]+' '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s }' "$f")
 	p99=$(awk '$1 == "99%" { print $2 }' "$f")
 	echo "${rps:-0} $(to_ms "${p99:-0ms}") ${non2xx:-0} ${sock:-0}"
+}
+
+# bench_wrk NAME URL: loads URL with wrk (2 threads, 64 connections, dur
+# seconds, the API key key) from the load generators' CPUs; sets rps_NAME,
+# p99w_NAME (ms) and err_NAME (non-2xx responses and socket errors).
+bench_wrk() {
+	local name=$1 url=$2 f=$run/wrk-$1.txt rps p99 non2xx sock
+	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
+	read -r rps p99 non2xx sock < <(wrk_stats "$f")
+	printf -v "rps_$name" '%s' "$rps"
+	printf -v "p99w_$name" '%s' "$p99"
+	printf -v "err_$name" '%s' "$((non2xx + sock))"
+	log "wrk $name${bench_over:-}: $rps req/s, p99 $p99 ms, errors $((non2xx + sock))"
+}
+
+# bench_vegeta NAME URL: requests URL with vegeta at rate for dur seconds
+# (the API key key, and the options vegeta_args) from the load generators'
+# CPUs; sets p50_NAME, p99_NAME (ms) and ok_NAME (success %).
+bench_vegeta() {
+	local name=$1 url=$2 f=$run/vegeta-$1.json p50 p99 ok
+	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
+		"${vegeta_args[@]}" -header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
+	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
+	rm -f "$run/vegeta-$name.bin"
+	read -r p50 p99 ok _ < <(vegeta_stats "$f")
+	printf -v "p50_$name" '%s' "$p50"
+	printf -v "p99_$name" '%s' "$p99"
+	printf -v "ok_$name" '%s' "$ok"
+	log "vegeta $name @${rate}/s${bench_over:-}: p50 $p50 ms, p99 $p99 ms, success $ok%"
 }
 
 # ensure_vegeta INSTALL: sets vegeta to the vegeta binary, go-installing it
@@ -76,14 +183,15 @@ ensure_tools() {
 		{ "${sudo_[@]}" apt-get update -qq && "${sudo_[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
 }
 
-# nginx_upstream DIR PORT: writes DIR/nginx.conf, the benchmarks' upstream:
-# one nginx worker answering 200 "ok\n" on 127.0.0.1:PORT, keep-alive.
-nginx_upstream() {
-	local d=$1 p=$2
+# nginx_conf DIR WORKERS HTTP: writes DIR/nginx.conf: WORKERS worker
+# processes, its files in DIR, no access log, long keep-alive with clients,
+# and HTTP (directives) in its http block.
+nginx_conf() {
+	local d=$1
 	mkdir -p "$d"
 	cat >"$d/nginx.conf" <<CONF
 daemon off;
-worker_processes 1;
+worker_processes $2;
 pid $d/nginx.pid;
 error_log $d/error.log warn;
 events { worker_connections 4096; }
@@ -93,10 +201,7 @@ http {
 	fastcgi_temp_path $d; uwsgi_temp_path $d; scgi_temp_path $d;
 	keepalive_requests 1000000;
 	keepalive_timeout 300s;
-	server {
-		listen 127.0.0.1:$p;
-		location / { default_type text/plain; return 200 "ok\n"; }
-	}
+$3
 }
 CONF
 }
@@ -125,4 +230,46 @@ measure() {
 	printf -v "rss_$name" '%s' "$rss"
 	printf -v "cpu_$name" '%s' "$cpu"
 	log "$name: ${wall}s wall, ${cpu}s CPU, $((rss / 1024)) MiB"
+}
+
+# nginx_upstream DIR PORT: writes DIR/nginx.conf, the benchmarks' upstream:
+# one nginx worker answering 200 "ok\n" on 127.0.0.1:PORT, keep-alive.
+nginx_upstream() {
+	nginx_conf "$1" 1 "	server {
+		listen 127.0.0.1:$2;
+		location / { default_type text/plain; return 200 \"ok\\n\"; }
+	}"
+}
+
+# nginx_proxy DIR UPSTREAM_PORT LISTEN [DIRECTIVES]: writes DIR/nginx.conf,
+# the benchmarks' nginx reverse proxy: auto workers, listening on LISTEN (a
+# listen directive's value), HTTP/1.1 keep-alive (64 connections) to
+# 127.0.0.1:UPSTREAM_PORT, and DIRECTIVES in its server block.
+nginx_proxy() {
+	nginx_conf "$1" auto "	upstream backend {
+		server 127.0.0.1:$2;
+		keepalive 64;
+	}
+	server {
+		listen $3;
+		${4:-}
+		location / {
+			proxy_pass http://backend;
+			proxy_http_version 1.1;
+			proxy_set_header Connection \"\";
+		}
+	}"
+}
+
+# start_nginx DIR: starts nginx with DIR/nginx.conf on the server CPUs.
+start_nginx() {
+	"${srv[@]}" "$nginx_bin" -p "$1" -c "$1/nginx.conf" 2>"$1/stderr" &
+	pids+=($!)
+}
+
+# start_caddy: starts caddy with run/Caddyfile on the server CPUs.
+start_caddy() {
+	XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
+		"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
+	pids+=($!)
 }

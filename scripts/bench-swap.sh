@@ -66,41 +66,26 @@
 #    gateway's log.
 # Writes out/bench/swap.{txt,json}.
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
 dur=30 work="" snap="" fdbin="" quick=0 pin=0 gobench=1 install=1 rate=3000 rundir= rounds=
 while [ $# -gt 0 ]; do
 	case $1 in
-	-d) dur=$2; shift 2 ;;
-	-w) work=$2; shift 2 ;;
 	-L) snap=$2; shift 2 ;;
-	-r) rate=$2; shift 2 ;;
 	-n) rounds=$2; shift 2 ;;
 	--run-dir) rundir=$2; shift 2 ;;
-	-b) fdbin=$2; shift 2 ;;
 	--quick) quick=1; dur=5; shift ;;
-	--pin) pin=1; shift ;;
 	--no-gobench) gobench=0; shift ;;
-	--no-install) install=0; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-swap: unknown argument $1" >&2; exit 2 ;;
+	*) bench_opt "$@"; shift "$used" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-swap: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
 ref() { printf '%s' "${!1}"; }
 # rounds_of NAME SEP: NAME1 SEP NAME2 ... of every round.
 rounds_of() { local r out=""; for ((r = 1; r <= rounds; r++)); do out+="${out:+$2}$(ref "$1$r")"; done; printf '%s' "$out"; }
 # median: the median of the numbers on stdin, one a line ("null" if none).
 median() { sort -n | awk '{ a[NR] = $1 } END { if (!NR) print "null"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-. "$root/scripts/bench-lib.sh"
-trap_rm=""
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	trap_rm=$work
-fi
+bench_dirs
 run=$work/swap
 if [ -n "$rundir" ]; then
 	run=$rundir
@@ -108,11 +93,7 @@ elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR == 2 {
 	run=/dev/shm/frontdoor-bench-swap.$$
 	trap_rm_run=$run
 fi
-rm -rf "$run"; mkdir -p "$run" "$work/bin"
-outdir=$root/out/bench
-mkdir -p "$outdir"
-
-pids=()
+rm -rf "$run"; mkdir -p "$run"
 trap 'cleanup; [ -z "${trap_rm_run:-}" ] || rm -rf "$trap_rm_run"' EXIT
 
 # 1. The Go benchmark.
@@ -142,24 +123,11 @@ fi
 ensure_vegeta "$install"
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || die "missing nginx for the upstream (scripts/bench-gateway.sh installs it)"
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-if [ -z "$fdbin" ]; then
-	log "building frontdoor"
-	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
-	fdbin=$work/bin/frontdoor
-fi
-go build -o "$work/bin/fdbench" ./tools/fdbench
-fd=$fdbin fdb=$work/bin/fdbench
-
-srv=() gen=()
-ncpu=$(nproc)
-if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
-	srv=(taskset -c "0-$((ncpu - 2))") gen=(taskset -c "$((ncpu - 1))")
-fi
+bench_build
+bench_pin
 base=${BENCH_PORT_BASE:-18081}
 p_up=$((base + 10)) p_fd=$((base + 11)) p_admin=$((base + 12))
-for p in $p_up $p_fd $p_admin; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
-done
+ports_free $p_up $p_fd $p_admin
 
 # The snapshot to swap.
 if [ -z "$snap" ]; then
@@ -185,23 +153,8 @@ mib=$(( $(sed -n 's/^bytes=//p' "$run/base.env") / 1048576 ))
 mkdir -p "$run/feed"
 cp "$run/base/snapshot.json.sig" "$run/base/snapshot.json.sha256" "$run/base/snapshot.json" "$run/feed/"
 
-mkdir -p "$run/nginx"
-cat >"$run/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $run/nginx/nginx.pid;
-error_log $run/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx; proxy_temp_path $run/nginx;
-	fastcgi_temp_path $run/nginx; uwsgi_temp_path $run/nginx; scgi_temp_path $run/nginx;
-	keepalive_requests 1000000;
-	server { listen 127.0.0.1:$p_up; location / { default_type text/plain; return 200 "ok\n"; } }
-}
-EOF
-"${srv[@]}" "$nginx_bin" -p "$run/nginx" -c "$run/nginx/nginx.conf" 2>"$run/nginx/stderr" &
-pids+=($!)
+nginx_upstream "$run/nginx" "$p_up"
+start_nginx "$run/nginx"
 mkdir -p "$run/state"
 "${srv[@]}" "$fd" serve --source file --snapshot "$run/feed/snapshot.json" --trust "$run/k.pub" --state "$run/state" \
 	--listen "127.0.0.1:$p_fd" --admin-listen "127.0.0.1:$p_admin" --env sandbox --no-tls >"$run/frontdoor.log" 2>&1 &
@@ -214,17 +167,12 @@ wait_http "http://127.0.0.1:$p_fd$path" "apikey: $key"
 # next_gen is the first generation the next staged run publishes.
 next_gen=2
 
-# wrk_run NAME: sets rps_NAME, p99_NAME (ms), fail_NAME, non2xx_NAME, sock_NAME.
+# wrk_run NAME: sets rps_NAME, p99_NAME (ms) and fail_NAME of wrk against
+# frontdoor.
 wrk_run() {
-	local name=$1 f=$run/wrk-$1.txt
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "http://127.0.0.1:$p_fd$path" >"$f" 2>&1 || die "wrk failed: $(cat "$f")"
-	local rps p99 non2xx sock
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "non2xx_$name" '%s' "${non2xx:-0}"
-	printf -v "sock_$name" '%s' "${sock:-0}"
-	printf -v "fail_$name" '%s' "$(( ${non2xx:-0} + ${sock:-0} ))"
+	bench_wrk "$1" "http://127.0.0.1:$p_fd$path"
+	printf -v "p99_$1" '%s' "$(ref "p99w_$1")"
+	printf -v "fail_$1" '%s' "$(ref "err_$1")"
 }
 
 # vegeta_run NAME: sets p50_NAME, p99_NAME (ms), fail_NAME, n_NAME.

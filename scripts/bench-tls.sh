@@ -33,67 +33,31 @@
 #               beside h2load over HTTP/1.1 with 64 connections
 # Writes out/bench/tls.{json,txt}.
 set -euo pipefail
+. "$(dirname "$0")/bench-lib.sh"
 
 dur=15 rate=3000 work="" pin=0 install=1 fdbin=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	-d) dur=$2; shift 2 ;;
-	-r) rate=$2; shift 2 ;;
-	-w) work=$2; shift 2 ;;
-	-b) fdbin=$2; shift 2 ;;
 	--quick) dur=3; shift ;;
-	--pin) pin=1; shift ;;
-	--no-install) install=0; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-tls: unknown argument $1" >&2; exit 2 ;;
+	*) bench_opt "$@"; shift "$used" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-tls: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-. "$root/scripts/bench-lib.sh"
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	trap_rm=$work
-else
-	trap_rm=""
-fi
+bench_dirs
 run=$work/tls
-rm -rf "$run"; mkdir -p "$run" "$work/bin"
-outdir=$root/out/bench
-mkdir -p "$outdir"
-
-pids=()
-trap cleanup EXIT
+rm -rf "$run"; mkdir -p "$run"
 
 # Tools.
 ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk h2load:nghttp2-client openssl:openssl curl:curl
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
-if [ -z "$fdbin" ]; then
-	log "building frontdoor and fdbench"
-	go build -o "$work/bin/frontdoor" ./cmd/frontdoor
-	fdbin=$work/bin/frontdoor
-else
-	log "building fdbench (frontdoor: $fdbin)"
-fi
-go build -o "$work/bin/fdbench" ./cmd/fdbench
-fd=$fdbin fdb=$work/bin/fdbench
+bench_build
 
-ncpu=$(nproc)
-srv=() gen=()
-if [ "$pin" = 1 ] && [ "$ncpu" -ge 2 ]; then
-	last=$((ncpu - 1))
-	srv=(taskset -c "0-$((last - 1))") gen=(taskset -c "$last")
-fi
+bench_pin
 
 base=${BENCH_PORT_BASE:-18181}
 p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4))
-for p in $p_up $p_nginx $p_caddy $p_fd $p_admin; do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (set BENCH_PORT_BASE)"; fi
-done
+ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin
 
 # One ECDSA P-256 certificate for the sandbox host and 127.0.0.1, from a
 # throwaway CA.
@@ -110,37 +74,8 @@ openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -
 cert=$tls/server.crt certkey=$tls/server.key
 
 nginx_upstream "$run/nginx-up" "$p_up"
-mkdir -p "$run/nginx-proxy"
-cat >"$run/nginx-proxy/nginx.conf" <<EOF
-daemon off;
-worker_processes auto;
-pid $run/nginx-proxy/nginx.pid;
-error_log $run/nginx-proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $run/nginx-proxy; proxy_temp_path $run/nginx-proxy;
-	fastcgi_temp_path $run/nginx-proxy; uwsgi_temp_path $run/nginx-proxy; scgi_temp_path $run/nginx-proxy;
-	keepalive_requests 1000000;
-	keepalive_timeout 300s;
-	http2_max_concurrent_streams 128;
-	upstream backend {
-		server 127.0.0.1:$p_up;
-		keepalive 64;
-	}
-	server {
-		listen 127.0.0.1:$p_nginx ssl http2;
-		ssl_certificate $cert;
-		ssl_certificate_key $certkey;
-		ssl_protocols TLSv1.2 TLSv1.3;
-		location / {
-			proxy_pass http://backend;
-			proxy_http_version 1.1;
-			proxy_set_header Connection "";
-		}
-	}
-}
-EOF
+nginx_proxy "$run/nginx-proxy" "$p_up" "127.0.0.1:$p_nginx ssl http2" \
+	"http2_max_concurrent_streams 128; ssl_certificate $cert; ssl_certificate_key $certkey; ssl_protocols TLSv1.2 TLSv1.3;"
 cat >"$run/Caddyfile" <<EOF
 {
 	admin off
@@ -158,13 +93,9 @@ https://$host:$p_caddy, https://127.0.0.1:$p_caddy {
 EOF
 
 log "starting the upstream, nginx and caddy"
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-up" -c "$run/nginx-up/nginx.conf" 2>"$run/nginx-up/stderr" &
-pids+=($!)
-"${srv[@]}" "$nginx_bin" -p "$run/nginx-proxy" -c "$run/nginx-proxy/nginx.conf" 2>"$run/nginx-proxy/stderr" &
-pids+=($!)
-XDG_DATA_HOME=$run/caddy XDG_CONFIG_HOME=$run/caddy HOME=$run/caddy \
-	"${srv[@]}" caddy run --adapter caddyfile --config "$run/Caddyfile" >"$run/caddy.log" 2>&1 &
-pids+=($!)
+start_nginx "$run/nginx-up"
+start_nginx "$run/nginx-proxy"
+start_caddy
 
 log "starting frontdoor"
 key=bench-$RANDOM$RANDOM
@@ -194,30 +125,7 @@ for n in "${names[@]}"; do
 	[ "$proto" = 2 ] || die "$n does not negotiate HTTP/2 (got HTTP/$proto)"
 done
 
-# bench_wrk NAME URL: rps_NAME, p99w_NAME, err_NAME.
-bench_wrk() {
-	local name=$1 url=$2 f=$run/wrk-$1.txt rps p99 non2xx sock
-	"${gen[@]}" wrk -t2 -c64 -d"${dur}s" --latency -H "apikey: $key" "$url" >"$f" 2>&1 || die "wrk $name failed: $(cat "$f")"
-	read -r rps p99 non2xx sock < <(wrk_stats "$f")
-	printf -v "rps_$name" '%s' "$rps"
-	printf -v "p99w_$name" '%s' "$p99"
-	printf -v "err_$name" '%s' "$((non2xx + sock))"
-	log "wrk $name (TLS 1.3, keep-alive): $rps req/s, p99 $p99 ms, errors $((non2xx + sock))"
-}
-
-# bench_vegeta NAME URL: p50_NAME, p99_NAME, ok_NAME.
-bench_vegeta() {
-	local name=$1 url=$2 f=$run/vegeta-$1.json p50 p99 ok
-	echo "GET $url" | "${gen[@]}" "$vegeta" attack -rate="$rate" -duration="${dur}s" -keepalive=true \
-		-root-certs "$tls/ca.crt" -header "apikey: $key" -max-workers 512 >"$run/vegeta-$name.bin"
-	"$vegeta" report -type=json <"$run/vegeta-$name.bin" >"$f"
-	rm -f "$run/vegeta-$name.bin"
-	read -r p50 p99 ok _ < <(vegeta_stats "$f")
-	printf -v "p50_$name" '%s' "$p50"
-	printf -v "p99_$name" '%s' "$p99"
-	printf -v "ok_$name" '%s' "$ok"
-	log "vegeta $name @${rate}/s over TLS: p50 $p50 ms, p99 $p99 ms, success $ok%"
-}
+vegeta_args=(-root-certs "$tls/ca.crt") bench_over=" over TLS"
 
 # bench_handshakes NAME PORT: hs_NAME, new connections per second with a
 # full handshake each (two s_time clients, summed).

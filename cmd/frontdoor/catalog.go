@@ -199,10 +199,7 @@ Exit codes: 0 written, 1 invalid configuration or a forbidden string found,
 2 usage or I/O error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if out == "" {
-				return usageErr("missing -o OUTDIR")
-			}
-			if err := checkFormat(format); err != nil {
+			if err := checkOutput(out, format); err != nil {
 				return err
 			}
 			l, err := src.load(args)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/catalog"
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
 // TestCatalogueFromTheCompilersDocumentsIsTheSame checks that the endpoints
@@ -20,12 +21,23 @@ import (
 // when it parses the documents itself: on the example platform, then with
 // its documents replaced by the compiler's real test documents and, when
 // present, the shared ones.
-func TestCatalogueFromTheCompilersDocumentsIsTheSame(t *testing.T) {
-	example := os.DirFS("../../examples/national-health-platform")
-	res, err := compiler.Compile(context.Background(), example, compiler.Options{Generation: 1})
+// exampleDir is the example platform, relative to this package.
+const exampleDir = "../../examples/national-health-platform"
+
+// compileExample compiles the example platform, failing the test on any
+// error.
+func compileExample(t *testing.T) (*compiler.Result, fs.FS) {
+	t.Helper()
+	fsys := os.DirFS(exampleDir)
+	res, err := compiler.Compile(context.Background(), fsys, compiler.Options{Generation: 1})
 	if err != nil || res.Diagnostics.HasErrors() {
 		t.Fatalf("compiling the example: %v %v", err, res.Diagnostics)
 	}
+	return res, fsys
+}
+
+func TestCatalogueFromTheCompilersDocumentsIsTheSame(t *testing.T) {
+	res, _ := compileExample(t)
 	snap := res.Snapshot
 	var specPaths []string
 	for _, a := range snap.APIs {
@@ -33,18 +45,7 @@ func TestCatalogueFromTheCompilersDocumentsIsTheSame(t *testing.T) {
 			specPaths = append(specPaths, a.Spec)
 		}
 	}
-	base := fstest.MapFS{}
-	err = fs.WalkDir(example, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(example, p)
-		base[p] = &fstest.MapFile{Data: data, Mode: 0o644}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := testutil.ReadTree(t, exampleDir)
 	var real [][]byte
 	for _, doc := range yamlTheLoaderRewrites {
 		real = append(real, []byte(doc))

@@ -31,6 +31,15 @@ func (f *prFlags) register(c *cobra.Command, actorHelp string) {
 	c.Flags().IntVar(&f.maxShown, "max-diagnostics", report.DefaultMaxPrinted, "most diagnostics the text, github, sarif and markdown formats show (json shows all)")
 }
 
+// write writes out, stamped with this version, in the chosen format.
+func (f *prFlags) write(c *cobra.Command, out *report.Output) error {
+	out.Version, out.MaxPrinted = version(), f.maxShown
+	if err := report.Write(c.OutOrStdout(), f.format, out); err != nil {
+		return ioErr(err)
+	}
+	return nil
+}
+
 // approverList splits comma-separated --approver values.
 func (f *prFlags) approverList() []string {
 	var out []string
@@ -93,9 +102,8 @@ Exit codes: 0 allowed, 1 refused, 2 usage or I/O error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version, out.MaxPrinted = version(), f.maxShown
-			if err := report.Write(c.OutOrStdout(), f.format, out); err != nil {
-				return ioErr(err)
+			if err := f.write(c, out); err != nil {
+				return err
 			}
 			if out.Diagnostics.HasErrors() {
 				if f.format == report.FormatText {
@@ -187,9 +195,8 @@ error.`,
 			if err != nil {
 				return ioErr(err)
 			}
-			out.Version, out.MaxPrinted = version(), f.maxShown
-			if err := report.Write(c.OutOrStdout(), f.format, out); err != nil {
-				return ioErr(err)
+			if err := f.write(c, out); err != nil {
+				return err
 			}
 			if out.Diagnostics.HasErrors() {
 				return invalid("errors found")

@@ -250,6 +250,14 @@ func checkFormat(format string) error {
 	return nil
 }
 
+// checkOutput checks the output directory and format of build and catalog.
+func checkOutput(out, format string) error {
+	if out == "" {
+		return usageErr("missing -o OUTDIR")
+	}
+	return checkFormat(format)
+}
+
 // summary describes a compiled snapshot in one line.
 func summary(s *snapshot.Snapshot, digest string) string {
 	apps := 0
@@ -328,10 +336,7 @@ nothing.
 Exit codes: 0 built, 1 invalid configuration, 2 usage or I/O error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if out == "" {
-				return usageErr("missing -o OUTDIR")
-			}
-			if err := checkFormat(format); err != nil {
+			if err := checkOutput(out, format); err != nil {
 				return err
 			}
 			var sign func([]byte) []byte

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/catalog"
 	"github.com/frontdoor-dev/frontdoor/compiler"
-	"github.com/frontdoor-dev/frontdoor/runtime/source"
 )
 
 // liveCatalog serves the public catalogue of the last configuration the
@@ -83,31 +81,4 @@ func (l *liveCatalog) build(res *compiler.Result, fsys fs.FS) {
 	h := catalog.Handler(site.FS())
 	l.site.Store(&h)
 	l.log.Info("catalogue rebuilt", "files", len(site.Files()), "generation", res.Snapshot.Generation)
-}
-
-// compileWith returns the compiler as the sources' compile function; after
-// every compile that yields a snapshot it calls compiled, if set. Its
-// compiles share a cache in memory: a recompile evaluates only the files
-// that changed.
-func compileWith(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
-	cache, err := compiler.NewCache("", 0)
-	if err != nil {
-		cache = nil // in memory only: NewCache does not fail
-	}
-	return func(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation, Cache: cache})
-		if err != nil {
-			return source.CompileOutput{}, err
-		}
-		out := source.CompileOutput{Bytes: res.Bytes}
-		for _, d := range res.Diagnostics {
-			if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
-				out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
-			}
-		}
-		if compiled != nil && len(res.Bytes) > 0 {
-			compiled(res, in.FS)
-		}
-		return out, nil
-	}
 }

@@ -1,24 +1,16 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/frontdoor-dev/frontdoor/compiler"
 )
 
 func TestLiveCatalogueServesTheLatestCompileOnceBuilt(t *testing.T) {
-	fsys := os.DirFS("../../examples/national-health-platform")
-	res, err := compiler.Compile(context.Background(), fsys, compiler.Options{Generation: 1})
-	if err != nil || res.Diagnostics.HasErrors() {
-		t.Fatalf("compiling the example: %v %v", err, res.Diagnostics)
-	}
+	res, fsys := compileExample(t)
 	l := &liveCatalog{baseURL: "http://catalogue.test/", log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	get := func() int {
 		rec := httptest.NewRecorder()

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/sourcecompile"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
@@ -233,7 +234,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		live = &liveCatalog{baseURL: "http://" + cfg.catalogListen + "/", log: log}
 		onCompiled = live.update
 	}
-	src, sync, err := newSource(cfg, ctrl, compileWith(onCompiled), log)
+	src, sync, err := newSource(cfg, ctrl, sourcecompile.Func(onCompiled), log)
 	if err != nil {
 		return usage("%w", err)
 	}

@@ -13,24 +13,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // TestServeNeverShowsTheRepositorysCredentials runs serve against a git
 // remote whose URL carries a password, a token as user name and a token in

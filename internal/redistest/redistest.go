@@ -75,3 +75,19 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.done
 }
+
+// Client returns a client of the server that fails fast, without retries
+// and with short timeouts, as a test of a failing server wants; it is
+// closed when the test ends.
+func (s *Server) Client(t testing.TB) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{
+		Addr:         s.Addr,
+		MaxRetries:   -1,
+		DialTimeout:  200 * time.Millisecond,
+		ReadTimeout:  200 * time.Millisecond,
+		WriteTimeout: 200 * time.Millisecond,
+	})
+	t.Cleanup(func() { c.Close() })
+	return c
+}

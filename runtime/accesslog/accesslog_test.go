@@ -14,24 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
+type fakeClock = testutil.Clock
 
 func day(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
@@ -96,7 +83,7 @@ func readLines(t *testing.T, path string) []map[string]any {
 }
 
 func TestEntryIsOneRedactedJSONLine(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{})
 	l.Log(entry(clock))
 	l.Flush()
@@ -151,7 +138,7 @@ func TestFieldsAreEscapedAsJSON(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &fakeClock{t: day("2025-03-01")}
+			clock := testutil.NewClock(day("2025-03-01"))
 			l := newLogger(t, clock, Options{})
 			e := entry(clock)
 			if tc.setUA {
@@ -170,7 +157,7 @@ func TestFieldsAreEscapedAsJSON(t *testing.T) {
 }
 
 func TestEntriesGoToOneFilePerDay(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{})
 	l.Log(entry(clock))
 	l.Log(entry(clock))
@@ -225,7 +212,7 @@ func TestExpiredFilesAreDeleted(t *testing.T) {
 		"access-notadate.jsonl",     // not ours: kept
 		"notes.txt",                 // not ours: kept
 	)
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{Dir: dir})
 	want := []string{
 		"access-2024-12-01.jsonl", "access-2025-03-01.jsonl", "access-notadate.jsonl",
@@ -250,7 +237,7 @@ func TestExpiredFilesAreDeleted(t *testing.T) {
 func TestRetentionFollowsThePlatformPolicy(t *testing.T) {
 	dir := t.TempDir()
 	touch(t, dir, "access-2025-02-20.jsonl", "access-2025-02-25.jsonl", "aggregate-2025-02-20.json")
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{Dir: dir, LogRetentionDays: 7})
 	l.SetRetention(7, 5)
 	clock.Set(day("2025-03-02"))
@@ -262,7 +249,7 @@ func TestRetentionFollowsThePlatformPolicy(t *testing.T) {
 }
 
 func TestAggregateHasPercentilesAndNoIdentifiers(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{})
 	for i := 1; i <= 1000; i++ {
 		e := entry(clock)
@@ -315,7 +302,7 @@ func TestAggregateHasPercentilesAndNoIdentifiers(t *testing.T) {
 
 func TestARestartedLoggerMergesTheDaysAggregate(t *testing.T) {
 	dir := t.TempDir()
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	for run := 0; run < 2; run++ {
 		l := newLogger(t, clock, Options{Dir: dir})
 		for i := 0; i < 5; i++ {
@@ -349,7 +336,7 @@ func TestLogDropsInsteadOfBlockingWhenTheQueueIsFull(t *testing.T) {
 }
 
 func TestLogAfterCloseIsDropped(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{})
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -362,7 +349,7 @@ func TestLogAfterCloseIsDropped(t *testing.T) {
 }
 
 func TestConcurrentLoggingWritesEveryEntry(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{Buffer: 100000})
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
@@ -384,7 +371,7 @@ func TestConcurrentLoggingWritesEveryEntry(t *testing.T) {
 }
 
 func BenchmarkLog(b *testing.B) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l, err := New(Options{Dir: b.TempDir(), Now: clock.Now, Buffer: 1 << 16})
 	if err != nil {
 		b.Fatal(err)
@@ -402,7 +389,7 @@ func BenchmarkLog(b *testing.B) {
 // BenchmarkWrite is the writer goroutine's cost per entry: redaction,
 // encoding, buffered write and aggregation.
 func BenchmarkWrite(b *testing.B) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := &Logger{dir: b.TempDir(), now: clock.Now, loc: time.UTC, errorLog: slog.Default()}
 	l.logDays.Store(90)
 	l.aggDays.Store(730)

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
 // TestEveryWritingOfAnNHSNumberIsRedacted covers the ways a number reaches
@@ -60,7 +62,7 @@ func TestEveryLoggedFieldIsRedacted(t *testing.T) {
 	for _, number := range []string{"9434765919", "943.476.5919", "%39434765919", "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19"} {
 		for _, field := range []string{"requestId", "method", "path", "query", "userAgent", "app", "org", "api", "environment", "accessMode"} {
 			t.Run(field+"/"+number, func(t *testing.T) {
-				clock := &fakeClock{t: day("2025-03-01")}
+				clock := testutil.NewClock(day("2025-03-01"))
 				l := newLogger(t, clock, Options{})
 				e := entry(clock)
 				e.Path, e.Query = "/x", ""
@@ -138,7 +140,7 @@ func TestCredentialQueryParametersAreRedacted(t *testing.T) {
 // TestALoggedQueryHasNoCredentialNorNumber checks the two redactions
 // together, on the written line.
 func TestALoggedQueryHasNoCredentialNorNumber(t *testing.T) {
-	clock := &fakeClock{t: day("2025-03-01")}
+	clock := testutil.NewClock(day("2025-03-01"))
 	l := newLogger(t, clock, Options{})
 	e := entry(clock)
 	e.Query = "apikey=s3cr3t-key&access_token=tok.en&password=hunter2&nhs=943.476.5919"

@@ -45,16 +45,7 @@ func TestAPIKeyIsRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.auth.Authenticate(tc.req, f.dir, "sandbox", tc.modes)
-			if err == nil {
-				t.Fatal("got no error")
-			}
-			e := err.(*Error)
-			if e.Reason != tc.wantReason {
-				t.Errorf("got reason %q, want %q", e.Reason, tc.wantReason)
-			}
-			if e.Status != tc.wantStatus {
-				t.Errorf("got status %d, want %d", e.Status, tc.wantStatus)
-			}
+			wantRefusal(t, err, tc.wantReason, tc.wantStatus)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -9,15 +10,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-func BenchmarkAuthenticateAPIKey(b *testing.B) {
-	f := newFixture(b)
-	r := request("apikey", portalKey)
+// benchAccepted measures f's authentication of r, which must pass, for
+// an API taking modes.
+func benchAccepted(b *testing.B, f *fixture, r *http.Request, modes []string) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level0); err != nil {
+		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", modes); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkAuthenticateAPIKey(b *testing.B) {
+	f := newFixture(b)
+	benchAccepted(b, f, request("apikey", portalKey), level0)
 }
 
 func BenchmarkAuthenticateAPIKeyParallel(b *testing.B) {
@@ -47,26 +53,13 @@ func BenchmarkAuthenticateAPIKeyRefused(b *testing.B) {
 
 func BenchmarkAuthenticateAccessToken(b *testing.B) {
 	f := newFixture(b)
-	r := request("Authorization", "Bearer "+f.accessToken(b, f.auth, "j"))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", level3); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchAccepted(b, f, request("Authorization", "Bearer "+f.accessToken(b, f.auth, "j")), level3)
 }
 
 func BenchmarkAuthenticateUserToken(b *testing.B) {
 	f := newFixture(b)
 	tok := sign(b, jwt.SigningMethodRS256, testKey(b, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
-	r := request("Authorization", "Bearer "+tok)
-	modes := []string{snapshot.ModeNHSLoginP9}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.auth.Authenticate(r, f.dir, "sandbox", modes); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchAccepted(b, f, request("Authorization", "Bearer "+tok), []string{snapshot.ModeNHSLoginP9})
 }
 
 func BenchmarkTokenEndpoint(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -23,25 +25,9 @@ import (
 // t0 is the tests' "now".
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type clock = testutil.Clock
 
-func newClock() *clock { return &clock{t: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testutil.NewClock(t0) }
 
 // RSA keys are slow to generate; tests share a few.
 var (
@@ -268,4 +254,17 @@ func (d *snapDir) App(id string) (*snapshot.App, bool) { return d.snap.App(id) }
 
 func (d *snapDir) IdentityProviders() []snapshot.IdentityProvider {
 	return d.snap.Platform.IdentityProviders
+}
+
+// wantRefusal fails the test unless err is an *Error with the reason and
+// the HTTP status.
+func wantRefusal(t *testing.T, err error, reason Reason, status int) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got error %v, want a refusal (%s, %d)", err, reason, status)
+	}
+	if e.Reason != reason || e.Status != status {
+		t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, reason, status, e)
+	}
 }

@@ -309,13 +309,7 @@ func TestAccessTokenIsRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.auth.Authenticate(request("Authorization", "Bearer "+tc.tok), f.dir, tc.env, tc.modes)
-			if err == nil {
-				t.Fatal("got no error")
-			}
-			e := err.(*Error)
-			if e.Reason != tc.wantReason || e.Status != tc.wantStatus {
-				t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, tc.wantReason, tc.wantStatus, e)
-			}
+			wantRefusal(t, err, tc.wantReason, tc.wantStatus)
 		})
 	}
 }

@@ -140,13 +140,7 @@ func TestUserTokenIsRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.auth.Authenticate(request("Authorization", "Bearer "+tc.tok), f.dir, "sandbox", tc.modes)
-			if err == nil {
-				t.Fatal("got no error")
-			}
-			e := err.(*Error)
-			if e.Reason != tc.wantReason || e.Status != tc.wantStatus {
-				t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, tc.wantReason, tc.wantStatus, e)
-			}
+			wantRefusal(t, err, tc.wantReason, tc.wantStatus)
 		})
 	}
 }

@@ -11,32 +11,12 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/redistest"
 )
 
-// redisServer is a throwaway redis-server (see internal/redistest).
-type redisServer struct{ *redistest.Server }
-
-func startRedis(t testing.TB) redisServer { return redisServer{redistest.Start(t)} }
-
-func (s redisServer) kill() { s.Kill() }
-
-func (s redisServer) client(t testing.TB) *redis.Client {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{
-		Addr:         s.Addr,
-		MaxRetries:   -1,
-		DialTimeout:  200 * time.Millisecond,
-		ReadTimeout:  200 * time.Millisecond,
-		WriteTimeout: 200 * time.Millisecond,
-	})
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func TestRedisReplicasShareOneQuota(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	clock := newFakeClock()
 	replicas := make([]*Redis, 3)
 	for i := range replicas {
-		replicas[i] = NewRedis(srv.client(t), RedisOptions{Now: clock.Now, Replicas: 3})
+		replicas[i] = NewRedis(srv.Client(t), RedisOptions{Now: clock.Now, Replicas: 3})
 	}
 	limit := rl(10, "second")
 	n := 0
@@ -55,7 +35,7 @@ func TestRedisReplicasShareOneQuota(t *testing.T) {
 }
 
 func TestRedisAdmitsTheConfiguredRateOverAWindow(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	tests := []struct {
 		name   string
 		limit  string
@@ -68,7 +48,7 @@ func TestRedisAdmitsTheConfiguredRateOverAWindow(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := newFakeClock()
-			l := NewRedis(srv.client(t), RedisOptions{Now: clock.Now, Prefix: tc.name + ":"})
+			l := NewRedis(srv.Client(t), RedisOptions{Now: clock.Now, Prefix: tc.name + ":"})
 			limit := rl(10, "second")
 			if tc.limit == "300/minute" {
 				limit = rl(300, "minute")
@@ -83,9 +63,9 @@ func TestRedisAdmitsTheConfiguredRateOverAWindow(t *testing.T) {
 }
 
 func TestRedisRefusalSaysWhenTheNextTokenIsDue(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	clock := newFakeClock()
-	l := NewRedis(srv.client(t), RedisOptions{Now: clock.Now})
+	l := NewRedis(srv.Client(t), RedisOptions{Now: clock.Now})
 	limit := rl(2, "second")
 	for i := 0; i < 2; i++ {
 		if d, err := l.Allow(context.Background(), "k", limit); err != nil || !d.Allowed || d.Remaining != 1-i {
@@ -103,8 +83,8 @@ func TestRedisRefusalSaysWhenTheNextTokenIsDue(t *testing.T) {
 }
 
 func TestRedisUsesItsOwnClockByDefault(t *testing.T) {
-	srv := startRedis(t)
-	l := NewRedis(srv.client(t), RedisOptions{})
+	srv := redistest.Start(t)
+	l := NewRedis(srv.Client(t), RedisOptions{})
 	limit := rl(5, "hour") // burst 1: a second request within the test is refused
 	if d, err := l.Allow(context.Background(), "k", limit); err != nil || !d.Allowed {
 		t.Fatalf("got %+v, %v; want admitted", d, err)
@@ -119,14 +99,14 @@ func TestRedisUsesItsOwnClockByDefault(t *testing.T) {
 }
 
 func TestRedisFailOpenFallsBackToALocalShareOfTheLimit(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	clock := newFakeClock()
-	l := NewRedis(srv.client(t), RedisOptions{Now: clock.Now, Policy: FailOpen, Replicas: 2})
+	l := NewRedis(srv.Client(t), RedisOptions{Now: clock.Now, Policy: FailOpen, Replicas: 2})
 	limit := rl(10, "second")
 	if d, err := l.Allow(context.Background(), "k", limit); err != nil || !d.Allowed {
 		t.Fatalf("with Redis up: got %+v, %v; want admitted", d, err)
 	}
-	srv.kill()
+	srv.Kill()
 
 	n := 0
 	for i := 0; i < 20; i++ {
@@ -156,14 +136,14 @@ func TestRedisFailOpenFallsBackToALocalShareOfTheLimit(t *testing.T) {
 }
 
 func TestRedisFailClosedRefusesWhileRedisIsDown(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	clock := newFakeClock()
-	l := NewRedis(srv.client(t), RedisOptions{Now: clock.Now, Policy: FailClosed, Backoff: 3 * time.Second})
+	l := NewRedis(srv.Client(t), RedisOptions{Now: clock.Now, Policy: FailClosed, Backoff: 3 * time.Second})
 	limit := rl(10, "second")
 	if d, err := l.Allow(context.Background(), "k", limit); err != nil || !d.Allowed {
 		t.Fatalf("with Redis up: got %+v, %v; want admitted", d, err)
 	}
-	srv.kill()
+	srv.Kill()
 
 	for i := 0; i < 3; i++ {
 		d, err := l.Allow(context.Background(), "k", limit)
@@ -183,7 +163,7 @@ func TestRedisFailClosedRefusesWhileRedisIsDown(t *testing.T) {
 }
 
 func TestRedisRecoversWhenRedisReturns(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	clock := newFakeClock()
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { c.Close() })
@@ -192,7 +172,7 @@ func TestRedisRecoversWhenRedisReturns(t *testing.T) {
 		t.Fatalf("got %v, want ErrUnavailable", err)
 	}
 	// Point the same limiter at a live server and let the backoff pass.
-	l.client = srv.client(t)
+	l.client = srv.Client(t)
 	clock.Advance(DefaultBackoff)
 	if d, err := l.Allow(context.Background(), "k", rl(10, "second")); err != nil || !d.Allowed {
 		t.Fatalf("got %+v, %v; want admitted", d, err)
@@ -208,8 +188,8 @@ func TestRedisKeysCarryAHashTag(t *testing.T) {
 }
 
 func BenchmarkRedisAllow(b *testing.B) {
-	srv := startRedis(b)
-	l := NewRedis(srv.client(b), RedisOptions{})
+	srv := redistest.Start(b)
+	l := NewRedis(srv.Client(b), RedisOptions{})
 	limit := rl(1_000_000_000, "second")
 	b.ReportAllocs()
 	for b.Loop() {

@@ -43,23 +43,12 @@ func (d *Dir) Name() string { return "dir" }
 
 // Run compiles the tree once, then after every burst of changes.
 func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
-	root, err := filepath.Abs(d.Root)
+	root, w, err := watchParent(d.Name(), d.Root)
 	if err != nil {
-		return fmt.Errorf("dir source: %w", err)
-	}
-	log := d.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("source", d.Name(), "root", root)
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("dir source: creating watcher: %w", err)
+		return err
 	}
 	defer w.Close()
-	if err := w.Add(filepath.Dir(root)); err != nil {
-		return fmt.Errorf("dir source: watching %s: %w", filepath.Dir(root), err)
-	}
+	log := orDefault(d.Log).With("source", d.Name(), "root", root)
 	if err := watchTree(w, root); err != nil {
 		return fmt.Errorf("dir source: %w", err)
 	}

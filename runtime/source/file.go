@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -40,26 +39,15 @@ func (f *File) Name() string { return "file" }
 
 // Run reads the file once, then after every burst of changes to it.
 func (f *File) Run(ctx context.Context, out chan<- Revision) error {
-	path, err := filepath.Abs(f.Path)
+	path, w, err := watchParent(f.Name(), f.Path)
 	if err != nil {
-		return fmt.Errorf("file source: %w", err)
-	}
-	log := f.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	w, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("file source: creating watcher: %w", err)
+		return err
 	}
 	defer w.Close()
-	if err := w.Add(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("file source: watching %s: %w", filepath.Dir(path), err)
-	}
 	relevant := map[string]bool{path: true, path + snapshot.SignatureSuffix: true, path + DigestSuffix: true}
 
 	settling := 0 // reads in a row whose digest did not match yet
-	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), log.With("source", f.Name()),
+	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), orDefault(f.Log).With("source", f.Name()),
 		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
 		func() (again, ok bool) {
 			rev := readSnapshotFile(path)

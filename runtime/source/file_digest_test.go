@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/verify"
@@ -37,12 +38,7 @@ func TestFileSourceCanonicalisesAnUpperCaseDigest(t *testing.T) {
 		_ = (&source.File{Path: path, Debounce: 20 * time.Millisecond}).Run(ctx, revs)
 	}()
 	defer func() { cancel(); <-done }()
-	var r source.Revision
-	select {
-	case r = <-revs:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no revision within 10 s")
-	}
+	r := testutil.Receive(t, revs, 10*time.Second, "revision")
 
 	if r.Err != nil {
 		t.Fatalf("got error %v, want the snapshot", r.Err)

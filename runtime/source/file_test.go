@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -27,13 +28,7 @@ func startFile(t *testing.T, path string) <-chan Revision {
 
 func next(t *testing.T, revs <-chan Revision) Revision {
 	t.Helper()
-	select {
-	case r := <-revs:
-		return r
-	case <-time.After(10 * time.Second):
-		t.Fatal("no revision within 10 s")
-	}
-	return Revision{}
+	return testutil.Receive(t, revs, 10*time.Second, "revision")
 }
 
 func TestFileSourceWaitsForASnapshotToCatchUpWithItsNewDigest(t *testing.T) {

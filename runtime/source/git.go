@@ -111,11 +111,7 @@ func (g *Git) Run(ctx context.Context, out chan<- Revision) error {
 	if g.Shallow && !g.AllowForcePush {
 		return errors.New("git source: a shallow fetch cannot tell a force push, allow them to fetch shallow")
 	}
-	log := g.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("source", g.Name(), "url", redact.URL(g.URL), "branch", g.branch())
+	log := orDefault(g.Log).With("source", g.Name(), "url", redact.URL(g.URL), "branch", g.branch())
 	repo, err := g.openCache()
 	if err != nil {
 		return fmt.Errorf("git source: %w", err)

@@ -289,11 +289,7 @@ func (o *OCI) Run(ctx context.Context, out chan<- Revision) error {
 	if err := repo.Reference.ValidateReference(); err != nil {
 		return fmt.Errorf("oci source: reference %q names no tag or digest: %w", o.Ref, err)
 	}
-	log := o.Log
-	if log == nil {
-		log = slog.Default()
-	}
-	log = log.With("source", o.Name(), "ref", o.Ref)
+	log := orDefault(o.Log).With("source", o.Name(), "ref", o.Ref)
 	var last ociState
 	tick := time.NewTicker(cmpOr(o.Poll, DefaultPoll))
 	defer tick.Stop()

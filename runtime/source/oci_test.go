@@ -23,6 +23,7 @@ import (
 	"oras.land/oras-go/v2/content/memory"
 	"oras.land/oras-go/v2/registry/remote/auth"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -92,22 +93,7 @@ http:
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // countingTransport counts registry requests by method and endpoint kind.
 type countingTransport struct {
@@ -138,34 +124,21 @@ func (c *countingTransport) get(key string) int {
 	return c.counts[key]
 }
 
-// signedSnapshot returns a small snapshot of generation gen and its
-// signature by priv.
-func signedSnapshot(t *testing.T, gen uint64, commit string) (b, sig []byte, pub []byte) {
+// signedSnapshot returns a small snapshot of generation gen, its
+// signature and the key that verifies it.
+func signedSnapshot(t *testing.T, gen uint64, commit string) (b, sig []byte, pub ed25519.PublicKey) {
 	t.Helper()
-	privPEM, pubPEM, err := snapshot.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, err := snapshot.ParsePrivateKey(privPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	priv, pub := snaptest.KeyPair(t)
 	s := snaptest.Small(gen, "http://127.0.0.1:1")
 	s.Commit = commit
 	b = snaptest.Encode(t, s)
-	return b, snapshot.Sign(priv, b), pubPEM
+	return b, snapshot.Sign(priv, b), pub
 }
 
 // receive returns the next revision, failing the test after a deadline.
 func receive(t *testing.T, revs <-chan source.Revision) source.Revision {
 	t.Helper()
-	select {
-	case r := <-revs:
-		return r
-	case <-time.After(30 * time.Second):
-		t.Fatal("no revision within 30s")
-		return source.Revision{}
-	}
+	return testutil.Receive(t, revs, 30*time.Second, "revision")
 }
 
 // runOCI runs src until the test ends and returns its revisions.
@@ -215,11 +188,7 @@ func TestPushedSnapshotPullsBackWithItsSignatureCommitAndDigest(t *testing.T) {
 	if rev.Commit != "abc123" || rev.Digest != snapshot.Digest(b) {
 		t.Errorf("got commit %q digest %q, want %q %q", rev.Commit, rev.Digest, "abc123", snapshot.Digest(b))
 	}
-	key, err := snapshot.ParsePublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := snapshot.VerifySignature([]ed25519.PublicKey{key}, rev.Bytes, rev.Signature); err != nil {
+	if err := snapshot.VerifySignature([]ed25519.PublicKey{pub}, rev.Bytes, rev.Signature); err != nil {
 		t.Errorf("pulled signature does not verify: %v", err)
 	}
 

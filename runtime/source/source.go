@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -159,6 +160,33 @@ func (t *trigger) Trigger() {
 func (t *trigger) triggered() chan struct{} {
 	t.once.Do(func() { t.ch = make(chan struct{}, 1) })
 	return t.ch
+}
+
+// watchParent returns path made absolute and a watcher of its parent
+// directory, so that path replaced by a rename, or removed and made again,
+// is seen. name names the source in errors.
+func watchParent(name, path string) (string, *fsnotify.Watcher, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s source: %w", name, err)
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return "", nil, fmt.Errorf("%s source: creating watcher: %w", name, err)
+	}
+	if err := w.Add(filepath.Dir(abs)); err != nil {
+		w.Close()
+		return "", nil, fmt.Errorf("%s source: watching %s: %w", name, filepath.Dir(abs), err)
+	}
+	return abs, w, nil
+}
+
+// orDefault returns log, or slog.Default() if log is nil.
+func orDefault(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.Default()
+	}
+	return log
 }
 
 // watch is the loop of the watching sources (Dir, File): it runs act at

@@ -3,6 +3,7 @@ package tlsterm_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 )
@@ -35,22 +37,7 @@ type site struct {
 	logs  *syncBuffer
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // writePair writes a new certificate for host (issued by ca) as
 // dir/host.crt and dir/host.key, and returns its serial number.
@@ -129,15 +116,23 @@ func (s *site) client(h2 bool, keepAlive bool) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 
-// serial returns the serial of the certificate served for host.
-func (s *site) serial(t testing.TB, host string) *big.Int {
+// served returns the certificate the site serves a client configured by
+// cfg.
+func (s *site) served(t testing.TB, cfg *tls.Config) *x509.Certificate {
 	t.Helper()
-	c, err := tls.Dial("tcp", s.addr, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()})
+	c, err := tls.Dial("tcp", s.addr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	return c.ConnectionState().PeerCertificates[0].SerialNumber
+	return c.ConnectionState().PeerCertificates[0]
+}
+
+// serial returns the serial of the certificate served for host, verified
+// against the site's CA.
+func (s *site) serial(t testing.TB, host string) *big.Int {
+	t.Helper()
+	return s.served(t, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()}).SerialNumber
 }
 
 func get(t testing.TB, c *http.Client, url string) string {
@@ -160,12 +155,8 @@ func TestSNIPicksTheCertificateOfEachHost(t *testing.T) {
 		t.Run(host, func(t *testing.T) {
 			// Verification against the CA with ServerName host fails
 			// unless the certificate is host's.
-			c, err := tls.Dial("tcp", s.addr, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if got := c.ConnectionState().PeerCertificates[0].DNSNames; len(got) != 1 || got[0] != host {
+			got := s.served(t, &tls.Config{ServerName: host, RootCAs: s.ca.Pool()}).DNSNames
+			if len(got) != 1 || got[0] != host {
 				t.Errorf("got a certificate for %v, want %s", got, host)
 			}
 		})
@@ -174,12 +165,8 @@ func TestSNIPicksTheCertificateOfEachHost(t *testing.T) {
 
 func TestAClientWithoutServerNameGetsTheFirstCertificate(t *testing.T) {
 	s := newSite(t, false, hostA, hostB)
-	c, err := tls.Dial("tcp", s.addr, &tls.Config{InsecureSkipVerify: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if got := c.ConnectionState().PeerCertificates[0].DNSNames; len(got) != 1 || got[0] != hostA {
+	got := s.served(t, &tls.Config{InsecureSkipVerify: true}).DNSNames
+	if len(got) != 1 || got[0] != hostA {
 		t.Errorf("got a certificate for %v, want %s", got, hostA)
 	}
 }

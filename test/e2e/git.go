@@ -19,8 +19,7 @@ type GitServer struct {
 	Base string
 	Port int
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc
 }
 
 // StartGit runs a git daemon for the bare repositories under base, on a
@@ -94,14 +93,7 @@ func (s *GitServer) Start(ctx context.Context) error {
 }
 
 // Stop kills the daemon and waits for it to exit.
-func (s *GitServer) Stop() {
-	if s.cmd == nil {
-		return
-	}
-	killGroup(s.cmd.Process)
-	<-s.done
-	s.cmd = nil
-}
+func (s *GitServer) Stop() { s.kill() }
 
 // WorkTree is a working repository that pushes branch main to a bare one.
 type WorkTree struct {

@@ -27,9 +27,8 @@ type RedisServer struct {
 	// LogFile receives the server's output (appended to across restarts).
 	LogFile string
 
-	bin  string
-	cmd  *exec.Cmd
-	done chan struct{}
+	bin string
+	proc
 }
 
 // StartRedis starts redis-server on a free loopback port, logging to
@@ -97,14 +96,7 @@ func (s *RedisServer) Start(ctx context.Context) error {
 
 // Stop kills the server at once (SIGKILL, as a crash would) and waits
 // until it has exited: from then on, its port refuses connections.
-func (s *RedisServer) Stop() {
-	if s.cmd == nil {
-		return
-	}
-	killGroup(s.cmd.Process)
-	<-s.done
-	s.cmd = nil
-}
+func (s *RedisServer) Stop() { s.kill() }
 
 // Do sends one command on a fresh connection and returns its reply, which
 // must be a simple string, an integer or a bulk string ("" for nil); an

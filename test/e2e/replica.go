@@ -54,8 +54,7 @@ type Replica struct {
 	// Gateway and Admin are the listeners' base URLs ("http://127.0.0.1:N").
 	Gateway, Admin string
 
-	cmd    *exec.Cmd
-	done   chan struct{}
+	proc
 	client *http.Client
 }
 
@@ -140,14 +139,7 @@ func (r *Replica) Start(ctx context.Context) error {
 }
 
 // Kill kills the replica's process group at once and waits for it.
-func (r *Replica) Kill() {
-	if r.cmd == nil {
-		return
-	}
-	killGroup(r.cmd.Process)
-	<-r.done
-	r.cmd = nil
-}
+func (r *Replica) Kill() { r.kill() }
 
 // Exited reports whether the replica's process has exited.
 func (r *Replica) Exited() bool {
@@ -162,13 +154,18 @@ func (r *Replica) Exited() bool {
 	}
 }
 
+// get sends GET url.
+func (r *Replica) get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return r.client.Do(req)
+}
+
 // Ready reports whether /readyz answers 200.
 func (r *Replica) Ready(ctx context.Context) (bool, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/readyz", nil)
-	if err != nil {
-		return false, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/readyz")
 	if err != nil {
 		return false, err
 	}
@@ -180,11 +177,7 @@ func (r *Replica) Ready(ctx context.Context) (bool, error) {
 // Status returns /status, strictly decoded.
 func (r *Replica) Status(ctx context.Context) (control.Status, error) {
 	var st control.Status
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/status", nil)
-	if err != nil {
-		return st, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/status")
 	if err != nil {
 		return st, err
 	}
@@ -215,11 +208,7 @@ type Response struct {
 
 // Get sends GET path through the gateway.
 func (r *Replica) Get(ctx context.Context, path string) (Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Gateway+path, nil)
-	if err != nil {
-		return Response{}, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Gateway+path)
 	if err != nil {
 		return Response{}, err
 	}
@@ -283,11 +272,7 @@ func (r *Replica) PersistedCommit() (string, error) {
 // Metric returns the sum of the samples of the counter or gauge name on
 // the replica's /metrics (0 when it has none).
 func (r *Replica) Metric(ctx context.Context, name string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Admin+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := r.client.Do(req)
+	resp, err := r.get(ctx, r.Admin+"/metrics")
 	if err != nil {
 		return 0, err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -23,8 +22,7 @@ import (
 // defaults) and no policy: the reference the gateway's throughput is
 // measured against. It runs until SIGINT or SIGTERM.
 func bareProxy(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bareproxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("bareproxy", stderr)
 	listen := fs.String("listen", "127.0.0.1:18086", "listen address")
 	upstream := fs.String("upstream", "", "upstream base URL, e.g. http://127.0.0.1:18081")
 	if err := fs.Parse(args); err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"html"
 	"io"
@@ -33,15 +31,11 @@ type Result struct {
 
 // chart draws throughput and p99 latency bars as SVG.
 func chart(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("chart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("chart", stderr)
 	in := fs.String("in", "", "results JSON")
 	out := fs.String("o", "", "SVG file to write")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, "in", "o"); err != nil {
 		return err
-	}
-	if *in == "" || *out == "" {
-		return errors.New("-in and -o are required")
 	}
 	b, err := os.ReadFile(*in)
 	if err != nil {

@@ -143,11 +143,7 @@ func TestStagedGenerationsArePublishedSignedAndCanonical(t *testing.T) {
 	}
 	first := readSigned(t, filepath.Join(stageDir, "000000000010", "snapshot.json"), pub)
 	second := readSigned(t, filepath.Join(stageDir, "000000000011", "snapshot.json"), pub)
-	raw, err := os.ReadFile(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, err := snapshot.Decode(raw)
+	_, base, err := readSnapshot(in)
 	if err != nil {
 		t.Fatal(err)
 	}

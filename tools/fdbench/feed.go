@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -19,25 +18,17 @@ import (
 // the measurement then does not include the feeder's hashing, signing and
 // writing, which a gateway's publisher (CI) does on another machine.
 func stage(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("stage", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("stage", stderr)
 	in := fs.String("in", "", "snapshot to start from")
 	out := fs.String("o", "", "directory to stage the generations in (on the file system of feed's -o)")
 	signKey := fs.String("sign-key", "", "ed25519 private key (PEM) to sign with")
 	n := fs.Int("n", 10, "number of generations")
 	start := fs.Uint64("start", 0, "first generation (default: the snapshot's + 1)")
 	grant := fs.Bool("change-grant", false, "also change one grant in every other generation (its expiry date), as a publisher approving an app would")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, "in", "o"); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" {
-		return errors.New("-in and -o are required")
-	}
-	raw, err := os.ReadFile(*in)
-	if err != nil {
-		return err
-	}
-	s, err := snapshot.Decode(raw)
+	raw, s, err := readSnapshot(*in)
 	if err != nil {
 		return err
 	}
@@ -107,16 +98,12 @@ func stage(args []string, stdout, stderr io.Writer) error {
 // snapshot does not free the previous one's blocks while requests are being
 // measured: kernel time a publisher elsewhere would not spend here.
 func feed(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("feed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("feed", stderr)
 	staged := fs.String("staged", "", "directory of staged generations (fdbench stage)")
 	out := fs.String("o", "", "snapshot file to publish to (with .sig and .sha256 beside it)")
 	every := fs.Duration("every", time.Second, "interval between generations")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, "staged", "o"); err != nil {
 		return err
-	}
-	if *staged == "" || *out == "" {
-		return errors.New("-staged and -o are required")
 	}
 	gens, err := os.ReadDir(*staged)
 	if err != nil {

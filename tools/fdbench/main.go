@@ -13,9 +13,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -46,4 +50,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// flags returns the flag set of the subcommand name, reporting to stderr.
+func flags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parse parses args into fs and fails unless every flag in required is set.
+func parse(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, name := range required {
+		if fs.Lookup(name).Value.String() == "" {
+			return fmt.Errorf("-%s are required", strings.Join(required, " and -"))
+		}
+	}
+	return nil
+}
+
+// readSnapshot reads and decodes the snapshot at path.
+func readSnapshot(path string) (raw []byte, s *snapshot.Snapshot, err error) {
+	raw, err = os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err = snapshot.Decode(raw)
+	return raw, s, err
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,8 +24,7 @@ const benchLimitPerSecond = 1_000_000_000
 // an API key for an app entitled to one app-level0 API, optionally exactly
 // N routes, and writes it signed.
 func prepare(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("prepare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flags("prepare", stderr)
 	in := fs.String("in", "", "snapshot to start from (a frontdoor build output)")
 	out := fs.String("o", "", "output directory: snapshot.json, .sig (with -sign-key), .sha256")
 	upstream := fs.String("upstream", "", "set every route's upstream to this URL")
@@ -35,17 +33,10 @@ func prepare(args []string, stdout, stderr io.Writer) error {
 	routes := fs.Int("routes", 0, "if set, keep only the benchmark API and clone it to exactly this many routes in -env")
 	generation := fs.Uint64("generation", 0, "if set, the snapshot's generation")
 	signKey := fs.String("sign-key", "", "ed25519 private key (PEM) to sign with")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args, "in", "o"); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" {
-		return errors.New("-in and -o are required")
-	}
-	b, err := os.ReadFile(*in)
-	if err != nil {
-		return err
-	}
-	s, err := snapshot.Decode(b)
+	_, s, err := readSnapshot(*in)
 	if err != nil {
 		return err
 	}

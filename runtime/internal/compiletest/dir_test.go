@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/sourcecompile"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -21,19 +21,8 @@ import (
 	"github.com/frontdoor-dev/frontdoor/runtime/verify"
 )
 
-func compile(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-	res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation})
-	if err != nil {
-		return source.CompileOutput{}, err
-	}
-	out := source.CompileOutput{Bytes: res.Bytes}
-	for _, d := range res.Diagnostics {
-		if d.Severity == compiler.SeverityError {
-			out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
-		}
-	}
-	return out, nil
-}
+// compile is the real compiler, as frontdoor serve runs it.
+var compile = sourcecompile.Func(nil)
 
 // copyExample copies the example configuration repository into a new
 // directory.
@@ -44,21 +33,7 @@ func copyExample(t *testing.T) string {
 		t.Skipf("no example repository: %v", err)
 	}
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if e.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 	return dst
@@ -75,8 +50,11 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 	}
 }
 
-func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
-	root := copyExample(t)
+// serveDir runs a controller over a dir source of root, compiled by the
+// real compiler, until the test ends, and waits for its first snapshot. It
+// skips the test if root does not compile.
+func serveDir(t *testing.T, root string) *control.Controller {
+	t.Helper()
 	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
 		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
 	}
@@ -84,9 +62,8 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := new(store.Store)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctrl, err := control.New(control.Options{Store: st, Verifier: v, Log: log})
+	ctrl, err := control.New(control.Options{Store: new(store.Store), Verifier: v, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +75,26 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	waitFor(t, 30*time.Second, "the first snapshot", ctrl.Ready)
+	return ctrl
+}
+
+// waitRefusal waits for ctrl to report a refused compile, and checks that
+// generation gen stays active; it returns the refusal's errors.
+func waitRefusal(t *testing.T, ctrl *control.Controller, within time.Duration, gen uint64) []source.Diagnostic {
+	t.Helper()
+	waitFor(t, within, "a compile refusal", func() bool {
+		a := ctrl.Status().LastAttempt
+		return a != nil && a.Reason == verify.ReasonCompile
+	})
+	if got := ctrl.ActiveGeneration(); got != gen {
+		t.Errorf("active generation: got %d, want %d", got, gen)
+	}
+	return ctrl.Status().LastAttempt.Errors
+}
+
+func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
+	root := copyExample(t)
+	ctrl := serveDir(t, root)
 	gen := ctrl.ActiveGeneration()
 
 	// Touch a file: a recompile yields the next generation within 1 s.
@@ -120,16 +117,9 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 
 	// An invalid edit keeps it and reports positioned errors.
 	os.WriteFile(file, append(b, "\nthis is { not cue\n"...), 0o644)
-	waitFor(t, 2*time.Second, "a compile refusal", func() bool {
-		a := ctrl.Status().LastAttempt
-		return a != nil && a.Reason == verify.ReasonCompile
-	})
-	errs := ctrl.Status().LastAttempt.Errors
+	errs := waitRefusal(t, ctrl, 2*time.Second, gen)
 	if len(errs) == 0 || errs[0].File == "" || errs[0].Line == 0 {
 		t.Errorf("got errors %+v, want positioned ones", errs)
-	}
-	if got := ctrl.ActiveGeneration(); got != gen {
-		t.Errorf("active generation: got %d, want %d", got, gen)
 	}
 }
 
@@ -139,26 +129,7 @@ func TestDirSourceWithTheRealCompilerServesEditsAndReportsErrors(t *testing.T) {
 // memory nor blocks) and the active snapshot stays.
 func TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing(t *testing.T) {
 	root := copyExample(t)
-	if out, err := compile(context.Background(), source.CompileInput{FS: os.DirFS(root), Generation: 1}); err != nil || len(out.Bytes) == 0 {
-		t.Skipf("the example does not compile yet: %v %v", err, out.Diagnostics)
-	}
-	v, err := verify.New(verify.Options{Schema: snaptest.Schema()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctrl, err := control.New(control.Options{Store: new(store.Store), Verifier: v, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ctrl.Run(ctx, &source.Dir{Root: root, Compile: compile, NextGeneration: func() uint64 { return ctrl.ActiveGeneration() + 1 }, Log: log})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, 30*time.Second, "the first snapshot", ctrl.Ready)
+	ctrl := serveDir(t, root)
 	gen := ctrl.ActiveGeneration()
 
 	apis := filepath.Join(root, "publishers", "mhra", "apis")
@@ -180,18 +151,11 @@ func TestDirSourceRefusesLinksToDevicesAndFIFOsAndKeepsServing(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "a compile refusal", func() bool {
-		a := ctrl.Status().LastAttempt
-		return a != nil && a.Reason == verify.ReasonCompile
-	})
 	var codes []string
-	for _, e := range ctrl.Status().LastAttempt.Errors {
+	for _, e := range waitRefusal(t, ctrl, 10*time.Second, gen) {
 		codes = append(codes, e.Code)
 	}
 	if !slices.Contains(codes, "FD505") {
 		t.Errorf("got codes %v, want FD505", codes)
-	}
-	if got := ctrl.ActiveGeneration(); got != gen {
-		t.Errorf("active generation: got %d, want %d", got, gen)
 	}
 }

@@ -1,0 +1,39 @@
+// Package sourcecompile runs the compiler for the runtime's configuration
+// sources (runtime/source's Dir and Git), which do not link it themselves.
+package sourcecompile
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
+)
+
+// Func returns the compiler as the sources' compile function. Its
+// diagnostics are the errors, and the warnings too of a compile that yields
+// a snapshot; after such a compile it calls compiled, if set.
+func Func(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
+	// Its compiles share a cache in memory: a recompile evaluates only
+	// the files that changed.
+	cache, err := compiler.NewCache("", 0)
+	if err != nil {
+		cache = nil // in memory only: NewCache does not fail
+	}
+	return func(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
+		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation, Cache: cache})
+		if err != nil {
+			return source.CompileOutput{}, err
+		}
+		out := source.CompileOutput{Bytes: res.Bytes}
+		for _, d := range res.Diagnostics {
+			if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
+				out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})
+			}
+		}
+		if compiled != nil && len(res.Bytes) > 0 {
+			compiled(res, in.FS)
+		}
+		return out, nil
+	}
+}

@@ -1,0 +1,49 @@
+package testutil
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestClockMovesOnlyWhenSetOrAdvanced(t *testing.T) {
+	start := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := NewClock(start)
+	if got := c.Now(); !got.Equal(start) {
+		t.Fatalf("got %v, want %v", got, start)
+	}
+	c.Advance(time.Minute)
+	if got, want := c.Now(), start.Add(time.Minute); !got.Equal(want) {
+		t.Errorf("after Advance: got %v, want %v", got, want)
+	}
+	c.Set(start)
+	if got := c.Now(); !got.Equal(start) {
+		t.Errorf("after Set: got %v, want %v", got, start)
+	}
+}
+
+func TestReadTreeKeysEveryFileBySlashPath(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{"a.cue": "a", "sub/.hidden": "h", "sub/deep/b.yaml": "b"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := ReadTree(t, dir)
+	if len(got) != 3 || string(got["a.cue"].Data) != "a" || string(got["sub/.hidden"].Data) != "h" || string(got["sub/deep/b.yaml"].Data) != "b" {
+		t.Errorf("got %v, want the three files by slash path", got)
+	}
+}
+
+func TestReceiveReturnsTheValueSent(t *testing.T) {
+	ch := make(chan int, 1)
+	ch <- 7
+	if got := Receive(t, ch, time.Second, "value"); got != 7 {
+		t.Errorf("got %d, want 7", got)
+	}
+}
