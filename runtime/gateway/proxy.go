@@ -320,21 +320,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	pl := p.plan(snap)
 	h[GenerationHeader] = pl.gen
-	if !allowedMethod(r.Method) {
-		f := &failure{kind: kindNotImplemented, detail: "the gateway does not serve this method"}
-		if refusedMethod(r.Method) {
-			f.kind, f.detail = kindMethodNotAllowed, "the gateway never serves "+r.Method
-		}
+	if f := requestFailure(r); f != nil {
 		p.fail(w, r, &ex, f)
 		return
 	}
 	if len(r.TransferEncoding) > 0 {
 		// The server kept no trace of a Content-Length beside it: close.
 		h["Connection"] = closeValue
-	}
-	if f := targetHostFailure(r); f != nil {
-		p.fail(w, r, &ex, f)
-		return
 	}
 	rd := snap.Read()
 	env := p.opts.DefaultEnvironment
@@ -388,28 +380,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.pr = pr
 
 	// 4. Entitlement, 5. rate limits.
-	var quota ratelimit.Quota
-	if pr.AccessMode == snapshot.ModeOpen {
-		quota = anonQuota(snap, rt, r)
-	} else {
-		if pr.AppID == "" {
-			p.countAuth("app_not_identified")
-			p.fail(w, r, &ex, &failure{kind: kindUnauthenticated,
-				detail: "user-restricted access needs the calling application's API key in the apikey header beside the user's token"})
-			return
-		}
-		now := ex.start
-		if p.opts.Now != nil {
-			now = p.now()
-		}
-		g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
-		if !ok {
-			p.countAuth("not_entitled")
-			p.fail(w, r, &ex, &failure{kind: kindForbidden,
-				detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + env + " with access mode " + pr.AccessMode})
-			return
-		}
-		quota = grantQuota(snap.Platform(), rt, g)
+	quota, f := p.quota(r, &ex, snap, rd, rt, pr)
+	if f != nil {
+		p.fail(w, r, &ex, f)
+		return
 	}
 	if _, rej, err := ratelimit.Check(r.Context(), p.limiter, &quota); rej != nil || err != nil {
 		p.fail(w, r, &ex, p.limitFailure(rt, rej, err))
@@ -426,8 +400,56 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
 		return
 	}
+	out := upstreamHeaders(r, &ex, snap, rt, pr, t)
+	rest := clean[len(rt.BasePath):]
+	ex.query = r.URL.RawQuery
+	query := t.query(ex.query)
+
+	p.proxy(w, r, &ex, pl, rt, t, &out, joinPath(t.path, rest), query)
+}
+
+// requestFailure refuses what the gateway never serves: methods it does not
+// know or never forwards, and targets that name another host.
+func requestFailure(r *http.Request) *failure {
+	if !allowedMethod(r.Method) {
+		f := &failure{kind: kindNotImplemented, detail: "the gateway does not serve this method"}
+		if refusedMethod(r.Method) {
+			f.kind, f.detail = kindMethodNotAllowed, "the gateway never serves "+r.Method
+		}
+		return f
+	}
+	return targetHostFailure(r)
+}
+
+// quota checks the caller's entitlement to route rt and returns the rate
+// limits its request draws on: its grant's, or the anonymous ones.
+func (p *Proxy) quota(r *http.Request, ex *exchange, snap *store.Snapshot, rd *store.Read, rt *store.Route, pr auth.Principal) (ratelimit.Quota, *failure) {
+	if pr.AccessMode == snapshot.ModeOpen {
+		return anonQuota(snap, rt, r), nil
+	}
+	if pr.AppID == "" {
+		p.countAuth("app_not_identified")
+		return ratelimit.Quota{}, &failure{kind: kindUnauthenticated,
+			detail: "user-restricted access needs the calling application's API key in the apikey header beside the user's token"}
+	}
+	now := ex.start
+	if p.opts.Now != nil {
+		now = p.now()
+	}
+	g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
+	if !ok {
+		p.countAuth("not_entitled")
+		return ratelimit.Quota{}, &failure{kind: kindForbidden,
+			detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + ex.env + " with access mode " + pr.AccessMode}
+	}
+	return grantQuota(snap.Platform(), rt, g), nil
+}
+
+// upstreamHeaders strips r's inbound headers the upstream must not see and
+// returns those the gateway sets: identity, request and trace IDs,
+// forwarding, the upstream credential, an allowed upgrade.
+func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *store.Route, pr auth.Principal, t *target) (out outHeaders) {
 	st := stripInbound(r.Header, snap.Reserved, t.credHeader)
-	var out outHeaders
 	id := &rt.Ident
 	out.add(id.App, pr.AppID)
 	out.add(id.Org, pr.OrgID)
@@ -457,9 +479,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.add("Connection", "Upgrade")
 		out.add("Upgrade", "websocket")
 	}
-	rest := clean[len(rt.BasePath):]
-	ex.query = r.URL.RawQuery
-	query := ex.query
+	return out
+}
+
+// query returns the upstream query of a request with query raw: cleaned,
+// without the parameters the upstream URL fixes or credentials, after the
+// upstream URL's own.
+func (t *target) query(raw string) string {
+	query := raw
 	if strings.IndexByte(query, ';') >= 0 {
 		query = cleanQuery(query)
 	}
@@ -469,12 +496,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	query = upstreamQuery(query)
 	if t.rawQuery != "" {
 		if query == "" {
-			query = t.rawQuery
-		} else {
-			query = t.rawQuery + "&" + query
+			return t.rawQuery
 		}
+		return t.rawQuery + "&" + query
 	}
+	return query
+}
 
+// proxy sends r to t's upstream at path joined with query and headers out,
+// and answers with its response.
+func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *plan, rt *store.Route, t *target, out *outHeaders, joined, query string) {
 	// 7. Proxy. The inbound request becomes the upstream request's
 	// template: its URL and headers are set here, once, and Rewrite only
 	// restores what ReverseProxy removes from its copy. The URL is the
@@ -483,7 +514,6 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	saved := *u
 	defer func() { *u = saved }()
 	u.Scheme, u.Host = t.scheme, t.host
-	joined := joinPath(t.path, rest)
 	if err := pathsafe.SetURL(u, joined); err != nil {
 		u.Path, u.RawPath = joined, ""
 	}
@@ -498,24 +528,24 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.custom != nil {
 		rpx = p.custom
 	}
-	pw := &proxyWriter{ResponseWriter: w, reqID: h[RequestIDHeader], gen: pl.gen, conn: h["Connection"]}
+	pw := &proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}
 	rpx.ServeHTTP(pw, r)
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
 	case err == nil:
-		p.tlsFails.ok(env, t)
+		p.tlsFails.ok(ex.env, t)
 	case pw.status != 0:
 		// The response had started (a protocol switch): nothing to answer.
-		p.log.Warn("upstream exchange failed", "api", rt.API.ID, "env", env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
+		p.log.Warn("upstream exchange failed", "api", rt.API.ID, "env", ex.env, "upstream", t.scheme+"://"+t.host, "err", err, "request_id", ex.reqID)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The client went away before the upstream answered.
 		pw.WriteHeader(499)
 		ex.status = 499
 	default:
-		p.fail(pw, r, &ex, p.upstreamFailure(rt.API.ID, env, t, err, ex.reqID))
+		p.fail(pw, r, ex, p.upstreamFailure(rt.API.ID, ex.env, t, err, ex.reqID))
 		return
 	}
-	p.finish(r, &ex)
+	p.finish(r, ex)
 }
 
 // closeValue is the Connection header that makes the server close the
