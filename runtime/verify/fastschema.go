@@ -181,32 +181,55 @@ func fastCompile(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, p
 		}
 		n.types |= ts
 	}
-	addEnum := func(values []any) {
-		set := enumSet{strs: map[string]struct{}{}}
-		for _, v := range values {
-			switch v := v.(type) {
-			case string:
-				set.strs[v] = struct{}{}
-			case bool:
-				if v {
-					set.lits |= typeBoolean
-				} else {
-					set.fals = true
-				}
-			case nil:
-				set.lits |= typeNull
-			default: // numbers, arrays, objects
-				n.unsupported = true
-			}
-		}
-		n.enums = append(n.enums, set)
-	}
 	if len(s.Constant) > 0 {
-		addEnum(s.Constant[:1])
+		n.addEnum(s.Constant[:1])
 	}
 	if len(s.Enum) > 0 {
-		addEnum(s.Enum)
+		n.addEnum(s.Enum)
 	}
+	n.compileObject(s, nodes, patterns)
+	n.compileArray(s, nodes, patterns)
+	n.minLength, n.maxLength, n.pattern = s.MinLength, s.MaxLength, s.Pattern
+	if n.pattern != nil {
+		n.patternID = len(*patterns)
+		*patterns = append(*patterns, n.pattern)
+	}
+	n.compileBounds(s)
+	if s.Ref != nil {
+		n.ref = fastCompile(s.Ref, nodes, patterns)
+	}
+	n.empty = !n.unsupported && n.types == 0 && len(n.enums) == 0 && n.members == nil &&
+		!n.closed && n.additional == nil && n.minItems == -1 && n.maxItems == -1 && !n.unique && n.items == nil &&
+		n.minLength == -1 && n.maxLength == -1 && n.pattern == nil && len(n.bounds) == 0
+	return n
+}
+
+// addEnum adds a set of allowed values: strings, booleans and null; any
+// other value makes n unsupported.
+func (n *fastNode) addEnum(values []any) {
+	set := enumSet{strs: map[string]struct{}{}}
+	for _, v := range values {
+		switch v := v.(type) {
+		case string:
+			set.strs[v] = struct{}{}
+		case bool:
+			if v {
+				set.lits |= typeBoolean
+			} else {
+				set.fals = true
+			}
+		case nil:
+			set.lits |= typeNull
+		default: // numbers, arrays, objects
+			n.unsupported = true
+		}
+	}
+	n.enums = append(n.enums, set)
+}
+
+// compileObject compiles s's properties, required members (one bit each,
+// at most 64) and additional properties.
+func (n *fastNode) compileObject(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, patterns *[]*regexp.Regexp) {
 	if len(s.Properties) > 0 || len(s.Required) > 0 {
 		n.members = make(map[string]member, len(s.Properties))
 		for name, p := range s.Properties {
@@ -237,6 +260,10 @@ func fastCompile(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, p
 	default:
 		n.unsupported = true
 	}
+}
+
+// compileArray compiles s's item schema and length and uniqueness bounds.
+func (n *fastNode) compileArray(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, patterns *[]*regexp.Regexp) {
 	n.minItems, n.maxItems, n.unique = s.MinItems, s.MaxItems, s.UniqueItems
 	switch it := s.Items.(type) {
 	case nil:
@@ -251,11 +278,11 @@ func fastCompile(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, p
 		}
 		n.items = fastCompile(s.Items2020, nodes, patterns)
 	}
-	n.minLength, n.maxLength, n.pattern = s.MinLength, s.MaxLength, s.Pattern
-	if n.pattern != nil {
-		n.patternID = len(*patterns)
-		*patterns = append(*patterns, n.pattern)
-	}
+}
+
+// compileBounds compiles s's numeric bounds; one that a float64 cannot
+// hold exactly makes n unsupported.
+func (n *fastNode) compileBounds(s *jsonschema.Schema) {
 	for _, b := range []struct {
 		r  *big.Rat
 		ok [3]bool
@@ -274,13 +301,6 @@ func fastCompile(s *jsonschema.Schema, nodes map[*jsonschema.Schema]*fastNode, p
 		}
 		n.bounds = append(n.bounds, bound{v: f, ok: b.ok})
 	}
-	if s.Ref != nil {
-		n.ref = fastCompile(s.Ref, nodes, patterns)
-	}
-	n.empty = !n.unsupported && n.types == 0 && len(n.enums) == 0 && n.members == nil &&
-		!n.closed && n.additional == nil && n.minItems == -1 && n.maxItems == -1 && !n.unique && n.items == nil &&
-		n.minLength == -1 && n.maxLength == -1 && n.pattern == nil && len(n.bounds) == 0
-	return n
 }
 
 // fastSupports reports whether s has no keyword that fastNode does not
