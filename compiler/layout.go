@@ -209,27 +209,13 @@ func classifyPublisherFile(f layoutFile, parts []string) (layoutFile, string, st
 // ignored file is not in git and not published, so it is skipped unread.
 func repoFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 	var files []layoutFile
-	ign := gitignore.New(fsys)
 	_, inGit := fsys.(gitignore.Tree)
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("walking %s: %w", p, err)
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return fs.SkipDir
-			}
-			ignored, err := ign.Dir(p)
-			if ignored && !inGit {
-				return fs.SkipDir
-			}
-			return err
-		}
+	err := gitignore.Walk(fsys, inGit, func(p string, d fs.DirEntry, ignored bool) error {
 		if d.Name() == ".git" { // a worktree's or submodule's pointer file
 			return nil
 		}
 		f, code, msg, hint := classify(p)
-		if ign.File(p) {
+		if ignored {
 			if !inGit {
 				return nil
 			}

@@ -239,25 +239,8 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 func fsChanges(a, b fs.FS) ([]report.Change, error) {
 	list := func(fsys fs.FS) (map[string]bool, error) {
 		m := map[string]bool{}
-		ign := gitignore.New(fsys)
-		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if p != "." && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				ignored, err := ign.Dir(p)
-				if ignored {
-					return fs.SkipDir
-				}
-				return err
-			}
-			if !ign.File(p) {
+		err := gitignore.Walk(fsys, false, func(p string, _ fs.DirEntry, ignored bool) error {
+			if !ignored && !slices.ContainsFunc(strings.Split(p, "/"), func(seg string) bool { return strings.HasPrefix(seg, ".") }) {
 				m[p] = true
 			}
 			return nil

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
@@ -41,22 +42,27 @@ func New(fsys fs.FS) *Matcher {
 }
 
 // Dir is called as the walk enters directory dir ("." for the root),
-// before any of its entries. It reports whether dir is ignored; if not, it
-// reads dir's .gitignore, whose patterns then apply below dir. A
-// .gitignore that is not a regular file (a symbolic link) is not read.
-func (m *Matcher) Dir(dir string) (bool, error) {
+// before any of its entries. It reports whether dir is ignored.
+func (m *Matcher) Dir(dir string) bool {
 	if dir != "." && (m.ignored[path.Dir(dir)] || m.match(dir, true)) {
 		m.ignored[dir] = true
-		return true, nil
+		return true
 	}
+	return false
+}
+
+// Load reads the .gitignore of directory dir, entered and not ignored,
+// whose patterns then apply below dir. A .gitignore that is not a regular
+// file (a symbolic link) is not read.
+func (m *Matcher) Load(dir string) error {
 	name := path.Join(dir, ".gitignore")
 	b, err := repofs.ReadFile(m.fsys, name, MaxFile)
 	var refused *repofs.RefusedError
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.As(err, &refused):
-		return false, nil
+		return nil
 	case err != nil:
-		return false, fmt.Errorf("reading %s: %w", name, err)
+		return fmt.Errorf("reading %s: %w", name, err)
 	}
 	var domain []string
 	if dir != "." {
@@ -69,7 +75,46 @@ func (m *Matcher) Dir(dir string) (bool, error) {
 		}
 		m.patterns = append(m.patterns, gitignore.ParsePattern(s, domain))
 	}
-	return false, nil
+	return nil
+}
+
+// Walk walks fsys in lexical order, as fs.WalkDir does, and calls fn for
+// every entry that is not a directory, with whether the repository's
+// .gitignore files ignore it. The .git directory is skipped. An ignored
+// directory is not read unless keepIgnored (a git tree, whose every file is
+// in git). A directory's .gitignore is read only when the directory lists
+// one.
+func Walk(fsys fs.FS, keepIgnored bool, fn func(p string, d fs.DirEntry, ignored bool) error) error {
+	m := New(fsys)
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		ents, err := fs.ReadDir(fsys, dir)
+		if err != nil {
+			return fmt.Errorf("walking %s: %w", dir, err)
+		}
+		if !m.ignored[dir] && slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return e.Name() == ".gitignore" }) {
+			if err := m.Load(dir); err != nil {
+				return err
+			}
+		}
+		for _, e := range ents {
+			p := path.Join(dir, e.Name())
+			if !e.IsDir() {
+				if err := fn(p, e, m.File(p)); err != nil {
+					return err
+				}
+				continue
+			}
+			if e.Name() == ".git" || m.Dir(p) && !keepIgnored {
+				continue
+			}
+			if err := walk(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(".")
 }
 
 // File reports whether file p, in a directory already entered, is ignored.

@@ -10,17 +10,9 @@ import (
 // ignored walks fsys as the compiler does and lists the files ignored.
 func ignored(t *testing.T, fsys fs.FS) []string {
 	t.Helper()
-	m := New(fsys)
 	var out []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			_, err := m.Dir(p)
-			return err
-		}
-		if m.File(p) {
+	err := Walk(fsys, true, func(p string, d fs.DirEntry, ignored bool) error {
+		if ignored {
 			out = append(out, p)
 		}
 		return nil
@@ -74,5 +66,31 @@ func TestIgnoredFilesAreThoseGitIgnores(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAnIgnoredDirectoryIsNotWalkedOutsideGit checks that a directory
+// walk (not a git tree) never reads an ignored directory: its files are
+// not configuration and may be many (build output).
+func TestAnIgnoredDirectoryIsNotWalkedOutsideGit(t *testing.T) {
+	fsys := fstest.MapFS{
+		".gitignore":         file("/out/\n"),
+		"frontdoor.cue":      file("x"),
+		"out/snapshot.json":  file("{}"),
+		"out/catalog/a.html": file("<p>"),
+	}
+	var got []string
+	for _, keep := range []bool{false, true} {
+		got = got[:0]
+		if err := Walk(fsys, keep, func(p string, _ fs.DirEntry, _ bool) error { got = append(got, p); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{".gitignore", "frontdoor.cue"}
+		if keep {
+			want = []string{".gitignore", "frontdoor.cue", "out/catalog/a.html", "out/snapshot.json"}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("keepIgnored %v: walked %q, want %q", keep, got, want)
+		}
 	}
 }
