@@ -194,6 +194,35 @@ func (d *decoder) value(v reflect.Value) error {
 		v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
 	}
 	switch v.Kind() {
+	case reflect.Array:
+		for i := range v.Len() {
+			if err := d.value(v.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		return d.slice(v)
+	case reflect.Map:
+		return d.mapValue(v)
+	case reflect.Pointer:
+		return d.pointer(v)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if err := d.value(v.Field(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Interface:
+		return d.iface(v)
+	default:
+		return d.scalar(v)
+	}
+	return nil
+}
+
+// scalar decodes a boolean, number or string into v.
+func (d *decoder) scalar(v reflect.Value) error {
+	switch v.Kind() {
 	case reflect.Bool:
 		u, err := d.uint()
 		if err != nil || u > 1 {
@@ -226,83 +255,87 @@ func (d *decoder) value(v reflect.Value) error {
 		}
 		v.SetString(string(d.buf[:n]))
 		d.buf = d.buf[n:]
-	case reflect.Array:
-		for i := range v.Len() {
-			if err := d.value(v.Index(i)); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice:
-		n, err := d.length()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		s := reflect.MakeSlice(v.Type(), n-1, n-1)
-		for i := range n - 1 {
-			if err := d.value(s.Index(i)); err != nil {
-				return err
-			}
-		}
-		v.Set(s)
-	case reflect.Map:
-		n, err := d.length()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-		m := reflect.MakeMapWithSize(v.Type(), n-1)
-		for range n - 1 {
-			k := reflect.New(v.Type().Key()).Elem()
-			if err := d.value(k); err != nil {
-				return err
-			}
-			e := reflect.New(v.Type().Elem()).Elem()
-			if err := d.value(e); err != nil {
-				return err
-			}
-			m.SetMapIndex(k, e)
-		}
-		v.Set(m)
-	case reflect.Pointer:
-		u, err := d.uint()
-		if err != nil || u > 1 {
-			return errCorrupt
-		}
-		if u == 0 {
-			return nil
-		}
-		p := reflect.New(v.Type().Elem())
-		if err := d.value(p.Elem()); err != nil {
-			return err
-		}
-		v.Set(p)
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if err := d.value(v.Field(i)); err != nil {
-				return err
-			}
-		}
-	case reflect.Interface:
-		u, err := d.uint()
-		if err != nil || u > uint64(len(cachedTypes)) {
-			return errCorrupt
-		}
-		if u == 0 {
-			return nil
-		}
-		x := reflect.New(cachedTypes[u-1]).Elem()
-		if err := d.value(x); err != nil {
-			return err
-		}
-		v.Set(x)
 	default:
 		return fmt.Errorf("%w: %s", errUncacheable, v.Type())
 	}
+	return nil
+}
+
+// slice decodes a slice: its length plus one, 0 for nil, then its elements.
+func (d *decoder) slice(v reflect.Value) error {
+	n, err := d.length()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	s := reflect.MakeSlice(v.Type(), n-1, n-1)
+	for i := range n - 1 {
+		if err := d.value(s.Index(i)); err != nil {
+			return err
+		}
+	}
+	v.Set(s)
+	return nil
+}
+
+// mapValue decodes a map: its length plus one, 0 for nil, then its keys and values.
+func (d *decoder) mapValue(v reflect.Value) error {
+	n, err := d.length()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	m := reflect.MakeMapWithSize(v.Type(), n-1)
+	for range n - 1 {
+		k := reflect.New(v.Type().Key()).Elem()
+		if err := d.value(k); err != nil {
+			return err
+		}
+		e := reflect.New(v.Type().Elem()).Elem()
+		if err := d.value(e); err != nil {
+			return err
+		}
+		m.SetMapIndex(k, e)
+	}
+	v.Set(m)
+	return nil
+}
+
+// pointer decodes a pointer: 0 for nil, else 1 and what it points to.
+func (d *decoder) pointer(v reflect.Value) error {
+	u, err := d.uint()
+	if err != nil || u > 1 {
+		return errCorrupt
+	}
+	if u == 0 {
+		return nil
+	}
+	p := reflect.New(v.Type().Elem())
+	if err := d.value(p.Elem()); err != nil {
+		return err
+	}
+	v.Set(p)
+	return nil
+}
+
+// iface decodes an interface: 0 for nil, else the index of its dynamic type in cachedTypes plus one, then the value.
+func (d *decoder) iface(v reflect.Value) error {
+	u, err := d.uint()
+	if err != nil || u > uint64(len(cachedTypes)) {
+		return errCorrupt
+	}
+	if u == 0 {
+		return nil
+	}
+	x := reflect.New(cachedTypes[u-1]).Elem()
+	if err := d.value(x); err != nil {
+		return err
+	}
+	v.Set(x)
 	return nil
 }
 
