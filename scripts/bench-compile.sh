@@ -80,11 +80,8 @@ go build -o "$work/bin/frontdoor" ./cmd/frontdoor
 
 # Corpus.
 corpus=$work/corpus-$size
-if [ ! -f "$work/corpus-$size.done" ]; then
-	rm -rf "$corpus"
-	log "generating corpus $size"
-	"$work/bin/fdcorpus" -size "$size" -o "$corpus"
-	touch "$work/corpus-$size.done"
+if new_corpus "$corpus" "$size"; then
+	touch "$corpus.done"
 fi
 ncue=$(find "$corpus" -name '*.cue' | wc -l)
 nspec=$(find "$corpus" -name '*.yaml' | wc -l)

@@ -206,6 +206,16 @@ $3
 CONF
 }
 
+# new_corpus DIR SIZE: generates the SIZE corpus into DIR with
+# $work/bin/fdcorpus, unless an earlier run finished it (DIR.done, which
+# the caller touches once DIR is ready); fails (1) when it is there.
+new_corpus() {
+	[ ! -f "$1.done" ] || return 1
+	rm -rf "$1"
+	log "generating corpus $2"
+	"$work/bin/fdcorpus" -size "$2" -o "$1" || die "generating corpus $2 failed"
+}
+
 # measure NAME CMD...: runs CMD under /usr/bin/time -v, in $measure_dir if
 # set, with its output in $work; sets wall_NAME, cpu_NAME (s) and rss_NAME
 # (KiB). An exit code above $measure_max_rc (default 0) fails the script.

@@ -68,10 +68,7 @@ go build -o "$work/bin/fdcorpus" ./tools/fdcorpus
 # Corpus: a git repository, its base commit and one commit changing one
 # grants file.
 repo=$work/repo-$size
-if [ ! -f "$work/repo-$size.done" ]; then
-	rm -rf "$repo"
-	log "generating corpus $size"
-	"$work/bin/fdcorpus" -size "$size" -o "$repo"
+if new_corpus "$repo" "$size"; then
 	g() { git -C "$repo" -c user.name=bench -c user.email=bench@example.test -c commit.gpgsign=false "$@"; }
 	g init -q -b main
 	g add -A
@@ -79,7 +76,7 @@ if [ ! -f "$work/repo-$size.done" ]; then
 	grants=$(cd "$repo" && find publishers -path '*/grants/*.cue' | LC_ALL=C sort | sed -n 1p)
 	printf '\n// reviewed again\n' >>"$repo/$grants"
 	g commit -q -a -m "change $grants"
-	touch "$work/repo-$size.done"
+	touch "$repo.done"
 fi
 grants=$(git -C "$repo" diff --name-only HEAD~1 HEAD)
 pub=$(echo "$grants" | cut -d/ -f2)
