@@ -3,6 +3,7 @@ package gitignore
 import (
 	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -91,6 +92,35 @@ func TestAnIgnoredDirectoryIsNotWalkedOutsideGit(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("keepIgnored %v: walked %q, want %q", keep, got, want)
+		}
+	}
+}
+
+// TestANestedGitignoreIgnoresNothingOutsideItsDirectory checks what a
+// pull request that adds a .gitignore in a directory its author owns
+// could try: patterns reaching up, rooted, or matching everywhere apply
+// only below that directory.
+func TestANestedGitignoreIgnoresNothingOutsideItsDirectory(t *testing.T) {
+	for _, pattern := range []string{
+		"/publishers/victim/grants/",
+		"../../publishers/victim/grants/evil.cue",
+		"**/grants/*.cue",
+		"*.cue",
+		"publishers",
+		"/*",
+	} {
+		fsys := fstest.MapFS{
+			"consumers/evil/.gitignore":         file(pattern + "\n"),
+			"consumers/evil/consumer.cue":       file("x"),
+			"consumers/good/consumer.cue":       file("x"),
+			"publishers/victim/grants/evil.cue": file("x"),
+			"publishers/victim/publisher.cue":   file("x"),
+			"frontdoor.cue":                     file("x"),
+		}
+		for _, p := range ignored(t, fsys) {
+			if !strings.HasPrefix(p, "consumers/evil/") {
+				t.Errorf("pattern %q in consumers/evil/.gitignore ignores %s", pattern, p)
+			}
 		}
 	}
 }
