@@ -185,6 +185,8 @@ func (c *compilation) checkRules(m *model) {
 	checkBasePathOverlaps(s, apis, bases)
 	checkPublishers(s, m, deployed, unsure)
 	checkConsumerCredentials(s, m)
+	checkClientCertificates(s, m)
+	checkMutualTLSAPIs(s, apis)
 }
 
 // operatorOwner reports whether handle is one of the operator's owners.
@@ -554,6 +556,7 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 		return
 	}
 	gc.accessMode(a, ap)
+	gc.mutualTLS(a, ap)
 	gc.dataRules(a, dateOK, since)
 }
 

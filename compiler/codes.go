@@ -74,6 +74,11 @@ const (
 
 	codeKeyEnv = "FD340"
 
+	codeClientCertFingerprint = "FD350"
+	codeSharedClientCert      = "FD351"
+	codeNoClientCert          = "FD352"
+	codeMutualTLSOpen         = "FD353"
+
 	codeSpecSyntax   = "FD401"
 	codeSpecMissing  = "FD402"
 	codeSpecRef      = "FD403"
@@ -250,6 +255,19 @@ func codeTable() []CodeInfo {
 		{codeKeyEnv, "API key not bound to the grant's environment",
 			"Each API key names the environments it is accepted in (environments), so that a key published for the sandbox never opens production. A grant whose access mode needs the app's API key (app-level0, and user-restricted modes where the app names itself with its key) needs a key of that app bound to the grant's environment.",
 			"Register a key for that environment on the app in consumers/<org>/consumer.cue (a new key, not the sandbox one), or grant another environment.", false},
+
+		{codeClientCertFingerprint, "malformed client certificate fingerprint",
+			"An app registers each TLS client certificate by its SHA-256 fingerprint: 64 lowercase hex digits of the SHA-256 of the certificate's DER bytes. Anything else (a fingerprint with colons or in upper case, a PEM certificate, another digest) matches no certificate, so it is refused. The certificate's private key never goes in the repository.",
+			"Write the output of `openssl x509 -in app.crt -outform der | sha256sum` (the 64 hex digits).", false},
+		{codeSharedClientCert, "client certificate registered by two apps",
+			"A client certificate identifies one app: the gateway checks the certificate against the app that the request's other credential names, so two apps (or one app twice) with one fingerprint cannot be told apart, and a copied fingerprint would let another app's certificate pass. Both registrations are reported.",
+			"Each app registers certificates of its own: issue the app a new certificate and register its fingerprint.", false},
+		{codeNoClientCert, "app lacks a client certificate for an API requiring mutual TLS",
+			"An API declares mutualTLS: true for an environment when consumers must present, on the TLS connection, a client certificate their app registered. A grant in that environment to an app with no clientCertificates could never be used.",
+			"Register the fingerprint of the app's client certificate in consumers/<org>/consumer.cue (clientCertificates: <id>: sha256: \"…\").", false},
+		{codeMutualTLSOpen, "API requiring mutual TLS accepts open access",
+			"Mutual TLS checks the client certificate against the app that the request's credential (API key, access token) identifies. An open request names no app, so an environment that requires mutual TLS cannot admit the open access mode.",
+			"Remove open from accessModes, or mutualTLS from the environment.", false},
 
 		{codeSpecSyntax, "OpenAPI syntax error",
 			"The OpenAPI document is not valid YAML or JSON, or does not have the structure of an OpenAPI object.",

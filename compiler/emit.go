@@ -115,7 +115,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		}
 		for _, env := range sortedKeys(a.Environments) {
 			e := a.Environments[env]
-			ae := snapshot.APIEnvironment{Name: env, Upstream: e.Upstream, UpstreamCredential: e.UpstreamCredential}
+			ae := snapshot.APIEnvironment{Name: env, Upstream: e.Upstream, UpstreamCredential: e.UpstreamCredential, MutualTLS: e.MutualTLS}
 			if env == snapshot.EnvProduction {
 				if l := m.launches[id]; l != nil {
 					for _, la := range l.Approvals {
@@ -129,7 +129,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 			if a.Status != snapshot.StatusRetired {
 				s.Routes = append(s.Routes, snapshot.Route{
 					Environment: env, BasePath: sa.BasePath, API: id, Upstream: e.Upstream,
-					UpstreamCredential: e.UpstreamCredential, AccessModes: dedupe(a.AccessModes),
+					UpstreamCredential: e.UpstreamCredential, MutualTLS: e.MutualTLS, AccessModes: dedupe(a.AccessModes),
 				})
 			}
 		}
@@ -152,6 +152,9 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 					envs = slices.Compact(slices.Sorted(slices.Values(j.Environments)))
 				}
 				sap.JWKs = append(sap.JWKs, snapshot.JWK{Kid: j.Kid, Kty: j.Kty, Alg: j.Alg, Use: j.Use, N: j.N, E: j.E, Crv: j.Crv, X: j.X, Y: j.Y, Environments: envs})
+			}
+			for _, cid := range sortedKeys(ap.ClientCertificates) {
+				sap.ClientCertificates = append(sap.ClientCertificates, snapshot.ClientCertificate{ID: cid, SHA256: ap.ClientCertificates[cid].SHA256})
 			}
 			sc.Apps = append(sc.Apps, sap)
 		}

@@ -130,6 +130,7 @@ type apiEnv struct {
 	At                 at
 	Upstream           string `json:"upstream"`
 	UpstreamCredential string `json:"upstreamCredential"`
+	MutualTLS          bool   `json:"mutualTLS"`
 }
 
 // apiFile is publishers/<pub>/apis/<api>.cue.
@@ -231,6 +232,11 @@ type app struct {
 	} `json:"apiKeys"`
 	JWKSURL string `json:"jwksURL"`
 	JWKs    []jwk  `json:"jwks"`
+	// ClientCertificates are fingerprints of TLS client certificates.
+	ClientCertificates map[string]struct {
+		At     at
+		SHA256 string `json:"sha256"`
+	} `json:"clientCertificates"`
 }
 
 // consumerFile is consumers/<org>/consumer.cue.

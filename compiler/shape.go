@@ -274,7 +274,7 @@ func newShapes() shapes {
 		req("status", enum("in-development", "private-beta", "beta", "stable", "deprecated", "retired")),
 		req("serviceLevel", enum("bronze", "silver", "silver-plus", "gold", "platinum")),
 		opt("basePath", re(reBasePath)),
-		req("environments", mapOf(id, obj(req("upstream", url), opt("upstreamCredential", id)))),
+		req("environments", mapOf(id, obj(req("upstream", url), opt("upstreamCredential", id), opt("mutualTLS", boolean())))),
 		req("accessModes", listOf(accessMode, 1)),
 		req("dataCategories", listOf(id, 0)),
 		req("personalData", withDef(boolean(), &node{kind: nBool})),
@@ -332,6 +332,7 @@ func newShapes() shapes {
 				req("environments", listOf(enum("sandbox", "integration", "production"), 1))))),
 			opt("jwksURL", url),
 			opt("jwks", listOf(jwk, 0)),
+			opt("clientCertificates", mapOf(id, obj(req("sha256", str())))),
 		))),
 	)
 	return shapes{

@@ -87,6 +87,12 @@ func (s *Snapshot) consistentRoutes(envs map[string]bool, bad func(string, ...an
 		if !envs[r.Environment] {
 			bad("route %s %s: unknown environment", r.Environment, r.BasePath)
 		}
+		if ok && r.MutualTLS != a.MutualTLS(r.Environment) {
+			bad("route %s %s: mutualTLS differs from api %s in %s", r.Environment, r.BasePath, r.API, r.Environment)
+		}
+		if r.MutualTLS && slices.Contains(r.AccessModes, ModeOpen) {
+			bad("route %s %s: requires mutual TLS but accepts open access, which names no app", r.Environment, r.BasePath)
+		}
 	}
 	// Base paths never overlap within an environment (one is a prefix of another).
 	for i := 1; i < len(s.Routes); i++ {
@@ -103,6 +109,7 @@ func (s *Snapshot) consistentConsumers(errs *[]error, envs map[string]bool, bad 
 	// it is, and a copied hash or public key would lock its owner out.
 	keyOwner := map[string]string{} // key identity -> "app key"
 	jwkOwner := map[string]string{}
+	certOwner := map[string]string{}
 	for _, c := range s.Consumers {
 		checkSorted(errs, "apps of "+c.ID, c.Apps, func(a App) string { return a.ID })
 		for _, app := range c.Apps {
@@ -110,7 +117,7 @@ func (s *Snapshot) consistentConsumers(errs *[]error, envs map[string]bool, bad 
 				bad("app %s: not in org %s", app.ID, c.ID)
 			}
 			for _, k := range app.APIKeys {
-				if len(k.SHA256) != 64 || strings.Trim(k.SHA256, "0123456789abcdef") != "" {
+				if !IsSHA256Hex(k.SHA256) {
 					bad("app %s: api key %s is not a lowercase hex sha-256", app.ID, k.ID)
 				}
 				if len(k.Environments) == 0 {
@@ -134,6 +141,16 @@ func (s *Snapshot) consistentConsumers(errs *[]error, envs map[string]bool, bad 
 					bad("app %s: jwk %q is the public key of %s", app.ID, j.Kid, prev)
 				} else {
 					jwkOwner[id] = "jwk " + j.Kid + " of app " + app.ID
+				}
+			}
+			for _, c := range app.ClientCertificates {
+				if !IsSHA256Hex(c.SHA256) {
+					bad("app %s: client certificate %s is not a lowercase hex sha-256", app.ID, c.ID)
+				}
+				if prev, ok := certOwner[c.SHA256]; ok {
+					bad("app %s: client certificate %s has the fingerprint of %s", app.ID, c.ID, prev)
+				} else {
+					certOwner[c.SHA256] = "client certificate " + c.ID + " of app " + app.ID
 				}
 			}
 		}
@@ -235,6 +252,11 @@ func (s *Snapshot) consistentEntitlements(envs map[string]bool) []error {
 		}
 	}
 	return errs
+}
+
+// IsSHA256Hex reports whether s is a SHA-256 digest in lowercase hex.
+func IsSHA256Hex(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // cmpChain compares pairs of strings in turn: (a1, b1), then (a2, b2), ...

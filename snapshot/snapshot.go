@@ -305,6 +305,16 @@ type API struct {
 	Tags []string `json:"tags,omitempty"`
 }
 
+// MutualTLS reports whether a requires mutual TLS in environment env.
+func (a *API) MutualTLS(env string) bool {
+	for _, e := range a.Environments {
+		if e.Name == env {
+			return e.MutualTLS
+		}
+	}
+	return false
+}
+
 // IdentityHeaders names the headers the gateway sets on upstream requests.
 // An empty name means the header is not sent. Clients can never set them.
 type IdentityHeaders struct {
@@ -335,6 +345,9 @@ type APIEnvironment struct {
 	// UpstreamCredential names a credential resolved by the gateway at run
 	// time (a file or environment variable), never the credential itself.
 	UpstreamCredential string `json:"upstreamCredential,omitempty"`
+	// MutualTLS is true when consumers must present a client certificate
+	// their app registered (App.ClientCertificates) in this environment.
+	MutualTLS bool `json:"mutualTLS,omitempty"`
 	// Launch is the operator's launch approval (production only).
 	Launch *Approval `json:"launch,omitempty"`
 }
@@ -347,6 +360,9 @@ type Route struct {
 	Upstream    string `json:"upstream"`
 	// UpstreamCredential is the name of the upstream credential, if any.
 	UpstreamCredential string `json:"upstreamCredential,omitempty"`
+	// MutualTLS is the API environment's MutualTLS: a request needs a
+	// client certificate of the app its other credential identifies.
+	MutualTLS bool `json:"mutualTLS,omitempty"`
 	// AccessModes accepted on this route.
 	AccessModes []string `json:"accessModes"`
 }
@@ -380,6 +396,28 @@ type App struct {
 	JWKSURL string `json:"jwksURL,omitempty"`
 	// JWKs are inline public signing keys, sorted by Kid.
 	JWKs []JWK `json:"jwks,omitempty"`
+	// ClientCertificates are the fingerprints of the app's TLS client
+	// certificates, sorted by ID; APIs that require mutual TLS accept
+	// only these.
+	ClientCertificates []ClientCertificate `json:"clientCertificates,omitempty"`
+}
+
+// ClientCertificate is the fingerprint of an app's TLS client certificate.
+type ClientCertificate struct {
+	ID string `json:"id"`
+	// SHA256 is the lowercase hex SHA-256 of the certificate's DER bytes.
+	SHA256 string `json:"sha256"`
+}
+
+// HasClientCertificate reports whether sha256hex (lowercase hex) is the
+// fingerprint of one of a's client certificates.
+func (a *App) HasClientCertificate(sha256hex string) bool {
+	for _, c := range a.ClientCertificates {
+		if c.SHA256 == sha256hex {
+			return true
+		}
+	}
+	return false
 }
 
 // APIKey is the hash of an API key.
@@ -466,6 +504,7 @@ func (s *Snapshot) Normalize() {
 			app := &c.Apps[j]
 			slices.SortFunc(app.APIKeys, func(a, b APIKey) int { return strings.Compare(a.ID, b.ID) })
 			slices.SortFunc(app.JWKs, func(a, b JWK) int { return strings.Compare(a.Kid, b.Kid) })
+			slices.SortFunc(app.ClientCertificates, func(a, b ClientCertificate) int { return strings.Compare(a.ID, b.ID) })
 		}
 	}
 	slices.SortFunc(s.Entitlements, compareEntitlements)
