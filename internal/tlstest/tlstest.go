@@ -71,6 +71,8 @@ type Leaf struct {
 	Hosts []string
 	// NotBefore and NotAfter default to an hour ago and a day ahead.
 	NotBefore, NotAfter time.Time
+	// Client makes a TLS client certificate instead of a server one.
+	Client bool
 }
 
 // Issue returns a server certificate for hosts and its key, as PEM.
@@ -96,6 +98,10 @@ func (ca *CA) IssueLeaf(t testing.TB, l Leaf) (certPEM, keyPEM []byte) {
 		NotAfter:     l.NotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	if l.Client {
+		tmpl.Subject.CommonName = "test client"
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 	}
 	for _, h := range l.Hosts {
 		if ip := net.ParseIP(h); ip != nil {

@@ -93,6 +93,12 @@ func (e *Error) Message() string {
 		return "credential not sufficient for this resource"
 	case CodeUnavailable:
 		return "authentication temporarily unavailable"
+	case CodeClientCertRequired:
+		return "this API requires mutual TLS: present, over TLS, a client certificate your app registered"
+	case CodeClientCertExpired:
+		return "the client certificate is expired or not yet valid"
+	case CodeClientCertNotAllowed:
+		return "the client certificate is not one the calling app registered"
 	}
 	return "unauthorised"
 }

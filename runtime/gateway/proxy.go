@@ -378,6 +378,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.pr = pr
+	if rt.MutualTLS {
+		if f := p.clientCertFailure(r, &ex, rd, pr); f != nil {
+			p.fail(w, r, &ex, f)
+			return
+		}
+	}
 
 	// 4. Entitlement, 5. rate limits.
 	quota, f := p.quota(r, &ex, snap, rd, rt, pr)
@@ -406,6 +412,28 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	query := t.query(ex.query)
 
 	p.proxy(w, r, &ex, pl, rt, t, &out, joinPath(t.path, rest), query)
+}
+
+// clientCertFailure checks, on a route that requires mutual TLS, that the
+// request's TLS client certificate is one the app its credential
+// identified registered. A user-restricted request that names no app is
+// left to the entitlement check, which says it needs the app's key.
+func (p *Proxy) clientCertFailure(r *http.Request, ex *exchange, rd *store.Read, pr auth.Principal) *failure {
+	if pr.AppID == "" && pr.AccessMode != snapshot.ModeOpen {
+		return nil
+	}
+	var app *snapshot.App
+	if pr.AppID != "" {
+		app, _ = rd.App(pr.AppID)
+	}
+	now := ex.start
+	if p.opts.Now != nil {
+		now = p.now()
+	}
+	if err := auth.CheckClientCertificate(r.TLS, app, now); err != nil {
+		return p.authFailure(err)
+	}
+	return nil
 }
 
 // requestFailure refuses what the gateway never serves: methods it does not

@@ -35,14 +35,29 @@ func CipherSuites() []uint16 { return append([]uint16(nil), cipherSuites...) }
 // chooses the highest common version), ECDHE with AEAD ciphers for 1.2,
 // the standard library's key exchange preferences (hybrid post-quantum
 // first), and ALPN offering HTTP/2 then HTTP/1.1.
+//
+// It asks every client for a certificate (ClientAuth), for the APIs that
+// require mutual TLS: a client without one still connects. The gateway
+// pins an app's certificates by their SHA-256 fingerprints, so there is no
+// CA to verify a chain against (VerifyClientCertIfGiven would verify
+// against the system roots and refuse an app's self-signed certificate);
+// the handshake still makes the client prove it holds the certificate's
+// key, and the request path checks the fingerprint and the validity dates
+// on the routes that require it (auth.CheckClientCertificate), so that an
+// expired certificate is refused with a reason instead of a TLS alert and
+// never breaks the APIs that do not ask for one.
 func ServerConfig(certs *Certificates) *tls.Config {
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		CipherSuites:   CipherSuites(),
 		GetCertificate: certs.GetCertificate,
 		NextProtos:     []string{"h2", "http/1.1"},
+		ClientAuth:     ClientAuth,
 	}
 }
+
+// ClientAuth is the gateway's client certificate policy (see ServerConfig).
+const ClientAuth = tls.RequestClientCert
 
 // HTTP/2 limits of the gateway's server (see HTTP2Config).
 const (
