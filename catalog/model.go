@@ -60,7 +60,9 @@ type apiView struct {
 	Network      labelled
 	Modes        []modeInfo
 	Envs         []envView
-	Retired      bool
+	// MutualTLS: some environment requires a client certificate.
+	MutualTLS bool
+	Retired   bool
 
 	specFile  string // site path of the spec download, if any
 	specBytes []byte
@@ -76,6 +78,9 @@ type envView struct {
 	Name, Label string
 	BaseURL     string
 	Launch      *launchView
+	// MutualTLS: consumers present their app's registered client
+	// certificate in this environment.
+	MutualTLS bool
 }
 
 type launchView struct {
@@ -273,7 +278,8 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 			av.Modes = append(av.Modes, modeDetails(mode))
 		}
 		for _, e := range a.Environments {
-			ev := envView{Name: e.Name, Label: envLabel(e.Name)}
+			ev := envView{Name: e.Name, Label: envLabel(e.Name), MutualTLS: e.MutualTLS}
+			av.MutualTLS = av.MutualTLS || e.MutualTLS
 			if pe, ok := snap.Platform.Environment(e.Name); ok {
 				ev.BaseURL = strings.TrimSuffix(webURL(pe.BaseURL), "/") + a.BasePath
 				if webURL(pe.BaseURL) == "" {
