@@ -182,6 +182,9 @@ type ConsumerOptions struct {
 	// APIKeyEnvironments (default sandbox).
 	APIKeySHA256       string
 	APIKeyEnvironments []string
+	// ClientCertFingerprint is the hex SHA-256 of the app's TLS client
+	// certificate (DER), for APIs that require mutual TLS.
+	ClientCertFingerprint string
 }
 
 // sha256Pattern is a lowercase hex SHA-256.
@@ -214,8 +217,8 @@ func NewConsumer(ctx context.Context, dir, org string, o ConsumerOptions) (*Resu
 		}
 		fmt.Fprintf(&src, "apps: %s: %s\n", q(o.App), app)
 	} else {
-		if o.JWKSURL != "" || o.APIKeySHA256 != "" {
-			return nil, errors.New("--jwks-url and --api-key-sha256 register an app's credentials: pass --app too")
+		if o.JWKSURL != "" || o.APIKeySHA256 != "" || o.ClientCertFingerprint != "" {
+			return nil, errors.New("--jwks-url, --api-key-sha256 and --client-cert-fingerprint register an app's credentials: pass --app too")
 		}
 		src.WriteString("apps: {}\n")
 	}
@@ -245,6 +248,12 @@ func appSource(o ConsumerOptions) (string, error) {
 	}
 	if o.JWKSURL != "" {
 		fields = append(fields, "jwksURL: "+q(o.JWKSURL))
+	}
+	if o.ClientCertFingerprint != "" {
+		if !sha256Pattern.MatchString(o.ClientCertFingerprint) {
+			return "", errors.New("--client-cert-fingerprint: want the certificate's SHA-256 as 64 lowercase hex digits (openssl x509 -in app.crt -outform der | sha256sum)")
+		}
+		fields = append(fields, "clientCertificates: cert1: sha256: "+q(o.ClientCertFingerprint))
 	}
 	return "{\n" + strings.Join(fields, "\n") + "\n}", nil
 }

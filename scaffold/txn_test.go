@@ -172,6 +172,10 @@ func TestNewConsumerRegistersTheAppsCredentials(t *testing.T) {
 		{"credentials without an app", ConsumerOptions{JWKSURL: "https://lab.example/jwks.json"}, nil, "pass --app too"},
 		{"environments without a key", ConsumerOptions{App: "a", APIKeyEnvironments: []string{"sandbox"}}, nil, "needs --api-key-sha256"},
 		{"an uppercase hash", ConsumerOptions{App: "a", APIKeySHA256: strings.ToUpper(hash)}, nil, "64 lowercase hex digits"},
+		{"a client certificate's fingerprint", ConsumerOptions{App: "a", APIKeySHA256: hash, ClientCertFingerprint: strings.Repeat("1e", 32)},
+			[]string{`clientCertificates: cert1: sha256: "` + strings.Repeat("1e", 32) + `"`}, ""},
+		{"a fingerprint with colons", ConsumerOptions{App: "a", ClientCertFingerprint: strings.TrimSuffix(strings.Repeat("1E:", 32), ":")}, nil, "64 lowercase hex digits"},
+		{"a fingerprint without an app", ConsumerOptions{ClientCertFingerprint: strings.Repeat("1e", 32)}, nil, "pass --app too"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := firstDay(t)

@@ -186,7 +186,7 @@ validate, nothing is left written.`,
 
 	var co scaffold.ConsumerOptions
 	con := &cobra.Command{
-		Use:   "consumer ORG --name NAME --owner HANDLE... --contact-name NAME --contact-email EMAIL [--app APP [--jwks-url URL] [--api-key-sha256 HEX [--api-key-env ENV]...]]",
+		Use:   "consumer ORG --name NAME --owner HANDLE... --contact-name NAME --contact-email EMAIL [--app APP [--jwks-url URL] [--api-key-sha256 HEX [--api-key-env ENV]...] [--client-cert-fingerprint HEX]]",
 		Short: "Write a new consumer organisation",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -204,6 +204,7 @@ validate, nothing is left written.`,
 	con.Flags().StringVar(&co.JWKSURL, "jwks-url", "", "the app's public JWKS URL, for signed-JWT authentication (app-level3)")
 	con.Flags().StringVar(&co.APIKeySHA256, "api-key-sha256", "", "hex SHA-256 of the app's API key (printf %s KEY | sha256sum), never the key")
 	con.Flags().StringArrayVar(&co.APIKeyEnvironments, "api-key-env", nil, "environment the API key is accepted in (repeatable; default sandbox)")
+	con.Flags().StringVar(&co.ClientCertFingerprint, "client-cert-fingerprint", "", "hex SHA-256 of the app's TLS client certificate (openssl x509 -in app.crt -outform der | sha256sum), for APIs that require mutual TLS")
 
 	c.AddCommand(pub, api, con)
 	return c
