@@ -68,9 +68,9 @@ func validRequestID(s string) bool {
 type outHeader struct{ name, value string }
 
 // maxOutHeaders bounds the headers the gateway sets: five identity headers,
-// the request ID, traceparent, three forwarding headers, the upstream
-// credential, TE and the upgrade pair.
-const maxOutHeaders = 14
+// the request ID, traceparent and tracestate, three forwarding headers, the
+// upstream credential, TE and the upgrade pair.
+const maxOutHeaders = 15
 
 // outHeaders are the gateway's own upstream headers, kept in an array so
 // that the plain HTTP/1.1 path writes them without building a map.

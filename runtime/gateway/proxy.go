@@ -81,6 +81,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
@@ -292,10 +293,8 @@ type exchange struct {
 	// query is the client's query as it came, for the log.
 	query string
 	// trace is the context of the call to the upstream (W3C Trace
-	// Context); keepTraceState tells whether the client's tracestate goes
-	// with it.
-	trace          tracecontext.Context
-	keepTraceState bool
+	// Context), parent the client's span (not valid when it sent none).
+	trace, parent trace.SpanContext
 	// endSpan ends the request's span (Options.Spans), if any.
 	endSpan func(SpanEnd)
 }
@@ -307,7 +306,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var idVals []string
 	ex.reqID, idVals = requestID(r.Header)
-	ex.trace, ex.keepTraceState = tracecontext.Start(r.Header)
+	ex.parent, ex.trace = tracecontext.Start(r.Header)
 	if p.opts.Spans != nil {
 		p.startSpan(r, &ex)
 	}
@@ -485,10 +484,9 @@ func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *st
 	out.add(id.User, pr.UserID)
 	out.add(id.Level, pr.Level)
 	out.add(RequestIDHeader, ex.reqID)
-	out.add(tracecontext.ParentHeader, ex.trace.String())
-	if !ex.keepTraceState {
-		delete(r.Header, tracecontext.StateHeader)
-	}
+	// The client's tracestate goes on only as the propagator read it.
+	delete(r.Header, tracecontext.StateHeader)
+	tracecontext.Inject(ex.trace, out.add)
 	out.add("X-Forwarded-For", clientIP(r.RemoteAddr))
 	out.add("X-Forwarded-Host", r.Host)
 	if r.TLS != nil {
@@ -699,7 +697,7 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: query,
 		Status: ex.status, Latency: took, BytesOut: ex.bytes,
 		App: ex.pr.AppID, Org: ex.pr.OrgID, AccessMode: ex.pr.AccessMode, Environment: ex.env,
-		UserAgent: r.UserAgent(), TraceID: ex.trace.TraceIDString(),
+		UserAgent: r.UserAgent(), TraceID: ex.trace.TraceID().String(),
 	}
 	if ex.path == "" {
 		// Refused before normalising: log what was asked (redacted by the

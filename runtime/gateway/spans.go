@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Spans records a span per request for export (OpenTelemetry, see
@@ -13,9 +13,10 @@ import (
 type Spans interface {
 	// Start begins the span of a request: its IDs are next's (the trace
 	// and the span ID the upstream receives as its parent), its parent is
-	// the client's span when hasParent. It returns the trace flags to send
-	// upstream (the sampling decision) and a function that ends the span.
-	Start(ctx context.Context, next, parent tracecontext.Context, hasParent bool, method string) (flags byte, end func(SpanEnd))
+	// the client's span when parent is valid. It returns the trace flags
+	// to send upstream (the sampling decision) and a function that ends
+	// the span.
+	Start(ctx context.Context, next, parent trace.SpanContext, method string) (flags trace.TraceFlags, end func(SpanEnd))
 }
 
 // SpanEnd is what a request's span records when it ends: no path, query or
@@ -28,12 +29,9 @@ type SpanEnd struct {
 // startSpan starts ex's span and sets the flags sent upstream; finish
 // ends it.
 func (p *Proxy) startSpan(r *http.Request, ex *exchange) {
-	var parent tracecontext.Context
-	hasParent := false
-	if v := r.Header[tracecontext.ParentHeader]; len(v) == 1 {
-		parent, hasParent = tracecontext.Parse(v[0])
-	}
-	ex.trace.Flags, ex.endSpan = p.opts.Spans.Start(r.Context(), ex.trace, parent, hasParent, r.Method)
+	var flags trace.TraceFlags
+	flags, ex.endSpan = p.opts.Spans.Start(r.Context(), ex.trace, ex.parent, r.Method)
+	ex.trace = ex.trace.WithTraceFlags(flags)
 }
 
 // endSpan ends ex's span, if it has one.

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
@@ -166,6 +168,13 @@ func TestAnUpstreamNotSpeakingTLSIsToldApart(t *testing.T) {
 	}
 }
 
+// upstreamTrace returns the span context a traceparent value names, as
+// the propagator reads it (not valid when it does not parse).
+func upstreamTrace(v string) trace.SpanContext {
+	parent, _ := tracecontext.Start(http.Header{"Traceparent": {v}})
+	return parent
+}
+
 func TestTraceContextReachesTheUpstream(t *testing.T) {
 	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	for _, tc := range []struct {
@@ -175,10 +184,18 @@ func TestTraceContextReachesTheUpstream(t *testing.T) {
 		state     string // the tracestate the upstream receives
 	}{
 		{"a valid traceparent is continued with its tracestate", []string{"traceparent", parent, "tracestate", "vendor=x"}, true, "vendor=x"},
+		{"repeated tracestate headers reach the upstream as one list", []string{"traceparent", parent, "tracestate", "a=1", "tracestate", "b=2"}, true, "a=1,b=2"},
+		{"an invalid tracestate is dropped, the trace continued", []string{"traceparent", parent, "tracestate", "Not A Member"}, true, ""},
 		{"no traceparent starts a trace", nil, false, ""},
+		{"a tracestate without traceparent is dropped", []string{"tracestate", "vendor=x"}, false, ""},
 		{"a malformed traceparent starts a trace without its tracestate", []string{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "tracestate", "vendor=x"}, false, ""},
+		{"two traceparents start a trace", []string{"traceparent", parent, "traceparent", parent, "tracestate", "vendor=x"}, false, ""},
 		{"an upper-case traceparent starts a trace", []string{"traceparent", strings.ToUpper(parent)}, false, ""},
+		{"version ff starts a trace", []string{"traceparent", "ff" + parent[2:]}, false, ""},
+		{"version 00 with more fields starts a trace", []string{"traceparent", parent + "-00"}, false, ""},
 		{"a zero trace id starts a trace", []string{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}, false, ""},
+		{"a zero parent id starts a trace", []string{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"}, false, ""},
+		{"a higher version with more fields is continued", []string{"traceparent", "cc" + parent[2:] + "-what-the-future-holds"}, true, ""},
 		{"a Connection header cannot remove the gateway's traceparent", []string{"traceparent", parent, "connection", "traceparent"}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,23 +205,23 @@ func TestTraceContextReachesTheUpstream(t *testing.T) {
 				t.Fatalf("got %d %s", r.code, r.body)
 			}
 			h := e.up.last(t).Header
-			got, ok := tracecontext.Parse(h.Get("Traceparent"))
-			if !ok || len(h["Traceparent"]) != 1 {
+			got := upstreamTrace(h.Get("Traceparent"))
+			if !got.IsValid() || len(h["Traceparent"]) != 1 {
 				t.Fatalf("the upstream got traceparent %q, want one valid", h["Traceparent"])
 			}
-			want, _ := tracecontext.Parse(parent)
-			if continues := got.TraceID == want.TraceID; continues != tc.continues {
+			want := upstreamTrace(parent)
+			if continues := got.TraceID() == want.TraceID(); continues != tc.continues {
 				t.Errorf("trace continued = %v, want %v", continues, tc.continues)
 			}
-			if got.SpanID == want.SpanID {
+			if got.SpanID() == want.SpanID() {
 				t.Error("the upstream's parent span is the client's, want the gateway's")
 			}
-			if s := h.Get("Tracestate"); s != tc.state {
+			if s := strings.Join(h.Values("Tracestate"), ","); s != tc.state {
 				t.Errorf("tracestate %q, want %q", s, tc.state)
 			}
 			e.alog.Flush()
-			if log := readAccessLog(t, dir); !strings.Contains(log, `"traceId":"`+got.TraceIDString()+`"`) {
-				t.Errorf("the access log lacks trace id %s:\n%s", got.TraceIDString(), log)
+			if log := readAccessLog(t, dir); !strings.Contains(log, `"traceId":"`+got.TraceID().String()+`"`) {
+				t.Errorf("the access log lacks trace id %s:\n%s", got.TraceID(), log)
 			}
 		})
 	}
@@ -225,17 +242,17 @@ func TestARefusedRequestIsLoggedWithATraceID(t *testing.T) {
 // fakeSpans records the spans the gateway starts and ends.
 type fakeSpans struct {
 	mu      sync.Mutex
-	next    []tracecontext.Context
-	parents []tracecontext.Context
+	next    []trace.SpanContext
+	parents []trace.SpanContext
 	ends    []gateway.SpanEnd
-	flags   byte
+	flags   trace.TraceFlags
 }
 
-func (f *fakeSpans) Start(_ context.Context, next, parent tracecontext.Context, hasParent bool, _ string) (byte, func(gateway.SpanEnd)) {
+func (f *fakeSpans) Start(_ context.Context, next, parent trace.SpanContext, _ string) (trace.TraceFlags, func(gateway.SpanEnd)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next = append(f.next, next)
-	if hasParent {
+	if parent.IsValid() {
 		f.parents = append(f.parents, parent)
 	}
 	return f.flags, func(e gateway.SpanEnd) {
@@ -246,26 +263,26 @@ func (f *fakeSpans) Start(_ context.Context, next, parent tracecontext.Context, 
 }
 
 func TestTheUpstreamGetsTheSpanOfTheGatewaysRecorder(t *testing.T) {
-	spans := &fakeSpans{flags: tracecontext.Sampled}
+	spans := &fakeSpans{flags: trace.FlagsSampled}
 	e := newEnv(t, envOptions{spans: spans})
 	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
 	if r := e.get("/pub/open/v1/x", "traceparent", parent); r.code != http.StatusOK {
 		t.Fatalf("got %d %s", r.code, r.body)
 	}
-	got, _ := tracecontext.Parse(e.up.last(t).Header.Get("Traceparent"))
+	got := upstreamTrace(e.up.last(t).Header.Get("Traceparent"))
 	spans.mu.Lock()
 	defer spans.mu.Unlock()
 	if len(spans.next) != 1 || len(spans.ends) != 1 || len(spans.parents) != 1 {
 		t.Fatalf("started %d spans (%d with a parent), ended %d; want 1 each", len(spans.next), len(spans.parents), len(spans.ends))
 	}
-	if got.TraceID != spans.next[0].TraceID || got.SpanID != spans.next[0].SpanID {
-		t.Errorf("the upstream's parent is %s, want the recorded span %s", got, spans.next[0])
+	if got.TraceID() != spans.next[0].TraceID() || got.SpanID() != spans.next[0].SpanID() {
+		t.Errorf("the upstream's parent is %v, want the recorded span %v", got, spans.next[0])
 	}
-	if got.Flags != tracecontext.Sampled {
-		t.Errorf("flags %02x, want the recorder's sampling decision %02x", got.Flags, tracecontext.Sampled)
+	if got.TraceFlags() != trace.FlagsSampled {
+		t.Errorf("flags %v, want the recorder's sampling decision %v", got.TraceFlags(), trace.FlagsSampled)
 	}
-	if p, _ := tracecontext.Parse(parent); spans.parents[0] != p {
-		t.Errorf("span parent %s, want the client's %s", spans.parents[0], p)
+	if p := upstreamTrace(parent); !spans.parents[0].Equal(p) {
+		t.Errorf("span parent %v, want the client's %v", spans.parents[0], p)
 	}
 	if end := spans.ends[0]; end.Status != http.StatusOK || end.API != "pub/open" || end.Environment != snapshot.EnvSandbox {
 		t.Errorf("span ended with %+v, want 200 for pub/open in sandbox", end)

@@ -77,16 +77,14 @@ func (e *Exporter) Flush(ctx context.Context) error { return e.tp.ForceFlush(ctx
 func (e *Exporter) Shutdown(ctx context.Context) error { return e.tp.Shutdown(ctx) }
 
 // Start implements gateway.Spans.
-func (e *Exporter) Start(ctx context.Context, next, parent tracecontext.Context, hasParent bool, method string) (byte, func(gateway.SpanEnd)) {
+func (e *Exporter) Start(ctx context.Context, next, parent trace.SpanContext, method string) (trace.TraceFlags, func(gateway.SpanEnd)) {
 	ctx = context.WithValue(ctx, idsKey{}, next)
-	if hasParent {
-		ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
-			TraceID: parent.TraceID, SpanID: parent.SpanID, TraceFlags: trace.TraceFlags(parent.Flags), Remote: true,
-		}))
+	if parent.IsValid() {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, parent)
 	}
 	_, span := e.tracer.Start(ctx, method, trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(attribute.String("http.request.method", method)))
-	flags := byte(span.SpanContext().TraceFlags())
+	flags := span.SpanContext().TraceFlags()
 	return flags, func(end gateway.SpanEnd) {
 		if !span.IsRecording() {
 			span.End()
@@ -114,17 +112,19 @@ type idsKey struct{}
 type ids struct{}
 
 func (ids) NewIDs(ctx context.Context) (trace.TraceID, trace.SpanID) {
-	tc, ok := ctx.Value(idsKey{}).(tracecontext.Context)
-	if !ok {
-		tc = tracecontext.New()
-	}
-	return tc.TraceID, tc.SpanID
+	sc := gatewayIDs(ctx)
+	return sc.TraceID(), sc.SpanID()
 }
 
 func (ids) NewSpanID(ctx context.Context, _ trace.TraceID) trace.SpanID {
-	tc, ok := ctx.Value(idsKey{}).(tracecontext.Context)
-	if !ok {
-		tc = tracecontext.New()
+	return gatewayIDs(ctx).SpanID()
+}
+
+// gatewayIDs returns the IDs Start put in ctx, or those of a new trace.
+func gatewayIDs(ctx context.Context) trace.SpanContext {
+	if sc, ok := ctx.Value(idsKey{}).(trace.SpanContext); ok {
+		return sc
 	}
-	return tc.SpanID
+	_, sc := tracecontext.Start(nil)
+	return sc
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -21,17 +22,15 @@ import (
 const parentHeader = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 func TestSpansCarryThePropagatedIDs(t *testing.T) {
-	parent, _ := tracecontext.Parse(parentHeader)
 	for _, tc := range []struct {
-		name      string
-		parent    tracecontext.Context
-		hasParent bool
-		ratio     float64
-		recorded  bool
+		name     string
+		header   http.Header
+		ratio    float64
+		recorded bool
 	}{
-		{"a sampled client span is followed", parent, true, 0, true},
-		{"a new trace is sampled by the ratio", tracecontext.Context{}, false, 1, true},
-		{"a new trace outside the ratio is not recorded", tracecontext.Context{}, false, 0, false},
+		{"a sampled client span is followed", http.Header{"Traceparent": {parentHeader}}, 0, true},
+		{"a new trace is sampled by the ratio", nil, 1, true},
+		{"a new trace outside the ratio is not recorded", nil, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := tracetest.NewInMemoryExporter()
@@ -39,16 +38,13 @@ func TestSpansCarryThePropagatedIDs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			next := tracecontext.New()
-			if tc.hasParent {
-				next = tc.parent.Child()
-			}
-			flags, end := e.Start(context.Background(), next, tc.parent, tc.hasParent, http.MethodGet)
+			parent, next := tracecontext.Start(tc.header)
+			flags, end := e.Start(context.Background(), next, parent, http.MethodGet)
 			end(gateway.SpanEnd{Status: 200, API: "pub/api", Environment: "sandbox", App: "org/app"})
 			if err := e.Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if got := flags&tracecontext.Sampled != 0; got != tc.recorded {
+			if got := flags.IsSampled(); got != tc.recorded {
 				t.Errorf("sampled flag %v, want %v", got, tc.recorded)
 			}
 			spans := mem.GetSpans()
@@ -62,11 +58,11 @@ func TestSpansCarryThePropagatedIDs(t *testing.T) {
 				t.Fatalf("got %d spans, want 1", len(spans))
 			}
 			s := spans[0]
-			if [16]byte(s.SpanContext.TraceID()) != next.TraceID || [8]byte(s.SpanContext.SpanID()) != next.SpanID {
-				t.Errorf("span %s/%s, want the propagated %s", s.SpanContext.TraceID(), s.SpanContext.SpanID(), next)
+			if s.SpanContext.TraceID() != next.TraceID() || s.SpanContext.SpanID() != next.SpanID() {
+				t.Errorf("span %s/%s, want the propagated %s/%s", s.SpanContext.TraceID(), s.SpanContext.SpanID(), next.TraceID(), next.SpanID())
 			}
-			if tc.hasParent && [8]byte(s.Parent.SpanID()) != tc.parent.SpanID {
-				t.Errorf("parent %s, want the client's %x", s.Parent.SpanID(), tc.parent.SpanID)
+			if parent.IsValid() && s.Parent.SpanID() != parent.SpanID() {
+				t.Errorf("parent %s, want the client's %s", s.Parent.SpanID(), parent.SpanID())
 			}
 			for _, kv := range s.Attributes {
 				switch kv.Key {
@@ -105,8 +101,8 @@ func TestSpansAreExportedOverOTLPHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := tracecontext.New()
-	_, end := e.Start(context.Background(), next, tracecontext.Context{}, false, http.MethodPost)
+	_, next := tracecontext.Start(nil)
+	_, end := e.Start(context.Background(), next, trace.SpanContext{}, http.MethodPost)
 	end(gateway.SpanEnd{Status: 502, API: "pub/api"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -119,8 +115,8 @@ func TestSpansAreExportedOverOTLPHTTP(t *testing.T) {
 		t.Fatalf("the collector got %d requests, want 1 with one resource", len(got))
 	}
 	spans := got[0].ResourceSpans[0].ScopeSpans[0].Spans
-	if len(spans) != 1 || [16]byte(spans[0].TraceId) != next.TraceID || [8]byte(spans[0].SpanId) != next.SpanID {
-		t.Errorf("got spans %v, want one with the propagated IDs %s", spans, next)
+	if len(spans) != 1 || trace.TraceID(spans[0].TraceId) != next.TraceID() || trace.SpanID(spans[0].SpanId) != next.SpanID() {
+		t.Errorf("got spans %v, want one with the propagated IDs %s/%s", spans, next.TraceID(), next.SpanID())
 	}
 }
 
