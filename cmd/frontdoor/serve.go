@@ -250,7 +250,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	}
 	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg, Silent: front != nil})
 	gw := cfg.server.newServer(dp.proxy, log)
-	front.configure(ctx, gw, log)
+	front.configure(ctx, gw, dp.proxy, log)
 	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, TLS: front.status(dp.proxy), Log: log}), log)
 	if cfg.env == "" {
 		fmt.Fprintf(stdout, "gateway: %s://%s (routing by Host only)\n", front.scheme(), displayAddr(gwLn.Addr()))

@@ -82,13 +82,15 @@ func (g *gatewayTLS) scheme() string {
 	return "https"
 }
 
-// configure makes srv serve TLS and HTTP/2, and reloads the certificates
+// configure makes srv serve TLS and HTTP/2, asking for client certificates
+// where proxy's routes require mutual TLS, and reloads the certificates
 // when their files change until ctx is done.
-func (g *gatewayTLS) configure(ctx context.Context, srv *http.Server, log *slog.Logger) {
+func (g *gatewayTLS) configure(ctx context.Context, srv *http.Server, proxy *gateway.Proxy, log *slog.Logger) {
 	if g == nil {
 		return
 	}
 	tlsterm.Configure(srv, g.certs)
+	tlsterm.AskClientCertificates(srv.TLSConfig, proxy.WantsClientCertificate)
 	go func() {
 		if err := g.certs.Watch(ctx, nil); err != nil {
 			log.Error("TLS certificates will not be reloaded", "err", err)

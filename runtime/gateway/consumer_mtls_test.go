@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,7 @@ func requireMTLS(certs map[string][]string) func(*snapshot.Snapshot) {
 func serveTLS(t *testing.T, e *env, ca *tlstest.CA) string {
 	t.Helper()
 	dir := t.TempDir()
-	c, k := ca.Issue(t, sandboxHost, "127.0.0.1")
+	c, k := ca.Issue(t, sandboxHost, prodHost, "127.0.0.1")
 	tlstest.WriteFile(t, filepath.Join(dir, "gw.crt"), c)
 	tlstest.WriteFile(t, filepath.Join(dir, "gw.key"), k)
 	certs, err := tlsterm.Load(tlsterm.CertificatesOptions{Pairs: []tlsterm.Pair{{Host: sandboxHost, CertFile: filepath.Join(dir, "gw.crt"), KeyFile: filepath.Join(dir, "gw.key")}}})
@@ -79,6 +80,7 @@ func serveTLS(t *testing.T, e *env, ca *tlstest.CA) string {
 	}
 	srv := httptest.NewUnstartedServer(e.gw)
 	tlsterm.Configure(srv.Config, certs)
+	tlsterm.AskClientCertificates(srv.Config.TLSConfig, e.gw.WantsClientCertificate)
 	srv.TLS = srv.Config.TLSConfig
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -211,5 +213,65 @@ func TestMutualTLSOverPlainHTTPIsRefused(t *testing.T) {
 	json.Unmarshal([]byte(r.body), &p)
 	if r.code != http.StatusUnauthorized || p.Detail == "" {
 		t.Errorf("got %d %s, want 401 with a detail", r.code, r.body)
+	}
+}
+
+func TestOnlyHostsWithRoutesRequiringMutualTLSAskForACertificate(t *testing.T) {
+	ca := tlstest.NewCA(t, "consumers CA")
+	portal := newMTLSClient(t, ca, tlstest.Leaf{})
+	for _, tc := range []struct {
+		name       string
+		edit       func(*snapshot.Snapshot)
+		serverName string
+		asked      bool
+	}{
+		{"the sandbox host, where a route requires it", requireMTLS(nil), sandboxHost, true},
+		{"no server name: the default environment, sandbox", requireMTLS(nil), "", true},
+		{"the production host, where no route requires it", requireMTLS(nil), prodHost, false},
+		{"no route requires it anywhere", nil, sandboxHost, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{edit: tc.edit})
+			url := serveTLS(t, e, ca)
+			asked := false
+			conf := &tls.Config{RootCAs: ca.Pool(), ServerName: tc.serverName, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+				asked = true
+				return &portal.cert, nil
+			}}
+			if tc.serverName == "" {
+				conf.ServerName = "127.0.0.1" // verified, but an IP address is never sent as SNI
+			}
+			c, err := tls.Dial("tcp", strings.TrimPrefix(url, "https://"), conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			if asked != tc.asked {
+				t.Errorf("asked for a certificate = %v, want %v", asked, tc.asked)
+			}
+		})
+	}
+}
+
+func TestARequestToAnotherHostThanItsConnectionsIsStillChecked(t *testing.T) {
+	ca := tlstest.NewCA(t, "consumers CA")
+	portal := newMTLSClient(t, ca, tlstest.Leaf{})
+	e := newEnv(t, envOptions{edit: requireMTLS(map[string][]string{"acme/portal": {portal.sum}})})
+	url := serveTLS(t, e, ca)
+	// A connection to the production host is not asked for a certificate;
+	// a request on it naming the sandbox host is refused, not let through.
+	conf := &tls.Config{RootCAs: ca.Pool(), ServerName: prodHost, Certificates: []tls.Certificate{portal.cert}}
+	tr := &http.Transport{TLSClientConfig: conf, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest(http.MethodGet, url+"/pub/keyed/v1/x", nil)
+	req.Host = sandboxHost
+	req.Header.Set("apikey", portalKey)
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("got %d, want 401: the connection carries no certificate", resp.StatusCode)
 	}
 }

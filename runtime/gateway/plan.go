@@ -27,6 +27,9 @@ type plan struct {
 	// creds fingerprints the upstream credentials the targets were made
 	// with (see resolution.fingerprint).
 	creds credPrint
+	// mtlsEnvs are the environments with a route that requires mutual
+	// TLS.
+	mtlsEnvs map[string]bool
 }
 
 // targetKey names the target of routes with one upstream and credential
@@ -56,17 +59,24 @@ func buildPlan(snap *store.Snapshot, prev *plan, ups *upstreams) *plan {
 	if prev != nil && ups.fingerprint(prev.creds.names) == prev.creds {
 		if sameSections(snap, prev.snap, store.SectionRoutes, store.SectionAPIs) {
 			// The same routes of the same APIs: the same targets.
-			return &plan{snap: snap, ups: ups, gen: []string{snap.GenerationString()}, targets: prev.targets, creds: prev.creds}
+			return &plan{snap: snap, ups: ups, gen: []string{snap.GenerationString()}, targets: prev.targets, creds: prev.creds, mtlsEnvs: prev.mtlsEnvs}
 		}
 		res.seed(prev.targets)
 	}
+	p := &plan{snap: snap, ups: ups, gen: []string{snap.GenerationString()}}
 	it, err := snap.Read().Txn().Get(store.TableRoutes, store.IndexID)
 	if err == nil {
 		for obj := it.Next(); obj != nil; obj = it.Next() {
-			res.target(obj.(*store.Route))
+			rt := obj.(*store.Route)
+			res.target(rt)
+			if rt.MutualTLS {
+				if p.mtlsEnvs == nil {
+					p.mtlsEnvs = map[string]bool{}
+				}
+				p.mtlsEnvs[rt.Environment] = true
+			}
 		}
 	}
-	p := &plan{snap: snap, ups: ups, gen: []string{snap.GenerationString()}}
 	p.targets = res.done()
 	p.creds = res.fingerprint()
 	return p

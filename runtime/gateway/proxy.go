@@ -413,6 +413,32 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.proxy(w, r, &ex, pl, rt, t, &out, joinPath(t.path, rest), query)
 }
 
+// WantsClientCertificate reports whether the TLS server should ask a client
+// that named serverName (SNI; "" for none) for a certificate: when the
+// environment served at that host, or the default one, has a route that
+// requires mutual TLS in the active snapshot. Clients of other hosts are
+// never asked, so that a browser holding certificates (a smartcard's) does
+// not prompt its user. A request whose Host names another environment than
+// its connection's SNI is checked all the same (clientCertFailure): a
+// connection that was not asked has no certificate and is refused. Safe
+// for concurrent use (tlsterm.AskClientCertificates calls it per
+// handshake).
+func (p *Proxy) WantsClientCertificate(serverName string) bool {
+	snap := p.opts.Store.Active()
+	if snap == nil {
+		return false
+	}
+	pl := p.plan(snap)
+	if len(pl.mtlsEnvs) == 0 {
+		return false
+	}
+	env := p.opts.DefaultEnvironment
+	if e, ok := snap.Read().Environment(serverName); ok {
+		env = e.Name
+	}
+	return pl.mtlsEnvs[env]
+}
+
 // clientCertFailure checks, on a route that requires mutual TLS, that the
 // request's TLS client certificate is one the app its credential
 // identified registered. A user-restricted request that names no app is

@@ -34,30 +34,44 @@ func CipherSuites() []uint16 { return append([]uint16(nil), cipherSuites...) }
 // TLS 1.2 at least (1.3 whenever the client has it, as crypto/tls always
 // chooses the highest common version), ECDHE with AEAD ciphers for 1.2,
 // the standard library's key exchange preferences (hybrid post-quantum
-// first), and ALPN offering HTTP/2 then HTTP/1.1.
-//
-// It asks every client for a certificate (ClientAuth), for the APIs that
-// require mutual TLS: a client without one still connects. The gateway
-// pins an app's certificates by their SHA-256 fingerprints, so there is no
-// CA to verify a chain against (VerifyClientCertIfGiven would verify
-// against the system roots and refuse an app's self-signed certificate);
-// the handshake still makes the client prove it holds the certificate's
-// key, and the request path checks the fingerprint and the validity dates
-// on the routes that require it (auth.CheckClientCertificate), so that an
-// expired certificate is refused with a reason instead of a TLS alert and
-// never breaks the APIs that do not ask for one.
+// first), and ALPN offering HTTP/2 then HTTP/1.1. It asks no client for a
+// certificate: see AskClientCertificates.
 func ServerConfig(certs *Certificates) *tls.Config {
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		CipherSuites:   CipherSuites(),
 		GetCertificate: certs.GetCertificate,
 		NextProtos:     []string{"h2", "http/1.1"},
-		ClientAuth:     ClientAuth,
 	}
 }
 
-// ClientAuth is the gateway's client certificate policy (see ServerConfig).
+// ClientAuth is the gateway's client certificate policy where it asks for
+// one (see AskClientCertificates).
 const ClientAuth = tls.RequestClientCert
+
+// AskClientCertificates makes c, a ServerConfig, ask the clients that name
+// a server name (SNI, "" for none) for which want reports true for a TLS
+// client certificate, for the APIs that require mutual TLS; a client
+// without one still connects. The gateway pins an app's certificates by
+// their SHA-256 fingerprints, so there is no CA to verify a chain against
+// (VerifyClientCertIfGiven would verify against the system roots and
+// refuse an app's self-signed certificate): ClientAuth is RequestClientCert.
+// The handshake still makes the client prove it holds the certificate's
+// key, and the request path checks the fingerprint and the validity dates
+// on the routes that require it (auth.CheckClientCertificate), so that an
+// expired certificate is refused with a reason instead of a TLS alert and
+// never breaks the APIs that do not ask for one. want is called once per
+// handshake and must be safe for concurrent use.
+func AskClientCertificates(c *tls.Config, want func(serverName string) bool) {
+	asking := c.Clone()
+	asking.ClientAuth = ClientAuth
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if want(hello.ServerName) {
+			return asking, nil
+		}
+		return nil, nil
+	}
+}
 
 // HTTP/2 limits of the gateway's server (see HTTP2Config).
 const (
