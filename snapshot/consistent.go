@@ -10,9 +10,10 @@ import (
 // Consistent checks the snapshot's internal invariants: the schema version,
 // canonical order and uniqueness of every list, and that every reference
 // (route → API, entitlement → app, API, environment, access mode) resolves;
-// that no two apps (nor one app twice) hold the same API-key hash or public
-// key; and that identity header names are neither reserved nor repeated
-// within an API. It returns every problem found, joined.
+// that no two apps (nor one app twice) hold the same API-key hash, public
+// key or client certificate fingerprint; that a route requires mutual TLS
+// exactly where its API does, never with open access; and that identity
+// header names are neither reserved nor repeated within an API. It returns every problem found, joined.
 func (s *Snapshot) Consistent() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
