@@ -34,7 +34,9 @@
 #   handshakes  new connections per second, each a full TLS 1.3 handshake
 #               (openssl s_time -new, no session reuse; two clients)
 #   h2          h2load over HTTP/2, 4 connections x 100 concurrent streams,
-#               beside h2load over HTTP/1.1 with 64 connections
+#               beside h2load over HTTP/1.1 with 64 connections (h2load is
+#               nghttp2-client's; without it, and when it cannot be
+#               installed, these two columns are left out, null in JSON)
 # Writes out/bench/tls.{json,txt}.
 set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
@@ -52,7 +54,12 @@ run=$work/tls
 rm -rf "$run"; mkdir -p "$run"
 
 # Tools.
-ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk h2load:nghttp2-client openssl:openssl curl:curl
+ensure_tools "$install" nginx:nginx caddy:caddy wrk:wrk openssl:openssl curl:curl
+if ! command -v h2load >/dev/null 2>&1 && [ "$install" = 1 ]; then
+	(ensure_tools 1 h2load:nghttp2-client) || log "nghttp2-client could not be installed: no HTTP/2 figures"
+fi
+have_h2load=0
+if command -v h2load >/dev/null 2>&1; then have_h2load=1; else log "no h2load: the HTTP/2 and HTTP/1.1 h2load figures are left out"; fi
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 ensure_vegeta "$install"
 bench_build
@@ -177,14 +184,18 @@ for n in "${names[@]}"; do
 	bench_wrk "$n" "$u"
 	bench_vegeta "$n" "$u"
 	bench_handshakes "$n" "${port[$n]}"
-	bench_h2load "$n" "$u" h2
-	bench_h2load "$n" "$u" h1
+	if [ "$have_h2load" = 1 ]; then
+		bench_h2load "$n" "$u" h2
+		bench_h2load "$n" "$u" h1
+	else
+		printf -v "h2_$n" null; printf -v "h1_$n" null; printf -v "h2fail_$n" null; printf -v "h1fail_$n" null
+	fi
 done
 
 # Report.
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 {
-	echo "machine: $ncpu CPUs, $cpu; $(go version | cut -d' ' -f3); $("$nginx_bin" -v 2>&1 | cut -d' ' -f3), caddy $(caddy version | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), $(h2load --version 2>&1 | head -1)"
+	echo "machine: $ncpu CPUs, $cpu; $(go version | cut -d' ' -f3); $("$nginx_bin" -v 2>&1 | cut -d' ' -f3), caddy $(caddy version | cut -d' ' -f1), $(openssl version | cut -d' ' -f1-2), $([ "$have_h2load" = 1 ] && h2load --version 2>&1 | head -1 || echo "no h2load")"
 	echo "load average before the report: $(cut -d' ' -f1-3 /proc/loadavg)$([ "$pin" = 1 ] && echo "; load generators pinned to CPU $((ncpu - 1))" || true)"
 	echo "runs of ${dur}s; vegeta at ${rate}/s; one ECDSA P-256 certificate, no client certificate requested; frontdoor with API-key auth, entitlement, rate limits and access log"
 	for n in "${names[@]}"; do v=params_$n; echo "handshake $n: ${!v}"; done
