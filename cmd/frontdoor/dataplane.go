@@ -84,7 +84,7 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 		limiter = ratelimit.NewLocal(ratelimit.LocalOptions{Share: 1 / float64(replicas)})
 	}
 	if cfg.accessLogDir != "" {
-		dp.alog, err = accesslog.New(accesslog.Options{Dir: cfg.accessLogDir, ErrorLog: log})
+		dp.alog, err = accesslog.New(accesslog.Options{Dir: cfg.accessLogDir, Replica: cfg.replicaID, ErrorLog: log})
 		if err != nil {
 			dp.close()
 			return nil, usage("%w", err)
