@@ -41,6 +41,8 @@ require (
 require (
 	cloud.google.com/go v0.123.0 // indirect
 	dario.cat/mergo v1.0.0 // indirect
+	filippo.io/age v1.3.2 // indirect
+	filippo.io/hpke v0.4.0 // indirect
 	github.com/Microsoft/go-winio v0.6.2 // indirect
 	github.com/TwiN/go-color v1.4.1 // indirect
 	github.com/aymerick/douceur v0.2.0 // indirect

@@ -97,6 +97,7 @@ func TestFastPathAgreesWithCUE(t *testing.T) {
 // kindPaths names one path of each CUE file kind, for fuzzing.
 var kindPaths = []string{
 	"frontdoor.cue", "approvals/onboarding/acme.cue", "approvals/launch/acme.patients.cue",
+	"approvals/diagnosis/acme.patients.cue",
 	"publishers/acme/publisher.cue", "publishers/acme/apis/patients.cue",
 	"publishers/acme/grants/clinic.cue", "consumers/clinic/consumer.cue",
 }
@@ -196,7 +197,7 @@ func TestShapeRegexpsAgreeWithSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	for def, want := range map[string]string{
-		"#ID": reID, "#Handle": reHandle, "#Date": reDate, "#URL": reURL, "#Email": reEmail, "#HeaderName": reHeaderName,
+		"#ID": reID, "#Handle": reHandle, "#Date": reDate, "#DateTime": reDateTime, "#URL": reURL, "#Email": reEmail, "#HeaderName": reHeaderName,
 	} {
 		op, args := sv.LookupPath(cue.ParsePath(def)).Expr()
 		if op != cue.RegexMatchOp || len(args) != 1 {
