@@ -49,6 +49,9 @@ type Options struct {
 	// TLS, when set, reports the gateway's TLS state (its certificates,
 	// the upstreams whose handshakes fail) under "tls" in /status.
 	TLS func() any
+	// Diagnosis, when set, reports the capture windows under "diagnosis"
+	// in /status.
+	Diagnosis func() any
 	// AggregateDir, when set, is the access log directory whose daily
 	// anonymised aggregates GET /aggregates lists and
 	// GET /aggregates/{date} serves, for frontdoor usage.
@@ -113,13 +116,18 @@ func (h *handler) statusz(w http.ResponseWriter, _ *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	st := h.opts.Controller.Status()
-	var status any = st
+	var tls, diag any
 	if h.opts.TLS != nil {
-		status = struct {
-			control.Status
-			TLS any `json:"tls"`
-		}{st, h.opts.TLS()}
+		tls = h.opts.TLS()
 	}
+	if h.opts.Diagnosis != nil {
+		diag = h.opts.Diagnosis()
+	}
+	status := struct {
+		control.Status
+		TLS       any `json:"tls,omitempty"`
+		Diagnosis any `json:"diagnosis,omitempty"`
+	}{st, tls, diag}
 	if err := enc.Encode(status); err != nil {
 		h.log.Warn("writing status", "err", err)
 	}
