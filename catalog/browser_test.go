@@ -103,7 +103,7 @@ func serve(t *testing.T, site *Site) string {
 // when it is available.
 func browserSite(t *testing.T) (site *Site, pages []string) {
 	pages = []string{"/", "/status/stable/", "/apis/nhsbsa/exemptions/", "/publishers/nhsbsa/", "/publishers/", "/usage/"}
-	snap := testSnapshot()
+	snap := withDiagnosis(testSnapshot())
 	specs := testSpecs()
 	if b, err := os.ReadFile(filepath.Join(sharedSpecs, "personal-demographics-service-api__personal-demographics.yaml")); err == nil {
 		specs["nhsbsa/hello"] = b

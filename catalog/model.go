@@ -655,10 +655,11 @@ type publisherPage struct {
 	ODSCode        string
 	Categories     string
 	Usage          []usageEnv
+	Diagnosis      []diagView
 }
 
 func (m *model) publisherPage(pv *pubView) *publisherPage {
-	p := &publisherPage{pageMeta: m.meta(pv.Path+"index.html", pv.Name+" – "+m.title, "publishers"), P: pv, Usage: m.usage.forPublisher(pv.ID)}
+	p := &publisherPage{pageMeta: m.meta(pv.Path+"index.html", pv.Name+" – "+m.title, "publishers"), P: pv, Usage: m.usage.forPublisher(pv.ID), Diagnosis: m.diagnosisWindows(pv)}
 	if pv.p != nil {
 		p.LegalBasis, p.DataController, p.ODSCode = pv.p.LegalBasis, pv.p.DataController, pv.p.ODSCode
 	}
