@@ -102,14 +102,16 @@ func serve(t *testing.T, site *Site) string {
 // browserSite is the fixture site, with the real personal demographics spec
 // when it is available.
 func browserSite(t *testing.T) (site *Site, pages []string) {
-	pages = []string{"/", "/status/stable/", "/apis/nhsbsa/exemptions/", "/publishers/nhsbsa/", "/publishers/"}
-	snap := testSnapshot()
+	pages = []string{"/", "/status/stable/", "/apis/nhsbsa/exemptions/", "/publishers/nhsbsa/", "/publishers/", "/usage/"}
+	snap := withDiagnosis(testSnapshot())
 	specs := testSpecs()
 	if b, err := os.ReadFile(filepath.Join(sharedSpecs, "personal-demographics-service-api__personal-demographics.yaml")); err == nil {
 		specs["nhsbsa/hello"] = b
 		pages = append(pages, "/apis/nhsbsa/hello/")
 	}
-	site, err := Build(snap, specs, testOptions())
+	opts := testOptions()
+	opts.Usage = testUsage(t)
+	site, err := Build(snap, specs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/schema"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
+	"github.com/frontdoor-dev/frontdoor/usage"
 )
 
 // Options tune a build. BaseURL is required.
@@ -83,6 +84,10 @@ type Options struct {
 	// current one) and links to a page of all its values, so that list pages
 	// stay small whatever the number of publishers.
 	FacetLimit int
+	// Usage, if set, is the public usage dataset (see usage.Publish): the
+	// site publishes it as usage.json, with a usage page for the platform
+	// and a usage section on each API's and publisher's page.
+	Usage *usage.Dataset
 }
 
 // DefaultFacetLimit is the default of Options.FacetLimit.
@@ -253,6 +258,13 @@ func (b *Builder) generate(snap *snapshot.Snapshot, specs map[string][]byte, opt
 		func() error { return b.putJSON(out, "api-metadata.json", m.apiMetadata()) },
 		func() error { return out.put("catalogue.schema.json", schema.CatalogueJSONSchema) },
 		func() error { return b.putFeed(out, m) },
+	}
+	if m.usage != nil {
+		jobs = append(jobs,
+			func() error { return b.putJSON(out, "usage.json", opts.Usage) },
+			func() error { return out.put("usage.schema.json", usage.Schema) },
+			func() error { p := m.usagePage(); return b.renderPage(out, p.file, tmplUsage, p) },
+		)
 	}
 
 	// Pages. Their data is made by the job that renders them, so that only

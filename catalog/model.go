@@ -27,7 +27,8 @@ type model struct {
 	pubByID    map[string]*pubView
 	apis       []*apiView // sorted by ID, retired ones included
 	apiByID    map[string]*apiView
-	liveAPIs   []*apiView // apis that are not retired
+	liveAPIs   []*apiView  // apis that are not retired
+	usage      *usageIndex // nil without Options.Usage
 
 	mu    sync.Mutex
 	notes []string
@@ -239,7 +240,7 @@ func contact(c snapshot.Contact) contactView {
 }
 
 func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md *markdown) *model {
-	m := &model{snap: snap, opts: opts, md: md, pubByID: map[string]*pubView{}, apiByID: map[string]*apiView{}}
+	m := &model{snap: snap, opts: opts, md: md, pubByID: map[string]*pubView{}, apiByID: map[string]*apiView{}, usage: newUsageIndex(opts.Usage)}
 	m.title = opts.Title
 	if m.title == "" {
 		m.title = strings.TrimSpace(snap.Platform.Name + " API catalogue")
@@ -378,6 +379,7 @@ type pageMeta struct {
 	Commit    string
 	Operator  string
 	Search    bool // the page loads search.js
+	Usage     bool // the site has usage pages
 	Feed      string
 }
 
@@ -395,7 +397,7 @@ func (m *model) meta(file, title, section string) pageMeta {
 	return pageMeta{
 		file: file, Root: root, Title: title, SiteTitle: m.title, Canonical: m.opts.BaseURL + canon,
 		Section: section, Updated: date(m.updated.Format(time.DateOnly)), Commit: commit,
-		Operator: m.snap.Platform.Operator, Feed: m.opts.BaseURL + "feed.atom",
+		Operator: m.snap.Platform.Operator, Feed: m.opts.BaseURL + "feed.atom", Usage: m.usage != nil,
 	}
 }
 
@@ -658,10 +660,12 @@ type publisherPage struct {
 	DataController bool
 	ODSCode        string
 	Categories     string
+	Usage          []usageEnv
+	Diagnosis      []diagView
 }
 
 func (m *model) publisherPage(pv *pubView) *publisherPage {
-	p := &publisherPage{pageMeta: m.meta(pv.Path+"index.html", pv.Name+" – "+m.title, "publishers"), P: pv}
+	p := &publisherPage{pageMeta: m.meta(pv.Path+"index.html", pv.Name+" – "+m.title, "publishers"), P: pv, Usage: m.usage.forPublisher(pv.ID), Diagnosis: m.diagnosisWindows(pv)}
 	if pv.p != nil {
 		p.LegalBasis, p.DataController, p.ODSCode = pv.p.LegalBasis, pv.p.DataController, pv.p.ODSCode
 	}
@@ -694,6 +698,7 @@ type apiPage struct {
 	SpecFile        string        // relative to the page
 	SpecDigest      string
 	Tags            []string
+	Usage           []usageEnv
 }
 
 type relatedView struct {
@@ -710,7 +715,7 @@ func (m *model) apiPage(av *apiView) *apiPage {
 		Description: m.md.render(a.Description, 3),
 		LegalBasis:  a.LegalBasis, UseCase: a.UseCase,
 		DataCategories: a.DataCategories, PersonalData: a.PersonalData, SpecialCategory: a.SpecialCategory, DPIA: a.DPIA,
-		Tags: a.Tags,
+		Tags: a.Tags, Usage: m.usage.forAPI(a.ID),
 	}
 	if p.LegalBasis == "" && av.Publisher.p != nil {
 		p.LegalBasis = av.Publisher.p.LegalBasis

@@ -27,6 +27,7 @@ const (
 	tmplPublisher  = "publisher.html"
 	tmplPublishers = "publishers.html"
 	tmplFacets     = "facets.html"
+	tmplUsage      = "usage.html"
 )
 
 // pageTemplates holds one parsed template set per kind of page, each made of
@@ -45,9 +46,9 @@ func parseTemplates() (*pageTemplates, error) {
 		"lower": strings.ToLower,
 	}
 	pt := &pageTemplates{byName: make(map[string]*template.Template)}
-	for _, name := range []string{tmplList, tmplAPI, tmplPublisher, tmplPublishers, tmplFacets} {
+	for _, name := range []string{tmplList, tmplAPI, tmplPublisher, tmplPublishers, tmplFacets, tmplUsage} {
 		t, err := template.New("layout").Funcs(funcs).ParseFS(templateFS,
-			"templates/layout.html", "templates/partials.html", "templates/spec.html", "templates/"+name)
+			"templates/layout.html", "templates/partials.html", "templates/spec.html", "templates/usagefigures.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}

@@ -25,6 +25,7 @@ var cachedTypes = []reflect.Type{
 	reflect.TypeFor[*platformFile](),
 	reflect.TypeFor[*onboardingFile](),
 	reflect.TypeFor[*launchFile](),
+	reflect.TypeFor[*diagnosisFile](),
 	reflect.TypeFor[*publisherFile](),
 	reflect.TypeFor[*apiFile](),
 	reflect.TypeFor[*grantsFile](),

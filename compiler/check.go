@@ -48,6 +48,7 @@ type files struct {
 	platform   *platformFile
 	onboarding map[string]*onboardingFile // by publisher
 	launches   map[string]*launchFile     // by "pub/api"
+	diagnosis  map[string]*diagnosisFile  // by "pub/api"
 	publishers map[string]*publisherFile
 	apis       map[string]*apiFile // by "pub/api"
 	consumers  map[string]*consumerFile
@@ -57,6 +58,7 @@ func newFiles() files {
 	return files{
 		onboarding: map[string]*onboardingFile{},
 		launches:   map[string]*launchFile{},
+		diagnosis:  map[string]*diagnosisFile{},
 		publishers: map[string]*publisherFile{},
 		apis:       map[string]*apiFile{},
 		consumers:  map[string]*consumerFile{},
@@ -130,6 +132,8 @@ func (c *compilation) buildModel(files []layoutFile, values []any) *model {
 			fs.onboarding[lf.pub] = v
 		case *launchFile:
 			fs.launches[lf.pub+"/"+lf.api] = v
+		case *diagnosisFile:
+			fs.diagnosis[lf.pub+"/"+lf.api] = v
 		case *publisherFile:
 			fs.publishers[lf.pub] = v
 			m.intern[lf.pub] = lf.pub
@@ -181,6 +185,7 @@ func (c *compilation) checkRules(m *model) {
 	checkPlatform(s, p, nil)
 	checkOnboardingApprovals(s, m)
 	checkLaunchApprovals(s, m)
+	checkDiagnosis(s, m)
 	apis, bases, deployed, unsure := checkAPIs(s, m)
 	checkBasePathOverlaps(s, apis, bases)
 	checkPublishers(s, m, deployed, unsure)

@@ -79,6 +79,12 @@ const (
 	codeNoClientCert          = "FD352"
 	codeMutualTLSOpen         = "FD353"
 
+	codeDiagnosisCoApprover = "FD380"
+	codeDiagnosisWindow     = "FD381"
+	codeDiagnosisExpired    = "FD382"
+	codeDiagnosisBodies     = "FD383"
+	codeDiagnosisRecipient  = "FD384"
+
 	codeSpecSyntax   = "FD401"
 	codeSpecMissing  = "FD402"
 	codeSpecRef      = "FD403"
@@ -188,6 +194,21 @@ func codeTable() []CodeInfo {
 		{codeNotOperator, "approval not by an operator owner",
 			"Onboarding and launch approvals are the operator's decisions: approvedBy must be one of operator.owners in frontdoor.cue.",
 			"Have an operator owner approve, and record their handle in approvedBy.", false},
+		{codeDiagnosisCoApprover, "diagnosis window not co-approved by the publisher",
+			"A window on an API's live traffic (approvals/diagnosis/<pub>.<api>.cue) is the operator's decision with the publisher's consent: coApprovedBy must be one of the publisher's owners in publishers/<pub>/publisher.cue.",
+			"Record the handle of an owner of the publisher who agreed to the window.", false},
+		{codeDiagnosisWindow, "diagnosis window too long or backwards",
+			"A capture window starts and ends at RFC 3339 times with a time zone, and lasts at most 24 hours, so that a look at live traffic stays short.",
+			"Give a start and an end at most 24 hours apart; open another window, with its own approval, if the fault needs more.", false},
+		{codeDiagnosisExpired, "expired diagnosis approval",
+			"An approval opens a window only if it was given before the window ended and the window starts within 30 days of it: an approval cannot cover traffic already gone, and a stale one must be given again. Past windows stay in the file as the public record; the gateway records nothing outside a window.",
+			"Approve the window again (date) before it starts, or remove it.", false},
+		{codeDiagnosisBodies, "bodies of special-category data",
+			"Request and response bodies of an API that carries special-category data are never recorded; other APIs' bodies only when the window says captureBodies: true.",
+			"Set captureBodies: false: headers (credentials removed), statuses and timings are still recorded.", false},
+		{codeDiagnosisRecipient, "diagnosis recipient is not an age key",
+			"Records are encrypted on the gateway's disk to the operator's age public key (X25519, age1…), so that nobody without the private key can read them.",
+			"Put the operator's public key (age-keygen -y KEYFILE) in recipient; never a private key.", false},
 		{codeNoLaunch, "production without launch approval",
 			"An API reaches production only with the operator's launch approval for that API and major version, in approvals/launch/<pub>.<api>.cue. Sandbox and integration need none.",
 			"Ask the operator to approve the launch of this major version, or remove the production environment until then.", false},
@@ -359,11 +380,20 @@ const (
 	CodeBreakingMajor  = "FD622"
 	CodeSpecUncompared = "FD623"
 	CodeHeadInvalid    = "FD624"
+
+	CodeDiagnosisNotCoApproved = "FD631"
+	CodeDiagnosisOver          = "FD632"
 )
 
 // pullRequestCodeTable is the FD6xx part of the registry.
 func pullRequestCodeTable() []CodeInfo {
 	return []CodeInfo{
+		{Code: CodeDiagnosisNotCoApproved, Title: "diagnosis window without the publisher's consent in the pull request",
+			Explanation: "check-pr: a window added or changed in approvals/diagnosis/<pub>.<api>.cue needs its coApprovedBy owner of the publisher to author or approve the pull request, beside the operator's own authority over approvals/.",
+			Fix:         "Ask the publisher's owner named in coApprovedBy to approve the pull request (passed to check-pr with --approver)."},
+		{Code: CodeDiagnosisOver, Title: "diagnosis window already over",
+			Explanation: "check-pr: a window added or changed in a pull request must not have ended already: it could record nothing, and would only make the public record say a look was approved.",
+			Fix:         "Remove the window, or give it a start and end to come."},
 		{Code: CodeNotOwner, Title: "change by someone who does not own the path",
 			Explanation: "Governance rule 8: a change to a path is valid only from its owners, as they are listed in the base revision (so nobody can add themselves and use it in the same pull request). publishers/<pub>/** belongs to the owners in publishers/<pub>/publisher.cue; consumers/<org>/** to the owners in consumers/<org>/consumer.cue; frontdoor.cue, approvals/** and every other path (CODEOWNERS, .github/**, README.md) to operator.owners in frontdoor.cue.",
 			Fix:         "Ask an owner of the path to make the change (or to open the pull request), or split the pull request so that each part comes from its owners."},

@@ -108,6 +108,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		if len(sa.Tags) == 0 {
 			sa.Tags = nil
 		}
+		sa.Diagnosis = diagnosisWindows(m, id)
 		if sr, ok := m.specs[id]; ok {
 			sa.Spec = sr.path
 			sa.SpecDigest = snapshot.Digest(sr.bytes)

@@ -21,6 +21,7 @@ const (
 	kindPlatform
 	kindOnboarding
 	kindLaunch
+	kindDiagnosis
 	kindPublisher
 	kindAPI
 	kindSpec
@@ -40,6 +41,8 @@ func (k fileKind) def() string {
 		return schema.DefOnboarding
 	case kindLaunch:
 		return schema.DefLaunch
+	case kindDiagnosis:
+		return schema.DefDiagnosis
 	case kindPublisher:
 		return schema.DefPublisher
 	case kindAPI:
@@ -134,7 +137,7 @@ func outsideLayout(f layoutFile) (layoutFile, string, string, string) {
 }
 
 // classifyApproval places approvals/onboarding/<pub>.cue and
-// approvals/launch/<pub>.<api>.cue.
+// approvals/launch/<pub>.<api>.cue and approvals/diagnosis/<pub>.<api>.cue.
 func classifyApproval(f layoutFile, parts []string) (layoutFile, string, string, string) {
 	name, ok := strings.CutSuffix(parts[2], ".cue")
 	if !ok {
@@ -147,10 +150,10 @@ func classifyApproval(f layoutFile, parts []string) (layoutFile, string, string,
 		}
 		f.kind, f.pub = kindOnboarding, name
 		return f, "", "", ""
-	case "launch":
+	case "launch", "diagnosis":
 		pub, api, ok := strings.Cut(name, ".")
 		if !ok {
-			return f, codeBadFileName, fmt.Sprintf("launch file %q is not named <publisher>.<api>.cue", parts[2]),
+			return f, codeBadFileName, fmt.Sprintf("%s file %q is not named <publisher>.<api>.cue", parts[1], parts[2]),
 				"name it after the publisher and the API, e.g. acme.patient-lookup.cue"
 		}
 		if !validID(pub) {
@@ -160,6 +163,9 @@ func classifyApproval(f layoutFile, parts []string) (layoutFile, string, string,
 			return badName(f, api, "API")
 		}
 		f.kind, f.pub, f.api = kindLaunch, pub, api
+		if parts[1] == "diagnosis" {
+			f.kind = kindDiagnosis
+		}
 		return f, "", "", ""
 	}
 	return outsideLayout(f)

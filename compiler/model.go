@@ -112,6 +112,33 @@ type launchApproval struct {
 	Environment string `json:"environment"`
 }
 
+// diagnosisFile is approvals/diagnosis/<pub>.<api>.cue.
+type diagnosisFile struct {
+	At      at
+	Windows []diagnosisWindow `json:"windows"`
+}
+
+// diagnosisWindow opens a capture window on an API's traffic.
+type diagnosisWindow struct {
+	At         at
+	ApprovedBy string `json:"approvedBy"`
+	Date       string `json:"date"`
+	Reference  string `json:"reference"`
+	Reason     string `json:"reason"`
+	Requester  struct {
+		Handle       string `json:"handle"`
+		Organisation string `json:"organisation"`
+	} `json:"requester"`
+	CoApprovedBy  string `json:"coApprovedBy"`
+	Environment   string `json:"environment"`
+	App           string `json:"app"`
+	Start         string `json:"start"`
+	End           string `json:"end"`
+	CaptureBodies bool   `json:"captureBodies"`
+	Recipient     string `json:"recipient"`
+	MaxBytes      int64  `json:"maxBytes"`
+}
+
 // publisherFile is publishers/<pub>/publisher.cue.
 type publisherFile struct {
 	At             at
@@ -262,6 +289,8 @@ func newFileValue(k fileKind) any {
 		return new(onboardingFile)
 	case kindLaunch:
 		return new(launchFile)
+	case kindDiagnosis:
+		return new(diagnosisFile)
 	case kindPublisher:
 		return new(publisherFile)
 	case kindAPI:

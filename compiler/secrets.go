@@ -34,6 +34,10 @@ var privateMarker = regexp.MustCompile(`-{4,5} ?BEGIN ([A-Z0-9 ]{0,40}PRIVATE KE
 // puttyMarker starts a PuTTY private key file.
 const puttyMarker = "PuTTY-User-Key-File-"
 
+// ageMarker starts an age secret key (X25519 identity, Bech32, upper or
+// lower case).
+const ageMarker = "AGE-SECRET-KEY-1"
+
 // opensshB64 is the base64 of "openssh-key-v1", the start of an OpenSSH
 // private key's body.
 const opensshB64 = "b3BlbnNzaC1rZXktdjE"
@@ -76,6 +80,16 @@ func findKeys[T string | []byte](t T) []keyHit {
 		}
 		hits = append(hits, keyHit{off + i, "PuTTY"})
 		off += i + len(puttyMarker)
+	}
+	for _, mk := range []string{ageMarker, strings.ToLower(ageMarker)} {
+		for off := 0; ; {
+			i := index(t[off:], mk)
+			if i < 0 {
+				break
+			}
+			hits = append(hits, keyHit{off + i, "age"})
+			off += i + len(mk)
+		}
 	}
 	// A body inside an armoured key is that key, already found.
 	armoured := hits
@@ -242,7 +256,7 @@ func (sc *secretScan) rawWithin(from, to int32) bool {
 
 // mayHoldKey reports whether findKeys could find anything in s.
 func mayHoldKey(s string) bool {
-	return len(s) >= minDER || strings.IndexByte(s, 'P') >= 0 && (has(s, "PRIVATE KEY") || has(s, puttyMarker))
+	return len(s) >= minDER || strings.IndexByte(s, 'P') >= 0 && (has(s, "PRIVATE KEY") || has(s, puttyMarker)) || has(s, "KEY-1") || has(s, "key-1")
 }
 
 // inBytes reports whether s stands in the file's bytes as it is, from

@@ -17,6 +17,7 @@ import (
 	"testing/fstest"
 
 	"cuelang.org/go/cue/parser"
+	"filippo.io/age"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -26,6 +27,7 @@ import (
 type testKeys struct {
 	rsaPKCS1, rsaPKCS8, ec, ed25519 []byte // PEM
 	derPKCS8, derEC                 string // base64 DER, no armour
+	age                             string // an age X25519 identity
 }
 
 func newTestKeys(t *testing.T) testKeys {
@@ -62,7 +64,17 @@ func newTestKeys(t *testing.T) testKeys {
 		ed25519:  enc("PRIVATE KEY", ed8),
 		derPKCS8: base64.StdEncoding.EncodeToString(p8),
 		derEC:    base64.StdEncoding.EncodeToString(sec1),
+		age:      ageIdentity(t),
 	}
+}
+
+func ageIdentity(t *testing.T) string {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id.String()
 }
 
 // compileBoth compiles the base configuration with files added, from a
@@ -134,12 +146,14 @@ func TestPrivateKeysInAnyFileAreRefusedInDirectoryAndGitMode(t *testing.T) {
 		{"base64 DER of a PKCS#8 key without armour", "CONTRIBUTING.md", "key = " + k.derPKCS8 + "\n", "CONTRIBUTING.md:1:7"},
 		{"base64 DER of an EC key in a dot-file", ".env", "DEPLOY_KEY=" + k.derEC + "\n", ".env:1:12"},
 		{"key in a spec's sibling document", "publishers/acme/apis/common.yaml", "x-note: |\n  " + strings.ReplaceAll(string(k.ec), "\n", "\n  "), "publishers/acme/apis/common.yaml:2:3"},
+		{"age secret key in a notes file", "docs/diagnosis.md", "# Keys\nrecipient key: " + k.age + "\n", "docs/diagnosis.md:2:16"},
+		{"age secret key in lower case in a dot-file", ".age/key.txt", strings.ToLower(k.age), ".age/key.txt:1:1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ds := compileBoth(t, map[string]string{tc.file: tc.data})
 			wantDiag(t, ds, tc.at, codePEM)
-			wantNoSecretPrinted(t, ds, body(k.rsaPKCS1), body(k.ec), k.derPKCS8[20:60], k.derEC[20:60])
+			wantNoSecretPrinted(t, ds, body(k.rsaPKCS1), body(k.ec), k.derPKCS8[20:60], k.derEC[20:60], k.age[20:60])
 		})
 	}
 }

@@ -20,17 +20,20 @@ import (
 // Regular expressions of the schema's scalar definitions; compared with the
 // schema by TestShapeRegexpsAgreeWithSchema.
 const (
-	reID         = `^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`
-	reHandle     = `^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$`
-	reDate       = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`
-	reURL        = `^https?://[^\s]+$`
-	reEmail      = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
-	reHeaderName = `^[A-Za-z0-9][A-Za-z0-9-]*$`
-	reVersion    = `^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`
-	reODS        = `^[A-Z0-9]{3,10}$`
-	reSpec       = `^[^/].*\.(ya?ml|json)$`
-	reBasePath   = `^/`
-	reRelated    = `^[a-z0-9-]+/[a-z0-9-]+$`
+	reID           = `^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`
+	reHandle       = `^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$`
+	reDate         = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`
+	reURL          = `^https?://[^\s]+$`
+	reEmail        = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	reHeaderName   = `^[A-Za-z0-9][A-Za-z0-9-]*$`
+	reVersion      = `^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`
+	reODS          = `^[A-Z0-9]{3,10}$`
+	reSpec         = `^[^/].*\.(ya?ml|json)$`
+	reBasePath     = `^/`
+	reRelated      = `^[a-z0-9-]+/[a-z0-9-]+$`
+	reAppRef       = `^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`
+	reDateTime     = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`
+	reAgeRecipient = `^age1[02-9ac-hj-np-z]{58}$`
 )
 
 type shapeKind uint8
@@ -256,6 +259,17 @@ func newShapes() shapes {
 	launch := obj(req("approvals", listOf(obj(append(slices.Clone(approvalFields),
 		req("major", bounded(i64(0), nil)),
 		req("environment", enum("production")))...), 0)))
+	diagnosis := obj(req("windows", listOf(obj(append(slices.Clone(approvalFields),
+		req("reason", nonEmpty()),
+		req("requester", obj(req("handle", handle), req("organisation", nonEmpty()))),
+		req("coApprovedBy", handle),
+		req("environment", enum("sandbox", "integration", "production")),
+		opt("app", re(reAppRef)),
+		req("start", re(reDateTime)),
+		req("end", re(reDateTime)),
+		req("captureBodies", withDef(boolean(), &node{kind: nBool})),
+		req("recipient", re(reAgeRecipient)),
+		req("maxBytes", withDef(bounded(i64(1024), i64(256<<20)), &node{kind: nInt, num: 16 << 20})))...), 0)))
 	publisher := obj(
 		req("name", nonEmpty()),
 		req("category", id),
@@ -339,6 +353,7 @@ func newShapes() shapes {
 		kindPlatform:   platform,
 		kindOnboarding: onboarding,
 		kindLaunch:     launch,
+		kindDiagnosis:  diagnosis,
 		kindPublisher:  publisher,
 		kindAPI:        api,
 		kindGrants:     grants,

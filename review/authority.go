@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
@@ -61,6 +62,8 @@ type Authority struct {
 	Actor string
 	// Approvers are the handles of reviewers who approved the pull request.
 	Approvers []string
+	// Now is when the pull request is judged (default: the clock).
+	Now time.Time
 }
 
 func (a *Authority) before() *Governance {
@@ -168,7 +171,9 @@ func (a *Authority) Check(changes []report.Change) (compiler.Diagnostics, error)
 	var r *cueReader
 	for _, ch := range changes {
 		ds = append(ds, a.checkOne(ch)...)
-		if _, _, ok := grantsPath(ch.Path); !ok {
+		_, _, grants := grantsPath(ch.Path)
+		_, diagnosis := diagnosisPath(ch.Path)
+		if !grants && !diagnosis {
 			continue
 		}
 		if r == nil {
@@ -176,6 +181,14 @@ func (a *Authority) Check(changes []report.Change) (compiler.Diagnostics, error)
 			if r, err = newCueReader(); err != nil {
 				return nil, err
 			}
+		}
+		if diagnosis {
+			dds, err := a.checkDiagnosis(r, ch)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, dds...)
+			continue
 		}
 		sds, err := a.checkSelfApproval(r, ch, registered)
 		if err != nil {

@@ -18,6 +18,7 @@ const (
 	DefPlatform   = "#Platform"
 	DefOnboarding = "#Onboarding"
 	DefLaunch     = "#Launch"
+	DefDiagnosis  = "#Diagnosis"
 	DefPublisher  = "#Publisher"
 	DefAPI        = "#API"
 	DefGrants     = "#Grants"

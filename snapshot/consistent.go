@@ -58,6 +58,11 @@ func (s *Snapshot) consistentAPIs(envs map[string]bool, bad func(string, ...any)
 				bad("api %s: unknown environment %q", a.ID, e.Name)
 			}
 		}
+		for i := range a.Diagnosis {
+			if why := a.Diagnosis[i].problem(&a); why != "" {
+				bad("api %s: diagnosis window %d %s", a.ID, i, why)
+			}
+		}
 		names := a.IdentityHeaders.Names()
 		for i, n := range names {
 			if why := IdentityHeaderProblem(n); why != "" {
@@ -282,4 +287,24 @@ func checkSortedFunc[T any](errs *[]error, what string, list []T, cmp func(a, b 
 
 func checkSorted[T any](errs *[]error, what string, list []T, key func(T) string) {
 	checkSortedFunc(errs, what, list, func(a, b T) int { return strings.Compare(key(a), key(b)) }, key)
+}
+
+// problem says what is wrong with a capture window of api, or "".
+func (d *Diagnosis) problem(api *API) string {
+	start, end, err := d.Window()
+	switch {
+	case err != nil:
+		return "has a start or end that is not RFC 3339"
+	case !end.After(start):
+		return "ends before it starts"
+	case end.Sub(start) > MaxDiagnosisWindow:
+		return "is longer than 24 hours"
+	case d.CaptureBodies && api.SpecialCategory:
+		return "captures bodies of a special-category API"
+	case !slices.ContainsFunc(api.Environments, func(e APIEnvironment) bool { return e.Name == d.Environment }):
+		return "names an environment the API is not deployed to"
+	case d.Recipient == "" || d.MaxBytes <= 0:
+		return "has no recipient or size cap"
+	}
+	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // SchemaVersion names the snapshot format. A gateway refuses any other.
@@ -303,6 +304,45 @@ type API struct {
 	Related []string `json:"related,omitempty"`
 	// Tags for search, sorted.
 	Tags []string `json:"tags,omitempty"`
+	// Diagnosis lists the capture windows opened on the API's traffic,
+	// open, future and past, sorted by (Start, Environment, App).
+	Diagnosis []Diagnosis `json:"diagnosis,omitempty"`
+}
+
+// MaxDiagnosisWindow is the longest capture window.
+const MaxDiagnosisWindow = 24 * time.Hour
+
+// Diagnosis is a window in which the gateway records an API's live
+// traffic for fault diagnosis, approved by the operator and co-approved by
+// an owner of the publisher (approvals/diagnosis/<pub>.<api>.cue).
+type Diagnosis struct {
+	Approval     Approval `json:"approval"`
+	CoApprovedBy string   `json:"coApprovedBy"`
+	// Reason is the fault being diagnosed; RequesterOrganisation who asked.
+	Reason                string `json:"reason"`
+	RequesterOrganisation string `json:"requesterOrganisation"`
+	// Environment whose traffic is recorded; App, when set, the only app.
+	Environment string `json:"environment"`
+	App         string `json:"app,omitempty"`
+	// Start and End, RFC 3339 in UTC (second precision).
+	Start string `json:"start"`
+	End   string `json:"end"`
+	// CaptureBodies allows recording bodies (never on special-category
+	// APIs).
+	CaptureBodies bool `json:"captureBodies,omitempty"`
+	// Recipient is the age X25519 public key records are encrypted to.
+	Recipient string `json:"recipient"`
+	// MaxBytes bounds what the window records.
+	MaxBytes int64 `json:"maxBytes"`
+}
+
+// Window returns the window's start and end.
+func (d *Diagnosis) Window() (start, end time.Time, err error) {
+	if start, err = time.Parse(time.RFC3339, d.Start); err != nil {
+		return
+	}
+	end, err = time.Parse(time.RFC3339, d.End)
+	return
 }
 
 // MutualTLS reports whether a requires mutual TLS in environment env.

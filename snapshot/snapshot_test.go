@@ -187,6 +187,22 @@ func TestConsistentAcceptsSample(t *testing.T) {
 	}
 }
 
+// window is a valid capture window of the sample's API, edited.
+func window(edit func(*Diagnosis)) Diagnosis {
+	d := Diagnosis{Approval: Approval{By: "op", Date: "2026-03-01"}, CoApprovedBy: "owner", Reason: "r", RequesterOrganisation: "o",
+		Environment: EnvSandbox, Start: "2026-03-02T09:00:00Z", End: "2026-03-03T09:00:00Z", Recipient: "age1x", MaxBytes: 1024}
+	edit(&d)
+	return d
+}
+
+func TestConsistentAcceptsADayLongDiagnosisWindow(t *testing.T) {
+	s := sample()
+	s.APIs[0].Diagnosis = []Diagnosis{window(func(*Diagnosis) {})}
+	if err := s.Consistent(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConsistentRejectsBrokenSnapshots(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -207,6 +223,21 @@ func TestConsistentRejectsBrokenSnapshots(t *testing.T) {
 			s.Routes = append(s.Routes, r)
 		}, "overlap"},
 		{"wrong schema version", func(s *Snapshot) { s.SchemaVersion = "v0" }, "schema version"},
+		{"diagnosis window over a day", func(s *Snapshot) {
+			s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.End = "2026-03-03T09:00:01Z" })}
+		}, "longer than 24 hours"},
+		{"diagnosis window backwards", func(s *Snapshot) { s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.End = d.Start })} }, "ends before it starts"},
+		{"diagnosis window in an offset", func(s *Snapshot) {
+			s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.Start = "2026-03-02T09:00:00" })}
+		}, "not RFC 3339"},
+		{"diagnosis bodies of special category", func(s *Snapshot) {
+			s.APIs[0].SpecialCategory = true
+			s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.CaptureBodies = true })}
+		}, "special-category"},
+		{"diagnosis of an environment not deployed", func(s *Snapshot) {
+			s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.Environment = EnvProduction })}
+		}, "not deployed"},
+		{"diagnosis without a cap", func(s *Snapshot) { s.APIs[0].Diagnosis = []Diagnosis{window(func(d *Diagnosis) { d.MaxBytes = 0 })} }, "size cap"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 // catalogFlags are the catalogue's options, shared by catalog and build.
 type catalogFlags struct {
 	baseURL, title, updated, forbidFile string
+	usageFile                           string
 	feedLimit                           int
 }
 
@@ -29,6 +30,7 @@ func (f *catalogFlags) register(c *cobra.Command, baseURLHelp string) {
 	c.Flags().StringVar(&f.updated, "updated", "", "catalogue generation time, YYYY-MM-DD or RFC 3339 (default: the commit's time)")
 	c.Flags().IntVar(&f.feedLimit, "feed-limit", 50, "most changes in the Atom feed")
 	c.Flags().StringVar(&f.forbidFile, "forbid", "", "file of strings (one a line) that must not appear in the catalogue")
+	c.Flags().StringVar(&f.usageFile, "usage", "", "public usage dataset (usage.json, made by frontdoor usage) to publish in the catalogue")
 }
 
 // catalogPlan is a catalogue to build from a compile: it starts as soon as
@@ -134,6 +136,13 @@ func (f *catalogFlags) options(src *sourceFlags, l *loaded, args []string) (cata
 		}
 	}
 	opts := catalog.Options{BaseURL: f.baseURL, Title: f.title, SpecFS: l.fsys}
+	if f.usageFile != "" {
+		d, err := readUsage(f.usageFile)
+		if err != nil {
+			return catalog.Options{}, nil, err
+		}
+		opts.Usage = d
+	}
 	repo, ref := src.gitRepo, src.ref
 	if repo == "" {
 		repo, ref = ".", "HEAD"

@@ -18,6 +18,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/mockupstream"
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/otelspans"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
@@ -41,6 +42,7 @@ type dataPlane struct {
 	mock  *mockupstream.Servers
 	addrs []string
 	spans *otelspans.Exporter
+	diag  *diagnosis.Recorder
 }
 
 func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer, log *slog.Logger) (*dataPlane, error) {
@@ -84,8 +86,14 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 		limiter = ratelimit.NewLocal(ratelimit.LocalOptions{Share: 1 / float64(replicas)})
 	}
 	if cfg.accessLogDir != "" {
-		dp.alog, err = accesslog.New(accesslog.Options{Dir: cfg.accessLogDir, ErrorLog: log})
+		dp.alog, err = accesslog.New(accesslog.Options{Dir: cfg.accessLogDir, Replica: cfg.replicaID, ErrorLog: log})
 		if err != nil {
+			dp.close()
+			return nil, usage("%w", err)
+		}
+	}
+	if dir := cfg.diagnosisDir(); dir != "" {
+		if dp.diag, err = diagnosis.New(diagnosis.Options{Dir: dir, Retention: cfg.diagnosisRetention, Log: log}); err != nil {
 			dp.close()
 			return nil, usage("%w", err)
 		}
@@ -107,7 +115,7 @@ func newDataPlane(cfg gatewayConfig, st *store.Store, reg prometheus.Registerer,
 		Store: st, DefaultEnvironment: cfg.env, Auth: a, Limiter: limiter, AccessLog: dp.alog, Registerer: reg,
 		CredentialsDir: cfg.credentialsDir, DialTimeout: cfg.dialTimeout, TLSHandshakeTimeout: cfg.tlsHandshakeTimeout,
 		ResponseHeaderTimeout: cfg.responseHeaderTimeout, MaxIdleConnsPerHost: cfg.maxIdleConnsPerHost,
-		MaxConnsPerHost: cfg.upstreamMaxConns, UpstreamRootCAs: roots, Spans: spans, Log: log,
+		MaxConnsPerHost: cfg.upstreamMaxConns, UpstreamRootCAs: roots, Spans: spans, Diagnosis: dp.diag, Log: log,
 	})
 	return dp, nil
 }
@@ -159,6 +167,9 @@ func (dp *dataPlane) close() {
 	}
 	if dp.alog != nil {
 		errs = append(errs, dp.alog.Close())
+	}
+	if dp.diag != nil {
+		dp.diag.Close()
 	}
 	if dp.redis != nil {
 		errs = append(errs, dp.redis.Close())

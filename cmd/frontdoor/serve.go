@@ -25,6 +25,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/sourcecompile"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
@@ -53,6 +54,9 @@ type gatewayConfig struct {
 
 	// Data plane.
 	accessLogDir          string
+	replicaID             string
+	diagnosis             string
+	diagnosisRetention    time.Duration
 	credentialsDir        string
 	ratelimitRedis        string
 	ratelimitPolicy       string
@@ -75,6 +79,9 @@ type gatewayConfig struct {
 func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
 	f := c.Flags()
 	f.StringVar(&cfg.accessLogDir, "access-log-dir", cfg.accessLogDir, "directory for daily JSON access logs and aggregates (off when empty)")
+	f.StringVar(&cfg.replicaID, "replica-id", hostname(), "this replica's name in its daily aggregates, so that frontdoor usage counts each replica's day once")
+	f.StringVar(&cfg.diagnosis, "diagnosis-dir", "", "directory for the encrypted records of diagnosis windows (default: diagnosis under --state; none recorded without either)")
+	f.DurationVar(&cfg.diagnosisRetention, "diagnosis-retention", diagnosis.DefaultRetention, "how long a diagnosis window's records are kept after it closes")
 	f.StringVar(&cfg.credentialsDir, "credentials-dir", cfg.credentialsDir, "directory of upstream credentials: NAME.header (\"Header: value\") or NAME.crt + NAME.key; else $FRONTDOOR_CRED_NAME")
 	f.StringVar(&cfg.ratelimitRedis, "ratelimit-redis", cfg.ratelimitRedis, "Redis address (HOST:PORT) for cluster-wide rate limits; local buckets when empty")
 	f.StringVar(&cfg.ratelimitPolicy, "ratelimit-policy", cfg.ratelimitPolicy, "when Redis is unreachable: fail-open (local buckets at 1/--replicas of each limit) or fail-closed (503)")
@@ -251,7 +258,8 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg, Silent: front != nil})
 	gw := cfg.server.newServer(dp.proxy, log)
 	front.configure(ctx, gw, dp.proxy, log)
-	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, TLS: front.status(dp.proxy), Log: log}), log)
+	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, TLS: front.status(dp.proxy), AggregateDir: cfg.accessLogDir, Log: log,
+		Diagnosis: func() any { return dp.diag.Status(diagnosis.RoutedAPIs(st.Active())) }}), log)
 	if cfg.env == "" {
 		fmt.Fprintf(stdout, "gateway: %s://%s (routing by Host only)\n", front.scheme(), displayAddr(gwLn.Addr()))
 	} else {
@@ -383,4 +391,18 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// diagnosisDir is where diagnosis records go, or "" for nowhere.
+func (cfg *gatewayConfig) diagnosisDir() string {
+	if cfg.diagnosis == "" && cfg.stateDir != "" {
+		return filepath.Join(cfg.stateDir, "diagnosis")
+	}
+	return cfg.diagnosis
+}
+
+// hostname is the default replica name.
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }

@@ -81,6 +81,9 @@ type Entry struct {
 type Options struct {
 	// Dir receives the files; it is created if missing.
 	Dir string
+	// Replica names this gateway in its aggregates, so that merging many
+	// replicas' files never counts one day of one replica twice.
+	Replica string
 	// LogRetentionDays and AggregateRetentionDays are the platform's
 	// retention (snapshot.Platform); 0 means the default.
 	LogRetentionDays, AggregateRetentionDays int
@@ -101,6 +104,7 @@ type Options struct {
 // use too.
 type Logger struct {
 	dir      string
+	replica  string
 	now      func() time.Time
 	loc      *time.Location
 	errorLog *slog.Logger
@@ -139,6 +143,7 @@ func New(o Options) (*Logger, error) {
 	}
 	l := &Logger{
 		dir:      o.Dir,
+		replica:  o.Replica,
 		now:      o.Now,
 		loc:      o.Location,
 		errorLog: o.ErrorLog,
@@ -349,7 +354,7 @@ func (l *Logger) closeDay() error {
 		errs = append(errs, err)
 	}
 	l.file, l.buf = nil, nil
-	if err := writeAggregate(l.dir, l.stats.aggregate(l.day)); err != nil {
+	if err := writeAggregate(l.dir, l.stats.aggregate(l.replica, l.day)); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

@@ -250,7 +250,7 @@ func TestRetentionFollowsThePlatformPolicy(t *testing.T) {
 
 func TestAggregateHasPercentilesAndNoIdentifiers(t *testing.T) {
 	clock := testutil.NewClock(day("2025-03-01"))
-	l := newLogger(t, clock, Options{})
+	l := newLogger(t, clock, Options{Replica: "gw-7"})
 	for i := 1; i <= 1000; i++ {
 		e := entry(clock)
 		e.Latency = time.Duration(i) * 100 * time.Microsecond // 0.1 ms … 100 ms
@@ -279,6 +279,9 @@ func TestAggregateHasPercentilesAndNoIdentifiers(t *testing.T) {
 	var a Aggregate
 	if err := json.Unmarshal(raw, &a); err != nil {
 		t.Fatal(err)
+	}
+	if a.Replica != "gw-7" {
+		t.Errorf("aggregate names replica %q, want gw-7", a.Replica)
 	}
 	if a.Requests != 1011 || a.Errors != 10 || a.ClientErrors != 1 {
 		t.Fatalf("got requests %d, errors %d, client errors %d; want 1011, 10, 1", a.Requests, a.Errors, a.ClientErrors)

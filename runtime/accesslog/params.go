@@ -15,6 +15,10 @@ const RedactedCredential = "[redacted]"
 // password, client_secret, ... in any spelling).
 func IsCredentialParam(raw string) bool { return redact.CredentialParam(raw) }
 
+// RedactQuery returns q as the access log writes it: credential values
+// replaced, NHS numbers redacted.
+func RedactQuery(q string) string { return Redact(redactQuery(q)) }
+
 // redactQuery returns q with the value of every credential-carrying
 // parameter replaced by RedactedCredential. Parameters are separated by
 // '&' or ';' (as some servers read them). It returns q itself when nothing

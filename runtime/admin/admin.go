@@ -10,7 +10,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,6 +49,13 @@ type Options struct {
 	// TLS, when set, reports the gateway's TLS state (its certificates,
 	// the upstreams whose handshakes fail) under "tls" in /status.
 	TLS func() any
+	// Diagnosis, when set, reports the capture windows under "diagnosis"
+	// in /status.
+	Diagnosis func() any
+	// AggregateDir, when set, is the access log directory whose daily
+	// anonymised aggregates GET /aggregates lists and
+	// GET /aggregates/{date} serves, for frontdoor usage.
+	AggregateDir string
 	// Log defaults to slog.Default().
 	Log *slog.Logger
 }
@@ -79,6 +89,10 @@ func New(opts Options) http.Handler {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}
 	mux.HandleFunc("POST /-/sync", h.sync)
+	if opts.AggregateDir != "" {
+		mux.HandleFunc("GET /aggregates", h.aggregates)
+		mux.HandleFunc("GET /aggregates/{date}", h.aggregate)
+	}
 	return mux
 }
 
@@ -102,13 +116,18 @@ func (h *handler) statusz(w http.ResponseWriter, _ *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	st := h.opts.Controller.Status()
-	var status any = st
+	var tls, diag any
 	if h.opts.TLS != nil {
-		status = struct {
-			control.Status
-			TLS any `json:"tls"`
-		}{st, h.opts.TLS()}
+		tls = h.opts.TLS()
 	}
+	if h.opts.Diagnosis != nil {
+		diag = h.opts.Diagnosis()
+	}
+	status := struct {
+		control.Status
+		TLS       any `json:"tls,omitempty"`
+		Diagnosis any `json:"diagnosis,omitempty"`
+	}{st, tls, diag}
 	if err := enc.Encode(status); err != nil {
 		h.log.Warn("writing status", "err", err)
 	}
@@ -160,4 +179,51 @@ func Sign(secret, body []byte) string {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// aggregates lists the dates (YYYY-MM-DD) of the daily aggregates on disk.
+func (h *handler) aggregates(w http.ResponseWriter, _ *http.Request) {
+	entries, err := os.ReadDir(h.opts.AggregateDir)
+	if err != nil {
+		h.log.Warn("listing aggregates", "err", err)
+		http.Error(w, "aggregates unavailable", http.StatusInternalServerError)
+		return
+	}
+	dates := []string{}
+	for _, e := range entries {
+		if d, ok := aggregateDate(e.Name()); ok {
+			dates = append(dates, d)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(dates)
+}
+
+// aggregate serves one day's aggregate file.
+func (h *handler) aggregate(w http.ResponseWriter, r *http.Request) {
+	date := r.PathValue("date")
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		http.Error(w, "date must be YYYY-MM-DD", http.StatusBadRequest)
+		return
+	}
+	b, err := os.ReadFile(filepath.Join(h.opts.AggregateDir, "aggregate-"+date+".json"))
+	if err != nil {
+		http.Error(w, "no aggregate for "+date, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+// aggregateDate returns the date of an aggregate file's name.
+func aggregateDate(name string) (string, bool) {
+	d, ok := strings.CutPrefix(name, "aggregate-")
+	if !ok {
+		return "", false
+	}
+	d, ok = strings.CutSuffix(d, ".json")
+	if _, err := time.Parse(time.DateOnly, d); !ok || err != nil {
+		return "", false
+	}
+	return d, true
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
@@ -80,5 +83,44 @@ func TestHealthAndReadiness(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("%s (ready %v): got %d, want %d", tc.path, tc.ready, rec.Code, tc.want)
 		}
+	}
+}
+
+func TestAggregatesAreListedAndServedAndNothingElse(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"aggregate-2026-11-01.json": `{"date":"2026-11-01"}`,
+		"aggregate-2026-11-02.json": `{"date":"2026-11-02"}`,
+		"access-2026-11-01.jsonl":   `{"path":"/private"}`,
+		"aggregate-notes.json":      `{}`,
+	} {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	h := New(Options{Controller: fakeController{ready: true}, AggregateDir: dir})
+	for _, tc := range []struct {
+		path     string
+		code     int
+		wantBody string
+	}{
+		{"/aggregates", 200, `["2026-11-01","2026-11-02"]`},
+		{"/aggregates/2026-11-02", 200, `{"date":"2026-11-02"}`},
+		{"/aggregates/2026-11-03", 404, ""},
+		{"/aggregates/notes", 400, ""},
+		{"/aggregates/..%2Faccess-2026-11-01.jsonl", 400, ""},
+		{"/aggregates/2026-11-01.jsonl", 400, ""},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))
+		if rec.Code != tc.code || (tc.wantBody != "" && strings.TrimSpace(rec.Body.String()) != tc.wantBody) {
+			t.Errorf("GET %s = %d %q, want %d %q", tc.path, rec.Code, rec.Body.String(), tc.code, tc.wantBody)
+		}
+		if strings.Contains(rec.Body.String(), "/private") {
+			t.Errorf("GET %s served an access log", tc.path)
+		}
+	}
+	rec := httptest.NewRecorder()
+	New(Options{Controller: fakeController{ready: true}}).ServeHTTP(rec, httptest.NewRequest("GET", "/aggregates", nil))
+	if rec.Code != 404 {
+		t.Errorf("without an access log directory GET /aggregates = %d, want 404", rec.Code)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
@@ -257,6 +258,8 @@ type envOptions struct {
 	noDefaultEnv bool
 	// maxConnsPerHost is the gateway's MaxConnsPerHost.
 	maxConnsPerHost int
+	// diagnosis is the gateway's Diagnosis recorder.
+	diagnosis *diagnosis.Recorder
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -299,7 +302,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e.gw = gateway.New(gateway.Options{
 		Store: e.store, DefaultEnvironment: defaultEnv, Auth: a, Limiter: o.limiter, AccessLog: e.alog,
-		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, UpstreamRootCAs: o.upstreamCAs, Spans: o.spans, Transport: o.transport, MaxConnsPerHost: o.maxConnsPerHost, Log: log,
+		Registerer: e.reg, CredentialsDir: o.credDir, Getenv: o.getenv, Now: o.now, ResponseHeaderTimeout: o.headerTimeout, TLSClientConfig: o.tlsConfig, UpstreamRootCAs: o.upstreamCAs, Spans: o.spans, Transport: o.transport, MaxConnsPerHost: o.maxConnsPerHost, Diagnosis: o.diagnosis, Log: log,
 	})
 	e.gw.Prepare(built)
 	e.srv = httptest.NewServer(e.gw)

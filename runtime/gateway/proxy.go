@@ -69,6 +69,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -85,6 +86,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/pathsafe"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
@@ -123,6 +125,9 @@ type Options struct {
 	Limiter ratelimit.Limiter
 	// AccessLog, when set, receives one entry per request.
 	AccessLog *accesslog.Logger
+	// Diagnosis, when set, records the exchanges forwarded during the
+	// capture windows of the snapshot's APIs.
+	Diagnosis *diagnosis.Recorder
 	// Registerer, when set, receives the gateway's metrics. One gateway
 	// per registry.
 	Registerer prometheus.Registerer
@@ -581,6 +586,10 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 		rpx = p.custom
 	}
 	pw := &proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}
+	if c := p.opts.Diagnosis.Match(rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
+		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
+		defer func() { c.Finish(r, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
+	}
 	rpx.ServeHTTP(pw, r)
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
@@ -825,6 +834,8 @@ type proxyWriter struct {
 	status           int
 	n                int64
 	err              error
+	// tap, when set, receives a copy of the body (diagnosis capture).
+	tap io.Writer
 }
 
 func (w *proxyWriter) WriteHeader(code int) {
@@ -849,6 +860,9 @@ func (w *proxyWriter) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.n += int64(n)
+	if w.tap != nil {
+		w.tap.Write(b[:n])
+	}
 	return n, err
 }
 

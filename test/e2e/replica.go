@@ -19,6 +19,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 )
 
@@ -185,10 +186,12 @@ func (r *Replica) Status(ctx context.Context) (control.Status, error) {
 	if resp.StatusCode != http.StatusOK {
 		return st, fmt.Errorf("replica %s: /status: %s", r.Opts.Name, resp.Status)
 	}
-	// serve adds its TLS state beside the controller's (admin.Options.TLS).
+	// serve adds its TLS state and diagnosis windows beside the
+	// controller's (admin.Options.TLS, Diagnosis).
 	var full struct {
 		control.Status
-		TLS json.RawMessage `json:"tls"`
+		TLS       json.RawMessage          `json:"tls"`
+		Diagnosis []diagnosis.WindowStatus `json:"diagnosis"`
 	}
 	dec := json.NewDecoder(resp.Body)
 	dec.DisallowUnknownFields()
