@@ -13,25 +13,15 @@ import (
 	"github.com/frontdoor-dev/frontdoor/report"
 )
 
-// windowEntry is one capture window of approvals/diagnosis, as written.
+// windowEntry is one capture window of approvals/diagnosis: what
+// check-pr judges, and the whole window as written, to tell a new or
+// rewritten window from one the file held before.
 type windowEntry struct {
-	ApprovedBy string `json:"approvedBy"`
-	Date       string `json:"date"`
-	Reference  string `json:"reference"`
-	Reason     string `json:"reason"`
-	Requester  struct {
-		Handle       string `json:"handle"`
-		Organisation string `json:"organisation"`
-	} `json:"requester"`
-	CoApprovedBy  string `json:"coApprovedBy"`
-	Environment   string `json:"environment"`
-	App           string `json:"app"`
-	Start         string `json:"start"`
-	End           string `json:"end"`
-	CaptureBodies bool   `json:"captureBodies"`
-	Recipient     string `json:"recipient"`
-	MaxBytes      int64  `json:"maxBytes"`
-	line          int
+	CoApprovedBy string `json:"coApprovedBy"`
+	Start        string `json:"start"`
+	End          string `json:"end"`
+	written      string
+	line         int
 }
 
 // diagnosisPath splits approvals/diagnosis/<pub>.<api>.cue.
@@ -62,10 +52,11 @@ func readWindows(r *cueReader, fsys fs.FS, p string) ([]windowEntry, error) {
 	var ws []windowEntry
 	for it.Next() {
 		var w windowEntry
-		if it.Value().Decode(&w) != nil {
+		all, err := it.Value().MarshalJSON()
+		if err != nil || it.Value().Decode(&w) != nil {
 			continue
 		}
-		w.line = max(it.Value().Pos().Line(), 1)
+		w.written, w.line = string(all), max(it.Value().Pos().Line(), 1)
 		ws = append(ws, w)
 	}
 	return ws, nil

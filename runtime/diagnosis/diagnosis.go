@@ -180,9 +180,10 @@ func (r *Recorder) window(api *snapshot.API, d *snapshot.Diagnosis) *window {
 	return w
 }
 
-// meta is a window's plaintext description on disk: what is public anyway
-// (the catalogue lists windows), so that a sweep knows when it closed.
-type meta struct {
+// Window describes a window in public terms (the catalogue lists them): a
+// window's directory holds it in plain text, so that a sweep knows when the
+// window closed, and /status shows it.
+type Window struct {
 	API                   string `json:"api"`
 	Environment           string `json:"environment"`
 	App                   string `json:"app,omitempty"`
@@ -194,13 +195,17 @@ type meta struct {
 
 const metaName = "window.json"
 
+func describe(api string, d *snapshot.Diagnosis) Window {
+	return Window{API: api, Environment: d.Environment, App: d.App, Start: d.Start, End: d.End,
+		Reason: d.Reason, RequesterOrganisation: d.RequesterOrganisation}
+}
+
 func (w *window) writeMeta(dir string) error {
 	wd := filepath.Join(dir, w.id)
 	if err := os.MkdirAll(wd, 0o700); err != nil {
 		return err
 	}
-	b, _ := json.Marshal(meta{API: w.api, Environment: w.d.Environment, App: w.d.App, Start: w.d.Start, End: w.d.End,
-		Reason: w.d.Reason, RequesterOrganisation: w.d.RequesterOrganisation})
+	b, _ := json.Marshal(describe(w.api, &w.d))
 	return atomicfile.Write(filepath.Join(wd, metaName), b, 0o600)
 }
 
@@ -310,7 +315,7 @@ func (r *Recorder) Sweep() {
 	now := r.opts.Now()
 	for _, e := range entries {
 		p := filepath.Join(r.opts.Dir, e.Name())
-		var m meta
+		var m Window
 		b, err := os.ReadFile(filepath.Join(p, metaName))
 		end, perr := time.Time{}, json.Unmarshal(b, &m)
 		if err == nil && perr == nil {
@@ -329,15 +334,9 @@ func (r *Recorder) Sweep() {
 
 // WindowStatus is one window in /status.
 type WindowStatus struct {
-	ID                    string `json:"id"`
-	API                   string `json:"api"`
-	Environment           string `json:"environment"`
-	App                   string `json:"app,omitempty"`
-	Start                 string `json:"start"`
-	End                   string `json:"end"`
-	Reason                string `json:"reason"`
-	RequesterOrganisation string `json:"requesterOrganisation"`
-	Bodies                bool   `json:"bodies"`
+	ID string `json:"id"`
+	Window
+	Bodies bool `json:"bodies"`
 	// State is "scheduled", "open" or "closed".
 	State string `json:"state"`
 	// Recording is false when the gateway has nowhere to record
@@ -362,8 +361,7 @@ func (r *Recorder) Status(apis []*snapshot.API) []WindowStatus {
 	for _, a := range apis {
 		for i := range a.Diagnosis {
 			d := &a.Diagnosis[i]
-			ws := WindowStatus{ID: WindowID(a.ID, d), API: a.ID, Environment: d.Environment, App: d.App, Start: d.Start, End: d.End,
-				Reason: d.Reason, RequesterOrganisation: d.RequesterOrganisation, Bodies: d.CaptureBodies && !a.SpecialCategory,
+			ws := WindowStatus{ID: WindowID(a.ID, d), Window: describe(a.ID, d), Bodies: d.CaptureBodies && !a.SpecialCategory,
 				State: "open", MaxBytes: d.MaxBytes, Recording: r != nil}
 			switch {
 			case now < d.Start:
