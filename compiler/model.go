@@ -82,6 +82,9 @@ type platformFile struct {
 		AggregateRetentionDays int `json:"aggregateRetentionDays"`
 	} `json:"logs"`
 	SigningKeys map[string][]string `json:"signingKeys"`
+	// Digital onboarding policy (model_onboarding.go).
+	RecipientCategories map[string]policyEntry `json:"recipientCategories"`
+	Purposes            map[string]policyEntry `json:"purposes"`
 }
 
 // onboardingFile is approvals/onboarding/<pub>.cue.
@@ -168,6 +171,8 @@ type apiFile struct {
 	Contact    *contact `json:"contact"`
 	Related    []string `json:"related"`
 	Tags       []string `json:"tags"`
+	// Requirements of digital onboarding (model_onboarding.go).
+	Requirements *requirements `json:"requirements"`
 }
 
 // personal reports whether the API carries personal data: special-category
@@ -231,6 +236,9 @@ type app struct {
 	} `json:"apiKeys"`
 	JWKSURL string `json:"jwksURL"`
 	JWKs    []jwk  `json:"jwks"`
+	// Declarations of digital onboarding.
+	Purposes           []string `json:"purposes"`
+	ClinicalSafetyCase string   `json:"clinicalSafetyCase"`
 }
 
 // consumerFile is consumers/<org>/consumer.cue.
@@ -245,6 +253,9 @@ type consumerFile struct {
 	} `json:"contact"`
 	Owners []string       `json:"owners"`
 	Apps   map[string]app `json:"apps"`
+	// Declarations of digital onboarding.
+	RecipientCategory string                     `json:"recipientCategory"`
+	Agreements        map[string]signedAgreement `json:"agreements"`
 }
 
 // newFileValue returns a pointer to the Go form of a file of kind k.
