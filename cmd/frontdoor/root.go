@@ -96,6 +96,7 @@ Exit codes: 0 ok, 1 invalid configuration, 2 usage or I/O error.`,
 		newNewCmd(),
 		newGrantCmd(),
 		newPublishCmd(),
+		newAccessCmd(),
 	)
 	return root
 }
