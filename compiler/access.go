@@ -222,10 +222,14 @@ func (am *accessModel) answer(q AccessQuery) AccessAnswer {
 		return ans
 	}
 	am.grantRules(&ans, q, org, pub, a, pubOwners, refuse)
+	if a.Status == snapshot.StatusRetired {
+		return ans // nothing else can open it
+	}
 	am.credentialRules(&ans, q, org, cf, ap, refuse)
 	for _, u := range unmetRequirements(a, q.Env, org, cf, appID, ap, am.today, true) {
 		ans.Refusals = append(ans.Refusals, AccessRefusal{Reason: RefusedRequirement, Requirement: u.kind,
-			Rule: "rule 5: the consumer meets every requirement of the API (" + apiFile + " requirements)", Message: "needs " + u.what, File: u.file, Approver: u.approver})
+			Rule: "rule 5: the consumer meets every requirement of the API (" + apiFile + " requirements)", Message: "needs " + u.what,
+			File: u.file, Approver: ownersText("consumer", org, cf.Owners)})
 	}
 	ans.Allowed = len(ans.Refusals) == 0 && len(ans.Grants) > 0
 	if !ans.Allowed {
