@@ -398,8 +398,8 @@ func (e *env) raw(target string, lines ...string) response {
 
 // problem is an RFC 9457 body.
 type problem struct {
-	Type, Title, Detail, Instance string
-	Status                        int
+	Type, Title, Detail, Instance, Reason string
+	Status                                int
 	RetryAfterSeconds             int
 }
 
