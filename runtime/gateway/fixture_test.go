@@ -400,7 +400,7 @@ func (e *env) raw(target string, lines ...string) response {
 type problem struct {
 	Type, Title, Detail, Instance, Reason string
 	Status                                int
-	RetryAfterSeconds             int
+	RetryAfterSeconds                     int
 }
 
 func decodeProblem(t testing.TB, r response) problem {
