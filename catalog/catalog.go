@@ -83,6 +83,11 @@ type Options struct {
 	// current one) and links to a page of all its values, so that list pages
 	// stay small whatever the number of publishers.
 	FacetLimit int
+	// Integrated, if set, lists by API ID the consumer organisations
+	// granted access to it (see IntegratedOrgs), for a snapshot given
+	// without its entitlements; nil: read from the snapshot's entitlements.
+	// Only the organisations' names and recipient categories are shown.
+	Integrated map[string][]string
 }
 
 // DefaultFacetLimit is the default of Options.FacetLimit.

@@ -28,6 +28,7 @@ type model struct {
 	apis       []*apiView // sorted by ID, retired ones included
 	apiByID    map[string]*apiView
 	liveAPIs   []*apiView // apis that are not retired
+	onboard    onboardingIndex
 
 	mu    sync.Mutex
 	notes []string
@@ -305,6 +306,7 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 	slices.SortFunc(m.publishers, func(a, b *pubView) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(m.apis, func(a, b *apiView) int { return strings.Compare(a.ID, b.ID) })
 	m.liveAPIs = m.live()
+	m.onboard = newOnboardingIndex(snap, opts.Integrated)
 	m.updated = m.defaultUpdated()
 	return m
 }
@@ -652,6 +654,9 @@ type publisherPage struct {
 	DataController bool
 	ODSCode        string
 	Categories     string
+	// What its APIs serve (onboarding.go).
+	Recipients, Purposes    []termView
+	AnyRecipient, AnyPurpose bool
 }
 
 func (m *model) publisherPage(pv *pubView) *publisherPage {
@@ -659,6 +664,7 @@ func (m *model) publisherPage(pv *pubView) *publisherPage {
 	if pv.p != nil {
 		p.LegalBasis, p.DataController, p.ODSCode = pv.p.LegalBasis, pv.p.DataController, pv.p.ODSCode
 	}
+	p.Recipients, p.Purposes, p.AnyRecipient, p.AnyPurpose = m.onboard.served(pv)
 	return p
 }
 
@@ -688,6 +694,10 @@ type apiPage struct {
 	SpecFile        string        // relative to the page
 	SpecDigest      string
 	Tags            []string
+	// Onboarding requirements and the organisations that use the API
+	// (onboarding.go).
+	Requirements []reqGroup
+	Integrated   []orgView
 }
 
 type relatedView struct {
@@ -745,6 +755,7 @@ func (m *model) apiPage(av *apiView) *apiPage {
 		p.SpecFile = path.Base(av.specFile)
 		p.SpecDigest = a.SpecDigest
 	}
+	p.Requirements, p.Integrated = m.onboard.requirements(a), m.onboard.integrated(a.ID)
 	return p
 }
 
