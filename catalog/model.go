@@ -655,7 +655,7 @@ type publisherPage struct {
 	ODSCode        string
 	Categories     string
 	// What its APIs serve (onboarding.go).
-	Recipients, Purposes    []termView
+	Recipients, Purposes     []termView
 	AnyRecipient, AnyPurpose bool
 }
 
