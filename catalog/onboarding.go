@@ -136,6 +136,19 @@ func (ix onboardingIndex) integrated(apiID string) []orgView {
 	return out
 }
 
+// organisations lists the organisations granted access to the API for
+// catalogue.json: names and recipient categories.
+func (ix onboardingIndex) organisations(apiID string) []CatalogueOrganisation {
+	var out []CatalogueOrganisation
+	for _, org := range ix.orgsByAPI[apiID] {
+		if c := ix.consumers[org]; c != nil {
+			out = append(out, CatalogueOrganisation{Name: c.Name, RecipientCategory: c.RecipientCategory})
+		}
+	}
+	slices.SortFunc(out, func(a, b CatalogueOrganisation) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
 // served is what a publisher's live APIs serve together: the recipient
 // categories and purposes they name, and whether one of them serves any.
 func (ix onboardingIndex) served(pv *pubView) (cats, purposes []termView, anyCat, anyPurpose bool) {
