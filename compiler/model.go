@@ -56,16 +56,8 @@ type platformFile struct {
 		At      at
 		BaseURL string `json:"baseURL"`
 	} `json:"environments"`
-	PublisherCategories map[string]struct {
-		At          at
-		Description string `json:"description"`
-		ApprovedBy  struct {
-			At         at
-			Operator   string `json:"operator"`
-			Department string `json:"department"`
-			Date       string `json:"date"`
-		} `json:"approvedBy"`
-	} `json:"publisherCategories"`
+	// Publisher categories, each approved like recipient categories.
+	PublisherCategories map[string]policyEntry `json:"publisherCategories"`
 	IdentityProviders map[string]struct {
 		At         at
 		Issuer     string            `json:"issuer"`

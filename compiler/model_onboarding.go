@@ -4,7 +4,9 @@ package compiler
 // (recipient categories, purposes), an API's requirements and a consumer's
 // declarations (schema: #PolicyEntry, #Requirements, #Consumer).
 
-// policyEntry is a recipient category or a purpose of frontdoor.cue.
+// policyEntry is an entry of frontdoor.cue that an operator owner and a
+// department owner approve: a publisher category, a recipient category or
+// a purpose.
 type policyEntry struct {
 	At          at
 	Description string `json:"description"`
