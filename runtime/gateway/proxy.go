@@ -439,8 +439,7 @@ func (p *Proxy) quota(r *http.Request, ex *exchange, snap *store.Snapshot, rd *s
 	g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
 	if !ok {
 		p.countAuth("not_entitled")
-		return ratelimit.Quota{}, &failure{kind: kindForbidden, reason: ReasonNotEntitled,
-			detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + ex.env + " with access mode " + pr.AccessMode}
+		return ratelimit.Quota{}, entitlementFailure(rd, pr.AppID, rt, ex.env, pr.AccessMode, yyyymmdd(now))
 	}
 	return grantQuota(snap.Platform(), rt, g), nil
 }

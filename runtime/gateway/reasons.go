@@ -7,6 +7,8 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // A refusal's reason: a stable code in the problem details ("reason"),
@@ -32,6 +34,8 @@ type ReasonInfo struct {
 const (
 	ReasonAppNotIdentified      = "app_not_identified"
 	ReasonNotEntitled           = "not_entitled"
+	ReasonGrantExpired          = "grant_expired"
+	ReasonModeNotGranted        = "mode_not_granted"
 	ReasonAppQuotaExceeded      = "app_quota_exceeded"
 	ReasonAPIQuotaExceeded      = "api_quota_exceeded"
 	ReasonNetworkQuotaExceeded  = "network_quota_exceeded"
@@ -59,6 +63,10 @@ var reasonTable = []ReasonInfo{
 		"User-restricted access also names the calling application: send your app's API key in the apikey header beside the user's token."},
 	{ReasonNotEntitled, http.StatusForbidden, "no grant for this API, environment and access mode",
 		"Your app holds no unexpired grant of this API in this environment for the access mode used. Ask the API's publisher for access, or use the mode you were granted; `frontdoor access --app ORG/APP --api PUB/API --env ENV --mode MODE` says why from the configuration (no grant, expired, mode not granted, a requirement of the API unmet)."},
+	{ReasonGrantExpired, http.StatusForbidden, "your app's grant has expired",
+		"Your app's grant of this API in this environment for the access mode used is past its last day: ask the API's publisher to renew it."},
+	{ReasonModeNotGranted, http.StatusForbidden, "access mode not granted",
+		"Your app is granted this API in this environment with another access mode than the one used: call with the credential of the mode you were granted (the detail names it), or ask the publisher for this one."},
 	{ReasonAppQuotaExceeded, http.StatusTooManyRequests, "your app's quota on this API is used up",
 		"Wait for the time given in Retry-After, and spread your requests within the quota stated in the detail; ask the publisher for a higher one in your grant if you need it."},
 	{ReasonAPIQuotaExceeded, http.StatusTooManyRequests, "the API's overall quota is used up",
@@ -83,6 +91,33 @@ func LookupReason(code string) (ReasonInfo, bool) {
 		return ReasonInfo{}, false
 	}
 	return reasonTable[i], true
+}
+
+// entitlementFailure says why app has no entitlement to route rt with
+// mode today: no grant at all, a grant expired, or grants of other modes.
+// It reads only the app's own grants.
+func entitlementFailure(rd *store.Read, app string, rt *store.Route, env, mode string, today int) *failure {
+	f := &failure{kind: kindForbidden, reason: ReasonNotEntitled,
+		detail: "app " + app + " has no unexpired grant for " + rt.API.ID + " in " + env + " with access mode " + mode}
+	var lapsed string
+	var others []string
+	rd.Grants(app, rt.API.ID, rt.Environment, func(g *store.Grant) bool {
+		same := g.AccessMode == mode || snapshot.UserRestricted(mode) && snapshot.UserRestricted(g.AccessMode) && snapshot.Satisfies(mode, g.AccessMode)
+		switch {
+		case same && expired(g.Expires, today):
+			lapsed = g.Expires
+		case !same && !expired(g.Expires, today):
+			others = append(others, g.AccessMode)
+		}
+		return true
+	})
+	switch {
+	case lapsed != "":
+		f.reason, f.detail = ReasonGrantExpired, f.detail+": its grant expired on "+lapsed
+	case len(others) > 0:
+		f.reason, f.detail = ReasonModeNotGranted, f.detail+": it is granted "+strings.Join(others, ", ")
+	}
+	return f
 }
 
 // quotaReason is the reason of a rate-limit rejection of scope s.

@@ -14,6 +14,19 @@ import (
 func TestRefusalsCarryTheirDocumentedReason(t *testing.T) {
 	e := newEnv(t, envOptions{limiter: ratelimit.NewLocal(ratelimit.LocalOptions{Now: frozen}), edit: func(s *snapshot.Snapshot) {
 		s.Entitlements = append(s.Entitlements, grant("acme/other", "user", snapshot.EnvSandbox, snapshot.ModeNHSLoginP5))
+		// "signed" also accepts API keys; the portal app is granted it
+		// with app-level3 only.
+		both := []string{snapshot.ModeAppLevel0, snapshot.ModeAppLevel3}
+		for i := range s.APIs {
+			if s.APIs[i].Name == "signed" {
+				s.APIs[i].AccessModes = both
+			}
+		}
+		for i := range s.Routes {
+			if s.Routes[i].API == "pub/signed" {
+				s.Routes[i].AccessModes = both
+			}
+		}
 	}})
 	for _, tc := range []struct {
 		name   string
@@ -27,7 +40,8 @@ func TestRefusalsCarryTheirDocumentedReason(t *testing.T) {
 		{"a repeated credential header", "/pub/keyed/v1/x", []string{"apikey", portalKey, "apikey", portalKey}, auth.CodeInvalidRequest},
 		{"a malformed bearer token", "/pub/signed/v1/x", []string{"Authorization", "Bearer not.a.token"}, auth.CodeInvalidToken},
 		{"no grant for the API", "/pub/keyed/v1/x", []string{"apikey", otherKey}, gateway.ReasonNotEntitled},
-		{"an expired grant", "/pub/keyed/v1/x", []string{"apikey", portalKey, "Host", prodHost}, gateway.ReasonNotEntitled},
+		{"an expired grant", "/pub/keyed/v1/x", []string{"apikey", portalKey, "Host", prodHost}, gateway.ReasonGrantExpired},
+		{"a grant of another mode", "/pub/signed/v1/x", []string{"apikey", portalKey}, gateway.ReasonModeNotGranted},
 		{"a user's token without the app's key", "/pub/user/v1/x", []string{"Authorization", "Bearer " + userToken(t, "P5")}, gateway.ReasonAppNotIdentified},
 		{"a user's level below the route's", "/pub/user/v1/x", []string{"apikey", portalKey, "Authorization", "Bearer " + userToken(t, "P0")}, auth.CodeForbidden},
 	} {
@@ -36,6 +50,9 @@ func TestRefusalsCarryTheirDocumentedReason(t *testing.T) {
 			p := decodeProblem(t, r)
 			if p.Reason != tc.want {
 				t.Fatalf("reason: got %q (%d %s), want %q", p.Reason, r.code, r.body, tc.want)
+			}
+			if strings.Contains(r.body, "acme/other") && !strings.Contains(strings.Join(tc.kv, " "), otherKey) {
+				t.Errorf("a refusal of the portal app names another app: %s", r.body)
 			}
 			info, ok := gateway.LookupReason(p.Reason)
 			if !ok {
