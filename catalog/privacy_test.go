@@ -40,7 +40,7 @@ func TestSiteShowsNoConsumerDataApproverOrUpstream(t *testing.T) {
 	forbidden := append([]string{}, consumerContacts...)
 	forbidden = append(forbidden,
 		// consumers' IDs and ODS codes, their apps and credentials
-		"pharmacy-co", "FX123", "Till App", "pharmacy-co/till", snap.Consumers[0].Apps[0].APIKeys[0].SHA256, "standards-met",
+		"pharmacy-co", "FX123", "Till App", "pharmacy-co/till", snap.Consumers[0].Apps[0].APIKeys[0].SHA256,
 		// people who approved things
 		"Ops Approver Person", "Onboarding Approver Person", "Grant Approver Person",
 		// the gateway's internals
