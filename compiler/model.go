@@ -58,7 +58,7 @@ type platformFile struct {
 	} `json:"environments"`
 	// Publisher categories, each approved like recipient categories.
 	PublisherCategories map[string]policyEntry `json:"publisherCategories"`
-	IdentityProviders map[string]struct {
+	IdentityProviders   map[string]struct {
 		At         at
 		Issuer     string            `json:"issuer"`
 		JWKSURL    string            `json:"jwksURL"`
