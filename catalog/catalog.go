@@ -88,6 +88,11 @@ type Options struct {
 	// site publishes it as usage.json, with a usage page for the platform
 	// and a usage section on each API's and publisher's page.
 	Usage *usage.Dataset
+	// Integrated, if set, lists by API ID the consumer organisations
+	// granted access to it (see IntegratedOrgs), for a snapshot given
+	// without its entitlements; nil: read from the snapshot's entitlements.
+	// Only the organisations' names and recipient categories are shown.
+	Integrated map[string][]string
 }
 
 // DefaultFacetLimit is the default of Options.FacetLimit.

@@ -28,6 +28,8 @@ func testSnapshot() *snapshot.Snapshot {
 			},
 			PublisherCategories: []string{"arms-length-body", "nhs-trust"},
 			AppRateLimit:        snapshot.RateLimit{Limit: 300, Per: "minute"},
+			RecipientCategories: []snapshot.PolicyTerm{{ID: "community-pharmacy", Description: "Community pharmacies"}},
+			Purposes:            []snapshot.PolicyTerm{{ID: "direct-care", Description: "Care of an individual patient"}},
 		},
 		Publishers: []snapshot.Publisher{
 			{
@@ -62,6 +64,13 @@ func testSnapshot() *snapshot.Snapshot {
 				Spec: "publishers/nhsbsa/apis/exemptions.yaml", SpecDigest: "sha256:" + "ab" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd",
 				LegalBasis: "Public task: NHS (Charges for Drugs and Appliances) Regulations 2015", UseCase: "Pharmacies check exemptions when dispensing.",
 				Network: "internet", Related: []string{"nhsbsa/old-exemptions", "trust-a/beds"}, Tags: []string{"pharmacy", "prescriptions"},
+				Requirements: []snapshot.Requirements{
+					{Environment: "integration", DSPT: "standards-met", Agreements: []string{"CONNECT-1", "DSA-7"}, ClinicalSafetyCase: true,
+						RecipientCategories: []string{"community-pharmacy"}, Purposes: []string{"direct-care"}},
+					{Environment: "production", DSPT: "standards-met", Agreements: []string{"CONNECT-1", "DSA-7"}, ClinicalSafetyCase: true,
+						RecipientCategories: []string{"community-pharmacy"}, Purposes: []string{"direct-care"}},
+					{Environment: "sandbox", DSPT: "standards-met"},
+				},
 			},
 			{
 				ID: "nhsbsa/hello", Publisher: "nhsbsa", Name: "hello", Title: "Hello World", Summary: "A first API to try the platform.",

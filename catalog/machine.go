@@ -31,6 +31,9 @@ type CataloguePlatform struct {
 	Name         string                 `json:"name"`
 	Operator     string                 `json:"operator"`
 	Environments []CatalogueEnvironment `json:"environments"`
+	// RecipientCategories and Purposes of digital onboarding.
+	RecipientCategories []snapshot.PolicyTerm `json:"recipientCategories,omitempty"`
+	Purposes            []snapshot.PolicyTerm `json:"purposes,omitempty"`
 }
 
 // CatalogueEnvironment is a platform environment.
@@ -83,6 +86,18 @@ type CatalogueAPI struct {
 	Tags            []string                  `json:"tags,omitempty"`
 	Spec            string                    `json:"spec,omitempty"`
 	SpecDigest      string                    `json:"specDigest,omitempty"`
+	// Requirements of onboarding, per environment.
+	Requirements []snapshot.Requirements `json:"requirements,omitempty"`
+	// IntegratedOrganisations are the organisations granted access: names
+	// and recipient categories only.
+	IntegratedOrganisations []CatalogueOrganisation `json:"integratedOrganisations,omitempty"`
+}
+
+// CatalogueOrganisation is a consumer organisation as the catalogue shows
+// it: its name and recipient category, nothing else.
+type CatalogueOrganisation struct {
+	Name              string `json:"name"`
+	RecipientCategory string `json:"recipientCategory,omitempty"`
 }
 
 // CatalogueAPIEnvironment is an API's deployment to one environment.
@@ -96,7 +111,8 @@ type CatalogueAPIEnvironment struct {
 func (m *model) catalogueJSON() *Catalogue {
 	c := &Catalogue{
 		SchemaVersion: CatalogueVersion, Title: m.title, Updated: m.updated.Format(time.RFC3339), Commit: m.snap.Commit,
-		Platform:   CataloguePlatform{Name: m.snap.Platform.Name, Operator: m.snap.Platform.Operator, Environments: []CatalogueEnvironment{}},
+		Platform: CataloguePlatform{Name: m.snap.Platform.Name, Operator: m.snap.Platform.Operator, Environments: []CatalogueEnvironment{},
+			RecipientCategories: m.snap.Platform.RecipientCategories, Purposes: m.snap.Platform.Purposes},
 		Publishers: []CataloguePublisher{}, APIs: []CatalogueAPI{},
 	}
 	for _, e := range m.snap.Platform.Environments {
@@ -124,6 +140,7 @@ func (m *model) catalogueJSON() *Catalogue {
 			SpecialCategory: a.SpecialCategory, Network: a.Network, LegalBasis: a.LegalBasis, UseCase: a.UseCase,
 			Contact: snapshot.Contact{Email: email(a.Contact.Email), URL: webURL(a.Contact.URL)}, Environments: []CatalogueAPIEnvironment{},
 			Related: a.Related, Tags: a.Tags, SpecDigest: a.SpecDigest,
+			Requirements: a.Requirements, IntegratedOrganisations: m.onboard.organisations(a.ID),
 		}
 		if !a.RateLimit.IsZero() {
 			ca.RateLimit = &a.RateLimit

@@ -173,3 +173,18 @@ func TestSearchIndexCoversEveryLiveAPI(t *testing.T) {
 		t.Errorf("the search text of nhsbsa/exemptions lacks its tag pharmacy: %q", idx.APIs[0].Text)
 	}
 }
+
+func TestCatalogueJSONCarriesRequirementsAndIntegratedOrganisations(t *testing.T) {
+	site := buildTestSite(t)
+	c := jsonFile[Catalogue](t, site, "catalogue.json")
+	ex := c.APIs[0]
+	if len(ex.Requirements) != 3 || ex.Requirements[1].Environment != "production" || !slices.Equal(ex.Requirements[1].Agreements, []string{"CONNECT-1", "DSA-7"}) {
+		t.Errorf("got requirements %+v, want three environments, production with agreements CONNECT-1, DSA-7", ex.Requirements)
+	}
+	if want := []CatalogueOrganisation{{Name: "Pharmacy Co Consumer Org"}}; !slices.Equal(ex.IntegratedOrganisations, want) {
+		t.Errorf("got integrated organisations %+v, want %+v", ex.IntegratedOrganisations, want)
+	}
+	if len(c.Platform.RecipientCategories) != 1 || len(c.Platform.Purposes) != 1 {
+		t.Errorf("got platform terms %+v %+v, want one of each", c.Platform.RecipientCategories, c.Platform.Purposes)
+	}
+}

@@ -29,6 +29,7 @@ type model struct {
 	apiByID    map[string]*apiView
 	liveAPIs   []*apiView  // apis that are not retired
 	usage      *usageIndex // nil without Options.Usage
+	onboard    onboardingIndex
 
 	mu    sync.Mutex
 	notes []string
@@ -312,6 +313,7 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 	slices.SortFunc(m.publishers, func(a, b *pubView) int { return strings.Compare(a.ID, b.ID) })
 	slices.SortFunc(m.apis, func(a, b *apiView) int { return strings.Compare(a.ID, b.ID) })
 	m.liveAPIs = m.live()
+	m.onboard = newOnboardingIndex(snap, opts.Integrated)
 	m.updated = m.defaultUpdated()
 	return m
 }
@@ -662,6 +664,9 @@ type publisherPage struct {
 	Categories     string
 	Usage          []usageEnv
 	Diagnosis      []diagView
+	// What its APIs serve (onboarding.go).
+	Recipients, Purposes     []termView
+	AnyRecipient, AnyPurpose bool
 }
 
 func (m *model) publisherPage(pv *pubView) *publisherPage {
@@ -669,6 +674,7 @@ func (m *model) publisherPage(pv *pubView) *publisherPage {
 	if pv.p != nil {
 		p.LegalBasis, p.DataController, p.ODSCode = pv.p.LegalBasis, pv.p.DataController, pv.p.ODSCode
 	}
+	p.Recipients, p.Purposes, p.AnyRecipient, p.AnyPurpose = m.onboard.served(pv)
 	return p
 }
 
@@ -699,6 +705,10 @@ type apiPage struct {
 	SpecDigest      string
 	Tags            []string
 	Usage           []usageEnv
+	// Onboarding requirements and the organisations that use the API
+	// (onboarding.go).
+	Requirements []reqGroup
+	Integrated   []orgView
 }
 
 type relatedView struct {
@@ -756,6 +766,7 @@ func (m *model) apiPage(av *apiView) *apiPage {
 		p.SpecFile = path.Base(av.specFile)
 		p.SpecDigest = a.SpecDigest
 	}
+	p.Requirements, p.Integrated = m.onboard.requirements(a), m.onboard.integrated(a.ID)
 	return p
 }
 

@@ -20,7 +20,10 @@ var consumerContacts = []string{"Jane Consumer", "jane.consumer@pharmacy-co.exam
 // the snapshot has room for consumer-side data.
 func privacySnapshot() *snapshot.Snapshot {
 	s := testSnapshot()
-	s.Consumers[0].Name = "Pharmacy Co (contact Jane Consumer, jane.consumer@pharmacy-co.example)"
+	// The organisation's name and recipient category are public (its
+	// "integrated organisations" entry); its people, apps and credentials
+	// are not.
+	s.Consumers[0].RecipientCategory = "community-pharmacy"
 	s.Consumers[0].Apps[0].Name = "Till App by Raj Developer raj@pharmacy-co.example"
 	s.Consumers[0].Apps[0].JWKSURL = "https://pharmacy-co.example/raj@pharmacy-co.example/jwks.json"
 	s.Entitlements[0].Approval.By = "Jane Consumer"
@@ -36,8 +39,8 @@ func TestSiteShowsNoConsumerDataApproverOrUpstream(t *testing.T) {
 	snap := privacySnapshot()
 	forbidden := append([]string{}, consumerContacts...)
 	forbidden = append(forbidden,
-		// consumers, their apps and credentials
-		"pharmacy-co", "FX123", "Till App", snap.Consumers[0].Apps[0].APIKeys[0].SHA256,
+		// consumers' IDs and ODS codes, their apps and credentials
+		"pharmacy-co", "FX123", "Till App", "pharmacy-co/till", snap.Consumers[0].Apps[0].APIKeys[0].SHA256,
 		// people who approved things
 		"Ops Approver Person", "Onboarding Approver Person", "Grant Approver Person",
 		// the gateway's internals
@@ -82,5 +85,44 @@ func TestLeaksFindsAForbiddenString(t *testing.T) {
 	got := site.Leaks([]string{"prescription exemptions", ""})
 	if len(got) == 0 || !strings.HasSuffix(got[0], ": prescription exemptions") {
 		t.Errorf("got %q, want files that contain the title of an API", got)
+	}
+}
+
+func TestIntegratedOrganisationsShowOrganisationNamesAndCategoriesOnly(t *testing.T) {
+	s := privacySnapshot()
+	s.Platform.RecipientCategories = []snapshot.PolicyTerm{{ID: "community-pharmacy", Description: "Community pharmacies"}}
+	site, err := Build(s, testSpecs(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := site.File("apis/nhsbsa/exemptions/index.html")
+	page := string(b)
+	if want := "<li>Pharmacy Co Consumer Org (Community pharmacies)</li>"; !strings.Contains(page, want) {
+		t.Errorf("the API page lacks %q", want)
+	}
+	// Another API, not granted to the organisation, does not list it.
+	if other, _ := site.File("apis/trust-a/beds/index.html"); strings.Contains(string(other), "Pharmacy Co") {
+		t.Error("an API the organisation has no grant of lists it")
+	}
+}
+
+func TestIntegratedOrganisationsCanComeWithoutTheEntitlements(t *testing.T) {
+	s := privacySnapshot()
+	integrated := IntegratedOrgs(s)
+	s.Entitlements = nil
+	s.Consumers = OrganisationsOnly(s.Consumers)
+	opts := testOptions()
+	opts.Integrated = integrated
+	site, err := Build(s, testSpecs(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := site.File("apis/nhsbsa/exemptions/index.html"); !strings.Contains(string(page), "Pharmacy Co Consumer Org") {
+		t.Error("the API page does not list the organisation given in Options.Integrated")
+	}
+	for _, c := range s.Consumers {
+		if len(c.Apps) > 0 || c.ODSCode != "" || c.DSPT != "" {
+			t.Errorf("OrganisationsOnly kept more than names and categories: %+v", c)
+		}
 	}
 }

@@ -192,6 +192,7 @@ func (c *compilation) checkRules(m *model) {
 	checkConsumerCredentials(s, m)
 	checkClientCertificates(s, m)
 	checkMutualTLSAPIs(s, apis)
+	checkOnboardingPolicy(s, m, c.opts.Now.UTC().Format(time.DateOnly))
 }
 
 // operatorOwner reports whether handle is one of the operator's owners.
@@ -563,6 +564,7 @@ func (c *compilation) checkGrant(m *model, file string, ge layoutFile, consumer 
 	gc.accessMode(a, ap)
 	gc.mutualTLS(a, ap)
 	gc.dataRules(a, dateOK, since)
+	gc.requirementsRule(a, ap)
 }
 
 // dates checks the grant's date and expiry. since is the day limits count
@@ -686,7 +688,9 @@ func (gc grantCheck) accessMode(a *apiFile, ap *app) {
 func (gc grantCheck) dataRules(a *apiFile, dateOK bool, since string) {
 	s, g, file, ge, consumer := gc.s, gc.g, gc.file, gc.ge, gc.consumer
 	id := ge.pub + "/" + g.API
-	if a.personal() && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" {
+	// A DSPT status the requirements state is checked with them (FD360).
+	if a.personal() && consumer != nil && consumer.DSPT != "standards-met" && consumer.DSPT != "standards-exceeded" &&
+		a.Requirements.forEnv(g.Environment).DSPT == "" {
 		s.add(file, g.At.of("app"), codeDSPT, "personal data needs DSPT standards-met or standards-exceeded",
 			"API %s carries personal data and consumer %s's DSPT status is %s", id, ge.org, consumer.DSPT)
 	}

@@ -335,7 +335,7 @@ func codeTable() []CodeInfo {
 
 // Codes returns every diagnostic code, sorted.
 func Codes() []CodeInfo {
-	t := append(codeTable(), pullRequestCodeTable()...)
+	t := allCodes()
 	slices.SortFunc(t, func(a, b CodeInfo) int {
 		if a.Code < b.Code {
 			return -1
@@ -348,9 +348,14 @@ func Codes() []CodeInfo {
 	return t
 }
 
+// allCodes is every table of the registry.
+func allCodes() []CodeInfo {
+	return slices.Concat(codeTable(), onboardingCodeTable(), pullRequestCodeTable(), onboardingPullRequestCodeTable())
+}
+
 // LookupCode returns the documentation of a code.
 func LookupCode(code string) (CodeInfo, bool) {
-	for _, c := range append(codeTable(), pullRequestCodeTable()...) {
+	for _, c := range allCodes() {
 		if c.Code == code {
 			return c, true
 		}

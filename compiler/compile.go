@@ -54,6 +54,10 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	values = nil
 	c.checkRules(m)
 	perFile := make([][]snapshot.Entitlement, len(grants))
+	var kept []*grantsFile
+	if c.opts.KeepModel {
+		kept = make([]*grantsFile, len(grants))
+	}
 	if m.platform != nil {
 		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
 			v, err := c.evalOne(ev, grants[i], sink)
@@ -61,6 +65,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 				return err
 			}
 			perFile[i] = c.checkGrantsFile(m, grants[i], v.(*grantsFile), sink)
+			if kept != nil {
+				kept[i] = v.(*grantsFile)
+			}
 			return nil
 		})
 		if err != nil {
@@ -78,6 +85,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	c.diags.list.Sort()
 	res.Diagnostics = c.diags.list
+	if c.opts.KeepModel {
+		res.access = newAccessModel(m, grants, kept, c.opts.Now)
+	}
 	if res.Diagnostics.HasErrors() {
 		return res, nil
 	}

@@ -53,6 +53,9 @@ type Options struct {
 	// Cache, if set, keeps each file's evaluation for the next compiles
 	// (see Cache): the result is the same as without it.
 	Cache *Cache
+	// KeepModel keeps the decoded configuration, grants included, in the
+	// Result, valid or not, for Result.Access (frontdoor access).
+	KeepModel bool
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,
@@ -70,6 +73,9 @@ type Result struct {
 	Specs map[string][]byte
 	// Diagnostics lists every problem found, sorted and de-duplicated.
 	Diagnostics Diagnostics
+
+	// access is the configuration as decoded, with Options.KeepModel.
+	access *accessModel
 }
 
 // OpenDir returns the configuration repository in directory dir as an

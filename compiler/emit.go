@@ -32,6 +32,8 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		AppRateLimit:           snapshot.RateLimit(p.RateLimits.App),
 		LogRetentionDays:       p.Logs.RetentionDays,
 		AggregateRetentionDays: p.Logs.AggregateRetentionDays,
+		RecipientCategories:    policyTerms(p.RecipientCategories),
+		Purposes:               policyTerms(p.Purposes),
 	}
 	for _, name := range sortedKeys(p.Environments) {
 		base := p.Environments[name].BaseURL
@@ -95,6 +97,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 			Contact:         snapshot.Contact(m.publishers[pub].Contact),
 			Related:         dedupe(a.Related),
 			Tags:            dedupe(a.Tags),
+			Requirements:    snapshotRequirements(a),
 		}
 		if a.RateLimits.App != nil {
 			sa.AppRateLimit = snapshot.RateLimit(*a.RateLimits.App)
@@ -138,7 +141,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 	}
 	for _, org := range sortedKeys(m.consumers) {
 		cf := m.consumers[org]
-		sc := snapshot.Consumer{ID: org, Name: cf.Name, ODSCode: cf.ODSCode, DSPT: cf.DSPT, Apps: []snapshot.App{}}
+		sc := snapshot.Consumer{ID: org, Name: cf.Name, ODSCode: cf.ODSCode, DSPT: cf.DSPT, RecipientCategory: cf.RecipientCategory, Apps: []snapshot.App{}}
 		for _, appID := range sortedKeys(cf.Apps) {
 			ap := cf.Apps[appID]
 			sap := snapshot.App{ID: org + "/" + appID, Org: org, Name: ap.Name, JWKSURL: ap.JWKSURL}

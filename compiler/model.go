@@ -56,17 +56,9 @@ type platformFile struct {
 		At      at
 		BaseURL string `json:"baseURL"`
 	} `json:"environments"`
-	PublisherCategories map[string]struct {
-		At          at
-		Description string `json:"description"`
-		ApprovedBy  struct {
-			At         at
-			Operator   string `json:"operator"`
-			Department string `json:"department"`
-			Date       string `json:"date"`
-		} `json:"approvedBy"`
-	} `json:"publisherCategories"`
-	IdentityProviders map[string]struct {
+	// Publisher categories, each approved like recipient categories.
+	PublisherCategories map[string]policyEntry `json:"publisherCategories"`
+	IdentityProviders   map[string]struct {
 		At         at
 		Issuer     string            `json:"issuer"`
 		JWKSURL    string            `json:"jwksURL"`
@@ -82,6 +74,9 @@ type platformFile struct {
 		AggregateRetentionDays int `json:"aggregateRetentionDays"`
 	} `json:"logs"`
 	SigningKeys map[string][]string `json:"signingKeys"`
+	// Digital onboarding policy (model_onboarding.go).
+	RecipientCategories map[string]policyEntry `json:"recipientCategories"`
+	Purposes            map[string]policyEntry `json:"purposes"`
 }
 
 // onboardingFile is approvals/onboarding/<pub>.cue.
@@ -196,6 +191,8 @@ type apiFile struct {
 	Contact    *contact `json:"contact"`
 	Related    []string `json:"related"`
 	Tags       []string `json:"tags"`
+	// Requirements of digital onboarding (model_onboarding.go).
+	Requirements *requirements `json:"requirements"`
 }
 
 // personal reports whether the API carries personal data: special-category
@@ -264,6 +261,9 @@ type app struct {
 		At     at
 		SHA256 string `json:"sha256"`
 	} `json:"clientCertificates"`
+	// Declarations of digital onboarding.
+	Purposes           []string `json:"purposes"`
+	ClinicalSafetyCase string   `json:"clinicalSafetyCase"`
 }
 
 // consumerFile is consumers/<org>/consumer.cue.
@@ -278,6 +278,9 @@ type consumerFile struct {
 	} `json:"contact"`
 	Owners []string       `json:"owners"`
 	Apps   map[string]app `json:"apps"`
+	// Declarations of digital onboarding.
+	RecipientCategory string                     `json:"recipientCategory"`
+	Agreements        map[string]signedAgreement `json:"agreements"`
 }
 
 // newFileValue returns a pointer to the Go form of a file of kind k.

@@ -253,6 +253,8 @@ func newShapes() shapes {
 			req("aggregateRetentionDays", withDef(bounded(i64(1), i64(36500)), &node{kind: nInt, num: 730})),
 		)),
 		opt("signingKeys", mapOf(handle, listOf(str(), 0))),
+		opt("recipientCategories", mapOf(id, policyEntryShape(nonEmpty(), handle, date))),
+		opt("purposes", mapOf(id, policyEntryShape(nonEmpty(), handle, date))),
 	)
 	onboarding := obj(append(slices.Clone(approvalFields),
 		req("agreement", obj(req("reference", nonEmpty()), req("signed", date))))...)
@@ -310,6 +312,7 @@ func newShapes() shapes {
 		opt("contact", contact),
 		opt("related", listOf(re(reRelated), 0)),
 		opt("tags", listOf(id, 0)),
+		opt("requirements", requirementsShape(id, nonEmpty(), enum, boolean)),
 	)
 	grants := obj(req("grants", listOf(obj(
 		req("app", id),
@@ -347,7 +350,11 @@ func newShapes() shapes {
 			opt("jwksURL", url),
 			opt("jwks", listOf(jwk, 0)),
 			opt("clientCertificates", mapOf(id, obj(req("sha256", str())))),
+			opt("purposes", listOf(id, 0)),
+			opt("clinicalSafetyCase", nonEmpty()),
 		))),
+		opt("recipientCategory", id),
+		opt("agreements", mapOf(nonEmpty(), obj(req("signed", date)))),
 	)
 	return shapes{
 		kindPlatform:   platform,

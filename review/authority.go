@@ -266,14 +266,27 @@ func (a *Authority) checkPlatform() compiler.Diagnostics {
 			fmt.Sprintf("department.owners changed without the approval of an existing department owner (owners in the base: %s)", list(b.DepartmentOwners)),
 			"a department owner must approve the pull request (passed to check-pr with --approver)"))
 	}
-	ids := make([]string, 0, len(h.Categories))
-	for id := range h.Categories {
+	ds = append(ds, a.coApprovals("publisher category", compiler.CodeCategoryApprovers, was.Categories, h.Categories)...)
+	ds = append(ds, a.coApprovals("recipient category", compiler.CodePolicyApprovers, was.RecipientCategories, h.RecipientCategories)...)
+	ds = append(ds, a.coApprovals("purpose", compiler.CodePolicyApprovers, was.Purposes, h.Purposes)...)
+	return ds
+}
+
+// coApprovals checks each entry of platform policy (what: publisher
+// category, recipient category, purpose) added or changed between was and
+// head: an operator owner and a department owner of the base, two
+// different people, both authorising the pull request.
+func (a *Authority) coApprovals(what, code string, was, head map[string]Category) compiler.Diagnostics {
+	var ds compiler.Diagnostics
+	b := a.Base
+	ids := make([]string, 0, len(head))
+	for id := range head {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		c := h.Categories[id]
-		old, existed := was.Categories[id]
+		c := head[id]
+		old, existed := was[id]
 		old.Line = c.Line
 		if existed && old == c {
 			continue
@@ -302,9 +315,9 @@ func (a *Authority) checkPlatform() compiler.Diagnostics {
 		if existed {
 			verb = "changed"
 		}
-		ds = append(ds, diag(file, c.Line, 1, compiler.CodeCategoryApprovers,
-			fmt.Sprintf("publisher category %s %s without both approvals: %s", id, verb, strings.Join(missing, "; ")),
-			"a category needs an operator owner and a department owner, both approving the pull request (--approver for reviewers)"))
+		ds = append(ds, diag("frontdoor.cue", c.Line, 1, code,
+			fmt.Sprintf("%s %s %s without both approvals: %s", what, id, verb, strings.Join(missing, "; ")),
+			"a "+what+" needs an operator owner and a department owner, both approving the pull request (--approver for reviewers)"))
 	}
 	return ds
 }

@@ -26,6 +26,10 @@ type Governance struct {
 	DepartmentOwners []string
 	// Categories by ID.
 	Categories map[string]Category
+	// RecipientCategories and Purposes by ID: platform policy of digital
+	// onboarding, approved like publisher categories.
+	RecipientCategories map[string]Category
+	Purposes            map[string]Category
 	// SigningKeys by handle: armored OpenPGP public keys or SSH
 	// authorized-key lines.
 	SigningKeys map[string][]string
@@ -40,7 +44,8 @@ type Governance struct {
 	lines map[string]int
 }
 
-// Category is a publisher category and its two approvers.
+// Category is a publisher category, a recipient category or a purpose,
+// with its two approvers.
 type Category struct {
 	Description string
 	Operator    string
@@ -87,18 +92,9 @@ func ReadGovernance(fsys fs.FS) (*Governance, error) {
 		g.DepartmentOwners = stringList(v, "department.owners")
 		g.lines["operator.owners"] = line(v, "operator.owners")
 		g.lines["department.owners"] = line(v, "department.owners")
-		if it, err := v.LookupPath(cue.ParsePath("publisherCategories")).Fields(); err == nil {
-			for it.Next() {
-				c := it.Value()
-				g.Categories[it.Selector().Unquoted()] = Category{
-					Description: str(c, "description"),
-					Operator:    str(c, "approvedBy.operator"),
-					Department:  str(c, "approvedBy.department"),
-					Date:        str(c, "approvedBy.date"),
-					Line:        max(c.Pos().Line(), 1),
-				}
-			}
-		}
+		g.Categories = categories(v, "publisherCategories")
+		g.RecipientCategories = categories(v, "recipientCategories")
+		g.Purposes = categories(v, "purposes")
 		if it, err := v.LookupPath(cue.ParsePath("signingKeys")).Fields(); err == nil {
 			for it.Next() {
 				var keys []string
@@ -185,6 +181,26 @@ func (r *cueReader) read(fsys fs.FS, name string) (cue.Value, bool, error) {
 		return cue.Value{}, false, nil
 	}
 	return v, true, nil
+}
+
+// categories reads the co-approved entries of frontdoor.cue's field f.
+func categories(v cue.Value, f string) map[string]Category {
+	out := map[string]Category{}
+	it, err := v.LookupPath(cue.ParsePath(f)).Fields()
+	if err != nil {
+		return out
+	}
+	for it.Next() {
+		c := it.Value()
+		out[it.Selector().Unquoted()] = Category{
+			Description: str(c, "description"),
+			Operator:    str(c, "approvedBy.operator"),
+			Department:  str(c, "approvedBy.department"),
+			Date:        str(c, "approvedBy.date"),
+			Line:        max(c.Pos().Line(), 1),
+		}
+	}
+	return out
 }
 
 func str(v cue.Value, p string) string {

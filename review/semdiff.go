@@ -88,6 +88,7 @@ func platformLines(b, h *snapshot.Platform) []string {
 			ls = append(ls, fmt.Sprintf("publisher category %s is no longer accepted", c))
 		}
 	}
+	ls = append(ls, policyTermLines(b, h)...)
 	keys2, bi, hi := pair(b.IdentityProviders, h.IdentityProviders, func(p snapshot.IdentityProvider) string { return p.ID })
 	for _, k := range keys2 {
 		x, y := bi[k], hi[k]
@@ -337,6 +338,7 @@ func oneAPILines(x, y *snapshot.API) []string {
 	}
 	ls = append(ls, setLines(n, x.AccessModes, y.AccessModes, "API %s now accepts %s", "API %s no longer accepts %s")...)
 	ls = append(ls, setLines(n, x.DataCategories, y.DataCategories, "API %s now carries %s data", "API %s no longer carries %s data")...)
+	ls = append(ls, requirementLines(x, y)...)
 	keys, be, he := pair(x.Environments, y.Environments, func(e snapshot.APIEnvironment) string { return e.Name })
 	for _, k := range keys {
 		a, b := be[k], he[k]
@@ -466,6 +468,9 @@ func consumerGroups(base, head *snapshot.Snapshot) []report.Group {
 			}
 			if x.DSPT != y.DSPT {
 				ls = append(ls, changed("the DSPT status", x.DSPT, y.DSPT))
+			}
+			if x.RecipientCategory != y.RecipientCategory {
+				ls = append(ls, changed("the recipient category", x.RecipientCategory, y.RecipientCategory))
 			}
 			ls = append(ls, appLines(x, y)...)
 		}

@@ -148,6 +148,35 @@ type Platform struct {
 	LogRetentionDays int `json:"logRetentionDays"`
 	// AggregateRetentionDays is how long anonymised daily aggregates are kept.
 	AggregateRetentionDays int `json:"aggregateRetentionDays"`
+	// RecipientCategories and Purposes of digital onboarding, sorted by ID.
+	RecipientCategories []PolicyTerm `json:"recipientCategories,omitempty"`
+	Purposes            []PolicyTerm `json:"purposes,omitempty"`
+}
+
+// PolicyTerm is a recipient category or a purpose of the platform.
+type PolicyTerm struct {
+	ID          string `json:"id"`
+	Description string `json:"description"`
+}
+
+// Requirements are what an API asks of its consumers in one environment
+// (digital onboarding); the compiler refuses grants to those that do not
+// meet them.
+type Requirements struct {
+	// Environment the requirements apply in.
+	Environment string `json:"environment"`
+	// DSPT is the Data Security and Protection Toolkit status needed at
+	// least, if any.
+	DSPT string `json:"dspt,omitempty"`
+	// Agreements a consumer must have signed, by reference, sorted.
+	Agreements []string `json:"agreements,omitempty"`
+	// ClinicalSafetyCase is true when each app needs a clinical safety
+	// case (the API supports direct care).
+	ClinicalSafetyCase bool `json:"clinicalSafetyCase,omitempty"`
+	// RecipientCategories served and Purposes allowed, sorted; any when
+	// empty.
+	RecipientCategories []string `json:"recipientCategories,omitempty"`
+	Purposes            []string `json:"purposes,omitempty"`
 }
 
 // Environment is one deployment environment of the platform.
@@ -304,6 +333,9 @@ type API struct {
 	Related []string `json:"related,omitempty"`
 	// Tags for search, sorted.
 	Tags []string `json:"tags,omitempty"`
+	// Requirements of onboarding per environment the API is deployed to,
+	// sorted by Environment; absent when the API states none.
+	Requirements []Requirements `json:"requirements,omitempty"`
 	// Diagnosis lists the capture windows opened on the API's traffic,
 	// open, future and past, sorted by (Start, Environment, App).
 	Diagnosis []Diagnosis `json:"diagnosis,omitempty"`
@@ -418,6 +450,8 @@ type Consumer struct {
 	// DSPT is the Data Security and Protection Toolkit status:
 	// standards-exceeded, standards-met, approaching-standards or not-met.
 	DSPT string `json:"dspt"`
+	// RecipientCategory of the organisation, if declared.
+	RecipientCategory string `json:"recipientCategory,omitempty"`
 	// Apps, sorted by ID.
 	Apps []App `json:"apps"`
 }

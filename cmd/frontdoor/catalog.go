@@ -78,8 +78,12 @@ func (f *catalogFlags) plan(ctx context.Context, src *sourceFlags, l *loaded, ar
 // written: the compile's soft memory limit stays in force.
 func (p *catalogPlan) start(s *snapshot.Snapshot, specs map[string][]byte) {
 	shown := *s
-	shown.Consumers, shown.Routes, shown.Entitlements = nil, nil, nil
 	opts := p.opts
+	// Of the consumers, only organisations' names and recipient
+	// categories, and which APIs they use ("integrated organisations").
+	opts.Integrated = catalog.IntegratedOrgs(s)
+	shown.Consumers = catalog.OrganisationsOnly(s.Consumers)
+	shown.Routes, shown.Entitlements = nil, nil
 	if opts.BaseURL == "" {
 		opts.BaseURL = defaultCatalogURL(s)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
 	"github.com/frontdoor-dev/frontdoor/report"
+	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -420,24 +422,35 @@ func writeSnapshot(out string, res *compiler.Result, sign func([]byte) []byte) e
 
 func newExplainCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "explain [CODE]",
-		Short: "Explain a diagnostic code, or list every code",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "explain [CODE | REASON]",
+		Short: "Explain a diagnostic code or a gateway refusal's reason, or list them all",
+		Long: `explain documents each diagnostic code (FDnnn) of the compiler and of
+check-pr, and each reason code the gateway gives in the problem details of a
+refusal (401, 403, 429: the "reason" member, e.g. not_entitled).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			w := c.OutOrStdout()
 			if len(args) == 0 {
 				for _, ci := range compiler.Codes() {
 					fmt.Fprintf(w, "%s  %s\n", ci.Code, ci.Title)
 				}
+				fmt.Fprintln(w, "\nGateway refusals (the reason member of the problem details):")
+				for _, ri := range gateway.Reasons() {
+					fmt.Fprintf(w, "%s  %d %s\n", ri.Code, ri.Status, ri.Title)
+				}
 				return nil
 			}
-			code := strings.ToUpper(strings.TrimSpace(args[0]))
-			ci, ok := compiler.LookupCode(code)
-			if !ok {
-				return usageErr("unknown code %q; run 'frontdoor explain' for the list", args[0])
+			arg := strings.TrimSpace(args[0])
+			if ci, ok := compiler.LookupCode(strings.ToUpper(arg)); ok {
+				fmt.Fprintf(w, "%s: %s\n\n%s\n\nHow to fix it:\n%s\n", ci.Code, ci.Title, ci.Explanation, ci.Fix)
+				return nil
 			}
-			fmt.Fprintf(w, "%s: %s\n\n%s\n\nHow to fix it:\n%s\n", ci.Code, ci.Title, ci.Explanation, ci.Fix)
-			return nil
+			if ri, ok := gateway.LookupReason(strings.ToLower(arg)); ok {
+				fmt.Fprintf(w, "%s: %s\n\nThe gateway refuses the request with %d %s and \"reason\": %q in the problem details.\n\nHow to fix it:\n%s\n",
+					ri.Code, ri.Title, ri.Status, http.StatusText(ri.Status), ri.Code, ri.Fix)
+				return nil
+			}
+			return usageErr("unknown code %q; run 'frontdoor explain' for the list", args[0])
 		},
 	}
 }

@@ -97,6 +97,7 @@ Exit codes: 0 ok, 1 invalid configuration, 2 usage or I/O error.`,
 		newGrantCmd(),
 		newPublishCmd(),
 		newUsageCmd(),
+		newAccessCmd(),
 	)
 	return root
 }

@@ -401,9 +401,9 @@ func (e *env) raw(target string, lines ...string) response {
 
 // problem is an RFC 9457 body.
 type problem struct {
-	Type, Title, Detail, Instance string
-	Status                        int
-	RetryAfterSeconds             int
+	Type, Title, Detail, Instance, Reason string
+	Status                                int
+	RetryAfterSeconds                     int
 }
 
 func decodeProblem(t testing.TB, r response) problem {

@@ -52,7 +52,7 @@ func (p *Proxy) tokenClientFailure(r *http.Request, env string) *failure {
 		return &failure{kind: kindUnavailable, detail: "rate limiting is temporarily unavailable", retryAfter: 1}
 	}
 	rej := ratelimit.Rejection{RetryAfter: d.RetryAfter}
-	return &failure{kind: kindRateLimited, retryAfter: rej.RetryAfterSeconds(),
+	return &failure{kind: kindRateLimited, reason: ReasonTokenRequestsExceeded, retryAfter: rej.RetryAfterSeconds(),
 		detail: "too many token requests from your network: reuse an access token until it expires"}
 }
 

@@ -272,7 +272,7 @@ func TestErrorsAreProblemDetails(t *testing.T) {
 	r := e.get("/pub/keyed/v1/x", "X-Request-ID", "req-42")
 	p := decodeProblem(t, r)
 	want := problem{Type: "urn:frontdoor:problem:unauthenticated", Title: "Authentication required", Status: 401,
-		Detail: "missing credential", Instance: "urn:frontdoor:request:req-42"}
+		Detail: "missing credential", Instance: "urn:frontdoor:request:req-42", Reason: "missing_credential"}
 	if p != want {
 		t.Errorf("got %+v, want %+v", p, want)
 	}

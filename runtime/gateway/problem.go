@@ -91,6 +91,8 @@ func problemOf(k kind) problemType {
 type failure struct {
 	kind   kind
 	detail string
+	// reason is the refusal's stable code (reasons.go), if any.
+	reason string
 	// challenge is the WWW-Authenticate value, if any.
 	challenge string
 	// retryAfter is the Retry-After value in seconds, if positive.
@@ -98,7 +100,9 @@ type failure struct {
 }
 
 // writeProblem answers with f as an RFC 9457 problem: type, title, status,
-// detail and instance (the request ID), plus retryAfterSeconds when set. It
+// detail, reason (an extension member: the refusal's stable code, see
+// reasons.go) and instance (the request ID), plus retryAfterSeconds when
+// set. It
 // returns the status and the body's length.
 func writeProblem(w http.ResponseWriter, f *failure, requestID string) (int, int64) {
 	pt := problemOf(f.kind)
@@ -125,6 +129,10 @@ func writeProblem(w http.ResponseWriter, f *failure, requestID string) (int, int
 	if f.detail != "" {
 		b = append(b, `,"detail":`...)
 		b = appendJSONString(b, f.detail)
+	}
+	if f.reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendJSONString(b, f.reason)
 	}
 	if requestID != "" {
 		b = append(b, `,"instance":`...)

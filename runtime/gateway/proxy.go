@@ -407,7 +407,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !validValue(pr.UserID) || !validValue(pr.Level) {
-		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
+		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, reason: auth.CodeInvalidToken, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
 		return
 	}
 	out := upstreamHeaders(r, &ex, snap, rt, pr, t)
@@ -487,7 +487,7 @@ func (p *Proxy) quota(r *http.Request, ex *exchange, snap *store.Snapshot, rd *s
 	}
 	if pr.AppID == "" {
 		p.countAuth("app_not_identified")
-		return ratelimit.Quota{}, &failure{kind: kindUnauthenticated,
+		return ratelimit.Quota{}, &failure{kind: kindUnauthenticated, reason: ReasonAppNotIdentified,
 			detail: "user-restricted access needs the calling application's API key in the apikey header beside the user's token"}
 	}
 	now := ex.start
@@ -497,8 +497,7 @@ func (p *Proxy) quota(r *http.Request, ex *exchange, snap *store.Snapshot, rd *s
 	g, ok := entitlement(rd, pr.AppID, rt, pr.AccessMode, yyyymmdd(now))
 	if !ok {
 		p.countAuth("not_entitled")
-		return ratelimit.Quota{}, &failure{kind: kindForbidden,
-			detail: "app " + pr.AppID + " has no unexpired grant for " + rt.API.ID + " in " + ex.env + " with access mode " + pr.AccessMode}
+		return ratelimit.Quota{}, entitlementFailure(rd, pr.AppID, rt, ex.env, pr.AccessMode, yyyymmdd(now))
 	}
 	return grantQuota(snap.Platform(), rt, g), nil
 }
@@ -662,7 +661,7 @@ func (p *Proxy) authFailure(err error) *failure {
 		return &failure{kind: kindUnavailable, detail: "authentication is temporarily unavailable", retryAfter: 1}
 	}
 	p.countAuth(string(ae.Reason))
-	f := &failure{detail: ae.Message(), challenge: ae.Challenge}
+	f := &failure{detail: ae.Message(), challenge: ae.Challenge, reason: ae.Code}
 	switch ae.Status {
 	case http.StatusBadRequest:
 		f.kind = kindBadRequest
@@ -694,7 +693,7 @@ func (p *Proxy) limitFailure(rt *store.Route, rej *ratelimit.Rejection, err erro
 		p.m.rateLimited.WithLabelValues(rt.API.ID, rt.Environment, string(rej.Scope)).Inc()
 	}
 	detail := rej.Message()
-	return &failure{kind: kindRateLimited, detail: detail, retryAfter: rej.RetryAfterSeconds()}
+	return &failure{kind: kindRateLimited, reason: quotaReason(rej.Scope), detail: detail, retryAfter: rej.RetryAfterSeconds()}
 }
 
 // fail answers with f as a problem and finishes the exchange.
