@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
+	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -118,9 +120,10 @@ func mtlsGet(t *testing.T, ca *tlstest.CA, url, path string, cert *tls.Certifica
 	var p struct {
 		Type   string `json:"type"`
 		Detail string `json:"detail"`
+		Reason string `json:"reason"`
 	}
 	json.Unmarshal(b, &p)
-	return resp.StatusCode, p.Type + " " + p.Detail, resp.Proto
+	return resp.StatusCode, p.Type + " " + p.Detail + " reason=" + p.Reason, resp.Proto
 }
 
 func TestAnAPIRequiringMutualTLSAdmitsOnlyTheIdentifiedAppsCertificate(t *testing.T) {
@@ -142,18 +145,19 @@ func TestAnAPIRequiringMutualTLSAdmitsOnlyTheIdentifiedAppsCertificate(t *testin
 		h2   bool
 	}{{"HTTP/1.1", false}, {"HTTP/2", true}} {
 		for _, tc := range []struct {
-			name string
-			cert *mtlsClient
-			want int
+			name   string
+			cert   *mtlsClient
+			want   int
+			reason string
 		}{
-			{"the app's certificate is accepted", &portal, http.StatusOK},
-			{"the app's second certificate is accepted", &spare, http.StatusOK},
-			{"a certificate from no known CA is accepted by its fingerprint", &selfSigned, http.StatusOK},
-			{"no certificate is refused", nil, http.StatusUnauthorized},
-			{"an unregistered certificate is refused", &stranger, http.StatusForbidden},
-			{"another app's certificate is refused", &other, http.StatusForbidden},
-			{"an expired registered certificate is refused", &expired, http.StatusUnauthorized},
-			{"a registered certificate not yet valid is refused", &early, http.StatusUnauthorized},
+			{"the app's certificate is accepted", &portal, http.StatusOK, ""},
+			{"the app's second certificate is accepted", &spare, http.StatusOK, ""},
+			{"a certificate from no known CA is accepted by its fingerprint", &selfSigned, http.StatusOK, ""},
+			{"no certificate is refused", nil, http.StatusUnauthorized, auth.CodeClientCertRequired},
+			{"an unregistered certificate is refused", &stranger, http.StatusForbidden, auth.CodeClientCertNotAllowed},
+			{"another app's certificate is refused", &other, http.StatusForbidden, auth.CodeClientCertNotAllowed},
+			{"an expired registered certificate is refused", &expired, http.StatusUnauthorized, auth.CodeClientCertExpired},
+			{"a registered certificate not yet valid is refused", &early, http.StatusUnauthorized, auth.CodeClientCertExpired},
 		} {
 			t.Run(proto.name+"/"+tc.name, func(t *testing.T) {
 				var cert *tls.Certificate
@@ -167,8 +171,10 @@ func TestAnAPIRequiringMutualTLSAdmitsOnlyTheIdentifiedAppsCertificate(t *testin
 				if wantProto := map[bool]string{false: "HTTP/1.1", true: "HTTP/2.0"}[proto.h2]; got != wantProto {
 					t.Errorf("negotiated %s, want %s", got, wantProto)
 				}
-				if tc.want != http.StatusOK && detail == " " {
-					t.Error("refusal without a problem detail")
+				if tc.want != http.StatusOK {
+					if info, ok := gateway.LookupReason(tc.reason); !strings.HasSuffix(detail, " reason="+tc.reason) || !ok || info.Status != tc.want {
+						t.Errorf("refusal %q: want the documented reason %s", detail, tc.reason)
+					}
 				}
 			})
 		}
