@@ -76,6 +76,15 @@ func ReasonOf(err error) Reason {
 type Candidate struct {
 	// Bytes are the snapshot's canonical JSON.
 	Bytes []byte
+	// File, when Bytes is nil, holds them instead: its first Size bytes,
+	// read with ReadAt. Sum must then be their digest and Tail their last
+	// bytes, both from one read of them: the stated section digests are
+	// read from Tail, and every other byte used is checked against them,
+	// so that a file written to while it is verified yields the bytes
+	// hashed or a refusal, never others.
+	File io.ReaderAt
+	Size int64
+	Tail []byte
 	// Signature is the signature file's contents, if any.
 	Signature []byte
 	// Digest, when set, is the expected digest, in any form
@@ -156,6 +165,10 @@ func New(opts Options) (*Verifier, error) {
 // there is nothing to swap. Otherwise it returns the new snapshot, or a
 // *Refusal saying why c must not be served. active may be nil.
 func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, error) {
+	doc, err := open(&c)
+	if err != nil {
+		return nil, err
+	}
 	digest, err := v.authenticate(c)
 	if err != nil {
 		return nil, err
@@ -163,13 +176,17 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(c.Bytes, active)
+	secs, ok := v.splitKnown(doc, active)
 	if !ok {
-		if secs, err = split(c.Bytes); err != nil {
+		b, err := doc.all(digest)
+		if err != nil {
+			return nil, err
+		}
+		if secs, err = split(b); err != nil {
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 		}
 	}
-	changed, err := secs.changed(active)
+	changed, err := secs.changed(doc, active)
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +225,9 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		return nil, schemaErr
 	}
 	if err == nil && secs.digests != nil {
-		sizes := make(map[string]int, len(secs.raw))
-		for name, raw := range secs.raw {
-			sizes[secs.digests[name]] = len(raw)
+		sizes := make(map[string]int, len(secs.span))
+		for name, sp := range secs.span {
+			sizes[secs.digests[name]] = sp.n
 		}
 		v.sizes.Store(&sizes)
 		if ents != nil {
@@ -508,12 +525,84 @@ func (v *Verifier) authenticate(c Candidate) (string, error) {
 
 // sections are a document's top-level members.
 type sections struct {
-	raw map[string][]byte // by name, "sections" excluded
+	span map[string]span   // where each member lies, "sections" excluded
+	raw  map[string][]byte // the bytes of those read, by name
 	// digests are the digests the document states (its "sections"
 	// member), nil when it states none.
 	digests map[string]string
 	// grants are the entitlements read item by item, when splitKnown did.
 	grants *grantItems
+}
+
+// span is where a member's value lies in a document.
+type span struct{ off, n int }
+
+func newSections() *sections {
+	return &sections{span: map[string]span{}, raw: map[string][]byte{}}
+}
+
+// content is a candidate's bytes: in memory, or read from its file a
+// range at a time.
+type content struct {
+	b    []byte // all of them, when in memory
+	r    io.ReaderAt
+	size int
+	tail []byte // the last bytes, as hashed (b itself when in memory)
+}
+
+// open returns c's content. A file without its digest is read whole, into
+// c.Bytes, to be hashed as bytes are.
+func open(c *Candidate) (*content, error) {
+	if c.Bytes == nil && c.File != nil && (c.Sum == "" || len(c.Tail) == 0) {
+		d := &content{r: c.File, size: int(c.Size)}
+		b, err := d.at(0, d.size)
+		if err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+		}
+		c.Bytes, c.Sum = b, ""
+	}
+	if c.Bytes != nil || c.File == nil {
+		return &content{b: c.Bytes, size: len(c.Bytes), tail: c.Bytes}, nil
+	}
+	if len(c.Tail) > int(c.Size) {
+		return nil, refuse(ReasonDecode, errors.New("reading snapshot: its tail is longer than it"))
+	}
+	return &content{r: c.File, size: int(c.Size), tail: c.Tail}, nil
+}
+
+// at returns the n bytes at off: the content's own when they are in
+// memory, else a new slice read from the file.
+func (c *content) at(off, n int) ([]byte, error) {
+	if off < 0 || n < 0 || off+n > c.size {
+		return nil, errors.New("read out of range")
+	}
+	if c.b != nil {
+		return c.b[off : off+n], nil
+	}
+	if t := c.size - len(c.tail); off >= t {
+		return c.tail[off-t : off-t+n], nil
+	}
+	p := make([]byte, n)
+	if _, err := c.r.ReadAt(p, int64(off)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// all returns every byte; read from a file, they must have digest, else the
+// file changed since it was hashed.
+func (c *content) all(digest string) ([]byte, error) {
+	if c.b != nil {
+		return c.b, nil
+	}
+	b, err := c.at(0, c.size)
+	if err != nil {
+		return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+	}
+	if got := snapshot.Digest(b); got != digest {
+		return nil, refuse(ReasonDigest, fmt.Errorf("the snapshot file changed while it was read: digest %s, then %s", digest, got))
+	}
+	return b, nil
 }
 
 // split reads b's top-level members: b must be one JSON object (strictly:
@@ -527,7 +616,7 @@ func split(b []byte) (*sections, error) {
 	} else if tok.Kind() != '{' {
 		return nil, errors.New("snapshot is not a json object")
 	}
-	s := &sections{raw: map[string][]byte{}}
+	s := newSections()
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -537,7 +626,7 @@ func split(b []byte) (*sections, error) {
 		if _, dup := s.raw[name]; dup || (name == snapshot.SectionsMember && s.digests != nil) {
 			return nil, fmt.Errorf("duplicate member %q", name)
 		}
-		start := dec.InputOffset()
+		start := int(dec.InputOffset())
 		if err := dec.SkipValue(); err != nil {
 			return nil, err
 		}
@@ -548,6 +637,7 @@ func split(b []byte) (*sections, error) {
 			}
 		} else {
 			s.raw[name] = raw
+			s.span[name] = span{int(dec.InputOffset()) - len(raw), len(raw)}
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
@@ -563,26 +653,27 @@ func split(b []byte) (*sections, error) {
 // see snapshot.Snapshot.Encode) into its sections, stepping over those whose
 // stated digests are of sections loaded before (see Verifier.sizes) without
 // reading them, and reading the others as JSON values. It returns false
-// when b is not laid out so, or it cannot tell: split then reads b whole.
+// when c is not laid out so, or it cannot tell: split then reads c whole.
 //
-// A section stepped over is one the swap keeps from the active snapshot:
-// it is neither decoded nor hashed. That its bytes are the ones its stated
-// digest names rests on the document's digest and signature, which cover
-// the stated digests: the document is the compiler's, and it says which
-// sections it did not change.
-func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool) {
+// A section stepped over is read later only if it differs from the active
+// snapshot's (see sections.changed), and checked against its stated
+// digest then. The stated digests are read from the content's tail, which
+// was hashed with the rest: the document's digest and signature cover
+// them.
+func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bool) {
 	sizes := v.sizes.Load()
 	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
-	at := bytes.LastIndex(b, marker)
-	if sizes == nil || len(b) == 0 || b[0] != '{' || at < 0 {
+	i := bytes.LastIndex(c.tail, marker)
+	if sizes == nil || c.size == 0 || i < 0 {
 		return nil, false
 	}
-	obj := b[at+len(marker)-1:]
+	at := c.size - len(c.tail) + i
+	obj := c.tail[i+len(marker)-1:]
 	end := bytes.IndexByte(obj, '}')
 	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
 		return nil, false
 	}
-	s := &sections{raw: map[string][]byte{}}
+	s := newSections()
 	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
 		return nil, false
 	}
@@ -600,59 +691,85 @@ func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool
 			unknown++
 		}
 	}
+	if open, err := c.at(0, 1); err != nil || open[0] != '{' {
+		return nil, false
+	}
 	pos := 1
 	for i, name := range names {
 		head := `"` + name + `":`
 		if i > 0 {
 			head = "," + head
 		}
-		if !bytes.HasPrefix(b[pos:at], []byte(head)) {
+		if b, err := c.at(pos, len(head)); err != nil || pos+len(head) > at || string(b) != head {
 			return nil, false
 		}
 		pos += len(head)
 		n, known := (*sizes)[s.digests[name]]
-		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !isSpace(b[pos]) && !isSpace(b[pos+rest-1]) {
+		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !edgeSpace(c, pos, rest) {
 			n, known = rest, true
 		}
-		if !known && name == store.SectionEntitlements {
-			// Read item by item against the active snapshot's, as the
-			// load would read it (see grantItems).
-			if old := v.activeGrants(active); old != nil {
-				if g := v.grantItems(b[pos:at], old); g != nil {
-					n, known, s.grants = g.size, true, g
-				}
-			}
-		}
 		if !known {
-			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
-			if _, err := dec.ReadValue(); err != nil {
+			b, err := c.at(pos, at-pos)
+			if err != nil {
 				return nil, false
 			}
-			n = int(dec.InputOffset())
+			if name == store.SectionEntitlements {
+				// Read item by item against the active snapshot's, as
+				// the load would read it (see grantItems).
+				if old := v.activeGrants(active); old != nil {
+					if g := v.grantItems(b, old); g != nil {
+						n, known, s.grants = g.size, true, g
+					}
+				}
+			}
+			if !known {
+				dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+				if _, err := dec.ReadValue(); err != nil {
+					return nil, false
+				}
+				n = int(dec.InputOffset())
+			}
+			s.raw[name] = b[:min(n, len(b))]
 		}
 		if pos+n > at {
 			return nil, false
 		}
-		s.raw[name] = b[pos : pos+n]
+		s.span[name] = span{pos, n}
 		pos += n
 	}
 	return s, pos == at
 }
 
+// edgeSpace reports whether the n bytes at off start or end with white
+// space (or cannot be read).
+func edgeSpace(c *content, off, n int) bool {
+	first, err1 := c.at(off, 1)
+	last, err2 := c.at(off+n-1, 1)
+	return err1 != nil || err2 != nil || isSpace(first[0]) || isSpace(last[0])
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // changed returns the sections of s whose stated digests differ from
-// active's (every section when either states none), after checking that
-// the bytes of each of those have the digest s states.
-func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
+// active's (every section when either states none), after reading each of
+// those from c and checking that its bytes have the digest s states.
+func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool, error) {
 	var old map[string]string
 	if active != nil {
 		old = active.Sections()
 	}
 	changed := map[string]bool{}
-	for name, raw := range s.raw {
+	for name, sp := range s.span {
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
+		}
+		raw, ok := s.raw[name]
+		if !ok {
+			var err error
+			if raw, err = c.at(sp.off, sp.n); err != nil {
+				return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+			}
+			s.raw[name] = raw
 		}
 		if s.digests != nil {
 			if got, want := snapshot.Digest(raw), s.digests[name]; got != want {
@@ -662,12 +779,12 @@ func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
 		changed[name] = true
 	}
 	for name := range s.digests {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			return nil, refuse(ReasonDigest, fmt.Errorf("the document states a digest for %s, which it does not have", name))
 		}
 	}
 	for name := range old {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			changed[name] = true // gone
 		}
 	}
@@ -764,7 +881,7 @@ func presize[T any](s *[]T, n, size int) {
 // and that every required section is present.
 func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems, rec *itemSums) error {
 	for _, name := range v.required {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
 		}
 	}
