@@ -13,8 +13,11 @@ package verify
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/maphash"
 	"io"
 	"maps"
@@ -197,10 +200,16 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// grants when the verifier holds their sums; otherwise the schema
 	// check records the sums of its items (rec) for the next load.
 	ents := secs.grants
+	if _, reads := checkOf(changed); ents != nil && !slices.Equal(reads, grantReads) {
+		// Decoded whole, with the other sections that changed.
+		if _, err := secs.read(doc, store.SectionEntitlements, secs.span[store.SectionEntitlements]); err != nil {
+			return nil, err
+		}
+	}
 	var rec *itemSums
 	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
 		if old := v.activeGrants(active); old != nil {
-			if ents = v.grantItems(raw, old); ents != nil && ents.size != len(raw) {
+			if ents = v.grantItems(newWindow(&content{b: raw, size: len(raw)}, 0, len(raw)), old); ents != nil && ents.size != len(raw) {
 				ents = nil // the decoder says what is wrong
 			}
 		}
@@ -271,8 +280,9 @@ type grantItems struct {
 	fresh []freshItem
 	// runs are the changes to the active snapshot's grants, when the
 	// section was read against its items (see Verifier.grantItems).
-	runs []grantRun
-	size int // of the section, in bytes
+	runs   []grantRun
+	size   int    // of the section, in bytes
+	digest string // of the section
 }
 
 // freshItem is an item of a list that the active snapshot did not have.
@@ -288,14 +298,16 @@ type grantRun struct {
 	items         [][]byte
 }
 
-// grantItems reads the items of the entitlements section at the start of
-// raw, and its size (raw may go on after it), against old, the sums of the
-// active snapshot's grants: it steps over each item that has the length
-// and sum of one of the next few the active snapshot has, and reads as
-// JSON only the others (see grantRun). It returns nil when raw is not an
-// array laid out canonically.
-func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
-	if len(raw) < 2 || raw[0] != '[' {
+// grantItems reads the items of the entitlements section that starts at
+// w's offset, and its size and digest (the content may go on after it),
+// against old, the sums of the active snapshot's grants: it steps over each
+// item that has the length and sum of one of the next few the active
+// snapshot has, and reads as JSON only the others (see grantRun). It
+// returns nil when the section is not an array laid out canonically, or an
+// item is too long for the window.
+func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
+	start := w.base
+	if b := w.at(start, 1); len(b) < 1 || b[0] != '[' {
 		return nil // the schema or the decoder says what is wrong
 	}
 	g := &grantItems{}
@@ -303,50 +315,76 @@ func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
 		at      map[contentSum]int // old sums to positions, built when needed
 		j       int                // the next old item
-		last    []byte             // the last item both have
+		last    span               // the last item both have, or none
+		copied  []byte             // last's bytes, once fresh items follow
 		pending [][]byte           // fresh items after last
 	)
 	g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
-	keep := func(k int, item []byte) {
-		if k != j || len(pending) > 0 {
-			g.runs = append(g.runs, grantRun{before: last, after: item, items: pending})
-		}
-		last, pending, j = item, nil, k+1
-	}
-	pos := 1
-	for i := 0; ; i++ {
-		if pos >= len(raw) {
+	// item returns a copy of the item at sp (nil for none): runs outlive
+	// the window.
+	item := func(sp span) []byte {
+		if sp.n == 0 {
 			return nil
 		}
-		if raw[pos] == ']' {
-			g.size = pos + 1
+		return bytes.Clone(w.at(sp.off, sp.n)[:sp.n]) // held: see pin
+	}
+	before := func() []byte {
+		if copied == nil {
+			return item(last)
+		}
+		return copied
+	}
+	keep := func(k int, it span) {
+		if k != j || len(pending) > 0 {
+			g.runs = append(g.runs, grantRun{before: before(), after: item(it), items: pending})
+		}
+		last, copied, pending, j = it, nil, nil, k+1
+	}
+	pos := start + 1
+	for i := 0; ; i++ {
+		b := w.at(pos, 1)
+		if len(b) < 1 {
+			return nil
+		}
+		if b[0] == ']' {
+			g.size = pos + 1 - start
 			break
 		}
 		if i > 0 {
-			if raw[pos] != ',' {
+			if b[0] != ',' {
 				return nil
 			}
 			pos++
 		}
-		var item []byte
-		if k, end := old.next(raw, pos, j); k >= 0 {
-			item = raw[pos:end]
-			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, len(item))
-			keep(k, item)
+		// The window keeps last until it is copied.
+		if copied == nil && last.n > 0 {
+			w.pin(last.off)
+		} else {
+			w.pin(pos)
+		}
+		if k, end := old.next(w, pos, j); k >= 0 {
+			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, end-pos)
+			keep(k, span{pos, end - pos})
 			pos = end
 			continue
 		}
-		dec.Reset(bytes.NewBuffer(raw[pos:]))
+		if copied == nil && last.n > 0 {
+			copied = item(last)
+		}
+		w.pin(pos)
+		b = w.at(pos, maxItem)
+		dec.Reset(bytes.NewBuffer(b))
 		if err := dec.SkipValue(); err != nil {
 			return nil
 		}
-		item = raw[pos : pos+int(dec.InputOffset())]
-		if len(item) == 0 || item[0] != '{' {
+		it := b[:dec.InputOffset()]
+		if len(it) == 0 || it[0] != '{' {
 			return nil
 		}
-		sum := sumOf(item)
-		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
-		pos += len(item)
+		sum := sumOf(it)
+		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(it))
+		sp := span{pos, len(it)}
+		pos += len(it)
 		if len(g.fresh) >= lookahead {
 			// Many fresh items: grants the active snapshot had may be
 			// further on than the next few.
@@ -357,17 +395,89 @@ func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 				}
 			}
 			if k, ok := at[sum]; ok && k >= j {
-				keep(k, item)
+				keep(k, sp)
 				continue
 			}
 		}
-		g.fresh = append(g.fresh, freshItem{index: i, raw: item})
-		pending = append(pending, item)
+		it = bytes.Clone(it)
+		g.fresh = append(g.fresh, freshItem{index: i, raw: it})
+		pending = append(pending, it)
 	}
 	if j < len(old.sums) || len(pending) > 0 {
-		g.runs = append(g.runs, grantRun{before: last, items: pending})
+		g.runs = append(g.runs, grantRun{before: before(), items: pending})
 	}
+	g.digest = w.digest(start + g.size)
 	return g
+}
+
+// maxItem bounds the length of an item grantItems reads as JSON.
+const maxItem = 64 << 10
+
+// window reads a content from an offset on, a piece at a time, and hashes
+// the bytes it steps over in order. Slices it returns are valid until its
+// next call.
+type window struct {
+	c         *content
+	buf       []byte // the content's bytes from base on
+	base, end int    // end: where the window stops reading
+	mem       []byte // what buf is read into, for a file
+	pinned    int    // the window keeps the bytes from here on
+	h         hash.Hash
+	hashed    int // bytes before it are hashed
+}
+
+func newWindow(c *content, off, end int) *window {
+	w := &window{c: c, base: off, end: end, pinned: off, h: sha256.New(), hashed: off}
+	if c.b != nil {
+		w.buf = c.b[off:end]
+	} else {
+		w.mem = make([]byte, windowSize)
+	}
+	return w
+}
+
+// windowSize is how many bytes a window over a file holds.
+var windowSize = 1 << 20
+
+// pin lets the window drop the bytes before off.
+func (w *window) pin(off int) { w.pinned = max(w.pinned, off) }
+
+// at returns the bytes from off on (off >= the pinned offset), at least n
+// of them unless the end, or the window's size, comes first.
+func (w *window) at(off, n int) []byte {
+	if have := w.base + len(w.buf); off+n > have && have < w.end {
+		// Slide: keep what is pinned, read what follows.
+		w.hashTo(w.pinned)
+		kept := copy(w.mem, w.buf[w.pinned-w.base:])
+		m := min(len(w.mem), w.end-w.pinned)
+		if _, err := w.c.r.ReadAt(w.mem[kept:m], int64(have)); err != nil {
+			m = kept // the caller sees too few bytes
+		}
+		w.base, w.buf = w.pinned, w.mem[:m]
+	}
+	if off < w.base || off > w.base+len(w.buf) {
+		return nil
+	}
+	return w.buf[off-w.base:]
+}
+
+// hashTo hashes the bytes up to off.
+func (w *window) hashTo(off int) {
+	if off > w.hashed {
+		for b := w.buf[w.hashed-w.base : off-w.base]; len(b) > 0; {
+			n := min(len(b), 256<<10) // short calls: see snapshot.Digest
+			w.h.Write(b[:n])
+			b = b[n:]
+		}
+		w.hashed = off
+	}
+}
+
+// digest returns the digest of the bytes from the window's start to end,
+// which it holds.
+func (w *window) digest(end int) string {
+	w.hashTo(end)
+	return "sha256:" + hex.EncodeToString(w.h.Sum(nil))
 }
 
 // activeGrants returns the sums of the active snapshot's grants, if the
@@ -384,12 +494,13 @@ func (v *Verifier) activeGrants(active *store.Snapshot) *itemSums {
 const lookahead = 8
 
 // next returns the position k among s's next few items, from j on, of the
-// item at raw[pos:end], the first with its length and sum; -1 for none.
-func (s *itemSums) next(raw []byte, pos, j int) (k, end int) {
+// item at pos (ending at end), the first with its length and sum; -1 for
+// none.
+func (s *itemSums) next(w *window, pos, j int) (k, end int) {
 	for k := j; k < min(j+lookahead, len(s.sums)); k++ {
-		end := pos + s.lens[k]
-		if end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == s.sums[k] {
-			return k, end
+		n := s.lens[k]
+		if b := w.at(pos, n+1); len(b) > n && (b[n] == ',' || b[n] == ']') && sumOf(b[:n]) == s.sums[k] {
+			return k, pos + n
 		}
 	}
 	return -1, 0
@@ -705,6 +816,14 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 		}
 		pos += len(head)
 		n, known := (*sizes)[s.digests[name]]
+		if old := v.activeGrants(active); !known && name == store.SectionEntitlements && old != nil {
+			// Read item by item against the active snapshot's (see
+			// grantItems), through a window: the section is not held
+			// whole.
+			if g := v.grantItems(newWindow(c, pos, at), old); g != nil {
+				n, known, s.grants = g.size, true, g
+			}
+		}
 		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !edgeSpace(c, pos, rest) {
 			n, known = rest, true
 		}
@@ -713,23 +832,12 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 			if err != nil {
 				return nil, false
 			}
-			if name == store.SectionEntitlements {
-				// Read item by item against the active snapshot's, as
-				// the load would read it (see grantItems).
-				if old := v.activeGrants(active); old != nil {
-					if g := v.grantItems(b, old); g != nil {
-						n, known, s.grants = g.size, true, g
-					}
-				}
+			dec := jsontext.NewDecoder(bytes.NewBuffer(b))
+			if _, err := dec.ReadValue(); err != nil {
+				return nil, false
 			}
-			if !known {
-				dec := jsontext.NewDecoder(bytes.NewBuffer(b))
-				if _, err := dec.ReadValue(); err != nil {
-					return nil, false
-				}
-				n = int(dec.InputOffset())
-			}
-			s.raw[name] = b[:min(n, len(b))]
+			n = int(dec.InputOffset())
+			s.raw[name] = b[:n]
 		}
 		if pos+n > at {
 			return nil, false
@@ -763,18 +871,12 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
 		}
-		raw, ok := s.raw[name]
-		if !ok {
-			var err error
-			if raw, err = c.at(sp.off, sp.n); err != nil {
-				return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+		if g := s.grants; name == store.SectionEntitlements && g != nil && s.raw[name] == nil {
+			if g.digest != s.digests[name] {
+				return nil, digestRefusal(name, g.digest, s.digests[name])
 			}
-			s.raw[name] = raw
-		}
-		if s.digests != nil {
-			if got, want := snapshot.Digest(raw), s.digests[name]; got != want {
-				return nil, refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
-			}
+		} else if _, err := s.read(c, name, sp); err != nil {
+			return nil, err
 		}
 		changed[name] = true
 	}
@@ -789,6 +891,29 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 		}
 	}
 	return changed, nil
+}
+
+// read returns the bytes of section name at sp, read from c unless they
+// were, after checking them against their stated digest.
+func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
+	raw, ok := s.raw[name]
+	if !ok {
+		var err error
+		if raw, err = c.at(sp.off, sp.n); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+		}
+		s.raw[name] = raw
+	}
+	if s.digests != nil {
+		if got := snapshot.Digest(raw); got != s.digests[name] {
+			return nil, digestRefusal(name, got, s.digests[name])
+		}
+	}
+	return raw, nil
+}
+
+func digestRefusal(name, got, want string) error {
+	return refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
 }
 
 // decodeSections decodes the changed sections of secs into d, each on its
@@ -887,8 +1012,8 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, e
 	}
 	var items []item
 	for name := range changed {
-		raw, ok := s.raw[name]
-		prop := v.props[name]
+		_, ok := s.span[name]
+		raw, prop := s.raw[name], v.props[name]
 		switch {
 		case !ok: // gone, and not required
 		case prop == nil:
