@@ -822,6 +822,7 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 			// whole.
 			if g := v.grantItems(newWindow(c, pos, at), old); g != nil {
 				n, known, s.grants = g.size, true, g
+				rest, unknown = rest-n, unknown-1
 			}
 		}
 		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !edgeSpace(c, pos, rest) {

@@ -219,7 +219,8 @@ func BenchmarkLoadLargeNewGeneration(b *testing.B) {
 
 // benchmarkSwaps swaps between the L snapshot and a new generation of it
 // changed by edit, back and forth (rollbacks allowed), in the background
-// (on one goroutine) as a gateway serving requests does.
+// (on one goroutine) and read from a file, as a gateway serving requests
+// from a file source does.
 func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 	s := snaptest.Large(2)
 	raw2 := snaptest.Encode(b, s)
@@ -240,7 +241,9 @@ func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 		if i%2 == 1 {
 			raw = raw2
 		}
-		next, err := v.Load(verify.Candidate{Bytes: raw, AllowRollback: true, Background: true}, st.Active())
+		c := fileCandidate(raw)
+		c.AllowRollback, c.Background = true, true
+		next, err := v.Load(c, st.Active())
 		if err != nil {
 			b.Fatal(err)
 		}
