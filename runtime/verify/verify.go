@@ -196,9 +196,9 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// The schema check and the decoding read the same authenticated bytes
 	// and share nothing: they run side by side (one after the other in
 	// the background), and the schema's verdict comes first.
-	// A changed grants section is read against the active snapshot's
-	// grants when the verifier holds their sums; otherwise the schema
-	// check records the sums of its items (rec) for the next load.
+	// A changed grants section was read against the active snapshot's
+	// grants (splitKnown) when the verifier held their sums; otherwise the
+	// schema check records the sums of its items (rec) for the next load.
 	ents := secs.grants
 	if _, reads := checkOf(changed); ents != nil && !slices.Equal(reads, grantReads) {
 		// Decoded whole, with the other sections that changed.
@@ -207,15 +207,8 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		}
 	}
 	var rec *itemSums
-	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
-		if old := v.activeGrants(active); old != nil {
-			if ents = v.grantItems(newWindow(&content{b: raw, size: len(raw)}, 0, len(raw)), old); ents != nil && ents.size != len(raw) {
-				ents = nil // the decoder says what is wrong
-			}
-		}
-		if ents == nil {
-			rec = &itemSums{}
-		}
+	if ents == nil && changed[store.SectionEntitlements] && secs.raw[store.SectionEntitlements] != nil {
+		rec = &itemSums{}
 	}
 	var (
 		wg        sync.WaitGroup
