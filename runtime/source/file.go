@@ -25,7 +25,9 @@ const DigestSuffix = ".sha256"
 // File reads a built snapshot file, with its signature (Path + ".sig") and
 // expected digest (Path + ".sha256") when they exist, and re-reads them when
 // any of them changes. It watches the directory, not the files, so that
-// replacing a file by rename (the safe way to publish one) is seen.
+// replacing a file by rename (the safe way to publish one) is seen. The
+// snapshot is hashed through a small buffer and sent as its open file (see
+// Revision.File): a swap never holds the whole file in memory.
 type File struct {
 	// Path of the snapshot file.
 	Path string

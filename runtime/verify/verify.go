@@ -7,7 +7,10 @@
 // bytes are checked against the digest the document states for it, and
 // only the sections whose digests differ from the active snapshot's are
 // validated against the JSON Schema and decoded; the store applies them
-// (store.Apply), which checks the whole snapshot's consistency.
+// (store.Apply), which checks the whole snapshot's consistency. A
+// candidate in a file is read a range at a time: a swap reads the sections
+// that changed, and a changed list of grants item by item through a small
+// window, never the whole file at once.
 package verify
 
 import (
