@@ -197,8 +197,10 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 		return nil, err
 	}
 	// The schema check and the decoding read the same authenticated bytes
-	// and share nothing: they run side by side (one after the other in
-	// the background), and the schema's verdict comes first.
+	// and share nothing. The check runs beside the writing of the rows,
+	// not beside the decoding that the writing waits for, which has every
+	// CPU (in the background, first, on one goroutine); its verdict comes
+	// first.
 	// A changed grants section was read against the active snapshot's
 	// grants (splitKnown) when the verifier held their sums; otherwise the
 	// schema check records the sums of its items (rec) for the next load.
@@ -216,15 +218,24 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	var (
 		wg        sync.WaitGroup
 		schemaErr error
+		once      sync.Once
 	)
-	if c.Background {
-		if err := v.validate(secs, changed, true, ents, rec); err != nil {
-			return nil, err
-		}
-	} else {
-		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
+	check := func() {
+		once.Do(func() {
+			if c.Background {
+				schemaErr = v.validate(secs, changed, true, ents, rec)
+			} else {
+				wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
+			}
+		})
 	}
-	next, err := v.apply(c, digest, secs, changed, active, ents)
+	if c.Background {
+		if check(); schemaErr != nil {
+			return nil, schemaErr
+		}
+	}
+	next, err := v.apply(c, digest, secs, changed, active, ents, check)
+	check() // the decoding failed before it began
 	wg.Wait()
 	if schemaErr != nil {
 		return nil, schemaErr
@@ -530,8 +541,9 @@ func (g *grantItems) decodeRuns() ([]store.GrantRun, error) {
 	return runs, nil
 }
 
-// apply decodes the changed sections of secs and applies them to active.
-func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems) (*store.Snapshot, error) {
+// apply decodes the changed sections of secs, calls decoded, and applies
+// them to active.
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems, decoded func()) (*store.Snapshot, error) {
 	var doc snapshot.Snapshot
 	if active != nil {
 		doc = active.Meta()
@@ -556,6 +568,7 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if err := decodeSections(&doc, secs, changed, c.Background, grants); err != nil {
 		return nil, refuse(ReasonDecode, err)
 	}
+	decoded()
 	doc.Sections = secs.digests
 	if doc.SchemaVersion != snapshot.SchemaVersion {
 		return nil, refuse(ReasonDecode, fmt.Errorf("decoding snapshot: schema version %q, want %q", doc.SchemaVersion, snapshot.SchemaVersion))
