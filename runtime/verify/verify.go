@@ -205,8 +205,9 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	// grants (splitKnown) when the verifier held their sums; otherwise the
 	// schema check records the sums of its items (rec) for the next load.
 	ents := secs.grants
-	if _, reads := checkOf(changed); ents != nil && !slices.Equal(reads, grantReads) {
-		// Decoded whole, with the other sections that changed.
+	if _, reads := checkOf(changed); ents != nil && (!slices.Equal(reads, grantReads) || v.items[store.SectionEntitlements] == nil) {
+		// Decoded whole, with the other sections that changed, or
+		// validated whole.
 		if _, err := secs.read(doc, store.SectionEntitlements, secs.span[store.SectionEntitlements]); err != nil {
 			return nil, err
 		}
