@@ -2,7 +2,7 @@
 # bench-swap.sh — how long a snapshot swap takes, and what one swap per
 # second does to requests in flight (see the targets in DESIGN.md: swap of
 # an L snapshot <= 500 ms; one swap per second under load: 0 failed
-# requests, p99 <= 1.2x steady).
+# requests; p99 <= 1.2x steady with one swap every 5 s, -e 5).
 #
 # usage: scripts/bench-swap.sh [-d SECONDS] [-w WORKDIR] [-L SNAPSHOT]
 #                              [-b FRONTDOOR_BINARY] [--quick] [--pin]
@@ -42,16 +42,16 @@
 #    snapshot (every upstream rewritten to a local nginx `return 200`, a
 #    bench API key granted). Every new generation is staged beforehand
 #    (`fdbench stage`: digest, signature, files written), and published by
-#    renaming the three files into place (`fdbench feed`), once a second:
-#    the feeder costs nothing while requests are measured, as a publisher
+#    renaming the three files into place (`fdbench feed`), one every EVERY
+#    seconds (-e): the feeder costs nothing while requests are measured, as a publisher
 #    (CI) runs elsewhere. Runs, D seconds each:
-#    a. wrk -t2 -c64 at saturation: steady; while each second brings a new
+#    a. wrk -t2 -c64 at saturation: steady; while each swap brings a new
 #       generation of the same content (a commit that changed no
-#       configuration); while each second brings a changed grant (a
+#       configuration); while each swap brings a changed grant (a
 #       publisher approving an app).
 #    b. vegeta at a fixed rate (-r, default 3000/s, as the latency target
-#       of DESIGN.md): steady; while each second brings a new generation;
-#       while each second brings a changed grant.
+#       of DESIGN.md): steady; while each swap brings a new generation;
+#       while each swap brings a changed grant.
 #    The three runs of each load generator are repeated ROUNDS times: this
 #    machine's steady p99 alone moves by 25-40 % from one 30-second run to
 #    the next, as much as the margin judged. Each round stages its two runs'
