@@ -4,22 +4,30 @@
 package atomicfile
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
 // Write atomically replaces path with data, created with perm.
-func Write(path string, data []byte, perm os.FileMode) error { return write(path, data, perm, true) }
+func Write(path string, data []byte, perm os.FileMode) error {
+	return write(path, bytes.NewReader(data), perm, true)
+}
+
+// WriteFrom is Write with the data read from r; an error reading it leaves
+// path as it was.
+func WriteFrom(path string, r io.Reader, perm os.FileMode) error { return write(path, r, perm, true) }
 
 // WriteUnsynced is Write without the fsyncs: readers still see the old
 // contents or the new, but after a crash the file may be missing or
 // partial. It is for caches, whose entries are checked when read.
 func WriteUnsynced(path string, data []byte, perm os.FileMode) error {
-	return write(path, data, perm, false)
+	return write(path, bytes.NewReader(data), perm, false)
 }
 
-func write(path string, data []byte, perm os.FileMode, sync bool) error {
+func write(path string, data io.Reader, perm os.FileMode, sync bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -33,7 +41,7 @@ func write(path string, data []byte, perm os.FileMode, sync bool) error {
 			os.Remove(name)
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := tmp.ReadFrom(data); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Chmod(perm); err != nil {

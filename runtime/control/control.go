@@ -171,6 +171,7 @@ func (c *Controller) Run(ctx context.Context, src source.Source) error {
 // activates a snapshot. It returns the outcome ("" for source errors and
 // unchanged looks) and the error, if any.
 func (c *Controller) Apply(rev source.Revision) (string, error) {
+	defer rev.Close()
 	now := rev.At
 	if now.IsZero() {
 		now = time.Now()
@@ -196,7 +197,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	if attempt.At.IsZero() {
 		attempt.At = start
 	}
-	if len(rev.Bytes) == 0 {
+	if len(rev.Bytes) == 0 && rev.File == nil {
 		// The configuration did not compile.
 		attempt.Outcome, attempt.Reason, attempt.Errors = OutcomeRefused, verify.ReasonCompile, slices.Clone(rev.Diagnostics)
 		c.refused(attempt)
@@ -215,6 +216,9 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	cand := verify.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
 		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
+	}
+	if rev.File != nil {
+		cand.File, cand.Size, cand.Tail = rev.File, rev.Size, rev.Tail
 	}
 	next, err := c.opts.Verifier.Load(cand, active)
 	if err != nil {
@@ -255,7 +259,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	c.log.Info("snapshot activated", "source", rev.Source, "commit", next.Commit(), "generation", next.Generation(), "digest", next.Digest(), "took", took)
 
 	if c.opts.StateDir != "" && rev.Source != "state" {
-		err := saveState(c.opts.StateDir, rev.Bytes, rev.Signature, stateMeta{
+		err := saveState(c.opts.StateDir, content(rev, next.Digest()), rev.Signature, stateMeta{
 			Digest: next.Digest(), SelfBuilt: rev.Compiled, Source: rev.Source, Commit: next.Commit(), SavedAt: time.Now(),
 		})
 		if err != nil {

@@ -44,6 +44,7 @@ type harnessOptions struct {
 	allowRollback bool
 	secret        string
 	sync          func()
+	prepare       func(*store.Snapshot)
 }
 
 func newHarness(t testing.TB, o harnessOptions) *harness {
@@ -57,7 +58,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h.ctrl, err = control.New(control.Options{
 		Store: h.store, Verifier: v, StateDir: o.stateDir, AllowRollback: o.allowRollback,
-		Metrics: control.NewMetrics(h.reg), Log: log,
+		Metrics: control.NewMetrics(h.reg), Prepare: o.prepare, Log: log,
 	})
 	if err != nil {
 		t.Fatal(err)

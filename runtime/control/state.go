@@ -1,9 +1,14 @@
 package control
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +16,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/internal/atomicfile"
+	"github.com/frontdoor-dev/frontdoor/runtime/source"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -42,14 +48,14 @@ type stateMeta struct {
 }
 
 // saveState persists raw (and sig) as the last-known-good snapshot.
-func saveState(dir string, raw, sig []byte, meta stateMeta) error {
+func saveState(dir string, raw io.Reader, sig []byte, meta stateMeta) error {
 	sd := filepath.Join(dir, snapshotsDir)
 	if err := os.MkdirAll(sd, 0o755); err != nil {
 		return fmt.Errorf("creating state dir: %w", err)
 	}
 	name := strings.TrimPrefix(meta.Digest, "sha256:") + ".json"
 	meta.File = filepath.ToSlash(filepath.Join(snapshotsDir, name))
-	if err := atomicfile.Write(filepath.Join(sd, name), raw, 0o644); err != nil {
+	if err := atomicfile.WriteFrom(filepath.Join(sd, name), raw, 0o644); err != nil {
 		return err
 	}
 	if meta.Signed = len(sig) > 0; meta.Signed {
@@ -115,4 +121,29 @@ func syncDir(dir string) error {
 		return fmt.Errorf("syncing %s: %w", dir, err)
 	}
 	return nil
+}
+
+// content returns rev's snapshot bytes, to persist. Those of a file are
+// hashed as they are read, and the read fails at its end unless they have
+// digest: a file written to after it was verified is not persisted.
+func content(rev source.Revision, digest string) io.Reader {
+	if rev.File == nil {
+		return bytes.NewReader(rev.Bytes)
+	}
+	return &digestReader{r: io.NewSectionReader(rev.File, 0, rev.Size), h: sha256.New(), want: digest}
+}
+
+type digestReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want string
+}
+
+func (d *digestReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	d.h.Write(p[:n])
+	if err == io.EOF && "sha256:"+hex.EncodeToString(d.h.Sum(nil)) != d.want {
+		return n, errors.New("the snapshot file changed after it was verified")
+	}
+	return n, err
 }

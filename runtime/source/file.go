@@ -2,8 +2,11 @@ package source
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -22,7 +25,9 @@ const DigestSuffix = ".sha256"
 // File reads a built snapshot file, with its signature (Path + ".sig") and
 // expected digest (Path + ".sha256") when they exist, and re-reads them when
 // any of them changes. It watches the directory, not the files, so that
-// replacing a file by rename (the safe way to publish one) is seen.
+// replacing a file by rename (the safe way to publish one) is seen. The
+// snapshot is hashed through a small buffer and sent as its open file (see
+// Revision.File): a swap never holds the whole file in memory.
 type File struct {
 	// Path of the snapshot file.
 	Path string
@@ -53,6 +58,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 			rev := readSnapshotFile(path)
 			rev.Source = f.Name()
 			if !digestMatches(&rev) && settling < maxSettleReads {
+				rev.Close()
 				// Most likely a publisher midway through replacing the
 				// snapshot and its digest: read again shortly rather than
 				// report a mismatch that is about to go away. A digest
@@ -71,7 +77,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 const maxSettleReads = 5
 
 // digestMatches reports whether rev has no digest file or its bytes match
-// it (rev.Sum, which it computes if the reader did not). A digest file that
+// it (rev.Sum). A digest file that
 // does not parse matches nothing: it is as likely to be one being written
 // (sha256sum's output redirected to it) as a snapshot not replaced yet.
 func digestMatches(rev *Revision) bool {
@@ -81,9 +87,6 @@ func digestMatches(rev *Revision) bool {
 	}
 	if rev.Err != nil || rev.Digest == "" {
 		return true
-	}
-	if rev.Sum == "" {
-		rev.Sum = snapshot.Digest(rev.Bytes)
 	}
 	// Both are in snapshot.Digest's form: readSnapshotFile parsed
 	// rev.Digest with snapshot.ParseDigest.
@@ -99,26 +102,67 @@ type digestFileError struct {
 func (e *digestFileError) Error() string { return "reading digest: " + e.path + ": " + e.err.Error() }
 func (e *digestFileError) Unwrap() error { return e.err }
 
-// readSnapshotFile reads a snapshot with its optional signature and digest.
+// readSnapshotFile opens a snapshot, hashing it through, and reads its
+// optional signature and digest.
 func readSnapshotFile(path string) Revision {
-	b, err := os.ReadFile(path)
+	rev, err := openSnapshot(path)
 	if err != nil {
 		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
 	}
-	rev := Revision{Bytes: b, Sum: snapshot.Digest(b), At: time.Now()}
+	fail := func(err error) Revision {
+		rev.Close()
+		return Revision{Err: err, At: time.Now()}
+	}
 	if sig, err := os.ReadFile(path + snapshot.SignatureSuffix); err == nil {
 		rev.Signature = sig
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return Revision{Err: fmt.Errorf("reading signature: %w", err), At: time.Now()}
+		return fail(fmt.Errorf("reading signature: %w", err))
 	}
 	if d, err := os.ReadFile(path + DigestSuffix); err == nil {
 		// Parsed here, to snapshot.Digest's form, so that the verifier's
 		// comparison accepts every spelling this file may have.
 		if rev.Digest, err = snapshot.ParseDigest(string(d)); err != nil {
-			return Revision{Err: &digestFileError{path: path + DigestSuffix, err: err}, At: time.Now()}
+			return fail(&digestFileError{path: path + DigestSuffix, err: err})
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return Revision{Err: fmt.Errorf("reading digest: %w", err), At: time.Now()}
+		return fail(fmt.Errorf("reading digest: %w", err))
 	}
 	return rev
+}
+
+// tailSize is how many of a snapshot file's last bytes openSnapshot keeps:
+// enough for the section digests at its end.
+const tailSize = 16 << 10
+
+// openSnapshot opens the snapshot at path and reads it through a small
+// buffer: the revision holds the open file, the digest and length of what
+// was read, and its last tailSize bytes. The file's bytes are never held
+// in memory at once: the verifier reads only what it needs of them again.
+func openSnapshot(path string) (Revision, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Revision{}, err
+	}
+	h := sha256.New()
+	// Pieces as snapshot.Digest hashes them: each hashing call is short.
+	buf := make([]byte, 256<<10)
+	tail := make([]byte, 0, 2*tailSize)
+	var size int64
+	for {
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		size += int64(n)
+		if tail = append(tail, buf[max(n-tailSize, 0):n]...); len(tail) > tailSize {
+			tail = append(tail[:0], tail[len(tail)-tailSize:]...)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			f.Close()
+			return Revision{}, err
+		}
+	}
+	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	return Revision{File: f, Size: size, Sum: sum, Tail: tail, At: time.Now()}, nil
 }

@@ -50,7 +50,8 @@ func TestFileSourceCanonicalisesAnUpperCaseDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Load(verify.Candidate{Bytes: r.Bytes, Digest: r.Digest, Sum: r.Sum}, nil); err != nil {
+	defer r.Close()
+	if _, err := v.Load(verify.Candidate{File: r.File, Size: r.Size, Tail: r.Tail, Digest: r.Digest, Sum: r.Sum}, nil); err != nil {
 		t.Errorf("verifier refused the snapshot: %v", err)
 	}
 }

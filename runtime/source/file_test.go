@@ -1,7 +1,9 @@
 package source
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +49,8 @@ func TestFileSourceWaitsForASnapshotToCatchUpWithItsNewDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := next(t, revs)
-	if string(r.Bytes) != string(newBytes) {
-		t.Errorf("got first revision %q, want the new snapshot %q (never the old one with the new digest)", r.Bytes, newBytes)
+	if got := contentOf(t, r); string(got) != string(newBytes) {
+		t.Errorf("got first revision %q, want the new snapshot %q (never the old one with the new digest)", got, newBytes)
 	}
 }
 
@@ -81,8 +83,8 @@ func TestFileSourceReportsAnUnreadableDigestFile(t *testing.T) {
 	if r.Err == nil || !strings.Contains(r.Err.Error(), path+DigestSuffix+": digest has 63 hex digits, want 64") {
 		t.Errorf("got error %v, want one naming the digest file and what is wrong with it", r.Err)
 	}
-	if len(r.Bytes) != 0 || r.Digest != "" {
-		t.Errorf("got %d bytes and digest %q with the error, want none", len(r.Bytes), r.Digest)
+	if r.File != nil || r.Digest != "" {
+		t.Errorf("got a file and digest %q with the error, want neither", r.Digest)
 	}
 }
 
@@ -128,5 +130,45 @@ func TestReadSnapshotFileAcceptsEverySpellingOfADigest(t *testing.T) {
 				t.Errorf("sum %s, want %s", rev.Sum, d)
 			}
 		})
+	}
+}
+
+// contentOf returns the snapshot bytes r holds, and closes its file.
+func contentOf(t *testing.T, r Revision) []byte {
+	t.Helper()
+	if r.File == nil {
+		return r.Bytes
+	}
+	defer r.Close()
+	b, err := io.ReadAll(io.NewSectionReader(r.File, 0, r.Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestOpenSnapshotHashesWhatItKeeps: the digest, length and tail a file's
+// revision carries are those of the file's bytes, whatever its length
+// against the tail's and the read buffer's.
+func TestOpenSnapshotHashesWhatItKeeps(t *testing.T) {
+	for _, n := range []int{0, 1, tailSize - 1, tailSize, tailSize + 1, 256<<10 + 7, 3*256<<10 + tailSize/2} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*7 + i/251)
+		}
+		path := filepath.Join(t.TempDir(), "snapshot.json")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := openSnapshot(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Sum != snapshot.Digest(b) || r.Size != int64(n) || !bytes.Equal(r.Tail, b[max(n-tailSize, 0):]) {
+			t.Errorf("%d bytes: got sum %s, size %d, %d tail bytes; want %s, %d and the last %d", n, r.Sum, r.Size, len(r.Tail), snapshot.Digest(b), n, min(n, tailSize))
+		}
+		if got := contentOf(t, r); !bytes.Equal(got, b) {
+			t.Errorf("%d bytes: the file reads %d others", n, len(got))
+		}
 	}
 }

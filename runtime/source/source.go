@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -35,7 +36,7 @@ type Triggerer interface {
 }
 
 // Revision is what a source found. Exactly one of these holds:
-//   - Bytes is set: a candidate snapshot;
+//   - Bytes or File is set: a candidate snapshot;
 //   - Diagnostics is set: the configuration did not compile;
 //   - Err is set: the source failed (fetch, read or internal compile error);
 //   - Unchanged: the source looked and found nothing new.
@@ -48,6 +49,13 @@ type Revision struct {
 	At time.Time
 	// Bytes are the snapshot's canonical JSON.
 	Bytes []byte
+	// File, when Bytes is nil, holds them instead (the file source): its
+	// first Size bytes, read with ReadAt, hash to Sum, and Tail are the
+	// last of them, from the same read. Whoever receives the revision
+	// closes File.
+	File *os.File
+	Size int64
+	Tail []byte
 	// Signature is the signature file's contents, if any.
 	Signature []byte
 	// Digest is the expected digest, when the source has one, in
@@ -107,7 +115,7 @@ type CompileFunc func(ctx context.Context, in CompileInput) (CompileOutput, erro
 // changes to end before it acts on the latest state.
 const DefaultDebounce = 100 * time.Millisecond
 
-// send delivers r unless ctx is done first.
+// send delivers r unless ctx is done first (r's file is then closed).
 func send(ctx context.Context, out chan<- Revision, r Revision) bool {
 	if r.At.IsZero() {
 		r.At = time.Now()
@@ -116,7 +124,15 @@ func send(ctx context.Context, out chan<- Revision, r Revision) bool {
 	case out <- r:
 		return true
 	case <-ctx.Done():
+		r.Close()
 		return false
+	}
+}
+
+// Close closes r's file, if it has one.
+func (r *Revision) Close() {
+	if r.File != nil {
+		r.File.Close()
 	}
 }
 

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -145,14 +146,27 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := v.splitKnown(doc, nil)
-		if !ok || !reflect.DeepEqual(got.raw, want.raw) || !reflect.DeepEqual(got.digests, want.digests) {
-			t.Errorf("%s: cut %v differs from split's", doc, ok)
+		for _, c := range contents(doc) {
+			got, ok := v.splitKnown(c, nil)
+			if !ok || !reflect.DeepEqual(got.span, want.span) || !reflect.DeepEqual(got.digests, want.digests) {
+				t.Errorf("%s (in memory %t): cut %v differs from split's", doc, c.b != nil, ok)
+			}
 		}
 	}
 	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
-		if _, ok := v.splitKnown([]byte(doc), nil); ok {
-			t.Errorf("%q was cut", doc)
+		for _, c := range contents([]byte(doc)) {
+			if _, ok := v.splitKnown(c, nil); ok {
+				t.Errorf("%q (in memory %t) was cut", doc, c.b != nil)
+			}
 		}
+	}
+}
+
+// contents returns doc in memory and in a file whose tail is its last
+// bytes.
+func contents(doc []byte) []*content {
+	return []*content{
+		{b: doc, size: len(doc), tail: doc},
+		{r: bytes.NewReader(doc), size: len(doc), tail: doc[max(len(doc)-1024, 0):]},
 	}
 }

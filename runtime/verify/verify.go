@@ -7,14 +7,20 @@
 // bytes are checked against the digest the document states for it, and
 // only the sections whose digests differ from the active snapshot's are
 // validated against the JSON Schema and decoded; the store applies them
-// (store.Apply), which checks the whole snapshot's consistency.
+// (store.Apply), which checks the whole snapshot's consistency. A
+// candidate in a file is read a range at a time: a swap reads the sections
+// that changed, and a changed list of grants item by item through a small
+// window, never the whole file at once.
 package verify
 
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/maphash"
 	"io"
 	"maps"
@@ -76,6 +82,15 @@ func ReasonOf(err error) Reason {
 type Candidate struct {
 	// Bytes are the snapshot's canonical JSON.
 	Bytes []byte
+	// File, when Bytes is nil, holds them instead: its first Size bytes,
+	// read with ReadAt. Sum must then be their digest and Tail their last
+	// bytes, both from one read of them: the stated section digests are
+	// read from Tail, and every other byte used is checked against them,
+	// so that a file written to while it is verified yields the bytes
+	// hashed or a refusal, never others.
+	File io.ReaderAt
+	Size int64
+	Tail []byte
 	// Signature is the signature file's contents, if any.
 	Signature []byte
 	// Digest, when set, is the expected digest, in any form
@@ -156,6 +171,10 @@ func New(opts Options) (*Verifier, error) {
 // there is nothing to swap. Otherwise it returns the new snapshot, or a
 // *Refusal saying why c must not be served. active may be nil.
 func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, error) {
+	doc, err := open(&c)
+	if err != nil {
+		return nil, err
+	}
 	digest, err := v.authenticate(c)
 	if err != nil {
 		return nil, err
@@ -163,54 +182,69 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(c.Bytes, active)
+	secs, ok := v.splitKnown(doc, active)
 	if !ok {
-		if secs, err = split(c.Bytes); err != nil {
+		b, err := doc.all(digest)
+		if err != nil {
+			return nil, err
+		}
+		if secs, err = split(b); err != nil {
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 		}
 	}
-	changed, err := secs.changed(active)
+	changed, err := secs.changed(doc, active)
 	if err != nil {
 		return nil, err
 	}
 	// The schema check and the decoding read the same authenticated bytes
-	// and share nothing: they run side by side (one after the other in
-	// the background), and the schema's verdict comes first.
-	// A changed grants section is read against the active snapshot's
-	// grants when the verifier holds their sums; otherwise the schema
-	// check records the sums of its items (rec) for the next load.
+	// and share nothing. The check runs beside the writing of the rows,
+	// not beside the decoding that the writing waits for, which has every
+	// CPU (in the background, first, on one goroutine); its verdict comes
+	// first.
+	// A changed grants section was read against the active snapshot's
+	// grants (splitKnown) when the verifier held their sums; otherwise the
+	// schema check records the sums of its items (rec) for the next load.
 	ents := secs.grants
+	if _, reads := checkOf(changed); ents != nil && (!slices.Equal(reads, grantReads) || v.items[store.SectionEntitlements] == nil) {
+		// Decoded whole, with the other sections that changed, or
+		// validated whole.
+		if _, err := secs.read(doc, store.SectionEntitlements, secs.span[store.SectionEntitlements]); err != nil {
+			return nil, err
+		}
+	}
 	var rec *itemSums
-	if raw := secs.raw[store.SectionEntitlements]; ents == nil && changed[store.SectionEntitlements] && raw != nil {
-		if old := v.activeGrants(active); old != nil {
-			if ents = v.grantItems(raw, old); ents != nil && ents.size != len(raw) {
-				ents = nil // the decoder says what is wrong
-			}
-		}
-		if ents == nil {
-			rec = &itemSums{}
-		}
+	if ents == nil && changed[store.SectionEntitlements] && secs.raw[store.SectionEntitlements] != nil {
+		rec = &itemSums{}
 	}
 	var (
 		wg        sync.WaitGroup
 		schemaErr error
+		once      sync.Once
 	)
-	if c.Background {
-		if err := v.validate(secs, changed, true, ents, rec); err != nil {
-			return nil, err
-		}
-	} else {
-		wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
+	check := func() {
+		once.Do(func() {
+			if c.Background {
+				schemaErr = v.validate(secs, changed, true, ents, rec)
+			} else {
+				wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
+			}
+		})
 	}
-	next, err := v.apply(c, digest, secs, changed, active, ents)
+	if c.Background {
+		if check(); schemaErr != nil {
+			return nil, schemaErr
+		}
+	}
+	next, err := v.apply(c, digest, secs, changed, active, ents, check)
+	check() // the decoding failed before it began
 	wg.Wait()
 	if schemaErr != nil {
 		return nil, schemaErr
 	}
 	if err == nil && secs.digests != nil {
-		sizes := make(map[string]int, len(secs.raw))
-		for name, raw := range secs.raw {
-			sizes[secs.digests[name]] = len(raw)
+		sizes := make(map[string]int, len(secs.span))
+		for name, sp := range secs.span {
+			sizes[secs.digests[name]] = sp.n
 		}
 		v.sizes.Store(&sizes)
 		if ents != nil {
@@ -254,8 +288,9 @@ type grantItems struct {
 	fresh []freshItem
 	// runs are the changes to the active snapshot's grants, when the
 	// section was read against its items (see Verifier.grantItems).
-	runs []grantRun
-	size int // of the section, in bytes
+	runs   []grantRun
+	size   int    // of the section, in bytes
+	digest string // of the section
 }
 
 // freshItem is an item of a list that the active snapshot did not have.
@@ -271,14 +306,16 @@ type grantRun struct {
 	items         [][]byte
 }
 
-// grantItems reads the items of the entitlements section at the start of
-// raw, and its size (raw may go on after it), against old, the sums of the
-// active snapshot's grants: it steps over each item that has the length
-// and sum of one of the next few the active snapshot has, and reads as
-// JSON only the others (see grantRun). It returns nil when raw is not an
-// array laid out canonically.
-func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
-	if len(raw) < 2 || raw[0] != '[' {
+// grantItems reads the items of the entitlements section that starts at
+// w's offset, and its size and digest (the content may go on after it),
+// against old, the sums of the active snapshot's grants: it steps over each
+// item that has the length and sum of one of the next few the active
+// snapshot has, and reads as JSON only the others (see grantRun). It
+// returns nil when the section is not an array laid out canonically, or an
+// item is too long for the window.
+func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
+	start := w.base
+	if b := w.at(start, 1); len(b) < 1 || b[0] != '[' {
 		return nil // the schema or the decoder says what is wrong
 	}
 	g := &grantItems{}
@@ -286,50 +323,76 @@ func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
 		at      map[contentSum]int // old sums to positions, built when needed
 		j       int                // the next old item
-		last    []byte             // the last item both have
+		last    span               // the last item both have, or none
+		copied  []byte             // last's bytes, once fresh items follow
 		pending [][]byte           // fresh items after last
 	)
 	g.sums, g.lens = make([]contentSum, 0, len(old.sums)), make([]int, 0, len(old.sums))
-	keep := func(k int, item []byte) {
-		if k != j || len(pending) > 0 {
-			g.runs = append(g.runs, grantRun{before: last, after: item, items: pending})
-		}
-		last, pending, j = item, nil, k+1
-	}
-	pos := 1
-	for i := 0; ; i++ {
-		if pos >= len(raw) {
+	// item returns a copy of the item at sp (nil for none): runs outlive
+	// the window.
+	item := func(sp span) []byte {
+		if sp.n == 0 {
 			return nil
 		}
-		if raw[pos] == ']' {
-			g.size = pos + 1
+		return bytes.Clone(w.at(sp.off, sp.n)[:sp.n]) // held: see pin
+	}
+	before := func() []byte {
+		if copied == nil {
+			return item(last)
+		}
+		return copied
+	}
+	keep := func(k int, it span) {
+		if k != j || len(pending) > 0 {
+			g.runs = append(g.runs, grantRun{before: before(), after: item(it), items: pending})
+		}
+		last, copied, pending, j = it, nil, nil, k+1
+	}
+	pos := start + 1
+	for i := 0; ; i++ {
+		b := w.at(pos, 1)
+		if len(b) < 1 {
+			return nil
+		}
+		if b[0] == ']' {
+			g.size = pos + 1 - start
 			break
 		}
 		if i > 0 {
-			if raw[pos] != ',' {
+			if b[0] != ',' {
 				return nil
 			}
 			pos++
 		}
-		var item []byte
-		if k, end := old.next(raw, pos, j); k >= 0 {
-			item = raw[pos:end]
-			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, len(item))
-			keep(k, item)
+		// The window keeps last until it is copied.
+		if copied == nil && last.n > 0 {
+			w.pin(last.off)
+		} else {
+			w.pin(pos)
+		}
+		if k, end := old.next(w, pos, j); k >= 0 {
+			g.sums, g.lens = append(g.sums, old.sums[k]), append(g.lens, end-pos)
+			keep(k, span{pos, end - pos})
 			pos = end
 			continue
 		}
-		dec.Reset(bytes.NewBuffer(raw[pos:]))
+		if copied == nil && last.n > 0 {
+			copied = item(last)
+		}
+		w.pin(pos)
+		b = w.at(pos, maxItem)
+		dec.Reset(bytes.NewBuffer(b))
 		if err := dec.SkipValue(); err != nil {
 			return nil
 		}
-		item = raw[pos : pos+int(dec.InputOffset())]
-		if len(item) == 0 || item[0] != '{' {
+		it := b[:dec.InputOffset()]
+		if len(it) == 0 || it[0] != '{' {
 			return nil
 		}
-		sum := sumOf(item)
-		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(item))
-		pos += len(item)
+		sum := sumOf(it)
+		g.sums, g.lens = append(g.sums, sum), append(g.lens, len(it))
+		sp := span{pos, len(it)}
+		pos += len(it)
 		if len(g.fresh) >= lookahead {
 			// Many fresh items: grants the active snapshot had may be
 			// further on than the next few.
@@ -340,17 +403,89 @@ func (v *Verifier) grantItems(raw []byte, old *itemSums) *grantItems {
 				}
 			}
 			if k, ok := at[sum]; ok && k >= j {
-				keep(k, item)
+				keep(k, sp)
 				continue
 			}
 		}
-		g.fresh = append(g.fresh, freshItem{index: i, raw: item})
-		pending = append(pending, item)
+		it = bytes.Clone(it)
+		g.fresh = append(g.fresh, freshItem{index: i, raw: it})
+		pending = append(pending, it)
 	}
 	if j < len(old.sums) || len(pending) > 0 {
-		g.runs = append(g.runs, grantRun{before: last, items: pending})
+		g.runs = append(g.runs, grantRun{before: before(), items: pending})
 	}
+	g.digest = w.digest(start + g.size)
 	return g
+}
+
+// maxItem bounds the length of an item grantItems reads as JSON.
+const maxItem = 64 << 10
+
+// window reads a content from an offset on, a piece at a time, and hashes
+// the bytes it steps over in order. Slices it returns are valid until its
+// next call.
+type window struct {
+	c         *content
+	buf       []byte // the content's bytes from base on
+	base, end int    // end: where the window stops reading
+	mem       []byte // what buf is read into, for a file
+	pinned    int    // the window keeps the bytes from here on
+	h         hash.Hash
+	hashed    int // bytes before it are hashed
+}
+
+func newWindow(c *content, off, end int) *window {
+	w := &window{c: c, base: off, end: end, pinned: off, h: sha256.New(), hashed: off}
+	if c.b != nil {
+		w.buf = c.b[off:end]
+	} else {
+		w.mem = make([]byte, windowSize)
+	}
+	return w
+}
+
+// windowSize is how many bytes a window over a file holds.
+var windowSize = 1 << 20
+
+// pin lets the window drop the bytes before off.
+func (w *window) pin(off int) { w.pinned = max(w.pinned, off) }
+
+// at returns the bytes from off on (off >= the pinned offset), at least n
+// of them unless the end, or the window's size, comes first.
+func (w *window) at(off, n int) []byte {
+	if have := w.base + len(w.buf); off+n > have && have < w.end {
+		// Slide: keep what is pinned, read what follows.
+		w.hashTo(w.pinned)
+		kept := copy(w.mem, w.buf[w.pinned-w.base:])
+		m := min(len(w.mem), w.end-w.pinned)
+		if _, err := w.c.r.ReadAt(w.mem[kept:m], int64(have)); err != nil {
+			m = kept // the caller sees too few bytes
+		}
+		w.base, w.buf = w.pinned, w.mem[:m]
+	}
+	if off < w.base || off > w.base+len(w.buf) {
+		return nil
+	}
+	return w.buf[off-w.base:]
+}
+
+// hashTo hashes the bytes up to off.
+func (w *window) hashTo(off int) {
+	if off > w.hashed {
+		for b := w.buf[w.hashed-w.base : off-w.base]; len(b) > 0; {
+			n := min(len(b), 256<<10) // short calls: see snapshot.Digest
+			w.h.Write(b[:n])
+			b = b[n:]
+		}
+		w.hashed = off
+	}
+}
+
+// digest returns the digest of the bytes from the window's start to end,
+// which it holds.
+func (w *window) digest(end int) string {
+	w.hashTo(end)
+	return "sha256:" + hex.EncodeToString(w.h.Sum(nil))
 }
 
 // activeGrants returns the sums of the active snapshot's grants, if the
@@ -367,12 +502,13 @@ func (v *Verifier) activeGrants(active *store.Snapshot) *itemSums {
 const lookahead = 8
 
 // next returns the position k among s's next few items, from j on, of the
-// item at raw[pos:end], the first with its length and sum; -1 for none.
-func (s *itemSums) next(raw []byte, pos, j int) (k, end int) {
+// item at pos (ending at end), the first with its length and sum; -1 for
+// none.
+func (s *itemSums) next(w *window, pos, j int) (k, end int) {
 	for k := j; k < min(j+lookahead, len(s.sums)); k++ {
-		end := pos + s.lens[k]
-		if end < len(raw) && (raw[end] == ',' || raw[end] == ']') && sumOf(raw[pos:end]) == s.sums[k] {
-			return k, end
+		n := s.lens[k]
+		if b := w.at(pos, n+1); len(b) > n && (b[n] == ',' || b[n] == ']') && sumOf(b[:n]) == s.sums[k] {
+			return k, pos + n
 		}
 	}
 	return -1, 0
@@ -406,8 +542,9 @@ func (g *grantItems) decodeRuns() ([]store.GrantRun, error) {
 	return runs, nil
 }
 
-// apply decodes the changed sections of secs and applies them to active.
-func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems) (*store.Snapshot, error) {
+// apply decodes the changed sections of secs, calls decoded, and applies
+// them to active.
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems, decoded func()) (*store.Snapshot, error) {
 	var doc snapshot.Snapshot
 	if active != nil {
 		doc = active.Meta()
@@ -432,6 +569,7 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if err := decodeSections(&doc, secs, changed, c.Background, grants); err != nil {
 		return nil, refuse(ReasonDecode, err)
 	}
+	decoded()
 	doc.Sections = secs.digests
 	if doc.SchemaVersion != snapshot.SchemaVersion {
 		return nil, refuse(ReasonDecode, fmt.Errorf("decoding snapshot: schema version %q, want %q", doc.SchemaVersion, snapshot.SchemaVersion))
@@ -508,12 +646,84 @@ func (v *Verifier) authenticate(c Candidate) (string, error) {
 
 // sections are a document's top-level members.
 type sections struct {
-	raw map[string][]byte // by name, "sections" excluded
+	span map[string]span   // where each member lies, "sections" excluded
+	raw  map[string][]byte // the bytes of those read, by name
 	// digests are the digests the document states (its "sections"
 	// member), nil when it states none.
 	digests map[string]string
 	// grants are the entitlements read item by item, when splitKnown did.
 	grants *grantItems
+}
+
+// span is where a member's value lies in a document.
+type span struct{ off, n int }
+
+func newSections() *sections {
+	return &sections{span: map[string]span{}, raw: map[string][]byte{}}
+}
+
+// content is a candidate's bytes: in memory, or read from its file a
+// range at a time.
+type content struct {
+	b    []byte // all of them, when in memory
+	r    io.ReaderAt
+	size int
+	tail []byte // the last bytes, as hashed (b itself when in memory)
+}
+
+// open returns c's content. A file without its digest is read whole, into
+// c.Bytes, to be hashed as bytes are.
+func open(c *Candidate) (*content, error) {
+	if c.Bytes == nil && c.File != nil && (c.Sum == "" || len(c.Tail) == 0) {
+		d := &content{r: c.File, size: int(c.Size)}
+		b, err := d.at(0, d.size)
+		if err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+		}
+		c.Bytes, c.Sum = b, ""
+	}
+	if c.Bytes != nil || c.File == nil {
+		return &content{b: c.Bytes, size: len(c.Bytes), tail: c.Bytes}, nil
+	}
+	if len(c.Tail) > int(c.Size) {
+		return nil, refuse(ReasonDecode, errors.New("reading snapshot: its tail is longer than it"))
+	}
+	return &content{r: c.File, size: int(c.Size), tail: c.Tail}, nil
+}
+
+// at returns the n bytes at off: the content's own when they are in
+// memory, else a new slice read from the file.
+func (c *content) at(off, n int) ([]byte, error) {
+	if off < 0 || n < 0 || off+n > c.size {
+		return nil, errors.New("read out of range")
+	}
+	if c.b != nil {
+		return c.b[off : off+n], nil
+	}
+	if t := c.size - len(c.tail); off >= t {
+		return c.tail[off-t : off-t+n], nil
+	}
+	p := make([]byte, n)
+	if _, err := c.r.ReadAt(p, int64(off)); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// all returns every byte; read from a file, they must have digest, else the
+// file changed since it was hashed.
+func (c *content) all(digest string) ([]byte, error) {
+	if c.b != nil {
+		return c.b, nil
+	}
+	b, err := c.at(0, c.size)
+	if err != nil {
+		return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+	}
+	if got := snapshot.Digest(b); got != digest {
+		return nil, refuse(ReasonDigest, fmt.Errorf("the snapshot file changed while it was read: digest %s, then %s", digest, got))
+	}
+	return b, nil
 }
 
 // split reads b's top-level members: b must be one JSON object (strictly:
@@ -527,7 +737,7 @@ func split(b []byte) (*sections, error) {
 	} else if tok.Kind() != '{' {
 		return nil, errors.New("snapshot is not a json object")
 	}
-	s := &sections{raw: map[string][]byte{}}
+	s := newSections()
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -537,7 +747,7 @@ func split(b []byte) (*sections, error) {
 		if _, dup := s.raw[name]; dup || (name == snapshot.SectionsMember && s.digests != nil) {
 			return nil, fmt.Errorf("duplicate member %q", name)
 		}
-		start := dec.InputOffset()
+		start := int(dec.InputOffset())
 		if err := dec.SkipValue(); err != nil {
 			return nil, err
 		}
@@ -548,6 +758,7 @@ func split(b []byte) (*sections, error) {
 			}
 		} else {
 			s.raw[name] = raw
+			s.span[name] = span{int(dec.InputOffset()) - len(raw), len(raw)}
 		}
 	}
 	if _, err := dec.ReadToken(); err != nil {
@@ -563,26 +774,27 @@ func split(b []byte) (*sections, error) {
 // see snapshot.Snapshot.Encode) into its sections, stepping over those whose
 // stated digests are of sections loaded before (see Verifier.sizes) without
 // reading them, and reading the others as JSON values. It returns false
-// when b is not laid out so, or it cannot tell: split then reads b whole.
+// when c is not laid out so, or it cannot tell: split then reads c whole.
 //
-// A section stepped over is one the swap keeps from the active snapshot:
-// it is neither decoded nor hashed. That its bytes are the ones its stated
-// digest names rests on the document's digest and signature, which cover
-// the stated digests: the document is the compiler's, and it says which
-// sections it did not change.
-func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool) {
+// A section stepped over is read later only if it differs from the active
+// snapshot's (see sections.changed), and checked against its stated
+// digest then. The stated digests are read from the content's tail, which
+// was hashed with the rest: the document's digest and signature cover
+// them.
+func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bool) {
 	sizes := v.sizes.Load()
 	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
-	at := bytes.LastIndex(b, marker)
-	if sizes == nil || len(b) == 0 || b[0] != '{' || at < 0 {
+	i := bytes.LastIndex(c.tail, marker)
+	if sizes == nil || c.size == 0 || i < 0 {
 		return nil, false
 	}
-	obj := b[at+len(marker)-1:]
+	at := c.size - len(c.tail) + i
+	obj := c.tail[i+len(marker)-1:]
 	end := bytes.IndexByte(obj, '}')
 	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
 		return nil, false
 	}
-	s := &sections{raw: map[string][]byte{}}
+	s := newSections()
 	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
 		return nil, false
 	}
@@ -600,78 +812,119 @@ func (v *Verifier) splitKnown(b []byte, active *store.Snapshot) (*sections, bool
 			unknown++
 		}
 	}
+	if open, err := c.at(0, 1); err != nil || open[0] != '{' {
+		return nil, false
+	}
 	pos := 1
 	for i, name := range names {
 		head := `"` + name + `":`
 		if i > 0 {
 			head = "," + head
 		}
-		if !bytes.HasPrefix(b[pos:at], []byte(head)) {
+		if b, err := c.at(pos, len(head)); err != nil || pos+len(head) > at || string(b) != head {
 			return nil, false
 		}
 		pos += len(head)
 		n, known := (*sizes)[s.digests[name]]
-		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !isSpace(b[pos]) && !isSpace(b[pos+rest-1]) {
-			n, known = rest, true
-		}
-		if !known && name == store.SectionEntitlements {
-			// Read item by item against the active snapshot's, as the
-			// load would read it (see grantItems).
-			if old := v.activeGrants(active); old != nil {
-				if g := v.grantItems(b[pos:at], old); g != nil {
-					n, known, s.grants = g.size, true, g
-				}
+		if old := v.activeGrants(active); !known && name == store.SectionEntitlements && old != nil {
+			// Read item by item against the active snapshot's (see
+			// grantItems), through a window: the section is not held
+			// whole.
+			if g := v.grantItems(newWindow(c, pos, at), old); g != nil {
+				n, known, s.grants = g.size, true, g
+				rest, unknown = rest-n, unknown-1
 			}
 		}
+		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !edgeSpace(c, pos, rest) {
+			n, known = rest, true
+		}
 		if !known {
-			dec := jsontext.NewDecoder(bytes.NewBuffer(b[pos:at]))
+			b, err := c.at(pos, at-pos)
+			if err != nil {
+				return nil, false
+			}
+			dec := jsontext.NewDecoder(bytes.NewBuffer(b))
 			if _, err := dec.ReadValue(); err != nil {
 				return nil, false
 			}
 			n = int(dec.InputOffset())
+			s.raw[name] = b[:n]
 		}
 		if pos+n > at {
 			return nil, false
 		}
-		s.raw[name] = b[pos : pos+n]
+		s.span[name] = span{pos, n}
 		pos += n
 	}
 	return s, pos == at
 }
 
+// edgeSpace reports whether the n bytes at off start or end with white
+// space (or cannot be read).
+func edgeSpace(c *content, off, n int) bool {
+	first, err1 := c.at(off, 1)
+	last, err2 := c.at(off+n-1, 1)
+	return err1 != nil || err2 != nil || isSpace(first[0]) || isSpace(last[0])
+}
+
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // changed returns the sections of s whose stated digests differ from
-// active's (every section when either states none), after checking that
-// the bytes of each of those have the digest s states.
-func (s *sections) changed(active *store.Snapshot) (map[string]bool, error) {
+// active's (every section when either states none), after reading each of
+// those from c and checking that its bytes have the digest s states.
+func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool, error) {
 	var old map[string]string
 	if active != nil {
 		old = active.Sections()
 	}
 	changed := map[string]bool{}
-	for name, raw := range s.raw {
+	for name, sp := range s.span {
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
 		}
-		if s.digests != nil {
-			if got, want := snapshot.Digest(raw), s.digests[name]; got != want {
-				return nil, refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
+		if g := s.grants; name == store.SectionEntitlements && g != nil && s.raw[name] == nil {
+			if g.digest != s.digests[name] {
+				return nil, digestRefusal(name, g.digest, s.digests[name])
 			}
+		} else if _, err := s.read(c, name, sp); err != nil {
+			return nil, err
 		}
 		changed[name] = true
 	}
 	for name := range s.digests {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			return nil, refuse(ReasonDigest, fmt.Errorf("the document states a digest for %s, which it does not have", name))
 		}
 	}
 	for name := range old {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			changed[name] = true // gone
 		}
 	}
 	return changed, nil
+}
+
+// read returns the bytes of section name at sp, read from c unless they
+// were, after checking them against their stated digest.
+func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
+	raw, ok := s.raw[name]
+	if !ok {
+		var err error
+		if raw, err = c.at(sp.off, sp.n); err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+		}
+		s.raw[name] = raw
+	}
+	if s.digests != nil {
+		if got := snapshot.Digest(raw); got != s.digests[name] {
+			return nil, digestRefusal(name, got, s.digests[name])
+		}
+	}
+	return raw, nil
+}
+
+func digestRefusal(name, got, want string) error {
+	return refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
 }
 
 // decodeSections decodes the changed sections of secs into d, each on its
@@ -764,14 +1017,14 @@ func presize[T any](s *[]T, n, size int) {
 // and that every required section is present.
 func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems, rec *itemSums) error {
 	for _, name := range v.required {
-		if _, ok := s.raw[name]; !ok {
+		if _, ok := s.span[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
 		}
 	}
 	var items []item
 	for name := range changed {
-		raw, ok := s.raw[name]
-		prop := v.props[name]
+		_, ok := s.span[name]
+		raw, prop := s.raw[name], v.props[name]
 		switch {
 		case !ok: // gone, and not required
 		case prop == nil:

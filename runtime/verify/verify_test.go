@@ -219,7 +219,8 @@ func BenchmarkLoadLargeNewGeneration(b *testing.B) {
 
 // benchmarkSwaps swaps between the L snapshot and a new generation of it
 // changed by edit, back and forth (rollbacks allowed), in the background
-// (on one goroutine) as a gateway serving requests does.
+// (on one goroutine) and read from a file, as a gateway serving requests
+// from a file source does.
 func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 	s := snaptest.Large(2)
 	raw2 := snaptest.Encode(b, s)
@@ -240,10 +241,61 @@ func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 		if i%2 == 1 {
 			raw = raw2
 		}
-		next, err := v.Load(verify.Candidate{Bytes: raw, AllowRollback: true, Background: true}, st.Active())
+		c := fileCandidate(raw)
+		c.AllowRollback, c.Background = true, true
+		next, err := v.Load(c, st.Active())
 		if err != nil {
 			b.Fatal(err)
 		}
 		st.Swap(next)
+	}
+}
+
+// fileCandidate is raw as the file source offers it: read with ReadAt, its
+// digest and tail from the read that hashed it.
+func fileCandidate(raw []byte) verify.Candidate {
+	return fileCandidateOf(raw, raw)
+}
+
+// fileCandidateOf is a file holding raw whose hashing read hashed instead:
+// a file written to after it was hashed.
+func fileCandidateOf(hashed, raw []byte) verify.Candidate {
+	// The tail is as short as it may be: the stated section digests.
+	tail := hashed[bytes.LastIndex(hashed, []byte(`,"`+snapshot.SectionsMember+`":`)):]
+	return verify.Candidate{File: bytes.NewReader(raw), Size: int64(len(raw)), Sum: snapshot.Digest(hashed), Tail: tail}
+}
+
+// TestAFileChangedAfterItWasHashedIsRefused: a snapshot file whose bytes
+// differ from those its digest and tail were read from is refused, and the
+// active snapshot stays, whatever part of it changed.
+func TestAFileChangedAfterItWasHashedIsRefused(t *testing.T) {
+	base := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
+	for _, tc := range []struct {
+		name string
+		edit func(*snapshot.Snapshot)
+	}{
+		{"a grant", func(s *snapshot.Snapshot) { s.Entitlements[2].Expires = "2031-01-01" }},
+		{"the generation", func(s *snapshot.Snapshot) { s.Generation = 9 }},
+		{"an api", func(s *snapshot.Snapshot) { s.APIs[1].Title = "Changed" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := verifier(t)
+			active, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, base)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := snaptest.Copy(t, base)
+			next.Generation = 2
+			hashed := snaptest.Encode(t, next)
+			tc.edit(next)
+			written := snaptest.Encode(t, next)
+			got, err := v.Load(fileCandidateOf(hashed, written), active)
+			if err == nil {
+				t.Fatalf("loaded generation %d, digest %s; want a refusal", got.Generation(), got.Digest())
+			}
+			if r := verify.ReasonOf(err); r != verify.ReasonDigest && r != verify.ReasonDecode {
+				t.Errorf("got %v, want a digest or decode refusal", err)
+			}
+		})
 	}
 }
