@@ -17,8 +17,9 @@ import (
 // program (regexp/syntax: the same parse, with the same Perl flags, as
 // regexp.Compile), so it is immutable and safe for concurrent use. Input
 // with a byte >= 0x80 is left to the regexp, as are programs with
-// assertions other than ^ and $ (\b, multi-line) and patterns needing more
-// than maxDFAStates states.
+// assertions other than ^ and $ (\b, multi-line) and patterns whose
+// program has more than maxDFAInsts instructions or that need more than
+// maxDFAStates states (the construction's work grows with both).
 type dfa struct {
 	// next[s*128+c] is the state after byte c in state s, or dead.
 	next []int32
@@ -30,6 +31,7 @@ type dfa struct {
 
 const (
 	maxDFAStates = 2048
+	maxDFAInsts  = 512
 	dead         = -1
 	start        = 0 // the state before any input
 )
@@ -59,7 +61,7 @@ func newDFA(re *regexp.Regexp) *dfa {
 		return nil
 	}
 	prog, err := syntax.Compile(parsed.Simplify())
-	if err != nil {
+	if err != nil || len(prog.Inst) > maxDFAInsts {
 		return nil
 	}
 	for _, in := range prog.Inst {
