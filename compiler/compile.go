@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"runtime"
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -111,6 +113,12 @@ type compilation struct {
 	// evalIdentity); set when opts.Cache is.
 	identity [32]byte
 
+	// specData holds the bytes of the OpenAPI documents read for the
+	// secret scan, so that checkSpecs parses them without reading them
+	// again.
+	specMu   sync.Mutex
+	specData map[string][]byte
+
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
 	progress sync.Mutex   // serialises calls of opts.Progress
@@ -182,6 +190,9 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 	if err != nil || src == nil {
 		return nil, err
 	}
+	if lf.kind == kindSpec {
+		c.keepSpec(lf.path, src)
+	}
 	if cache == nil {
 		return c.evalSource(ev, lf, src, sink)
 	}
@@ -204,6 +215,26 @@ func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any
 	}
 	cache.put(k, ce)
 	return v, nil
+}
+
+// keepSpec keeps a copy of an OpenAPI document's bytes for checkSpecs.
+func (c *compilation) keepSpec(p string, src []byte) {
+	b := bytes.Clone(src)
+	c.specMu.Lock()
+	if c.specData == nil {
+		c.specData = map[string][]byte{}
+	}
+	c.specData[p] = b
+	c.specMu.Unlock()
+}
+
+// specBytes returns an OpenAPI document's bytes, as read by the secret
+// scan, or reads them (a file the cache spared reading).
+func (c *compilation) specBytes(p string) ([]byte, error) {
+	if b, ok := c.specData[p]; ok {
+		return b, nil
+	}
+	return repofs.ReadFile(limitFS{c.fsys, c.opts.Limits.SpecFile}, p, 0)
 }
 
 // blobIDs is a file system that knows its files' git blob IDs (gitfs).

@@ -460,7 +460,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 					return
 				}
 				j := jobs[i]
-				data, err := repofs.ReadFile(specs, j.file, 0)
+				data, err := c.specBytes(j.file)
 				if err != nil {
 					if reportRefusal(j.file, pos{}, err, "--max-spec-file", &sinks[w]) {
 						continue
@@ -517,8 +517,11 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		if parsed[p] {
 			continue
 		}
-		data, err := fs.ReadFile(c.fsys, p)
+		data, err := c.specBytes(p)
 		if err != nil {
+			if reportRefusal(p, pos{}, err, "--max-spec-file", &c.diags) {
+				continue
+			}
 			return fmt.Errorf("reading %s: %w", p, err)
 		}
 		rescan(p, data, &c.diags).yamlDocs(data)
