@@ -180,37 +180,23 @@ func loadSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []strin
 // reference it cannot follow, and for anything but an OpenAPI 3.x document,
 // leaving those to loadFixedSpec.
 func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	var doc *openapi3.T
-	var err error
+	var read oasref.Reader
+	file := "openapi.yaml"
 	if src != nil && src.fsys != nil {
-		loader.IsExternalRefsAllowed = true
-		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		file = src.path
+		read = func(p string) ([]byte, error) {
 			src.referred()
-			p, ok := repoPath(src, u)
-			if !ok {
-				return nil, fmt.Errorf("reference %s is outside the repository", u)
+			if !fs.ValidPath(p) || p == "." {
+				return nil, fmt.Errorf("reference %s is outside the repository", p)
 			}
 			return src.readFile(p)
 		}
-		if fileRef.Match(data) {
-			doc, err = oasref.Load(loader, data, src.path, func(p string) ([]byte, error) {
-				src.referred()
-				return src.readFile(p)
-			})
-		} else {
-			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
-		}
-	} else {
-		doc, err = loader.LoadFromData(data)
 	}
+	ld, err := oasref.Load(context.Background(), data, file, oasref.Options{Read: read, FromBytes: true})
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(doc.OpenAPI, "3.") {
-		return nil, errors.New("not an OpenAPI 3.x document")
-	}
-	return doc, nil
+	return ld.Doc, nil
 }
 
 // loadFixedSpec parses the document, replaces the references that do not

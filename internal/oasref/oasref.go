@@ -308,7 +308,7 @@ func split(ref, in string) (string, string, error) {
 		return "", "", err
 	}
 	if u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "/") {
-		return "", "", errors.New("remote references are not fetched")
+		return "", "", errRemote
 	}
 	p := path.Join(path.Dir(in), u.Path)
 	if p == ".." || strings.HasPrefix(p, "../") {
