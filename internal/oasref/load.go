@@ -105,7 +105,9 @@ func Load(ctx context.Context, data []byte, file string, opts Options) (*Loaded,
 	}
 	read := opts.Read
 	if read == nil {
-		read = func(string) ([]byte, error) { return nil, errors.New("references to other files are not followed here") }
+		read = func(string) ([]byte, error) {
+			return nil, errors.New("references to other files are not followed here")
+		}
 	}
 	od, errs := Inline(&root, file, read)
 	ld.Tree, ld.OneFile = od, !od.Inlined
