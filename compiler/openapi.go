@@ -202,6 +202,9 @@ func refDiagnostic(e *oasref.Error) Diagnostic {
 	switch {
 	case e.Ref == "":
 		return newDiag(e.File, at, codeSpecSyntax, "fix the YAML or JSON syntax", plainMessage(e.Err.Error()))
+	case errors.Is(e.Err, oasref.ErrRemote):
+		return newDiag(e.File, at, codeSpecRef, "frontdoor never fetches a URL: copy what it names into the repository beside the document and refer to it by a relative path; only the platform's security schemes may be named by URL, as "+oasref.BuiltinSchemeRef,
+			fmt.Sprintf("unresolved reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
 	case errors.Is(e.Err, oasref.ErrNeedsBundling):
 		return newDiag(e.File, at, codeSpecRef, "the document needs bundling here: write the object in place, or make the $ref name a file or component that exists so that it can be inlined",
 			fmt.Sprintf("reference %s: %s", e.Ref, plainMessage(e.Err.Error())))

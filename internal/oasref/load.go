@@ -63,8 +63,9 @@ type ReadError struct {
 func (e *ReadError) Error() string { return fmt.Sprintf("reading $ref %s: %v", e.Ref, e.Err) }
 func (e *ReadError) Unwrap() error { return e.Err }
 
-// errRemote refuses a reference to a URL: nothing is fetched.
-var errRemote = errors.New("remote references are not fetched")
+// ErrRemote refuses a reference to a URL: nothing is fetched (but the
+// platform's security schemes, which are known by name).
+var ErrRemote = errors.New("remote references are not fetched")
 
 // Options say how Load reads a document.
 type Options struct {
@@ -155,7 +156,7 @@ func (ld *Loaded) reader(od *Document, file string, read Reader) openapi3.ReadFr
 	return func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
 		ld.OneFile = false
 		if u.Scheme != "" || u.Host != "" {
-			return nil, &ReadError{Ref: u.String(), Err: errRemote}
+			return nil, &ReadError{Ref: u.String(), Err: ErrRemote}
 		}
 		p := path.Clean(u.Path)
 		ld.Last = p

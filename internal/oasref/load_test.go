@@ -55,7 +55,7 @@ func TestLoadReportsWhatItCannotLoadByKind(t *testing.T) {
 		}},
 		{"remote schema", "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: 'https://example.org/a.yaml'}\n", func(err error) bool {
 			var es Errors
-			return errors.As(err, &es) && es[0].Line == 6 && errors.Is(es[0].Err, errRemote)
+			return errors.As(err, &es) && es[0].Line == 6 && errors.Is(es[0].Err, ErrRemote)
 		}},
 	}
 	for _, tc := range tests {
