@@ -178,14 +178,17 @@ func (l limitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 func (l limitFS) ReadFile(name string) ([]byte, error) { return l.ReadFileLimit(name, l.max) }
 
 // readsFS is a limitFS that records the files read through it: those the
-// $refs of the documents read name. Not safe for concurrent use.
+// $refs of the documents read name. Safe for concurrent use.
 type readsFS struct {
 	limitFS
+	mu   *sync.Mutex
 	read map[string]bool
 }
 
 func (r readsFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	r.mu.Lock()
 	r.read[name] = true
+	r.mu.Unlock()
 	return r.limitFS.ReadFileLimit(name, max)
 }
 
@@ -314,16 +317,16 @@ func yamlPos(root *yaml.Node, keys ...string) pos {
 	return best
 }
 
-// checkSpecs resolves, parses and checks the OpenAPI document of every
-// API, in parallel.
-func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
+// checkSpecs reads every OpenAPI document once, scans it for secrets, and
+// resolves, parses and checks the document of every API, in parallel.
+// specs are the documents of the layout.
+func (c *compilation) checkSpecs(ctx context.Context, m *model, specs []layoutFile) error {
 	type job struct {
 		id   string
 		a    *apiFile
-		file string
 		gaps gaps // of an API that failed its schema
 	}
-	var jobs []job
+	jobs := map[string][]job{} // by document
 	// The document of an API that failed its schema is checked too, as
 	// far as what is left of the API allows.
 	apis := both(m.apis, m.partial.apis)
@@ -352,99 +355,61 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		} else {
 			continue
 		}
-		jobs = append(jobs, job{id, a, spec, gs})
+		jobs[spec] = append(jobs[spec], job{id, a, gs})
 	}
-	results := make([][]byte, len(jobs))
-	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
-	sinks := make([]diagSink, c.opts.Workers)
-	errs := make([]error, c.opts.Workers)
-	reads := make([]readsFS, c.opts.Workers)
-	var mu sync.Mutex
-	nextJob := 0
-	var wg sync.WaitGroup
-	for w := range c.opts.Workers {
-		wg.Add(1)
-		reads[w] = readsFS{specs, map[string]bool{}}
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := nextJob
-				nextJob++
-				mu.Unlock()
-				if i >= len(jobs) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				j := jobs[i]
-				data, err := c.specBytes(j.file)
-				if err != nil {
-					if reportRefusal(j.file, pos{}, err, "--max-spec-file", &sinks[w]) {
-						continue
-					}
-					errs[w] = fmt.Errorf("reading %s: %w", j.file, err)
-					return
-				}
-				results[i] = data
-				pub, _, _ := strings.Cut(j.id, "/")
-				envs := serverBases(m.platform, j.a, j.gaps)
-				sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, j.file, data, reads[w], &sinks[w])
-				if hit {
-					continue
-				}
-				if sd := parseSpec(ctx, sfs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, j.file, sd, &sinks[w])
-					// A document of several files is resolved by the
-					// loader in ways that depend on how it was loaded.
-					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
-						c.opts.SpecLoaded(j.id, data, sd.doc)
-					}
-				}
-				done()
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	reads := readsFS{limitFS{c.fsys, c.opts.Limits.SpecFile}, new(sync.Mutex), map[string]bool{}}
+	loaded := make([][]byte, len(specs))
+	err := c.pool(ctx, len(specs), func(ev *evaluator, sink *diagSink, i int) error {
+		lf := specs[i]
+		// Read into bytes of its own: they go into the snapshot.
+		data, err := c.evalSpec(ev, lf, sink)
+		if err != nil || data == nil {
 			return err
 		}
-	}
-	for _, s := range sinks {
-		c.diags.list = append(c.diags.list, s.list...)
+		js, named := jobs[lf.path]
+		if !named {
+			// A document no API names (one its $refs read, or any
+			// other): its decoded values are scanned for secrets.
+			rescan(lf.path, data, sink).yamlDocs(data)
+			return nil
+		}
+		loaded[i] = data
+		for _, j := range js {
+			pub, _, _ := strings.Cut(j.id, "/")
+			envs := serverBases(m.platform, j.a, j.gaps)
+			sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, data, reads, sink)
+			if hit {
+				continue
+			}
+			if sd := parseSpec(ctx, sfs, specDir(pub), lf.path, data, sink); sd != nil {
+				checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, sd, sink)
+				// A document of several files is resolved by the
+				// loader in ways that depend on how it was loaded.
+				if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
+					c.opts.SpecLoaded(j.id, data, sd.doc)
+				}
+			}
+			done()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Other files under API directories are part of a spec when one of
 	// its $refs reads them (Markdown pulled in by $ref).
 	for _, p := range m.specParts {
-		if !slices.ContainsFunc(reads, func(r readsFS) bool { return r.read[p] }) {
+		if !reads.read[p] {
 			c.diags.add(p, pos{}, codeOutsideLayout, "files under an API's directory other than OpenAPI documents are part of a spec only when its $refs name them",
 				"file is outside the repository layout: no OpenAPI document references it")
 		}
 	}
-	parsed := map[string]bool{}
-	for i, j := range jobs {
-		if j.gaps == nil {
-			m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
-		}
-		parsed[j.file] = true
-	}
-	// Documents no API names as its spec (those its $refs read, and any
-	// other): their decoded values are scanned for secrets here.
-	for _, p := range sortedKeys(m.specFiles) {
-		if parsed[p] {
-			continue
-		}
-		data, err := c.specBytes(p)
-		if err != nil {
-			if reportRefusal(p, pos{}, err, "--max-spec-file", &c.diags) {
-				continue
+	for i, lf := range specs {
+		for _, j := range jobs[lf.path] {
+			if j.gaps == nil && loaded[i] != nil {
+				m.specs[j.id] = specRef{path: lf.path, bytes: loaded[i]}
 			}
-			return fmt.Errorf("reading %s: %w", p, err)
 		}
-		rescan(p, data, &c.diags).yamlDocs(data)
 	}
 	return nil
 }
