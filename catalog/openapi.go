@@ -180,37 +180,23 @@ func loadSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []strin
 // reference it cannot follow, and for anything but an OpenAPI 3.x document,
 // leaving those to loadFixedSpec.
 func loadPlainSpec(data []byte, src *specSource) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	var doc *openapi3.T
-	var err error
+	var read oasref.Reader
+	file := "openapi.yaml"
 	if src != nil && src.fsys != nil {
-		loader.IsExternalRefsAllowed = true
-		loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		file = src.path
+		read = func(p string) ([]byte, error) {
 			src.referred()
-			p, ok := repoPath(src, u)
-			if !ok {
-				return nil, fmt.Errorf("reference %s is outside the repository", u)
+			if !fs.ValidPath(p) || p == "." {
+				return nil, fmt.Errorf("reference %s is outside the repository", p)
 			}
 			return src.readFile(p)
 		}
-		if fileRef.Match(data) {
-			doc, err = oasref.Load(loader, data, src.path, func(p string) ([]byte, error) {
-				src.referred()
-				return src.readFile(p)
-			})
-		} else {
-			doc, err = loader.LoadFromDataWithPath(data, &url.URL{Path: src.path})
-		}
-	} else {
-		doc, err = loader.LoadFromData(data)
 	}
+	ld, err := oasref.Load(context.Background(), data, file, oasref.Options{Read: read, FromBytes: true})
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(doc.OpenAPI, "3.") {
-		return nil, errors.New("not an OpenAPI 3.x document")
-	}
-	return doc, nil
+	return ld.Doc, nil
 }
 
 // loadFixedSpec parses the document, replaces the references that do not
@@ -226,7 +212,7 @@ func loadFixedSpec(data []byte, src *specSource) (doc *openapi3.T, unresolved []
 }
 
 func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []string, err error) {
-	root, err := decodeSpec(data, src)
+	root, left, err := decodeSpec(data, src)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the document: %w", firstLine(err))
 	}
@@ -242,6 +228,9 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 		return nil, nil, errors.New("the document has no openapi: 3.x version")
 	}
 	r := refFixer{root: top, src: src, seen: make(map[string]bool), files: make(map[string]any)}
+	for _, ref := range left {
+		r.seen[ref] = true
+	}
 	r.walk(top)
 	js, err := json.Marshal(top)
 	if err != nil {
@@ -269,27 +258,37 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 	return doc, sortedKeys(r.seen), nil
 }
 
-// decodeSpec decodes a document; with src, the references OpenAPI does not
-// allow where they are written that resolve are inlined first (oasref), as
-// loadFiles does; those that do not are left out.
-func decodeSpec(data []byte, src *specSource) (any, error) {
+// decodeSpec decodes a document; the references OpenAPI does not allow
+// where they are written that resolve (in src's files) are inlined first
+// (oasref), as oasref.Load does; those that do not are left out, and
+// returned.
+func decodeSpec(data []byte, src *specSource) (any, []string, error) {
 	var root any
-	if src == nil || !fileRef.Match(data) {
+	if !fileRef.Match(data) {
 		err := yaml.Unmarshal(data, &root)
-		return root, err
+		return root, nil, err
 	}
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	od, _ := src.inline(&n)
+	od, errs := src.inline(&n)
+	var left []string
+	for _, e := range errs {
+		left = append(left, e.Ref)
+	}
 	err := od.Root.Decode(&root)
-	return root, err
+	return root, left, err
 }
 
 // inline inlines the references of a document of src's that OpenAPI does
 // not allow where they are written (oasref), reading src's files.
 func (src *specSource) inline(root *yaml.Node) (*oasref.Document, []*oasref.Error) {
+	if src == nil || src.fsys == nil {
+		// No file is read; the platform's security schemes named by URL
+		// are inlined still.
+		return oasref.Inline(root, "openapi.yaml", func(p string) ([]byte, error) { return nil, fs.ErrNotExist })
+	}
 	return oasref.Inline(root, src.path, func(p string) ([]byte, error) {
 		src.referred()
 		return src.readFile(p)
@@ -439,6 +438,9 @@ func (r *refFixer) walkIn(v any, names bool) {
 			if names {
 				r.walkIn(e, false)
 				continue
+			}
+			if strings.HasPrefix(k, "x-") {
+				continue // extensions are not OpenAPI: kin-openapi does not follow their references
 			}
 			switch k {
 			case "example", "default", "enum", "const":

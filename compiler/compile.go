@@ -33,11 +33,16 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	// Grants are most of a large repository: they are evaluated after the
 	// model, checked and turned into entitlements file by file, so that
 	// their decoded form never accumulates in memory.
-	var others, grants []layoutFile
+	// OpenAPI documents are read and checked last, with their APIs, so
+	// that their bytes are not held while the grants are evaluated.
+	var others, grants, specs []layoutFile
 	for _, f := range files {
-		if f.kind == kindGrants {
+		switch f.kind {
+		case kindGrants:
 			grants = append(grants, f)
-		} else {
+		case kindSpec:
+			specs = append(specs, f)
+		default:
 			others = append(others, f)
 		}
 	}
@@ -51,6 +56,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	m := c.buildModel(others, values)
+	for _, f := range specs {
+		m.specFiles[f.path] = true
+	}
 	values = nil
 	c.checkRules(m)
 	perFile := make([][]snapshot.Entitlement, len(grants))
@@ -74,7 +82,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if err := c.checkSpecs(ctx, m); err != nil {
+	if err := c.checkSpecs(ctx, m, specs); err != nil {
 		return nil, err
 	}
 	res := &Result{}
@@ -176,44 +184,60 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 // opts.Cache. The value returned is the caller's own: a cached one is
 // decoded afresh for each compile.
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
+	v, _, err := c.evalRead(ev, lf, sink, &ev.buf, true)
+	return v, err
+}
+
+// evalSpec reads and scans an OpenAPI document as evalOne does, always
+// reading it, into bytes of its own; nil for a file refused.
+func (c *compilation) evalSpec(ev *evaluator, lf layoutFile, sink *diagSink) ([]byte, error) {
+	_, src, err := c.evalRead(ev, lf, sink, new([]byte), false)
+	return src, err
+}
+
+// evalRead is evalOne reading into *buf, and returning the bytes read
+// (nil if not read). A git blob found in the cache by its ID is not read
+// when unread is allowed.
+func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf *[]byte, unread bool) (any, []byte, error) {
 	cache := c.opts.Cache
 	var k cacheKey
 	keyed := false
-	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
+	if b, ok := c.fsys.(blobIDs); ok && cache != nil && unread {
 		// A git blob is known by its ID: unchanged, it is not read.
 		if id, ok := b.BlobID(lf.path); ok {
 			k, keyed = blobKey(&c.identity, lf, id), true
 			if v, ok := c.cached(k, lf, sink, true); ok {
-				return v, nil
+				return v, nil, nil
 			}
 		}
 	}
-	src, err := c.load.readLayout(lf, sink, &ev.buf)
+	src, err := c.load.readLayout(lf, sink, buf)
 	if err != nil || src == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cache == nil {
-		return c.evalSource(ev, lf, src, sink)
+		v, err := c.evalSource(ev, lf, src, sink)
+		return v, src, err
 	}
 	if !keyed {
 		k = fileKey(&c.identity, lf, src)
 		if v, ok := c.cached(k, lf, sink, false); ok {
-			return v, nil
+			return v, src, nil
 		}
 	}
 	n := len(sink.list)
 	v, err := c.evalSource(ev, lf, src, sink)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ce := &cachedEval{size: int64(len(src)), diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
 	for _, d := range ce.diags {
 		if d.Code == codeOverBudget {
-			return v, nil // depends on timing, not on the file
+			return v, src, nil // depends on timing, not on the file
 		}
 	}
 	cache.put(k, ce)
-	return v, nil
+	return v, src, nil
 }
 
 // blobIDs is a file system that knows its files' git blob IDs (gitfs).

@@ -29,23 +29,10 @@ type specDoc struct {
 	root *yaml.Node
 	od   *oasref.Document // root with the references OpenAPI forbids inlined
 	doc  *openapi3.T
-	// pending are reference errors found while parsing, reported by the
-	// resolution layer.
-	pending []Diagnostic
 	// oneFile is true when the document is all in one file, decoded as
 	// written: nothing was inlined and no $ref read another file.
 	oneFile bool
 }
-
-// refError marks a failure to read a $ref target, so that it is reported
-// as an unresolved reference rather than a syntax error.
-type refError struct {
-	ref string
-	err error
-}
-
-func (e *refError) Error() string { return fmt.Sprintf("reading $ref %s: %v", e.ref, e.err) }
-func (e *refError) Unwrap() error { return e.err }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
@@ -58,59 +45,67 @@ func lineOf(msg string) int {
 	return 0
 }
 
-// parseSpec is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
-// document, and kin-openapi's model with $refs resolved through fsys
-// relative to file, never outside dir (nor over the network). It reports
+// parseSpec is the parser layer: the document loaded with oasref.Load
+// (YAML or JSON syntax, an OpenAPI 3.x document, kin-openapi's model with
+// $refs resolved through fsys relative to file, never outside dir nor over
+// the network), its decoded values scanned for secrets. It reports
 // problems into sink and returns nil then.
 func parseSpec(ctx context.Context, fsys fs.FS, dir, file string, data []byte, sink *diagSink) *specDoc {
-	sd, ok := parseSpecSyntax(fsys, dir, file, data, sink)
-	if !ok {
+	ld, err := oasref.Load(ctx, data, file, oasref.Options{Read: func(p string) ([]byte, error) { return readRef(fsys, dir, p) }, Origin: true})
+	if ld == nil {
+		e := err.(*oasref.Error)
+		sink.add(file, pos{int32(e.Line), 1}, codeSpecSyntax, "fix the YAML or JSON syntax", "%s", strings.TrimPrefix(e.Err.Error(), "yaml: "))
 		return nil
 	}
-	if len(sd.pending) > 0 {
-		// And every other reference that does not resolve.
-		sink.list = append(sink.list, sd.pending...)
-		for _, e := range sd.od.Check() {
+	// The file's bytes were scanned with the others (compile.go); its
+	// decoded values are scanned here, from the tree parsed once.
+	rescan(file, data, sink).yaml(ld.Root, "")
+	var (
+		structure *oasref.StructureError
+		refs      oasref.Errors
+	)
+	switch {
+	case err == nil:
+		return &specDoc{root: ld.Root, od: ld.Tree, doc: ld.Doc, oneFile: ld.OneFile}
+	case errors.Is(err, oasref.ErrNotOpenAPI3):
+		notOpenAPI3(file, ld.Root, sink)
+	case errors.As(err, &structure):
+		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", plainMessage(structure.Error()))
+	case errors.As(err, &refs):
+		for _, e := range refs {
 			sink.list = append(sink.list, refDiagnostic(e))
 		}
-		return nil
-	}
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = true
-	var last string // the file the loader read last
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		sd.oneFile = false
-		last = path.Clean(u.Path)
-		b, err := readRef(fsys, dir, u)
-		if err != nil {
-			return nil, &refError{ref: u.String(), err: err}
-		}
-		return b, nil
-	}
-	loader.IncludeOrigin = true
-	if err := resolveRefs(loader, sd.doc, file); err != nil {
-		// Every reference that does not resolve, each where it is written.
-		if errs := sd.od.Check(); len(errs) > 0 {
-			for _, e := range errs {
-				sink.list = append(sink.list, refDiagnostic(e))
-			}
-			return nil
-		}
-		if reportRefusal(file, refPos(sd.root, err.Error()), err, "--max-spec-file", sink) {
-			return nil
-		}
+	case reportRefusal(file, refPos(ld.Root, err.Error()), err, "--max-spec-file", sink):
+	default:
 		// A file that parses but does not decode as the object its
 		// references say: the loader read it last.
-		if _, yerr, ok := strings.Cut(err.Error(), "yaml error: "); ok && last != "" {
-			sink.add(last, pos{int32(max(1, lineOf(yerr))), 1}, codeSpecSyntax, "the file must hold the OpenAPI object its references say it does",
+		if _, yerr, ok := strings.Cut(err.Error(), "yaml error: "); ok && ld.Last != "" {
+			sink.add(ld.Last, pos{int32(max(1, lineOf(yerr))), 1}, codeSpecSyntax, "the file must hold the OpenAPI object its references say it does",
 				"%s", plainMessage(yerr))
 			return nil
 		}
-		sink.add(file, refPos(sd.root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", plainMessage(err.Error()))
-		return nil
+		sink.add(file, refPos(ld.Root, err.Error()), codeSpecRef, "correct the reference, or add the file or component it names", "unresolved reference: %s", plainMessage(err.Error()))
 	}
-	return sd
+	return nil
+}
+
+// notOpenAPI3 reports a document that is not an OpenAPI 3.x object.
+func notOpenAPI3(file string, root *yaml.Node, sink *diagSink) {
+	top := docMapping(root)
+	if top == nil {
+		sink.add(file, pos{1, 1}, codeSpecNotOAS3, "an OpenAPI document is a mapping with an openapi field", "not an OpenAPI document")
+		return
+	}
+	version, vpos := mapValue(top, "openapi")
+	if version == nil {
+		p := pos{1, 1}
+		if _, sp := mapValue(top, "swagger"); sp.line > 0 {
+			p = sp
+		}
+		sink.add(file, p, codeSpecNotOAS3, "convert the document to OpenAPI 3", "document has no openapi field (Swagger 2.0 is not supported)")
+		return
+	}
+	sink.add(file, vpos, codeSpecNotOAS3, "use OpenAPI 3.0 or 3.1", "unsupported OpenAPI version %q", version.Value)
 }
 
 // loaderReadsAsIs reports whether kin-openapi's Loader decodes data, whose
@@ -155,13 +150,8 @@ func loaderReadsAsIs(data []byte, root *yaml.Node) bool {
 	return asIs(root)
 }
 
-// readRef reads the target of a $ref: a file of the repository inside dir;
-// never a URL.
-func readRef(fsys fs.FS, dir string, u *url.URL) ([]byte, error) {
-	if u.Scheme != "" || u.Host != "" {
-		return nil, errors.New("remote references are not fetched")
-	}
-	p := path.Clean(u.Path)
+// readRef reads the target of a $ref: a file of the repository inside dir.
+func readRef(fsys fs.FS, dir, p string) ([]byte, error) {
 	if dir != "." && !strings.HasPrefix(p, dir+"/") {
 		return nil, fmt.Errorf("outside %s", dir)
 	}
@@ -188,69 +178,21 @@ func (l limitFS) ReadFileLimit(name string, max int64) ([]byte, error) {
 func (l limitFS) ReadFile(name string) ([]byte, error) { return l.ReadFileLimit(name, l.max) }
 
 // readsFS is a limitFS that records the files read through it: those the
-// $refs of the documents read name. Not safe for concurrent use.
+// $refs of the documents read name. Safe for concurrent use.
 type readsFS struct {
 	limitFS
+	mu   *sync.Mutex
 	read map[string]bool
 }
 
 func (r readsFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	r.mu.Lock()
 	r.read[name] = true
+	r.mu.Unlock()
 	return r.limitFS.ReadFileLimit(name, max)
 }
 
 func (r readsFS) ReadFile(name string) ([]byte, error) { return r.ReadFileLimit(name, r.max) }
-
-// parseSpecSyntax is the parser layer: YAML or JSON syntax, an OpenAPI 3.x
-// document, decoded into kin-openapi's model with $refs not yet resolved.
-// The $refs OpenAPI does not allow where they are written, as bundlers
-// accept them (an operation, a component map as in `securitySchemes: {$ref:
-// security.yaml}`, a Markdown description), are inlined first (oasref),
-// since kin-openapi cannot represent them.
-func parseSpecSyntax(fsys fs.FS, dir, file string, data []byte, sink *diagSink) (*specDoc, bool) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		p := pos{1, 1}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			l, _ := strconv.Atoi(m[1])
-			p = pos{int32(l), 1}
-		}
-		sink.add(file, p, codeSpecSyntax, "fix the YAML or JSON syntax", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil, false
-	}
-	// The file's bytes were scanned with the others (compile.go); its
-	// decoded values are scanned here, from the tree parsed once.
-	rescan(file, data, sink).yaml(&root, "")
-	top := docMapping(&root)
-	if top == nil {
-		sink.add(file, pos{1, 1}, codeSpecNotOAS3, "an OpenAPI document is a mapping with an openapi field", "not an OpenAPI document")
-		return nil, false
-	}
-	version, vpos := mapValue(top, "openapi")
-	if version == nil {
-		p := pos{1, 1}
-		if _, sp := mapValue(top, "swagger"); sp.line > 0 {
-			p = sp
-		}
-		sink.add(file, p, codeSpecNotOAS3, "convert the document to OpenAPI 3", "document has no openapi field (Swagger 2.0 is not supported)")
-		return nil, false
-	}
-	if !strings.HasPrefix(version.Value, "3.") {
-		sink.add(file, vpos, codeSpecNotOAS3, "use OpenAPI 3.0 or 3.1", "unsupported OpenAPI version %q", version.Value)
-		return nil, false
-	}
-	var pending []Diagnostic
-	od, errs := oasref.Inline(&root, file, func(p string) ([]byte, error) { return readRef(fsys, dir, &url.URL{Path: p}) })
-	for _, e := range errs {
-		pending = append(pending, refDiagnostic(e))
-	}
-	doc := &openapi3.T{}
-	if err := unmarshalSpec(doc, docMapping(od.Root)); err != nil {
-		sink.add(file, pos{1, 1}, codeSpecSyntax, "the document does not have the structure of an OpenAPI object", "%s", plainMessage(err.Error()))
-		return nil, false
-	}
-	return &specDoc{root: &root, od: od, doc: doc, pending: pending, oneFile: !od.Inlined}, true
-}
 
 // refDiagnostic reports a reference that does not resolve, or a referenced
 // file that does not parse, where it is written.
@@ -263,6 +205,9 @@ func refDiagnostic(e *oasref.Error) Diagnostic {
 	switch {
 	case e.Ref == "":
 		return newDiag(e.File, at, codeSpecSyntax, "fix the YAML or JSON syntax", plainMessage(e.Err.Error()))
+	case errors.Is(e.Err, oasref.ErrRemote):
+		return newDiag(e.File, at, codeSpecRef, "frontdoor never fetches a URL: copy what it names into the repository beside the document and refer to it by a relative path; only the platform's security schemes may be named by URL, as "+oasref.BuiltinSchemeRef,
+			fmt.Sprintf("unresolved reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
 	case errors.Is(e.Err, oasref.ErrNeedsBundling):
 		return newDiag(e.File, at, codeSpecRef, "the document needs bundling here: write the object in place, or make the $ref name a file or component that exists so that it can be inlined",
 			fmt.Sprintf("reference %s: %s", e.Ref, plainMessage(e.Err.Error())))
@@ -291,28 +236,6 @@ func plainMessage(msg string) string {
 		}
 		return "a value of the expected kind"
 	})
-}
-
-// unmarshalSpec decodes a document node, turning kin-openapi's panics on
-// malformed input into errors.
-func unmarshalSpec(doc *openapi3.T, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed document: %v", r)
-		}
-	}()
-	return doc.UnmarshalYAML(n)
-}
-
-// resolveRefs resolves a document's $refs with loader, turning panics into
-// errors.
-func resolveRefs(loader *openapi3.Loader, doc *openapi3.T, file string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("malformed reference: %v", r)
-		}
-	}()
-	return loader.ResolveRefsIn(doc, &url.URL{Path: file})
 }
 
 // refPos finds the $ref of the document that the message names.
@@ -394,16 +317,16 @@ func yamlPos(root *yaml.Node, keys ...string) pos {
 	return best
 }
 
-// checkSpecs resolves, parses and checks the OpenAPI document of every
-// API, in parallel.
-func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
+// checkSpecs reads every OpenAPI document once, scans it for secrets, and
+// resolves, parses and checks the document of every API, in parallel.
+// specs are the documents of the layout.
+func (c *compilation) checkSpecs(ctx context.Context, m *model, specs []layoutFile) error {
 	type job struct {
 		id   string
 		a    *apiFile
-		file string
 		gaps gaps // of an API that failed its schema
 	}
-	var jobs []job
+	jobs := map[string][]job{} // by document
 	// The document of an API that failed its schema is checked too, as
 	// far as what is left of the API allows.
 	apis := both(m.apis, m.partial.apis)
@@ -432,96 +355,61 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 		} else {
 			continue
 		}
-		jobs = append(jobs, job{id, a, spec, gs})
+		jobs[spec] = append(jobs[spec], job{id, a, gs})
 	}
-	results := make([][]byte, len(jobs))
-	specs := limitFS{c.fsys, c.opts.Limits.SpecFile}
-	sinks := make([]diagSink, c.opts.Workers)
-	errs := make([]error, c.opts.Workers)
-	reads := make([]readsFS, c.opts.Workers)
-	var mu sync.Mutex
-	nextJob := 0
-	var wg sync.WaitGroup
-	for w := range c.opts.Workers {
-		wg.Add(1)
-		reads[w] = readsFS{specs, map[string]bool{}}
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := nextJob
-				nextJob++
-				mu.Unlock()
-				if i >= len(jobs) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					errs[w] = err
-					return
-				}
-				j := jobs[i]
-				data, err := repofs.ReadFile(specs, j.file, 0)
-				if err != nil {
-					if reportRefusal(j.file, pos{}, err, "--max-spec-file", &sinks[w]) {
-						continue
-					}
-					errs[w] = fmt.Errorf("reading %s: %w", j.file, err)
-					return
-				}
-				results[i] = data
-				pub, _, _ := strings.Cut(j.id, "/")
-				envs := serverBases(m.platform, j.a, j.gaps)
-				sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, j.file, data, reads[w], &sinks[w])
-				if hit {
-					continue
-				}
-				if sd := parseSpec(ctx, sfs, specDir(pub), j.file, data, &sinks[w]); sd != nil {
-					checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, j.file, sd, &sinks[w])
-					// A document of several files is resolved by the
-					// loader in ways that depend on how it was loaded.
-					if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
-						c.opts.SpecLoaded(j.id, data, sd.doc)
-					}
-				}
-				done()
-			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	reads := readsFS{limitFS{c.fsys, c.opts.Limits.SpecFile}, new(sync.Mutex), map[string]bool{}}
+	loaded := make([][]byte, len(specs))
+	err := c.pool(ctx, len(specs), func(ev *evaluator, sink *diagSink, i int) error {
+		lf := specs[i]
+		// Read into bytes of its own: they go into the snapshot.
+		data, err := c.evalSpec(ev, lf, sink)
+		if err != nil || data == nil {
 			return err
 		}
-	}
-	for _, s := range sinks {
-		c.diags.list = append(c.diags.list, s.list...)
+		js, named := jobs[lf.path]
+		if !named {
+			// A document no API names (one its $refs read, or any
+			// other): its decoded values are scanned for secrets.
+			rescan(lf.path, data, sink).yamlDocs(data)
+			return nil
+		}
+		loaded[i] = data
+		for _, j := range js {
+			pub, _, _ := strings.Cut(j.id, "/")
+			envs := serverBases(m.platform, j.a, j.gaps)
+			sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, data, reads, sink)
+			if hit {
+				continue
+			}
+			if sd := parseSpec(ctx, sfs, specDir(pub), lf.path, data, sink); sd != nil {
+				checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, sd, sink)
+				// A document of several files is resolved by the
+				// loader in ways that depend on how it was loaded.
+				if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
+					c.opts.SpecLoaded(j.id, data, sd.doc)
+				}
+			}
+			done()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	// Other files under API directories are part of a spec when one of
 	// its $refs reads them (Markdown pulled in by $ref).
 	for _, p := range m.specParts {
-		if !slices.ContainsFunc(reads, func(r readsFS) bool { return r.read[p] }) {
+		if !reads.read[p] {
 			c.diags.add(p, pos{}, codeOutsideLayout, "files under an API's directory other than OpenAPI documents are part of a spec only when its $refs name them",
 				"file is outside the repository layout: no OpenAPI document references it")
 		}
 	}
-	parsed := map[string]bool{}
-	for i, j := range jobs {
-		if j.gaps == nil {
-			m.specs[j.id] = specRef{path: j.file, bytes: results[i]}
+	for i, lf := range specs {
+		for _, j := range jobs[lf.path] {
+			if j.gaps == nil && loaded[i] != nil {
+				m.specs[j.id] = specRef{path: lf.path, bytes: loaded[i]}
+			}
 		}
-		parsed[j.file] = true
-	}
-	// Documents no API names as its spec (those its $refs read, and any
-	// other): their decoded values are scanned for secrets here.
-	for _, p := range sortedKeys(m.specFiles) {
-		if parsed[p] {
-			continue
-		}
-		data, err := fs.ReadFile(c.fsys, p)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", p, err)
-		}
-		rescan(p, data, &c.diags).yamlDocs(data)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -295,15 +294,9 @@ func loadFiles(ctx context.Context, fsys fs.FS, dir, file string, data []byte, r
 		}
 		return repofs.ReadFile(fsys, p, compiler.DefaultLimits.SpecFile)
 	}
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IncludeOrigin = origin
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
-		if u.Scheme != "" || u.Host != "" {
-			return nil, fmt.Errorf("remote reference %s is not fetched", u)
-		}
-		return readFile(u.Path)
+	ld, err := oasref.Load(ctx, data, file, oasref.Options{Read: readFile, Origin: origin, FromBytes: true})
+	if err != nil {
+		return nil, err
 	}
-	return oasref.Load(loader, data, file, readFile)
+	return ld.Doc, nil
 }

@@ -167,34 +167,40 @@ func (s *Snapshot) consistentConsumers(errs *[]error, envs map[string]bool, bad 
 // snapshot made by hand cannot carry one to the gateway, the catalogue or
 // a diff. The messages never quote the URL.
 func (s *Snapshot) consistentURLs(bad func(string, ...any)) {
-	check := func(what, raw string) {
+	// what names the URL in a message, built only for a URL refused; a
+	// URL without '@', '?' or '#' carries neither user information nor
+	// parameters, and is not parsed.
+	check := func(raw string, what ...string) {
+		if !strings.ContainsAny(raw, "@?#") {
+			return
+		}
 		if c := URLCredential(raw); c != "" {
-			bad("%s: URL carries %s", what, c)
+			bad("%s: URL carries %s", strings.Join(what, " "), c)
 		}
 	}
 	for _, e := range s.Platform.Environments {
-		check("environment "+e.Name+" baseURL", e.BaseURL)
+		check(e.BaseURL, "environment", e.Name, "baseURL")
 	}
 	for _, p := range s.Platform.IdentityProviders {
-		check("identity provider "+p.ID+" jwksURL", p.JWKSURL)
-		check("identity provider "+p.ID+" issuer", p.Issuer)
+		check(p.JWKSURL, "identity provider", p.ID, "jwksURL")
+		check(p.Issuer, "identity provider", p.ID, "issuer")
 	}
 	for _, p := range s.Publishers {
-		check("publisher "+p.ID+" website", p.Website)
-		check("publisher "+p.ID+" contact url", p.Contact.URL)
+		check(p.Website, "publisher", p.ID, "website")
+		check(p.Contact.URL, "publisher", p.ID, "contact url")
 	}
 	for _, a := range s.APIs {
-		check("api "+a.ID+" contact url", a.Contact.URL)
+		check(a.Contact.URL, "api", a.ID, "contact url")
 		for _, e := range a.Environments {
-			check("api "+a.ID+" environment "+e.Name+" upstream", e.Upstream)
+			check(e.Upstream, "api", a.ID, "environment", e.Name, "upstream")
 		}
 	}
 	for _, r := range s.Routes {
-		check("route "+r.Environment+" "+r.BasePath+" upstream", r.Upstream)
+		check(r.Upstream, "route", r.Environment, r.BasePath, "upstream")
 	}
 	for _, c := range s.Consumers {
 		for _, app := range c.Apps {
-			check("app "+app.ID+" jwksURL", app.JWKSURL)
+			check(app.JWKSURL, "app", app.ID, "jwksURL")
 		}
 	}
 }

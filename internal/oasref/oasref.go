@@ -195,6 +195,12 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 	default:
 		return n
 	}
+	if ref, ok := soleRef(n); ok && len(keys) == 3 && keys[0] == "components" && keys[1] == "securitySchemes" {
+		if b := builtinScheme(ref); b != nil {
+			d.Inlined = true
+			return b
+		}
+	}
 	if ref, ok := soleRef(n); ok && (isText(ref.Value, keys) || allowsNoRef(keys)) {
 		// Inlined parts are rebased: every reference of the tree resolves
 		// from the document's file; in is where it is written.
@@ -308,7 +314,7 @@ func split(ref, in string) (string, string, error) {
 		return "", "", err
 	}
 	if u.Scheme != "" || u.Host != "" || strings.HasPrefix(u.Path, "/") {
-		return "", "", errors.New("remote references are not fetched")
+		return "", "", ErrRemote
 	}
 	p := path.Join(path.Dir(in), u.Path)
 	if p == ".." || strings.HasPrefix(p, "../") {
