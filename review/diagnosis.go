@@ -37,29 +37,15 @@ func diagnosisPath(p string) (pub string, ok bool) {
 
 // readWindows reads the windows of a diagnosis file; nothing when it is
 // missing or does not evaluate (the compiler reports that).
-func readWindows(r *cueReader, fsys fs.FS, p string) ([]windowEntry, error) {
-	if fsys == nil {
-		return nil, nil
-	}
-	v, ok, err := r.read(fsys, p)
-	if err != nil || !ok {
-		return nil, err
-	}
-	it, err := v.LookupPath(cue.ParsePath("windows")).List()
-	if err != nil {
-		return nil, nil
-	}
-	var ws []windowEntry
-	for it.Next() {
+func readWindows(r *cueReader, fsys fs.FS, p string) (ws []windowEntry, err error) {
+	_, err = r.readList(fsys, p, "windows", func(v cue.Value) {
 		var w windowEntry
-		all, err := it.Value().MarshalJSON()
-		if err != nil || it.Value().Decode(&w) != nil {
-			continue
+		if all, err := v.MarshalJSON(); err == nil && v.Decode(&w) == nil {
+			w.written, w.line = string(all), max(v.Pos().Line(), 1)
+			ws = append(ws, w)
 		}
-		w.written, w.line = string(all), max(it.Value().Pos().Line(), 1)
-		ws = append(ws, w)
-	}
-	return ws, nil
+	})
+	return ws, err
 }
 
 // checkDiagnosis judges the capture windows a change adds or rewrites: an

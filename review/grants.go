@@ -46,26 +46,35 @@ func (g grantEntry) same(o grantEntry) bool {
 // readGrants reads the grants of a grants file; ok is false when it is
 // missing or does not evaluate.
 func readGrants(r *cueReader, fsys fs.FS, p string) (gs []grantEntry, ok bool, err error) {
+	ok, err = r.readList(fsys, p, "grants", func(v cue.Value) {
+		var g grantEntry
+		if v.Decode(&g) == nil {
+			g.line = max(v.Pos().Line(), 1)
+			gs = append(gs, g)
+		}
+	})
+	return gs, ok, err
+}
+
+// readList calls each for every element of the list at field of file p;
+// ok is false when the file is missing, does not evaluate or holds no
+// such list.
+func (r *cueReader) readList(fsys fs.FS, p, field string, each func(cue.Value)) (ok bool, err error) {
 	if fsys == nil {
-		return nil, false, nil
+		return false, nil
 	}
 	v, ok, err := r.read(fsys, p)
 	if err != nil || !ok {
-		return nil, false, err
+		return false, err
 	}
-	it, err := v.LookupPath(cue.ParsePath("grants")).List()
+	it, err := v.LookupPath(cue.ParsePath(field)).List()
 	if err != nil {
-		return nil, false, nil
+		return false, nil
 	}
 	for it.Next() {
-		var g grantEntry
-		if it.Value().Decode(&g) != nil {
-			continue
-		}
-		g.line = max(it.Value().Pos().Line(), 1)
-		gs = append(gs, g)
+		each(it.Value())
 	}
-	return gs, true, nil
+	return true, nil
 }
 
 // grantsPath splits publishers/<pub>/grants/<org>.cue.
