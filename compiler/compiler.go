@@ -53,6 +53,11 @@ type Options struct {
 	// Cache, if set, keeps each file's evaluation for the next compiles
 	// (see Cache): the result is the same as without it.
 	Cache *Cache
+	// NoEncode leaves the snapshot of a valid configuration built and
+	// checked but not encoded: Result.Bytes and Result.Digest stay empty,
+	// and so do the snapshot's Sections, which encoding sets.
+	// For commands that only read the model (validate, diff).
+	NoEncode bool
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,

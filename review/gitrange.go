@@ -25,6 +25,9 @@ type Range struct {
 	Dir                   string
 	repo                  *git.Repository
 	Base, Head, MergeBase *object.Commit
+	// trees holds the file systems FS opened, by commit: the base is
+	// often the merge base too.
+	trees map[plumbing.Hash]fs.FS
 }
 
 // OpenRange opens the repository at dir and resolves base and head (any
@@ -71,10 +74,21 @@ func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
 	return c, nil
 }
 
-// FS returns a commit's tree as a file system (see compiler.OpenGit).
+// FS returns a commit's tree as a file system (see compiler.OpenGit),
+// opened once per commit.
 func (r *Range) FS(c *object.Commit) (fs.FS, error) {
+	if fsys, ok := r.trees[c.Hash]; ok {
+		return fsys, nil
+	}
 	fsys, _, _, err := compiler.OpenGit(r.Dir, c.Hash.String())
-	return fsys, err
+	if err != nil {
+		return nil, err
+	}
+	if r.trees == nil {
+		r.trees = map[plumbing.Hash]fs.FS{}
+	}
+	r.trees[c.Hash] = fsys
+	return fsys, nil
 }
 
 // Changes lists the paths the pull request changes, sorted.

@@ -141,7 +141,7 @@ type DiffOptions struct {
 func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
 	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
 	compile := func(s Side) (*compiler.Result, error) {
-		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache})
+		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache, NoEncode: true})
 	}
 	br, err := compile(base)
 	if err != nil {
