@@ -51,7 +51,7 @@ type cacheKey [sha256.Size]byte
 const (
 	// cacheFormat is bumped whenever the entry format or what the key
 	// covers changes.
-	cacheFormat = 1
+	cacheFormat = 2
 	// DefaultCacheSize bounds a cache directory.
 	DefaultCacheSize = 512 << 20
 	// memCacheSize bounds the entries a Cache keeps in memory.
@@ -111,15 +111,6 @@ func (c *Cache) Trim() error {
 	return c.disk.trim()
 }
 
-// get returns the cached evaluation under k, if any.
-func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
-	ce := &cachedEval{}
-	if !c.getValue(k, ce) {
-		return nil, false
-	}
-	return ce, true
-}
-
 // getValue decodes the entry under k into ptr, if there is one.
 func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.mu.Lock()
@@ -149,8 +140,7 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	return false
 }
 
-// put caches the evaluation under k. A value the codec cannot encode is
-// not cached.
+// put caches the value ptr points to, one of cachedTypes, under k.
 func (c *Cache) put(k cacheKey, ptr any) {
 	b, err := encodeValue(ptr)
 	if err != nil {
@@ -184,7 +174,7 @@ func (c *Cache) rememberLocked(k cacheKey, b []byte) {
 // options that change a file's evaluation.
 func evalIdentity(limits Limits, noFast bool) [sha256.Size]byte {
 	h := sha256.New()
-	fmt.Fprintf(h, "format %d\nbuild %s\ntypes %s\nschema %x\n", cacheFormat, buildIdentity(), cachedTypeFingerprint(), schemaDigest())
+	fmt.Fprintf(h, "format %d\nbuild %s\ntypes %x\nschema %x\n", cacheFormat, buildIdentity(), sha256.Sum256(preamble()), schemaDigest())
 	fmt.Fprintf(h, "limits %d %d %d %d %d\nnofast %t\n", limits.ConfigFile, limits.SpecFile, limits.Repository, limits.EvalTime, limits.EvalMemory, noFast)
 	var id [sha256.Size]byte
 	h.Sum(id[:0])
@@ -212,8 +202,6 @@ func blobKey(identity *[sha256.Size]byte, lf layoutFile, id string) cacheKey {
 	h.Sum(k[:0])
 	return k
 }
-
-var cachedTypeFingerprint = sync.OnceValue(typeFingerprint)
 
 // schemaDigest hashes the embedded schema.
 var schemaDigest = sync.OnceValue(func() []byte {

@@ -471,7 +471,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model) error {
 				results[i] = data
 				pub, _, _ := strings.Cut(j.id, "/")
 				envs := serverBases(m.platform, j.a, j.gaps)
-				sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, j.file, data, reads[w], &sinks[w])
+				sfs, hit, done := c.cachedSpec(j.id, apiPath(pub, strings.TrimPrefix(j.id, pub+"/")), m.major[j.id], envs, j.file, data, reads[w], &sinks[w])
 				if hit {
 					continue
 				}
