@@ -37,6 +37,8 @@ type Cache struct {
 	// mem holds the entries used recently, old those used before; when
 	// mem reaches half of memCacheSize it becomes old and old is dropped,
 	// so that a long-running process (dev, serve) keeps what it uses.
+	// With a directory, only the entries this process evaluated are kept
+	// in memory; those found on disk are read from their pack on each use.
 	mu       sync.Mutex
 	mem, old map[cacheKey][]byte
 	memBytes int64
@@ -122,9 +124,9 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	}
 	c.mu.Unlock()
 	if !ok && c.disk != nil {
-		if b, ok = c.disk.get(k); ok {
-			c.remember(k, b)
-		}
+		// Read from its pack each time: the directory is the store, and
+		// memory is kept for what a run evaluated.
+		b, ok = c.disk.get(k)
 	}
 	if ok {
 		if err := decodeValue(b, ptr); err == nil {

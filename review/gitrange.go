@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
 
@@ -33,9 +34,9 @@ type Range struct {
 // OpenRange opens the repository at dir and resolves base and head (any
 // revision go-git understands: branch, tag, hash, HEAD~2...).
 func OpenRange(dir, base, head string) (*Range, error) {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	repo, err := gitfs.OpenRepository(dir)
 	if err != nil {
-		return nil, fmt.Errorf("opening git repository %s: %w", dir, err)
+		return nil, err
 	}
 	r := &Range{Dir: dir, repo: repo}
 	if r.Base, err = resolve(repo, base); err != nil {

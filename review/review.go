@@ -147,6 +147,7 @@ func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Outpu
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", base.Name, err)
 	}
+	br.Specs = nil // only its snapshot and diagnostics are read
 	hr, err := compile(head)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", head.Name, err)
