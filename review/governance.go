@@ -75,10 +75,14 @@ func ReadGovernance(fsys fs.FS) (*Governance, error) { return readGovernance(fsy
 type governanceScope struct{ publishers, consumers map[string]bool }
 
 // scopeOf is the scope of checking changes: the directories they touch,
-// and the consumer organisation of each grants file.
+// and the consumer organisation of each grants file; every directory when
+// CODEOWNERS changes (it may be regenerated from every owners list).
 func scopeOf(changes []report.Change) *governanceScope {
 	sc := &governanceScope{publishers: map[string]bool{}, consumers: map[string]bool{}}
 	for _, ch := range changes {
+		if ch.Path == "CODEOWNERS" {
+			return nil
+		}
 		parts := strings.Split(ch.Path, "/")
 		if len(parts) < 3 {
 			continue

@@ -28,6 +28,12 @@ func governanceRepos() (base, head fstest.MapFS) {
 	head["publishers/beta/grants/surgery.cue"] = &fstest.MapFile{Data: []byte("grants: [{app: \"s\", api: \"y\", environment: \"sandbox\", accessMode: \"open\", approvedBy: \"surgery-dev\", date: \"2026-01-02\"}]\n")}
 	head["consumers/new-org/consumer.cue"] = &fstest.MapFile{Data: []byte("owners: [\"newbie\"]\n")}
 	head["publishers/new-pub/publisher.cue"] = &fstest.MapFile{Data: []byte("owners: [\"newbie\"]\n")}
+	// CODEOWNERS brought up to date, as `frontdoor new` writes it.
+	g, err := ReadGovernance(head)
+	if err != nil {
+		panic(err)
+	}
+	head["CODEOWNERS"] = &fstest.MapFile{Data: []byte(CodeOwners(g))}
 	return base, head
 }
 
@@ -73,6 +79,13 @@ func TestAuthorityReadingOnlyTheChangedDirectoriesJudgesAsReadingAll(t *testing.
 	}
 	if found == 0 {
 		t.Fatal("no change was refused: the comparison shows nothing")
+	}
+}
+
+func TestACodeOwnersChangeReadsEveryDirectory(t *testing.T) {
+	sc := scopeOf([]report.Change{{Path: "publishers/acme/apis/x.cue", Action: report.Modified}, {Path: "CODEOWNERS", Action: report.Modified}})
+	if sc != nil {
+		t.Errorf("scope %+v, want every directory", sc)
 	}
 }
 
