@@ -37,6 +37,8 @@ type Cache struct {
 	// mem holds the entries used recently, old those used before; when
 	// mem reaches half of memCacheSize it becomes old and old is dropped,
 	// so that a long-running process (dev, serve) keeps what it uses.
+	// With a directory, only the entries this process evaluated are kept
+	// in memory; those found on disk are read from their pack on each use.
 	mu       sync.Mutex
 	mem, old map[cacheKey][]byte
 	memBytes int64
@@ -111,15 +113,6 @@ func (c *Cache) Trim() error {
 	return c.disk.trim()
 }
 
-// get returns the cached evaluation under k, if any.
-func (c *Cache) get(k cacheKey) (*cachedEval, bool) {
-	ce := &cachedEval{}
-	if !c.getValue(k, ce) {
-		return nil, false
-	}
-	return ce, true
-}
-
 // getValue decodes the entry under k into ptr, if there is one.
 func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.mu.Lock()
@@ -131,9 +124,9 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	}
 	c.mu.Unlock()
 	if !ok && c.disk != nil {
-		if b, ok = c.disk.get(k); ok {
-			c.remember(k, b)
-		}
+		// Read from its pack each time: the directory is the store, and
+		// memory is kept for what a run evaluated.
+		b, ok = c.disk.get(k)
 	}
 	if ok {
 		if err := decodeValue(b, ptr); err == nil {
@@ -149,8 +142,7 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	return false
 }
 
-// put caches the evaluation under k. A value the codec cannot encode is
-// not cached.
+// put caches the value ptr points to, one of cachedTypes, under k.
 func (c *Cache) put(k cacheKey, ptr any) {
 	b, err := encodeValue(ptr)
 	if err != nil {
@@ -184,7 +176,7 @@ func (c *Cache) rememberLocked(k cacheKey, b []byte) {
 // options that change a file's evaluation.
 func evalIdentity(limits Limits, noFast bool) [sha256.Size]byte {
 	h := sha256.New()
-	fmt.Fprintf(h, "format %d\nbuild %s\ntypes %s\nschema %x\n", cacheFormat, buildIdentity(), cachedTypeFingerprint(), schemaDigest())
+	fmt.Fprintf(h, "format %d\nbuild %s\ntypes %x\nschema %x\n", cacheFormat, buildIdentity(), sha256.Sum256(preamble()), schemaDigest())
 	fmt.Fprintf(h, "limits %d %d %d %d %d\nnofast %t\n", limits.ConfigFile, limits.SpecFile, limits.Repository, limits.EvalTime, limits.EvalMemory, noFast)
 	var id [sha256.Size]byte
 	h.Sum(id[:0])
@@ -212,8 +204,6 @@ func blobKey(identity *[sha256.Size]byte, lf layoutFile, id string) cacheKey {
 	h.Sum(k[:0])
 	return k
 }
-
-var cachedTypeFingerprint = sync.OnceValue(typeFingerprint)
 
 // schemaDigest hashes the embedded schema.
 var schemaDigest = sync.OnceValue(func() []byte {

@@ -191,29 +191,45 @@ func TestCachedValueDecodesEqualToTheEvaluatedOne(t *testing.T) {
 	m := baseFS(t)
 	pool := editPool(t)
 	ev := newEvaluator(newShapes(), DefaultLimits, false)
-	n := 0
+	n, values := 0, 0
+	forms := map[valueForm]int{}
 	check := func(p string, data []byte) {
 		lf, code, _, _ := classify(p)
 		if code != "" || lf.kind == kindSpec || lf.kind == kindIgnored {
 			return
 		}
 		var sink diagSink
+		ev.node = nil
 		v, err := ev.evalFile(lf, data, &sink)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ce := &cachedEval{diags: sink.list, value: v}
-		b, err := encodeEval(ce)
+		cf, ok := newCachedFile(int64(len(data)), sink.list, v, ev.node)
+		if !ok {
+			t.Fatalf("%s: its evaluation (%T) is not cacheable", p, v)
+		}
+		b, err := encodeValue(cf)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		got, err := decodeEval(b)
+		var got cachedFile
+		if err := decodeValue(b, &got); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		gv, err := got.value(lf)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if !reflect.DeepEqual(got, ce) {
-			t.Errorf("%s: decoded %#v, want %#v", p, got, ce)
+		if !reflect.DeepEqual(gv, v) {
+			t.Errorf("%s: decoded %#v, want %#v", p, gv, v)
 		}
+		if renderDiags(got.Diags) != renderDiags(sink.list) || got.Size != int64(len(data)) {
+			t.Errorf("%s: decoded diagnostics %v (size %d), want %v", p, got.Diags, got.Size, sink.list)
+		}
+		if v != nil {
+			values++
+		}
+		forms[cf.Form]++
 		n++
 	}
 	for p, f := range m {
@@ -224,8 +240,13 @@ func TestCachedValueDecodesEqualToTheEvaluatedOne(t *testing.T) {
 			check(p, v)
 		}
 	}
-	if n < 100 {
-		t.Errorf("checked %d files, want at least 100", n)
+	for _, f := range []valueForm{formNone, formFile, formPartialGrants, formPartial} {
+		if forms[f] == 0 {
+			t.Errorf("no file evaluates to form %d: the test does not cover it", f)
+		}
+	}
+	if n < 100 || values < 50 {
+		t.Errorf("checked %d files, %d with a value, want at least 100 and 50", n, values)
 	}
 }
 
@@ -640,4 +661,49 @@ func gitTree(t *testing.T, m fstest.MapFS) fs.FS {
 		t.Fatal(err)
 	}
 	return fsys
+}
+
+func TestACorruptEntryFailsToDecodeWithoutPanicking(t *testing.T) {
+	ev := newEvaluator(newShapes(), DefaultLimits, false)
+	r := rand.New(rand.NewPCG(1, 2))
+	failed := 0
+	for p, f := range baseFS(t) {
+		lf, code, _, _ := classify(p)
+		if code != "" || lf.kind == kindSpec || lf.kind == kindIgnored {
+			continue
+		}
+		var sink diagSink
+		ev.node = nil
+		v, err := ev.evalFile(lf, f.Data, &sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf, ok := newCachedFile(int64(len(f.Data)), sink.list, v, ev.node)
+		if !ok {
+			t.Fatalf("%s: not cacheable", p)
+		}
+		b, err := encodeValue(cf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 50 {
+			bad := slices.Clone(b)
+			if r.IntN(2) == 0 {
+				bad = bad[:r.IntN(len(bad))]
+			} else {
+				bad[r.IntN(len(bad))] ^= byte(1 + r.IntN(255))
+			}
+			var got cachedFile
+			if decodeValue(bad, &got) != nil {
+				failed++
+				continue
+			}
+			if _, err := got.value(lf); err != nil {
+				failed++
+			}
+		}
+	}
+	if failed == 0 {
+		t.Error("no corrupted entry was refused")
+	}
 }

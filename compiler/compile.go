@@ -128,6 +128,9 @@ type compilation struct {
 	// identity is what every cache key of the compile covers (see
 	// evalIdentity); set when opts.Cache is.
 	identity [32]byte
+	// keys holds the cache key of each file evaluated with the cache, by
+	// path: what a file's evaluation depends on (see cachedSpec).
+	keys sync.Map
 
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
@@ -206,6 +209,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		// A git blob is known by its ID: unchanged, it is not read.
 		if id, ok := b.BlobID(lf.path); ok {
 			k, keyed = blobKey(&c.identity, lf, id), true
+			c.keys.Store(lf.path, k)
 			if v, ok := c.cached(k, lf, sink, true); ok {
 				return v, nil, nil
 			}
@@ -221,22 +225,26 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 	}
 	if !keyed {
 		k = fileKey(&c.identity, lf, src)
+		c.keys.Store(lf.path, k)
 		if v, ok := c.cached(k, lf, sink, false); ok {
 			return v, src, nil
 		}
 	}
 	n := len(sink.list)
+	ev.node = nil
 	v, err := c.evalSource(ev, lf, src, sink)
 	if err != nil {
 		return nil, nil, err
 	}
-	ce := &cachedEval{size: int64(len(src)), diags: sink.list[n:len(sink.list):len(sink.list)], value: v}
-	for _, d := range ce.diags {
+	diags := sink.list[n:len(sink.list):len(sink.list)]
+	for _, d := range diags {
 		if d.Code == codeOverBudget {
 			return v, src, nil // depends on timing, not on the file
 		}
 	}
-	cache.put(k, ce)
+	if cf, ok := newCachedFile(int64(len(src)), diags, v, ev.node); ok {
+		cache.put(k, cf)
+	}
 	return v, src, nil
 }
 
@@ -249,26 +257,26 @@ type blobIDs interface {
 // read, its size is counted towards the repository's limit as readLayout
 // would, and a file over its own limit is left to readLayout to report.
 func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, bool) {
-	ce, ok := c.opts.Cache.get(k)
+	v, size, diags, ok := c.opts.Cache.getFile(k, lf)
 	if !ok {
 		return nil, false
 	}
 	if !unread {
-		sink.list = append(sink.list, ce.diags...)
-		return ce.value, true
+		sink.list = append(sink.list, diags...)
+		return v, true
 	}
-	if max, _ := c.load.maxFor(lf.kind); ce.size > max {
+	if max, _ := c.load.maxFor(lf.kind); size > max {
 		return nil, false
 	}
 	if c.load.over.Load() {
 		return nil, true
 	}
-	if c.load.read.Add(ce.size) > c.load.limits.Repository {
+	if c.load.read.Add(size) > c.load.limits.Repository {
 		c.load.over.Store(true)
 		return nil, true
 	}
-	sink.list = append(sink.list, ce.diags...)
-	return ce.value, true
+	sink.list = append(sink.list, diags...)
+	return v, true
 }
 
 // evalSource evaluates one file read. Spec and ignored files are only

@@ -56,6 +56,11 @@ type Options struct {
 	// KeepModel keeps the decoded configuration, grants included, in the
 	// Result, valid or not, for Result.Access (frontdoor access).
 	KeepModel bool
+	// NoEncode leaves the snapshot of a valid configuration built and
+	// checked but not encoded: Result.Bytes and Result.Digest stay empty,
+	// and so do the snapshot's Sections, which encoding sets.
+	// For commands that only read the model (validate, diff).
+	NoEncode bool
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,

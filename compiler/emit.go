@@ -171,6 +171,10 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 	if c.opts.Built != nil {
 		c.opts.Built(s, res.Specs)
 	}
+	if c.opts.NoEncode {
+		res.Snapshot = s
+		return nil
+	}
 	b, err := s.Encode()
 	if err != nil {
 		return fmt.Errorf("internal: %w", err)

@@ -41,6 +41,9 @@ type evaluator struct {
 	uses   int
 
 	buf []byte // the bytes of the file being evaluated (see evalOne)
+	// node is the value evalFile decoded its result from, kept for the
+	// cache (see cachedFile); the caller resets it.
+	node *node
 }
 
 func newEvaluator(sh shapes, limits Limits, noFast bool) *evaluator {
@@ -138,6 +141,7 @@ func (e *evaluator) evalFile(lf layoutFile, src []byte, sink *diagSink) (any, er
 	if evaluated && checkInts(n, lf.path, n.pos, sink) {
 		return nil, nil
 	}
+	e.node = n
 	return decodeFile(lf, n)
 }
 
@@ -293,17 +297,20 @@ func (e *evaluator) unify(env cueEnv, lf layoutFile, f *ast.File, sink *diagSink
 			break
 		}
 	}
-	return partialValue(lf, f, err, reported), nil
+	pv, n := partialValue(lf, f, err, reported)
+	e.node = n
+	return pv, nil
 }
 
 // partialValue decodes what is left of a plain file that failed the schema,
 // once the fields reported are removed from it, so that the rules that can
 // run on it report its other problems in the same run; the file stays
 // invalid. It returns nil when something left is still invalid (err has a
-// problem at a path not reported) or the file is not plain data.
-func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]bool) any {
+// problem at a path not reported) or the file is not plain data, else the
+// value and the node it is decoded from.
+func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]bool) (any, *node) {
 	if len(reported) == 0 || reported[""] {
-		return nil
+		return nil, nil
 	}
 	for _, ce := range cueerrors.Errors(err) {
 		p := ce.Path()
@@ -311,20 +318,20 @@ func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]boo
 			p = p[1:]
 		}
 		if !underReported(reported, p) {
-			return nil
+			return nil, nil
 		}
 	}
 	n, ok := plainFile(f)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	out := newFileValue(lf.kind)
 	if out == nil || decodeNode(n, reflect.ValueOf(out).Elem(), pos{1, 1}) != nil {
-		return nil
+		return nil, nil
 	}
 	if g, ok := out.(*grantsFile); ok {
 		g.partial = true
-		return g
+		return g, n
 	}
 	gs := gaps{}
 	for k := range reported {
@@ -334,7 +341,7 @@ func partialValue(lf layoutFile, f *ast.File, err error, reported map[string]boo
 		}
 		gs[strings.Join(parts, ".")] = true
 	}
-	return &partialFile{value: out, gaps: gs}
+	return &partialFile{value: out, gaps: gs}, n
 }
 
 // partialFile is what is left of a file that failed the schema (see

@@ -377,7 +377,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model, specs []layoutFi
 		for _, j := range js {
 			pub, _, _ := strings.Cut(j.id, "/")
 			envs := serverBases(m.platform, j.a, j.gaps)
-			sfs, hit, done := c.cachedSpec(j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, data, reads, sink)
+			sfs, hit, done := c.cachedSpec(j.id, apiPath(pub, strings.TrimPrefix(j.id, pub+"/")), m.major[j.id], envs, lf.path, data, reads, sink)
 			if hit {
 				continue
 			}

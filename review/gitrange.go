@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
 
@@ -25,14 +26,17 @@ type Range struct {
 	Dir                   string
 	repo                  *git.Repository
 	Base, Head, MergeBase *object.Commit
+	// trees holds the file systems FS opened, by commit: the base is
+	// often the merge base too.
+	trees map[plumbing.Hash]fs.FS
 }
 
 // OpenRange opens the repository at dir and resolves base and head (any
 // revision go-git understands: branch, tag, hash, HEAD~2...).
 func OpenRange(dir, base, head string) (*Range, error) {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	repo, err := gitfs.OpenRepository(dir)
 	if err != nil {
-		return nil, fmt.Errorf("opening git repository %s: %w", dir, err)
+		return nil, err
 	}
 	r := &Range{Dir: dir, repo: repo}
 	if r.Base, err = resolve(repo, base); err != nil {
@@ -71,10 +75,21 @@ func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
 	return c, nil
 }
 
-// FS returns a commit's tree as a file system (see compiler.OpenGit).
+// FS returns a commit's tree as a file system (see compiler.OpenGit),
+// opened once per commit.
 func (r *Range) FS(c *object.Commit) (fs.FS, error) {
+	if fsys, ok := r.trees[c.Hash]; ok {
+		return fsys, nil
+	}
 	fsys, _, _, err := compiler.OpenGit(r.Dir, c.Hash.String())
-	return fsys, err
+	if err != nil {
+		return nil, err
+	}
+	if r.trees == nil {
+		r.trees = map[plumbing.Hash]fs.FS{}
+	}
+	r.trees[c.Hash] = fsys
+	return fsys, nil
 }
 
 // Changes lists the paths the pull request changes, sorted.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/report"
 )
 
 // Governance is who owns what in one revision of a configuration repository:
@@ -72,7 +73,53 @@ func isIn(list []string, handle string) bool {
 }
 
 // ReadGovernance reads the governance of the repository in fsys.
-func ReadGovernance(fsys fs.FS) (*Governance, error) {
+func ReadGovernance(fsys fs.FS) (*Governance, error) { return readGovernance(fsys, nil) }
+
+// governanceScope names the publisher and consumer directories whose
+// owners a check needs; a nil scope is every directory.
+type governanceScope struct{ publishers, consumers map[string]bool }
+
+// scopeOf is the scope of checking changes: the directories they touch,
+// and the consumer organisation of each grants file; every directory when
+// CODEOWNERS changes (it may be regenerated from every owners list).
+func scopeOf(changes []report.Change) *governanceScope {
+	sc := &governanceScope{publishers: map[string]bool{}, consumers: map[string]bool{}}
+	for _, ch := range changes {
+		if ch.Path == "CODEOWNERS" {
+			return nil
+		}
+		parts := strings.Split(ch.Path, "/")
+		if len(parts) < 3 {
+			continue
+		}
+		switch parts[0] {
+		case "publishers":
+			sc.publishers[parts[1]] = true
+		case "consumers":
+			sc.consumers[parts[1]] = true
+		}
+		if _, org, ok := grantsPath(ch.Path); ok {
+			sc.consumers[org] = true
+		}
+	}
+	return sc
+}
+
+// has reports whether the scope covers directory id of kind dir.
+func (sc *governanceScope) has(dir, id string) bool {
+	switch {
+	case sc == nil:
+		return true
+	case dir == "publishers":
+		return sc.publishers[id]
+	default:
+		return sc.consumers[id]
+	}
+}
+
+// readGovernance reads frontdoor.cue and the owners of the directories in
+// scope.
+func readGovernance(fsys fs.FS, scope *governanceScope) (*Governance, error) {
 	r, err := newCueReader()
 	if err != nil {
 		return nil, err
@@ -116,7 +163,7 @@ func ReadGovernance(fsys fs.FS) (*Governance, error) {
 			return nil, fmt.Errorf("reading %s: %w", kind.dir, err)
 		}
 		for _, e := range ents {
-			if !e.IsDir() {
+			if !e.IsDir() || !scope.has(kind.dir, e.Name()) {
 				continue
 			}
 			p := path.Join(kind.dir, e.Name(), kind.file)

@@ -49,7 +49,13 @@ func CheckPR(ctx context.Context, pr PullRequest) (*report.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := r.authority(pr.Actor, pr.Approvers)
+	// Strict mode checks every path of every commit, which the net
+	// changes may not show: it reads every directory's owners.
+	scope := scopeOf(changes)
+	if pr.Strict {
+		scope = nil
+	}
+	a, err := r.authority(pr.Actor, pr.Approvers, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +83,9 @@ func CheckPR(ctx context.Context, pr PullRequest) (*report.Output, error) {
 	return &report.Output{Command: "check-pr", Base: pr.Base, Head: pr.Head, Actor: pr.Actor, Changes: changes, Breaking: breaking, Diagnostics: ds.Sort()}, nil
 }
 
-// authority reads the three revisions' governance.
-func (r *Range) authority(actor string, approvers []string) (*Authority, error) {
+// authority reads the three revisions' governance, the owners of the
+// directories in scope only (nil: all).
+func (r *Range) authority(actor string, approvers []string, scope *governanceScope) (*Authority, error) {
 	a := &Authority{Actor: actor, Approvers: approvers}
 	baseFS, err := r.FS(r.Base)
 	if err != nil {
@@ -90,13 +97,13 @@ func (r *Range) authority(actor string, approvers []string) (*Authority, error) 
 	if a.HeadFS, err = r.FS(r.Head); err != nil {
 		return nil, err
 	}
-	if a.Base, err = ReadGovernance(baseFS); err != nil {
+	if a.Base, err = readGovernance(baseFS, scope); err != nil {
 		return nil, err
 	}
-	if a.Before, err = ReadGovernance(a.BeforeFS); err != nil {
+	if a.Before, err = readGovernance(a.BeforeFS, scope); err != nil {
 		return nil, err
 	}
-	if a.Head, err = ReadGovernance(a.HeadFS); err != nil {
+	if a.Head, err = readGovernance(a.HeadFS, scope); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -134,12 +141,13 @@ type DiffOptions struct {
 func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
 	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
 	compile := func(s Side) (*compiler.Result, error) {
-		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache})
+		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache, NoEncode: true})
 	}
 	br, err := compile(base)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", base.Name, err)
 	}
+	br.Specs = nil // only its snapshot and diagnostics are read
 	hr, err := compile(head)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", head.Name, err)
@@ -213,7 +221,7 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 	opts := DiffOptions{Now: now, Changes: changes, Cache: pr.Cache}
 	var beforeFS, headFS fs.FS
 	if pr.Actor != "" {
-		a, err := r.authority(pr.Actor, pr.Approvers)
+		a, err := r.authority(pr.Actor, pr.Approvers, scopeOf(changes))
 		if err != nil {
 			return nil, err
 		}

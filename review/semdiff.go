@@ -167,6 +167,7 @@ func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	}
 	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
 	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
+	bs, hs := newSide(base), newSide(head)
 	var out []report.Group
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		x, y := bp[id], hp[id]
@@ -179,8 +180,8 @@ func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 		case x != nil && y != nil:
 			ls = append(ls, publisherLines(x, y)...)
 		}
-		ls = append(ls, apiLines(base, head, id)...)
-		ls = append(ls, grantLines(base, head, id)...)
+		ls = append(ls, apiLines(bs.apis[id], hs.apis[id])...)
+		ls = append(ls, grantLines(bs, hs, id)...)
 		if len(ls) == 0 {
 			continue
 		}
@@ -212,13 +213,28 @@ func setLines(n string, x, y []string, added, dropped string) []string {
 	return ls
 }
 
-// ownedBy returns the items of s that owner says id owns.
-func ownedBy[T any](s []T, owner func(T) string, id string) []T {
-	var out []T
+// side indexes one snapshot for publisherGroups once, so that each
+// publisher's comparison reads only its own APIs and grants.
+type side struct {
+	apis    map[string][]snapshot.API         // by publisher
+	grants  map[string][]snapshot.Entitlement // by grantor
+	apiByID map[string]*snapshot.API
+}
+
+func newSide(s *snapshot.Snapshot) *side {
+	return &side{
+		apis:    groupBy(s.APIs, func(a snapshot.API) string { return a.Publisher }),
+		grants:  groupBy(s.Entitlements, func(e snapshot.Entitlement) string { return e.GrantedBy }),
+		apiByID: index(s.APIs, func(a snapshot.API) string { return a.ID }),
+	}
+}
+
+// groupBy returns the items of s by what owner says owns them, in the
+// order of s.
+func groupBy[T any](s []T, owner func(T) string) map[string][]T {
+	out := map[string][]T{}
 	for _, x := range s {
-		if owner(x) == id {
-			out = append(out, x)
-		}
+		out[owner(x)] = append(out[owner(x)], x)
 	}
 	return out
 }
@@ -252,9 +268,8 @@ func publisherLines(x, y *snapshot.Publisher) []string {
 	return ls
 }
 
-func apiLines(base, head *snapshot.Snapshot, pub string) []string {
-	publisher := func(a snapshot.API) string { return a.Publisher }
-	ba, ha := ownedBy(base.APIs, publisher, pub), ownedBy(head.APIs, publisher, pub)
+// apiLines compares one publisher's APIs.
+func apiLines(ba, ha []snapshot.API) []string {
 	keys, bm, hm := pair(ba, ha, func(a snapshot.API) string { return a.ID })
 	var ls []string
 	for _, k := range keys {
@@ -380,11 +395,10 @@ func appName(id string) string {
 	return fmt.Sprintf("app %s of org %s", app, org)
 }
 
-func grantLines(base, head *snapshot.Snapshot, pub string) []string {
-	grantor := func(e snapshot.Entitlement) string { return e.GrantedBy }
-	be, he := ownedBy(base.Entitlements, grantor, pub), ownedBy(head.Entitlements, grantor, pub)
-	bAPIs := index(base.APIs, func(a snapshot.API) string { return a.ID })
-	hAPIs := index(head.APIs, func(a snapshot.API) string { return a.ID })
+// grantLines compares the grants of publisher pub.
+func grantLines(base, head *side, pub string) []string {
+	be, he := base.grants[pub], head.grants[pub]
+	bAPIs, hAPIs := base.apiByID, head.apiByID
 	keys, bm, hm := pair(be, he, snapshot.Entitlement.Key)
 	var ls []string
 	for _, k := range keys {

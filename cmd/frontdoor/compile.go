@@ -260,15 +260,20 @@ func checkOutput(out, format string) error {
 	return checkFormat(format)
 }
 
-// summary describes a compiled snapshot in one line.
+// summary describes a compiled snapshot in one line, with its digest
+// unless that is "" (not encoded).
 func summary(s *snapshot.Snapshot, digest string) string {
 	apps := 0
 	for _, c := range s.Consumers {
 		apps += len(c.Apps)
 	}
-	return fmt.Sprintf("%s, %s, %s, %s (%s), %s; %s",
+	out := fmt.Sprintf("%s, %s, %s, %s (%s), %s",
 		compiler.Count(len(s.Publishers), "publisher"), compiler.Count(len(s.APIs), "API"), compiler.Count(len(s.Routes), "route"),
-		compiler.Count(len(s.Consumers), "consumer"), compiler.Count(apps, "app"), compiler.Count(len(s.Entitlements), "entitlement"), digest)
+		compiler.Count(len(s.Consumers), "consumer"), compiler.Count(apps, "app"), compiler.Count(len(s.Entitlements), "entitlement"))
+	if digest != "" {
+		out += "; " + digest
+	}
+	return out
 }
 
 func newValidateCmd() *cobra.Command {
@@ -290,6 +295,8 @@ Exit codes: 0 valid, 1 invalid, 2 usage or I/O error.`,
 			if err != nil {
 				return err
 			}
+			// validate writes nothing: the snapshot is checked, not encoded.
+			l.opts.NoEncode = true
 			res, err := l.compile(c.Context(), c.ErrOrStderr())
 			if err != nil {
 				return err

@@ -21,8 +21,10 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitignore"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
@@ -37,9 +39,9 @@ import (
 //
 // The returned fs.FS is safe for concurrent use.
 func Open(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, err error) {
-	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	repo, err := OpenRepository(repoDir)
 	if err != nil {
-		return nil, "", 0, fmt.Errorf("opening git repository %s: %w", repoDir, err)
+		return nil, "", 0, err
 	}
 	h, err := repo.ResolveRevision(plumbing.Revision(ref))
 	if err != nil {
@@ -62,6 +64,37 @@ func Open(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, er
 		return nil, "", 0, err
 	}
 	return fsys, h.String(), generation, nil
+}
+
+// objectCacheSize bounds the objects a repository opened by
+// OpenRepository keeps decoded (go-git's default is 96 MiB per
+// repository): a tree is read once, and a blob mostly once.
+const objectCacheSize = 16 * cache.MiByte
+
+// maxOpenPacks is how many pack files a repository opened by
+// OpenRepository keeps open between reads, instead of opening its pack
+// again for each object; they are closed when the repository is
+// collected.
+const maxOpenPacks = 8
+
+// OpenRepository opens the git repository at repoDir (bare or not, a
+// linked worktree included) for reading many objects: its packs stay
+// open and it keeps a bounded object cache.
+func OpenRepository(repoDir string) (*git.Repository, error) {
+	repo, err := git.PlainOpenWithOptions(repoDir, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
+	if err != nil {
+		return nil, fmt.Errorf("opening git repository %s: %w", repoDir, err)
+	}
+	st, ok := repo.Storer.(*filesystem.Storage)
+	if !ok {
+		return repo, nil
+	}
+	fast := filesystem.NewStorageWithOptions(st.Filesystem(), cache.NewObjectLRU(objectCacheSize), filesystem.Options{MaxOpenDescriptors: maxOpenPacks})
+	r, err := git.Open(fast, nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening git repository %s: %w", repoDir, err)
+	}
+	return r, nil
 }
 
 // Commit returns the tree of commit c in repo as a read-only fs.FS, its
