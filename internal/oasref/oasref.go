@@ -202,40 +202,13 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 		}
 	}
 	if ref, ok := soleRef(n); ok && (isText(ref.Value, keys) || allowsNoRef(keys)) {
-		// Inlined parts are rebased: every reference of the tree resolves
-		// from the document's file; in is where it is written.
-		text := isText(ref.Value, keys)
-		target, tfile, err := d.target(ref.Value, d.file, text)
-		switch {
-		case err != nil:
-		case d.inlining[target]:
-			err = errors.New("the reference is circular")
-		case d.count >= maxInlined:
-			err = fmt.Errorf("more than %d references to inline", maxInlined)
-		}
-		if err != nil {
-			if !text {
-				err = fmt.Errorf("%w (%v)", ErrNeedsBundling, err)
-			}
-			*errs = append(*errs, &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: d.asWritten(ref), Err: err})
-			// An empty value in its place, so that the rest still decodes.
-			if text {
-				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n.Line, Column: n.Column}
-			}
-			return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
-		}
-		d.Inlined = true
-		d.from[target] = tfile
-		if target.Kind == yaml.ScalarNode {
-			return target
-		}
-		d.inlining[target] = true
-		d.count++
-		out := d.walk(d.rebase(target, tfile), keys, tfile, errs)
-		delete(d.inlining, target)
-		d.from[out] = tfile
-		return out
+		return d.inline(n, ref, keys, in, errs)
 	}
+	return d.walkMapping(n, keys, in, errs)
+}
+
+// walkMapping walks the members of mapping n that are OpenAPI objects.
+func (d *Document) walkMapping(n *yaml.Node, keys []string, in string, errs *[]*Error) *yaml.Node {
 	var out *yaml.Node
 	for i := 1; i < len(n.Content); i += 2 {
 		k := n.Content[i-1].Value
@@ -256,6 +229,45 @@ func (d *Document) walk(n *yaml.Node, keys []string, in string, errs *[]*Error) 
 		return out
 	}
 	return n
+}
+
+// inline puts in the place of n, a mapping holding only $ref ref, what the
+// reference names, walked in turn; a reference it cannot follow is
+// reported and leaves an empty value.
+func (d *Document) inline(n, ref *yaml.Node, keys []string, in string, errs *[]*Error) *yaml.Node {
+	// Inlined parts are rebased: every reference of the tree resolves
+	// from the document's file; in is where it is written.
+	text := isText(ref.Value, keys)
+	target, tfile, err := d.target(ref.Value, d.file, text)
+	switch {
+	case err != nil:
+	case d.inlining[target]:
+		err = errors.New("the reference is circular")
+	case d.count >= maxInlined:
+		err = fmt.Errorf("more than %d references to inline", maxInlined)
+	}
+	if err != nil {
+		if !text {
+			err = fmt.Errorf("%w (%v)", ErrNeedsBundling, err)
+		}
+		*errs = append(*errs, &Error{File: in, Line: ref.Line, Col: ref.Column, Ref: d.asWritten(ref), Err: err})
+		// An empty value in its place, so that the rest still decodes.
+		if text {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n.Line, Column: n.Column}
+		}
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+	}
+	d.Inlined = true
+	d.from[target] = tfile
+	if target.Kind == yaml.ScalarNode {
+		return target
+	}
+	d.inlining[target] = true
+	d.count++
+	out := d.walk(d.rebase(target, tfile), keys, tfile, errs)
+	delete(d.inlining, target)
+	d.from[out] = tfile
+	return out
 }
 
 // replaced returns out (nil, or n's copy) with n's i-th child set to c: n

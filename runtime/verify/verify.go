@@ -770,6 +770,27 @@ func split(b []byte) (*sections, error) {
 	return s, nil
 }
 
+// statedDigests reads the section digests the document states in its last
+// member, from its tail, and returns them with the offset of that member;
+// nil when the tail does not end so.
+func statedDigests(c *content) (*sections, int) {
+	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
+	i := bytes.LastIndex(c.tail, marker)
+	if c.size == 0 || i < 0 {
+		return nil, 0
+	}
+	obj := c.tail[i+len(marker)-1:]
+	end := bytes.IndexByte(obj, '}')
+	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
+		return nil, 0
+	}
+	s := newSections()
+	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
+		return nil, 0
+	}
+	return s, c.size - len(c.tail) + i
+}
+
 // splitKnown cuts a canonical document (members in order, no white space;
 // see snapshot.Snapshot.Encode) into its sections, stepping over those whose
 // stated digests are of sections loaded before (see Verifier.sizes) without
@@ -783,19 +804,8 @@ func split(b []byte) (*sections, error) {
 // them.
 func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bool) {
 	sizes := v.sizes.Load()
-	marker := []byte(`,"` + snapshot.SectionsMember + `":{`)
-	i := bytes.LastIndex(c.tail, marker)
-	if sizes == nil || c.size == 0 || i < 0 {
-		return nil, false
-	}
-	at := c.size - len(c.tail) + i
-	obj := c.tail[i+len(marker)-1:]
-	end := bytes.IndexByte(obj, '}')
-	if end < 0 || !(string(obj[end+1:]) == "}" || string(obj[end+1:]) == "}\n") {
-		return nil, false
-	}
-	s := newSections()
-	if err := jsonv2.Unmarshal(obj[:end+1], &s.digests); err != nil || len(s.digests) == 0 {
+	s, at := statedDigests(c)
+	if sizes == nil || s == nil {
 		return nil, false
 	}
 	names := slices.Sorted(maps.Keys(s.digests))
