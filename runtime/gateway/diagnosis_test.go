@@ -39,6 +39,10 @@ func TestTheGatewayRecordsOnlyTheExchangesOfAnOpenWindow(t *testing.T) {
 			switch s.APIs[i].Name {
 			case "keyed":
 				s.APIs[i].Diagnosis = []snapshot.Diagnosis{window}
+			case "signed":
+				w := window
+				w.App = "" // every caller's
+				s.APIs[i].Diagnosis = []snapshot.Diagnosis{w}
 			case "limited":
 				w := window
 				w.Start, w.End = now.Add(time.Hour).Format(time.RFC3339), now.Add(2*time.Hour).Format(time.RFC3339)
@@ -51,29 +55,39 @@ func TestTheGatewayRecordsOnlyTheExchangesOfAnOpenWindow(t *testing.T) {
 	}
 	e.get("/pub/limited/v1/x", "apikey", portalKey) // window not open yet
 	e.get("/pub/cred/v1/x", "apikey", portalKey)    // no window
-	e.get("/pub/keyed/v1/x", "apikey", otherKey)    // another app: refused, never forwarded
+	e.get("/pub/keyed/v1/x", "apikey", otherKey)    // another app: refused, not the window's app
+	if r := e.get("/pub/signed/v1/x?nhs=" + nhsNumber); r.code != 401 {
+		t.Fatalf("anonymous call to signed: got %d", r.code) // refused, in a window for every caller
+	}
 	rec.Close()
 
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.json.age"))
-	if len(files) != 1 {
-		t.Fatalf("got %d records, want 1 (the portal's call to keyed)", len(files))
+	if len(files) != 2 {
+		t.Fatalf("got %d records, want 2 (the portal's call to keyed, the refused call to signed)", len(files))
 	}
-	b, _ := os.ReadFile(files[0])
-	dec, err := age.Decrypt(bytes.NewReader(b), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got diagnosis.Record
-	if err := json.NewDecoder(dec).Decode(&got); err != nil {
-		t.Fatal(err)
-	}
-	js, _ := json.Marshal(got)
-	if got.Status != 200 || got.App != "acme/portal" || !strings.HasPrefix(got.Path, "/pub/keyed/v1/Patient/") || got.ResponseBody == "" {
-		t.Errorf("record: %s", js)
-	}
-	for _, secret := range []string{portalKey, nhsNumber, "s=1", "X-Frontdoor-App"} {
-		if strings.Contains(string(js), secret) {
-			t.Errorf("record holds %q: %s", secret, js)
+	byPath := map[string]diagnosis.Record{}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		dec, err := age.Decrypt(bytes.NewReader(b), id)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var got diagnosis.Record
+		if err := json.NewDecoder(dec).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(got)
+		for _, secret := range []string{portalKey, nhsNumber, "s=1", "X-Frontdoor-App"} {
+			if strings.Contains(string(js), secret) {
+				t.Errorf("record holds %q: %s", secret, js)
+			}
+		}
+		byPath[got.Path[:len("/pub/keyed")]] = got
+	}
+	if got := byPath["/pub/keyed"]; got.Status != 200 || got.App != "acme/portal" || !strings.HasPrefix(got.Path, "/pub/keyed/v1/Patient/") || got.ResponseBody == "" {
+		t.Errorf("forwarded exchange recorded as %+v", got)
+	}
+	if got := byPath["/pub/signe"]; got.Status != 401 || got.App != "" || !strings.Contains(got.ResponseBody, "reason") {
+		t.Errorf("refusal recorded as %+v", got)
 	}
 }

@@ -287,14 +287,16 @@ func (p *Proxy) plan(snap *store.Snapshot) *plan {
 
 // exchange is one request's state, for the access log and metrics.
 type exchange struct {
-	start  time.Time
-	reqID  string
-	path   string
-	env    string
-	rt     *store.Route
-	pr     auth.Principal
-	status int
-	bytes  int64
+	// captured is set once a diagnosis capture records the exchange.
+	captured bool
+	start    time.Time
+	reqID    string
+	path     string
+	env      string
+	rt       *store.Route
+	pr       auth.Principal
+	status   int
+	bytes    int64
 	// query is the client's query as it came, for the log.
 	query string
 	// trace is the context of the call to the upstream (W3C Trace
@@ -586,6 +588,7 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 	}
 	pw := &proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}
 	if c := p.opts.Diagnosis.Match(rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
+		ex.captured = true
 		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
 		defer func() { c.Finish(r, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
 	}
@@ -701,8 +704,30 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, ex *exchange, f *fa
 	if p.m != nil {
 		p.m.refused.WithLabelValues(problemOf(f.kind).slug).Inc()
 	}
+	if ex.rt != nil && !ex.captured {
+		// A refusal of a routed request is part of what a diagnosis
+		// window on its API records (the forwarded ones are, in proxy).
+		if c := p.opts.Diagnosis.Match(ex.rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
+			if tap := c.Tap(); tap != nil {
+				w = tapWriter{w, tap}
+			}
+			defer func() { c.Finish(r, ex.path, r.URL.RawQuery, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
+		}
+	}
 	ex.status, ex.bytes = writeProblem(w, f, ex.reqID)
 	p.finish(r, ex)
+}
+
+// tapWriter copies what is written to a diagnosis capture.
+type tapWriter struct {
+	http.ResponseWriter
+	tap io.Writer
+}
+
+func (t tapWriter) Write(b []byte) (int, error) {
+	n, err := t.ResponseWriter.Write(b)
+	t.tap.Write(b[:n])
+	return n, err
 }
 
 // finish records the exchange in the metrics and the access log.
