@@ -38,6 +38,11 @@ const puttyMarker = "PuTTY-User-Key-File-"
 // lower case).
 const ageMarker = "AGE-SECRET-KEY-1"
 
+// markers start private keys that are not armoured.
+var markers = []struct{ marker, what string }{
+	{puttyMarker, "PuTTY"}, {ageMarker, "age"}, {strings.ToLower(ageMarker), "age"},
+}
+
 // opensshB64 is the base64 of "openssh-key-v1", the start of an OpenSSH
 // private key's body.
 const opensshB64 = "b3BlbnNzaC1rZXktdjE"
@@ -73,22 +78,14 @@ func findKeys[T string | []byte](t T) []keyHit {
 			hits = append(hits, keyHit{l[0], what})
 		}
 	}
-	for off := 0; ; {
-		i := index(t[off:], puttyMarker)
-		if i < 0 {
-			break
-		}
-		hits = append(hits, keyHit{off + i, "PuTTY"})
-		off += i + len(puttyMarker)
-	}
-	for _, mk := range []string{ageMarker, strings.ToLower(ageMarker)} {
+	for _, mk := range markers {
 		for off := 0; ; {
-			i := index(t[off:], mk)
+			i := index(t[off:], mk.marker)
 			if i < 0 {
 				break
 			}
-			hits = append(hits, keyHit{off + i, "age"})
-			off += i + len(mk)
+			hits = append(hits, keyHit{off + i, mk.what})
+			off += i + len(mk.marker)
 		}
 	}
 	// A body inside an armoured key is that key, already found.
