@@ -10,16 +10,14 @@ import (
 // diagView is a capture window on a publisher's page: the public record
 // of a look at live traffic. It never names the app or the approvers.
 type diagView struct {
-	API          *apiView
-	Environment  string
-	Start, End   timeView
-	Reason       string
-	Requester    string
-	OneApp       bool
-	Bodies       bool
-	Reference    string
-	sortStart    string
-	sortAPITitle string
+	API         *apiView
+	Environment string
+	Start, End  timeView
+	Reason      string
+	Requester   string
+	OneApp      bool
+	Bodies      bool
+	Reference   string
 }
 
 // timeView is an instant for the page: machine-readable and in words.
@@ -42,12 +40,11 @@ func (m *model) diagnosisWindows(pv *pubView) []diagView {
 				API: av, Environment: d.Environment, Start: instant(d.Start), End: instant(d.End),
 				Reason: d.Reason, Requester: d.RequesterOrganisation, OneApp: d.App != "",
 				Bodies: d.CaptureBodies && !av.a.SpecialCategory, Reference: d.Approval.Reference,
-				sortStart: d.Start, sortAPITitle: av.Title,
 			})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b diagView) int {
-		return cmp.Or(strings.Compare(b.sortStart, a.sortStart), strings.Compare(a.sortAPITitle, b.sortAPITitle))
+		return cmp.Or(strings.Compare(b.Start.ISO, a.Start.ISO), strings.Compare(a.API.Title, b.API.Title))
 	})
 	return out
 }

@@ -11,17 +11,21 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // maxAggregate bounds one aggregate file read or fetched.
 const maxAggregate = 256 << 20
 
-// IsAggregateName reports whether name is a daily aggregate's file name,
-// aggregate-YYYY-MM-DD.json.
-func IsAggregateName(name string) bool {
+// AggregateDate returns the day of a daily aggregate's file name,
+// aggregate-YYYY-MM-DD.json, and whether name is one.
+func AggregateDate(name string) (string, bool) {
 	d, ok := strings.CutPrefix(name, "aggregate-")
 	d, ok2 := strings.CutSuffix(d, ".json")
-	return ok && ok2 && len(d) == len("2006-01-02")
+	if _, err := time.Parse(time.DateOnly, d); !ok || !ok2 || err != nil {
+		return "", false
+	}
+	return d, true
 }
 
 // AddPath joins the aggregates at path: a file, or a directory searched
@@ -32,7 +36,7 @@ func (s *Set) AddPath(path string) (int, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || (p != path && !IsAggregateName(d.Name())) {
+		if _, ok := AggregateDate(d.Name()); d.IsDir() || (p != path && !ok) {
 			return nil
 		}
 		f, err := os.Open(p)

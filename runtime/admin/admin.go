@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
+	"github.com/frontdoor-dev/frontdoor/usage"
 )
 
 // SignatureHeader carries the webhook body's HMAC, as GitHub sends it.
@@ -191,7 +192,7 @@ func (h *handler) aggregates(w http.ResponseWriter, _ *http.Request) {
 	}
 	dates := []string{}
 	for _, e := range entries {
-		if d, ok := aggregateDate(e.Name()); ok {
+		if d, ok := usage.AggregateDate(e.Name()); ok {
 			dates = append(dates, d)
 		}
 	}
@@ -213,17 +214,4 @@ func (h *handler) aggregate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(b)
-}
-
-// aggregateDate returns the date of an aggregate file's name.
-func aggregateDate(name string) (string, bool) {
-	d, ok := strings.CutPrefix(name, "aggregate-")
-	if !ok {
-		return "", false
-	}
-	d, ok = strings.CutSuffix(d, ".json")
-	if _, err := time.Parse(time.DateOnly, d); !ok || err != nil {
-		return "", false
-	}
-	return d, true
 }
