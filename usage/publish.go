@@ -3,8 +3,16 @@ package usage
 import (
 	"maps"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
+)
+
+// What a gateway writes for an environment and an API (the configuration's
+// IDs): anything else in an aggregate is not published.
+var (
+	envPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+	apiPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 )
 
 // Threshold is the smallest count published: below it a count reads
@@ -98,8 +106,8 @@ func Publish(s *Set) *Dataset {
 		}
 		d.Through = max(d.Through, a.Date)
 		for _, g := range a.Groups {
-			if g.API == "" || g.Environment == "" {
-				continue // not routed to an API
+			if !envPattern.MatchString(g.Environment) || !apiPattern.MatchString(g.API) {
+				continue // not routed to an API, or not what a gateway writes
 			}
 			c := cellOf(cells, g.Environment, a.Date[:7], g.API)
 			c.add(&g)

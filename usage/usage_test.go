@@ -258,3 +258,21 @@ func TestTheDatasetMatchesItsSchema(t *testing.T) {
 		t.Fatalf("empty dataset: %v", err)
 	}
 }
+
+func TestOnlyConfigurationIDsArePublished(t *testing.T) {
+	a := &Aggregate{Replica: "gw", Date: "2026-11-01"}
+	for _, id := range [][2]string{
+		{"production", "pub/api"},
+		{"production", `pub/<script>alert(1)</script>`},
+		{`prod" onmouseover="x`, "pub/api"},
+		{"production", "../../etc/passwd"},
+		{"production", "pub/api/extra"},
+		{"", "pub/api"},
+	} {
+		a.Groups = append(a.Groups, NewGroup(id[0], id[1], "org/app", 200, Hist{BucketOf(100): 50}))
+	}
+	d := Publish(setOf(t, a))
+	if len(d.Environments) != 1 || len(d.Environments[0].APIs) != 1 || d.Environments[0].APIs[0].ID != "pub/api" {
+		t.Fatalf("published %+v, want production's pub/api only", d.Environments)
+	}
+}
