@@ -1,9 +1,11 @@
 package oasref
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -67,4 +69,48 @@ func builtinScheme(ref *yaml.Node) *yaml.Node {
 	}
 	at(n)
 	return n
+}
+
+// platformSchemes declares, in doc's components, the platform's scheme of
+// each access mode a security requirement names but the document does
+// not declare: the platform owns those names, as it does when a document
+// refers to them by URL (documents built per environment often declare
+// only the schemes of the environment they were built for).
+func platformSchemes(doc *openapi3.T) {
+	declare := func(reqs openapi3.SecurityRequirements) {
+		for _, req := range reqs {
+			for name := range req {
+				if doc.Components != nil && doc.Components.SecuritySchemes[name] != nil {
+					continue
+				}
+				def, ok := builtinSchemes[name]
+				if !ok {
+					continue
+				}
+				var s openapi3.SecurityScheme
+				b, err := json.Marshal(def)
+				if err != nil || s.UnmarshalJSON(b) != nil {
+					continue
+				}
+				if doc.Components == nil {
+					doc.Components = &openapi3.Components{}
+				}
+				if doc.Components.SecuritySchemes == nil {
+					doc.Components.SecuritySchemes = openapi3.SecuritySchemes{}
+				}
+				doc.Components.SecuritySchemes[name] = &openapi3.SecuritySchemeRef{Value: &s}
+			}
+		}
+	}
+	declare(doc.Security)
+	if doc.Paths == nil {
+		return
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Security != nil {
+				declare(*op.Security)
+			}
+		}
+	}
 }

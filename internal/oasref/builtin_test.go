@@ -79,3 +79,42 @@ func TestOtherRemoteReferencesAreNeverThePlatformsSchemes(t *testing.T) {
 		t.Errorf("a file of the repository: got %+v, want its own scheme", got)
 	}
 }
+
+// A security requirement naming an access mode the document does not
+// declare is the platform's scheme of that mode; a scheme the document
+// declares is its own, and any other undeclared name stays invalid.
+func TestAnUndeclaredAccessModeInARequirementIsThePlatformsScheme(t *testing.T) {
+	const head = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+	tests := []struct {
+		name, doc string
+		valid     bool
+		want      map[string]string // scheme name -> type
+	}{
+		{"an operation's requirement", head + "paths:\n  /a:\n    get:\n      security: [{nhs-login-p9: []}]\n      responses: {'200': {description: ok}}\n",
+			true, map[string]string{"nhs-login-p9": "http"}},
+		{"the document's requirement, beside declared schemes", head + "security: [{app-level3: []}, {app-level0: []}]\npaths: {}\ncomponents:\n  securitySchemes:\n    app-level0: {type: http, scheme: basic}\n",
+			true, map[string]string{"app-level3": "oauth2", "app-level0": "http"}},
+		{"a sandbox's schemes without the production one", head + "paths:\n  /a:\n    get:\n      security: [{nhs-login-p9: []}, {app-level3: []}]\n      responses: {'200': {description: ok}}\ncomponents:\n  securitySchemes:\n    app-level3: {type: apiKey, in: header, name: x}\n",
+			true, map[string]string{"nhs-login-p9": "http", "app-level3": "apiKey"}},
+		{"a name that is no access mode", head + "paths:\n  /a:\n    get:\n      security: [{partner-sso: []}]\n      responses: {'200': {description: ok}}\n",
+			false, nil},
+		{"an access mode without a scheme", head + "security: [{open: []}]\npaths: {}\n", false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ld, err := Load(context.Background(), []byte(tc.doc), "root.yaml", Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ld.Doc.Validate(context.Background()); (err == nil) != tc.valid {
+				t.Fatalf("validate: got %v, want valid %v", err, tc.valid)
+			}
+			for name, typ := range tc.want {
+				ref := ld.Doc.Components.SecuritySchemes[name]
+				if ref == nil || ref.Value == nil || ref.Value.Type != typ {
+					t.Errorf("scheme %s: got %+v, want type %s", name, ref, typ)
+				}
+			}
+		})
+	}
+}

@@ -144,6 +144,7 @@ func Load(ctx context.Context, data []byte, file string, opts Options) (*Loaded,
 		}
 		return ld, err
 	}
+	platformSchemes(doc)
 	ld.Doc = doc
 	return ld, nil
 }
