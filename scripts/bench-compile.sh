@@ -53,10 +53,7 @@ while [ $# -gt 0 ]; do
 done
 
 bench_root
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	[ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
-fi
+bench_work bench
 mkdir -p "$work/bin"
 
 # Tools.

@@ -11,6 +11,9 @@ bench_name=$(basename "$0" .sh)
 log() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
 die() { log "$*"; exit 1; }
 
+# pids are the servers cleanup stops, trap_rm the directory it removes.
+pids=() run="" trap_rm=""
+
 # vegeta_args are extra options of bench_vegeta's attacks; bench_over names
 # the connection in bench_wrk's and bench_vegeta's messages.
 vegeta_args=() bench_over=""
@@ -51,14 +54,20 @@ bench_root() {
 # and pids, and traps cleanup on exit.
 bench_dirs() {
 	bench_root
-	trap_rm=""
-	if [ -z "$work" ]; then
-		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-		trap_rm=$work
-	fi
+	bench_work bench
 	outdir=$root/out/bench
 	mkdir -p "$work/bin" "$outdir"
-	pids=()
+}
+
+# bench_work NAME: unless -w named one, makes work a new temporary directory
+# (frontdoor-NAME.XXXXXX), removed on exit unless keep is 1 (--keep); traps
+# cleanup on exit.
+bench_work() {
+	trap_rm=""
+	if [ -z "$work" ]; then
+		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-$1.XXXXXX")
+		[ "${keep:-0}" = 1 ] || trap_rm=$work
+	fi
 	trap cleanup EXIT
 }
 

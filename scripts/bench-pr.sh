@@ -49,13 +49,8 @@ while [ $# -gt 0 ]; do
 done
 
 bench_root
-pids=() run="" trap_rm=""
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench-pr.XXXXXX")
-	[ "$keep" = 1 ] || trap_rm=$work
-fi
+bench_work bench-pr
 run=$work
-trap cleanup EXIT
 mkdir -p "$work/bin"
 [ -x /usr/bin/time ] || die "missing GNU time (/usr/bin/time)"
 

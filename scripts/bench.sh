@@ -37,10 +37,7 @@ while [ $# -gt 0 ]; do
 done
 
 bench_root
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	[ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
-fi
+bench_work bench
 out=$root/out/bench
 mkdir -p "$out"
 start=$(date +%s)
