@@ -1,8 +1,6 @@
 package testutil
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -25,15 +23,7 @@ func TestClockMovesOnlyWhenSetOrAdvanced(t *testing.T) {
 
 func TestReadTreeKeysEveryFileBySlashPath(t *testing.T) {
 	dir := t.TempDir()
-	for name, data := range map[string]string{"a.cue": "a", "sub/.hidden": "h", "sub/deep/b.yaml": "b"} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	WriteTree(t, dir, map[string]string{"a.cue": "a", "sub/.hidden": "h", "sub/deep/b.yaml": "b"})
 	got := ReadTree(t, dir)
 	if len(got) != 3 || string(got["a.cue"].Data) != "a" || string(got["sub/.hidden"].Data) != "h" || string(got["sub/deep/b.yaml"].Data) != "b" {
 		t.Errorf("got %v, want the three files by slash path", got)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -262,7 +263,7 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 	}
 	name := strings.TrimPrefix(snapshot.Digest(b), "sha256:")
 	corrupt := bytes.Replace(b, []byte("up.test"), []byte("ev.test"), 1)
-	writeFile(t, state+"/snapshots/"+name+".json", corrupt)
+	testutil.WriteFile(t, state+"/snapshots/"+name+".json", corrupt)
 	h2 := newHarness(t, harnessOptions{stateDir: state})
 	err := h2.ctrl.Restore()
 	if verify.ReasonOf(err) != verify.ReasonDigest {
@@ -338,7 +339,7 @@ func TestASnapshotFileIsPersistedAsVerified(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			state, path := t.TempDir(), filepath.Join(t.TempDir(), "snapshot.json")
 			b := snaptest.Encode(t, snaptest.Small(9, "http://up.test"))
-			writeFile(t, path, b)
+			testutil.WriteFile(t, path, b)
 			h := newHarness(t, harnessOptions{stateDir: state, prepare: func(*store.Snapshot) {
 				if tc.rewrite {
 					f, err := os.OpenFile(path, os.O_WRONLY, 0)
