@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -35,5 +36,15 @@ func TestReceiveReturnsTheValueSent(t *testing.T) {
 	ch <- 7
 	if got := Receive(t, ch, time.Second, "value"); got != 7 {
 		t.Errorf("got %d, want 7", got)
+	}
+}
+
+func TestFindInTreeNamesEachFileAndWordIgnoringCase(t *testing.T) {
+	dir := t.TempDir()
+	WriteTree(t, dir, map[string]string{"a.html": "Call Jo Bloggs", "sub/b.json": `{"email":"JO@example.test"}`, "c.txt": "nothing"})
+	found, files := FindInTree(t, dir, []string{"jo bloggs", "jo@example.test"})
+	want := []string{`a.html contains "jo bloggs"`, `sub/b.json contains "jo@example.test"`}
+	if files != 3 || !slices.Equal(found, want) {
+		t.Errorf("got %q in %d files, want %q in 3", found, files, want)
 	}
 }

@@ -1,9 +1,12 @@
 package testutil
 
 import (
+	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/fstest"
 )
@@ -49,4 +52,22 @@ func ReadTree(t testing.TB, dir string) fstest.MapFS {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// FindInTree reads every file under dir and returns, sorted, "PATH
+// contains WORD" for each file that contains one of words, ignoring case,
+// and how many files it read.
+func FindInTree(t testing.TB, dir string, words []string) (found []string, files int) {
+	t.Helper()
+	tree := ReadTree(t, dir)
+	for p, f := range tree {
+		data := bytes.ToLower(f.Data)
+		for _, w := range words {
+			if bytes.Contains(data, bytes.ToLower([]byte(w))) {
+				found = append(found, fmt.Sprintf("%s contains %q", p, w))
+			}
+		}
+	}
+	slices.Sort(found)
+	return found, len(tree)
 }
