@@ -302,9 +302,19 @@ type response struct {
 // pair is given; kv are header pairs (added, so repeats are kept).
 func (e *env) do(method, target string, body io.Reader, kv ...string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+target, body)
+	r, err := e.send(method, target, body, kv...)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do returning its error instead of failing the test, for
+// goroutines other than the test's.
+func (e *env) send(method, target string, body io.Reader, kv ...string) (response, error) {
+	req, err := http.NewRequest(method, e.srv.URL+target, body)
+	if err != nil {
+		return response{}, err
 	}
 	req.Host = sandboxHost
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -316,8 +326,13 @@ func (e *env) do(method, target string, body io.Reader, kv ...string) response {
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
+	return readResponse(resp), nil
+}
+
+// readResponse reads resp whole and closes its body.
+func readResponse(resp *http.Response) response {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return response{resp.StatusCode, resp.Header, string(b)}
@@ -350,9 +365,7 @@ func (e *env) rawRequest(requestLine string, lines ...string) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, string(body)}
+	return readResponse(resp)
 }
 
 // raw sends a request line with target exactly as given, and headers as

@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -38,24 +37,18 @@ func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
 		wg       sync.WaitGroup
 		errs     = make(chan error, 8)
 	)
-	client := e.srv.Client()
 	for range 4 {
 		wg.Go(func() {
 			last := 0
 			for !stop.Load() {
-				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/pub/keyed/v1/Patient", nil)
-				req.Host = sandboxHost
-				req.Header.Set("apikey", portalKey)
-				resp, err := client.Do(req)
+				r, err := e.send(http.MethodGet, "/pub/keyed/v1/Patient", nil, "apikey", portalKey)
 				if err != nil {
 					errs <- err
 					return
 				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				gen := resp.Header.Get("X-Frontdoor-Generation")
-				if want := "/g" + gen + "/keyed/Patient"; resp.StatusCode != http.StatusOK || string(body) != want {
-					errs <- fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body, gen, want)
+				gen := r.header.Get("X-Frontdoor-Generation")
+				if want := "/g" + gen + "/keyed/Patient"; r.code != http.StatusOK || r.body != want {
+					errs <- fmt.Errorf("got %d %q with generation %q, want %q", r.code, r.body, gen, want)
 					return
 				}
 				g, _ := strconv.Atoi(gen)
