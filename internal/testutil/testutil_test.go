@@ -1,7 +1,13 @@
 package testutil
 
 import (
+	"errors"
+	"fmt"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -47,4 +53,61 @@ func TestFindInTreeNamesEachFileAndWordIgnoringCase(t *testing.T) {
 	if files != 3 || !slices.Equal(found, want) {
 		t.Errorf("got %q in %d files, want %q in 3", found, files, want)
 	}
+}
+
+func TestUnderLoadReportsAGenerationThatGoesBack(t *testing.T) {
+	var gen, calls atomic.Int64
+	gen.Store(2)
+	older := make(chan struct{})
+	ft := &fakeT{TB: t}
+	UnderLoad(ft, 1, func() (int, error) {
+		calls.Add(1)
+		g := gen.Load()
+		if g == 1 {
+			close(older)
+		}
+		return int(g), nil
+	}, func() {
+		for calls.Load() < 2 {
+			runtime.Gosched()
+		}
+		gen.Store(1)
+		<-older
+	})
+	if len(ft.errors) != 1 || !strings.Contains(ft.errors[0], "went back from 2 to 1") {
+		t.Errorf("got %q, want one error saying the generation went back", ft.errors)
+	}
+}
+
+func TestUnderLoadCountsPassingRequestsAndReportsFailures(t *testing.T) {
+	var calls atomic.Int64
+	ft := &fakeT{TB: t}
+	passed := UnderLoad(ft, 2, func() (int, error) {
+		if calls.Add(1) > 10 {
+			return 0, errors.New("refused")
+		}
+		return 1, nil
+	}, func() {
+		for calls.Load() < 12 {
+			runtime.Gosched()
+		}
+	})
+	if passed != 10 || len(ft.errors) != 2 {
+		t.Errorf("got %d passed and errors %q, want 10 and two refusals", passed, ft.errors)
+	}
+}
+
+// fakeT records Error calls instead of failing the test.
+type fakeT struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (f *fakeT) Helper() {}
+
+func (f *fakeT) Error(args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errors = append(f.errors, fmt.Sprint(args...))
 }

@@ -11,9 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,56 +164,30 @@ func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
 	before := runtime.NumGoroutine()
 
 	const swaps = 1000
-	var (
-		stop     atomic.Bool
-		requests atomic.Int64
-		wg       sync.WaitGroup
-		errs     = make(chan error, 8)
-	)
-	for range 4 {
-		wg.Go(func() {
-			last := 0
-			for !stop.Load() {
-				resp, err := client.Get(h.gw.URL + "/pub0/api1/v1/Patient")
-				if err != nil {
-					errs <- err
-					return
-				}
-				var body bytes.Buffer
-				body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				gen := resp.Header.Get("X-Frontdoor-Generation")
-				want := fmt.Sprintf("up /g%s/Patient", gen)
-				if resp.StatusCode != http.StatusOK || body.String() != want {
-					errs <- fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body.String(), gen, want)
-					return
-				}
-				var g int
-				fmt.Sscan(gen, &g)
-				if g < last {
-					errs <- fmt.Errorf("generation went back from %d to %d", last, g)
-					return
-				}
-				last = g
-				requests.Add(1)
-			}
-		})
-	}
-	for gen := uint64(2); gen <= swaps+1; gen++ {
-		if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(gen)}); err != nil || outcome != control.OutcomeSwapped {
-			t.Fatalf("swap to %d: got %q, %v", gen, outcome, err)
+	requests := testutil.UnderLoad(t, 4, func() (int, error) {
+		resp, err := client.Get(h.gw.URL + "/pub0/api1/v1/Patient")
+		if err != nil {
+			return 0, err
 		}
-	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		var body bytes.Buffer
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		gen := resp.Header.Get("X-Frontdoor-Generation")
+		if want := fmt.Sprintf("up /g%s/Patient", gen); resp.StatusCode != http.StatusOK || body.String() != want {
+			return 0, fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body.String(), gen, want)
+		}
+		return strconv.Atoi(gen)
+	}, func() {
+		for gen := uint64(2); gen <= swaps+1; gen++ {
+			if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(gen)}); err != nil || outcome != control.OutcomeSwapped {
+				t.Fatalf("swap to %d: got %q, %v", gen, outcome, err)
+			}
+		}
+	})
 	if got := h.store.Active().Generation(); got != swaps+1 {
 		t.Errorf("active generation: got %d, want %d", got, swaps+1)
 	}
-	t.Logf("%d requests during %d swaps", requests.Load(), swaps)
+	t.Logf("%d requests during %d swaps", requests, swaps)
 
 	// No goroutine may outlive the swaps (connections closed, the
 	// servers' connection goroutines end).
