@@ -151,6 +151,20 @@ func (g *gitHarness) webhook(signature string) int {
 	return resp.StatusCode
 }
 
+// refusedKeeping triggers the source, waits for /status to show a source
+// error that contains what, and checks that the upstream named serving still serves.
+func (g *gitHarness) refusedKeeping(t *testing.T, what, serving string) {
+	t.Helper()
+	g.src.Trigger()
+	waitFor(t, 5*time.Second, "a source error with "+what+" in /status", func() bool {
+		s := g.status().Source
+		return s != nil && strings.Contains(s.LastError, what)
+	})
+	if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, serving) {
+		t.Errorf("got %q, want %s still serving", body, serving)
+	}
+}
+
 func TestGitSourceFollowsTheBranch(t *testing.T) {
 	a, b, c := upstream(t, "a"), upstream(t, "b"), upstream(t, "c")
 	g := newGitHarness(t, false, "", nil)
@@ -187,14 +201,7 @@ func TestGitSourceFollowsTheBranch(t *testing.T) {
 	t.Run("server down keeps serving and shows the error", func(t *testing.T) {
 		g.server.Down()
 		g.repo.Commit(map[string]string{snaptest.ConfigFile: c.URL}, false) // pushed to the bare repository directly
-		g.src.Trigger()
-		waitFor(t, 5*time.Second, "a source error in /status", func() bool {
-			s := g.status().Source
-			return s != nil && strings.Contains(s.LastError, "fetching")
-		})
-		if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, "b") {
-			t.Errorf("got %q, want b still serving", body)
-		}
+		g.refusedKeeping(t, "fetching", "b")
 		if got := g.metric("frontdoor_source_errors_total", "source", "git"); got < 1 {
 			t.Errorf("source errors metric: got %v, want at least 1", got)
 		}
@@ -206,14 +213,7 @@ func TestGitSourceFollowsTheBranch(t *testing.T) {
 	t.Run("a force push is refused", func(t *testing.T) {
 		g.repo.Reset(first)
 		g.repo.Commit(map[string]string{snaptest.ConfigFile: a.URL + "/forced"}, true)
-		g.src.Trigger()
-		waitFor(t, 5*time.Second, "a force-push error in /status", func() bool {
-			s := g.status().Source
-			return s != nil && strings.Contains(s.LastError, "force-pushed")
-		})
-		if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, "c") {
-			t.Errorf("got %q, want c still serving", body)
-		}
+		g.refusedKeeping(t, "force-pushed", "c")
 	})
 }
 
