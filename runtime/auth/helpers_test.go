@@ -237,3 +237,13 @@ func wantRefusal(t *testing.T, err error, reason Reason, status int) {
 		t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, reason, status, e)
 	}
 }
+
+// withClaim returns c with claim k set to v, or removed when v is nil.
+func withClaim(c jwt.MapClaims, k string, v any) jwt.MapClaims {
+	if v == nil {
+		delete(c, k)
+	} else {
+		c[k] = v
+	}
+	return c
+}

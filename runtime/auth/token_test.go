@@ -106,15 +106,7 @@ func TestClientAssertionIsRefused(t *testing.T) {
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 	valid := func() jwt.MapClaims { return assertionClaims("acme/portal", now, "j-attack") }
-	with := func(k string, v any) jwt.MapClaims {
-		c := valid()
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	with := func(k string, v any) jwt.MapClaims { return withClaim(valid(), k, v) }
 	tests := []struct {
 		name       string
 		assertion  string

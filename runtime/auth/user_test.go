@@ -85,15 +85,7 @@ func TestUserTokenIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	p9 := []string{snapshot.ModeNHSLoginP9}
-	with := func(k string, v any) jwt.MapClaims {
-		c := loginClaims("P9", now)
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	with := func(k string, v any) jwt.MapClaims { return withClaim(loginClaims("P9", now), k, v) }
 	rs := func(c jwt.MapClaims) string { return sign(t, jwt.SigningMethodRS256, priv, "login-1", c, nil) }
 	tests := []struct {
 		name       string
