@@ -59,10 +59,7 @@ func TestEncodeMatchesCanonicalOfMarshal(t *testing.T) {
 		{"an empty snapshot", &Snapshot{SchemaVersion: SchemaVersion}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.s.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := encoded(t, tc.s)
 			if want := canonicalOfMarshal(t, tc.s); !bytes.Equal(got, want) {
 				t.Errorf("got\n%s\nwant\n%s", got, want)
 			}
@@ -73,10 +70,7 @@ func TestEncodeMatchesCanonicalOfMarshal(t *testing.T) {
 func TestEncodeStatesTheDigestOfEverySectionItWrites(t *testing.T) {
 	s := sample()
 	s.Sections = map[string]string{"apis": "sha256:forged", "extra": "x"}
-	got, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := encoded(t, s)
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(got, &members); err != nil {
 		t.Fatal(err)
