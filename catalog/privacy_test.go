@@ -1,13 +1,10 @@
 package catalog
 
 import (
-	"bytes"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -55,25 +52,9 @@ func TestSiteShowsNoConsumerDataApproverOrUpstream(t *testing.T) {
 	if _, err := site.Write(dir); err != nil {
 		t.Fatal(err)
 	}
-	files := 0
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		files++
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, f := range forbidden {
-			if bytes.Contains(bytes.ToLower(b), bytes.ToLower([]byte(f))) {
-				t.Errorf("%s contains %q", p, f)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	leaks, files := testutil.FindInTree(t, dir, forbidden)
+	for _, l := range leaks {
+		t.Errorf("on disk: %s", l)
 	}
 	if files < len(site.Files()) {
 		t.Errorf("got %d files on disk, want at least %d", files, len(site.Files()))

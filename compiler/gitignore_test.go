@@ -2,28 +2,14 @@ package compiler
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
 const ignoredKey = "-----BEGIN EC PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END EC PRIVATE KEY-----\n"
-
-// writeFiles writes files (path → content) into dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func codesIn(ds Diagnostics) string {
 	var b strings.Builder
@@ -65,7 +51,7 @@ func TestWhatGitignoreIgnoresInADirectoryIsNotConfiguration(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, _ := copyBase(t)
-			writeFiles(t, dir, tc.files)
+			testutil.WriteTree(t, dir, tc.files)
 			fsys, err := OpenDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -89,7 +75,7 @@ func TestAnIgnoredFileInAGitTreeIsStillScannedForSecrets(t *testing.T) {
 		t.Skip("git not installed")
 	}
 	dir, _ := copyBase(t)
-	writeFiles(t, dir, map[string]string{".gitignore": "*.key\nout/\n", "signing.key": ignoredKey, "out/x.txt": "x"})
+	testutil.WriteTree(t, dir, map[string]string{".gitignore": "*.key\nout/\n", "signing.key": ignoredKey, "out/x.txt": "x"})
 	gitCLI(t, dir, "init", "-q")
 	gitCLI(t, dir, "add", "-A")
 	gitCLI(t, dir, "add", "-f", "signing.key") // committed despite .gitignore
@@ -109,7 +95,7 @@ func TestADirectoryAndItsGitTreeCompileAlikeWhenGitignoreIgnoresTrackedFiles(t *
 		t.Skip("git not installed")
 	}
 	dir, _ := copyBase(t)
-	writeFiles(t, dir, map[string]string{".gitignore": "drafts/\n", "publishers/acme/drafts/old.cue": "not: configuration\n"})
+	testutil.WriteTree(t, dir, map[string]string{".gitignore": "drafts/\n", "publishers/acme/drafts/old.cue": "not: configuration\n"})
 	gitCLI(t, dir, "init", "-q")
 	gitCLI(t, dir, "add", "-A")
 	gitCLI(t, dir, "add", "-f", "publishers/acme/drafts/old.cue")

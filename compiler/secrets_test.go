@@ -160,22 +160,12 @@ func TestPrivateKeysInAnyFileAreRefusedInDirectoryAndGitMode(t *testing.T) {
 
 func TestPrivateKeysInDecodedValuesAreRefusedInDirectoryAndGitMode(t *testing.T) {
 	k := newTestKeys(t)
-	api := func(extra string) string {
-		b, err := os.ReadFile("testdata/base/publishers/acme/apis/patients.cue")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b) + extra
-	}
+	api := func(extra string) string { return baseFile(t, "publishers/acme/apis/patients.cue") + extra }
 	cueEscaped := strings.NewReplacer(" ", `\u0020`, "\n", `\n`).Replace(string(k.rsaPKCS1))
 	yamlEscaped := strings.NewReplacer(" ", `\x20`, "\n", `\n`).Replace(string(k.ec))
 	jsonEscaped := strings.NewReplacer(" ", `\u0020`, "\n", `\n`).Replace(string(k.ed25519))
 	spec := func(desc string) string {
-		b, err := os.ReadFile("testdata/base/publishers/acme/apis/patients.yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.Replace(string(b), "  version: 1.2.0\n", "  version: 1.2.0\n  description: "+desc+"\n", 1)
+		return strings.Replace(baseFile(t, "publishers/acme/apis/patients.yaml"), "  version: 1.2.0\n", "  version: 1.2.0\n  description: "+desc+"\n", 1)
 	}
 	tests := []struct {
 		name, file, data, at string
@@ -210,21 +200,18 @@ func TestPrivateKeysInDecodedValuesAreRefusedInDirectoryAndGitMode(t *testing.T)
 }
 
 func TestPrivateJWKMembersAreRefusedWhereverAJWKAppears(t *testing.T) {
-	spec, err := os.ReadFile("testdata/base/publishers/acme/apis/patients.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := baseFile(t, "publishers/acme/apis/patients.yaml")
 	tests := []struct {
 		name, file, data, at string
 	}{
 		{"RSA private exponent in an OpenAPI example", "publishers/acme/apis/patients.yaml",
-			string(spec) + "  examples:\n    key:\n      value: {kty: RSA, n: sXch, e: AQAB, p: x1, q: x2}\n", "publishers/acme/apis/patients.yaml:30:43"},
+			spec + "  examples:\n    key:\n      value: {kty: RSA, n: sXch, e: AQAB, p: x1, q: x2}\n", "publishers/acme/apis/patients.yaml:30:43"},
 		{"JWK in an unknown field of a CUE file", "publishers/acme/publisher.cue",
 			"name: \"Acme\"\nkey: {kty: \"EC\", crv: \"P-256\", d: \"jpsQ\"}\n", "publishers/acme/publisher.cue:2:32"},
 		{"JWK as the whole of an ignored CUE file", ".keys/signing.cue", "kty: \"RSA\"\nn: \"sXch\"\ne: \"AQAB\"\nqi: \"x\"\n", ".keys/signing.cue:4:1"},
 		{"symmetric key in a JSON file under .github", ".github/jwk.json", `{"keys": [{"kty": "oct", "k": "GawgguFyGrWKav7AX4VKUg"}]}`, ".github/jwk.json:1:26"},
 		{"CRT parameters in a JSON string of an OpenAPI description", "publishers/acme/apis/patients.yaml",
-			strings.Replace(string(spec), "  version: 1.2.0\n", "  version: 1.2.0\n  description: 'Key: {\"kty\": \"RSA\", \"dp\": \"x\", \"dq\": \"y\", \"qi\": \"z\"}'\n", 1), "publishers/acme/apis/patients.yaml:5:16"},
+			strings.Replace(spec, "  version: 1.2.0\n", "  version: 1.2.0\n  description: 'Key: {\"kty\": \"RSA\", \"dp\": \"x\", \"dq\": \"y\", \"qi\": \"z\"}'\n", 1), "publishers/acme/apis/patients.yaml:5:16"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -234,14 +221,7 @@ func TestPrivateJWKMembersAreRefusedWhereverAJWKAppears(t *testing.T) {
 }
 
 func TestCredentialsInURLsAreRefusedInEveryURLField(t *testing.T) {
-	read := func(p string) string {
-		b, err := os.ReadFile("testdata/base/" + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	platform, publisher, api, spec := read("frontdoor.cue"), read("publishers/acme/publisher.cue"), read("publishers/acme/apis/patients.cue"), read("publishers/acme/apis/patients.yaml")
+	platform, publisher, api, spec := baseFile(t, "frontdoor.cue"), baseFile(t, "publishers/acme/publisher.cue"), baseFile(t, "publishers/acme/apis/patients.cue"), baseFile(t, "publishers/acme/apis/patients.yaml")
 	tests := []struct {
 		name, file, data, at, secret string
 	}{
@@ -268,10 +248,7 @@ func TestCredentialsInURLsAreRefusedInEveryURLField(t *testing.T) {
 }
 
 func TestURLsWithoutCredentialsAreAccepted(t *testing.T) {
-	api, err := os.ReadFile("testdata/base/publishers/acme/apis/patients.cue")
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := baseFile(t, "publishers/acme/apis/patients.cue")
 	for _, u := range []string{
 		"https://acme.test/patients?format=fhir",
 		"https://acme.test/patients?pageToken=2",
@@ -280,7 +257,7 @@ func TestURLsWithoutCredentialsAreAccepted(t *testing.T) {
 	} {
 		t.Run(u, func(t *testing.T) {
 			fsys := baseFS(t)
-			fsys["publishers/acme/apis/patients.cue"] = &fstest.MapFile{Data: []byte(strings.Replace(string(api), "https://acme.test/patients", u, 1))}
+			fsys["publishers/acme/apis/patients.cue"] = &fstest.MapFile{Data: []byte(strings.Replace(api, "https://acme.test/patients", u, 1))}
 			res := mustCompile(t, fsys, testOptions())
 			if len(res.Diagnostics) > 0 {
 				t.Errorf("got diagnostics:\n%s", renderDiags(res.Diagnostics))
@@ -381,12 +358,9 @@ func TestRedactKeepsOrdinaryMessages(t *testing.T) {
 
 func TestDiagnosticOfALongInvalidValueIsCut(t *testing.T) {
 	k := newTestKeys(t)
-	api, err := os.ReadFile("testdata/base/publishers/acme/apis/opendata.cue")
-	if err != nil {
-		t.Fatal(err)
-	}
+	api := baseFile(t, "publishers/acme/apis/opendata.cue")
 	// A PEM in a field that must be short: FD104 quotes the value.
-	src := strings.Replace(string(api), `"Open statistics."`, "\"\"\"\n"+string(k.rsaPKCS1)+"\"\"\"", 1)
+	src := strings.Replace(api, `"Open statistics."`, "\"\"\"\n"+string(k.rsaPKCS1)+"\"\"\"", 1)
 	ds := compileBoth(t, map[string]string{"publishers/acme/apis/opendata.cue": src})
 	wantDiag(t, ds, "publishers/acme/apis/opendata.cue:2:15", codeInvalidValue)
 	wantNoSecretPrinted(t, ds, body(k.rsaPKCS1))
@@ -398,14 +372,7 @@ func TestDiagnosticOfALongInvalidValueIsCut(t *testing.T) {
 }
 
 func TestIntegersBeyondRangeAreRefusedNotSaturated(t *testing.T) {
-	read := func(p string) string {
-		b, err := os.ReadFile("testdata/base/" + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
-	api, launch := read("publishers/acme/apis/opendata.cue"), read("approvals/launch/acme.patients.cue")
+	api, launch := baseFile(t, "publishers/acme/apis/opendata.cue"), baseFile(t, "approvals/launch/acme.patients.cue")
 	tests := []struct {
 		name, file, data, at string
 	}{
@@ -554,4 +521,14 @@ func TestAValueStandsInTheBytesOnlyBetweenBytesThatAreNotBase64(t *testing.T) {
 			}
 		})
 	}
+}
+
+// baseFile returns the file p of the base configuration (testdata/base).
+func baseFile(t testing.TB, p string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/base/" + p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

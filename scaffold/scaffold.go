@@ -20,18 +20,19 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/review"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-// The patterns below agree with the schema's #ID, #Handle and #Date.
+// The patterns below agree with the schema's #Handle and #Date (IDs are
+// snapshot.IsID's).
 var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 	handlePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,38})$`)
 	datePattern   = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
 	limitPattern  = regexp.MustCompile(`^([1-9][0-9]*)/(second|minute|hour)$`)
 )
 
 func checkID(what, id string) error {
-	if !idPattern.MatchString(id) {
+	if !snapshot.IsID(id) {
 		return fmt.Errorf("%s %q is not a valid ID (lowercase letters, digits and inner hyphens)", what, id)
 	}
 	return nil

@@ -38,6 +38,8 @@
 # Both are timed with /usr/bin/time -v (wall clock and maximum resident set
 # size). The cue CLI is installed at the version of cuelang.org/go in go.mod.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 size=L work="" run_cue=1 keep=0
 while [ $# -gt 0 ]; do
@@ -46,19 +48,13 @@ while [ $# -gt 0 ]; do
 	-w) work=$2; shift 2 ;;
 	--no-cue) run_cue=0; shift ;;
 	--keep) keep=1; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-compile: unknown argument $1" >&2; exit 2 ;;
+	*) bench_other "$1" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	[ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
-fi
+bench_root
+bench_work bench
 mkdir -p "$work/bin"
-log() { printf 'bench-compile: %s\n' "$*" >&2; }
 
 # Tools.
 if [ ! -x /usr/bin/time ]; then
@@ -85,10 +81,6 @@ if new_corpus "$corpus" "$size"; then
 fi
 ncue=$(find "$corpus" -name '*.cue' | wc -l)
 nspec=$(find "$corpus" -name '*.yaml' | wc -l)
-
-# measure (bench-lib.sh) times each command.
-# shellcheck source=scripts/bench-lib.sh
-. scripts/bench-lib.sh
 
 # frontdoor: the compile (snapshot only), then the whole build with the
 # catalogue into a fresh directory.

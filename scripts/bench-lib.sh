@@ -1,14 +1,18 @@
-# Shared helpers of the load benchmarks (bench-gateway.sh, bench-tls.sh,
-# bench-swap.sh): their common options, directories, builds, CPU placement
-# and servers, wrk and vegeta runs and the parsing of their reports, and
-# the clean-up on exit. Source it first; the helpers use the array pids
-# (server processes) and the variables run (the run directory) and trap_rm
-# (a directory to remove).
+# Shared helpers of the benchmark scripts: messages, -h and unknown
+# arguments, the repository root; for the load benchmarks (bench-gateway.sh,
+# bench-tls.sh, bench-swap.sh) also their common options, directories,
+# builds, CPU placement and servers, wrk and vegeta runs and the parsing of
+# their reports, and the clean-up on exit. Source it first; the helpers use
+# the array pids (server processes) and the variables run (the run
+# directory) and trap_rm (a directory to remove).
 
 # bench_name names the script in messages: bench-gateway for bench-gateway.sh.
 bench_name=$(basename "$0" .sh)
 log() { printf '%s: %s\n' "$bench_name" "$*" >&2; }
 die() { log "$*"; exit 1; }
+
+# pids are the servers cleanup stops, trap_rm the directory it removes.
+pids=() run="" trap_rm=""
 
 # vegeta_args are extra options of bench_vegeta's attacks; bench_over names
 # the connection in bench_wrk's and bench_vegeta's messages.
@@ -26,25 +30,44 @@ bench_opt() {
 	-b) fdbin=$2 ;;
 	--pin) pin=1; used=1 ;;
 	--no-install) install=0; used=1 ;;
+	*) bench_other "$1" ;;
+	esac
+}
+
+# bench_other ARG: an argument no option of the script took: -h and --help
+# print the usage (the script's opening comment), anything else is an error.
+bench_other() {
+	case $1 in
 	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "$bench_name: unknown argument $1" >&2; exit 2 ;;
 	esac
+}
+
+# bench_root: sets root to the repository and cds there.
+bench_root() {
+	root=$(cd "$(dirname "$0")/.." && pwd)
+	cd "$root"
 }
 
 # bench_dirs: sets root (and cds there), work (a new temporary directory,
 # removed on exit, unless -w named one; with work/bin), outdir (out/bench)
 # and pids, and traps cleanup on exit.
 bench_dirs() {
-	root=$(cd "$(dirname "$0")/.." && pwd)
-	cd "$root"
-	trap_rm=""
-	if [ -z "$work" ]; then
-		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-		trap_rm=$work
-	fi
+	bench_root
+	bench_work bench
 	outdir=$root/out/bench
 	mkdir -p "$work/bin" "$outdir"
-	pids=()
+}
+
+# bench_work NAME: unless -w named one, makes work a new temporary directory
+# (frontdoor-NAME.XXXXXX), removed on exit unless keep is 1 (--keep); traps
+# cleanup on exit.
+bench_work() {
+	trap_rm=""
+	if [ -z "$work" ]; then
+		work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-$1.XXXXXX")
+		[ "${keep:-0}" = 1 ] || trap_rm=$work
+	fi
 	trap cleanup EXIT
 }
 

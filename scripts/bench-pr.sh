@@ -32,6 +32,8 @@
 # The "before" binary has no cache: its cold and warm runs are the same
 # command. Exit code 1 (a finding) is accepted; 2 fails the benchmark.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 size=L work="" keep=0 before="" rounds=1 edits=5
 while [ $# -gt 0 ]; do
@@ -42,24 +44,13 @@ while [ $# -gt 0 ]; do
 	-e) edits=$2; shift 2 ;;
 	-w) work=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-pr: unknown argument $1" >&2; exit 2 ;;
+	*) bench_other "$1" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench-pr: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-pids=() run="" trap_rm=""
-# shellcheck source=scripts/bench-lib.sh
-. scripts/bench-lib.sh
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench-pr.XXXXXX")
-	[ "$keep" = 1 ] || trap_rm=$work
-fi
+bench_root
+bench_work bench-pr
 run=$work
-trap cleanup EXIT
 mkdir -p "$work/bin"
 [ -x /usr/bin/time ] || die "missing GNU time (/usr/bin/time)"
 

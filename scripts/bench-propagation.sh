@@ -29,6 +29,8 @@
 #            first, so pushes land at every phase of the replicas' polls.
 # Writes out/bench/propagation.{txt,json}.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 fdbin="" n=10 m=5 poll=2s
 while [ $# -gt 0 ]; do
@@ -38,15 +40,13 @@ while [ $# -gt 0 ]; do
 	-m) m=$2; shift 2 ;;
 	-p) poll=$2; shift 2 ;;
 	--quick) n=3; m=2; shift ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench-propagation: unknown argument $1" >&2; exit 2 ;;
+	*) bench_other "$1" ;;
 	esac
 done
 
 [ -z "$fdbin" ] || fdbin=$(realpath "$fdbin")
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-command -v git >/dev/null || { echo "bench-propagation: missing git (apt-get install git)" >&2; exit 1; }
+bench_root
+command -v git >/dev/null || die "missing git (apt-get install git)"
 outdir=$root/out/bench
 mkdir -p "$outdir"
 bin=()

@@ -21,6 +21,8 @@
 # Outputs: out/bench/{compile,swap,gateway}.txt, swap.json, gateway.{json,csv,svg},
 # out/bench/summary.txt; a full run also writes docs/bench-gateway.svg.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 quick=0 cue=1 pin=0 keep=0 work=""
 while [ $# -gt 0 ]; do
@@ -30,18 +32,12 @@ while [ $# -gt 0 ]; do
 	--pin) pin=1; shift ;;
 	--keep) keep=1; shift ;;
 	-w) work=$2; shift 2 ;;
-	-h | --help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
+	*) bench_other "$1" ;;
 	esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-log() { printf 'bench: %s\n' "$*" >&2; }
-if [ -z "$work" ]; then
-	work=$(mktemp -d "${TMPDIR:-/tmp}/frontdoor-bench.XXXXXX")
-	[ "$keep" = 1 ] || trap 'rm -rf "$work"' EXIT
-fi
+bench_root
+bench_work bench
 out=$root/out/bench
 mkdir -p "$out"
 start=$(date +%s)

@@ -41,43 +41,36 @@ func canonicalOfMarshal(t *testing.T, s *Snapshot) []byte {
 }
 
 func TestEncodeMatchesCanonicalOfMarshal(t *testing.T) {
-	s := sample()
+	escaping := sample()
 	// Strings that need escaping, HTML, non-ASCII, control characters and
 	// invalid UTF-8 must come out as encoding/json writes them.
-	s.APIs[0].Description = "<b>Tom & \"Jerry\"</b>\n\ttab \\ é ü 😀 \u2028 \x01 \xff"
-	s.APIs[0].Tags = nil
-	s.Publishers[0].Website = "https://example.test/?a=1&b=<2>"
-	s.Platform.IdentityProviders = []IdentityProvider{{ID: "nhs-login", Issuer: "https://login.test", JWKSURL: "https://login.test/jwks",
+	escaping.APIs[0].Description = "<b>Tom & \"Jerry\"</b>\n\ttab \\ é ü 😀 \u2028 \x01 \xff"
+	escaping.APIs[0].Tags = nil
+	escaping.Publishers[0].Website = "https://example.test/?a=1&b=<2>"
+	escaping.Platform.IdentityProviders = []IdentityProvider{{ID: "nhs-login", Issuer: "https://login.test", JWKSURL: "https://login.test/jwks",
 		LevelClaim: "identity_proofing_level", Levels: map[string]string{"P9": ModeNHSLoginP9, "é<": ModeNHSLoginP0}}}
 	rl := RateLimit{Limit: 10, Per: "second"}
-	s.Entitlements[0].RateLimit = &rl
-	got, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := canonicalOfMarshal(t, s); !bytes.Equal(got, want) {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestEncodeMatchesCanonicalOfMarshalOnAnEmptySnapshot(t *testing.T) {
-	s := &Snapshot{SchemaVersion: SchemaVersion}
-	got, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := canonicalOfMarshal(t, s); !bytes.Equal(got, want) {
-		t.Errorf("got %s, want %s", got, want)
+	escaping.Entitlements[0].RateLimit = &rl
+	for _, tc := range []struct {
+		name string
+		s    *Snapshot
+	}{
+		{"strings that need escaping", escaping},
+		{"an empty snapshot", &Snapshot{SchemaVersion: SchemaVersion}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := encoded(t, tc.s)
+			if want := canonicalOfMarshal(t, tc.s); !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+		})
 	}
 }
 
 func TestEncodeStatesTheDigestOfEverySectionItWrites(t *testing.T) {
 	s := sample()
 	s.Sections = map[string]string{"apis": "sha256:forged", "extra": "x"}
-	got, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := encoded(t, s)
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(got, &members); err != nil {
 		t.Fatal(err)

@@ -43,11 +43,18 @@ func sample() *Snapshot {
 	return s
 }
 
-func TestEncodeIsCanonical(t *testing.T) {
-	b, err := sample().Encode()
+// encoded returns s encoded, failing the test if it does not encode.
+func encoded(t testing.TB, s *Snapshot) []byte {
+	t.Helper()
+	b, err := s.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func TestEncodeIsCanonical(t *testing.T) {
+	b := encoded(t, sample())
 	again, err := Canonical(b)
 	if err != nil {
 		t.Fatal(err)
@@ -83,18 +90,12 @@ func TestCanonicalRejectsFloats(t *testing.T) {
 }
 
 func TestDecodeRoundTripsEncode(t *testing.T) {
-	b, err := sample().Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := encoded(t, sample())
 	s, err := Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b2, err := s.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b2 := encoded(t, s)
 	if !bytes.Equal(b, b2) {
 		t.Errorf("round trip changed bytes:\n got %s\nwant %s", b2, b)
 	}
@@ -104,7 +105,7 @@ func TestDecodeRoundTripsEncode(t *testing.T) {
 }
 
 func TestDecodeRejectsUnknownFields(t *testing.T) {
-	b, _ := sample().Encode()
+	b := encoded(t, sample())
 	bad := bytes.Replace(b, []byte(`{"apis":`), []byte(`{"extra":1,"apis":`), 1)
 	if _, err := Decode(bad); err == nil {
 		t.Error("got no error for an unknown field")
@@ -112,7 +113,7 @@ func TestDecodeRejectsUnknownFields(t *testing.T) {
 }
 
 func TestDecodeRejectsOtherSchemaVersions(t *testing.T) {
-	b, _ := sample().Encode()
+	b := encoded(t, sample())
 	bad := bytes.Replace(b, []byte(SchemaVersion), []byte("frontdoor.snapshot/v0"), 1)
 	if _, err := Decode(bad); err == nil {
 		t.Error("got no error for another schema version")
@@ -143,7 +144,7 @@ func TestSignatureVerifiesOnlyUntamperedBytesWithTrustedKey(t *testing.T) {
 	_, otherPEM, _ := GenerateKey()
 	other, _ := ParsePublicKey(otherPEM)
 
-	b, _ := sample().Encode()
+	b := encoded(t, sample())
 	sig := Sign(priv, b)
 	tampered := bytes.Replace(b, []byte(`"generation":7`), []byte(`"generation":8`), 1)
 	tests := []struct {
@@ -268,7 +269,7 @@ func TestRateLimitPerSecond(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	b, _ := sample().Encode()
+	b := encoded(f, sample())
 	f.Add(b)
 	f.Add([]byte(`{"schemaVersion":"frontdoor.snapshot/v1"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -3,16 +3,10 @@ package usage
 import (
 	"maps"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
-)
 
-// What a gateway writes for an environment and an API (the configuration's
-// IDs): anything else in an aggregate is not published.
-var (
-	envPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
-	apiPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Threshold is the smallest count published: below it a count reads
@@ -106,7 +100,7 @@ func Publish(s *Set) *Dataset {
 		}
 		d.Through = max(d.Through, a.Date)
 		for _, g := range a.Groups {
-			if !envPattern.MatchString(g.Environment) || !apiPattern.MatchString(g.API) {
+			if !snapshot.IsID(g.Environment) || !snapshot.IsQualifiedID(g.API) {
 				continue // not routed to an API, or not what a gateway writes
 			}
 			c := cellOf(cells, g.Environment, a.Date[:7], g.API)

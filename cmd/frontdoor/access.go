@@ -4,16 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/frontdoor-dev/frontdoor/compiler"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
-
-// accessID is an "owner/name" pair: ORG/APP or PUB/API.
-var accessID = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
 
 func newAccessCmd() *cobra.Command {
 	var src sourceFlags
@@ -38,10 +35,10 @@ Exit codes: 0 allowed (or listed), 1 refused, 2 usage or I/O error.`,
 			if format != "text" && format != "json" {
 				return usageErr("-o: want text or json, got %q", format)
 			}
-			if !accessID.MatchString(q.App) {
+			if !snapshot.IsQualifiedID(q.App) {
 				return usageErr("--app: want ORG/APP, got %q", q.App)
 			}
-			if q.API != "" && !accessID.MatchString(q.API) {
+			if q.API != "" && !snapshot.IsQualifiedID(q.API) {
 				return usageErr("--api: want PUB/API, got %q", q.API)
 			}
 			if q.API != "" && q.Env == "" {

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
 // contactRE finds the contact block of a consumer.cue: its person's name
@@ -37,25 +37,9 @@ func TestTheExamplePlatformsBuildShowsNoConsumerContact(t *testing.T) {
 	if code := run([]string{"build", root, "-o", out, "--no-cache"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
 		t.Fatalf("build: exit %d", code)
 	}
-	n := 0
-	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n++
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		for _, c := range contacts {
-			if bytes.Contains(bytes.ToLower(b), bytes.ToLower([]byte(c))) {
-				t.Errorf("%s shows the consumer contact %q", strings.TrimPrefix(p, out), c)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	leaks, n := testutil.FindInTree(t, out, contacts)
+	for _, l := range leaks {
+		t.Errorf("a consumer contact is shown: %s", l)
 	}
 	// The snapshot, catalogue.json and the site's pages were all looked at.
 	for _, want := range []string{"snapshot.json", "catalog/catalogue.json", "catalog/index.html"} {

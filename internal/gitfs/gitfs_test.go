@@ -11,6 +11,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
 // commit makes a git repository on branch main with one commit of files
@@ -21,15 +22,7 @@ func commit(t *testing.T, files, links map[string]string) string {
 		t.Skip("git is not installed")
 	}
 	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteTree(t, dir, files)
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
 			t.Fatal(err)

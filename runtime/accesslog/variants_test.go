@@ -60,35 +60,26 @@ func TestEveryWritingOfAnNHSNumberIsRedacted(t *testing.T) {
 // entry, in several writings: the written line holds none.
 func TestEveryLoggedFieldIsRedacted(t *testing.T) {
 	for _, number := range []string{"9434765919", "943.476.5919", "%39434765919", "\uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19"} {
-		for _, field := range []string{"requestId", "method", "path", "query", "userAgent", "app", "org", "api", "environment", "accessMode"} {
+		// Each logged field (by its JSON name), and how to write the
+		// number n into it.
+		for field, set := range map[string]func(e *Entry, n string){
+			"requestId":   func(e *Entry, n string) { e.RequestID = "a " + n + " b" },
+			"method":      func(e *Entry, n string) { e.Method = "a " + n + " b" },
+			"path":        func(e *Entry, n string) { e.Path = "/p/" + n },
+			"query":       func(e *Entry, n string) { e.Query = "q=" + n },
+			"userAgent":   func(e *Entry, n string) { e.UserAgent = "a " + n + " b" },
+			"app":         func(e *Entry, n string) { e.App = "a " + n + " b" },
+			"org":         func(e *Entry, n string) { e.Org = "a " + n + " b" },
+			"api":         func(e *Entry, n string) { e.API = "a " + n + " b" },
+			"environment": func(e *Entry, n string) { e.Environment = "a " + n + " b" },
+			"accessMode":  func(e *Entry, n string) { e.AccessMode = "a " + n + " b" },
+		} {
 			t.Run(field+"/"+number, func(t *testing.T) {
 				clock := testutil.NewClock(day("2025-03-01"))
 				l := newLogger(t, clock, Options{})
 				e := entry(clock)
 				e.Path, e.Query = "/x", ""
-				v := "a " + number + " b"
-				switch field {
-				case "requestId":
-					e.RequestID = v
-				case "method":
-					e.Method = v
-				case "path":
-					e.Path = "/p/" + number
-				case "query":
-					e.Query = "q=" + number
-				case "userAgent":
-					e.UserAgent = v
-				case "app":
-					e.App = v
-				case "org":
-					e.Org = v
-				case "api":
-					e.API = v
-				case "environment":
-					e.Environment = v
-				case "accessMode":
-					e.AccessMode = v
-				}
+				set(&e, number)
 				l.Log(e)
 				l.Flush()
 				lines := readLines(t, filepath.Join(l.dir, "access-2025-03-01.jsonl"))

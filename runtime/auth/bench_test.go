@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -58,14 +59,14 @@ func BenchmarkAuthenticateAccessToken(b *testing.B) {
 
 func BenchmarkAuthenticateUserToken(b *testing.B) {
 	f := newFixture(b)
-	tok := sign(b, jwt.SigningMethodRS256, testKey(b, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
+	tok := sign(b, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims("P9", f.clock.Now()), nil)
 	benchAccepted(b, f, request("Authorization", "Bearer "+tok), []string{snapshot.ModeNHSLoginP9})
 }
 
 func BenchmarkTokenEndpoint(b *testing.B) {
 	f := newFixture(b)
 	a := f.newAuth(b, func(c *Config) { c.ReplayCache = alwaysFresh{} })
-	as := sign(b, jwt.SigningMethodRS512, testKey(b, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j"), nil)
+	as := sign(b, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j"), nil)
 	form := assertionForm(as).Encode()
 	b.ReportAllocs()
 	for b.Loop() {

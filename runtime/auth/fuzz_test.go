@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -87,13 +88,13 @@ func FuzzClientAssertion(f *testing.F) {
 	fx := newFixture(f)
 	a := fx.newAuth(f, func(c *Config) { c.ReplayCache = alwaysFresh{} })
 	now := fx.clock.Now()
-	priv := testKey(f, 0)
+	priv := snaptest.RSAKey(0)
 	valid := assertionClaims("acme/portal", now, "j")
 	f.Add(sign(f, jwt.SigningMethodRS512, priv, "portal-1", valid, nil))
 	f.Add(sign(f, jwt.SigningMethodRS256, priv, "portal-1", valid, nil))
 	f.Add(sign(f, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "portal-1", valid, nil))
 	f.Add(sign(f, jwt.SigningMethodHS256, []byte("k"), "portal-1", valid, nil))
-	f.Add(sign(f, jwt.SigningMethodRS512, testKey(f, 1), "portal-1", valid, nil))
+	f.Add(sign(f, jwt.SigningMethodRS512, snaptest.RSAKey(1), "portal-1", valid, nil))
 	f.Add("")
 	f.Add("..")
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
@@ -123,7 +124,7 @@ func FuzzClientAssertion(f *testing.F) {
 func FuzzUserToken(f *testing.F) {
 	fx := newFixture(f)
 	now := fx.clock.Now()
-	priv := testKey(f, 1)
+	priv := snaptest.RSAKey(1)
 	f.Add(sign(f, jwt.SigningMethodRS256, priv, "login-1", loginClaims("P9", now), nil))
 	f.Add(sign(f, jwt.SigningMethodRS256, priv, "cis2-1", jwt.MapClaims{"iss": cis2Iss, "sub": "u", "acr": "AAL3_ANY", "exp": now.Add(time.Hour).Unix()}, nil))
 	f.Add(sign(f, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "login-1", loginClaims("P9", now), nil))
@@ -193,7 +194,7 @@ func FuzzAccessToken(f *testing.F) {
 
 // FuzzParseJWK checks that any accepted JWK is a strong signing key.
 func FuzzParseJWK(f *testing.F) {
-	ok := rsaJWK("r", "RS512", &testKey(f, 0).PublicKey)
+	ok := snaptest.RSAJWK("r", "RS512", &snaptest.RSAKey(0).PublicKey)
 	f.Add(ok.Kty, ok.N, ok.E, "", "", "")
 	f.Add("EC", "", "", "P-256", "AAAA", "AAAA")
 	f.Add("RSA", "AQAB", "AQAB", "", "", "")

@@ -1,15 +1,11 @@
 package auth
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -18,6 +14,7 @@ import (
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/internal/testutil"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -28,34 +25,6 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 type clock = testutil.Clock
 
 func newClock() *clock { return testutil.NewClock(t0) }
-
-// RSA keys are slow to generate; tests share a few.
-var (
-	rsaOnce sync.Once
-	rsaKeys [3]*rsa.PrivateKey
-)
-
-func testKey(t testing.TB, i int) *rsa.PrivateKey {
-	t.Helper()
-	rsaOnce.Do(func() {
-		for j := range rsaKeys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			rsaKeys[j] = k
-		}
-	})
-	return rsaKeys[i]
-}
-
-func rsaJWK(kid, alg string, pub *rsa.PublicKey) snapshot.JWK {
-	return snapshot.JWK{
-		Kid: kid, Kty: "RSA", Alg: alg, Use: "sig",
-		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-	}
-}
 
 // jwksServer serves a JWKS document that tests may change, counting hits.
 type jwksServer struct {
@@ -128,9 +97,9 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{clock: newClock()}
-	f.login = newJWKSServer(t, rsaJWK("login-1", "RS256", &testKey(t, 1).PublicKey))
-	f.cis2 = newJWKSServer(t, rsaJWK("cis2-1", "", &testKey(t, 1).PublicKey))
-	f.batch = newJWKSServer(t, rsaJWK("batch-1", "RS512", &testKey(t, 2).PublicKey))
+	f.login = newJWKSServer(t, snaptest.RSAJWK("login-1", "RS256", &snaptest.RSAKey(1).PublicKey))
+	f.cis2 = newJWKSServer(t, snaptest.RSAJWK("cis2-1", "", &snaptest.RSAKey(1).PublicKey))
+	f.batch = newJWKSServer(t, snaptest.RSAJWK("batch-1", "RS512", &snaptest.RSAKey(2).PublicKey))
 	f.snap = &snapshot.Snapshot{
 		SchemaVersion: snapshot.SchemaVersion,
 		Platform: snapshot.Platform{
@@ -150,7 +119,7 @@ func newFixture(t testing.TB) *fixture {
 						{ID: "k1", SHA256: sha(portalKey), Expires: "2026-03-01", Environments: []string{"sandbox"}},
 						{ID: "k0", SHA256: sha(oldKey), Expires: "2026-02-28", Environments: []string{"sandbox"}},
 					},
-					JWKs: []snapshot.JWK{rsaJWK("portal-1", "RS512", &testKey(t, 0).PublicKey)}},
+					JWKs: []snapshot.JWK{snaptest.RSAJWK("portal-1", "RS512", &snaptest.RSAKey(0).PublicKey)}},
 			}},
 			{ID: "other", Apps: []snapshot.App{{ID: "other/app", Org: "other"}}},
 		},
@@ -267,4 +236,14 @@ func wantRefusal(t *testing.T, err error, reason Reason, status int) {
 	if e.Reason != reason || e.Status != status {
 		t.Errorf("got %q %d, want %q %d (%v)", e.Reason, e.Status, reason, status, e)
 	}
+}
+
+// withClaim returns c with claim k set to v, or removed when v is nil.
+func withClaim(c jwt.MapClaims, k string, v any) jwt.MapClaims {
+	if v == nil {
+		delete(c, k)
+	} else {
+		c[k] = v
+	}
+	return c
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -31,7 +32,7 @@ func newTestCache(t *testing.T, c *clock, edit func(*Config)) *jwksCache {
 
 func TestJWKSIsFetchedOncePerTTL(t *testing.T) {
 	c := newClock()
-	srv := newJWKSServer(t, rsaJWK("a", "", &testKey(t, 0).PublicKey))
+	srv := newJWKSServer(t, snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey))
 	cache := newTestCache(t, c, nil)
 	for range 3 {
 		if _, err := cache.key(t.Context(), srv.URL, "a"); err != nil {
@@ -52,7 +53,7 @@ func TestJWKSIsFetchedOncePerTTL(t *testing.T) {
 
 func TestUnknownKidRefetchesAtMostOncePerInterval(t *testing.T) {
 	c := newClock()
-	srv := newJWKSServer(t, rsaJWK("a", "", &testKey(t, 0).PublicKey))
+	srv := newJWKSServer(t, snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey))
 	cache := newTestCache(t, c, nil)
 	if _, err := cache.key(t.Context(), srv.URL, "a"); err != nil {
 		t.Fatalf("key: %v", err)
@@ -67,7 +68,7 @@ func TestUnknownKidRefetchesAtMostOncePerInterval(t *testing.T) {
 		t.Errorf("got %d fetches, want 2 (one refresh for the unknown kid)", got)
 	}
 	// The publisher rotates; the next refresh after the interval finds it.
-	srv.set(rsaJWK("a", "", &testKey(t, 0).PublicKey), rsaJWK("rotated", "", &testKey(t, 1).PublicKey))
+	srv.set(snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey), snaptest.RSAJWK("rotated", "", &snaptest.RSAKey(1).PublicKey))
 	c.Advance(29 * time.Second)
 	if _, err := cache.key(t.Context(), srv.URL, "rotated"); !errors.Is(err, errUnknownKid) {
 		t.Fatalf("within the interval: got %v, want %v", err, errUnknownKid)
@@ -80,7 +81,7 @@ func TestUnknownKidRefetchesAtMostOncePerInterval(t *testing.T) {
 
 func TestStaleKeysServeWhileTheSourceIsDownUntilMaxStale(t *testing.T) {
 	c := newClock()
-	srv := newJWKSServer(t, rsaJWK("a", "", &testKey(t, 0).PublicKey))
+	srv := newJWKSServer(t, snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey))
 	cache := newTestCache(t, c, func(cfg *Config) { cfg.JWKSMaxStale = time.Hour })
 	if _, err := cache.key(t.Context(), srv.URL, "a"); err != nil {
 		t.Fatalf("key: %v", err)
@@ -102,7 +103,7 @@ func TestConcurrentRequestsShareOneFetch(t *testing.T) {
 	started := make(chan struct{})
 	var mu sync.Mutex
 	count := 0
-	jwk := rsaJWK("a", "", &testKey(t, 0).PublicKey)
+	jwk := snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		count++
@@ -157,7 +158,7 @@ func TestJWKSCacheIsBounded(t *testing.T) {
 	c := newClock()
 	cache := newTestCache(t, c, func(cfg *Config) { cfg.JWKSCacheSize = 2 })
 	for i := range 3 {
-		srv := newJWKSServer(t, rsaJWK("a", "", &testKey(t, 0).PublicKey))
+		srv := newJWKSServer(t, snaptest.RSAJWK("a", "", &snaptest.RSAKey(0).PublicKey))
 		if _, err := cache.key(t.Context(), srv.URL, "a"); err != nil {
 			t.Fatalf("key %d: %v", i, err)
 		}
@@ -237,7 +238,7 @@ func TestParseJWK(t *testing.T) {
 	x, y := pt[1:33], pt[33:]
 	badY := append([]byte(nil), y...)
 	badY[31] ^= 1
-	rsaOK := rsaJWK("r", "RS512", &testKey(t, 0).PublicKey)
+	rsaOK := snaptest.RSAJWK("r", "RS512", &snaptest.RSAKey(0).PublicKey)
 	evenE := rsaOK
 	evenE.E = base64.RawURLEncoding.EncodeToString([]byte{2})
 	enc := rsaOK
@@ -248,7 +249,7 @@ func TestParseJWK(t *testing.T) {
 		ok   bool
 	}{
 		{"a 2048-bit RSA key is accepted", rsaOK, true},
-		{"a 1024-bit RSA key is refused", rsaJWK("s", "", &small.PublicKey), false},
+		{"a 1024-bit RSA key is refused", snaptest.RSAJWK("s", "", &small.PublicKey), false},
 		{"an even RSA exponent is refused", evenE, false},
 		{"an encryption key is refused", enc, false},
 		{"a P-256 key is accepted", ecJWK(x, y), true},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -47,7 +48,7 @@ func TestAFloodingAppGets429AndOtherAppsStillGetTokens(t *testing.T) {
 	a := f.newAuth(t, func(c *Config) { c.ReplayCacheSize = 20; c.ReplayCachePerApp = 5 })
 	codes := map[int]int{}
 	for i := range 12 {
-		as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), fmt.Sprint("flood-", i)), nil)
+		as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), fmt.Sprint("flood-", i)), nil)
 		w, _ := f.tokenRequest(t, a, assertionForm(as))
 		codes[w.Code]++
 		if w.Code == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
@@ -58,7 +59,7 @@ func TestAFloodingAppGets429AndOtherAppsStillGetTokens(t *testing.T) {
 		t.Errorf("flooding app: got %v, want 5 × 200 and 7 × 429", codes)
 	}
 	for i := range 5 {
-		as := sign(t, jwt.SigningMethodRS512, testKey(t, 2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), fmt.Sprint("calm-", i)), nil)
+		as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), fmt.Sprint("calm-", i)), nil)
 		if w, body := f.tokenRequest(t, a, assertionForm(as)); w.Code != http.StatusOK {
 			t.Fatalf("other app's request %d: got %d %v, want 200", i, w.Code, body)
 		}
@@ -78,7 +79,7 @@ func TestTheTokenLimitIsAskedPerAppAndEnvironmentBeforeRecording(t *testing.T) {
 			return 3 * time.Second, allow
 		}
 	})
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "limited"), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "limited"), nil)
 	w, _ := f.tokenRequest(t, a, assertionForm(as))
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "3" {
 		t.Fatalf("got %d Retry-After %q, want 429 and 3", w.Code, w.Header().Get("Retry-After"))
@@ -112,7 +113,7 @@ func TestASigningKeyIsRefusedOutsideItsEnvironments(t *testing.T) {
 			f := newFixture(t)
 			f.snap.Consumers[0].Apps[1].JWKs[0].Environments = tc.envs
 			f.dir = newDir(f.snap)
-			as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "env"), nil)
+			as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "env"), nil)
 			w, body := f.tokenRequest(t, f.auth, assertionForm(as))
 			if w.Code != tc.want {
 				t.Fatalf("got %d %v, want %d", w.Code, body, tc.want)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -44,7 +45,7 @@ func assertionForm(assertion string) url.Values {
 // accessToken obtains an access token for acme/portal from a.
 func (f *fixture) accessToken(t testing.TB, a *Authenticator, jti string) string {
 	t.Helper()
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), jti), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), jti), nil)
 	w, body := f.tokenRequest(t, a, assertionForm(as))
 	if w.Code != http.StatusOK {
 		t.Fatalf("token request: status %d, body %v", w.Code, body)
@@ -54,7 +55,7 @@ func (f *fixture) accessToken(t testing.TB, a *Authenticator, jti string) string
 
 func TestTokenEndpointIssuesABearerTokenForAValidAssertion(t *testing.T) {
 	f := newFixture(t)
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j-1"), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j-1"), nil)
 	w, body := f.tokenRequest(t, f.auth, assertionForm(as))
 	if w.Code != http.StatusOK {
 		t.Fatalf("got status %d, want 200 (body %v)", w.Code, body)
@@ -81,12 +82,12 @@ func TestTokenEndpointIssuesABearerTokenForAValidAssertion(t *testing.T) {
 
 func TestTokenEndpointFetchesKeysFromTheAppsJWKSURL(t *testing.T) {
 	f := newFixture(t)
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), "j-1"), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), "j-1"), nil)
 	w, body := f.tokenRequest(t, f.auth, assertionForm(as))
 	if w.Code != http.StatusOK {
 		t.Fatalf("got status %d, want 200 (body %v)", w.Code, body)
 	}
-	as = sign(t, jwt.SigningMethodRS512, testKey(t, 2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), "j-2"), nil)
+	as = sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(2), "batch-1", assertionClaims("acme/batch", f.clock.Now(), "j-2"), nil)
 	if w, _ := f.tokenRequest(t, f.auth, assertionForm(as)); w.Code != http.StatusOK {
 		t.Fatalf("second request: got status %d, want 200", w.Code)
 	}
@@ -98,22 +99,14 @@ func TestTokenEndpointFetchesKeysFromTheAppsJWKSURL(t *testing.T) {
 func TestClientAssertionIsRefused(t *testing.T) {
 	f := newFixture(t)
 	now := f.clock.Now()
-	priv := testKey(t, 0)
+	priv := snaptest.RSAKey(0)
 	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 	valid := func() jwt.MapClaims { return assertionClaims("acme/portal", now, "j-attack") }
-	with := func(k string, v any) jwt.MapClaims {
-		c := valid()
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	with := func(k string, v any) jwt.MapClaims { return withClaim(valid(), k, v) }
 	tests := []struct {
 		name       string
 		assertion  string
@@ -163,7 +156,7 @@ func TestClientAssertionIsRefused(t *testing.T) {
 		{"an assertion without kid is refused",
 			sign(t, jwt.SigningMethodRS512, priv, "", valid(), nil), "", ReasonUnknownKid},
 		{"an assertion signed by another key is refused",
-			sign(t, jwt.SigningMethodRS512, testKey(t, 1), "portal-1", valid(), nil), "", ReasonInvalidSignature},
+			sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(1), "portal-1", valid(), nil), "", ReasonInvalidSignature},
 		{"an assertion with a crit header is refused",
 			sign(t, jwt.SigningMethodRS512, priv, "portal-1", valid(), map[string]any{"crit": []string{"exp"}}), "", ReasonInvalidToken},
 		{"an assertion with a mismatched client_id is refused",
@@ -199,7 +192,7 @@ func TestClientAssertionIsRefused(t *testing.T) {
 
 func TestReplayedAssertionIsRefused(t *testing.T) {
 	f := newFixture(t)
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "once"), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "once"), nil)
 	if w, body := f.tokenRequest(t, f.auth, assertionForm(as)); w.Code != http.StatusOK {
 		t.Fatalf("first use: got %d %v, want 200", w.Code, body)
 	}
@@ -209,7 +202,7 @@ func TestReplayedAssertionIsRefused(t *testing.T) {
 	}
 	// A fresh assertion reusing the jti is a replay too, until the first expires.
 	f.clock.Advance(time.Minute)
-	as2 := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "once"), nil)
+	as2 := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "once"), nil)
 	if w, body := f.tokenRequest(t, f.auth, assertionForm(as2)); w.Code != http.StatusUnauthorized || body["error_description"] != assertionDescription(ReasonReplayedJTI) {
 		t.Errorf("reused jti: got %d %v, want 401 replayed", w.Code, body)
 	}
@@ -219,7 +212,7 @@ func TestReplayCacheFullFailsClosed(t *testing.T) {
 	f := newFixture(t)
 	a := f.newAuth(t, func(c *Config) { c.ReplayCacheSize = 1 })
 	f.accessToken(t, a, "first")
-	as := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "second"), nil)
+	as := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "second"), nil)
 	w, body := f.tokenRequest(t, a, assertionForm(as))
 	if w.Code != http.StatusServiceUnavailable || body["error"] != "temporarily_unavailable" {
 		t.Errorf("got %d %v, want 503 temporarily_unavailable", w.Code, body)
@@ -228,7 +221,7 @@ func TestReplayCacheFullFailsClosed(t *testing.T) {
 
 func TestTokenRequestIsRefused(t *testing.T) {
 	f := newFixture(t)
-	valid := sign(t, jwt.SigningMethodRS512, testKey(t, 0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j"), nil)
+	valid := sign(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", assertionClaims("acme/portal", f.clock.Now(), "j"), nil)
 	form := func(edit func(url.Values)) string {
 		v := assertionForm(valid)
 		edit(v)
@@ -304,7 +297,7 @@ func TestAccessTokenIsRefused(t *testing.T) {
 		{"a token is refused by a replica with a generated key", unkeyed, tok, "sandbox", level3, ReasonUnknownKid, 401},
 		{"a truncated token is refused", f.auth, tok[:len(tok)-1], "sandbox", level3, ReasonInvalidSignature, 401},
 		{"a token with an appended segment is refused", f.auth, tok + ".x", "sandbox", level3, ReasonInvalidToken, 401},
-		{"a JWT on an app-level3 route is refused", f.auth, sign(t, jwt.SigningMethodRS256, testKey(t, 1), "login-1", loginClaims("P9", f.clock.Now()), nil), "sandbox", level3, ReasonInvalidToken, 401},
+		{"a JWT on an app-level3 route is refused", f.auth, sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims("P9", f.clock.Now()), nil), "sandbox", level3, ReasonInvalidToken, 401},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -392,7 +385,7 @@ func TestTokenEndpointOfAnUnconfiguredEnvironmentFails(t *testing.T) {
 func TestAuthenticateIsSafeForConcurrentUse(t *testing.T) {
 	f := newFixture(t)
 	access := f.accessToken(t, f.auth, "j")
-	user := sign(t, jwt.SigningMethodRS256, testKey(t, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
+	user := sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims("P9", f.clock.Now()), nil)
 	// A fresh authenticator, so that goroutines race on the first JWKS fetch.
 	a := f.newAuth(t, nil)
 	cases := []struct {

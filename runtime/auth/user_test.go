@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -17,10 +18,10 @@ func TestUserTokenIsAccepted(t *testing.T) {
 	f := newFixture(t)
 	now := f.clock.Now()
 	login := func(level string) string {
-		return sign(t, jwt.SigningMethodRS256, testKey(t, 1), "login-1", loginClaims(level, now), nil)
+		return sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims(level, now), nil)
 	}
 	cis2 := func(acr string) string {
-		return sign(t, jwt.SigningMethodRS256, testKey(t, 1), "cis2-1", jwt.MapClaims{
+		return sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "cis2-1", jwt.MapClaims{
 			"iss": cis2Iss, "sub": "uid-555", "acr": acr, "exp": now.Add(time.Hour).Unix(),
 		}, nil)
 	}
@@ -56,7 +57,7 @@ func TestUserTokenIsAccepted(t *testing.T) {
 
 func TestUserTokenWithAPIKeyNamesTheApp(t *testing.T) {
 	f := newFixture(t)
-	tok := sign(t, jwt.SigningMethodRS256, testKey(t, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
+	tok := sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims("P9", f.clock.Now()), nil)
 	p, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok, "apikey", portalKey), f.dir, "sandbox", []string{snapshot.ModeNHSLoginP9})
 	if err != nil {
 		t.Fatalf("Authenticate: %v", err)
@@ -74,7 +75,7 @@ func TestUserTokenWithAPIKeyNamesTheApp(t *testing.T) {
 func TestUserTokenIsRefused(t *testing.T) {
 	f := newFixture(t)
 	now := f.clock.Now()
-	priv := testKey(t, 1)
+	priv := snaptest.RSAKey(1)
 	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -84,15 +85,7 @@ func TestUserTokenIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	p9 := []string{snapshot.ModeNHSLoginP9}
-	with := func(k string, v any) jwt.MapClaims {
-		c := loginClaims("P9", now)
-		if v == nil {
-			delete(c, k)
-		} else {
-			c[k] = v
-		}
-		return c
-	}
+	with := func(k string, v any) jwt.MapClaims { return withClaim(loginClaims("P9", now), k, v) }
 	rs := func(c jwt.MapClaims) string { return sign(t, jwt.SigningMethodRS256, priv, "login-1", c, nil) }
 	tests := []struct {
 		name       string
@@ -121,7 +114,7 @@ func TestUserTokenIsRefused(t *testing.T) {
 		{"an HS256 token keyed with the JWK modulus is refused",
 			sign(t, jwt.SigningMethodHS256, []byte(base64.RawURLEncoding.EncodeToString(priv.N.Bytes())), "login-1", loginClaims("P9", now), nil), p9, ReasonUnsupportedAlg, 401},
 		{"a token signed by another key is refused",
-			sign(t, jwt.SigningMethodRS256, testKey(t, 0), "login-1", loginClaims("P9", now), nil), p9, ReasonInvalidSignature, 401},
+			sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(0), "login-1", loginClaims("P9", now), nil), p9, ReasonInvalidSignature, 401},
 		{"an ES256 token under an RSA kid is refused",
 			sign(t, jwt.SigningMethodES256, ec, "login-1", loginClaims("P9", now), nil), p9, ReasonInvalidToken, 401},
 		{"a token whose alg differs from its key's alg is refused",
@@ -157,7 +150,7 @@ func TestUserRouteWithoutTokenAsksForOne(t *testing.T) {
 func TestUserTokenIsRefusedWhileTheProvidersKeysAreUnavailable(t *testing.T) {
 	f := newFixture(t)
 	f.login.setDown(true)
-	tok := sign(t, jwt.SigningMethodRS256, testKey(t, 1), "login-1", loginClaims("P9", f.clock.Now()), nil)
+	tok := sign(t, jwt.SigningMethodRS256, snaptest.RSAKey(1), "login-1", loginClaims("P9", f.clock.Now()), nil)
 	_, err := f.auth.Authenticate(request("Authorization", "Bearer "+tok), f.dir, "sandbox", []string{snapshot.ModeNHSLoginP9})
 	e := err.(*Error)
 	if e.Reason != ReasonKeysUnavailable || e.Status != 503 {

@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/control"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
@@ -164,56 +164,30 @@ func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
 	before := runtime.NumGoroutine()
 
 	const swaps = 1000
-	var (
-		stop     atomic.Bool
-		requests atomic.Int64
-		wg       sync.WaitGroup
-		errs     = make(chan error, 8)
-	)
-	for range 4 {
-		wg.Go(func() {
-			last := 0
-			for !stop.Load() {
-				resp, err := client.Get(h.gw.URL + "/pub0/api1/v1/Patient")
-				if err != nil {
-					errs <- err
-					return
-				}
-				var body bytes.Buffer
-				body.ReadFrom(resp.Body)
-				resp.Body.Close()
-				gen := resp.Header.Get("X-Frontdoor-Generation")
-				want := fmt.Sprintf("up /g%s/Patient", gen)
-				if resp.StatusCode != http.StatusOK || body.String() != want {
-					errs <- fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body.String(), gen, want)
-					return
-				}
-				var g int
-				fmt.Sscan(gen, &g)
-				if g < last {
-					errs <- fmt.Errorf("generation went back from %d to %d", last, g)
-					return
-				}
-				last = g
-				requests.Add(1)
-			}
-		})
-	}
-	for gen := uint64(2); gen <= swaps+1; gen++ {
-		if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(gen)}); err != nil || outcome != control.OutcomeSwapped {
-			t.Fatalf("swap to %d: got %q, %v", gen, outcome, err)
+	requests := testutil.UnderLoad(t, 4, func() (int, error) {
+		resp, err := client.Get(h.gw.URL + "/pub0/api1/v1/Patient")
+		if err != nil {
+			return 0, err
 		}
-	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		var body bytes.Buffer
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		gen := resp.Header.Get("X-Frontdoor-Generation")
+		if want := fmt.Sprintf("up /g%s/Patient", gen); resp.StatusCode != http.StatusOK || body.String() != want {
+			return 0, fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body.String(), gen, want)
+		}
+		return strconv.Atoi(gen)
+	}, func() {
+		for gen := uint64(2); gen <= swaps+1; gen++ {
+			if outcome, err := h.ctrl.Apply(source.Revision{Source: "file", Bytes: encode(gen)}); err != nil || outcome != control.OutcomeSwapped {
+				t.Fatalf("swap to %d: got %q, %v", gen, outcome, err)
+			}
+		}
+	})
 	if got := h.store.Active().Generation(); got != swaps+1 {
 		t.Errorf("active generation: got %d, want %d", got, swaps+1)
 	}
-	t.Logf("%d requests during %d swaps", requests.Load(), swaps)
+	t.Logf("%d requests during %d swaps", requests, swaps)
 
 	// No goroutine may outlive the swaps (connections closed, the
 	// servers' connection goroutines end).
@@ -262,7 +236,7 @@ func TestACorruptPersistedSnapshotIsNotServed(t *testing.T) {
 	}
 	name := strings.TrimPrefix(snapshot.Digest(b), "sha256:")
 	corrupt := bytes.Replace(b, []byte("up.test"), []byte("ev.test"), 1)
-	writeFile(t, state+"/snapshots/"+name+".json", corrupt)
+	testutil.WriteFile(t, state+"/snapshots/"+name+".json", corrupt)
 	h2 := newHarness(t, harnessOptions{stateDir: state})
 	err := h2.ctrl.Restore()
 	if verify.ReasonOf(err) != verify.ReasonDigest {
@@ -338,7 +312,7 @@ func TestASnapshotFileIsPersistedAsVerified(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			state, path := t.TempDir(), filepath.Join(t.TempDir(), "snapshot.json")
 			b := snaptest.Encode(t, snaptest.Small(9, "http://up.test"))
-			writeFile(t, path, b)
+			testutil.WriteFile(t, path, b)
 			h := newHarness(t, harnessOptions{stateDir: state, prepare: func(*store.Snapshot) {
 				if tc.rewrite {
 					f, err := os.OpenFile(path, os.O_WRONLY, 0)

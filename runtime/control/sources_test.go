@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/gittest"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
@@ -37,19 +38,19 @@ func TestDirSourceServesAnEditWithinASecond(t *testing.T) {
 	a, b, c := upstream(t, "a"), upstream(t, "b"), upstream(t, "c")
 	root := t.TempDir()
 	cfg := filepath.Join(root, filepath.FromSlash(snaptest.ConfigFile))
-	writeFile(t, cfg, []byte(a.URL+"\n"))
+	testutil.WriteFile(t, cfg, []byte(a.URL+"\n"))
 	h := newHarness(t, harnessOptions{})
 	h.run(&source.Dir{Root: root, Compile: snaptest.Compile, Log: quietLog(), NextGeneration: func() uint64 { return h.ctrl.ActiveGeneration() + 1 }})
 	gen1 := h.servedBy(5*time.Second, "a")
 
-	writeFile(t, cfg, []byte(b.URL+"\n"))
+	testutil.WriteFile(t, cfg, []byte(b.URL+"\n"))
 	gen2 := h.servedBy(time.Second, "b")
 	if n1, n2 := atoi(gen1), atoi(gen2); n2 <= n1 {
 		t.Errorf("generation after the edit: got %d, want more than %d", n2, n1)
 	}
 
 	t.Run("invalid edit keeps the old snapshot and reports positioned errors", func(t *testing.T) {
-		writeFile(t, cfg, []byte(b.URL+"\n!oops\n"))
+		testutil.WriteFile(t, cfg, []byte(b.URL+"\n!oops\n"))
 		waitFor(t, time.Second, "a compile refusal", func() bool {
 			a := h.status().LastAttempt
 			return a != nil && a.Reason == verify.ReasonCompile
@@ -66,7 +67,7 @@ func TestDirSourceServesAnEditWithinASecond(t *testing.T) {
 
 	t.Run("an editor's save by rename is seen", func(t *testing.T) {
 		tmp := filepath.Join(filepath.Dir(cfg), ".upstream.txt.swp")
-		writeFile(t, tmp, []byte(c.URL+"\n"))
+		testutil.WriteFile(t, tmp, []byte(c.URL+"\n"))
 		if err := os.Rename(tmp, cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +82,7 @@ func TestDirSourceServesAnEditWithinASecond(t *testing.T) {
 		}
 		waitFor(t, time.Second, "a recompile after mkdir", func() bool { return h.ctrl.ActiveGeneration() > before })
 		before = h.ctrl.ActiveGeneration()
-		writeFile(t, filepath.Join(dir, "publisher.cue"), []byte("x"))
+		testutil.WriteFile(t, filepath.Join(dir, "publisher.cue"), []byte("x"))
 		waitFor(t, time.Second, "a recompile after a file in the new directory", func() bool { return h.ctrl.ActiveGeneration() > before })
 	})
 }
@@ -93,8 +94,8 @@ func TestFileSourceServesANewSignedSnapshot(t *testing.T) {
 	path := filepath.Join(dir, "snapshot.json")
 	publish := func(gen uint64, up string) {
 		raw := snaptest.Encode(t, snaptest.Small(gen, up))
-		writeFile(t, path+".sig.tmp", snapshot.Sign(priv, raw))
-		writeFile(t, path+".tmp", raw)
+		testutil.WriteFile(t, path+".sig.tmp", snapshot.Sign(priv, raw))
+		testutil.WriteFile(t, path+".tmp", raw)
 		os.Rename(path+".sig.tmp", path+snapshot.SignatureSuffix)
 		os.Rename(path+".tmp", path)
 	}
@@ -150,6 +151,20 @@ func (g *gitHarness) webhook(signature string) int {
 	return resp.StatusCode
 }
 
+// refusedKeeping triggers the source, waits for /status to show a source
+// error that contains what, and checks that the upstream named serving still serves.
+func (g *gitHarness) refusedKeeping(t *testing.T, what, serving string) {
+	t.Helper()
+	g.src.Trigger()
+	waitFor(t, 5*time.Second, "a source error with "+what+" in /status", func() bool {
+		s := g.status().Source
+		return s != nil && strings.Contains(s.LastError, what)
+	})
+	if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, serving) {
+		t.Errorf("got %q, want %s still serving", body, serving)
+	}
+}
+
 func TestGitSourceFollowsTheBranch(t *testing.T) {
 	a, b, c := upstream(t, "a"), upstream(t, "b"), upstream(t, "c")
 	g := newGitHarness(t, false, "", nil)
@@ -186,14 +201,7 @@ func TestGitSourceFollowsTheBranch(t *testing.T) {
 	t.Run("server down keeps serving and shows the error", func(t *testing.T) {
 		g.server.Down()
 		g.repo.Commit(map[string]string{snaptest.ConfigFile: c.URL}, false) // pushed to the bare repository directly
-		g.src.Trigger()
-		waitFor(t, 5*time.Second, "a source error in /status", func() bool {
-			s := g.status().Source
-			return s != nil && strings.Contains(s.LastError, "fetching")
-		})
-		if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, "b") {
-			t.Errorf("got %q, want b still serving", body)
-		}
+		g.refusedKeeping(t, "fetching", "b")
 		if got := g.metric("frontdoor_source_errors_total", "source", "git"); got < 1 {
 			t.Errorf("source errors metric: got %v, want at least 1", got)
 		}
@@ -205,14 +213,7 @@ func TestGitSourceFollowsTheBranch(t *testing.T) {
 	t.Run("a force push is refused", func(t *testing.T) {
 		g.repo.Reset(first)
 		g.repo.Commit(map[string]string{snaptest.ConfigFile: a.URL + "/forced"}, true)
-		g.src.Trigger()
-		waitFor(t, 5*time.Second, "a force-push error in /status", func() bool {
-			s := g.status().Source
-			return s != nil && strings.Contains(s.LastError, "force-pushed")
-		})
-		if _, _, body := g.get("/pub0/api0/v1/x"); !isFrom(body, "c") {
-			t.Errorf("got %q, want c still serving", body)
-		}
+		g.refusedKeeping(t, "force-pushed", "c")
 	})
 }
 

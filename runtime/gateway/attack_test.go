@@ -251,17 +251,13 @@ func TestBytesAnUpstreamSendsOutOfTurnNeverReachAnotherPublishersClients(t *test
 			defer wg.Done()
 			for i := range rounds {
 				path := fmt.Sprintf("/pub2/shared/v1/honest/%d/%d", w, i)
-				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
-				req.Host = sandboxHost
-				resp, err := e.srv.Client().Do(req)
+				r, err := e.send(http.MethodGet, path, nil)
 				if err != nil {
 					errs <- fmt.Sprintf("%s: %v", path, err)
 					continue
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if want := own("/pub2/honest/" + fmt.Sprintf("%d/%d", w, i)); resp.StatusCode != 200 || string(b) != want {
-					errs <- fmt.Sprintf("%s: got %d %q, want 200 %q", path, resp.StatusCode, b, want)
+				if want := own("/pub2/honest/" + fmt.Sprintf("%d/%d", w, i)); r.code != 200 || r.body != want {
+					errs <- fmt.Sprintf("%s: got %d %q, want 200 %q", path, r.code, r.body, want)
 				}
 			}
 		}()
@@ -731,17 +727,13 @@ func TestABodyAfterAHEADNeverReachesAnotherClientOfTheSamePublisher(t *testing.T
 				if (w+i)%2 == 0 {
 					method, path = http.MethodHead, fmt.Sprintf("/pub/shared/v1/%s/%d/%d", heads[i/2%2], w, i)
 				}
-				req, _ := http.NewRequest(method, e.srv.URL+path, nil)
-				req.Host = sandboxHost
-				resp, err := e.srv.Client().Do(req)
+				r, err := e.send(method, path, nil)
 				if err != nil {
 					errs <- fmt.Sprintf("%s %s: %v", method, path, err)
 					continue
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if want := own("/pub/" + strings.TrimPrefix(path, "/pub/shared/v1/")); method == http.MethodGet && string(b) != want {
-					errs <- fmt.Sprintf("%s: got %d %q, want %q", path, resp.StatusCode, b, want)
+				if want := own("/pub/" + strings.TrimPrefix(path, "/pub/shared/v1/")); method == http.MethodGet && r.body != want {
+					errs <- fmt.Sprintf("%s: got %d %q, want %q", path, r.code, r.body, want)
 				}
 			}
 		}()
@@ -777,22 +769,18 @@ func TestBytesAnUpstreamSendsOutOfTurnNeverReachAnotherClientOfTheSamePublisher(
 			defer wg.Done()
 			for i := range 100 {
 				rest := fmt.Sprintf("%s/%d/%d", names[(w+i)%len(names)], w, i)
-				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/pub/shared/v1/"+rest, nil)
-				req.Host = sandboxHost
-				resp, err := e.srv.Client().Do(req)
+				r, err := e.send(http.MethodGet, "/pub/shared/v1/"+rest, nil)
 				if err != nil {
 					errs <- fmt.Sprintf("%s: %v", rest, err)
 					continue
 				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
 				switch {
-				case resp.StatusCode == http.StatusBadGateway:
-				case strings.Contains(string(b), "STOLEN"):
-					errs <- fmt.Sprintf("%s: got the response planted after another request: %q", rest, b)
-				case resp.StatusCode == http.StatusOK && string(b) != own("/pub/"+rest):
-					errs <- fmt.Sprintf("%s: got %q, want its own answer", rest, b)
-				case resp.StatusCode == http.StatusOK:
+				case r.code == http.StatusBadGateway:
+				case strings.Contains(r.body, "STOLEN"):
+					errs <- fmt.Sprintf("%s: got the response planted after another request: %q", rest, r.body)
+				case r.code == http.StatusOK && r.body != own("/pub/"+rest):
+					errs <- fmt.Sprintf("%s: got %q, want its own answer", rest, r.body)
+				case r.code == http.StatusOK:
 					answered.Store(rest, true)
 				}
 			}

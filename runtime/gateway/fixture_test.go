@@ -7,12 +7,10 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -25,11 +23,13 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
 	"github.com/frontdoor-dev/frontdoor/runtime/diagnosis"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/metrictest"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/ratelimit"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -49,31 +49,8 @@ const (
 	nhsNumber   = "9434765919" // mod-11 valid
 )
 
-// RSA keys are slow to generate; the tests share two: 0 signs the portal
-// app's client assertions, 1 the identity provider's user tokens.
-var (
-	keysOnce sync.Once
-	keys     [2]*rsa.PrivateKey
-)
-
-func rsaKey(i int) *rsa.PrivateKey {
-	keysOnce.Do(func() {
-		for j := range keys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys[j] = k
-		}
-	})
-	return keys[i]
-}
-
-func jwk(kid, alg string, pub *rsa.PublicKey) snapshot.JWK {
-	return snapshot.JWK{Kid: kid, Kty: "RSA", Alg: alg, Use: "sig",
-		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
-		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes())}
-}
+// snaptest.RSAKey(0) signs the portal app's client assertions, 1 the
+// identity provider's user tokens.
 
 func sum(s string) string {
 	h := sha256.Sum256([]byte(s))
@@ -182,7 +159,7 @@ func platform(upstream, jwksURL string, edit func(*snapshot.Snapshot)) *snapshot
 	}
 	s.Consumers = []snapshot.Consumer{{ID: "acme", Name: "Acme", DSPT: "standards-met", Apps: []snapshot.App{
 		{ID: "acme/portal", Org: "acme", Name: "Portal", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(portalKey), Environments: []string{snapshot.EnvProduction, snapshot.EnvSandbox}}},
-			JWKs: []snapshot.JWK{jwk("portal-1", "RS512", &rsaKey(0).PublicKey)}},
+			JWKs: []snapshot.JWK{snaptest.RSAJWK("portal-1", "RS512", &snaptest.RSAKey(0).PublicKey)}},
 		{ID: "acme/other", Org: "acme", Name: "Other", APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: sum(otherKey), Environments: []string{snapshot.EnvSandbox}}}},
 	}}}
 	sb := snapshot.EnvSandbox
@@ -229,8 +206,7 @@ type env struct {
 	srv   *httptest.Server
 	reg   *prometheus.Registry
 	alog  *accesslog.Logger
-	logs  *strings.Builder
-	logMu *sync.Mutex
+	logs  *testutil.SyncBuffer
 }
 
 type envOptions struct {
@@ -264,13 +240,13 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, up: newRecorder(t, o.upstream), reg: prometheus.NewRegistry(), logs: &strings.Builder{}, logMu: &sync.Mutex{}}
+	e := &env{t: t, up: newRecorder(t, o.upstream), reg: prometheus.NewRegistry(), logs: &testutil.SyncBuffer{}}
 	e.jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"keys": []snapshot.JWK{jwk("login-1", "RS256", &rsaKey(1).PublicKey)}})
+		json.NewEncoder(w).Encode(map[string]any{"keys": []snapshot.JWK{snaptest.RSAJWK("login-1", "RS256", &snaptest.RSAKey(1).PublicKey)}})
 	}))
 	t.Cleanup(e.jwks.Close)
-	log := slog.New(slog.NewTextHandler(lockedWriter{e.logMu, e.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := auth.New(auth.Config{
 		TokenKeys:             []auth.TokenKey{{ID: "test", Secret: []byte("0123456789abcdef0123456789abcdef")}},
 		AllowInsecureJWKSURLs: true,
@@ -310,21 +286,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 	return e
 }
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	b  *strings.Builder
-}
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
 // gatewayLogs returns what the gateway logged.
 func (e *env) gatewayLogs() string {
-	e.logMu.Lock()
-	defer e.logMu.Unlock()
 	return e.logs.String()
 }
 
@@ -339,9 +302,19 @@ type response struct {
 // pair is given; kv are header pairs (added, so repeats are kept).
 func (e *env) do(method, target string, body io.Reader, kv ...string) response {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+target, body)
+	r, err := e.send(method, target, body, kv...)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do returning its error instead of failing the test, for
+// goroutines other than the test's.
+func (e *env) send(method, target string, body io.Reader, kv ...string) (response, error) {
+	req, err := http.NewRequest(method, e.srv.URL+target, body)
+	if err != nil {
+		return response{}, err
 	}
 	req.Host = sandboxHost
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -353,8 +326,13 @@ func (e *env) do(method, target string, body io.Reader, kv ...string) response {
 	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return response{}, err
 	}
+	return readResponse(resp), nil
+}
+
+// readResponse reads resp whole and closes its body.
+func readResponse(resp *http.Response) response {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return response{resp.StatusCode, resp.Header, string(b)}
@@ -387,9 +365,7 @@ func (e *env) rawRequest(requestLine string, lines ...string) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, resp.Header, string(body)}
+	return readResponse(resp)
 }
 
 // raw sends a request line with target exactly as given, and headers as
@@ -424,7 +400,7 @@ func decodeProblem(t testing.TB, r response) problem {
 func (e *env) accessToken(t testing.TB) string {
 	t.Helper()
 	now := time.Now()
-	as := signJWT(t, jwt.SigningMethodRS512, rsaKey(0), "portal-1", jwt.MapClaims{
+	as := signJWT(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", jwt.MapClaims{
 		"iss": "acme/portal", "sub": "acme/portal", "aud": tokenURL, "jti": randomID(),
 		"exp": now.Add(4 * time.Minute).Unix(), "iat": now.Unix(),
 	})
@@ -454,7 +430,7 @@ func userToken(t testing.TB, level string) string { return userTokenSignedBy(t, 
 // provider's).
 func userTokenSignedBy(t testing.TB, i int, level string) string {
 	now := time.Now()
-	return signJWT(t, jwt.SigningMethodRS256, rsaKey(i), "login-1", jwt.MapClaims{
+	return signJWT(t, jwt.SigningMethodRS256, snaptest.RSAKey(i), "login-1", jwt.MapClaims{
 		"iss": loginIss, "sub": "user-" + nhsNumber, "aud": loginAud, "jti": randomID(),
 		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "identity_proofing_level": level,
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/auth"
+	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -118,7 +119,7 @@ func TestAnotherNetworkIsNotLimitedByAFloodingOne(t *testing.T) {
 
 func tokenForm(t testing.TB, jti string) string {
 	now := time.Now()
-	as := signJWT(t, jwt.SigningMethodRS512, rsaKey(0), "portal-1", jwt.MapClaims{
+	as := signJWT(t, jwt.SigningMethodRS512, snaptest.RSAKey(0), "portal-1", jwt.MapClaims{
 		"iss": "acme/portal", "sub": "acme/portal", "aud": tokenURL, "jti": jti,
 		"exp": now.Add(4 * time.Minute).Unix(), "iat": now.Unix(),
 	})

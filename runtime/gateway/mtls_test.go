@@ -1,50 +1,29 @@
 package gateway_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
-// clientCert writes a self-signed client certificate and key as
-// dir/name.crt and dir/name.key and returns the certificate's digest.
+// clientCert writes a client certificate and key as dir/name.crt and
+// dir/name.key and returns the certificate's digest.
 func clientCert(t *testing.T, dir, name string) [32]byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "frontdoor gateway"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
-	return sha256.Sum256(der)
+	c, k := tlstest.NewCA(t, "client CA").IssueLeaf(t, tlstest.Leaf{Client: true})
+	tlstest.WriteFile(t, filepath.Join(dir, name+".crt"), c)
+	tlstest.WriteFile(t, filepath.Join(dir, name+".key"), k)
+	blk, _ := pem.Decode(c)
+	return sha256.Sum256(blk.Bytes)
 }
 
 func TestUpstreamClientCertificateIsPresentedOverTLS(t *testing.T) {

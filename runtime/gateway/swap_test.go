@@ -2,13 +2,11 @@ package gateway_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
@@ -32,52 +30,22 @@ func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
 	e.store.Swap(first)
 
 	const swaps = 300
-	var (
-		stop     atomic.Bool
-		requests atomic.Int64
-		wg       sync.WaitGroup
-		errs     = make(chan error, 8)
-	)
-	client := e.srv.Client()
-	for range 4 {
-		wg.Go(func() {
-			last := 0
-			for !stop.Load() {
-				req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/pub/keyed/v1/Patient", nil)
-				req.Host = sandboxHost
-				req.Header.Set("apikey", portalKey)
-				resp, err := client.Do(req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				gen := resp.Header.Get("X-Frontdoor-Generation")
-				if want := "/g" + gen + "/keyed/Patient"; resp.StatusCode != http.StatusOK || string(body) != want {
-					errs <- fmt.Errorf("got %d %q with generation %q, want %q", resp.StatusCode, body, gen, want)
-					return
-				}
-				g, _ := strconv.Atoi(gen)
-				if g < last {
-					errs <- fmt.Errorf("generation went back from %d to %d", last, g)
-					return
-				}
-				last = g
-				requests.Add(1)
-			}
-		})
-	}
-	for gen := uint64(101); gen <= 100+swaps; gen++ {
-		next := build(gen)
-		e.gw.Prepare(next)
-		e.store.Swap(next)
-	}
-	stop.Store(true)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	t.Logf("%d requests during %d swaps", requests.Load(), swaps)
+	requests := testutil.UnderLoad(t, 4, func() (int, error) {
+		r, err := e.send(http.MethodGet, "/pub/keyed/v1/Patient", nil, "apikey", portalKey)
+		if err != nil {
+			return 0, err
+		}
+		gen := r.header.Get("X-Frontdoor-Generation")
+		if want := "/g" + gen + "/keyed/Patient"; r.code != http.StatusOK || r.body != want {
+			return 0, fmt.Errorf("got %d %q with generation %q, want %q", r.code, r.body, gen, want)
+		}
+		return strconv.Atoi(gen)
+	}, func() {
+		for gen := uint64(101); gen <= 100+swaps; gen++ {
+			next := build(gen)
+			e.gw.Prepare(next)
+			e.store.Swap(next)
+		}
+	})
+	t.Logf("%d requests during %d swaps", requests, swaps)
 }

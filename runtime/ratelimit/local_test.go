@@ -235,9 +235,7 @@ func TestZeroLimitMeansNoLimit(t *testing.T) {
 func TestIdleFullBucketsAreEvicted(t *testing.T) {
 	clock := newFakeClock()
 	l := NewLocal(LocalOptions{Now: clock.Now, IdleTimeout: time.Minute})
-	for i := 0; i < 100; i++ {
-		_, _ = l.Allow(context.Background(), fmt.Sprintf("app-%d", i), rl(10, "second"))
-	}
+	useKeys(l, "app", 100)
 	_, _ = l.Allow(context.Background(), "hourly", rl(1, "hour"))
 	if got := l.Len(); got != 101 {
 		t.Fatalf("got %d buckets, want 101", got)
@@ -262,13 +260,9 @@ func TestIdleFullBucketsAreEvicted(t *testing.T) {
 func TestBucketsAreSweptAsTheyAreUsed(t *testing.T) {
 	clock := newFakeClock()
 	l := NewLocal(LocalOptions{Now: clock.Now, IdleTimeout: time.Minute})
-	for i := 0; i < 1000; i++ {
-		_, _ = l.Allow(context.Background(), fmt.Sprintf("old-%d", i), rl(10, "second"))
-	}
+	useKeys(l, "old", 1000)
 	clock.Advance(2 * time.Minute)
-	for i := 0; i < 1000; i++ {
-		_, _ = l.Allow(context.Background(), fmt.Sprintf("new-%d", i), rl(10, "second"))
-	}
+	useKeys(l, "new", 1000)
 	if got := l.Len(); got > 1000 {
 		t.Fatalf("got %d buckets, want at most the 1000 in use", got)
 	}
@@ -381,4 +375,12 @@ func BenchmarkLocalAllow(b *testing.B) {
 			_, _, _ = Check(context.Background(), l, &q)
 		}
 	})
+}
+
+// useKeys takes a token from the buckets of n keys named prefix-0 up, at
+// 10/second each.
+func useKeys(l *Local, prefix string, n int) {
+	for i := range n {
+		_, _ = l.Allow(context.Background(), fmt.Sprintf("%s-%d", prefix, i), rl(10, "second"))
+	}
 }

@@ -274,10 +274,7 @@ func TestAReadStartedBeforeASwapReadsTheOldSnapshot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	v := verifier(t)
 	var st store.Store
-	first, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, universe)}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := mustLoad(t, v, universe, nil)
 	st.Swap(first)
 	var p probes
 	p.add(universe)
@@ -305,10 +302,7 @@ func TestAReadStartedBeforeASwapReadsTheOldSnapshot(t *testing.T) {
 	}
 	for step := range 15 {
 		s := variant(t, universe, rng, uint64(step+2))
-		next, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, st.Active())
-		if err != nil {
-			t.Fatal(err)
-		}
+		next := mustLoad(t, v, s, st.Active())
 		st.Swap(next)
 	}
 	stop.Store(true)
@@ -379,10 +373,7 @@ func TestAnInconsistentGrantChangeIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := verifier(t)
-			active, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, base)}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			active := mustLoad(t, v, base, nil)
 			bad := snaptest.Copy(t, base)
 			bad.Generation = 2
 			bad.Entitlements = tc.edit(bad.Entitlements)
@@ -392,10 +383,7 @@ func TestAnInconsistentGrantChangeIsRefused(t *testing.T) {
 			good := snaptest.Copy(t, base)
 			good.Generation = 3
 			good.Entitlements = good.Entitlements[1:]
-			next, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, good)}, active)
-			if err != nil {
-				t.Fatal(err)
-			}
+			next := mustLoad(t, v, good, active)
 			if got := len(next.Read().AllGrants()); got != n-1 {
 				t.Errorf("after the refusal a change left %d grants, want %d", got, n-1)
 			}
@@ -424,10 +412,7 @@ func TestADuplicateNameIsRefusedAtAnyDepth(t *testing.T) {
 			v := verifier(t)
 			var active *store.Snapshot
 			if !first {
-				var err error
-				if active, err = v.Load(verify.Candidate{Bytes: snaptest.Encode(t, base)}, nil); err != nil {
-					t.Fatal(err)
-				}
+				active = mustLoad(t, v, base, nil)
 			}
 			if _, err := v.Load(verify.Candidate{Bytes: []byte(bad)}, active); err == nil {
 				t.Errorf("%s (first load %v): accepted", tc.name, first)

@@ -24,6 +24,17 @@ func verifier(t testing.TB, trust ...ed25519.PublicKey) *verify.Verifier {
 	return v
 }
 
+// mustLoad loads s, encoded, with v over active, failing the test if it
+// is refused.
+func mustLoad(t testing.TB, v *verify.Verifier, s *snapshot.Snapshot, active *store.Snapshot) *store.Snapshot {
+	t.Helper()
+	next, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next
+}
+
 func restate(t testing.TB, doc string) string { return string(snaptest.Restate(t, []byte(doc))) }
 
 func TestVerifierRefusals(t *testing.T) {
@@ -183,13 +194,10 @@ func BenchmarkLoadLarge(b *testing.B) {
 func TestAnInvalidItemIsRefusedAfterValidOnesWereSeen(t *testing.T) {
 	v := verifier(t)
 	s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
-	active, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	active := mustLoad(t, v, s, nil)
 	s.Generation = 2
 	s.Entitlements[3].Environment = "staging" // not an environment the schema allows
-	_, err = v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+	_, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
 	if verify.ReasonOf(err) != verify.ReasonSchema || !strings.Contains(err.Error(), "/entitlements/3") {
 		t.Errorf("got %v, want a schema refusal at /entitlements/3", err)
 	}
@@ -280,10 +288,7 @@ func TestAFileChangedAfterItWasHashedIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := verifier(t)
-			active, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, base)}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			active := mustLoad(t, v, base, nil)
 			next := snaptest.Copy(t, base)
 			next.Generation = 2
 			hashed := snaptest.Encode(t, next)

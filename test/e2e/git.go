@@ -64,20 +64,15 @@ func (s *GitServer) Start(ctx context.Context) error {
 	// killing the parent would leave running.
 	cmd := exec.Command(filepath.Join(strings.TrimSpace(out), "git-daemon"), "--reuseaddr", "--base-path="+s.Base,
 		"--export-all", "--listen=127.0.0.1", "--port="+strconv.Itoa(s.Port), s.Base)
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	if err := s.start(cmd); err != nil {
 		return fmt.Errorf("starting git daemon: %w", err)
 	}
-	s.cmd, s.done = cmd, make(chan struct{})
-	go func() { cmd.Wait(); close(s.done) }()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port))
 	err = WaitUntil(ctx, 10*time.Millisecond, "git daemon on "+addr, func() (bool, error) {
-		select {
-		case <-s.done:
+		if s.exited() {
 			return false, errors.New("git daemon exited")
-		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {

@@ -67,22 +67,14 @@ func (s *RedisServer) Start(ctx context.Context) error {
 	cmd := exec.Command(s.bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no",
 		"--dir", filepath.Dir(s.LogFile), "--protected-mode", "yes")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	if err := s.start(cmd); err != nil {
 		return fmt.Errorf("starting redis-server: %w", err)
 	}
-	s.cmd, s.done = cmd, make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(s.done)
-	}()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err = WaitUntil(ctx, 10*time.Millisecond, "redis-server on "+s.Addr+" to answer PING", func() (bool, error) {
-		select {
-		case <-s.done:
+		if s.exited() {
 			return false, fmt.Errorf("redis-server exited: %v; log:\n%s", cmd.ProcessState, tail(s.LogFile, 2000))
-		default:
 		}
 		reply, err := s.Do(ctx, "PING")
 		return reply == "PONG", err

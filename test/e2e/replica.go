@@ -143,17 +143,7 @@ func (r *Replica) Start(ctx context.Context) error {
 func (r *Replica) Kill() { r.kill() }
 
 // Exited reports whether the replica's process has exited.
-func (r *Replica) Exited() bool {
-	if r.cmd == nil {
-		return true
-	}
-	select {
-	case <-r.done:
-		return true
-	default:
-		return false
-	}
-}
+func (r *Replica) Exited() bool { return r.exited() }
 
 // get sends GET url.
 func (r *Replica) get(ctx context.Context, url string) (*http.Response, error) {
