@@ -147,7 +147,7 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range contents(doc) {
-			got, ok := v.splitKnown(c, nil)
+			got, ok := v.splitKnown(c, nil, sizes)
 			if !ok || !reflect.DeepEqual(got.span, want.span) || !reflect.DeepEqual(got.digests, want.digests) {
 				t.Errorf("%s (in memory %t): cut %v differs from split's", doc, c.b != nil, ok)
 			}
@@ -155,7 +155,7 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 	}
 	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
 		for _, c := range contents([]byte(doc)) {
-			if _, ok := v.splitKnown(c, nil); ok {
+			if _, ok := v.splitKnown(c, nil, sizes); ok {
 				t.Errorf("%q (in memory %t) was cut", doc, c.b != nil)
 			}
 		}

@@ -182,7 +182,28 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(doc, active)
+	var (
+		secs *sections
+		ok   bool
+	)
+	if sizes := v.sizes.Load(); sizes != nil {
+		secs, ok = v.splitKnown(doc, active, *sizes)
+	}
+	if !ok && doc.b == nil && active == nil {
+		// A file loaded cold is read whole, once. Cut as a canonical
+		// document, every one of its sections is checked against the
+		// digest its hashed tail states (sections.changed: none is the
+		// active snapshot's), so it need not be hashed again.
+		b, err := doc.at(0, doc.size)
+		if err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+		}
+		whole := &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
+		if secs, ok = v.splitKnown(whole, active, nil); !ok {
+			whole.tail = b // hashed whole below
+		}
+		doc = whole
+	}
 	if !ok {
 		b, err := doc.all(digest)
 		if err != nil {
@@ -669,6 +690,10 @@ type content struct {
 	r    io.ReaderAt
 	size int
 	tail []byte // the last bytes, as hashed (b itself when in memory)
+	// unhashed is set when b was read from the file after it was hashed:
+	// b is then checked against the digest (all) or the stated section
+	// digests (sections.changed) before it is used.
+	unhashed bool
 }
 
 // open returns c's content. A file without its digest is read whole, into
@@ -710,15 +735,12 @@ func (c *content) at(off, n int) ([]byte, error) {
 	return p, nil
 }
 
-// all returns every byte; read from a file, they must have digest, else the
-// file changed since it was hashed.
+// all returns every byte, in memory; read from the file after it was
+// hashed, they must have digest, else the file changed since.
 func (c *content) all(digest string) ([]byte, error) {
-	if c.b != nil {
-		return c.b, nil
-	}
-	b, err := c.at(0, c.size)
-	if err != nil {
-		return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+	b := c.b
+	if !c.unhashed {
+		return b, nil
 	}
 	if got := snapshot.Digest(b); got != digest {
 		return nil, refuse(ReasonDigest, fmt.Errorf("the snapshot file changed while it was read: digest %s, then %s", digest, got))
@@ -793,8 +815,8 @@ func statedDigests(c *content) (*sections, int) {
 
 // splitKnown cuts a canonical document (members in order, no white space;
 // see snapshot.Snapshot.Encode) into its sections, stepping over those whose
-// stated digests are of sections loaded before (see Verifier.sizes) without
-// reading them, and reading the others as JSON values. It returns false
+// stated digests are of sections loaded before (sizes: see Verifier.sizes)
+// without reading them, and reading the others as JSON values. It returns false
 // when c is not laid out so, or it cannot tell: split then reads c whole.
 //
 // A section stepped over is read later only if it differs from the active
@@ -802,10 +824,9 @@ func statedDigests(c *content) (*sections, int) {
 // digest then. The stated digests are read from the content's tail, which
 // was hashed with the rest: the document's digest and signature cover
 // them.
-func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bool) {
-	sizes := v.sizes.Load()
+func (v *Verifier) splitKnown(c *content, active *store.Snapshot, sizes map[string]int) (*sections, bool) {
 	s, at := statedDigests(c)
-	if sizes == nil || s == nil {
+	if s == nil {
 		return nil, false
 	}
 	names := slices.Sorted(maps.Keys(s.digests))
@@ -816,7 +837,7 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 	rest, unknown := at-1, 0
 	for i, name := range names {
 		rest -= len(name) + 3 + min(i, 1)
-		if n, known := (*sizes)[s.digests[name]]; known {
+		if n, known := sizes[s.digests[name]]; known {
 			rest -= n
 		} else {
 			unknown++
@@ -835,7 +856,7 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 			return nil, false
 		}
 		pos += len(head)
-		n, known := (*sizes)[s.digests[name]]
+		n, known := sizes[s.digests[name]]
 		if old := v.activeGrants(active); !known && name == store.SectionEntitlements && old != nil {
 			// Read item by item against the active snapshot's (see
 			// grantItems), through a window: the section is not held
