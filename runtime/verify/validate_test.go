@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -168,5 +169,45 @@ func contents(doc []byte) []*content {
 	return []*content{
 		{b: doc, size: len(doc), tail: doc},
 		{r: bytes.NewReader(doc), size: len(doc), tail: doc[max(len(doc)-1024, 0):]},
+	}
+}
+
+// TestTheFirstSectionInNameOrderWhoseDigestDiffersIsReported: however the
+// sections are hashed (large ones in parallel, or serially), the refusal
+// names the first wrong section in name order, and none when all match.
+func TestTheFirstSectionInNameOrderWhoseDigestDiffersIsReported(t *testing.T) {
+	names := []string{"apis", "consumers", "entitlements", "routes", "zsmall"}
+	for _, tc := range []struct {
+		wrong []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"routes"}, "routes"},
+		{[]string{"routes", "consumers"}, "consumers"},
+		{[]string{"zsmall", "entitlements"}, "entitlements"},
+		{[]string{"zsmall"}, "zsmall"},
+	} {
+		for _, serial := range []bool{false, true} {
+			s := newSections()
+			s.digests = map[string]string{}
+			for i, name := range names {
+				raw := bytes.Repeat([]byte{byte('a' + i)}, 2*parallelDigest)
+				if name == "zsmall" {
+					raw = raw[:10]
+				}
+				s.raw[name] = raw
+				s.digests[name] = snapshot.Digest(raw)
+				if slices.Contains(tc.wrong, name) {
+					s.digests[name] = snapshot.Digest([]byte(name))
+				}
+			}
+			err := s.check(slices.Clone(names), serial)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("serial %t: got %v, want no error", serial, err)
+			case tc.want != "" && (ReasonOf(err) != ReasonDigest || !strings.Contains(err.Error(), "section "+tc.want+" ")):
+				t.Errorf("wrong %v, serial %t: got %v, want a digest refusal of %s", tc.wrong, serial, err, tc.want)
+			}
+		}
 	}
 }

@@ -15,6 +15,7 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -213,7 +214,7 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 		}
 	}
-	changed, err := secs.changed(doc, active)
+	changed, err := secs.changed(doc, active, c.Background)
 	if err != nil {
 		return nil, err
 	}
@@ -902,13 +903,15 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 
 // changed returns the sections of s whose stated digests differ from
 // active's (every section when either states none), after reading each of
-// those from c and checking that its bytes have the digest s states.
-func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool, error) {
+// those from c and checking that its bytes have the digest s states (see
+// check).
+func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map[string]bool, error) {
 	var old map[string]string
 	if active != nil {
 		old = active.Sections()
 	}
 	changed := map[string]bool{}
+	var read []string
 	for name, sp := range s.span {
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
@@ -917,10 +920,15 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 			if g.digest != s.digests[name] {
 				return nil, digestRefusal(name, g.digest, s.digests[name])
 			}
-		} else if _, err := s.read(c, name, sp); err != nil {
+		} else if err := s.load(c, name, sp); err != nil {
 			return nil, err
+		} else {
+			read = append(read, name)
 		}
 		changed[name] = true
+	}
+	if err := s.check(read, serial); err != nil {
+		return nil, err
 	}
 	for name := range s.digests {
 		if _, ok := s.span[name]; !ok {
@@ -938,21 +946,55 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 // read returns the bytes of section name at sp, read from c unless they
 // were, after checking them against their stated digest.
 func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
-	raw, ok := s.raw[name]
-	if !ok {
-		var err error
-		if raw, err = c.at(sp.off, sp.n); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
-		}
-		s.raw[name] = raw
+	if err := s.load(c, name, sp); err != nil {
+		return nil, err
 	}
-	if s.digests != nil {
-		if got := snapshot.Digest(raw); got != s.digests[name] {
-			return nil, digestRefusal(name, got, s.digests[name])
-		}
-	}
-	return raw, nil
+	return s.raw[name], s.check([]string{name}, true)
 }
+
+// load reads the bytes of section name at sp from c, unless they were.
+func (s *sections) load(c *content, name string, sp span) error {
+	if _, ok := s.raw[name]; ok {
+		return nil
+	}
+	raw, err := c.at(sp.off, sp.n)
+	if err != nil {
+		return refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+	}
+	s.raw[name] = raw
+	return nil
+}
+
+// check checks the bytes of the named sections, loaded, against their
+// stated digests: the large ones each on its own goroutine unless serial.
+// The error is that of the first section in name order.
+func (s *sections) check(names []string, serial bool) error {
+	if s.digests == nil {
+		return nil
+	}
+	slices.Sort(names)
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		raw := s.raw[name]
+		f := func() {
+			if got := snapshot.Digest(raw); got != s.digests[name] {
+				errs[i] = digestRefusal(name, got, s.digests[name])
+			}
+		}
+		if serial || len(raw) < parallelDigest {
+			f()
+		} else {
+			wg.Go(f)
+		}
+	}
+	wg.Wait()
+	return cmp.Or(errs...)
+}
+
+// parallelDigest is the size from which a section is hashed on a goroutine
+// of its own.
+const parallelDigest = 1 << 20
 
 func digestRefusal(name, got, want string) error {
 	return refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
