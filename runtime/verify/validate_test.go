@@ -211,3 +211,27 @@ func TestTheFirstSectionInNameOrderWhoseDigestDiffersIsReported(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodingErrorsComeInSectionNameOrder: the sections are decoded
+// largest first, and their errors are still reported in name order.
+func TestDecodingErrorsComeInSectionNameOrder(t *testing.T) {
+	for _, serial := range []bool{false, true} {
+		secs := newSections()
+		secs.raw["apis"] = []byte(`[{"id":1}]`)
+		secs.raw["routes"] = []byte(`[` + strings.Repeat(`{"basePath":"/a"},`, 100) + `{"basePath":0}]`)
+		secs.raw["commit"] = []byte(`"abc"`)
+		changed := map[string]bool{"apis": true, "routes": true, "commit": true}
+		var d snapshot.Snapshot
+		err := decodeSections(&d, secs, changed, serial, nil)
+		if err == nil {
+			t.Fatalf("serial %t: two broken sections decoded", serial)
+		}
+		msg := err.Error()
+		if a, r := strings.Index(msg, "apis:"), strings.Index(msg, "routes:"); a < 0 || r < a {
+			t.Errorf("serial %t: got %q, want the apis error before the routes one", serial, msg)
+		}
+		if d.Commit != "abc" {
+			t.Errorf("serial %t: commit %q, want it decoded beside the broken sections", serial, d.Commit)
+		}
+	}
+}

@@ -1001,14 +1001,20 @@ func digestRefusal(name, got, want string) error {
 }
 
 // decodeSections decodes the changed sections of secs into d, each on its
-// own goroutine unless serial; grants, when the entitlements were read
-// item by item, decodes those. The error is that of the first section in
-// name order.
+// own goroutine unless serial, the largest started first, as the decoding
+// ends with the last of them; grants, when the entitlements were read item
+// by item, decodes those. The errors are in section name order.
 func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
 	names := slices.Sorted(maps.Keys(changed))
 	errs := make([]error, len(names))
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(secs.raw[names[b]]) - len(secs.raw[names[a]]) })
 	var wg sync.WaitGroup
-	for i, name := range names {
+	for _, i := range order {
+		name := names[i]
 		f := func() {
 			var err error
 			if name == store.SectionEntitlements && grants != nil {
