@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -232,6 +234,47 @@ func TestDecodingErrorsComeInSectionNameOrder(t *testing.T) {
 		}
 		if d.Commit != "abc" {
 			t.Errorf("serial %t: commit %q, want it decoded beside the broken sections", serial, d.Commit)
+		}
+	}
+}
+
+// eofReader is a bytes.Reader whose ReadAt says io.EOF with the last byte,
+// as io.ReaderAt allows, and fails from fail on.
+type eofReader struct {
+	*bytes.Reader
+	fail int64
+}
+
+func (r eofReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > r.fail {
+		return 0, errors.New("unreadable")
+	}
+	n, err := r.Reader.ReadAt(p, off)
+	if err == nil && off+int64(n) == r.Size() {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// TestAWholeReadInPiecesIsTheFile: the file read in pieces at once has
+// its bytes, whatever its size; a piece that cannot be read fails it.
+func TestAWholeReadInPiecesIsTheFile(t *testing.T) {
+	for _, n := range []int{0, 1, minPiece, 2*minPiece + 3, 5*minPiece - 1} {
+		doc := make([]byte, n)
+		for i := range doc {
+			doc[i] = byte(i * 7 / 3)
+		}
+		for _, serial := range []bool{false, true} {
+			got, err := readAll(eofReader{bytes.NewReader(doc), int64(n)}, n, serial)
+			if err != nil || !bytes.Equal(got, doc) {
+				t.Errorf("%d bytes, serial %t: read %d bytes, %v; want the file", n, serial, len(got), err)
+			}
+			if n < 2 {
+				continue
+			}
+			if _, err := readAll(eofReader{bytes.NewReader(doc), int64(n - 1)}, n, serial); err == nil {
+				t.Errorf("%d bytes, serial %t: a file whose last byte cannot be read was read", n, serial)
+			}
 		}
 	}
 }
