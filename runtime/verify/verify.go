@@ -1026,10 +1026,10 @@ func digestRefusal(name, got, want string) error {
 	return refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
 }
 
-// decodeSections decodes the changed sections of secs into d, each on its
-// own goroutine unless serial, the largest started first, as the decoding
-// ends with the last of them; grants, when the entitlements were read item
-// by item, decodes those. The errors are in section name order.
+// decodeSections decodes the changed sections of secs into d, on one
+// goroutine per CPU unless serial, the largest sections first, as the
+// decoding ends with the last of them; grants, when the entitlements were
+// read item by item, decodes those. The errors are in section name order.
 func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
 	names := slices.Sorted(maps.Keys(changed))
 	errs := make([]error, len(names))
@@ -1038,25 +1038,31 @@ func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]boo
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(secs.raw[names[b]]) - len(secs.raw[names[a]]) })
-	var wg sync.WaitGroup
-	for _, i := range order {
-		name := names[i]
-		f := func() {
-			var err error
-			if name == store.SectionEntitlements && grants != nil {
-				err = grants(d)
-			} else {
-				err = decodeSection(d, name, secs.raw[name])
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
-			}
-		}
-		if serial {
-			f()
+	decode := func(i int) {
+		var err error
+		if name := names[i]; name == store.SectionEntitlements && grants != nil {
+			err = grants(d)
 		} else {
-			wg.Go(f)
+			err = decodeSection(d, name, secs.raw[name])
 		}
+		if err != nil {
+			errs[i] = fmt.Errorf("decoding snapshot: %s: %w", names[i], err)
+		}
+	}
+	workers := 1
+	if !serial {
+		workers = min(runtime.GOMAXPROCS(0), len(order))
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64 // in order
+	)
+	for range workers {
+		wg.Go(func() {
+			for k := next.Add(1) - 1; k < int64(len(order)); k = next.Add(1) - 1 {
+				decode(order[k])
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
