@@ -8,8 +8,9 @@ import (
 )
 
 // This file is the one place where frontdoor touches the Go runtime's
-// memory settings. It never changes GOMAXPROCS or GOGC, and an operator's
-// GOMEMLIMIT always wins.
+// memory settings. It never changes GOMAXPROCS, changes GOGC only until the
+// gateway's first snapshot is loaded, and an operator's GOGC or GOMEMLIMIT
+// always wins.
 
 // Soft memory limits of a compile when GOMEMLIMIT is not set: most of what
 // a compile allocates is short-lived, and a limit makes the collector
@@ -26,6 +27,24 @@ func limitCompileMemory(limit int64) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// firstLoadGCPercent is the collector's target while a gateway loads its
+// first snapshot: the heap grows from almost nothing to the whole database,
+// and at the default target every doubling would be a collection that marks
+// the rows loaded so far. Until then the live heap is small, so a higher
+// target costs little memory even when the first snapshot is refused.
+const firstLoadGCPercent = 400
+
+// relaxGCUntilFirstLoad raises the collector's target to firstLoadGCPercent
+// unless GOGC is set; done puts it back (the first swap calls it).
+func relaxGCUntilFirstLoad() (done func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	prev := debug.SetGCPercent(firstLoadGCPercent)
+	var once sync.Once
+	return func() { once.Do(func() { debug.SetGCPercent(prev) }) }
 }
 
 // freeInterval spaces the gateway's returns of memory to the OS.

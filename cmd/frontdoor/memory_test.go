@@ -85,3 +85,31 @@ func TestACompileLeavesTheOperatorsMemoryLimitAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestTheFirstLoadsCollectorTargetLastsUntilTheFirstSwap: the target is
+// raised until done, then put back; an operator's GOGC is left alone.
+func TestTheFirstLoadsCollectorTargetLastsUntilTheFirstSwap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, tc := range []struct {
+		name, env   string
+		during, was int
+	}{
+		{"GOGC unset", "", firstLoadGCPercent, 100},
+		{"GOGC unset, another target before", "", firstLoadGCPercent, 50},
+		{"GOGC set", "150", 150, 150},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOGC", tc.env)
+			debug.SetGCPercent(tc.was)
+			done := relaxGCUntilFirstLoad()
+			if got := debug.SetGCPercent(tc.during); got != tc.during {
+				t.Errorf("target %d while loading, want %d", got, tc.during)
+			}
+			done()
+			done() // every swap calls it
+			if got := debug.SetGCPercent(tc.was); got != tc.was {
+				t.Errorf("target %d after the first swap, want %d", got, tc.was)
+			}
+		})
+	}
+}

@@ -220,9 +220,11 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		return err
 	}
 	defer dp.close()
+	loaded, returner := relaxGCUntilFirstLoad(), newMemoryReturner(dp.proxy.Busy)
+	defer loaded()
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
-		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Swapped: newMemoryReturner(dp.proxy.Busy).swapped, Log: log,
+		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Swapped: func() { loaded(); returner.swapped() }, Log: log,
 	})
 	if err != nil {
 		return err

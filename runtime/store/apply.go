@@ -233,14 +233,15 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 	if apis || c.changed(SectionRoutes) {
 		// A route's row holds its API's: it is written anew when either
 		// changed.
+		// The APIs' rows are read once, so that the routes' rows can be
+		// built beside the transaction (syncRowsAhead).
 		list := doc.Routes
-		api := func(i int) *snapshot.API {
-			if a, ok := byID[*API](txn, TableAPIs, list[i].API); ok {
-				return a.API
-			}
-			return nil
+		apiRows := map[string]*snapshot.API{}
+		for _, a := range rows(txn, TableAPIs, func(a *API) *snapshot.API { return a.API }) {
+			apiRows[a.ID] = a
 		}
-		err := syncRows(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
+		api := func(i int) *snapshot.API { return apiRows[list[i].API] }
+		err := syncRowsAhead(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
 			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
 			func(i int) (*Route, error) {
 				r := &list[i]
@@ -253,7 +254,7 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 					return nil, fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
 				}
 				return row, nil
-			})
+			}, true)
 		if err != nil {
 			return err
 		}
@@ -272,9 +273,9 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 		}
 	} else if c.changed(SectionEntitlements) {
 		list, in := doc.Entitlements, interner{}
-		err := syncRows(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
+		err := syncRowsAhead(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
 			func(old *Grant, i int) bool { return sameEntitlement(&old.Entitlement, &list[i]) },
-			func(i int) (*Grant, error) { return newGrant(&list[i], in), nil })
+			func(i int) (*Grant, error) { return newGrant(&list[i], in), nil }, true)
 		if err != nil {
 			return err
 		}
@@ -324,6 +325,13 @@ func writeConsumers(txn *memdb.Txn, list []snapshot.Consumer) error {
 // before any is written, so that a unique secondary key (an API key's hash)
 // may move from one row to another.
 func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey, row func(T) rowKey, same func(old T, i int) bool, build func(i int) (T, error)) error {
+	return syncRowsAhead(txn, table, n, key, row, same, build, false)
+}
+
+// syncRowsAhead is syncRows; when ahead is set, build touches nothing but
+// its item (not txn), and many rows are written, they are built on another
+// goroutine while the ones before are inserted (see insertAhead).
+func syncRowsAhead[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey, row func(T) rowKey, same func(old T, i int) bool, build func(i int) (T, error), ahead bool) error {
 	order := make([]int, n)
 	for i := range n {
 		order[i] = i
@@ -361,6 +369,9 @@ func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey
 			return fmt.Errorf("deleting from %s: %w", table, err)
 		}
 	}
+	if ahead && len(write) >= minAhead {
+		return insertAhead(txn, table, write, build)
+	}
 	for _, i := range write {
 		row, err := build(i)
 		if err != nil {
@@ -373,12 +384,68 @@ func syncRows[T any](txn *memdb.Txn, table string, n int, key func(i int) rowKey
 	return nil
 }
 
+// minAhead is the number of rows from which insertAhead builds them on
+// another goroutine, and aheadChunk how many it builds at a time.
+const (
+	minAhead   = 4096
+	aheadChunk = 512
+)
+
+// insertAhead inserts the rows of the items write into table, in order;
+// build makes them on another goroutine, a few chunks ahead of the
+// insertions, so that one CPU does memdb's insertions and nothing else.
+// build's first error is returned once the rows before its item are
+// inserted.
+func insertAhead[T any](txn *memdb.Txn, table string, write []int, build func(i int) (T, error)) error {
+	type chunk struct {
+		rows []T
+		err  error
+	}
+	chunks := make(chan chunk, 2)
+	stop := make(chan struct{})
+	defer close(stop) // an insertion failed: the builder stops
+	go func() {
+		defer close(chunks)
+		for lo := 0; lo < len(write); lo += aheadChunk {
+			part := write[lo:min(lo+aheadChunk, len(write))]
+			c := chunk{rows: make([]T, 0, len(part))}
+			for _, i := range part {
+				row, err := build(i)
+				if err != nil {
+					c.err = err
+					break
+				}
+				c.rows = append(c.rows, row)
+			}
+			select {
+			case chunks <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	for c := range chunks {
+		for _, row := range c.rows {
+			if err := txn.Insert(table, row); err != nil {
+				return fmt.Errorf("inserting into %s: %w", table, err)
+			}
+		}
+		if c.err != nil {
+			return c.err
+		}
+	}
+	return nil
+}
+
 // syncByID is syncRows for a table keyed by its items' IDs, whose rows
 // wrap a copy of their item (val returns it).
 func syncByID[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, list []T, id func(*T) string, val func(R) *T, wrap func(*T) R) error {
-	return syncRows(txn, table, len(list), func(i int) rowKey { return rowKey{id(&list[i])} }, R.key,
+	return syncRowsAhead(txn, table, len(list), func(i int) rowKey { return rowKey{id(&list[i])} }, R.key,
 		func(old R, i int) bool { return reflect.DeepEqual(*val(old), list[i]) },
-		func(i int) (R, error) { return wrap(clone(&list[i])), nil })
+		func(i int) (R, error) { return wrap(clone(&list[i])), nil }, true)
 }
 
 // clone returns a copy of *v in its own allocation: a row must not point

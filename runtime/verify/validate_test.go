@@ -3,7 +3,10 @@ package verify
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -147,7 +150,7 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range contents(doc) {
-			got, ok := v.splitKnown(c, nil)
+			got, ok := v.splitKnown(c, nil, sizes)
 			if !ok || !reflect.DeepEqual(got.span, want.span) || !reflect.DeepEqual(got.digests, want.digests) {
 				t.Errorf("%s (in memory %t): cut %v differs from split's", doc, c.b != nil, ok)
 			}
@@ -155,7 +158,7 @@ func TestSplitKnownCutsAsSplit(t *testing.T) {
 	}
 	for _, doc := range []string{``, `{}`, `{"apis":[]}`, ` {"apis":[],"sections":{"apis":"x"}}`, `{"apis":[] ,"sections":{"apis":"x"}}`} {
 		for _, c := range contents([]byte(doc)) {
-			if _, ok := v.splitKnown(c, nil); ok {
+			if _, ok := v.splitKnown(c, nil, sizes); ok {
 				t.Errorf("%q (in memory %t) was cut", doc, c.b != nil)
 			}
 		}
@@ -168,5 +171,110 @@ func contents(doc []byte) []*content {
 	return []*content{
 		{b: doc, size: len(doc), tail: doc},
 		{r: bytes.NewReader(doc), size: len(doc), tail: doc[max(len(doc)-1024, 0):]},
+	}
+}
+
+// TestTheFirstSectionInNameOrderWhoseDigestDiffersIsReported: however the
+// sections are hashed (large ones in parallel, or serially), the refusal
+// names the first wrong section in name order, and none when all match.
+func TestTheFirstSectionInNameOrderWhoseDigestDiffersIsReported(t *testing.T) {
+	names := []string{"apis", "consumers", "entitlements", "routes", "zsmall"}
+	for _, tc := range []struct {
+		wrong []string
+		want  string
+	}{
+		{nil, ""},
+		{[]string{"routes"}, "routes"},
+		{[]string{"routes", "consumers"}, "consumers"},
+		{[]string{"zsmall", "entitlements"}, "entitlements"},
+		{[]string{"zsmall"}, "zsmall"},
+	} {
+		for _, serial := range []bool{false, true} {
+			s := newSections()
+			s.digests = map[string]string{}
+			for i, name := range names {
+				raw := bytes.Repeat([]byte{byte('a' + i)}, 2*parallelDigest)
+				if name == "zsmall" {
+					raw = raw[:10]
+				}
+				s.raw[name] = raw
+				s.digests[name] = snapshot.Digest(raw)
+				if slices.Contains(tc.wrong, name) {
+					s.digests[name] = snapshot.Digest([]byte(name))
+				}
+			}
+			err := s.check(slices.Clone(names), serial)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("serial %t: got %v, want no error", serial, err)
+			case tc.want != "" && (ReasonOf(err) != ReasonDigest || !strings.Contains(err.Error(), "section "+tc.want+" ")):
+				t.Errorf("wrong %v, serial %t: got %v, want a digest refusal of %s", tc.wrong, serial, err, tc.want)
+			}
+		}
+	}
+}
+
+// TestDecodingErrorsComeInSectionNameOrder: the sections are decoded
+// largest first, and their errors are still reported in name order.
+func TestDecodingErrorsComeInSectionNameOrder(t *testing.T) {
+	for _, serial := range []bool{false, true} {
+		secs := newSections()
+		secs.raw["apis"] = []byte(`[{"id":1}]`)
+		secs.raw["routes"] = []byte(`[` + strings.Repeat(`{"basePath":"/a"},`, 100) + `{"basePath":0}]`)
+		secs.raw["commit"] = []byte(`"abc"`)
+		changed := map[string]bool{"apis": true, "routes": true, "commit": true}
+		var d snapshot.Snapshot
+		err := decodeSections(&d, secs, changed, serial, nil)
+		if err == nil {
+			t.Fatalf("serial %t: two broken sections decoded", serial)
+		}
+		msg := err.Error()
+		if a, r := strings.Index(msg, "apis:"), strings.Index(msg, "routes:"); a < 0 || r < a {
+			t.Errorf("serial %t: got %q, want the apis error before the routes one", serial, msg)
+		}
+		if d.Commit != "abc" {
+			t.Errorf("serial %t: commit %q, want it decoded beside the broken sections", serial, d.Commit)
+		}
+	}
+}
+
+// eofReader is a bytes.Reader whose ReadAt says io.EOF with the last byte,
+// as io.ReaderAt allows, and fails from fail on.
+type eofReader struct {
+	*bytes.Reader
+	fail int64
+}
+
+func (r eofReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > r.fail {
+		return 0, errors.New("unreadable")
+	}
+	n, err := r.Reader.ReadAt(p, off)
+	if err == nil && off+int64(n) == r.Size() {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// TestAWholeReadInPiecesIsTheFile: the file read in pieces at once has
+// its bytes, whatever its size; a piece that cannot be read fails it.
+func TestAWholeReadInPiecesIsTheFile(t *testing.T) {
+	for _, n := range []int{0, 1, minPiece, 2*minPiece + 3, 5*minPiece - 1} {
+		doc := make([]byte, n)
+		for i := range doc {
+			doc[i] = byte(i * 7 / 3)
+		}
+		for _, serial := range []bool{false, true} {
+			got, err := readAll(eofReader{bytes.NewReader(doc), int64(n)}, n, serial)
+			if err != nil || !bytes.Equal(got, doc) {
+				t.Errorf("%d bytes, serial %t: read %d bytes, %v; want the file", n, serial, len(got), err)
+			}
+			if n < 2 {
+				continue
+			}
+			if _, err := readAll(eofReader{bytes.NewReader(doc), int64(n - 1)}, n, serial); err == nil {
+				t.Errorf("%d bytes, serial %t: a file whose last byte cannot be read was read", n, serial)
+			}
+		}
 	}
 }

@@ -15,6 +15,7 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -182,7 +183,28 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	secs, ok := v.splitKnown(doc, active)
+	var (
+		secs *sections
+		ok   bool
+	)
+	if sizes := v.sizes.Load(); sizes != nil {
+		secs, ok = v.splitKnown(doc, active, *sizes)
+	}
+	if !ok && doc.b == nil && active == nil {
+		// A file loaded cold is read whole, once. Cut as a canonical
+		// document, every one of its sections is checked against the
+		// digest its hashed tail states (sections.changed: none is the
+		// active snapshot's), so it need not be hashed again.
+		b, err := readAll(doc.r, doc.size, c.Background)
+		if err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+		}
+		whole := &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
+		if secs, ok = v.splitKnown(whole, active, nil); !ok {
+			whole.tail = b // hashed whole below
+		}
+		doc = whole
+	}
 	if !ok {
 		b, err := doc.all(digest)
 		if err != nil {
@@ -192,7 +214,7 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 		}
 	}
-	changed, err := secs.changed(doc, active)
+	changed, err := secs.changed(doc, active, c.Background)
 	if err != nil {
 		return nil, err
 	}
@@ -669,6 +691,10 @@ type content struct {
 	r    io.ReaderAt
 	size int
 	tail []byte // the last bytes, as hashed (b itself when in memory)
+	// unhashed is set when b was read from the file after it was hashed:
+	// b is then checked against the digest (all) or the stated section
+	// digests (sections.changed) before it is used.
+	unhashed bool
 }
 
 // open returns c's content. A file without its digest is read whole, into
@@ -710,15 +736,38 @@ func (c *content) at(off, n int) ([]byte, error) {
 	return p, nil
 }
 
-// all returns every byte; read from a file, they must have digest, else the
-// file changed since it was hashed.
-func (c *content) all(digest string) ([]byte, error) {
-	if c.b != nil {
-		return c.b, nil
+// readAll reads the n bytes of r, in pieces read at once on every CPU unless
+// serial: most of a large read's time goes to the new pages it fills.
+func readAll(r io.ReaderAt, n int, serial bool) ([]byte, error) {
+	b := make([]byte, n)
+	pieces := 1
+	if !serial {
+		pieces = max(min(runtime.GOMAXPROCS(0), n/minPiece), 1)
 	}
-	b, err := c.at(0, c.size)
-	if err != nil {
-		return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+	per := (n + pieces - 1) / pieces
+	errs := make([]error, pieces)
+	var wg sync.WaitGroup
+	for i := range pieces {
+		p := b[i*per : min((i+1)*per, n)]
+		wg.Go(func() {
+			if got, err := r.ReadAt(p, int64(i*per)); got < len(p) || err != io.EOF {
+				errs[i] = err // io.EOF may come with the last byte
+			}
+		})
+	}
+	wg.Wait()
+	return b, errors.Join(errs...)
+}
+
+// minPiece is the smallest piece readAll reads on a goroutine of its own.
+const minPiece = 4 << 20
+
+// all returns every byte, in memory; read from the file after it was
+// hashed, they must have digest, else the file changed since.
+func (c *content) all(digest string) ([]byte, error) {
+	b := c.b
+	if !c.unhashed {
+		return b, nil
 	}
 	if got := snapshot.Digest(b); got != digest {
 		return nil, refuse(ReasonDigest, fmt.Errorf("the snapshot file changed while it was read: digest %s, then %s", digest, got))
@@ -793,8 +842,8 @@ func statedDigests(c *content) (*sections, int) {
 
 // splitKnown cuts a canonical document (members in order, no white space;
 // see snapshot.Snapshot.Encode) into its sections, stepping over those whose
-// stated digests are of sections loaded before (see Verifier.sizes) without
-// reading them, and reading the others as JSON values. It returns false
+// stated digests are of sections loaded before (sizes: see Verifier.sizes)
+// without reading them, and reading the others as JSON values. It returns false
 // when c is not laid out so, or it cannot tell: split then reads c whole.
 //
 // A section stepped over is read later only if it differs from the active
@@ -802,10 +851,9 @@ func statedDigests(c *content) (*sections, int) {
 // digest then. The stated digests are read from the content's tail, which
 // was hashed with the rest: the document's digest and signature cover
 // them.
-func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bool) {
-	sizes := v.sizes.Load()
+func (v *Verifier) splitKnown(c *content, active *store.Snapshot, sizes map[string]int) (*sections, bool) {
 	s, at := statedDigests(c)
-	if sizes == nil || s == nil {
+	if s == nil {
 		return nil, false
 	}
 	names := slices.Sorted(maps.Keys(s.digests))
@@ -816,7 +864,7 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 	rest, unknown := at-1, 0
 	for i, name := range names {
 		rest -= len(name) + 3 + min(i, 1)
-		if n, known := (*sizes)[s.digests[name]]; known {
+		if n, known := sizes[s.digests[name]]; known {
 			rest -= n
 		} else {
 			unknown++
@@ -835,7 +883,7 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot) (*sections, bo
 			return nil, false
 		}
 		pos += len(head)
-		n, known := (*sizes)[s.digests[name]]
+		n, known := sizes[s.digests[name]]
 		if old := v.activeGrants(active); !known && name == store.SectionEntitlements && old != nil {
 			// Read item by item against the active snapshot's (see
 			// grantItems), through a window: the section is not held
@@ -881,13 +929,15 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 
 // changed returns the sections of s whose stated digests differ from
 // active's (every section when either states none), after reading each of
-// those from c and checking that its bytes have the digest s states.
-func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool, error) {
+// those from c and checking that its bytes have the digest s states (see
+// check).
+func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map[string]bool, error) {
 	var old map[string]string
 	if active != nil {
 		old = active.Sections()
 	}
 	changed := map[string]bool{}
+	var read []string
 	for name, sp := range s.span {
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
@@ -896,10 +946,15 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 			if g.digest != s.digests[name] {
 				return nil, digestRefusal(name, g.digest, s.digests[name])
 			}
-		} else if _, err := s.read(c, name, sp); err != nil {
+		} else if err := s.load(c, name, sp); err != nil {
 			return nil, err
+		} else {
+			read = append(read, name)
 		}
 		changed[name] = true
+	}
+	if err := s.check(read, serial); err != nil {
+		return nil, err
 	}
 	for name := range s.digests {
 		if _, ok := s.span[name]; !ok {
@@ -917,51 +972,97 @@ func (s *sections) changed(c *content, active *store.Snapshot) (map[string]bool,
 // read returns the bytes of section name at sp, read from c unless they
 // were, after checking them against their stated digest.
 func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
-	raw, ok := s.raw[name]
-	if !ok {
-		var err error
-		if raw, err = c.at(sp.off, sp.n); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
-		}
-		s.raw[name] = raw
+	if err := s.load(c, name, sp); err != nil {
+		return nil, err
 	}
-	if s.digests != nil {
-		if got := snapshot.Digest(raw); got != s.digests[name] {
-			return nil, digestRefusal(name, got, s.digests[name])
-		}
-	}
-	return raw, nil
+	return s.raw[name], s.check([]string{name}, true)
 }
+
+// load reads the bytes of section name at sp from c, unless they were.
+func (s *sections) load(c *content, name string, sp span) error {
+	if _, ok := s.raw[name]; ok {
+		return nil
+	}
+	raw, err := c.at(sp.off, sp.n)
+	if err != nil {
+		return refuse(ReasonDecode, fmt.Errorf("reading snapshot: %s: %w", name, err))
+	}
+	s.raw[name] = raw
+	return nil
+}
+
+// check checks the bytes of the named sections, loaded, against their
+// stated digests: the large ones each on its own goroutine unless serial.
+// The error is that of the first section in name order.
+func (s *sections) check(names []string, serial bool) error {
+	if s.digests == nil {
+		return nil
+	}
+	slices.Sort(names)
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		raw := s.raw[name]
+		f := func() {
+			if got := snapshot.Digest(raw); got != s.digests[name] {
+				errs[i] = digestRefusal(name, got, s.digests[name])
+			}
+		}
+		if serial || len(raw) < parallelDigest {
+			f()
+		} else {
+			wg.Go(f)
+		}
+	}
+	wg.Wait()
+	return cmp.Or(errs...)
+}
+
+// parallelDigest is the size from which a section is hashed on a goroutine
+// of its own.
+const parallelDigest = 1 << 20
 
 func digestRefusal(name, got, want string) error {
 	return refuse(ReasonDigest, fmt.Errorf("section %s has digest %s, the document states %q", name, got, want))
 }
 
-// decodeSections decodes the changed sections of secs into d, each on its
-// own goroutine unless serial; grants, when the entitlements were read
-// item by item, decodes those. The error is that of the first section in
-// name order.
+// decodeSections decodes the changed sections of secs into d, on one
+// goroutine per CPU unless serial, the largest sections first, as the
+// decoding ends with the last of them; grants, when the entitlements were
+// read item by item, decodes those. The errors are in section name order.
 func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
 	names := slices.Sorted(maps.Keys(changed))
 	errs := make([]error, len(names))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		f := func() {
-			var err error
-			if name == store.SectionEntitlements && grants != nil {
-				err = grants(d)
-			} else {
-				err = decodeSection(d, name, secs.raw[name])
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
-			}
-		}
-		if serial {
-			f()
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(secs.raw[names[b]]) - len(secs.raw[names[a]]) })
+	decode := func(i int) {
+		var err error
+		if name := names[i]; name == store.SectionEntitlements && grants != nil {
+			err = grants(d)
 		} else {
-			wg.Go(f)
+			err = decodeSection(d, name, secs.raw[name])
 		}
+		if err != nil {
+			errs[i] = fmt.Errorf("decoding snapshot: %s: %w", names[i], err)
+		}
+	}
+	workers := 1
+	if !serial {
+		workers = min(runtime.GOMAXPROCS(0), len(order))
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64 // in order
+	)
+	for range workers {
+		wg.Go(func() {
+			for k := next.Add(1) - 1; k < int64(len(order)); k = next.Add(1) - 1 {
+				decode(order[k])
+			}
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -275,32 +276,46 @@ func fileCandidateOf(hashed, raw []byte) verify.Candidate {
 
 // TestAFileChangedAfterItWasHashedIsRefused: a snapshot file whose bytes
 // differ from those its digest and tail were read from is refused, and the
-// active snapshot stays, whatever part of it changed.
+// active snapshot stays, whatever part of it changed, whether it is loaded
+// cold or against an active snapshot.
 func TestAFileChangedAfterItWasHashedIsRefused(t *testing.T) {
 	base := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
 	for _, tc := range []struct {
 		name string
 		edit func(*snapshot.Snapshot)
+		raw  func([]byte) []byte // the bytes written, after edit
 	}{
-		{"a grant", func(s *snapshot.Snapshot) { s.Entitlements[2].Expires = "2031-01-01" }},
-		{"the generation", func(s *snapshot.Snapshot) { s.Generation = 9 }},
-		{"an api", func(s *snapshot.Snapshot) { s.APIs[1].Title = "Changed" }},
+		{name: "a grant", edit: func(s *snapshot.Snapshot) { s.Entitlements[2].Expires = "2031-01-01" }},
+		{name: "the generation", edit: func(s *snapshot.Snapshot) { s.Generation = 9 }},
+		{name: "an api", edit: func(s *snapshot.Snapshot) { s.APIs[1].Title = "Changed" }},
+		{name: "the first member's name", raw: func(b []byte) []byte { return bytes.Replace(b, []byte(`{"apis":`), []byte(`{"apix":`), 1) }},
+		{name: "white space", raw: func(b []byte) []byte { return append([]byte{' '}, b[:len(b)-1]...) }},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			v := verifier(t)
-			active := mustLoad(t, v, base, nil)
-			next := snaptest.Copy(t, base)
-			next.Generation = 2
-			hashed := snaptest.Encode(t, next)
-			tc.edit(next)
-			written := snaptest.Encode(t, next)
-			got, err := v.Load(fileCandidateOf(hashed, written), active)
-			if err == nil {
-				t.Fatalf("loaded generation %d, digest %s; want a refusal", got.Generation(), got.Digest())
-			}
-			if r := verify.ReasonOf(err); r != verify.ReasonDigest && r != verify.ReasonDecode {
-				t.Errorf("got %v, want a digest or decode refusal", err)
-			}
-		})
+		for _, cold := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, cold %t", tc.name, cold), func(t *testing.T) {
+				v := verifier(t)
+				active := mustLoad(t, v, base, nil)
+				if cold {
+					v, active = verifier(t), nil
+				}
+				next := snaptest.Copy(t, base)
+				next.Generation = 2
+				hashed := snaptest.Encode(t, next)
+				if tc.edit != nil {
+					tc.edit(next)
+				}
+				written := snaptest.Encode(t, next)
+				if tc.raw != nil {
+					written = tc.raw(written)
+				}
+				got, err := v.Load(fileCandidateOf(hashed, written), active)
+				if err == nil {
+					t.Fatalf("loaded generation %d, digest %s; want a refusal", got.Generation(), got.Digest())
+				}
+				if r := verify.ReasonOf(err); r != verify.ReasonDigest && r != verify.ReasonDecode {
+					t.Errorf("got %v, want a digest or decode refusal", err)
+				}
+			})
+		}
 	}
 }
