@@ -1,15 +1,22 @@
 package gateway_test
 
 import (
+	"crypto/tls"
 	"io"
+	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/tlstest"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
+	"github.com/frontdoor-dev/frontdoor/runtime/tlsterm"
 )
 
 // discard is a reusable ResponseWriter, so that the benchmark counts the
@@ -83,5 +90,70 @@ func BenchmarkPrepareLarge(b *testing.B) {
 		p := gateway.New(gateway.Options{Store: new(store.Store), Log: slog.New(slog.DiscardHandler)})
 		p.Prepare(built)
 		p.Close()
+	}
+}
+
+// BenchmarkEndToEndTLS is BenchmarkEndToEndAPIKey over TLS 1.3, with the
+// server settings the gateway serves with (runtime/tlsterm, an ECDSA P-256
+// certificate), and a keep-alive client speaking HTTP/1.1 or HTTP/2. Each
+// client goroutine makes its requests in turn; allocs/op count the
+// client's, the gateway's and its server's.
+func BenchmarkEndToEndTLS(b *testing.B) {
+	for _, proto := range []string{"h1", "h2"} {
+		b.Run(proto, func(b *testing.B) {
+			e := newEnv(b, envOptions{accessLog: b.TempDir(), quiet: true})
+			ca := tlstest.NewCA(b, "bench CA")
+			certPEM, keyPEM := ca.Issue(b, sandboxHost)
+			dir := b.TempDir()
+			tlstest.WriteFile(b, filepath.Join(dir, "gw.crt"), certPEM)
+			tlstest.WriteFile(b, filepath.Join(dir, "gw.key"), keyPEM)
+			certs, err := tlsterm.Load(tlsterm.CertificatesOptions{
+				Pairs: []tlsterm.Pair{{Host: sandboxHost, CertFile: filepath.Join(dir, "gw.crt"), KeyFile: filepath.Join(dir, "gw.key")}},
+				Log:   slog.New(slog.DiscardHandler),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := &http.Server{Handler: e.gw, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+			tlsterm.Configure(srv, certs)
+			tlsterm.AskClientCertificates(srv.TLSConfig, e.gw.WantsClientCertificate)
+			go srv.ServeTLS(ln, "", "")
+			b.Cleanup(func() { srv.Close() })
+
+			tr := &http.Transport{
+				TLSClientConfig:     &tls.Config{RootCAs: ca.Pool(), ServerName: sandboxHost, MinVersion: tls.VersionTLS13},
+				MaxIdleConnsPerHost: 64,
+				ForceAttemptHTTP2:   proto == "h2",
+			}
+			if proto == "h1" {
+				tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+			}
+			client := &http.Client{Transport: tr}
+			b.Cleanup(client.CloseIdleConnections)
+			url := "https://" + ln.Addr().String() + "/pub/keyed/v1/Patient/1"
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Host = sandboxHost
+				req.Header.Set("apikey", portalKey)
+				for pb.Next() {
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK || resp.ProtoMajor != map[string]int{"h1": 1, "h2": 2}[proto] {
+						b.Errorf("status %d over %s", resp.StatusCode, resp.Proto)
+						return
+					}
+				}
+			})
+		})
 	}
 }
