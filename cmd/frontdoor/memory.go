@@ -2,13 +2,16 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"time"
 )
 
 // This file is the one place where frontdoor touches the Go runtime's
-// memory settings. It never changes GOMAXPROCS or GOGC, and an operator's
+// memory settings. It never changes GOMAXPROCS; it changes GOGC only in a
+// serving gateway without GOGC set (heapFloor), and an operator's
 // GOMEMLIMIT always wins.
 
 // Soft memory limits of a compile when GOMEMLIMIT is not set: most of what
@@ -71,4 +74,101 @@ func (m *memoryReturner) fire() {
 	m.pending, m.last = nil, time.Now()
 	m.mu.Unlock()
 	m.free()
+}
+
+// defaultGCHeapFloor is --gc-heap-floor's default.
+const defaultGCHeapFloor = 64 << 20
+
+// defaultHeapMinimum is the Go runtime's smallest heap goal at GOGC=100;
+// it scales with GOGC.
+const defaultHeapMinimum = 4 << 20
+
+// heapFloor lets a serving gateway's heap grow by at least floor bytes
+// between two collections: after each collection it sets GOGC to 100 times
+// floor over the live heap, never below 100. A gateway's live heap is
+// mostly its snapshot; its requests' garbage is short-lived, so with a
+// small snapshot the default GOGC would collect every few megabytes of
+// requests (each collection stops the world twice and makes the requests
+// that allocate during marking help mark). A live heap of floor or more
+// is collected as with GOGC=100. Memory returned to the OS (see
+// memoryReturner) and the operator's GOMEMLIMIT still apply; an
+// operator's GOGC turns it off.
+type heapFloor struct {
+	floor  uint64
+	sample []metrics.Sample
+
+	mu      sync.Mutex
+	stopped bool
+	prev    int // GOGC before start
+	set     int // GOGC last set
+}
+
+// startHeapFloor starts a heapFloor unless floor is 0 or GOGC is set; stop
+// ends it and puts GOGC back.
+func startHeapFloor(floor int64) (stop func()) {
+	if floor <= 0 || os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	h := &heapFloor{floor: uint64(floor), sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}, set: 100}
+	h.prev = debug.SetGCPercent(100)
+	h.tune()
+	h.arm()
+	return h.stop
+}
+
+// gcPercent is the GOGC that lets a live heap of live bytes grow by floor,
+// at least 100, and at most what keeps the runtime's minimum heap goal
+// (defaultHeapMinimum scaled by GOGC) within floor.
+func gcPercent(floor, live uint64) int {
+	most := int(100 * floor / defaultHeapMinimum)
+	if live == 0 {
+		return max(most, 100)
+	}
+	return max(100, min(most, int(100*floor/live)))
+}
+
+// arm runs tune after the next collection, and so on after each: a
+// finalizer runs once the collection that found its object unreachable
+// is done.
+func (h *heapFloor) arm() {
+	runtime.SetFinalizer(&gcSentinel{h}, func(s *gcSentinel) {
+		if s.h.tune() {
+			s.h.arm()
+		}
+	})
+}
+
+// gcSentinel is the object whose finalizer follows collections (it holds
+// a pointer, so that it is never one of the tiny objects whose finalizers
+// may not run).
+type gcSentinel struct{ h *heapFloor }
+
+// tune sets GOGC for the live heap of the last collection; it reports
+// false once stopped.
+func (h *heapFloor) tune() bool {
+	metrics.Read(h.sample)
+	var live uint64
+	if h.sample[0].Value.Kind() == metrics.KindUint64 {
+		live = h.sample[0].Value.Uint64()
+	}
+	p := gcPercent(h.floor, live)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		return false
+	}
+	if p != h.set {
+		debug.SetGCPercent(p)
+		h.set = p
+	}
+	return true
+}
+
+func (h *heapFloor) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.stopped {
+		h.stopped = true
+		debug.SetGCPercent(h.prev)
+	}
 }
