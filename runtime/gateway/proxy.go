@@ -59,8 +59,10 @@
 // is derived from a route (identity header names, bucket keys) was computed
 // when its row was written. The upstream targets are computed once per
 // snapshot (see plan). A request allocates little beyond what net/http and
-// ReverseProxy allocate: its request ID (when it brings none), the writer
-// the ReverseProxy writes through and the values of the headers it sets.
+// ReverseProxy allocate: its request ID (when it brings none), its
+// traceparent, one allocation for the writer the ReverseProxy writes
+// through and the values of the headers it sets, the connection check's
+// state (guardedTransport), and memdb's read transaction.
 package gateway
 
 import (
