@@ -1,7 +1,9 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,30 +88,97 @@ func TestACompileLeavesTheOperatorsMemoryLimitAlone(t *testing.T) {
 	}
 }
 
-// TestTheFirstLoadsCollectorTargetLastsUntilTheFirstSwap: the target is
-// raised until done, then put back; an operator's GOGC is left alone.
-func TestTheFirstLoadsCollectorTargetLastsUntilTheFirstSwap(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
+func TestGOGCLetsTheLiveHeapGrowByTheFloor(t *testing.T) {
+	const mib = 1 << 20
 	for _, tc := range []struct {
-		name, env   string
-		during, was int
+		name        string
+		floor, live uint64
+		want        int
 	}{
-		{"GOGC unset", "", firstLoadGCPercent, 100},
-		{"GOGC unset, another target before", "", firstLoadGCPercent, 50},
-		{"GOGC set", "150", 150, 150},
+		{"a small heap grows by the floor", 64 * mib, 10 * mib, 640},
+		{"a heap of the floor's size doubles", 64 * mib, 64 * mib, 100},
+		{"a bigger heap doubles", 64 * mib, 200 * mib, 100},
+		{"a tiny heap keeps the runtime's minimum goal within the floor", 64 * mib, 1 * mib, 1600},
+		{"no collection yet", 64 * mib, 0, 1600},
+		{"a floor under the runtime's minimum leaves GOGC at 100", 2 * mib, 1 * mib, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("GOGC", tc.env)
-			debug.SetGCPercent(tc.was)
-			done := relaxGCUntilFirstLoad()
-			if got := debug.SetGCPercent(tc.during); got != tc.during {
-				t.Errorf("target %d while loading, want %d", got, tc.during)
-			}
-			done()
-			done() // every swap calls it
-			if got := debug.SetGCPercent(tc.was); got != tc.was {
-				t.Errorf("target %d after the first swap, want %d", got, tc.was)
+			if got := gcPercent(tc.floor, tc.live); got != tc.want {
+				t.Errorf("GOGC %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// gogc reads GOGC as the runtime applies it.
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
+
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// TestTheHeapFloorFollowsEachCollectionAndStops: after each collection
+// GOGC is the floor's for the live heap it left, as that heap grows and
+// shrinks; stopping puts GOGC back.
+func TestTheHeapFloorFollowsEachCollectionAndStops(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	const floor = 128 << 20
+	loaded, stop := startHeapFloor(floor)
+	if got := gogc(); got != firstLoadGCPercent {
+		t.Errorf("GOGC %d before the first load, want %d", got, firstLoadGCPercent)
+	}
+	runtime.GC()
+	if got := gogc(); got != firstLoadGCPercent {
+		t.Errorf("GOGC %d after a collection during the first load, want %d", got, firstLoadGCPercent)
+	}
+	loaded()
+	collect := func(what string) int {
+		t.Helper()
+		runtime.GC()
+		waitUntil(t, "GOGC set for the live heap "+what, func() bool { return gogc() == gcPercent(floor, liveHeap()) })
+		return gogc()
+	}
+	small := collect("of the test")
+	held := make([]byte, 64<<20)
+	big := collect("holding 64 MiB")
+	runtime.KeepAlive(held)
+	held = nil
+	again := collect("without them")
+	if !(big < small && big < again) || big < 100 {
+		t.Errorf("GOGC %d, then %d holding 64 MiB, then %d: want it lower while the heap is bigger, and at least 100", small, big, again)
+	}
+	stop()
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC %d after stop, want 100 back", got)
+	}
+	runtime.GC()
+	runtime.GC()
+	if got := gogc(); got != 100 {
+		t.Errorf("GOGC %d after stop and a collection, want 100", got)
+	}
+}
+
+// TestAnOperatorsGOGCTurnsTheHeapFloorOff: with GOGC set, the floor never
+// changes it.
+func TestAnOperatorsGOGCTurnsTheHeapFloorOff(t *testing.T) {
+	t.Setenv("GOGC", "150")
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	loaded, stop := startHeapFloor(1 << 30)
+	defer stop()
+	if got := gogc(); got != 150 {
+		t.Errorf("GOGC %d during the first load, want the operator's 150", got)
+	}
+	loaded()
+	runtime.GC()
+	runtime.GC()
+	if got := gogc(); got != 150 {
+		t.Errorf("GOGC %d, want the operator's 150", got)
 	}
 }

@@ -68,6 +68,7 @@ type gatewayConfig struct {
 	responseHeaderTimeout time.Duration
 	maxIdleConnsPerHost   int
 	upstreamMaxConns      int
+	gcHeapFloor           int64
 	server                serverLimits
 	mockUpstreams         bool
 	catalogListen         string
@@ -93,6 +94,8 @@ func addDataPlaneFlags(c *cobra.Command, cfg *gatewayConfig) {
 	f.DurationVar(&cfg.responseHeaderTimeout, "upstream-response-header-timeout", gateway.DefaultResponseHeaderTimeout, "how long an upstream may take to start answering")
 	f.IntVar(&cfg.maxIdleConnsPerHost, "upstream-idle-conns", gateway.DefaultMaxIdleConnsPerHost, "idle connections kept per upstream")
 	f.IntVar(&cfg.upstreamMaxConns, "upstream-max-conns", gateway.DefaultMaxConnsPerHost, "connections per upstream host (of each publisher); requests beyond wait for one")
+	cfg.gcHeapFloor = defaultGCHeapFloor
+	f.Var(byteSize{&cfg.gcHeapFloor}, "gc-heap-floor", "least growth of the heap between two garbage collections (GOGC, when set, replaces this)")
 	s := &cfg.server
 	f.DurationVar(&s.readHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send a request's headers")
 	f.DurationVar(&s.readTimeout, "read-timeout", time.Minute, "time a client has to send a whole request, body included")
@@ -189,6 +192,8 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	loaded, stopGC := startHeapFloor(cfg.gcHeapFloor)
+	defer stopGC()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	trust, err := readTrustKeys(cfg.trust)
@@ -220,8 +225,7 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 		return err
 	}
 	defer dp.close()
-	loaded, returner := relaxGCUntilFirstLoad(), newMemoryReturner(dp.proxy.Busy)
-	defer loaded()
+	returner := newMemoryReturner(dp.proxy.Busy)
 	ctrl, err := control.New(control.Options{
 		Store: st, Verifier: verifier, StateDir: cfg.stateDir, AllowRollback: cfg.allowRollback,
 		Metrics: control.NewMetrics(reg), Prepare: dp.prepare, Swapped: func() { loaded(); returner.swapped() }, Log: log,

@@ -1,7 +1,7 @@
 // Package testutil holds small fixtures that tests across the module share:
 // a settable clock, a buffer that goroutines may write concurrently, a
-// receive with a deadline, and a directory tree written from or read into
-// memory.
+// receive with a deadline, a directory tree written from or read into
+// memory, and the process's CPU time.
 package testutil
 
 import (

@@ -73,8 +73,9 @@ type Entry struct {
 	// ClientIP is the full address; the logger truncates it.
 	ClientIP  netip.Addr
 	UserAgent string
-	// TraceID is the W3C trace ID (32 hex digits) of the request.
-	TraceID string
+	// TraceID is the W3C trace ID of the request, written as 32 hex
+	// digits; the zero ID is not written.
+	TraceID [16]byte
 }
 
 // Options configure a Logger.

@@ -390,20 +390,31 @@ func BenchmarkLog(b *testing.B) {
 }
 
 // BenchmarkWrite is the writer goroutine's cost per entry: redaction,
-// encoding, buffered write and aggregation.
+// encoding, buffered write and aggregation, of an entry with NHS numbers
+// in its path and query, and of a typical one (a generated request ID and
+// trace ID, a path without a number).
 func BenchmarkWrite(b *testing.B) {
 	clock := testutil.NewClock(day("2025-03-01"))
-	l := &Logger{dir: b.TempDir(), now: clock.Now, loc: time.UTC, errorLog: slog.Default()}
-	l.logDays.Store(90)
-	l.aggDays.Store(730)
-	if err := l.open(clock.Now()); err != nil {
-		b.Fatal(err)
-	}
-	defer l.closeDay()
-	e := entry(clock)
-	b.ReportAllocs()
-	for b.Loop() {
-		c := e
-		l.write(&c)
+	typical := entry(clock)
+	typical.RequestID, typical.TraceID = "0af7651916cd43dd8448eb211c80319c", [16]byte{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
+	typical.Path, typical.Query = "/nhs-digital/personal-demographics/FHIR/R4/Patient", "_count=10"
+	for _, bc := range []struct {
+		name string
+		e    Entry
+	}{{"numbers", entry(clock)}, {"typical", typical}} {
+		b.Run(bc.name, func(b *testing.B) {
+			l := &Logger{dir: b.TempDir(), now: clock.Now, loc: time.UTC, errorLog: slog.Default()}
+			l.logDays.Store(90)
+			l.aggDays.Store(730)
+			if err := l.open(clock.Now()); err != nil {
+				b.Fatal(err)
+			}
+			defer l.closeDay()
+			b.ReportAllocs()
+			for b.Loop() {
+				c := bc.e
+				l.write(&c)
+			}
+		})
 	}
 }

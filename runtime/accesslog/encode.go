@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"encoding/hex"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -20,8 +21,10 @@ func appendEntry(b []byte, e *Entry) []byte {
 	// Every text field goes through the one redaction (Redact), the query
 	// after its credential parameters are replaced.
 	b = appendRedactedField(b, "requestId", e.RequestID)
-	if e.TraceID != "" {
-		b = appendRedactedField(b, "traceId", e.TraceID)
+	if e.TraceID != ([16]byte{}) {
+		var id [32]byte
+		hex.Encode(id[:], e.TraceID[:])
+		b = appendRedactedField(b, "traceId", string(id[:]))
 	}
 	b = appendRedactedField(b, "method", e.Method)
 	b = appendRedactedField(b, "path", e.Path)

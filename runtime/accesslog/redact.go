@@ -37,6 +37,9 @@ const maxSepRun = 8
 // s is ASCII without escapes); otherwise the decoded, folded form is
 // returned with every number replaced.
 func Redact(s string) string {
+	if !mayHoldNumber(s) {
+		return s
+	}
 	v := view(s)
 	spans := findNHS(v, nil)
 	if len(spans) == 0 {
@@ -50,6 +53,25 @@ func Redact(s string) string {
 		copied = sp[1]
 	}
 	return string(append(out, v[copied:]...))
+}
+
+// mayHoldNumber reports whether s may read as holding an NHS number: it
+// has ten ASCII digits, or a byte that view may decode or fold into one
+// ('%' or a non-ASCII byte). Most logged values have neither, and are
+// not scanned further.
+func mayHoldNumber(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case '0' <= c && c <= '9':
+			if digits++; digits == 10 {
+				return true
+			}
+		case c == '%' || c >= utf8.RuneSelf:
+			return true
+		}
+	}
+	return false
 }
 
 // appendRedacted appends s, redacted and escaped as JSON string content.

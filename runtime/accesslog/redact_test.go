@@ -158,6 +158,9 @@ func FuzzRedact(f *testing.F) {
 		if left := referenceNumbers(out); len(left) > 0 {
 			t.Fatalf("Redact(%q) = %q: still contains %v", in, out, left)
 		}
+		if !mayHoldNumber(in) && (len(findNHS(view(in), nil)) > 0 || len(referenceNumbers(in)) > 0) {
+			t.Fatalf("mayHoldNumber(%q) = false, but it holds a number", in)
+		}
 		if len(referenceNumbers(in)) == 0 && len(findNHS(view(in), nil)) == 0 && out != in {
 			t.Fatalf("Redact(%q) = %q: changed an input without NHS numbers", in, out)
 		}
@@ -174,6 +177,26 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("appendRedacted(%q) decodes to %q, want %q", in, decoded, out)
 		}
 	})
+}
+
+func TestOnlyValuesWithTenDigitsOrEncodingsAreScanned(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"/pub/api/v/things/123456789", false},
+		{"", false},
+		{"GET", false},
+		{"/pub/api/v1/things/123456789", true},
+		{"4bf92f3577b34da6a3ce929d0e0e4736", true},
+		{"1 2 3 4 5 6 7 8 9 0", true},
+		{"%39", true},
+		{"\uff19", true},
+	} {
+		if got := mayHoldNumber(tc.in); got != tc.want {
+			t.Errorf("mayHoldNumber(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
 }
 
 func TestTruncateIP(t *testing.T) {

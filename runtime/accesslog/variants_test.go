@@ -145,3 +145,38 @@ func TestALoggedQueryHasNoCredentialNorNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestATraceIDIsWrittenAsHexDigitsAndRedacted: a trace ID is written as
+// its 32 hex digits, not at all when zero, and a number its digits spell
+// (a client chooses the trace ID it continues) is redacted like any field.
+func TestATraceIDIsWrittenAsHexDigitsAndRedacted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		id   [16]byte
+		want string // "" for no field
+	}{
+		{"zero", [16]byte{}, ""},
+		{"hex", [16]byte{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}, "4bf92f3577b34da6a3ce929d0e0e4736"},
+		{"spelling a number", [16]byte{0xab, 0x94, 0x34, 0x76, 0x59, 0x19, 0xcd}, "ab" + Redacted + "cd000000000000000000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := testutil.NewClock(day("2025-03-01"))
+			l := newLogger(t, clock, Options{})
+			e := entry(clock)
+			e.TraceID = tc.id
+			l.Log(e)
+			l.Flush()
+			lines := readLines(t, filepath.Join(l.dir, "access-2025-03-01.jsonl"))
+			if len(lines) != 1 {
+				t.Fatalf("got %d lines, want 1", len(lines))
+			}
+			got, present := lines[0]["traceId"]
+			switch {
+			case tc.want == "" && present:
+				t.Errorf("traceId %v, want none", got)
+			case tc.want != "" && got != tc.want:
+				t.Errorf("traceId %v, want %q", got, tc.want)
+			}
+		})
+	}
+}

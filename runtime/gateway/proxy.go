@@ -59,8 +59,10 @@
 // is derived from a route (identity header names, bucket keys) was computed
 // when its row was written. The upstream targets are computed once per
 // snapshot (see plan). A request allocates little beyond what net/http and
-// ReverseProxy allocate: its request ID (when it brings none), the writer
-// the ReverseProxy writes through and the values of the headers it sets.
+// ReverseProxy allocate: its request ID (when it brings none), its
+// traceparent, one allocation for the writer the ReverseProxy writes
+// through and the values of the headers it sets, the connection check's
+// state (guardedTransport), and memdb's read transaction.
 package gateway
 
 import (
@@ -518,7 +520,9 @@ func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *st
 	out.add(RequestIDHeader, ex.reqID)
 	// The client's tracestate goes on only as the propagator read it.
 	delete(r.Header, tracecontext.StateHeader)
-	tracecontext.Inject(ex.trace, out.add)
+	parent, state := tracecontext.Headers(ex.trace)
+	out.add(tracecontext.ParentHeader, parent)
+	out.add(tracecontext.StateHeader, state)
 	out.add("X-Forwarded-For", clientIP(r.RemoteAddr))
 	out.add("X-Forwarded-Host", r.Host)
 	if r.TLS != nil {
@@ -576,17 +580,17 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 		u.Path, u.RawPath = joined, ""
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = query, "", ""
-	set := out.all()
-	vals := make([]string, len(set))
-	for i, oh := range set {
-		vals[i] = oh.value
-		r.Header[oh.name] = vals[i : i+1 : i+1]
+	// One allocation for the writer and the header values.
+	call := &upstreamCall{pw: proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}}
+	for i, oh := range out.all() {
+		call.vals[i] = oh.value
+		r.Header[oh.name] = call.vals[i : i+1 : i+1]
 	}
 	rpx := t.proxy
 	if p.custom != nil {
 		rpx = p.custom
 	}
-	pw := &proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}
+	pw := &call.pw
 	if c := p.opts.Diagnosis.Match(rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
 		ex.captured = true
 		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
@@ -609,6 +613,14 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 		return
 	}
 	p.finish(r, ex)
+}
+
+// upstreamCall is what proxy allocates per request: the writer the
+// ReverseProxy writes to, and the values of the headers the gateway sets on
+// the upstream request.
+type upstreamCall struct {
+	pw   proxyWriter
+	vals [maxOutHeaders]string
 }
 
 // closeValue is the Connection header that makes the server close the
@@ -756,7 +768,7 @@ func (p *Proxy) finish(r *http.Request, ex *exchange) {
 		Time: ex.start, RequestID: ex.reqID, Method: r.Method, Path: ex.path, Query: query,
 		Status: ex.status, Latency: took, BytesOut: ex.bytes,
 		App: ex.pr.AppID, Org: ex.pr.OrgID, AccessMode: ex.pr.AccessMode, Environment: ex.env,
-		UserAgent: r.UserAgent(), TraceID: ex.trace.TraceID().String(),
+		UserAgent: r.UserAgent(), TraceID: ex.trace.TraceID(),
 	}
 	if ex.path == "" {
 		// Refused before normalising: log what was asked (redacted by the
@@ -919,8 +931,9 @@ func (p *Proxy) newReverseProxy(rt http.RoundTripper) *httputil.ReverseProxy {
 		ErrorHandler:  upstreamError,
 		ModifyResponse: func(res *http.Response) error {
 			// The gateway's own response headers are not the upstream's.
-			res.Header.Del(GenerationHeader)
-			res.Header.Del(RequestIDHeader)
+			// (Both names are canonical, as the Transport's keys are.)
+			delete(res.Header, GenerationHeader)
+			delete(res.Header, RequestIDHeader)
 			return nil
 		},
 		ErrorLog: p.errorLog,

@@ -333,26 +333,35 @@ var errEarlyResponse = errors.New("the upstream's response was read from bytes i
 type guardedTransport struct{ *http.Transport }
 
 func (g *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var conn *countingConn
-	var before uint64
-	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-		c := info.Conn
-		if tc, ok := c.(*tls.Conn); ok {
-			c = tc.NetConn()
-		}
-		conn, before = nil, 0
-		if cc, ok := c.(*countingConn); ok {
-			conn, before = cc, cc.reads.Load()
-		}
-	}}
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	// One allocation for the hook's state and the trace, one for the hook.
+	st := new(connGuard)
+	st.trace.GotConn = func(info httptrace.GotConnInfo) { st.got(info.Conn) }
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &st.trace))
 	res, err := g.Transport.RoundTrip(req)
-	if err != nil || conn == nil || conn.reads.Load() != before {
+	if err != nil || st.conn == nil || st.conn.reads.Load() != st.before {
 		return res, err
 	}
 	res.Body.Close()
-	conn.Close()
+	st.conn.Close()
 	return nil, errEarlyResponse
+}
+
+// connGuard is one request's view of guardedTransport's check: the
+// connection it got and the reads that connection had made then.
+type connGuard struct {
+	trace  httptrace.ClientTrace
+	conn   *countingConn
+	before uint64
+}
+
+func (st *connGuard) got(c net.Conn) {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	st.conn, st.before = nil, 0
+	if cc, ok := c.(*countingConn); ok {
+		st.conn, st.before = cc, cc.reads.Load()
+	}
 }
 
 // countingConn counts the reads that returned bytes (see guardedTransport).

@@ -1,13 +1,15 @@
 // Package tracecontext continues or starts the W3C trace context
 // (traceparent and tracestate, https://www.w3.org/TR/trace-context/) of
 // the gateway's requests: OpenTelemetry's TraceContext propagator reads
-// and writes the headers, whether span export is on or off, and this
-// package names the gateway's call to the upstream as a new span of the
+// the client's headers, whether span export is on or off (Headers writes
+// the upstream's as the propagator does, without a context per request),
+// and this package names the gateway's call to the upstream as a new span of the
 // client's trace, or of a new one.
 package tracecontext
 
 import (
 	"context"
+	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -41,10 +43,24 @@ func Start(h http.Header) (parent, next trace.SpanContext) {
 	return parent, parent.WithSpanID(newSpanID()).WithRemote(false)
 }
 
-// Inject writes sc's headers (traceparent, and tracestate when sc has
-// one) with set, under their canonical names.
-func Inject(sc trace.SpanContext, set func(name, value string)) {
-	propagator.Inject(trace.ContextWithSpanContext(context.Background(), sc), outbound(set))
+// Headers returns the values of sc's headers as OpenTelemetry's
+// propagator writes them: traceparent (version 00, sc's IDs, and of its
+// flags only sampled and random), and tracestate ("" when sc has none).
+// Both are "" when sc is not valid.
+func Headers(sc trace.SpanContext) (parent, state string) {
+	if !sc.IsValid() {
+		return "", ""
+	}
+	tid, sid := sc.TraceID(), sc.SpanID()
+	flags := [1]byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))}
+	var b [len("00-") + 32 + 1 + 16 + 1 + 2]byte
+	copy(b[:], "00-")
+	hex.Encode(b[3:35], tid[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], sid[:])
+	b[52] = '-'
+	hex.Encode(b[53:], flags[:])
+	return string(b[:]), sc.TraceState().String()
 }
 
 // inbound reads a request's headers for the propagator. The values of
@@ -62,15 +78,6 @@ func (h inbound) Get(key string) string {
 func (h inbound) Set(string, string) {}
 
 func (h inbound) Keys() []string { return nil }
-
-// outbound writes the propagator's headers with a setter.
-type outbound func(name, value string)
-
-func (o outbound) Get(string) string { return "" }
-
-func (o outbound) Set(key, value string) { o(http.CanonicalHeaderKey(key), value) }
-
-func (o outbound) Keys() []string { return nil }
 
 // newTraceID returns a random non-zero trace ID. IDs need to be unique,
 // not secret: math/rand/v2's generator (ChaCha8, seeded by the runtime)

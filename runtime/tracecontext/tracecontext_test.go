@@ -1,10 +1,12 @@
 package tracecontext_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/tracecontext"
@@ -12,10 +14,16 @@ import (
 
 const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
-// injected returns the headers Inject writes for sc.
+// injected returns the headers Headers gives for sc.
 func injected(sc trace.SpanContext) http.Header {
 	h := http.Header{}
-	tracecontext.Inject(sc, func(name, value string) { h[name] = append(h[name], value) })
+	parent, state := tracecontext.Headers(sc)
+	if parent != "" {
+		h[tracecontext.ParentHeader] = []string{parent}
+	}
+	if state != "" {
+		h[tracecontext.StateHeader] = []string{state}
+	}
 	return h
 }
 
@@ -74,6 +82,44 @@ func TestInjectWritesWhatStartReadsBack(t *testing.T) {
 	back, _ := tracecontext.Start(injected(next))
 	if !back.Equal(next.WithRemote(true)) {
 		t.Errorf("read back %v, want %v", back, next)
+	}
+}
+
+// propagated returns the headers OpenTelemetry's propagator writes for sc.
+func propagated(sc trace.SpanContext) http.Header {
+	h := http.Header{}
+	propagation.TraceContext{}.Inject(trace.ContextWithSpanContext(context.Background(), sc), propagation.HeaderCarrier(h))
+	return h
+}
+
+func TestHeadersAreWhatThePropagatorWrites(t *testing.T) {
+	tid := trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
+	sid := trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7}
+	state, err := trace.ParseTraceState("vendor=abc,other=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		sc   trace.SpanContext
+	}{
+		{"unsampled", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid})},
+		{"sampled", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})},
+		{"random flag", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsRandom})},
+		{"reserved flags dropped", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: 0xff})},
+		{"with a tracestate", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: state})},
+		{"a new trace", func() trace.SpanContext { _, next := tracecontext.Start(nil); return next }()},
+		{"not valid", trace.SpanContext{}},
+		{"no span id", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, got := propagated(tc.sc), injected(tc.sc)
+			for _, name := range []string{tracecontext.ParentHeader, tracecontext.StateHeader} {
+				if g, w := strings.Join(got[name], ","), strings.Join(want[name], ","); g != w {
+					t.Errorf("%s %q, want the propagator's %q", name, g, w)
+				}
+			}
+		})
 	}
 }
 
