@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 	"unsafe"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -72,46 +71,10 @@ func (a *Authenticator) authenticateAPIKey(dir Directory, env, key string) (Prin
 	if !slices.Contains(k.Environments, env) {
 		return Principal{}, newError(ReasonKeyEnvironment, fmt.Errorf("key %s of app %s is bound to %v, presented in %q", k.ID, app.ID, k.Environments, env))
 	}
-	if expired(k.Expires, a.now()) {
+	if snapshot.Expired(k.Expires, snapshot.DayNumber(a.now())) {
 		return Principal{}, newError(ReasonExpiredKey, fmt.Errorf("key %s of app %s expired on %s", k.ID, app.ID, k.Expires))
 	}
 	return Principal{AppID: app.ID, OrgID: app.Org, AccessMode: snapshot.ModeAppLevel0, CredentialID: k.ID}, nil
-}
-
-// expired reports whether now (in UTC) is after lastDay, a YYYY-MM-DD date.
-// An empty lastDay never expires; a malformed one always has.
-func expired(lastDay string, now time.Time) bool {
-	if lastDay == "" {
-		return false
-	}
-	last, ok := parseDay(lastDay)
-	if !ok {
-		return true
-	}
-	y, m, d := now.UTC().Date()
-	return y*10000+int(m)*100+d > last
-}
-
-// parseDay parses YYYY-MM-DD into the number YYYYMMDD without allocating.
-func parseDay(s string) (int, bool) {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if i == 4 || i == 7 {
-			continue
-		}
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	if m, d := n/100%100, n%100; m < 1 || m > 12 || d < 1 || d > 31 {
-		return 0, false
-	}
-	return n, true
 }
 
 // bearerToken returns the token of an "Authorization: Bearer" header,

@@ -63,29 +63,6 @@ func TestAPIKeyExpiresAfterItsLastDayInUTC(t *testing.T) {
 	}
 }
 
-func TestExpired(t *testing.T) {
-	tests := []struct {
-		name, lastDay string
-		want          bool
-	}{
-		{"no expiry never expires", "", false},
-		{"a future day has not expired", "2026-03-02", false},
-		{"today has not expired", "2026-03-01", false},
-		{"yesterday has expired", "2026-02-28", true},
-		{"last year has expired", "2025-12-31", true},
-		{"a malformed day counts as expired", "2026-3-1", true},
-		{"a month 13 counts as expired", "2099-13-01", true},
-		{"letters count as expired", "20x6-03-01", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := expired(tc.lastDay, t0); got != tc.want {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestOpenRouteNeedsNoCredential(t *testing.T) {
 	f := newFixture(t)
 	p, err := f.auth.Authenticate(request(), f.dir, "sandbox", []string{snapshot.ModeOpen})

@@ -103,12 +103,12 @@ func sameSections(a, b *store.Snapshot, names ...string) bool {
 func entitlement(rd *store.Read, app string, rt *store.Route, mode string, today int) (*store.Grant, bool) {
 	if !snapshot.UserRestricted(mode) {
 		g, ok := rd.Grant(app, rt.API.ID, rt.Environment, mode)
-		return g, ok && !expired(g.Expires, today)
+		return g, ok && !snapshot.Expired(g.Expires, today)
 	}
 	var best *store.Grant
 	bestRank := -1
 	rd.Grants(app, rt.API.ID, rt.Environment, func(g *store.Grant) bool {
-		if expired(g.Expires, today) || !snapshot.UserRestricted(g.AccessMode) || !snapshot.Satisfies(mode, g.AccessMode) {
+		if snapshot.Expired(g.Expires, today) || !snapshot.UserRestricted(g.AccessMode) || !snapshot.Satisfies(mode, g.AccessMode) {
 			return true
 		}
 		if _, r := snapshot.UserLevel(g.AccessMode); r > bestRank {
@@ -126,31 +126,6 @@ func grantQuota(platform *snapshot.Platform, rt *store.Route, g *store.Grant) ra
 		ProxyKey: rt.ProxyKey, AppKey: g.AppKey,
 		Proxy: rt.API.RateLimit, PerApp: ratelimit.AppLimit(platform, rt.API, &g.Entitlement),
 	}
-}
-
-// expired reports whether a grant whose last valid day is lastDay
-// (YYYY-MM-DD; "" for never) has expired on today (YYYYMMDD). A malformed
-// day has always expired: deny rather than guess.
-func expired(lastDay string, today int) bool {
-	if lastDay == "" {
-		return false
-	}
-	s := lastDay
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return true
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if i == 4 || i == 7 {
-			continue
-		}
-		c := s[i]
-		if c < '0' || c > '9' {
-			return true
-		}
-		n = n*10 + int(c-'0')
-	}
-	return today > n
 }
 
 // planCache holds the plan of the active snapshot and, weakly, the one

@@ -110,9 +110,9 @@ func entitlementFailure(rd *store.Read, app string, rt *store.Route, env, mode s
 	rd.Grants(app, rt.API.ID, rt.Environment, func(g *store.Grant) bool {
 		same := g.AccessMode == mode || snapshot.UserRestricted(mode) && snapshot.UserRestricted(g.AccessMode) && snapshot.Satisfies(mode, g.AccessMode)
 		switch {
-		case same && expired(g.Expires, today):
+		case same && snapshot.Expired(g.Expires, today):
 			lapsed = g.Expires
-		case !same && !expired(g.Expires, today):
+		case !same && !snapshot.Expired(g.Expires, today):
 			others = append(others, g.AccessMode)
 		}
 		return true
