@@ -21,7 +21,9 @@ import (
 // program has more than maxDFAInsts instructions or that need more than
 // maxDFAStates states (the construction's work grows with both).
 type dfa struct {
-	// next[s*128+c] is the state after byte c in state s, or dead.
+	// next[s<<8|c] is the state after byte c in state s: dead, nonASCII
+	// for a byte >= 0x80 (unless s accepts), and s itself when s accepts,
+	// so that one lookup a byte is all the loop does.
 	next []int32
 	// accept[s]: the input read so far contains a match.
 	accept []bool
@@ -33,21 +35,19 @@ const (
 	maxDFAStates = 2048
 	maxDFAInsts  = 512
 	dead         = -1
+	nonASCII     = -2
 	start        = 0 // the state before any input
 )
 
 // match reports whether re (the dfa's pattern) matches s.
 func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
-	st := int32(start)
+	st, next := int32(start), a.next
 	for _, c := range s {
-		if a.accept[st] {
-			return true
-		}
-		if c >= 0x80 {
-			return re.Match(s)
-		}
-		st = a.next[int(st)*128+int(c)]
-		if st == dead {
+		st = next[int(st)<<8|int(c)]
+		if st < 0 {
+			if st == nonASCII {
+				return re.Match(s)
+			}
 			return false
 		}
 	}
@@ -75,6 +75,12 @@ func newDFA(re *regexp.Regexp) *dfa {
 	// thread starts at every position (^ lets only the first one through).
 	b.state(b.closure(nil, uint32(prog.Start), true, false), true)
 	for s := 0; s < len(b.sets); s++ {
+		if b.a.accept[s] {
+			for range 256 {
+				b.a.next = append(b.a.next, int32(s))
+			}
+			continue
+		}
 		for c := range 128 {
 			var next []uint32
 			for _, pc := range b.sets[s] {
@@ -88,6 +94,9 @@ func newDFA(re *regexp.Regexp) *dfa {
 				return nil
 			}
 			b.a.next = append(b.a.next, id)
+		}
+		for range 128 {
+			b.a.next = append(b.a.next, nonASCII)
 		}
 	}
 	return &b.a
