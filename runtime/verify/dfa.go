@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"encoding/binary"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -21,10 +22,15 @@ import (
 // program has more than maxDFAInsts instructions or that need more than
 // maxDFAStates states (the construction's work grows with both).
 type dfa struct {
-	// next[s<<8|c] is the state after byte c in state s: dead, nonASCII
-	// for a byte >= 0x80 (unless s accepts), and s itself when s accepts,
-	// so that one lookup a byte is all the loop does.
-	next []int32
+	// class[c] is byte c's class: bytes no state tells apart share one,
+	// so that the table is small enough to stay in the nearest cache.
+	class [256]uint8
+	// next[s+class[c]] is the state after byte c in state s: dead,
+	// nonASCII for a byte >= 0x80 (unless s accepts), and s itself when s
+	// accepts, so that the loop does one lookup a byte. A state is the
+	// offset of its row, its number times the number of classes.
+	next    []int32
+	classes int
 	// accept[s]: the input read so far contains a match.
 	accept []bool
 	// acceptAtEnd[s]: the input matches if it ends in state s.
@@ -43,7 +49,7 @@ const (
 func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
 	st, next := int32(start), a.next
 	for _, c := range s {
-		st = next[int(st)<<8|int(c)]
+		st = next[int(st)+int(a.class[c])]
 		if st < 0 {
 			if st == nonASCII {
 				return re.Match(s)
@@ -51,7 +57,45 @@ func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
 			return false
 		}
 	}
-	return a.accept[st] || a.acceptAtEnd[st]
+	n := int(st) / a.classes
+	return a.accept[n] || a.acceptAtEnd[n]
+}
+
+// compress gives the bytes whose columns of next (a row of 256 a state)
+// are equal one class, and makes next a row of classes a state.
+func (a *dfa) compress() {
+	rows := len(a.next) / 256
+	col := func(c int) string {
+		k := make([]byte, 0, 4*rows)
+		for s := range rows {
+			k = binary.LittleEndian.AppendUint32(k, uint32(a.next[s*256+c]))
+		}
+		return string(k)
+	}
+	ids := map[string]uint8{}
+	var first []int // a byte of each class
+	for c := range 256 {
+		k := col(c)
+		id, ok := ids[k]
+		if !ok {
+			id = uint8(len(first))
+			ids[k] = id
+			first = append(first, c)
+		}
+		a.class[c] = id
+	}
+	a.classes = len(first)
+	next := make([]int32, 0, rows*a.classes)
+	for s := range rows {
+		for _, c := range first {
+			t := a.next[s*256+c]
+			if t >= 0 {
+				t *= int32(a.classes)
+			}
+			next = append(next, t)
+		}
+	}
+	a.next = next
 }
 
 // newDFA returns the dfa of re, or nil.
@@ -99,6 +143,7 @@ func newDFA(re *regexp.Regexp) *dfa {
 			b.a.next = append(b.a.next, nonASCII)
 		}
 	}
+	b.a.compress()
 	return &b.a
 }
 
