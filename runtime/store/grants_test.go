@@ -19,7 +19,7 @@ func TestAGrantRunReadsAsTheListItMakes(t *testing.T) {
 	changed.Expires = "2031-01-01"
 	newApp := ents[2]
 	newApp.App = ents[2].App + "a" // between the second and the third app
-	var apis []string // sorted, as Grants reads them
+	var apis []string              // sorted, as Grants reads them
 	for _, e := range ents {
 		apis = append(apis, e.API)
 	}

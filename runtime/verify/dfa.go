@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"encoding/binary"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -65,24 +64,21 @@ func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
 // are equal one class, and makes next a row of classes a state.
 func (a *dfa) compress() {
 	rows := len(a.next) / 256
-	col := func(c int) string {
-		k := make([]byte, 0, 4*rows)
+	sameColumn := func(c, d int) bool {
 		for s := range rows {
-			k = binary.LittleEndian.AppendUint32(k, uint32(a.next[s*256+c]))
+			if a.next[s*256+c] != a.next[s*256+d] {
+				return false
+			}
 		}
-		return string(k)
+		return true
 	}
-	ids := map[string]uint8{}
 	var first []int // a byte of each class
 	for c := range 256 {
-		k := col(c)
-		id, ok := ids[k]
-		if !ok {
-			id = uint8(len(first))
-			ids[k] = id
-			first = append(first, c)
+		id := slices.IndexFunc(first, func(d int) bool { return sameColumn(c, d) })
+		if id < 0 {
+			id, first = len(first), append(first, c)
 		}
-		a.class[c] = id
+		a.class[c] = uint8(id) // at most 129 classes: 128 bytes and the rest
 	}
 	a.classes = len(first)
 	next := make([]int32, 0, rows*a.classes)
