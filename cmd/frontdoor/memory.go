@@ -34,7 +34,7 @@ func limitCompileMemory(limit int64) {
 // and at the default target every doubling would be a collection that marks
 // the rows loaded so far. Until then the live heap is small, so a higher
 // target costs little memory even when the first snapshot is refused.
-const firstLoadGCPercent = 800
+const firstLoadGCPercent = 400
 
 // relaxGCUntilFirstLoad raises the collector's target to firstLoadGCPercent
 // unless GOGC is set; done puts it back (the first swap calls it).
