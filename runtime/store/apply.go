@@ -6,6 +6,7 @@ import (
 	"net/textproto"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,7 +177,9 @@ func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot
 		doc.Consumers = rows(txn, TableConsumers, func(c *Consumer) snapshot.Consumer { return *c.Consumer })
 	})
 	pick(SectionEntitlements, func() { doc.Entitlements = c.Doc.Entitlements }, func() {
-		doc.Entitlements = rows(txn, TableGrants, func(g *Grant) snapshot.Entitlement { return g.Entitlement })
+		for _, g := range allGrants(txn) {
+			doc.Entitlements = append(doc.Entitlements, g.Entitlement)
+		}
 	})
 	return &doc
 }
@@ -272,15 +275,44 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 			}
 		}
 	} else if c.changed(SectionEntitlements) {
-		list, in := doc.Entitlements, interner{}
-		err := syncRowsAhead(txn, TableGrants, len(list), func(i int) rowKey { return entitlementKey(&list[i]) }, (*Grant).key,
-			func(old *Grant, i int) bool { return sameEntitlement(&old.Entitlement, &list[i]) },
-			func(i int) (*Grant, error) { return newGrant(&list[i], in), nil }, true)
-		if err != nil {
-			return err
-		}
+		return writeGrants(txn, doc.Entitlements)
 	}
 	return nil
+}
+
+// writeGrants makes the grants table hold list's grants: a row per app,
+// written anew when any of its grants differs.
+func writeGrants(txn *memdb.Txn, list []snapshot.Entitlement) error {
+	order := make([]int, len(list))
+	for i := range order {
+		order[i] = i
+	}
+	less := func(a, b int) int { return compareKeys(entitlementKey(&list[a]), entitlementKey(&list[b])) }
+	if !slices.IsSortedFunc(order, less) {
+		slices.SortFunc(order, less)
+	}
+	// apps[i] is the run of order that holds app i's grants.
+	var apps [][]int
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && list[order[hi]].App == list[order[lo]].App {
+			hi++
+		}
+		apps, lo = append(apps, order[lo:hi]), hi
+	}
+	in := interner{}
+	return syncRowsAhead(txn, TableGrants, len(apps), func(i int) rowKey { return rowKey{list[apps[i][0]].App} }, (*appGrants).key,
+		func(old *appGrants, i int) bool {
+			return slices.EqualFunc(old.grants, apps[i], func(g *Grant, j int) bool { return sameEntitlement(&g.Entitlement, &list[j]) })
+		},
+		func(i int) (*appGrants, error) {
+			row := &appGrants{grants: make([]*Grant, len(apps[i]))}
+			for k, j := range apps[i] {
+				row.grants[k] = newGrant(&list[j], in)
+			}
+			row.app = row.grants[0].App
+			return row, nil
+		}, true)
 }
 
 // writeConsumers writes the consumers, then their apps and keys: an app's
@@ -499,55 +531,91 @@ func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
 }
 
 // writeRun replaces the grants strictly between r.Before and r.After with
-// r.Items (sorted, between them: see checkRuns), writing only the rows that
-// differ.
+// r.Items (sorted, between them: see checkRuns): it rewrites the rows of
+// the apps whose grants differ, keeping every grant that is unchanged.
 func writeRun(txn *memdb.Txn, r GrantRun, in interner) error {
 	var (
 		it  memdb.ResultIterator
 		err error
 	)
 	if r.Before != nil {
-		it, err = txn.LowerBound(TableGrants, IndexID, &keyArg{b: grantKey(r.Before)})
+		it, err = txn.LowerBound(TableGrants, IndexID, &keyArg{b: appendKey(nil, r.Before.App)})
 	} else {
 		it, err = txn.Get(TableGrants, IndexID)
 	}
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", TableGrants, err)
 	}
-	var old []*Grant
+	// The rows of the apps from r.Before's to r.After's, and their grants.
+	var (
+		old []*appGrants
+		all []*Grant
+	)
 	for obj := it.Next(); obj != nil; obj = it.Next() {
-		g := obj.(*Grant)
-		if r.Before != nil && g.key() == entitlementKey(r.Before) {
-			continue
-		}
-		if r.After != nil && compareKeys(g.key(), entitlementKey(r.After)) >= 0 {
+		a := obj.(*appGrants)
+		if r.After != nil && a.app > r.After.App {
 			break
 		}
-		old = append(old, g)
+		old, all = append(old, a), append(all, a.grants...)
 	}
-	j := 0
+	lo, hi := 0, len(all)
+	if r.Before != nil {
+		k := entitlementKey(r.Before)
+		lo = sort.Search(len(all), func(i int) bool { return compareKeys(all[i].key(), k) > 0 })
+	}
+	if r.After != nil {
+		k := entitlementKey(r.After)
+		hi = sort.Search(len(all), func(i int) bool { return compareKeys(all[i].key(), k) >= 0 })
+	}
+	hi = max(lo, hi)
+	next := append(make([]*Grant, 0, len(all)-(hi-lo)+len(r.Items)), all[:lo]...)
+	j := lo
 	for i := range r.Items {
 		e := &r.Items[i]
 		k := entitlementKey(e)
-		for j < len(old) && compareKeys(old[j].key(), k) < 0 {
-			if err := txn.Delete(TableGrants, old[j]); err != nil {
-				return fmt.Errorf("deleting from %s: %w", TableGrants, err)
-			}
+		for j < hi && compareKeys(all[j].key(), k) < 0 {
 			j++
 		}
-		if j < len(old) && old[j].key() == k {
+		if j < hi && all[j].key() == k && sameEntitlement(&all[j].Entitlement, e) {
+			next = append(next, all[j])
 			j++
-			if sameEntitlement(&old[j-1].Entitlement, e) {
-				continue
-			}
+			continue
 		}
-		if err := txn.Insert(TableGrants, newGrant(e, in)); err != nil {
+		next = append(next, newGrant(e, in))
+	}
+	next = append(next, all[hi:]...)
+	return replaceApps(txn, old, next)
+}
+
+// replaceApps makes the rows old hold the grants next (sorted), by app:
+// it deletes the rows of apps without grants and writes those whose grants
+// are not the same ones.
+func replaceApps(txn *memdb.Txn, old []*appGrants, next []*Grant) error {
+	rows := make(map[string]*appGrants, len(old))
+	for _, a := range old {
+		rows[a.app] = a
+	}
+	for lo := 0; lo < len(next); {
+		hi := lo + 1
+		for hi < len(next) && next[hi].App == next[lo].App {
+			hi++
+		}
+		gs := next[lo:hi:hi]
+		lo = hi
+		a, ok := rows[gs[0].App]
+		delete(rows, gs[0].App)
+		if ok && slices.Equal(a.grants, gs) {
+			continue
+		}
+		if err := txn.Insert(TableGrants, &appGrants{app: gs[0].App, grants: slices.Clone(gs)}); err != nil {
 			return fmt.Errorf("inserting into %s: %w", TableGrants, err)
 		}
 	}
-	for _, g := range old[j:] {
-		if err := txn.Delete(TableGrants, g); err != nil {
-			return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+	for _, a := range old {
+		if _, gone := rows[a.app]; gone {
+			if err := txn.Delete(TableGrants, a); err != nil {
+				return fmt.Errorf("deleting from %s: %w", TableGrants, err)
+			}
 		}
 	}
 	return nil
@@ -555,10 +623,6 @@ func writeRun(txn *memdb.Txn, r GrantRun, in interner) error {
 
 func entitlementKey(e *snapshot.Entitlement) rowKey {
 	return rowKey{e.App, e.API, e.Environment, e.AccessMode}
-}
-
-func grantKey(e *snapshot.Entitlement) []byte {
-	return appendKey(nil, e.App, e.API, e.Environment, e.AccessMode)
 }
 
 // newGrant returns the row of e. Its app, API and environment are the

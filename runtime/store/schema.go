@@ -38,10 +38,10 @@ func dbSchema() *memdb.DBSchema {
 		idTable(TableConsumers, 1, (*Consumer).key),
 		idTable(TableApps, 1, (*App).key),
 		credentialsTableSchema(),
-		// grants: id is (app, API, environment, access mode), the
-		// entitlement check; a prefix of (app, API, environment) lists
-		// the grants a user-restricted request may use.
-		idTable(TableGrants, 4, (*Grant).key),
+		// grants: id is the app; its row holds the app's grants sorted
+		// by (API, environment, access mode), which Read.Grant and
+		// Read.Grants search.
+		idTable(TableGrants, 1, (*appGrants).key),
 	}
 	s := &memdb.DBSchema{Tables: make(map[string]*memdb.TableSchema, len(tables))}
 	for _, t := range tables {
@@ -81,6 +81,7 @@ func (c *Consumer) key() rowKey    { return rowKey{c.ID} }
 func (a *App) key() rowKey         { return rowKey{a.ID} }
 func (c *Credential) key() rowKey  { return rowKey{c.App.ID, c.ID} }
 func (g *Grant) key() rowKey       { return entitlementKey(&g.Entitlement) }
+func (a *appGrants) key() rowKey   { return rowKey{a.app} }
 
 // environmentsTableSchema holds *Environment.
 func environmentsTableSchema() *memdb.TableSchema {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,14 @@ type Grant struct {
 	// AppKey names the app's bucket on the API in the environment
 	// (ratelimit.AppKey).
 	AppKey string
+}
+
+// appGrants is a row of the grants table: an app's grants, in primary key
+// order. One row an app, not one a grant, keeps the table's radix tree
+// small: building it is most of a cold load's work on one goroutine.
+type appGrants struct {
+	app    string
+	grants []*Grant
 }
 
 // Snapshot is one published state of the database, with the snapshot's
@@ -292,30 +301,48 @@ func (r *Read) TokenURL(env string) (string, bool) {
 
 // Grant returns the grant of access mode to app on api in env.
 func (r *Read) Grant(app, api, env, mode string) (*Grant, bool) {
-	return first[*Grant](r.txn, TableGrants, IndexID, func(b []byte) []byte { return appendKey(b, app, api, env, mode) })
+	gs := r.appGrants(app)
+	i, ok := slices.BinarySearchFunc(gs, rowKey{app, api, env, mode}, grantOrder)
+	if !ok {
+		return nil, false
+	}
+	return gs[i], true
 }
 
 // Grants calls f with app's grants on api in env, in access mode order,
 // until f returns false.
 func (r *Read) Grants(app, api, env string, f func(*Grant) bool) {
-	l := lookups.Get().(*lookup)
-	l.key.b = appendKey(l.key.b[:0], app, api, env)
-	it, err := r.txn.Get(TableGrants, IndexID+"_prefix", l.args[:]...)
-	l.release() // the iterator does not hold the key
-	if err != nil {
-		return
-	}
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		if !f(obj.(*Grant)) {
+	gs := r.appGrants(app)
+	i, _ := slices.BinarySearchFunc(gs, rowKey{app, api, env}, grantOrder)
+	for ; i < len(gs) && gs[i].API == api && gs[i].Environment == env; i++ {
+		if !f(gs[i]) {
 			return
 		}
 	}
 }
 
+// appGrants returns app's grants, in primary key order.
+func (r *Read) appGrants(app string) []*Grant {
+	row, ok := byID[*appGrants](r.txn, TableGrants, app)
+	if !ok {
+		return nil
+	}
+	return row.grants
+}
+
+func grantOrder(g *Grant, k rowKey) int { return compareKeys(g.key(), k) }
+
 // AllGrants returns every grant, in the order of the snapshot's
 // entitlements.
-func (r *Read) AllGrants() []*Grant {
-	return rows(r.txn, TableGrants, func(g *Grant) *Grant { return g })
+func (r *Read) AllGrants() []*Grant { return allGrants(r.txn) }
+
+// allGrants returns the grants of every row of txn, in primary key order.
+func allGrants(txn *memdb.Txn) []*Grant {
+	var out []*Grant
+	for _, row := range rows(txn, TableGrants, func(a *appGrants) *appGrants { return a }) {
+		out = append(out, row.grants...)
+	}
+	return out
 }
 
 // Store holds the gateway's database and its active snapshot. Its methods

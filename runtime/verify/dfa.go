@@ -21,8 +21,15 @@ import (
 // program has more than maxDFAInsts instructions or that need more than
 // maxDFAStates states (the construction's work grows with both).
 type dfa struct {
-	// next[s*128+c] is the state after byte c in state s, or dead.
-	next []int32
+	// class[c] is byte c's class: bytes no state tells apart share one,
+	// so that the table is small enough to stay in the nearest cache.
+	class [256]uint8
+	// next[s+class[c]] is the state after byte c in state s: dead,
+	// nonASCII for a byte >= 0x80 (unless s accepts), and s itself when s
+	// accepts, so that the loop does one lookup a byte. A state is the
+	// offset of its row, its number times the number of classes.
+	next    []int32
+	classes int
 	// accept[s]: the input read so far contains a match.
 	accept []bool
 	// acceptAtEnd[s]: the input matches if it ends in state s.
@@ -33,25 +40,58 @@ const (
 	maxDFAStates = 2048
 	maxDFAInsts  = 512
 	dead         = -1
+	nonASCII     = -2
 	start        = 0 // the state before any input
 )
 
 // match reports whether re (the dfa's pattern) matches s.
 func (a *dfa) match(re *regexp.Regexp, s []byte) bool {
-	st := int32(start)
+	st, next := int32(start), a.next
 	for _, c := range s {
-		if a.accept[st] {
-			return true
-		}
-		if c >= 0x80 {
-			return re.Match(s)
-		}
-		st = a.next[int(st)*128+int(c)]
-		if st == dead {
+		st = next[int(st)+int(a.class[c])]
+		if st < 0 {
+			if st == nonASCII {
+				return re.Match(s)
+			}
 			return false
 		}
 	}
-	return a.accept[st] || a.acceptAtEnd[st]
+	n := int(st) / a.classes
+	return a.accept[n] || a.acceptAtEnd[n]
+}
+
+// compress gives the bytes whose columns of next (a row of 256 a state)
+// are equal one class, and makes next a row of classes a state.
+func (a *dfa) compress() {
+	rows := len(a.next) / 256
+	sameColumn := func(c, d int) bool {
+		for s := range rows {
+			if a.next[s*256+c] != a.next[s*256+d] {
+				return false
+			}
+		}
+		return true
+	}
+	var first []int // a byte of each class
+	for c := range 256 {
+		id := slices.IndexFunc(first, func(d int) bool { return sameColumn(c, d) })
+		if id < 0 {
+			id, first = len(first), append(first, c)
+		}
+		a.class[c] = uint8(id) // at most 129 classes: 128 bytes and the rest
+	}
+	a.classes = len(first)
+	next := make([]int32, 0, rows*a.classes)
+	for s := range rows {
+		for _, c := range first {
+			t := a.next[s*256+c]
+			if t >= 0 {
+				t *= int32(a.classes)
+			}
+			next = append(next, t)
+		}
+	}
+	a.next = next
 }
 
 // newDFA returns the dfa of re, or nil.
@@ -75,6 +115,12 @@ func newDFA(re *regexp.Regexp) *dfa {
 	// thread starts at every position (^ lets only the first one through).
 	b.state(b.closure(nil, uint32(prog.Start), true, false), true)
 	for s := 0; s < len(b.sets); s++ {
+		if b.a.accept[s] {
+			for range 256 {
+				b.a.next = append(b.a.next, int32(s))
+			}
+			continue
+		}
 		for c := range 128 {
 			var next []uint32
 			for _, pc := range b.sets[s] {
@@ -89,7 +135,11 @@ func newDFA(re *regexp.Regexp) *dfa {
 			}
 			b.a.next = append(b.a.next, id)
 		}
+		for range 128 {
+			b.a.next = append(b.a.next, nonASCII)
+		}
 	}
+	b.a.compress()
 	return &b.a
 }
 
