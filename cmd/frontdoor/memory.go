@@ -38,7 +38,7 @@ func limitCompileMemory(limit int64) {
 // collection that marks the rows loaded so far. Until then the live heap
 // is small, so a higher target costs little memory even when the first
 // snapshot is refused.
-const firstLoadGCPercent = 400
+const firstLoadGCPercent = 800
 
 // freeInterval spaces the gateway's returns of memory to the OS.
 const freeInterval = 10 * time.Second
