@@ -25,6 +25,14 @@ func compileOutput(t testing.TB, fsys fs.FS, opts Options) string {
 	res := mustCompile(t, fsys, opts)
 	var b bytes.Buffer
 	b.Write(res.Bytes)
+	if opts.NoEncode && res.Snapshot != nil {
+		// Encoded here, as the compile would have.
+		enc, err := res.Snapshot.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(enc)
+	}
 	b.WriteString("\n--\n")
 	if err := res.Diagnostics.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -168,12 +176,17 @@ func differential(t *testing.T, seed uint64, steps int, open func(fstest.MapFS) 
 			}
 		}
 		fsys := open(m)
-		opts := testOptions()
-		cold := compileOutput(t, fsys, opts)
-		opts.Cache = cache
-		warm := compileOutput(t, fsys, opts)
-		if warm != cold {
-			t.Fatalf("step %d, after %s: the cached compile differs from the cold one at\n%s", step, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+		// Each step compiles as build does (encoding the snapshot) and
+		// as validate and diff do (not encoding it, documents unread).
+		for _, noEncode := range []bool{false, true} {
+			opts := testOptions()
+			opts.NoEncode = noEncode
+			cold := compileOutput(t, fsys, opts)
+			opts.Cache = cache
+			warm := compileOutput(t, fsys, opts)
+			if warm != cold {
+				t.Fatalf("step %d (no encoding: %t), after %s: the cached compile differs from the cold one at\n%s", step, noEncode, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+			}
 		}
 		for range 1 + r.IntN(3) {
 			edits = append(edits, randomEdit(r, m, pool, poolPaths))
@@ -555,18 +568,29 @@ func TestACachedSpecCheckFollowsTheFilesItsRefsRead(t *testing.T) {
 	}
 }
 
+// A recompile's cache misses are the files evaluated again and the
+// grants files checked again: those whose dependencies changed.
 func TestARecompileEvaluatesOnlyTheFilesThatChanged(t *testing.T) {
+	appendTo := func(m fstest.MapFS, p, comment string) {
+		m[p] = &fstest.MapFile{Data: append(bytes.Clone(m[p].Data), "\n"+comment+"\n"...)}
+	}
 	edits := map[string]func(m fstest.MapFS) int{
 		"one grants file": func(m fstest.MapFS) int {
-			f := m["publishers/acme/grants/clinic.cue"]
-			m["publishers/acme/grants/clinic.cue"] = &fstest.MapFile{Data: append(bytes.Clone(f.Data), "\n// edited\n"...)}
-			return 1
+			appendTo(m, "publishers/acme/grants/clinic.cue", "// edited")
+			return 2 // its evaluation, its check
 		},
 		"an API and its document": func(m fstest.MapFS) int {
-			for p, comment := range map[string]string{"publishers/acme/apis/patients.cue": "// edited", "publishers/acme/apis/patients.yaml": "# edited"} {
-				m[p] = &fstest.MapFile{Data: append(bytes.Clone(m[p].Data), "\n"+comment+"\n"...)}
-			}
-			return 3 // the API, the document's secrets scan, the document's check
+			appendTo(m, "publishers/acme/apis/patients.cue", "// edited")
+			appendTo(m, "publishers/acme/apis/patients.yaml", "# edited")
+			return 4 // the API, the document's secrets scan, the document's check, the publisher's grants
+		},
+		"the consumer": func(m fstest.MapFS) int {
+			appendTo(m, "consumers/clinic/consumer.cue", "// edited")
+			return 2 // the consumer, the grants to it
+		},
+		"a launch approval, which no grant's check reads": func(m fstest.MapFS) int {
+			appendTo(m, "approvals/launch/acme.patients.cue", "// edited")
+			return 1
 		},
 		"nothing": func(fstest.MapFS) int { return 0 },
 	}
