@@ -22,7 +22,12 @@ import (
 // the diagnostics as text and as JSON.
 func compileOutput(t testing.TB, fsys fs.FS, opts Options) string {
 	t.Helper()
-	res := mustCompile(t, fsys, opts)
+	return resultOutput(t, mustCompile(t, fsys, opts), opts)
+}
+
+// resultOutput is compileOutput of a compile's result.
+func resultOutput(t testing.TB, res *Result, opts Options) string {
+	t.Helper()
 	var b bytes.Buffer
 	b.Write(res.Bytes)
 	if opts.NoEncode && res.Snapshot != nil {
@@ -130,6 +135,50 @@ func randomEdit(r *rand.Rand, m fstest.MapFS, pool map[string][][]byte, poolPath
 	}
 }
 
+// semanticEdits are valid edits of the base that change what cross-file
+// rules conclude about other files: each replaces old by new in file.
+var semanticEdits = []struct{ file, old, new string }{
+	{"publishers/acme/publisher.cue", `owners: ["acme-dev"]`, `owners: ["acme-ops"]`},
+	{"publishers/acme/publisher.cue", `dataController: true`, `dataController: false`},
+	{"publishers/acme/apis/patients.cue", "\tproduction: upstream: \"https://acme.test/patients\"\n", ""},
+	{"publishers/acme/apis/patients.cue", `status:       "stable"`, `status:       "deprecated"`},
+	{"publishers/acme/apis/patients.cue", `status:       "stable"`, `status:       "retired"`},
+	{"publishers/acme/apis/patients.cue", `accessModes: ["app-level0", "app-level3", "nhs-login-p9"]`, `accessModes: ["app-level3"]`},
+	{"publishers/acme/apis/patients.cue", `personalData: true`, "specialCategory: true\ndpia: \"DPIA-1\""},
+	{"consumers/clinic/consumer.cue", `dspt: "standards-met"`, `dspt: "not-met"`},
+	{"consumers/clinic/consumer.cue", `owners: ["clinic-dev"]`, `owners: ["acme-dev"]`},
+	{"consumers/clinic/consumer.cue", `apps: portal: {`, `apps: kiosk: {`},
+	{"frontdoor.cue", "\tproduction: baseURL:  \"https://api.test\"\n", ""},
+	{"publishers/acme/grants/clinic.cue", `approvedBy:  "acme-dev"`, `approvedBy:  "clinic-dev"`},
+	{"publishers/acme/grants/clinic.cue", `expires:     "2026-06-01"`, `expires:     "2025-01-01"`},
+}
+
+// semanticEdit applies one of semanticEdits, or renames or deletes the
+// publisher's or consumer's file, or moves a whole consumer or publisher
+// directory (its grants follow or are left behind).
+func semanticEdit(r *rand.Rand, m fstest.MapFS) string {
+	if r.IntN(4) == 0 {
+		from, to := "consumers/clinic/", "consumers/clinic2/"
+		if r.IntN(2) == 0 {
+			from, to = "publishers/acme/", "publishers/acme2/"
+		}
+		for p, f := range m {
+			if rest, ok := strings.CutPrefix(p, from); ok && (r.IntN(3) > 0 || !strings.HasPrefix(rest, "grants/")) {
+				delete(m, p)
+				m[to+rest] = f
+			}
+		}
+		return "move " + from + " " + to
+	}
+	e := semanticEdits[r.IntN(len(semanticEdits))]
+	f, ok := m[e.file]
+	if !ok {
+		return "none"
+	}
+	m[e.file] = &fstest.MapFile{Data: bytes.Replace(f.Data, []byte(e.old), []byte(e.new), 1), Mode: 0o644}
+	return "edit " + e.file + ": " + e.new
+}
+
 func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
 	steps := 40
 	if testing.Short() {
@@ -189,7 +238,11 @@ func differential(t *testing.T, seed uint64, steps int, open func(fstest.MapFS) 
 			}
 		}
 		for range 1 + r.IntN(3) {
-			edits = append(edits, randomEdit(r, m, pool, poolPaths))
+			if r.IntN(3) == 0 {
+				edits = append(edits, semanticEdit(r, m))
+			} else {
+				edits = append(edits, randomEdit(r, m, pool, poolPaths))
+			}
 		}
 	}
 	if hits, _ := cache.Stats(); hits == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,22 +47,25 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			others = append(others, f)
 		}
 	}
-	values := make([]any, len(others))
-	err = c.pool(ctx, len(others), func(ev *evaluator, sink *diagSink, i int) error {
-		v, err := c.evalOne(ev, others[i], sink)
-		values[i] = v
-		return err
-	})
-	if err != nil {
-		return nil, err
+	// A prior compile of the same other files and documents lends its
+	// model, rules' and documents' outcomes (see Options.Prior).
+	inputs, reusable := c.modelInputs(others, specs)
+	prior := opts.Prior.reusableFor(inputs, reusable)
+	n0, r0 := len(c.diags.list), c.load.read.Load()
+	var m *model
+	var deps *grantDeps
+	if prior != nil {
+		m, deps = prior.m, prior.deps
+		c.diags.list = append(c.diags.list, prior.diags...)
+		c.countReused(prior.bytes)
+		c.done.Add(int64(len(others) + len(specs)))
+	} else {
+		if m, err = c.modelOf(ctx, others, specs); err != nil {
+			return nil, err
+		}
+		deps = c.grantDeps(others)
 	}
-	m := c.buildModel(others, values)
-	for _, f := range specs {
-		m.specFiles[f.path] = true
-	}
-	values = nil
-	c.checkRules(m)
-	deps := c.grantDeps(others)
+	n1, r1 := len(c.diags.list), c.load.read.Load()
 	perFile := make([][]snapshot.Entitlement, len(grants))
 	var kept []*grantsFile
 	if c.opts.KeepModel {
@@ -80,10 +84,26 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	if err := c.checkSpecs(ctx, m, specs); err != nil {
-		return nil, err
+	n2, r2 := len(c.diags.list), c.load.read.Load()
+	if prior == nil {
+		if err := c.checkSpecs(ctx, m, specs); err != nil {
+			return nil, err
+		}
+	}
+	var state *compileState
+	switch {
+	case prior != nil:
+		state = prior
+	case reusable && c.opts.Reusable && !c.load.over.Load():
+		diags := slices.Concat(c.diags.list[n0:n1], c.diags.list[n2:])
+		if !overBudget(diags) {
+			state = &compileState{inputs: inputs, m: m, deps: deps, diags: diags, bytes: r1 - r0 + c.load.read.Load() - r2}
+		}
 	}
 	res := &Result{}
+	if c.opts.Reusable {
+		res.state = state
+	}
 	if c.load.over.Load() {
 		// Which files were read before the limit depends on scheduling:
 		// only the limit is reported.
@@ -110,6 +130,26 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// modelOf evaluates the files other than grants and documents, builds the
+// model and checks the rules on it.
+func (c *compilation) modelOf(ctx context.Context, others, specs []layoutFile) (*model, error) {
+	values := make([]any, len(others))
+	err := c.pool(ctx, len(others), func(ev *evaluator, sink *diagSink, i int) error {
+		v, err := c.evalOne(ev, others[i], sink)
+		values[i] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := c.buildModel(others, values)
+	for _, f := range specs {
+		m.specFiles[f.path] = true
+	}
+	c.checkRules(m)
+	return m, nil
 }
 
 // compilation is the state of one compile. Only the worker pools run
