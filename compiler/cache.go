@@ -20,8 +20,12 @@ import (
 // the diagnostics of each file) between compiles, so that a compile
 // re-evaluates only the files that changed: the two sides of a diff share
 // every unchanged file, `dev` recompiles what was saved, and with a
-// directory CI runs reuse each other's work. Cross-file rules, grants'
-// checks, OpenAPI documents and the snapshot are always computed again.
+// directory CI runs reuse each other's work. A grants file's check is
+// cached with it, keyed by the files the check reads (cachegrants.go), and
+// an OpenAPI document's check by the document, its API file and what its
+// $refs read (cachespec.go). Cross-file rules and the snapshot are
+// computed again, unless a compile is handed a prior one of the same
+// files but grants (Options.Prior, prior.go).
 //
 // An entry is addressed by the hash of everything its evaluation depends
 // on: the file's bytes, path and kind, the compiler's build, the schema,
@@ -125,8 +129,11 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.mu.Unlock()
 	if !ok && c.disk != nil {
 		// Read from its pack each time: the directory is the store, and
-		// memory is kept for what a run evaluated.
-		b, ok = c.disk.get(k)
+		// memory is kept for what a run evaluated. The bytes are read
+		// into a buffer used again once decoded (decoding copies them).
+		buf := entryBufs.Get().(*[]byte)
+		defer entryBufs.Put(buf)
+		b, ok = c.disk.get(k, buf)
 	}
 	if ok {
 		if err := decodeValue(b, ptr); err == nil {
@@ -141,6 +148,9 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.misses.Add(1)
 	return false
 }
+
+// entryBufs are buffers for entries read from packs.
+var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // put caches the value ptr points to, one of cachedTypes, under k.
 func (c *Cache) put(k cacheKey, ptr any) {
