@@ -48,6 +48,8 @@ type Cache struct {
 	memBytes int64
 
 	disk *packDir // nil: in memory only
+	// diskOnly keeps no entry in memory (see DiskOnly).
+	diskOnly bool
 
 	hits, misses atomic.Int64
 }
@@ -164,6 +166,19 @@ func (c *Cache) put(k cacheKey, ptr any) {
 	}
 }
 
+// DiskOnly makes a Cache with a directory keep what it evaluates only
+// there, not in memory too: for a process that compiles once, which never
+// asks for an entry it made (memory would only hold it until exit). A
+// Cache without a directory is left as it is.
+func (c *Cache) DiskOnly() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.diskOnly = c.disk != nil
+	c.mu.Unlock()
+}
+
 func (c *Cache) remember(k cacheKey, b []byte) {
 	c.mu.Lock()
 	c.rememberLocked(k, b)
@@ -171,7 +186,7 @@ func (c *Cache) remember(k cacheKey, b []byte) {
 }
 
 func (c *Cache) rememberLocked(k cacheKey, b []byte) {
-	if _, ok := c.mem[k]; ok || int64(len(b)) > memCacheSize/2 {
+	if _, ok := c.mem[k]; ok || c.diskOnly || int64(len(b)) > memCacheSize/2 {
 		return
 	}
 	if c.memBytes+int64(len(b)) > memCacheSize/2 {

@@ -141,3 +141,28 @@ func TestAPriorOfAnotherKindIsNotReused(t *testing.T) {
 		}
 	}
 }
+
+// A disk-only cache keeps nothing in memory, and what it wrote serves the
+// next run whole.
+func TestADiskOnlyCacheWritesEverythingToItsDirectoryAndKeepsNoneInMemory(t *testing.T) {
+	dir := t.TempDir()
+	fsys := baseFS(t)
+	opts := testOptions()
+	want := compileOutput(t, fsys, opts)
+	c, err := NewCache(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.DiskOnly()
+	opts.Cache = c
+	if got := compileOutput(t, fsys, opts); got != want {
+		t.Errorf("the compile differs from one without a cache at\n%s", firstDifference(got, want))
+	}
+	if n := len(c.mem) + len(c.old); n != 0 {
+		t.Errorf("%d entries kept in memory, want 0", n)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fullyCached(t, dir, want, "after a disk-only run")
+}
