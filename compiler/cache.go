@@ -20,8 +20,12 @@ import (
 // the diagnostics of each file) between compiles, so that a compile
 // re-evaluates only the files that changed: the two sides of a diff share
 // every unchanged file, `dev` recompiles what was saved, and with a
-// directory CI runs reuse each other's work. Cross-file rules, grants'
-// checks, OpenAPI documents and the snapshot are always computed again.
+// directory CI runs reuse each other's work. A grants file's check is
+// cached with it, keyed by the files the check reads (cachegrants.go), and
+// an OpenAPI document's check by the document, its API file and what its
+// $refs read (cachespec.go). Cross-file rules and the snapshot are
+// computed again, unless a compile is handed a prior one of the same
+// files but grants (Options.Prior, prior.go).
 //
 // An entry is addressed by the hash of everything its evaluation depends
 // on: the file's bytes, path and kind, the compiler's build, the schema,
@@ -44,6 +48,8 @@ type Cache struct {
 	memBytes int64
 
 	disk *packDir // nil: in memory only
+	// diskOnly keeps no entry in memory (see DiskOnly).
+	diskOnly bool
 
 	hits, misses atomic.Int64
 }
@@ -125,8 +131,11 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	c.mu.Unlock()
 	if !ok && c.disk != nil {
 		// Read from its pack each time: the directory is the store, and
-		// memory is kept for what a run evaluated.
-		b, ok = c.disk.get(k)
+		// memory is kept for what a run evaluated. The bytes are read
+		// into a buffer used again once decoded (decoding copies them).
+		buf := entryBufs.Get().(*[]byte)
+		defer entryBufs.Put(buf)
+		b, ok = c.disk.get(k, buf)
 	}
 	if ok {
 		if err := decodeValue(b, ptr); err == nil {
@@ -142,6 +151,9 @@ func (c *Cache) getValue(k cacheKey, ptr any) bool {
 	return false
 }
 
+// entryBufs are buffers for entries read from packs.
+var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // put caches the value ptr points to, one of cachedTypes, under k.
 func (c *Cache) put(k cacheKey, ptr any) {
 	b, err := encodeValue(ptr)
@@ -154,6 +166,19 @@ func (c *Cache) put(k cacheKey, ptr any) {
 	}
 }
 
+// DiskOnly makes a Cache with a directory keep what it evaluates only
+// there, not in memory too: for a process that compiles once, which never
+// asks for an entry it made (memory would only hold it until exit). A
+// Cache without a directory is left as it is.
+func (c *Cache) DiskOnly() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.diskOnly = c.disk != nil
+	c.mu.Unlock()
+}
+
 func (c *Cache) remember(k cacheKey, b []byte) {
 	c.mu.Lock()
 	c.rememberLocked(k, b)
@@ -161,7 +186,7 @@ func (c *Cache) remember(k cacheKey, b []byte) {
 }
 
 func (c *Cache) rememberLocked(k cacheKey, b []byte) {
-	if _, ok := c.mem[k]; ok || int64(len(b)) > memCacheSize/2 {
+	if _, ok := c.mem[k]; ok || c.diskOnly || int64(len(b)) > memCacheSize/2 {
 		return
 	}
 	if c.memBytes+int64(len(b)) > memCacheSize/2 {

@@ -22,9 +22,22 @@ import (
 // the diagnostics as text and as JSON.
 func compileOutput(t testing.TB, fsys fs.FS, opts Options) string {
 	t.Helper()
-	res := mustCompile(t, fsys, opts)
+	return resultOutput(t, mustCompile(t, fsys, opts), opts)
+}
+
+// resultOutput is compileOutput of a compile's result.
+func resultOutput(t testing.TB, res *Result, opts Options) string {
+	t.Helper()
 	var b bytes.Buffer
 	b.Write(res.Bytes)
+	if opts.NoEncode && res.Snapshot != nil {
+		// Encoded here, as the compile would have.
+		enc, err := res.Snapshot.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(enc)
+	}
 	b.WriteString("\n--\n")
 	if err := res.Diagnostics.WriteText(&b); err != nil {
 		t.Fatal(err)
@@ -122,6 +135,50 @@ func randomEdit(r *rand.Rand, m fstest.MapFS, pool map[string][][]byte, poolPath
 	}
 }
 
+// semanticEdits are valid edits of the base that change what cross-file
+// rules conclude about other files: each replaces old by new in file.
+var semanticEdits = []struct{ file, old, new string }{
+	{"publishers/acme/publisher.cue", `owners: ["acme-dev"]`, `owners: ["acme-ops"]`},
+	{"publishers/acme/publisher.cue", `dataController: true`, `dataController: false`},
+	{"publishers/acme/apis/patients.cue", "\tproduction: upstream: \"https://acme.test/patients\"\n", ""},
+	{"publishers/acme/apis/patients.cue", `status:       "stable"`, `status:       "deprecated"`},
+	{"publishers/acme/apis/patients.cue", `status:       "stable"`, `status:       "retired"`},
+	{"publishers/acme/apis/patients.cue", `accessModes: ["app-level0", "app-level3", "nhs-login-p9"]`, `accessModes: ["app-level3"]`},
+	{"publishers/acme/apis/patients.cue", `personalData: true`, "specialCategory: true\ndpia: \"DPIA-1\""},
+	{"consumers/clinic/consumer.cue", `dspt: "standards-met"`, `dspt: "not-met"`},
+	{"consumers/clinic/consumer.cue", `owners: ["clinic-dev"]`, `owners: ["acme-dev"]`},
+	{"consumers/clinic/consumer.cue", `apps: portal: {`, `apps: kiosk: {`},
+	{"frontdoor.cue", "\tproduction: baseURL:  \"https://api.test\"\n", ""},
+	{"publishers/acme/grants/clinic.cue", `approvedBy:  "acme-dev"`, `approvedBy:  "clinic-dev"`},
+	{"publishers/acme/grants/clinic.cue", `expires:     "2026-06-01"`, `expires:     "2025-01-01"`},
+}
+
+// semanticEdit applies one of semanticEdits, or renames or deletes the
+// publisher's or consumer's file, or moves a whole consumer or publisher
+// directory (its grants follow or are left behind).
+func semanticEdit(r *rand.Rand, m fstest.MapFS) string {
+	if r.IntN(4) == 0 {
+		from, to := "consumers/clinic/", "consumers/clinic2/"
+		if r.IntN(2) == 0 {
+			from, to = "publishers/acme/", "publishers/acme2/"
+		}
+		for p, f := range m {
+			if rest, ok := strings.CutPrefix(p, from); ok && (r.IntN(3) > 0 || !strings.HasPrefix(rest, "grants/")) {
+				delete(m, p)
+				m[to+rest] = f
+			}
+		}
+		return "move " + from + " " + to
+	}
+	e := semanticEdits[r.IntN(len(semanticEdits))]
+	f, ok := m[e.file]
+	if !ok {
+		return "none"
+	}
+	m[e.file] = &fstest.MapFile{Data: bytes.Replace(f.Data, []byte(e.old), []byte(e.new), 1), Mode: 0o644}
+	return "edit " + e.file + ": " + e.new
+}
+
 func TestCachedCompileEqualsColdCompileOverRandomEdits(t *testing.T) {
 	steps := 40
 	if testing.Short() {
@@ -168,15 +225,24 @@ func differential(t *testing.T, seed uint64, steps int, open func(fstest.MapFS) 
 			}
 		}
 		fsys := open(m)
-		opts := testOptions()
-		cold := compileOutput(t, fsys, opts)
-		opts.Cache = cache
-		warm := compileOutput(t, fsys, opts)
-		if warm != cold {
-			t.Fatalf("step %d, after %s: the cached compile differs from the cold one at\n%s", step, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+		// Each step compiles as build does (encoding the snapshot) and
+		// as validate and diff do (not encoding it, documents unread).
+		for _, noEncode := range []bool{false, true} {
+			opts := testOptions()
+			opts.NoEncode = noEncode
+			cold := compileOutput(t, fsys, opts)
+			opts.Cache = cache
+			warm := compileOutput(t, fsys, opts)
+			if warm != cold {
+				t.Fatalf("step %d (no encoding: %t), after %s: the cached compile differs from the cold one at\n%s", step, noEncode, strings.Join(edits[max(0, len(edits)-8):], "; "), firstDifference(warm, cold))
+			}
 		}
 		for range 1 + r.IntN(3) {
-			edits = append(edits, randomEdit(r, m, pool, poolPaths))
+			if r.IntN(3) == 0 {
+				edits = append(edits, semanticEdit(r, m))
+			} else {
+				edits = append(edits, randomEdit(r, m, pool, poolPaths))
+			}
 		}
 	}
 	if hits, _ := cache.Stats(); hits == 0 {
@@ -555,18 +621,29 @@ func TestACachedSpecCheckFollowsTheFilesItsRefsRead(t *testing.T) {
 	}
 }
 
+// A recompile's cache misses are the files evaluated again and the
+// grants files checked again: those whose dependencies changed.
 func TestARecompileEvaluatesOnlyTheFilesThatChanged(t *testing.T) {
+	appendTo := func(m fstest.MapFS, p, comment string) {
+		m[p] = &fstest.MapFile{Data: append(bytes.Clone(m[p].Data), "\n"+comment+"\n"...)}
+	}
 	edits := map[string]func(m fstest.MapFS) int{
 		"one grants file": func(m fstest.MapFS) int {
-			f := m["publishers/acme/grants/clinic.cue"]
-			m["publishers/acme/grants/clinic.cue"] = &fstest.MapFile{Data: append(bytes.Clone(f.Data), "\n// edited\n"...)}
-			return 1
+			appendTo(m, "publishers/acme/grants/clinic.cue", "// edited")
+			return 2 // its evaluation, its check
 		},
 		"an API and its document": func(m fstest.MapFS) int {
-			for p, comment := range map[string]string{"publishers/acme/apis/patients.cue": "// edited", "publishers/acme/apis/patients.yaml": "# edited"} {
-				m[p] = &fstest.MapFile{Data: append(bytes.Clone(m[p].Data), "\n"+comment+"\n"...)}
-			}
-			return 3 // the API, the document's secrets scan, the document's check
+			appendTo(m, "publishers/acme/apis/patients.cue", "// edited")
+			appendTo(m, "publishers/acme/apis/patients.yaml", "# edited")
+			return 4 // the API, the document's secrets scan, the document's check, the publisher's grants
+		},
+		"the consumer": func(m fstest.MapFS) int {
+			appendTo(m, "consumers/clinic/consumer.cue", "// edited")
+			return 2 // the consumer, the grants to it
+		},
+		"a launch approval, which no grant's check reads": func(m fstest.MapFS) int {
+			appendTo(m, "approvals/launch/acme.patients.cue", "// edited")
+			return 1
 		},
 		"nothing": func(fstest.MapFS) int { return 0 },
 	}

@@ -314,7 +314,7 @@ var errCorrupt = errors.New("corrupt cache entry")
 
 // cachedTypes are the types of the cache's entries, in the order of the
 // preamble.
-var cachedTypes = []any{&cachedFile{}, &specOutcome{}}
+var cachedTypes = []any{&cachedFile{}, &specOutcome{}, &grantsOutcome{}}
 
 // preamble is the gob stream that describes every cached type: each
 // encoder and decoder of entries starts from it.

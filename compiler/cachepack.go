@@ -169,15 +169,18 @@ func readPackIndex(f *os.File) (*pack, []keyedRef, error) {
 	return p, refs, nil
 }
 
-// get reads and checks the entry of k.
-func (d *packDir) get(k cacheKey) ([]byte, bool) {
+// get reads and checks the entry of k, into *buf.
+func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 	d.mu.Lock()
 	r, ok := d.index[k]
 	d.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
-	b := make([]byte, r.n)
+	if cap(*buf) < int(r.n) {
+		*buf = make([]byte, r.n)
+	}
+	b := (*buf)[:r.n]
 	if _, err := r.p.f.ReadAt(b, r.off); err != nil {
 		return nil, false
 	}

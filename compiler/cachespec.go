@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // The outcome of checking an OpenAPI document against its API (parse,
@@ -13,10 +16,74 @@ import (
 // base URLs its servers may use, together with every other file the parse
 // read and what it got, checked again on each use.
 
-// specOutcome is the cached outcome of one document's check.
+// specOutcome is the cached outcome of one document's check, with the
+// document's digest (snapshot.Digest of its bytes).
 type specOutcome struct {
-	Reads []specRead
-	Diags Diagnostics
+	Reads  []specRead
+	Diags  Diagnostics
+	Digest string
+}
+
+// specDocument is an OpenAPI document being checked: its bytes (nil while
+// not read), what identifies its contents in cache keys (its git blob ID,
+// or its bytes), and its digest once known.
+type specDocument struct {
+	data []byte
+	id   string
+	sum  string
+	blob bool // id is a blob ID: data may be left unread
+}
+
+// digest sets the document's digest from its bytes, if not known.
+func (d *specDocument) digest() {
+	if d.sum == "" {
+		d.sum = snapshot.Digest(d.data)
+	}
+}
+
+// specID identifies a document read as data in cache keys: its blob ID
+// when the file system knows it, else its bytes.
+func (c *compilation) specID(lf layoutFile, data []byte) string {
+	if b, ok := c.fsys.(blobIDs); ok && c.opts.Cache != nil {
+		if id, ok := b.BlobID(lf.path); ok {
+			return "blob " + id
+		}
+	}
+	return fmt.Sprintf("sha256 %x", sha256.Sum256(data))
+}
+
+// unreadSpec returns the document lf, unread, when its git blob's secrets
+// scan is cached (its size then counted as if read); nil otherwise, and
+// for a document no API names (its values are scanned, see checkSpecs).
+// Only a compile that does not encode takes it: the snapshot's readers
+// get no documents then (Result.Specs).
+func (c *compilation) unreadSpec(lf layoutFile, named bool, sink *diagSink) *specDocument {
+	b, ok := c.fsys.(blobIDs)
+	if !ok || !named || !c.opts.NoEncode || c.opts.Cache == nil || c.opts.SpecLoaded != nil {
+		return nil
+	}
+	id, ok := b.BlobID(lf.path)
+	if !ok {
+		return nil
+	}
+	k := blobKey(&c.identity, lf, id)
+	if _, _, ok := c.cached(k, lf, sink, true); !ok {
+		return nil
+	}
+	return &specDocument{id: "blob " + id, blob: true}
+}
+
+// readSpec reads a document left unread, its size already counted.
+func (c *compilation) readSpec(lf layoutFile, doc *specDocument) error {
+	if doc.data != nil {
+		return nil
+	}
+	b, err := repofs.ReadFile(c.fsys, lf.path, c.opts.Limits.SpecFile)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", lf.path, err)
+	}
+	doc.data = b
+	return nil
 }
 
 // specRead is one file a document's parse read, with the sum of its
@@ -54,7 +121,7 @@ func readOf(name string, max int64, b []byte, err error) specRead {
 // up in the cache. On a hit its diagnostics are added to sink and hit is
 // true. Otherwise the document is to be checked reading through fsys, and
 // done, called after, caches what the check added to sink.
-func (c *compilation) cachedSpec(id, apiFile string, major int, envs []string, file string, data []byte, specs readsFS, sink *diagSink) (fsys fs.FS, hit bool, done func()) {
+func (c *compilation) cachedSpec(id, apiFile string, major int, envs []string, file string, doc *specDocument, specs readsFS, sink *diagSink) (fsys fs.FS, hit bool, done func()) {
 	cache := c.opts.Cache
 	if cache == nil || c.opts.SpecLoaded != nil {
 		return specs, false, func() {}
@@ -66,19 +133,20 @@ func (c *compilation) cachedSpec(id, apiFile string, major int, envs []string, f
 	apiKey := api.(cacheKey)
 	h := sha256.New()
 	h.Write(c.identity[:])
-	fmt.Fprintf(h, "spec %q %q %d %q %x %d\n", id, file, major, envs, apiKey, len(data))
-	h.Write(data)
+	fmt.Fprintf(h, "spec %q %q %d %q %x\n%s", id, file, major, envs, apiKey, doc.id)
 	var k cacheKey
 	h.Sum(k[:0])
 	var out specOutcome
 	if cache.getValue(k, &out) && c.stillReads(specs, out.Reads) {
 		sink.list = append(sink.list, out.Diags...)
+		doc.sum = out.Digest
 		return specs, true, nil
 	}
 	var reads []specRead
 	n := len(sink.list)
 	return recordFS{specs, &reads}, false, func() {
-		cache.put(k, &specOutcome{Reads: reads, Diags: sink.list[n:len(sink.list):len(sink.list)]})
+		doc.digest()
+		cache.put(k, &specOutcome{Reads: reads, Diags: sink.list[n:len(sink.list):len(sink.list)], Digest: doc.sum})
 	}
 }
 

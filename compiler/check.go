@@ -37,10 +37,12 @@ type model struct {
 	specs map[string]specRef
 }
 
-// specRef is the OpenAPI document of an API, once resolved.
+// specRef is the OpenAPI document of an API, once resolved: its bytes,
+// or with Options.NoEncode only the digest of its bytes.
 type specRef struct {
-	path  string
-	bytes []byte
+	path   string
+	bytes  []byte
+	digest string
 }
 
 // files are the decoded configuration files by ID.

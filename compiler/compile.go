@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,21 +47,25 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			others = append(others, f)
 		}
 	}
-	values := make([]any, len(others))
-	err = c.pool(ctx, len(others), func(ev *evaluator, sink *diagSink, i int) error {
-		v, err := c.evalOne(ev, others[i], sink)
-		values[i] = v
-		return err
-	})
-	if err != nil {
-		return nil, err
+	// A prior compile of the same other files and documents lends its
+	// model, rules' and documents' outcomes (see Options.Prior).
+	inputs, reusable := c.modelInputs(others, specs)
+	prior := opts.Prior.reusableFor(inputs, reusable)
+	n0, r0 := len(c.diags.list), c.load.read.Load()
+	var m *model
+	var deps *grantDeps
+	if prior != nil {
+		m, deps = prior.m, prior.deps
+		c.diags.list = append(c.diags.list, prior.diags...)
+		c.countReused(prior.bytes)
+		c.done.Add(int64(len(others) + len(specs)))
+	} else {
+		if m, err = c.modelOf(ctx, others, specs); err != nil {
+			return nil, err
+		}
+		deps = c.grantDeps(others)
 	}
-	m := c.buildModel(others, values)
-	for _, f := range specs {
-		m.specFiles[f.path] = true
-	}
-	values = nil
-	c.checkRules(m)
+	n1, r1 := len(c.diags.list), c.load.read.Load()
 	perFile := make([][]snapshot.Entitlement, len(grants))
 	var kept []*grantsFile
 	if c.opts.KeepModel {
@@ -68,24 +73,37 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	if m.platform != nil {
 		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
-			v, err := c.evalOne(ev, grants[i], sink)
-			if err != nil || v == nil {
-				return err
-			}
-			perFile[i] = c.checkGrantsFile(m, grants[i], v.(*grantsFile), sink)
+			ents, f, err := c.grantsOne(ev, grants[i], sink, m, deps)
+			perFile[i] = ents
 			if kept != nil {
-				kept[i] = v.(*grantsFile)
+				kept[i] = f
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := c.checkSpecs(ctx, m, specs); err != nil {
-		return nil, err
+	n2, r2 := len(c.diags.list), c.load.read.Load()
+	if prior == nil {
+		if err := c.checkSpecs(ctx, m, specs); err != nil {
+			return nil, err
+		}
+	}
+	var state *compileState
+	switch {
+	case prior != nil:
+		state = prior
+	case reusable && c.opts.Reusable && !c.load.over.Load():
+		diags := slices.Concat(c.diags.list[n0:n1], c.diags.list[n2:])
+		if !overBudget(diags) {
+			state = &compileState{inputs: inputs, m: m, deps: deps, diags: diags, bytes: r1 - r0 + c.load.read.Load() - r2}
+		}
 	}
 	res := &Result{}
+	if c.opts.Reusable {
+		res.state = state
+	}
 	if c.load.over.Load() {
 		// Which files were read before the limit depends on scheduling:
 		// only the limit is reported.
@@ -112,6 +130,26 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// modelOf evaluates the files other than grants and documents, builds the
+// model and checks the rules on it.
+func (c *compilation) modelOf(ctx context.Context, others, specs []layoutFile) (*model, error) {
+	values := make([]any, len(others))
+	err := c.pool(ctx, len(others), func(ev *evaluator, sink *diagSink, i int) error {
+		v, err := c.evalOne(ev, others[i], sink)
+		values[i] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := c.buildModel(others, values)
+	for _, f := range specs {
+		m.specFiles[f.path] = true
+	}
+	c.checkRules(m)
+	return m, nil
 }
 
 // compilation is the state of one compile. Only the worker pools run
@@ -187,65 +225,88 @@ func (c *compilation) pool(ctx context.Context, n int, fn func(ev *evaluator, si
 // opts.Cache. The value returned is the caller's own: a cached one is
 // decoded afresh for each compile.
 func (c *compilation) evalOne(ev *evaluator, lf layoutFile, sink *diagSink) (any, error) {
-	v, _, err := c.evalRead(ev, lf, sink, &ev.buf, true)
+	v, _, _, err := c.evalRead(ev, lf, sink, &ev.buf, true, nil)
 	return v, err
 }
 
 // evalSpec reads and scans an OpenAPI document as evalOne does, always
 // reading it, into bytes of its own; nil for a file refused.
 func (c *compilation) evalSpec(ev *evaluator, lf layoutFile, sink *diagSink) ([]byte, error) {
-	_, src, err := c.evalRead(ev, lf, sink, new([]byte), false)
+	src, err := c.load.readLayout(lf, sink, new([]byte))
+	if err != nil || src == nil {
+		return nil, err
+	}
+	_, _, _, err = c.evalRead(ev, lf, sink, nil, false, src)
 	return src, err
 }
 
 // evalRead is evalOne reading into *buf, and returning the bytes read
-// (nil if not read). A git blob found in the cache by its ID is not read
-// when unread is allowed.
-func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf *[]byte, unread bool) (any, []byte, error) {
+// (nil if not read) and the file's size. A git blob found in the cache by
+// its ID is not read when unread is allowed. src, if not nil, is the file
+// already read (and counted) by the caller.
+func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf *[]byte, unread bool, src []byte) (any, []byte, int64, error) {
 	cache := c.opts.Cache
 	var k cacheKey
-	keyed := false
-	if b, ok := c.fsys.(blobIDs); ok && cache != nil && unread {
+	keyed, looked := false, false
+	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
 		// A git blob is known by its ID: unchanged, it is not read.
 		if id, ok := b.BlobID(lf.path); ok {
 			k, keyed = blobKey(&c.identity, lf, id), true
 			c.keys.Store(lf.path, k)
-			if v, ok := c.cached(k, lf, sink, true); ok {
-				return v, nil, nil
+			if unread && src == nil {
+				looked = true
+				if v, size, ok := c.cached(k, lf, sink, true); ok {
+					return v, nil, size, nil
+				}
 			}
 		}
 	}
-	src, err := c.load.readLayout(lf, sink, buf)
-	if err != nil || src == nil {
-		return nil, nil, err
+	if src == nil {
+		var err error
+		src, err = c.load.readLayout(lf, sink, buf)
+		if err != nil || src == nil {
+			return nil, nil, 0, err
+		}
 	}
+	size := int64(len(src))
 	if cache == nil {
 		v, err := c.evalSource(ev, lf, src, sink)
-		return v, src, err
+		return v, src, size, err
 	}
 	if !keyed {
 		k = fileKey(&c.identity, lf, src)
 		c.keys.Store(lf.path, k)
-		if v, ok := c.cached(k, lf, sink, false); ok {
-			return v, src, nil
+	}
+	if !looked {
+		if v, _, ok := c.cached(k, lf, sink, false); ok {
+			return v, src, size, nil
 		}
 	}
 	n := len(sink.list)
 	ev.node = nil
 	v, err := c.evalSource(ev, lf, src, sink)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	diags := sink.list[n:len(sink.list):len(sink.list)]
-	for _, d := range diags {
-		if d.Code == codeOverBudget {
-			return v, src, nil // depends on timing, not on the file
-		}
+	if overBudget(diags) {
+		return v, src, size, nil // depends on timing, not on the file
 	}
-	if cf, ok := newCachedFile(int64(len(src)), diags, v, ev.node); ok {
+	if cf, ok := newCachedFile(size, diags, v, ev.node); ok {
 		cache.put(k, cf)
 	}
-	return v, src, nil
+	return v, src, size, nil
+}
+
+// overBudget reports whether diags hold an evaluation over its budget,
+// which depends on timing: such an outcome is never cached.
+func overBudget(diags Diagnostics) bool {
+	for _, d := range diags {
+		if d.Code == codeOverBudget {
+			return true
+		}
+	}
+	return false
 }
 
 // blobIDs is a file system that knows its files' git blob IDs (gitfs).
@@ -253,30 +314,51 @@ type blobIDs interface {
 	BlobID(name string) (string, bool)
 }
 
-// cached returns the evaluation under k, if cached. Unless the file was
-// read, its size is counted towards the repository's limit as readLayout
-// would, and a file over its own limit is left to readLayout to report.
-func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, bool) {
+// cached returns the evaluation under k, if cached, and the file's size.
+// Unless the file was read, its size is counted towards the repository's
+// limit as readLayout would, and a file over its own limit is left to
+// readLayout to report.
+func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, int64, bool) {
 	v, size, diags, ok := c.opts.Cache.getFile(k, lf)
 	if !ok {
-		return nil, false
+		return nil, 0, false
 	}
-	if !unread {
-		sink.list = append(sink.list, diags...)
-		return v, true
+	if unread {
+		switch c.countUnread(lf, size) {
+		case unreadRefused:
+			return nil, 0, false
+		case unreadOver:
+			return nil, size, true
+		}
 	}
+	sink.list = append(sink.list, diags...)
+	return v, size, true
+}
+
+// unreadCount is what counting an unread file of the cache towards the
+// repository's limit gave.
+type unreadCount int
+
+const (
+	unreadCounted unreadCount = iota // within the limits: the entry stands
+	unreadRefused                    // over the file's own limit: read it to report that
+	unreadOver                       // the repository is over its limit: nothing is used
+)
+
+// countUnread counts a file of size bytes that was not read towards the
+// repository's limit, as readLayout would.
+func (c *compilation) countUnread(lf layoutFile, size int64) unreadCount {
 	if max, _ := c.load.maxFor(lf.kind); size > max {
-		return nil, false
+		return unreadRefused
 	}
 	if c.load.over.Load() {
-		return nil, true
+		return unreadOver
 	}
 	if c.load.read.Add(size) > c.load.limits.Repository {
 		c.load.over.Store(true)
-		return nil, true
+		return unreadOver
 	}
-	sink.list = append(sink.list, diags...)
-	return v, true
+	return unreadCounted
 }
 
 // evalSource evaluates one file read. Spec and ignored files are only

@@ -58,9 +58,20 @@ type Options struct {
 	KeepModel bool
 	// NoEncode leaves the snapshot of a valid configuration built and
 	// checked but not encoded: Result.Bytes and Result.Digest stay empty,
-	// and so do the snapshot's Sections, which encoding sets.
-	// For commands that only read the model (validate, diff).
+	// and so do the snapshot's Sections, which encoding sets, and
+	// Result.Specs (the snapshot has the documents' digests). For
+	// commands that only read the model (validate, diff).
 	NoEncode bool
+	// Reusable keeps in the Result what a later compile may reuse through
+	// Prior (the model, with Cache, of a git tree).
+	Reusable bool
+	// Prior, if set, is the Result of an earlier compile with Reusable and
+	// the same Cache, Now's day and options (diff's base, for its head).
+	// When every file but the grants files is the same git blob in both,
+	// this compile takes the earlier one's model and the outcomes of its
+	// rules and documents instead of computing them again: the result is
+	// the same. Prior is only read, and may serve several compiles.
+	Prior *Result
 }
 
 // Result is the outcome of a compile. When Diagnostics holds an error,
@@ -81,6 +92,8 @@ type Result struct {
 
 	// access is the configuration as decoded, with Options.KeepModel.
 	access *accessModel
+	// state is what a later compile may reuse, with Options.Reusable.
+	state *compileState
 }
 
 // OpenDir returns the configuration repository in directory dir as an

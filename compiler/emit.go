@@ -17,10 +17,10 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		SchemaVersion: snapshot.SchemaVersion,
 		Generation:    c.opts.Generation,
 		Commit:        c.opts.Commit,
-		Publishers:    []snapshot.Publisher{},
-		APIs:          []snapshot.API{},
-		Routes:        []snapshot.Route{},
-		Consumers:     []snapshot.Consumer{},
+		Publishers:    make([]snapshot.Publisher, 0, len(m.publishers)),
+		APIs:          make([]snapshot.API, 0, len(m.apis)),
+		Routes:        make([]snapshot.Route, 0, len(m.apis)*3),
+		Consumers:     make([]snapshot.Consumer, 0, len(m.consumers)),
 		Entitlements:  ents,
 	}
 	s.Platform = snapshot.Platform{
@@ -114,8 +114,10 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		sa.Diagnosis = diagnosisWindows(m, id)
 		if sr, ok := m.specs[id]; ok {
 			sa.Spec = sr.path
-			sa.SpecDigest = snapshot.Digest(sr.bytes)
-			res.Specs[id] = sr.bytes
+			sa.SpecDigest = sr.digest
+			if sr.bytes != nil {
+				res.Specs[id] = sr.bytes
+			}
 		}
 		for _, env := range sortedKeys(a.Environments) {
 			e := a.Environments[env]

@@ -358,39 +358,57 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model, specs []layoutFi
 		jobs[spec] = append(jobs[spec], job{id, a, gs})
 	}
 	reads := readsFS{limitFS{c.fsys, c.opts.Limits.SpecFile}, new(sync.Mutex), map[string]bool{}}
-	loaded := make([][]byte, len(specs))
+	loaded := make([]*specRef, len(specs))
 	err := c.pool(ctx, len(specs), func(ev *evaluator, sink *diagSink, i int) error {
 		lf := specs[i]
-		// Read into bytes of its own: they go into the snapshot.
-		data, err := c.evalSpec(ev, lf, sink)
-		if err != nil || data == nil {
-			return err
-		}
 		js, named := jobs[lf.path]
+		// A document found in the cache by its blob ID is read only if
+		// one of its checks is not cached.
+		doc := c.unreadSpec(lf, named, sink)
+		if doc == nil {
+			// Read into bytes of its own: they go into the snapshot.
+			data, err := c.evalSpec(ev, lf, sink)
+			if err != nil || data == nil {
+				return err
+			}
+			doc = &specDocument{data: data, id: c.specID(lf, data)}
+		}
 		if !named {
 			// A document no API names (one its $refs read, or any
 			// other): its decoded values are scanned for secrets.
-			rescan(lf.path, data, sink).yamlDocs(data)
+			rescan(lf.path, doc.data, sink).yamlDocs(doc.data)
 			return nil
 		}
-		loaded[i] = data
 		for _, j := range js {
 			pub, _, _ := strings.Cut(j.id, "/")
 			envs := serverBases(m.platform, j.a, j.gaps)
-			sfs, hit, done := c.cachedSpec(j.id, apiPath(pub, strings.TrimPrefix(j.id, pub+"/")), m.major[j.id], envs, lf.path, data, reads, sink)
+			sfs, hit, done := c.cachedSpec(j.id, apiPath(pub, strings.TrimPrefix(j.id, pub+"/")), m.major[j.id], envs, lf.path, doc, reads, sink)
 			if hit {
 				continue
 			}
-			if sd := parseSpec(ctx, sfs, specDir(pub), lf.path, data, sink); sd != nil {
+			if err := c.readSpec(lf, doc); err != nil {
+				return err
+			}
+			if sd := parseSpec(ctx, sfs, specDir(pub), lf.path, doc.data, sink); sd != nil {
 				checkSpec(ctx, j.id, j.a, j.gaps, m.major[j.id], envs, lf.path, sd, sink)
 				// A document of several files is resolved by the
 				// loader in ways that depend on how it was loaded.
-				if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(data, sd.root) {
-					c.opts.SpecLoaded(j.id, data, sd.doc)
+				if c.opts.SpecLoaded != nil && j.gaps == nil && sd.oneFile && loaderReadsAsIs(doc.data, sd.root) {
+					c.opts.SpecLoaded(j.id, doc.data, sd.doc)
 				}
 			}
 			done()
 		}
+		if doc.sum == "" {
+			if err := c.readSpec(lf, doc); err != nil {
+				return err
+			}
+			doc.digest()
+		}
+		if c.opts.NoEncode {
+			doc.data = nil // only the digest goes into the snapshot
+		}
+		loaded[i] = &specRef{path: lf.path, bytes: doc.data, digest: doc.sum}
 		return nil
 	})
 	if err != nil {
@@ -407,7 +425,7 @@ func (c *compilation) checkSpecs(ctx context.Context, m *model, specs []layoutFi
 	for i, lf := range specs {
 		for _, j := range jobs[lf.path] {
 			if j.gaps == nil && loaded[i] != nil {
-				m.specs[j.id] = specRef{path: lf.path, bytes: loaded[i]}
+				m.specs[j.id] = *loaded[i]
 			}
 		}
 	}

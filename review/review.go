@@ -140,15 +140,17 @@ type DiffOptions struct {
 // semantic diff: Output.Summary is nil and the head's errors are reported.
 func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
 	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
-	compile := func(s Side) (*compiler.Result, error) {
-		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache, NoEncode: true})
+	// The head reuses what the base computed of the files other than
+	// grants when they are the same (compiler.Options.Prior).
+	compile := func(s Side, prior *compiler.Result) (*compiler.Result, error) {
+		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache, NoEncode: true,
+			Reusable: prior == nil, Prior: prior})
 	}
-	br, err := compile(base)
+	br, err := compile(base, nil)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", base.Name, err)
 	}
-	br.Specs = nil // only its snapshot and diagnostics are read
-	hr, err := compile(head)
+	hr, err := compile(head, br)
 	if err != nil {
 		return nil, fmt.Errorf("compiling %s: %w", head.Name, err)
 	}

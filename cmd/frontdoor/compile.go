@@ -187,6 +187,8 @@ func (l *loaded) compile(ctx context.Context, stderr io.Writer) (*compiler.Resul
 		if err != nil {
 			return nil, err
 		}
+		// One compile: what it evaluates goes to the directory only.
+		cache.DiskOnly()
 		opts.Cache = cache
 	}
 	res, err := compiler.Compile(ctx, l.fsys, opts)
