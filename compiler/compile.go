@@ -12,7 +12,7 @@ import (
 )
 
 // compile is the pipeline: load → evaluate (parallel) → model → rules →
-// grants (parallel, streamed into entitlements) → OpenAPI (parallel) → emit.
+// OpenAPI (parallel) → grants (parallel, streamed into entitlements) → emit.
 func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -33,8 +33,10 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	// Grants are most of a large repository: they are evaluated after the
 	// model, checked and turned into entitlements file by file, so that
 	// their decoded form never accumulates in memory.
-	// OpenAPI documents are read and checked last, with their APIs, so
-	// that their bytes are not held while the grants are evaluated.
+	// OpenAPI documents are read and checked with their APIs before the
+	// grants: their parsing allocates the most, and the collector then
+	// has only the model to trace, not the entitlements as well (the
+	// documents' bytes it keeps instead hold no pointers).
 	var others, grants, specs []layoutFile
 	for _, f := range files {
 		switch f.kind {
@@ -66,6 +68,9 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if c.opts.KeepModel {
 		kept = make([]*grantsFile, len(grants))
 	}
+	if err := c.checkSpecs(ctx, m, specs); err != nil {
+		return nil, err
+	}
 	if m.platform != nil {
 		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
 			v, err := c.evalOne(ev, grants[i], sink)
@@ -81,9 +86,6 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	if err := c.checkSpecs(ctx, m, specs); err != nil {
-		return nil, err
 	}
 	res := &Result{}
 	if c.load.over.Load() {
