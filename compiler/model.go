@@ -12,17 +12,22 @@ type at struct {
 	fields []fieldPos
 }
 
+// fieldPos is the position of a field's key, the field named by its
+// number in fieldNames: the table of an at then holds no pointer, which
+// matters to the collector, as the model lives through the whole compile.
 type fieldPos struct {
-	name string
+	name uint16
 	pos  pos
 }
 
 // of returns the position of the named field, or of the struct itself when
 // the field is absent from the file (defaults).
 func (a at) of(name string) pos {
-	for _, f := range a.fields {
-		if f.name == name {
-			return f.pos
+	if id, ok := fieldNames[name]; ok {
+		for _, f := range a.fields {
+			if f.name == id {
+				return f.pos
+			}
 		}
 	}
 	return a.self
