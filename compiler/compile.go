@@ -34,8 +34,10 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	// Grants are most of a large repository: they are evaluated after the
 	// model, checked and turned into entitlements file by file, so that
 	// their decoded form never accumulates in memory.
-	// OpenAPI documents are read and checked last, with their APIs, so
-	// that their bytes are not held while the grants are evaluated.
+	// OpenAPI documents are read and checked with their APIs before the
+	// grants: their parsing allocates the most, and the collector then
+	// has only the model to trace, not the entitlements as well (the
+	// documents' bytes it keeps instead hold no pointers).
 	var others, grants, specs []layoutFile
 	for _, f := range files {
 		switch f.kind {
@@ -65,6 +67,11 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 		deps = c.grantDeps(others)
 	}
+	if prior == nil {
+		if err := c.checkSpecs(ctx, m, specs); err != nil {
+			return nil, err
+		}
+	}
 	n1, r1 := len(c.diags.list), c.load.read.Load()
 	perFile := make([][]snapshot.Entitlement, len(grants))
 	var kept []*grantsFile
@@ -84,20 +91,14 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	n2, r2 := len(c.diags.list), c.load.read.Load()
-	if prior == nil {
-		if err := c.checkSpecs(ctx, m, specs); err != nil {
-			return nil, err
-		}
-	}
 	var state *compileState
 	switch {
 	case prior != nil:
 		state = prior
 	case reusable && c.opts.Reusable && !c.load.over.Load():
-		diags := slices.Concat(c.diags.list[n0:n1], c.diags.list[n2:])
+		diags := slices.Clone(c.diags.list[n0:n1])
 		if !overBudget(diags) {
-			state = &compileState{inputs: inputs, m: m, deps: deps, diags: diags, bytes: r1 - r0 + c.load.read.Load() - r2}
+			state = &compileState{inputs: inputs, m: m, deps: deps, diags: diags, bytes: r1 - r0}
 		}
 	}
 	res := &Result{}

@@ -12,17 +12,22 @@ type at struct {
 	fields []fieldPos
 }
 
+// fieldPos is the position of a field's key, the field named by its
+// number in fieldNames: the table of an at then holds no pointer, which
+// matters to the collector, as the model lives through the whole compile.
 type fieldPos struct {
-	name string
+	name uint16
 	pos  pos
 }
 
 // of returns the position of the named field, or of the struct itself when
 // the field is absent from the file (defaults).
 func (a at) of(name string) pos {
-	for _, f := range a.fields {
-		if f.name == name {
-			return f.pos
+	if id, ok := fieldNames[name]; ok {
+		for _, f := range a.fields {
+			if f.name == id {
+				return f.pos
+			}
 		}
 	}
 	return a.self
@@ -148,6 +153,10 @@ type publisherFile struct {
 }
 
 // apiEnv is one deployment of an API.
+//
+// Maps of the model hold structs by pointer: a small map has room for
+// eight values whatever its length, and the model lives through the whole
+// compile, which the collector traces again and again.
 type apiEnv struct {
 	At                 at
 	Upstream           string `json:"upstream"`
@@ -158,19 +167,19 @@ type apiEnv struct {
 // apiFile is publishers/<pub>/apis/<api>.cue.
 type apiFile struct {
 	At              at
-	Title           string            `json:"title"`
-	Summary         string            `json:"summary"`
-	Description     string            `json:"description"`
-	Version         string            `json:"version"`
-	Status          string            `json:"status"`
-	ServiceLevel    string            `json:"serviceLevel"`
-	BasePath        string            `json:"basePath"`
-	Environments    map[string]apiEnv `json:"environments"`
-	AccessModes     []string          `json:"accessModes"`
-	DataCategories  []string          `json:"dataCategories"`
-	PersonalData    bool              `json:"personalData"`
-	SpecialCategory bool              `json:"specialCategory"`
-	DPIA            string            `json:"dpia"`
+	Title           string             `json:"title"`
+	Summary         string             `json:"summary"`
+	Description     string             `json:"description"`
+	Version         string             `json:"version"`
+	Status          string             `json:"status"`
+	ServiceLevel    string             `json:"serviceLevel"`
+	BasePath        string             `json:"basePath"`
+	Environments    map[string]*apiEnv `json:"environments"`
+	AccessModes     []string           `json:"accessModes"`
+	DataCategories  []string           `json:"dataCategories"`
+	PersonalData    bool               `json:"personalData"`
+	SpecialCategory bool               `json:"specialCategory"`
+	DPIA            string             `json:"dpia"`
 	RateLimits      struct {
 		Proxy rateLimit  `json:"proxy"`
 		App   *rateLimit `json:"app"`
@@ -244,18 +253,22 @@ type jwk struct {
 	K            *node    `json:"k"`
 }
 
+// apiKey is an app's API key: the hash of its secret and where it is
+// accepted.
+type apiKey struct {
+	At           at
+	SHA256       string   `json:"sha256"`
+	Expires      string   `json:"expires"`
+	Environments []string `json:"environments"`
+}
+
 // app is a consumer application.
 type app struct {
 	At      at
-	Name    string `json:"name"`
-	APIKeys map[string]struct {
-		At           at
-		SHA256       string   `json:"sha256"`
-		Expires      string   `json:"expires"`
-		Environments []string `json:"environments"`
-	} `json:"apiKeys"`
-	JWKSURL string `json:"jwksURL"`
-	JWKs    []jwk  `json:"jwks"`
+	Name    string             `json:"name"`
+	APIKeys map[string]*apiKey `json:"apiKeys"`
+	JWKSURL string             `json:"jwksURL"`
+	JWKs    []jwk              `json:"jwks"`
 	// ClientCertificates are fingerprints of TLS client certificates.
 	ClientCertificates map[string]struct {
 		At     at

@@ -387,12 +387,15 @@ func decodeNode(n *node, rv reflect.Value, self pos) error {
 		}
 		plan := planOf(t)
 		for _, i := range plan.at {
-			a := at{self: self, fields: make([]fieldPos, len(n.fields))}
-			for j, f := range n.fields {
-				a.fields[j] = fieldPos{name: f.name, pos: f.pos}
+			a := at{self: self, fields: make([]fieldPos, 0, len(n.fields))}
+			for _, f := range n.fields {
+				// A name no Go struct has is never asked for.
+				if id, ok := fieldNames[f.name]; ok {
+					a.fields = append(a.fields, fieldPos{name: id, pos: f.pos})
+				}
 			}
 			// CUE and the source order fields differently.
-			slices.SortFunc(a.fields, func(x, y fieldPos) int { return strings.Compare(x.name, y.name) })
+			slices.SortFunc(a.fields, func(x, y fieldPos) int { return int(x.name) - int(y.name) })
 			rv.Field(i).Set(reflect.ValueOf(a))
 		}
 		for _, pf := range plan.fields {
@@ -447,6 +450,23 @@ func addPlans(plans map[reflect.Type]*structPlan, t reflect.Type) {
 		}
 	}
 }
+
+// fieldNames numbers the JSON names of the fields of every struct type of
+// a configuration file's value (see fieldPos).
+var fieldNames = func() map[string]uint16 {
+	var all []string
+	for _, p := range structPlans {
+		for _, f := range p.fields {
+			all = append(all, f.name)
+		}
+	}
+	slices.Sort(all)
+	names := map[string]uint16{}
+	for _, name := range slices.Compact(all) {
+		names[name] = uint16(len(names))
+	}
+	return names
+}()
 
 // planOf returns the plan of struct type t.
 func planOf(t reflect.Type) *structPlan {
