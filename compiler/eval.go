@@ -468,25 +468,46 @@ func pruneFields(f *ast.File, paths [][]string) (removed [][]string) {
 	return removed
 }
 
+// astWalk follows path in the AST of f as far as it is written. It
+// returns the node reached, how many elements of path it followed, the
+// position of the last one followed ({1, 1} if none), and whether it
+// stopped at an expression (neither a struct nor a list) whose inside the
+// source does not spell out.
+func astWalk(f *ast.File, path []string) (cur ast.Node, n int, at pos, opaque bool) {
+	at = pos{1, 1}
+	if f == nil {
+		return nil, 0, at, false
+	}
+	cur = f
+	for _, p := range path {
+		switch x := cur.(type) {
+		case *ast.File, *ast.StructLit:
+			fd := astField(astDecls(x), p)
+			if fd == nil {
+				return cur, n, at, false
+			}
+			at, cur = tokPos(fd.Label.Pos()), fd.Value
+		case *ast.ListLit:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x.Elts) {
+				return cur, n, at, false
+			}
+			at, cur = tokPos(x.Elts[i].Pos()), x.Elts[i]
+		default:
+			return cur, n, at, true
+		}
+		n++
+	}
+	return cur, n, at, false
+}
+
 // astParent returns the AST node holding the last element of path, or nil.
 func astParent(f *ast.File, path []string) ast.Node {
-	var parent ast.Node = f
-	for _, name := range path[:len(path)-1] {
-		if l, ok := parent.(*ast.ListLit); ok {
-			i, err := strconv.Atoi(name)
-			if err != nil || i < 0 || i >= len(l.Elts) {
-				return nil
-			}
-			parent = l.Elts[i]
-			continue
-		}
-		fd := astField(astDecls(parent), name)
-		if fd == nil {
-			return nil
-		}
-		parent = fd.Value
+	cur, n, _, _ := astWalk(f, path[:len(path)-1])
+	if n < len(path)-1 {
+		return nil
 	}
-	return parent
+	return cur
 }
 
 // errPos picks the first position of the errors that is in the file, else
@@ -512,32 +533,8 @@ func (e *evaluator) errPos(lf layoutFile, f *ast.File, path []string, errs []cue
 // astPathPos returns the position of the deepest element of path found in
 // the AST of f (start of file if none).
 func astPathPos(f *ast.File, path []string) pos {
-	best := pos{1, 1}
-	if f == nil {
-		return best
-	}
-	var cur ast.Node = f
-	for _, p := range path {
-		switch x := cur.(type) {
-		case *ast.File, *ast.StructLit:
-			fd := astField(astDecls(x), p)
-			if fd == nil {
-				return best
-			}
-			best = tokPos(fd.Label.Pos())
-			cur = fd.Value
-		case *ast.ListLit:
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(x.Elts) {
-				return best
-			}
-			best = tokPos(x.Elts[i].Pos())
-			cur = x.Elts[i]
-		default:
-			return best
-		}
-	}
-	return best
+	_, _, at, _ := astWalk(f, path)
+	return at
 }
 
 // classify chooses the code, message and hint of a group of CUE errors at
@@ -620,29 +617,11 @@ func invalidMessage(texts []string) string {
 
 // astLiteral returns the source of the literal at path, if path holds one.
 func astLiteral(f *ast.File, path []string) string {
-	if f == nil || len(path) == 0 {
+	if len(path) == 0 {
 		return ""
 	}
-	var cur ast.Node = f
-	for _, p := range path {
-		switch x := cur.(type) {
-		case *ast.File, *ast.StructLit:
-			fd := astField(astDecls(x), p)
-			if fd == nil {
-				return ""
-			}
-			cur = fd.Value
-		case *ast.ListLit:
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(x.Elts) {
-				return ""
-			}
-			cur = x.Elts[i]
-		default:
-			return ""
-		}
-	}
-	if b, ok := cur.(*ast.BasicLit); ok && len(b.Value) <= 80 {
+	cur, n, _, _ := astWalk(f, path)
+	if b, ok := cur.(*ast.BasicLit); ok && n == len(path) && len(b.Value) <= 80 {
 		return b.Value
 	}
 	return ""
@@ -653,26 +632,8 @@ func astHas(f *ast.File, path []string) bool {
 	if f == nil || len(path) == 0 {
 		return false
 	}
-	var cur ast.Node = f
-	for _, p := range path {
-		switch x := cur.(type) {
-		case *ast.File, *ast.StructLit:
-			fd := astField(astDecls(x), p)
-			if fd == nil {
-				return false
-			}
-			cur = fd.Value
-		case *ast.ListLit:
-			i, err := strconv.Atoi(p)
-			if err != nil || i < 0 || i >= len(x.Elts) {
-				return false
-			}
-			cur = x.Elts[i]
-		default:
-			return true
-		}
-	}
-	return true
+	_, n, _, opaque := astWalk(f, path)
+	return n == len(path) || opaque
 }
 
 // fieldHint suggests the closest allowed field name.
