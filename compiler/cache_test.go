@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -346,15 +348,32 @@ func warmCache(t *testing.T, dir string, max int64) {
 	}
 }
 
+// changeEveryEntry flips the last byte of each entry of pack b, whichever
+// the next compile reads (an entry it finds elsewhere first, such as a
+// grants file's evaluation behind its cached check, is never read).
+func changeEveryEntry(b []byte) []byte {
+	count := int(binary.BigEndian.Uint32(b[20:]))
+	base := packHeader + count*packIndexEntry
+	for i := range count {
+		e := b[packHeader+i*packIndexEntry:]
+		off := int(binary.BigEndian.Uint64(e[sha256.Size:]))
+		n := int(binary.BigEndian.Uint32(e[sha256.Size+8:]))
+		if n > 0 {
+			b[base+off+n-1] ^= 1
+		}
+	}
+	return b
+}
+
 func TestCorruptCachePacksAreIgnoredAndRebuilt(t *testing.T) {
 	corruptions := map[string]func([]byte) []byte{
-		"truncated":        func(b []byte) []byte { return b[:len(b)/2] },
-		"empty":            func([]byte) []byte { return nil },
-		"an entry changed": func(b []byte) []byte { b[len(b)-1] ^= 1; return b },
-		"foreign format":   func(b []byte) []byte { b[len(packMagic)+3]++; return b },
-		"other magic":      func(b []byte) []byte { b[0] = 'F'; return b },
-		"index changed":    func(b []byte) []byte { b[packHeader] ^= 0xff; return b },
-		"garbage appended": func(b []byte) []byte { return append(b, "junk"...) },
+		"truncated":           func(b []byte) []byte { return b[:len(b)/2] },
+		"empty":               func([]byte) []byte { return nil },
+		"every entry changed": changeEveryEntry,
+		"foreign format":      func(b []byte) []byte { b[len(packMagic)+3]++; return b },
+		"other magic":         func(b []byte) []byte { b[0] = 'F'; return b },
+		"index changed":       func(b []byte) []byte { b[packHeader] ^= 0xff; return b },
+		"garbage appended":    func(b []byte) []byte { return append(b, "junk"...) },
 	}
 	want := compileOutput(t, baseFS(t), testOptions())
 	for name, corrupt := range corruptions {
