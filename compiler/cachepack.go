@@ -58,8 +58,9 @@ const (
 )
 
 type packDir struct {
-	dir string
-	max int64
+	dir  string
+	max  int64
+	roll int64 // packRoll, but in tests
 
 	mu      sync.Mutex
 	packs   []*pack
@@ -103,7 +104,7 @@ func openPackDir(dir string, max int64) (*packDir, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	d := &packDir{dir: dir, max: max, index: map[cacheKey]packRef{}}
+	d := &packDir{dir: dir, max: max, roll: packRoll, index: map[cacheKey]packRef{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -209,8 +210,9 @@ func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 	return b, true
 }
 
-// put writes a new entry to the run's stream; a failed write only loses
-// the run's entries.
+// put writes a new entry to the run's stream, keeping none of b; a
+// failed write only loses the run's entries. An entry put twice is
+// written twice, and read as one.
 func (d *packDir) put(k cacheKey, b []byte) {
 	sum := sha256.Sum256(b)
 	d.mu.Lock()
@@ -244,7 +246,7 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	s.idx = binary.BigEndian.AppendUint32(s.idx, uint32(len(b)))
 	s.idx = append(s.idx, sum[:]...)
 	s.dataLen += int64(len(b))
-	if s.dataLen >= packRoll {
+	if s.dataLen >= d.roll {
 		d.stream = nil
 		return s
 	}
