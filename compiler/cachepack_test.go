@@ -36,6 +36,21 @@ func packFiles(t *testing.T, dir string) (packs, temps int) {
 	return packs, temps
 }
 
+// packedEntries checks that a run opening dir reads each of ents as it was.
+func packedEntries(t *testing.T, dir string, ents []packEntry) {
+	t.Helper()
+	r, err := openPackDir(dir, DefaultCacheSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	for _, e := range ents {
+		if got, ok := r.get(e.key, new([]byte)); !ok || !bytes.Equal(got, e.b) {
+			t.Fatalf("entry %x: got %v %q, want %q", e.key[:4], ok, got, e.b)
+		}
+	}
+}
+
 func TestARunsEntriesAreReadableFromItsPacksOnceClosedAndNoTemporaryFileIsLeft(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -72,16 +87,7 @@ func TestARunsEntriesAreReadableFromItsPacksOnceClosedAndNoTemporaryFileIsLeft(t
 			if packs, temps := packFiles(t, dir); packs != wantPacks || temps != 0 {
 				t.Errorf("%d packs and %d temporary files, want %d and none", packs, temps, wantPacks)
 			}
-			r, err := openPackDir(dir, DefaultCacheSize)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.close()
-			for _, e := range ents {
-				if got, ok := r.get(e.key, new([]byte)); !ok || !bytes.Equal(got, e.b) {
-					t.Fatalf("entry %x: got %v %q, want %q", e.key[:4], ok, got, e.b)
-				}
-			}
+			packedEntries(t, dir, ents)
 		})
 	}
 }
@@ -100,16 +106,7 @@ func TestAnEntryIsWrittenAsItWasPutWhateverItsBytesBecomeAfter(t *testing.T) {
 		clear(b) // the caller's memory is used again (encodeWith)
 	}
 	d.close()
-	r, err := openPackDir(dir, DefaultCacheSize)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.close()
-	for _, e := range ents {
-		if got, ok := r.get(e.key, new([]byte)); !ok || !bytes.Equal(got, e.b) {
-			t.Fatalf("entry %x: got %v %q, want %q", e.key[:4], ok, got, e.b)
-		}
-	}
+	packedEntries(t, dir, ents)
 }
 
 func TestAnotherRunSeesNoEntryOfARunNotYetClosed(t *testing.T) {
