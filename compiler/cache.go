@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"debug/elf"
 	"fmt"
@@ -156,14 +157,17 @@ var entryBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // put caches the value ptr points to, one of cachedTypes, under k.
 func (c *Cache) put(k cacheKey, ptr any) {
-	b, err := encodeValue(ptr)
-	if err != nil {
-		return
-	}
-	c.remember(k, b)
-	if c.disk != nil {
-		c.disk.put(k, b)
-	}
+	c.mu.Lock()
+	keep := !c.diskOnly
+	c.mu.Unlock()
+	_ = encodeWith(ptr, func(b []byte) {
+		if c.disk != nil {
+			c.disk.put(k, b) // writes b out, keeping none of it
+		}
+		if keep {
+			c.remember(k, bytes.Clone(b))
+		}
+	})
 }
 
 // DiskOnly makes a Cache with a directory keep what it evaluates only

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -72,10 +71,28 @@ const (
 // newCachedFile returns the cache's form of evaluation v, decoded from n,
 // or false when v is not something the cache knows how to keep.
 func newCachedFile(size int64, diags Diagnostics, v any, n *node) (*cachedFile, bool) {
-	cf := &cachedFile{Size: size, Diags: diags}
+	s := &flatScratch{}
+	return &s.cf, s.fill(size, diags, v, n)
+}
+
+// flatScratch is the memory a file's evaluation is flattened into to be
+// encoded, kept for the next (the entry is an encoded copy).
+type flatScratch struct {
+	cf   cachedFile
+	text []byte
+}
+
+var flatScratches = sync.Pool{New: func() any { return &flatScratch{} }}
+
+// fill makes s.cf the cache's form of evaluation v, decoded from n, or
+// reports false when v is not something the cache knows how to keep.
+func (s *flatScratch) fill(size int64, diags Diagnostics, v any, n *node) bool {
+	s.cf.reset()
+	cf := &s.cf
+	cf.Size, cf.Diags = size, diags
 	switch x := v.(type) {
 	case nil:
-		return cf, true
+		return true
 	case *partialFile:
 		cf.Form = formPartial
 		for k := range x.gaps {
@@ -91,12 +108,22 @@ func newCachedFile(size int64, diags Diagnostics, v any, n *node) (*cachedFile, 
 		cf.Form = formFile
 	}
 	if n == nil {
-		return nil, false
+		return false
 	}
-	var text strings.Builder
-	cf.Nodes.flatten(n, &text)
-	cf.Nodes.Text = text.String()
-	return cf, true
+	s.text = s.text[:0]
+	cf.Nodes.flatten(n, &s.text)
+	cf.Nodes.Text = string(s.text)
+	return true
+}
+
+// putFile caches evaluation v of file lf, decoded from n, under k.
+func (c *Cache) putFile(k cacheKey, size int64, diags Diagnostics, v any, n *node) {
+	s := flatScratches.Get().(*flatScratch)
+	if s.fill(size, diags, v, n) {
+		c.put(k, &s.cf)
+	}
+	s.cf.reset() // keeps no diagnostics, gaps or text alive
+	flatScratches.Put(s)
 }
 
 // value decodes the cached evaluation of file lf, as evalFile returned it.
@@ -154,13 +181,16 @@ var scratches = sync.Pool{New: func() any { return &scratch{} }}
 
 // reset empties s.cf, keeping its lists' memory for gob to decode into
 // (gob leaves a field absent from an entry as it is).
-func (s *scratch) reset() {
-	f := &s.cf.Nodes
+func (s *scratch) reset() { s.cf.reset() }
+
+// reset empties cf, keeping its lists' memory.
+func (cf *cachedFile) reset() {
+	f := &cf.Nodes
 	*f = flatNodes{
 		Kinds: f.Kinds[:0], Lines: f.Lines[:0], Cols: f.Cols[:0], Nums: f.Nums[:0], Flags: f.Flags[:0],
 		NFields: f.NFields[:0], NElems: f.NElems[:0], NameLines: f.NameLines[:0], NameCols: f.NameCols[:0], TextLens: f.TextLens[:0],
 	}
-	s.cf = cachedFile{Nodes: *f}
+	*cf = cachedFile{Nodes: *f, Gaps: cf.Gaps[:0]}
 }
 
 // getFile returns the cached evaluation of file lf under k, if any: what
@@ -181,7 +211,7 @@ func (c *Cache) getFile(k cacheKey, lf layoutFile) (v any, size int64, diags Dia
 }
 
 // flatten walks n into f, its strings into text.
-func (f *flatNodes) flatten(n *node, text *strings.Builder) {
+func (f *flatNodes) flatten(n *node, text *[]byte) {
 	if n == nil {
 		f.Kinds = append(f.Kinds, nilNode)
 		f.Lines, f.Cols = append(f.Lines, 0), append(f.Cols, 0)
@@ -201,11 +231,11 @@ func (f *flatNodes) flatten(n *node, text *strings.Builder) {
 	f.Lines, f.Cols = append(f.Lines, n.pos.line), append(f.Cols, n.pos.col)
 	f.Nums, f.Flags = append(f.Nums, n.num), append(f.Flags, flags)
 	f.NFields, f.NElems = append(f.NFields, uint32(len(n.fields))), append(f.NElems, uint32(len(n.elems)))
-	text.WriteString(n.str)
+	*text = append(*text, n.str...)
 	f.TextLens = append(f.TextLens, uint32(len(n.str)))
 	for _, fd := range n.fields {
 		f.NameLines, f.NameCols = append(f.NameLines, fd.pos.line), append(f.NameCols, fd.pos.col)
-		text.WriteString(fd.name)
+		*text = append(*text, fd.name...)
 		f.TextLens = append(f.TextLens, uint32(len(fd.name)))
 		f.flatten(fd.val, text)
 	}
@@ -370,15 +400,22 @@ var decoders = sync.Pool{New: func() any {
 }}
 
 // encodeValue encodes what ptr points to, one of cachedTypes, as an entry.
-func encodeValue(ptr any) ([]byte, error) {
+func encodeValue(ptr any) (b []byte, err error) {
+	err = encodeWith(ptr, func(e []byte) { b = bytes.Clone(e) })
+	return b, err
+}
+
+// encodeWith is encodeValue handing the entry to use, which must not keep
+// it: its memory is the encoder's, used again.
+func encodeWith(ptr any, use func([]byte)) error {
 	e := encoders.Get().(*gobEncoder)
 	e.buf.Reset()
 	if err := e.enc.Encode(ptr); err != nil {
-		return nil, err // an encoder that failed is not reused
+		return err // an encoder that failed is not reused
 	}
-	b := bytes.Clone(e.buf.Bytes())
+	use(e.buf.Bytes())
 	encoders.Put(e)
-	return b, nil
+	return nil
 }
 
 // decodeValue decodes entry b into ptr, one of cachedTypes; b must hold

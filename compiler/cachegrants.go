@@ -100,6 +100,14 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 	return d
 }
 
+// noteKey records the cache key of file lf for the checks keyed by the
+// files they read; no check reads a grants file's, and a compile has many.
+func (c *compilation) noteKey(lf layoutFile, k cacheKey) {
+	if lf.kind != kindGrants {
+		c.keys.Store(lf.path, k)
+	}
+}
+
 // key returns the cache key of grants file lf's outcome, its evaluation
 // keyed by fileKey; false when it is not to be cached.
 func (d *grantDeps) key(identity *[sha256.Size]byte, lf layoutFile, fileKey cacheKey) (cacheKey, bool) {

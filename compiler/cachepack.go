@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/sha256"
@@ -29,7 +30,10 @@ import (
 //	data: the entries
 //
 // A run reads the index of every pack when it opens the directory, and an
-// entry's bytes only when it needs them, checking their sum. Eviction
+// entry's bytes only when it needs them, checking their sum. A run streams
+// the entries it evaluates to a temporary file as they come, keeping only
+// their index in memory, and makes its pack of them when it closes the
+// directory (copied behind the header and index, then renamed). Eviction
 // removes whole packs, least recently used first; many small packs (the
 // few files each pull request changes) are merged into one.
 
@@ -39,9 +43,12 @@ const (
 	packHeader     = 16 + 4 + 4 + 8 + sha256.Size
 	packIndexEntry = sha256.Size + 8 + 4 + sha256.Size
 	packSuffix     = ".pack"
-	// packFlush is how many bytes of new entries a run keeps before it
-	// writes them as a pack.
-	packFlush = 32 << 20
+	// packStreamBuffer buffers the writes of new entries to their
+	// temporary file.
+	packStreamBuffer = 256 << 10
+	// packRoll is how many bytes of entries a stream takes before it is
+	// made a pack and the run's next entries start another.
+	packRoll = 64 << 20
 	// packsMerged is how many packs a directory may hold before the small
 	// ones are merged.
 	packsMerged = 16
@@ -51,16 +58,26 @@ const (
 )
 
 type packDir struct {
-	dir string
-	max int64
+	dir  string
+	max  int64
+	roll int64 // packRoll, but in tests
 
 	mu      sync.Mutex
 	packs   []*pack
 	index   map[cacheKey]packRef
-	pending []packEntry
-	pendingBytes,
+	stream  *packStream // the entries of this run, nil until the first
 	written int64
-	closed bool
+	closed  bool
+}
+
+// packStream is the data of a pack being written: the entries go to a
+// temporary file, their index stays in memory.
+type packStream struct {
+	f       *os.File
+	w       *bufio.Writer
+	idx     []byte // index entries, offsets from the data's start
+	dataLen int64
+	failed  bool // a write failed: the entries are lost
 }
 
 type pack struct {
@@ -87,7 +104,7 @@ func openPackDir(dir string, max int64) (*packDir, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	d := &packDir{dir: dir, max: max, index: map[cacheKey]packRef{}}
+	d := &packDir{dir: dir, max: max, roll: packRoll, index: map[cacheKey]packRef{}}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -193,26 +210,90 @@ func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 	return b, true
 }
 
-// put keeps a new entry to write; enough of them are written as a pack.
+// put writes a new entry to the run's stream, keeping none of b; a
+// failed write only loses the run's entries. An entry put twice is
+// written twice, and read as one.
 func (d *packDir) put(k cacheKey, b []byte) {
+	sum := sha256.Sum256(b)
 	d.mu.Lock()
+	full := d.putLocked(k, b, &sum)
+	d.mu.Unlock()
+	d.finish(full)
+}
+
+// putLocked is put, returning the stream to finish when it is full.
+func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full *packStream) {
 	if d.closed {
-		d.mu.Unlock()
+		return nil
+	}
+	if d.stream == nil {
+		f, err := os.CreateTemp(d.dir, ".data"+packSuffix+".tmp-*")
+		d.stream = &packStream{f: f, failed: err != nil}
+		if err == nil {
+			d.stream.w = bufio.NewWriterSize(f, packStreamBuffer)
+		}
+	}
+	s := d.stream
+	if s.failed {
+		return nil
+	}
+	if _, err := s.w.Write(b); err != nil {
+		s.failed = true
+		return nil
+	}
+	s.idx = append(s.idx, k[:]...)
+	s.idx = binary.BigEndian.AppendUint64(s.idx, uint64(s.dataLen))
+	s.idx = binary.BigEndian.AppendUint32(s.idx, uint32(len(b)))
+	s.idx = append(s.idx, sum[:]...)
+	s.dataLen += int64(len(b))
+	if s.dataLen >= d.roll {
+		d.stream = nil
+		return s
+	}
+	return nil
+}
+
+// finish makes the stream's entries a pack, written atomically: header
+// and index, then the data copied from the temporary file, renamed into
+// place. The temporary file is removed in every case.
+func (d *packDir) finish(s *packStream) {
+	if s == nil || s.f == nil {
 		return
 	}
-	d.pending = append(d.pending, packEntry{k, b})
-	d.pendingBytes += int64(len(b))
-	var flush []packEntry
-	if d.pendingBytes >= packFlush {
-		flush, d.pending, d.pendingBytes = d.pending, nil, 0
+	defer func() {
+		s.f.Close()
+		os.Remove(s.f.Name())
+	}()
+	if s.failed || len(s.idx) == 0 || s.w.Flush() != nil {
+		return
 	}
-	d.mu.Unlock()
-	if flush != nil {
-		d.write(flush)
+	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
+		return
+	}
+	head := packHead(len(s.idx)/packIndexEntry, s.dataLen, s.idx)
+	name := fmt.Sprintf("%016x-%08x%s", time.Now().UnixNano(), rand.Uint32(), packSuffix)
+	data := io.LimitReader(s.f, s.dataLen)
+	if atomicfile.WriteFromUnsynced(filepath.Join(d.dir, name), io.MultiReader(bytes.NewReader(head), data), 0o600) == nil {
+		d.mu.Lock()
+		d.written += int64(len(head)) + s.dataLen
+		d.mu.Unlock()
 	}
 }
 
-// write writes entries as a new pack. A failed write only loses them.
+// packHead is a pack's header and index.
+func packHead(count int, dataLen int64, idx []byte) []byte {
+	buf := make([]byte, 0, packHeader+len(idx))
+	buf = append(buf, packMagic...)
+	buf = binary.BigEndian.AppendUint32(buf, cacheFormat)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(count))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(dataLen))
+	isum := sha256.Sum256(idx)
+	buf = append(buf, isum[:]...)
+	return append(buf, idx...)
+}
+
+// write writes entries as a new pack (a merge). A failed write only
+// loses them.
 func (d *packDir) write(entries []packEntry) {
 	if len(entries) == 0 {
 		return
@@ -233,14 +314,7 @@ func (d *packDir) write(entries []packEntry) {
 		idx = append(idx, sum[:]...)
 		off += len(e.b)
 	}
-	buf := make([]byte, 0, packHeader+len(idx)+dataLen)
-	buf = append(buf, packMagic...)
-	buf = binary.BigEndian.AppendUint32(buf, cacheFormat)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(entries)))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(dataLen))
-	isum := sha256.Sum256(idx)
-	buf = append(buf, isum[:]...)
-	buf = append(buf, idx...)
+	buf := slices.Grow(packHead(len(entries), int64(dataLen), idx), dataLen)
 	for _, e := range entries {
 		buf = append(buf, e.b...)
 	}
@@ -261,10 +335,10 @@ func (d *packDir) close() error {
 		return nil
 	}
 	d.closed = true
-	pending := d.pending
-	d.pending, d.pendingBytes = nil, 0
+	stream := d.stream
+	d.stream = nil
 	d.mu.Unlock()
-	d.write(pending)
+	d.finish(stream)
 	now := time.Now()
 	for _, p := range d.packs {
 		if p.used && now.Sub(p.mtime) > touchAfter {

@@ -167,8 +167,9 @@ type compilation struct {
 	// identity is what every cache key of the compile covers (see
 	// evalIdentity); set when opts.Cache is.
 	identity [32]byte
-	// keys holds the cache key of each file evaluated with the cache, by
-	// path: what a file's evaluation depends on (see cachedSpec).
+	// keys holds the cache key of each file evaluated with the cache but
+	// grants files, by path: what a file's evaluation depends on (see
+	// cachedSpec, grantDeps).
 	keys sync.Map
 
 	total    int          // files to evaluate, for Progress
@@ -253,7 +254,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		// A git blob is known by its ID: unchanged, it is not read.
 		if id, ok := b.BlobID(lf.path); ok {
 			k, keyed = blobKey(&c.identity, lf, id), true
-			c.keys.Store(lf.path, k)
+			c.noteKey(lf, k)
 			if unread && src == nil {
 				looked = true
 				if v, size, ok := c.cached(k, lf, sink, true); ok {
@@ -276,7 +277,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 	}
 	if !keyed {
 		k = fileKey(&c.identity, lf, src)
-		c.keys.Store(lf.path, k)
+		c.noteKey(lf, k)
 	}
 	if !looked {
 		if v, _, ok := c.cached(k, lf, sink, false); ok {
@@ -293,9 +294,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 	if overBudget(diags) {
 		return v, src, size, nil // depends on timing, not on the file
 	}
-	if cf, ok := newCachedFile(size, diags, v, ev.node); ok {
-		cache.put(k, cf)
-	}
+	cache.putFile(k, size, diags, v, ev.node)
 	return v, src, size, nil
 }
 

@@ -27,6 +27,11 @@ func WriteUnsynced(path string, data []byte, perm os.FileMode) error {
 	return write(path, bytes.NewReader(data), perm, false)
 }
 
+// WriteFromUnsynced is WriteUnsynced with the data read from r.
+func WriteFromUnsynced(path string, r io.Reader, perm os.FileMode) error {
+	return write(path, r, perm, false)
+}
+
 func write(path string, data io.Reader, perm os.FileMode, sync bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")

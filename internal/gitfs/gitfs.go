@@ -68,8 +68,11 @@ func Open(repoDir, ref string) (fsys fs.FS, commit string, generation uint64, er
 
 // objectCacheSize bounds the objects a repository opened by
 // OpenRepository keeps decoded (go-git's default is 96 MiB per
-// repository): a tree is read once, and a blob mostly once.
-const objectCacheSize = 16 * cache.MiByte
+// repository): a tree is read once, and a blob mostly once, so what it
+// holds is mostly dead bytes that stay live with a compile's heap under
+// its soft memory limit; a few MiB still keep the delta bases of
+// configuration files.
+const objectCacheSize = 4 * cache.MiByte
 
 // maxOpenPacks is how many pack files a repository opened by
 // OpenRepository keeps open between reads, instead of opening its pack
