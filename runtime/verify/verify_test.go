@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/runtime/verify"
@@ -174,7 +175,7 @@ func BenchmarkLoadLarge(b *testing.B) {
 	var st store.Store
 	b.SetBytes(int64(len(raw)))
 	b.ResetTimer()
-	cpu := cpuTime()
+	cpu := testutil.CPUTime()
 	for b.Loop() {
 		v := verifier(b, pub) // cold: no item seen before
 		next, err := v.Load(verify.Candidate{Bytes: raw, Signature: sig}, active)
@@ -207,7 +208,7 @@ func TestAnInvalidItemIsRefusedAfterValidOnesWereSeen(t *testing.T) {
 // reportCPU reports the CPU time since start per iteration.
 func reportCPU(b *testing.B, start time.Duration) {
 	if start > 0 {
-		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(testutil.CPUTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
 
@@ -244,7 +245,7 @@ func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 	}
 	st.Swap(first)
 	b.ResetTimer()
-	defer reportCPU(b, cpuTime())
+	defer reportCPU(b, testutil.CPUTime())
 	for i := 0; b.Loop(); i++ {
 		raw := raw3
 		if i%2 == 1 {
