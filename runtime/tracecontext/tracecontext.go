@@ -1,15 +1,13 @@
 // Package tracecontext continues or starts the W3C trace context
 // (traceparent and tracestate, https://www.w3.org/TR/trace-context/) of
 // the gateway's requests: OpenTelemetry's TraceContext propagator reads
-// the client's headers, whether span export is on or off (Headers writes
-// the upstream's as the propagator does, without a context per request),
-// and this package names the gateway's call to the upstream as a new span of the
-// client's trace, or of a new one.
+// the client's headers and writes the upstream's, whether span export is
+// on or off, and this package names the gateway's call to the upstream as
+// a new span of the client's trace, or of a new one.
 package tracecontext
 
 import (
 	"context"
-	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -44,24 +42,32 @@ func Start(h http.Header) (parent, next trace.SpanContext) {
 }
 
 // Headers returns the values of sc's headers as OpenTelemetry's
-// propagator writes them: traceparent (version 00, sc's IDs, and of its
-// flags only sampled and random), and tracestate ("" when sc has none).
-// Both are "" when sc is not valid.
+// propagator writes them: traceparent, and tracestate ("" when sc has
+// none). Both are "" when sc is not valid.
 func Headers(sc trace.SpanContext) (parent, state string) {
 	if !sc.IsValid() {
 		return "", ""
 	}
-	tid, sid := sc.TraceID(), sc.SpanID()
-	flags := [1]byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))}
-	var b [len("00-") + 32 + 1 + 16 + 1 + 2]byte
-	copy(b[:], "00-")
-	hex.Encode(b[3:35], tid[:])
-	b[35] = '-'
-	hex.Encode(b[36:52], sid[:])
-	b[52] = '-'
-	hex.Encode(b[53:], flags[:])
-	return string(b[:]), sc.TraceState().String()
+	var out outbound
+	propagator.Inject(trace.ContextWithSpanContext(context.Background(), sc), &out)
+	return out.parent, out.state
 }
+
+// outbound keeps the values the propagator writes.
+type outbound struct{ parent, state string }
+
+func (o *outbound) Get(string) string { return "" }
+
+func (o *outbound) Set(key, value string) {
+	switch strings.ToLower(key) {
+	case "traceparent":
+		o.parent = value
+	case "tracestate":
+		o.state = value
+	}
+}
+
+func (o *outbound) Keys() []string { return nil }
 
 // inbound reads a request's headers for the propagator. The values of
 // repeated tracestate headers form one list, as the specification asks.
