@@ -235,7 +235,8 @@ func benchLayout(b *testing.B, builder *Builder, name string, p any) {
 // parsed document.
 func BenchmarkEndpoints(b *testing.B) {
 	builder, m := benchModel(b)
-	v := newSpecView(builder.md, m.apis[7].specBytes, nil)
+	doc, unresolved, err := loadSpec(m.apis[7].specBytes, nil)
+	v := specViewOf(builder.md, doc, unresolved, err)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := builder.renderFragment(builder.pages.spec, v); err != nil {

@@ -150,16 +150,6 @@ func Build(snap *snapshot.Snapshot, specs map[string][]byte, opts Options) (*Sit
 	return b.Build(snap, specs, opts)
 }
 
-// BuildDir renders the site of snap with a new Builder straight into dir
-// (see Builder.BuildDir).
-func BuildDir(dir string, snap *snapshot.Snapshot, specs map[string][]byte, opts Options, forbidden []string) (*Written, error) {
-	b, err := NewBuilder()
-	if err != nil {
-		return nil, err
-	}
-	return b.BuildDir(dir, snap, specs, opts, forbidden)
-}
-
 // segment is what an ID may look like to become a path segment of the site.
 var segment = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 

@@ -577,11 +577,6 @@ type specRenderer struct {
 	nodes int // schema nodes left for the page
 }
 
-func newSpecView(md *markdown, data []byte, src *specSource) *specView {
-	doc, unresolved, err := loadSpec(data, src)
-	return specViewOf(md, doc, unresolved, err)
-}
-
 // specViewOf builds the view of a loaded document (or of the error loading
 // it).
 func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *specView {

@@ -14,7 +14,8 @@ import (
 
 func renderSpec(t *testing.T, spec string, src *specSource) *specView {
 	t.Helper()
-	return newSpecView(newMarkdown(), []byte(spec), src)
+	doc, unresolved, err := loadSpec([]byte(spec), src)
+	return specViewOf(newMarkdown(), doc, unresolved, err)
 }
 
 func TestSpecViewListsOperationsInPathAndMethodOrder(t *testing.T) {

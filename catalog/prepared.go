@@ -57,13 +57,6 @@ func (p *PreparedSpecs) Add(apiID string, data []byte, doc *openapi3.T) {
 	p.mu.Unlock()
 }
 
-// Len returns the number of APIs whose endpoints are prepared.
-func (p *PreparedSpecs) Len() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.byAPI)
-}
-
 // get returns the endpoints prepared for apiID from data.
 func (p *PreparedSpecs) get(apiID string, data []byte) (preparedSpec, bool) {
 	if p == nil {

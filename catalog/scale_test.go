@@ -26,12 +26,22 @@ func dirFiles(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
+// buildDir renders the site of snap with a new Builder into dir.
+func buildDir(t *testing.T, dir string, snap *snapshot.Snapshot, specs map[string][]byte, opts Options, forbidden []string) (*Written, error) {
+	t.Helper()
+	b, err := NewBuilder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.BuildDir(dir, snap, specs, opts, forbidden)
+}
+
 func TestBuildDirWritesExactlyWhatBuildMakes(t *testing.T) {
 	site := buildTestSite(t)
 	dir := t.TempDir()
 	opts := testOptions()
 	opts.Workers = 1 // and Build used GOMAXPROCS: the order of work must not matter
-	w, err := BuildDir(dir, testSnapshot(), testSpecs(), opts, nil)
+	w, err := buildDir(t, dir, testSnapshot(), testSpecs(), opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +64,7 @@ func TestBuildDirWritesExactlyWhatBuildMakes(t *testing.T) {
 			t.Errorf("%s differs between Build and BuildDir", f)
 		}
 	}
-	w, err = BuildDir(dir, testSnapshot(), testSpecs(), testOptions(), nil)
+	w, err = buildDir(t, dir, testSnapshot(), testSpecs(), testOptions(), nil)
 	if err != nil || w.Written != 0 {
 		t.Errorf("second build: got %+v (err %v), want nothing written", w, err)
 	}
@@ -64,7 +74,7 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 	forbidden := []string{"", "business services AUTHORITY", "never shown anywhere"}
 
 	fresh := filepath.Join(t.TempDir(), "site")
-	_, err := BuildDir(fresh, testSnapshot(), testSpecs(), testOptions(), forbidden)
+	_, err := buildDir(t, fresh, testSnapshot(), testSpecs(), testOptions(), forbidden)
 	var leaks *LeakError
 	if !errors.As(err, &leaks) {
 		t.Fatalf("got error %v, want a *LeakError", err)
@@ -81,13 +91,13 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 
 	// Over an earlier build, nothing changes either.
 	dir := t.TempDir()
-	if _, err := BuildDir(dir, testSnapshot(), testSpecs(), testOptions(), nil); err != nil {
+	if _, err := buildDir(t, dir, testSnapshot(), testSpecs(), testOptions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	before := dirFiles(t, dir)
 	snap := testSnapshot()
 	snap.APIs[0].Summary = "A changed summary that names the Business Services Authority."
-	if _, err := BuildDir(dir, snap, testSpecs(), testOptions(), forbidden); !errors.As(err, &leaks) {
+	if _, err := buildDir(t, dir, snap, testSpecs(), testOptions(), forbidden); !errors.As(err, &leaks) {
 		t.Fatalf("got error %v, want a *LeakError", err)
 	}
 	sameFiles(t, dirFiles(t, dir), before)
@@ -125,7 +135,7 @@ func dirsUnder(t *testing.T, dir string) []string {
 
 func TestBuildDirRemovesTheDirectoriesItMadeWhenAForbiddenStringAppears(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := BuildDir(dir, testSnapshot(), testSpecs(), testOptions(), nil); err != nil {
+	if _, err := buildDir(t, dir, testSnapshot(), testSpecs(), testOptions(), nil); err != nil {
 		t.Fatal(err)
 	}
 	beforeFiles, beforeDirs := dirFiles(t, dir), dirsUnder(t, dir)
@@ -137,7 +147,7 @@ func TestBuildDirRemovesTheDirectoriesItMadeWhenAForbiddenStringAppears(t *testi
 	snap.APIs = append(snap.APIs, a)
 	snap.Normalize()
 	var leaks *LeakError
-	if _, err := BuildDir(dir, snap, testSpecs(), testOptions(), []string{"never shown anywhere"}); !errors.As(err, &leaks) {
+	if _, err := buildDir(t, dir, snap, testSpecs(), testOptions(), []string{"never shown anywhere"}); !errors.As(err, &leaks) {
 		t.Fatalf("got error %v, want a *LeakError", err)
 	}
 	if got := dirsUnder(t, dir); !slices.Equal(got, beforeDirs) {
@@ -146,7 +156,7 @@ func TestBuildDirRemovesTheDirectoriesItMadeWhenAForbiddenStringAppears(t *testi
 	sameFiles(t, dirFiles(t, dir), beforeFiles)
 	// Without the forbidden string, the new directory is moved into place
 	// whole, and no temporary one is left.
-	w, err := BuildDir(dir, snap, testSpecs(), testOptions(), nil)
+	w, err := buildDir(t, dir, snap, testSpecs(), testOptions(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +184,7 @@ func TestBuildDirWritesNothingOnceItsContextIsDone(t *testing.T) {
 	opts := testOptions()
 	opts.Context = ctx
 	fresh := filepath.Join(t.TempDir(), "site")
-	if _, err := BuildDir(fresh, testSnapshot(), testSpecs(), opts, nil); !errors.Is(err, context.Canceled) {
+	if _, err := buildDir(t, fresh, testSnapshot(), testSpecs(), opts, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got error %v, want context.Canceled", err)
 	}
 	if files := dirFiles(t, fresh); len(files) != 0 {

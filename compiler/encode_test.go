@@ -2,19 +2,13 @@ package compiler
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
-
-	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 func TestCompiledSnapshotBytesAreTheCanonicalFormOfTheSnapshot(t *testing.T) {
 	res := mustCompile(t, baseFS(t), testOptions())
-	raw, err := json.Marshal(res.Snapshot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := snapshot.Canonical(raw)
+	s := *res.Snapshot
+	want, err := s.Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

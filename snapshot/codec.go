@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 )
 
 // Encode returns the snapshot's canonical JSON: object keys sorted, no
@@ -18,87 +16,6 @@ import (
 // Sections to the digests of the other members it wrote.
 func (s *Snapshot) Encode() ([]byte, error) {
 	return encodeSnapshot(s)
-}
-
-// Canonical rewrites any JSON document into canonical form (see Encode).
-// Numbers must be integers: a fraction or exponent is an error, so that no
-// two encoders can disagree about a float.
-func Canonical(doc []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("canonical json: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("canonical json: trailing data after document")
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(doc))
-	if err := writeCanonical(&buf, v); err != nil {
-		return nil, err
-	}
-	buf.WriteByte('\n')
-	return buf.Bytes(), nil
-}
-
-func writeCanonical(buf *bytes.Buffer, v any) error {
-	switch v := v.(type) {
-	case nil:
-		buf.WriteString("null")
-	case bool:
-		if v {
-			buf.WriteString("true")
-		} else {
-			buf.WriteString("false")
-		}
-	case json.Number:
-		if strings.ContainsAny(v.String(), ".eE") {
-			return fmt.Errorf("canonical json: non-integer number %s", v)
-		}
-		buf.WriteString(v.String())
-	case string:
-		writeString(buf, v)
-	case []any:
-		buf.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeCanonical(buf, e); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte(']')
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		buf.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeString(buf, k)
-			buf.WriteByte(':')
-			if err := writeCanonical(buf, v[k]); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-	default:
-		return fmt.Errorf("canonical json: unexpected %T", v)
-	}
-	return nil
-}
-
-func writeString(buf *bytes.Buffer, s string) {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // strings always encode
-	buf.Truncate(buf.Len() - 1)
 }
 
 // Decode parses a snapshot strictly: unknown fields, trailing data and a

@@ -12,8 +12,8 @@ import (
 )
 
 // encodeSnapshot writes the canonical JSON of s, byte for byte what
-// Canonical writes of json.Marshal(s) (TestEncodeMatchesCanonicalOfMarshal),
-// without that detour through a generic map. It sets s.Sections to the
+// encoding/json writes of json.Marshal(s) decoded into a generic map
+// (TestEncodeMatchesCanonicalOfMarshal), without that detour. It sets s.Sections to the
 // digests of the other members' bytes.
 //
 // It runs twice: once counting bytes, once writing them into a buffer of
@@ -273,7 +273,7 @@ func (e *canonicalEncoder) str(s string) {
 	}
 	if !utf8.ValidString(s) {
 		// encoding/json writes each invalid byte as \ufffd, which
-		// Canonical then decodes and writes as the raw rune.
+		// decodes to the raw rune.
 		var v strings.Builder
 		for i := 0; i < len(s); {
 			r, n := utf8.DecodeRuneInString(s[i:])

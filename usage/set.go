@@ -59,15 +59,6 @@ func newer(e, old entry) bool {
 	return cmp.Or(cmp.Compare(e.a.Requests, old.a.Requests), bytes.Compare(e.digest[:], old.digest[:])) > 0
 }
 
-// Merge joins every aggregate of o into s.
-func (s *Set) Merge(o *Set) {
-	for k, e := range o.days {
-		if old, ok := s.days[k]; !ok || newer(e, old) {
-			s.days[k] = e
-		}
-	}
-}
-
 // Aggregates returns the set's aggregates sorted by date, then replica.
 func (s *Set) Aggregates() []*Aggregate {
 	keys := slices.SortedFunc(maps.Keys(s.days), func(x, y dayKey) int {
