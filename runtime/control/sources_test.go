@@ -14,7 +14,6 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 	"github.com/frontdoor-dev/frontdoor/runtime/admin"
-	"github.com/frontdoor-dev/frontdoor/runtime/internal/gittest"
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
 	"github.com/frontdoor-dev/frontdoor/runtime/source"
 	"github.com/frontdoor-dev/frontdoor/runtime/verify"
@@ -113,18 +112,18 @@ func TestFileSourceServesANewSignedSnapshot(t *testing.T) {
 // source, triggered by the webhook.
 type gitHarness struct {
 	*harness
-	server *gittest.Server
-	repo   *gittest.Repo
+	server *gitServer
+	repo   *gitRepo
 	src    *source.Git
 }
 
 const secret = "s3cret"
 
-func newGitHarness(t *testing.T, allowForcePush bool, stateDir string, server *gittest.Server, shallow ...bool) *gitHarness {
+func newGitHarness(t *testing.T, allowForcePush bool, stateDir string, server *gitServer, shallow ...bool) *gitHarness {
 	t.Helper()
 	g := &gitHarness{server: server}
 	if g.server == nil {
-		g.server = gittest.Start(t)
+		g.server = startGitServer(t)
 	}
 	g.src = &source.Git{URL: g.server.URL("config.git"), Branch: "main", CacheDir: filepath.Join(t.TempDir(), "cache"),
 		Poll: time.Hour, AllowForcePush: allowForcePush, Compile: snaptest.Compile, Log: quietLog()}

@@ -158,11 +158,6 @@ func (w *WorkTree) ReadFile(name string) (string, error) {
 	return string(b), err
 }
 
-// Remove deletes a file of the work tree (name is slash-separated).
-func (w *WorkTree) Remove(name string) error {
-	return os.Remove(filepath.Join(w.Dir, filepath.FromSlash(name)))
-}
-
 // gitEnv isolates the git command line from the user's and the system's
 // configuration.
 func gitEnv() []string {

@@ -1,6 +1,7 @@
-// Package gittest runs a real git server (git daemon) on 127.0.0.1 and
-// makes commits with the git command line, for the runtime's tests.
-package gittest
+package control_test
+
+// A real git server (git daemon) on 127.0.0.1, and commits made with the git
+// command line, for the git source's tests.
 
 import (
 	"context"
@@ -14,8 +15,8 @@ import (
 	"time"
 )
 
-// Server is a git daemon serving the bare repositories under Base.
-type Server struct {
+// gitServer is a git daemon serving the bare repositories under Base.
+type gitServer struct {
 	t    testing.TB
 	Base string
 	Port int
@@ -23,44 +24,44 @@ type Server struct {
 	done chan struct{}
 }
 
-// Available skips the test when git is not installed.
-func Available(t testing.TB) {
+// needGit skips the test when git is not installed.
+func needGit(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
 }
 
-// Start runs git daemon on a free port; Cleanup stops it.
-func Start(t testing.TB) *Server {
+// startGitServer runs git daemon on a free port; Cleanup stops it.
+func startGitServer(t testing.TB) *gitServer {
 	t.Helper()
-	Available(t)
+	needGit(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{t: t, Base: t.TempDir(), Port: port}
+	s := &gitServer{t: t, Base: t.TempDir(), Port: port}
 	s.Up()
 	t.Cleanup(s.Down)
 	return s
 }
 
 // URL returns the git:// URL of repository name.
-func (s *Server) URL(name string) string {
+func (s *gitServer) URL(name string) string {
 	return fmt.Sprintf("git://127.0.0.1:%d/%s", s.Port, name)
 }
 
 // Up starts the daemon (again) and waits until it accepts connections.
-func (s *Server) Up() {
+func (s *gitServer) Up() {
 	s.t.Helper()
 	if s.cmd != nil {
 		return
 	}
 	// Run git-daemon itself: "git daemon" would fork it as a child that
 	// killing the parent leaves running.
-	execPath := strings.TrimSpace(run(s.t, "", "--exec-path"))
+	execPath := strings.TrimSpace(runGit(s.t, "", "--exec-path"))
 	cmd := exec.Command(filepath.Join(execPath, "git-daemon"), "--reuseaddr", "--base-path="+s.Base, "--export-all",
 		"--listen=127.0.0.1", fmt.Sprintf("--port=%d", s.Port), s.Base)
 	if err := cmd.Start(); err != nil {
@@ -87,7 +88,7 @@ func (s *Server) Up() {
 }
 
 // Down stops the daemon.
-func (s *Server) Down() {
+func (s *gitServer) Down() {
 	if s.cmd == nil {
 		return
 	}
@@ -96,8 +97,8 @@ func (s *Server) Down() {
 	s.cmd = nil
 }
 
-// Repo is a working clone that pushes to a bare repository of a Server.
-type Repo struct {
+// gitRepo is a working clone that pushes to a bare repository of a gitServer.
+type gitRepo struct {
 	t    testing.TB
 	Dir  string
 	n    int
@@ -106,19 +107,19 @@ type Repo struct {
 
 // NewRepo creates the bare repository name under s.Base and a working
 // repository pushing to it on branch main.
-func (s *Server) NewRepo(name string) *Repo {
+func (s *gitServer) NewRepo(name string) *gitRepo {
 	s.t.Helper()
 	bare := filepath.Join(s.Base, name)
-	run(s.t, "", "init", "--bare", "--initial-branch=main", bare)
-	r := &Repo{t: s.t, Dir: s.t.TempDir(), base: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	run(s.t, r.Dir, "init", "--initial-branch=main")
-	run(s.t, r.Dir, "remote", "add", "origin", bare)
+	runGit(s.t, "", "init", "--bare", "--initial-branch=main", bare)
+	r := &gitRepo{t: s.t, Dir: s.t.TempDir(), base: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	runGit(s.t, r.Dir, "init", "--initial-branch=main")
+	runGit(s.t, r.Dir, "remote", "add", "origin", bare)
 	return r
 }
 
 // Commit writes files, commits them with a committer time one minute after
 // the previous commit's, pushes (forcing, when force) and returns the hash.
-func (r *Repo) Commit(files map[string]string, force bool) string {
+func (r *gitRepo) Commit(files map[string]string, force bool) string {
 	r.t.Helper()
 	for name, content := range files {
 		p := filepath.Join(r.Dir, filepath.FromSlash(name))
@@ -131,32 +132,32 @@ func (r *Repo) Commit(files map[string]string, force bool) string {
 	}
 	r.n++
 	date := r.base.Add(time.Duration(r.n) * time.Minute).Format(time.RFC3339)
-	run(r.t, r.Dir, "add", "-A")
-	runEnv(r.t, r.Dir, []string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date},
+	runGit(r.t, r.Dir, "add", "-A")
+	runGitEnv(r.t, r.Dir, []string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date},
 		"-c", "user.name=Test", "-c", "user.email=test@example.test", "commit", "-q", "--allow-empty", "-m", fmt.Sprintf("change %d", r.n))
 	args := []string{"push", "-q", "origin", "main"}
 	if force {
 		args = append(args, "--force")
 	}
-	run(r.t, r.Dir, args...)
-	return strings.TrimSpace(run(r.t, r.Dir, "rev-parse", "HEAD"))
+	runGit(r.t, r.Dir, args...)
+	return strings.TrimSpace(runGit(r.t, r.Dir, "rev-parse", "HEAD"))
 }
 
 // Reset moves the working branch to rev (for a force push next).
-func (r *Repo) Reset(rev string) {
+func (r *gitRepo) Reset(rev string) {
 	r.t.Helper()
-	run(r.t, r.Dir, "reset", "-q", "--hard", rev)
+	runGit(r.t, r.Dir, "reset", "-q", "--hard", rev)
 }
 
 // Time returns the committer time of the latest commit.
-func (r *Repo) Time() time.Time { return r.base.Add(time.Duration(r.n) * time.Minute) }
+func (r *gitRepo) Time() time.Time { return r.base.Add(time.Duration(r.n) * time.Minute) }
 
-func run(t testing.TB, dir string, args ...string) string {
+func runGit(t testing.TB, dir string, args ...string) string {
 	t.Helper()
-	return runEnv(t, dir, nil, args...)
+	return runGitEnv(t, dir, nil, args...)
 }
 
-func runEnv(t testing.TB, dir string, env []string, args ...string) string {
+func runGitEnv(t testing.TB, dir string, env []string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
