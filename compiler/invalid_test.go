@@ -19,7 +19,9 @@ func updateGolden() bool { return os.Getenv("FRONTDOOR_UPDATE_GOLDEN") == "1" }
 // TestInvalidCorpusCasesReportTheirProblem compiles every case of
 // testdata/invalid: the base configuration with one problem. Each case
 // asserts its diagnostics with "want: file:line:col: CODE" lines, exactly;
-// its name starts with the code of the problem it is about.
+// its name starts with the code of the problem it is about. A case with
+// several problems asserts that one run reports each of them, and nothing
+// that only follows from another.
 func TestInvalidCorpusCasesReportTheirProblem(t *testing.T) {
 	files, err := filepath.Glob("testdata/invalid/*.txtar")
 	if err != nil {
@@ -42,6 +44,10 @@ func TestInvalidCorpusCasesReportTheirProblem(t *testing.T) {
 			var got []string
 			for _, d := range res.Diagnostics {
 				got = append(got, fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Col, d.Code))
+				// The schema's messages quote the literals refused.
+				if strings.Contains(d.Message, "  ") || (!strings.HasPrefix(d.Code, "FD1") && strings.Contains(d.Message, `""`)) {
+					t.Errorf("message names something empty: %s", d.Message)
+				}
 			}
 			got = slices.Compact(got)
 			var want, rest []string
