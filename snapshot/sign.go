@@ -41,36 +41,31 @@ func GenerateKey() (privPEM, pubPEM []byte, err error) {
 
 // ParsePrivateKey reads an ed25519 private key in PKCS #8 PEM.
 func ParsePrivateKey(b []byte) (ed25519.PrivateKey, error) {
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, errors.New("parsing private key: no PEM PRIVATE KEY block")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parsing private key: %w", err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("parsing private key: %T is not ed25519", k)
-	}
-	return priv, nil
+	return parseKey[ed25519.PrivateKey](b, "private key", "PRIVATE KEY", x509.ParsePKCS8PrivateKey)
 }
 
 // ParsePublicKey reads an ed25519 public key in PKIX PEM.
 func ParsePublicKey(b []byte) (ed25519.PublicKey, error) {
+	return parseKey[ed25519.PublicKey](b, "public key", "PUBLIC KEY", x509.ParsePKIXPublicKey)
+}
+
+// parseKey reads the key of PEM block type block in b with parse; it must
+// be a K.
+func parseKey[K any](b []byte, what, block string, parse func([]byte) (any, error)) (K, error) {
+	var key K
 	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PUBLIC KEY" {
-		return nil, errors.New("parsing public key: no PEM PUBLIC KEY block")
+	if blk == nil || blk.Type != block {
+		return key, fmt.Errorf("parsing %s: no PEM %s block", what, block)
 	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	k, err := parse(blk.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("parsing public key: %w", err)
+		return key, fmt.Errorf("parsing %s: %w", what, err)
 	}
-	pub, ok := k.(ed25519.PublicKey)
+	key, ok := k.(K)
 	if !ok {
-		return nil, fmt.Errorf("parsing public key: %T is not ed25519", k)
+		return key, fmt.Errorf("parsing %s: %T is not ed25519", what, k)
 	}
-	return pub, nil
+	return key, nil
 }
 
 // Sign returns the signature file contents for the snapshot bytes b: the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -210,13 +211,10 @@ validate, nothing is left written.`,
 	return c
 }
 
+// cutSlash splits "a/b" into two non-empty parts.
 func cutSlash(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == '/' {
-			return s[:i], s[i+1:], i > 0 && i < len(s)-1
-		}
-	}
-	return "", "", false
+	a, b, ok := strings.Cut(s, "/")
+	return a, b, ok && a != "" && b != ""
 }
 
 func newGrantCmd() *cobra.Command {
