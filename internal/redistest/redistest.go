@@ -7,8 +7,9 @@ package redistest
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
-	"strconv"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,8 +18,12 @@ import (
 
 // Server is a running redis-server.
 type Server struct {
-	// Addr is the server's host:port on loopback.
+	// Addr is the server's host:port on loopback; it stays the same
+	// across restarts.
 	Addr string
+	// Log is the file the server writes its output to, across restarts.
+	Log  string
+	bin  string
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -35,18 +40,33 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	s := &Server{Addr: ln.Addr().String(), Log: filepath.Join(t.TempDir(), "redis.log"), bin: bin}
 	ln.Close()
-	s := &Server{
-		Addr: "127.0.0.1:" + strconv.Itoa(port),
-		cmd:  exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
-		done: make(chan struct{}),
+	t.Cleanup(s.Kill)
+	s.Restart(t)
+	return s
+}
+
+// Restart starts the server again, empty, on Addr after Kill (without
+// persistence, as a fresh node after a failover would be), and waits until
+// it answers PING.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(s.Addr)
+	logf, err := os.OpenFile(s.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := s.cmd.Start(); err != nil {
+	defer logf.Close() // the child has its own descriptor
+	cmd := exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", filepath.Dir(s.Log))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting redis-server: %v", err)
 	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(s.Kill)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.done = cmd, done
 
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
 	defer c.Close()
@@ -56,22 +76,27 @@ func Start(t testing.TB) *Server {
 		err := c.Ping(ctx).Err()
 		cancel()
 		if err == nil {
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("redis-server did not answer: %v", err)
 		}
 		select {
 		case <-s.done:
-			t.Fatalf("redis-server exited: %v", err)
+			log, _ := os.ReadFile(s.Log)
+			t.Fatalf("redis-server exited: %v\n%s", err, log)
 		case <-time.After(10 * time.Millisecond): // poll interval
 		}
 	}
 }
 
-// Kill stops the server and waits for it to exit. It is safe to call more
-// than once.
+// Kill stops the server at once (SIGKILL, as a crash would) and waits for
+// it to exit: from then on, its port refuses connections. It is safe to
+// call more than once.
 func (s *Server) Kill() {
+	if s.cmd == nil {
+		return
+	}
 	_ = s.cmd.Process.Kill()
 	<-s.done
 }

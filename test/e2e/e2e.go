@@ -4,7 +4,7 @@
 // line. The replicas test (replicas_test.go) and the propagation benchmark
 // (tools/propagation, scripts/bench-propagation.sh) share it. The rate-limit
 // test (ratelimit_test.go) runs replicas over a configuration directory
-// instead, sharing their quotas through a real redis-server (RedisServer)
+// instead, sharing their quotas through a real redis-server (internal/redistest)
 // that it stops and restarts under load.
 //
 // It is not part of frontdoor. Nothing here is safe for concurrent use

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -19,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdoor-dev/frontdoor/internal/redistest"
 	"github.com/frontdoor-dev/frontdoor/runtime/gateway"
+	"github.com/redis/go-redis/v9"
 )
 
 // The rate-limit tests drive the healthy-apps symptom tracker's calls to
@@ -69,7 +70,8 @@ var rlSandboxGrant = regexp.MustCompile(`(\{app: "symptom-tracker", api: "guidan
 // rlCluster is a redis-server, an upstream and three replicas sharing the
 // rate limits through it.
 type rlCluster struct {
-	redis    *RedisServer
+	redis    *redistest.Server
+	rdb      *redis.Client // of redis, fails fast
 	upstream *Upstream
 	replicas []*Replica
 }
@@ -87,9 +89,6 @@ func startRateLimitCluster(t *testing.T, policy string) *rlCluster {
 		for _, r := range c.replicas {
 			r.Kill()
 		}
-		if c.redis != nil {
-			c.redis.Stop()
-		}
 		if c.upstream != nil {
 			c.upstream.Close()
 		}
@@ -98,16 +97,13 @@ func startRateLimitCluster(t *testing.T, policy string) *rlCluster {
 				t.Logf("log of replica %s:\n%s", r.Opts.Name, r.LogTail(3000))
 			}
 			if c.redis != nil {
-				t.Logf("redis log:\n%s", tail(c.redis.LogFile, 2000))
+				t.Logf("redis log:\n%s", tail(c.redis.Log, 2000))
 			}
 		}
 	})
+	c.redis = redistest.Start(t)
+	c.rdb = c.redis.Client(t)
 	var err error
-	if c.redis, err = StartRedis(ctx, filepath.Join(dir, "redis.log")); errors.Is(err, ErrNoRedis) {
-		t.Skip(err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
 	if c.upstream, err = StartUpstream("nice"); err != nil {
 		t.Fatal(err)
 	}
@@ -477,8 +473,8 @@ func (c *rlCluster) waitForKeys(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	err := WaitUntil(ctx, 10*time.Millisecond, "a rate-limit bucket in redis", func() (bool, error) {
-		n, err := c.redis.Do(ctx, "DBSIZE")
-		return err == nil && n != "0", err
+		n, err := c.rdb.DBSize(ctx).Result()
+		return err == nil && n != 0, err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -502,8 +498,8 @@ func TestThreeReplicasShareOneRateLimitThroughRedisAndFallBackToAThirdEachWithou
 				t.Errorf("replica r%d admitted none of the quota, want a share", i+1)
 			}
 		}
-		if n, err := c.redis.Do(t.Context(), "DBSIZE"); err != nil || n == "0" {
-			t.Errorf("redis DBSIZE: got %q (%v), want the buckets", n, err)
+		if n, err := c.rdb.DBSize(t.Context()).Result(); err != nil || n == 0 {
+			t.Errorf("redis DBSIZE: got %d (%v), want the buckets", n, err)
 		}
 	})
 
@@ -520,7 +516,7 @@ func TestThreeReplicasShareOneRateLimitThroughRedisAndFallBackToAThirdEachWithou
 
 	t.Run("with redis down each replica admits a third of the limit", func(t *testing.T) {
 		l.to(-1)
-		c.redis.Stop()
+		c.redis.Kill()
 		down := l.now()
 		before := c.degraded(t)
 		l.run(t, rlWarmUp)
@@ -557,9 +553,7 @@ func TestThreeReplicasShareOneRateLimitThroughRedisAndFallBackToAThirdEachWithou
 	t.Run("after redis restarts one replica may use the whole limit again", func(t *testing.T) {
 		l.to(0)
 		starting := l.now()
-		if err := c.redis.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		c.redis.Restart(t)
 		restarted := l.now()
 		c.waitForKeys(t)
 		back := l.now()
@@ -603,7 +597,7 @@ func TestFailClosedReplicasAnswer503WhileRedisIsDownAndRecoverWhenItIsBack(t *te
 	})
 
 	t.Run("with redis down every request is refused with 503", func(t *testing.T) {
-		c.redis.Stop()
+		c.redis.Kill()
 		from := l.now()
 		l.run(t, 1500*time.Millisecond)
 		// Requests sent once redis is gone: none can be admitted.
@@ -622,9 +616,7 @@ func TestFailClosedReplicasAnswer503WhileRedisIsDownAndRecoverWhenItIsBack(t *te
 
 	t.Run("after redis restarts every replica admits requests again", func(t *testing.T) {
 		starting := l.now()
-		if err := c.redis.Start(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		c.redis.Restart(t)
 		restarted := l.now()
 		t.Logf("redis restarted in %v", (restarted - starting).Round(time.Millisecond))
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
