@@ -3,7 +3,6 @@ package e2e
 // Probes of replicas and work-tree edits that only the tests make.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,8 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Ready reports whether /readyz answers 200.
@@ -57,26 +57,14 @@ func (r *Replica) Metric(ctx context.Context, name string) (float64, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("replica %s: /metrics: %s", r.Opts.Name, resp.Status)
 	}
-	var sum float64
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, name)
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '{') {
-			continue
-		}
-		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
-		if len(f) == 0 {
-			return 0, fmt.Errorf("replica %s: /metrics: bad line %q", r.Opts.Name, line)
-		}
-		v, err := strconv.ParseFloat(f[0], 64)
-		if err != nil {
-			return 0, fmt.Errorf("replica %s: /metrics: %q: %w", r.Opts.Name, line, err)
-		}
-		sum += v
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("replica %s: /metrics: %w", r.Opts.Name, err)
 	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("replica %s: reading /metrics: %w", r.Opts.Name, err)
+	var sum float64
+	for _, m := range mfs[name].GetMetric() {
+		sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue()
 	}
 	return sum, nil
 }
