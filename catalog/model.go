@@ -114,7 +114,7 @@ func date(s string) dateView {
 type modeInfo struct {
 	ID          string
 	Label       string
-	Kind        string // application-restricted, user-restricted or open
+	Kind        string // application-restricted, user-restricted or open; set by modeDetails
 	Pattern     string
 	Explanation string
 	Credential  string
@@ -122,28 +122,28 @@ type modeInfo struct {
 
 // modes explains every access mode the catalogue describes.
 var modes = map[string]modeInfo{
-	snapshot.ModeOpen: {Label: "Open access", Kind: "open", Pattern: "Open access",
+	snapshot.ModeOpen: {Label: "Open access", Pattern: "Open access",
 		Explanation: "No authentication or authorisation: anyone can call the API. Such APIs carry no personal or confidential data.",
 		Credential:  "none"},
-	snapshot.ModeAppLevel0: {Label: "Application-restricted, API key (app-level0)", Kind: "application-restricted", Pattern: "Application-restricted RESTful API – API key authentication",
+	snapshot.ModeAppLevel0: {Label: "Application-restricted, API key (app-level0)", Pattern: "Application-restricted RESTful API – API key authentication",
 		Explanation: "Your application is authenticated, the end user is not. Send your application's API key in the apikey request header; the platform keeps only its SHA-256 hash.",
 		Credential:  "API key in the apikey header"},
-	snapshot.ModeAppLevel3: {Label: "Application-restricted, signed JWT (app-level3)", Kind: "application-restricted", Pattern: "Application-restricted RESTful API – signed JWT authentication",
+	snapshot.ModeAppLevel3: {Label: "Application-restricted, signed JWT (app-level3)", Pattern: "Application-restricted RESTful API – signed JWT authentication",
 		Explanation: "Your application is authenticated, the end user is not. Your application signs a JWT with its private key (RS512, private_key_jwt client credentials) and exchanges it for a short-lived access token, which it sends as a bearer token. The platform holds only your public key.",
 		Credential:  "bearer access token from a signed JWT"},
-	snapshot.ModeCIS2AAL1: {Label: "Healthcare worker, NHS CIS2 at AAL1", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
+	snapshot.ModeCIS2AAL1: {Label: "Healthcare worker, NHS CIS2 at AAL1", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
 		Explanation: "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 1 (for example a password). Send their CIS2 access token as a bearer token.",
 		Credential:  "NHS CIS2 bearer token (AAL1 or higher)"},
-	snapshot.ModeCIS2AAL3: {Label: "Healthcare worker, NHS CIS2 at AAL3", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
+	snapshot.ModeCIS2AAL3: {Label: "Healthcare worker, NHS CIS2 at AAL3", Pattern: "User-restricted RESTful API – NHS Care Identity Service 2 (CIS2) authentication",
 		Explanation: "The end user is a healthcare worker signed in with NHS CIS2 at authentication assurance level 3: an NHS smartcard or a modern alternative. Send their CIS2 access token as a bearer token.",
 		Credential:  "NHS CIS2 bearer token (AAL3)"},
-	snapshot.ModeNHSLoginP0: {Label: "Patient, NHS login at P0", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+	snapshot.ModeNHSLoginP0: {Label: "Patient, NHS login at P0", Pattern: "User-restricted RESTful API – NHS login authentication",
 		Explanation: "The end user is a patient or member of the public signed in with NHS login at identity level P0: a verified email address and phone number, identity not verified.",
 		Credential:  "NHS login bearer token (P0 or higher)"},
-	snapshot.ModeNHSLoginP5: {Label: "Patient, NHS login at P5", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+	snapshot.ModeNHSLoginP5: {Label: "Patient, NHS login at P5", Pattern: "User-restricted RESTful API – NHS login authentication",
 		Explanation: "The end user is a patient signed in with NHS login at identity level P5: basic identity verification (name, date of birth and NHS number or postcode).",
 		Credential:  "NHS login bearer token (P5 or higher)"},
-	snapshot.ModeNHSLoginP9: {Label: "Patient, NHS login at P9", Kind: "user-restricted", Pattern: "User-restricted RESTful API – NHS login authentication",
+	snapshot.ModeNHSLoginP9: {Label: "Patient, NHS login at P9", Pattern: "User-restricted RESTful API – NHS login authentication",
 		Explanation: "The end user is a patient signed in with NHS login at identity level P9: high identity verification (photo ID and a face check, or a GP surgery's linkage key).",
 		Credential:  "NHS login bearer token (P9)"},
 }
@@ -154,6 +154,14 @@ func modeDetails(mode string) modeInfo {
 		return modeInfo{ID: mode, Label: mode, Kind: "other", Explanation: "An access mode this catalogue does not describe."}
 	}
 	m.ID = mode
+	switch {
+	case mode == snapshot.ModeOpen:
+		m.Kind = "open"
+	case snapshot.UserRestricted(mode):
+		m.Kind = "user-restricted"
+	default:
+		m.Kind = "application-restricted"
+	}
 	return m
 }
 
