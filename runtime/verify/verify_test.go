@@ -168,7 +168,7 @@ func BenchmarkLoadLarge(b *testing.B) {
 	priv, pub := snaptest.KeyPair(b)
 	raw := snaptest.Encode(b, snaptest.Large(2))
 	sig := snapshot.Sign(priv, raw)
-	active, err := store.Build(snaptest.Small(1, "http://up.test"), "sha256:small")
+	active, err := store.Apply(nil, store.Change{Digest: "sha256:small", Doc: snaptest.Small(1, "http://up.test")})
 	if err != nil {
 		b.Fatal(err)
 	}
