@@ -64,6 +64,9 @@ func bytesOf(rev *source.Revision, digest string) verified {
 	case rev.Copy != nil:
 		return verified{size: rev.Size, place: func(path string) error {
 			cp := rev.Copy
+			if err := cp.Chmod(0o644); err != nil {
+				return fmt.Errorf("writing %s: %w", cp.Name(), err)
+			}
 			if err := cp.Sync(); err != nil {
 				return fmt.Errorf("syncing %s: %w", cp.Name(), err)
 			}

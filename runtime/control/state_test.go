@@ -174,6 +174,9 @@ func TestACopyIsPersistedByRenaming(t *testing.T) {
 	if !os.SameFile(fi, copyInfo) {
 		t.Error("the persisted snapshot is not the source's copy")
 	}
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("got mode %v, want 0644 as every persisted file", fi.Mode().Perm())
+	}
 	if entries, _ := os.ReadDir(h.ctrl.Copies()); len(entries) != 0 {
 		t.Errorf("got %d files left in %s, want none", len(entries), h.ctrl.Copies())
 	}
