@@ -357,7 +357,7 @@ func newSource(cfg gatewayConfig, ctrl *control.Controller, compileConfig source
 		if cfg.snapshotFile == "" {
 			return nil, nil, errors.New("--source file needs --snapshot")
 		}
-		return &source.File{Path: cfg.snapshotFile, Log: log}, nil, nil
+		return &source.File{Path: cfg.snapshotFile, Copies: ctrl.Copies(), Log: log}, nil, nil
 	case "oci":
 		if cfg.ociRef == "" {
 			return nil, nil, errors.New("--source oci needs --oci-ref")

@@ -21,7 +21,7 @@ func ExampleAuthenticator_Authenticate() {
 		ID: "acme/portal", Org: "acme",
 		APIKeys: []snapshot.APIKey{{ID: "k1", SHA256: hex.EncodeToString(sum[:]), Environments: []string{snapshot.EnvSandbox}}},
 	}}}}}
-	built, err := store.Build(snap, "sha256:example")
+	built, err := store.Apply(nil, store.Change{Digest: "sha256:example", Doc: snap})
 	if err != nil {
 		panic(err)
 	}

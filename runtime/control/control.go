@@ -96,8 +96,9 @@ type Options struct {
 // Controller activates revisions. Its methods are safe for concurrent use;
 // activations are serialised.
 type Controller struct {
-	opts Options
-	log  *slog.Logger
+	opts   Options
+	log    *slog.Logger
+	copies string // see Copies
 
 	apply sync.Mutex // serialises activations
 
@@ -114,8 +115,17 @@ func New(opts Options) (*Controller, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Controller{opts: opts, log: log}, nil
+	c := &Controller{opts: opts, log: log}
+	if opts.StateDir != "" {
+		c.copies = emptyIncoming(opts.StateDir)
+	}
+	return c, nil
 }
+
+// Copies returns a directory for a file source's copies of what it reads
+// (source.File.Copies): a snapshot activated from one is persisted by
+// renaming its copy, not read again. It is "" without a state directory.
+func (c *Controller) Copies() string { return c.copies }
 
 // Restore activates the last-known-good snapshot from the state directory,
 // verified as any other. It returns an error wrapping fs.ErrNotExist when
@@ -129,7 +139,7 @@ func (c *Controller) Restore() error {
 		return err
 	}
 	c.apply.Lock()
-	outcome, err := c.activate(source.Revision{
+	outcome, err := c.activate(&source.Revision{
 		Source: "state", Commit: meta.Commit, At: time.Now(),
 		Bytes: raw, Signature: sig, Digest: meta.Digest, Compiled: meta.SelfBuilt,
 	}, false)
@@ -187,11 +197,11 @@ func (c *Controller) Apply(rev source.Revision) (string, error) {
 	c.sourceOK(rev.Source, now)
 	c.apply.Lock()
 	defer c.apply.Unlock()
-	return c.activate(rev, c.opts.AllowRollback || rev.AllowRollback)
+	return c.activate(&rev, c.opts.AllowRollback || rev.AllowRollback)
 }
 
 // activate verifies, loads and swaps in rev; c.apply is held.
-func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, error) {
+func (c *Controller) activate(rev *source.Revision, allowRollback bool) (string, error) {
 	start := time.Now()
 	attempt := &AttemptStatus{Source: rev.Source, Commit: rev.Commit, At: rev.At}
 	if attempt.At.IsZero() {
@@ -259,7 +269,7 @@ func (c *Controller) activate(rev source.Revision, allowRollback bool) (string, 
 	c.log.Info("snapshot activated", "source", rev.Source, "commit", next.Commit(), "generation", next.Generation(), "digest", next.Digest(), "took", took)
 
 	if c.opts.StateDir != "" && rev.Source != "state" {
-		err := saveState(c.opts.StateDir, content(rev, next.Digest()), rev.Signature, stateMeta{
+		err := saveState(c.opts.StateDir, bytesOf(rev, next.Digest()), rev.Signature, stateMeta{
 			Digest: next.Digest(), SelfBuilt: rev.Compiled, Source: rev.Source, Commit: next.Commit(), SavedAt: time.Now(),
 		})
 		if err != nil {

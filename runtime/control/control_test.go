@@ -3,12 +3,8 @@ package control_test
 import (
 	"bytes"
 	"crypto/ed25519"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -282,55 +278,5 @@ func TestSwappedRunsAfterEachSwapOnly(t *testing.T) {
 	}
 	if want := []uint64{5, 6}; !slices.Equal(genAtSwapped, want) {
 		t.Fatalf("active generation at each Swapped call: %v, want %v", genAtSwapped, want)
-	}
-}
-
-// fileRevision is the revision the file source offers of the file at
-// path: the open file, with the digest and tail of its bytes.
-func fileRevision(t *testing.T, path string) source.Revision {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return source.Revision{Source: "file", File: f, Size: int64(len(b)), Sum: snapshot.Digest(b), Tail: b[max(len(b)-4096, 0):], Compiled: true}
-}
-
-// TestASnapshotFileIsPersistedAsVerified: a snapshot read from a file is
-// persisted as last-known-good when its bytes are those verified, and not
-// when the file is written to after they were.
-func TestASnapshotFileIsPersistedAsVerified(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		rewrite   bool
-		persisted bool
-	}{{"unchanged", false, true}, {"written to after verification", true, false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			state, path := t.TempDir(), filepath.Join(t.TempDir(), "snapshot.json")
-			b := snaptest.Encode(t, snaptest.Small(9, "http://up.test"))
-			testutil.WriteFile(t, path, b)
-			h := newHarness(t, harnessOptions{stateDir: state, prepare: func(*store.Snapshot) {
-				if tc.rewrite {
-					f, err := os.OpenFile(path, os.O_WRONLY, 0)
-					if err != nil {
-						t.Fatal(err)
-					}
-					f.WriteAt(bytes.Replace(b, []byte("up.test"), []byte("ev.test"), 1), 0)
-					f.Close()
-				}
-			}})
-			if _, err := h.ctrl.Apply(fileRevision(t, path)); err != nil {
-				t.Fatal(err)
-			}
-			// Not persisted: the previous state, none, stays.
-			err := newHarness(t, harnessOptions{stateDir: state}).ctrl.Restore()
-			if tc.persisted && err != nil || !tc.persisted && !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("restore: %v; want persisted %t", err, tc.persisted)
-			}
-		})
 	}
 }

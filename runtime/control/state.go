@@ -1,7 +1,6 @@
 package control
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,6 +25,8 @@ import (
 //	snapshots/<hex>.json      the snapshot's bytes, named by digest
 //	snapshots/<hex>.json.sig  its signature, if it had one
 //	current.json              which one is current (stateMeta)
+//	incoming/                 copies a file source makes as it reads (see
+//	                          Controller.Copies), emptied at start
 //
 // Every file is written to a temporary name, synced and renamed into place,
 // and current.json last: a crash at any point leaves the previous state or
@@ -33,6 +34,7 @@ import (
 
 const (
 	snapshotsDir = "snapshots"
+	incomingDir  = "incoming"
 	currentFile  = "current.json"
 )
 
@@ -47,16 +49,58 @@ type stateMeta struct {
 	SavedAt   time.Time `json:"savedAt"`
 }
 
-// saveState persists raw (and sig) as the last-known-good snapshot.
-func saveState(dir string, raw io.Reader, sig []byte, meta stateMeta) error {
+// verified is a verified snapshot's bytes, to persist: size of them, put
+// at a path (atomically) by place.
+type verified struct {
+	size  int64
+	place func(path string) error
+}
+
+// bytesOf returns rev's verified bytes: its copy, renamed into place (and
+// then no longer rev's), or its bytes, written; a file without a copy is
+// read again, and persisted only if it still has digest.
+func bytesOf(rev *source.Revision, digest string) verified {
+	switch {
+	case rev.Copy != nil:
+		return verified{size: rev.Size, place: func(path string) error {
+			cp := rev.Copy
+			if err := cp.Chmod(0o644); err != nil {
+				return fmt.Errorf("writing %s: %w", cp.Name(), err)
+			}
+			if err := cp.Sync(); err != nil {
+				return fmt.Errorf("syncing %s: %w", cp.Name(), err)
+			}
+			if err := os.Rename(cp.Name(), path); err != nil {
+				return fmt.Errorf("replacing %s: %w", path, err)
+			}
+			cp.Close()
+			rev.Copy = nil
+			return nil
+		}}
+	case rev.File != nil:
+		return verified{size: rev.Size, place: func(path string) error {
+			r := &digestReader{r: io.NewSectionReader(rev.File, 0, rev.Size), h: sha256.New(), want: digest}
+			return atomicfile.WriteFrom(path, r, 0o644)
+		}}
+	default:
+		return verified{size: int64(len(rev.Bytes)), place: func(path string) error { return atomicfile.Write(path, rev.Bytes, 0o644) }}
+	}
+}
+
+// saveState persists raw (and sig) as the last-known-good snapshot. The
+// snapshot's file is kept when it is there already (named by its digest,
+// with its length).
+func saveState(dir string, raw verified, sig []byte, meta stateMeta) error {
 	sd := filepath.Join(dir, snapshotsDir)
 	if err := os.MkdirAll(sd, 0o755); err != nil {
 		return fmt.Errorf("creating state dir: %w", err)
 	}
 	name := strings.TrimPrefix(meta.Digest, "sha256:") + ".json"
 	meta.File = filepath.ToSlash(filepath.Join(snapshotsDir, name))
-	if err := atomicfile.WriteFrom(filepath.Join(sd, name), raw, 0o644); err != nil {
-		return err
+	if fi, err := os.Stat(filepath.Join(sd, name)); err != nil || !fi.Mode().IsRegular() || fi.Size() != raw.size {
+		if err := raw.place(filepath.Join(sd, name)); err != nil {
+			return err
+		}
 	}
 	if meta.Signed = len(sig) > 0; meta.Signed {
 		if err := atomicfile.Write(filepath.Join(sd, name+snapshot.SignatureSuffix), sig, 0o644); err != nil {
@@ -84,6 +128,20 @@ func saveState(dir string, raw io.Reader, sig []byte, meta stateMeta) error {
 		}
 	}
 	return nil
+}
+
+// emptyIncoming makes the state directory's incoming directory, removing
+// what an earlier run left in it, and returns it ("" if it cannot).
+func emptyIncoming(dir string) string {
+	in := filepath.Join(dir, incomingDir)
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		return ""
+	}
+	entries, _ := os.ReadDir(in)
+	for _, e := range entries {
+		_ = os.Remove(filepath.Join(in, e.Name()))
+	}
+	return in
 }
 
 // loadState reads the persisted snapshot. It returns fs.ErrNotExist (wrapped)
@@ -123,16 +181,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// content returns rev's snapshot bytes, to persist. Those of a file are
-// hashed as they are read, and the read fails at its end unless they have
-// digest: a file written to after it was verified is not persisted.
-func content(rev source.Revision, digest string) io.Reader {
-	if rev.File == nil {
-		return bytes.NewReader(rev.Bytes)
-	}
-	return &digestReader{r: io.NewSectionReader(rev.File, 0, rev.Size), h: sha256.New(), want: digest}
-}
-
+// digestReader fails at its end unless what it read has digest want: a
+// file written to after it was verified is not persisted.
 type digestReader struct {
 	r    io.Reader
 	h    hash.Hash

@@ -104,7 +104,7 @@ func getInParallel(b *testing.B, client *http.Client, url string, proto int) {
 // APIs, 30,000 routes, 100,000 grants): the work a swap adds before the
 // snapshot serves.
 func BenchmarkPrepareLarge(b *testing.B) {
-	built, err := store.Build(snaptest.Large(1), "sha256:large")
+	built, err := store.Apply(nil, store.Change{Digest: "sha256:large", Doc: snaptest.Large(1)})
 	if err != nil {
 		b.Fatal(err)
 	}

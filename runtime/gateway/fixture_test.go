@@ -259,7 +259,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.quiet {
 		upURL = rawUpstream(t)
 	}
-	built, err := store.Build(platform(upURL, e.jwks.URL, o.edit), "sha256:fixture")
+	built, err := store.Apply(nil, store.Change{Digest: "sha256:fixture", Doc: platform(upURL, e.jwks.URL, o.edit)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 func storeSnapshot(t *testing.T, gen uint64) *store.Snapshot {
 	t.Helper()
 	s := snaptest.Small(gen, "http://upstream.test")
-	st, err := store.Build(s, snapshot.Digest(snaptest.Encode(t, s)))
+	st, err := store.Apply(nil, store.Change{Digest: snapshot.Digest(snaptest.Encode(t, s)), Doc: s})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestEveryResponseComesFromExactlyOneGeneration(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	build := func(gen uint64) *store.Snapshot {
 		s := platform(fmt.Sprintf("%s/g%d", e.up.URL, gen), e.jwks.URL, func(s *snapshot.Snapshot) { s.Generation = gen })
-		b, err := store.Build(s, fmt.Sprintf("sha256:%d", gen))
+		b, err := store.Apply(nil, store.Change{Digest: fmt.Sprintf("sha256:%d", gen), Doc: s})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -31,6 +32,11 @@ const DigestSuffix = ".sha256"
 type File struct {
 	// Path of the snapshot file.
 	Path string
+	// Copies, when set, is a directory where each read of the snapshot is
+	// also written, from the buffer it is hashed from, to a new file
+	// (Revision.Copy), so that whoever keeps the snapshot keeps the bytes
+	// hashed without reading the file again.
+	Copies string
 	// Debounce defaults to DefaultDebounce.
 	Debounce time.Duration
 	// Log defaults to slog.Default().
@@ -55,7 +61,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), orDefault(f.Log).With("source", f.Name()),
 		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
 		func() (again, ok bool) {
-			rev := readSnapshotFile(path)
+			rev := readSnapshotFile(path, f.Copies)
 			rev.Source = f.Name()
 			if !digestMatches(&rev) && settling < maxSettleReads {
 				rev.Close()
@@ -102,10 +108,10 @@ type digestFileError struct {
 func (e *digestFileError) Error() string { return "reading digest: " + e.path + ": " + e.err.Error() }
 func (e *digestFileError) Unwrap() error { return e.err }
 
-// readSnapshotFile opens a snapshot, hashing it through, and reads its
-// optional signature and digest.
-func readSnapshotFile(path string) Revision {
-	rev, err := openSnapshot(path)
+// readSnapshotFile opens a snapshot, hashing it through (and copying it
+// into copies, when set), and reads its optional signature and digest.
+func readSnapshotFile(path, copies string) Revision {
+	rev, err := openSnapshot(path, copies)
 	if err != nil {
 		return Revision{Err: fmt.Errorf("reading snapshot: %w", err), At: time.Now()}
 	}
@@ -138,10 +144,17 @@ const tailSize = 16 << 10
 // buffer: the revision holds the open file, the digest and length of what
 // was read, and its last tailSize bytes. The file's bytes are never held
 // in memory at once: the verifier reads only what it needs of them again.
-func openSnapshot(path string) (Revision, error) {
+// When copies is set, what is hashed is also written to a new file there
+// (Revision.Copy); a failure to write it only leaves the revision without
+// one.
+func openSnapshot(path, copies string) (Revision, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Revision{}, err
+	}
+	var cp *os.File
+	if copies != "" {
+		cp, _ = os.CreateTemp(copies, "snapshot-*.json")
 	}
 	h := sha256.New()
 	// Pieces as snapshot.Digest hashes them: each hashing call is short.
@@ -151,6 +164,12 @@ func openSnapshot(path string) (Revision, error) {
 	for {
 		n, err := f.Read(buf)
 		h.Write(buf[:n])
+		if cp != nil {
+			if _, werr := cp.Write(buf[:n]); werr != nil {
+				discard(cp)
+				cp = nil
+			}
+		}
 		size += int64(n)
 		if tail = append(tail, buf[max(n-tailSize, 0):n]...); len(tail) > tailSize {
 			tail = append(tail[:0], tail[len(tail)-tailSize:]...)
@@ -160,9 +179,20 @@ func openSnapshot(path string) (Revision, error) {
 		}
 		if err != nil {
 			f.Close()
+			discard(cp)
 			return Revision{}, err
 		}
+		// The requests being served go first: a swap is not urgent.
+		runtime.Gosched()
 	}
 	sum := "sha256:" + hex.EncodeToString(h.Sum(nil))
-	return Revision{File: f, Size: size, Sum: sum, Tail: tail, At: time.Now()}, nil
+	return Revision{File: f, Copy: cp, Size: size, Sum: sum, Tail: tail, At: time.Now()}, nil
+}
+
+// discard closes and removes a copy, if any.
+func discard(cp *os.File) {
+	if cp != nil {
+		cp.Close()
+		os.Remove(cp.Name())
+	}
 }

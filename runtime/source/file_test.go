@@ -119,7 +119,7 @@ func TestReadSnapshotFileAcceptsEverySpellingOfADigest(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rev := readSnapshotFile(path)
+			rev := readSnapshotFile(path, "")
 			if rev.Digest != tc.want {
 				t.Errorf("got digest %q, want %q", rev.Digest, tc.want)
 			}
@@ -148,8 +148,8 @@ func contentOf(t *testing.T, r Revision) []byte {
 }
 
 // TestOpenSnapshotHashesWhatItKeeps: the digest, length and tail a file's
-// revision carries are those of the file's bytes, whatever its length
-// against the tail's and the read buffer's.
+// revision carries, and its copy, are those of the file's bytes, whatever
+// its length against the tail's and the read buffer's.
 func TestOpenSnapshotHashesWhatItKeeps(t *testing.T) {
 	for _, n := range []int{0, 1, tailSize - 1, tailSize, tailSize + 1, 256<<10 + 7, 3*256<<10 + tailSize/2} {
 		b := make([]byte, n)
@@ -160,9 +160,15 @@ func TestOpenSnapshotHashesWhatItKeeps(t *testing.T) {
 		if err := os.WriteFile(path, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := openSnapshot(path)
+		r, err := openSnapshot(path, t.TempDir())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if r.Copy == nil {
+			t.Fatalf("%d bytes: no copy", n)
+		}
+		if got, err := os.ReadFile(r.Copy.Name()); err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%d bytes: the copy holds %d others (%v)", n, len(got), err)
 		}
 		if r.Sum != snapshot.Digest(b) || r.Size != int64(n) || !bytes.Equal(r.Tail, b[max(n-tailSize, 0):]) {
 			t.Errorf("%d bytes: got sum %s, size %d, %d tail bytes; want %s, %d and the last %d", n, r.Sum, r.Size, len(r.Tail), snapshot.Digest(b), n, min(n, tailSize))
@@ -170,5 +176,39 @@ func TestOpenSnapshotHashesWhatItKeeps(t *testing.T) {
 		if got := contentOf(t, r); !bytes.Equal(got, b) {
 			t.Errorf("%d bytes: the file reads %d others", n, len(got))
 		}
+	}
+}
+
+// TestACopyThatCannotBeMadeLeavesTheRevisionWithoutOne: a copies directory
+// that cannot be written to costs the revision its copy, nothing else.
+func TestACopyThatCannotBeMadeLeavesTheRevisionWithoutOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "snapshot.json")
+	b := []byte(`{"a":1}`)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := openSnapshot(path, filepath.Join(t.TempDir(), "missing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.Copy != nil || r.Sum != snapshot.Digest(b) || r.Size != int64(len(b)) {
+		t.Errorf("got copy %v, sum %s, size %d; want none, %s, %d", r.Copy, r.Sum, r.Size, snapshot.Digest(b), len(b))
+	}
+}
+
+// TestClosingARevisionRemovesItsCopy: a copy nobody kept does not stay.
+func TestClosingARevisionRemovesItsCopy(t *testing.T) {
+	path, copies := filepath.Join(t.TempDir(), "snapshot.json"), t.TempDir()
+	if err := os.WriteFile(path, []byte(`{"a":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := openSnapshot(path, copies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if entries, _ := os.ReadDir(copies); len(entries) != 0 {
+		t.Errorf("got %d files in the copies directory, want none", len(entries))
 	}
 }

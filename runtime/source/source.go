@@ -56,6 +56,11 @@ type Revision struct {
 	File *os.File
 	Size int64
 	Tail []byte
+	// Copy, when set with File, is a new file holding the Size bytes that
+	// hashed to Sum, written as they were read (see File.Copies): a copy
+	// that later writes to File cannot change. Whoever keeps it renames
+	// it; Close removes it otherwise.
+	Copy *os.File
 	// Signature is the signature file's contents, if any.
 	Signature []byte
 	// Digest is the expected digest, when the source has one, in
@@ -129,11 +134,13 @@ func send(ctx context.Context, out chan<- Revision, r Revision) bool {
 	}
 }
 
-// Close closes r's file, if it has one.
+// Close closes r's file, if it has one, and removes its copy, unless
+// renamed.
 func (r *Revision) Close() {
 	if r.File != nil {
 		r.File.Close()
 	}
+	discard(r.Copy)
 }
 
 // compile runs fn and turns its outcome into a revision.

@@ -133,13 +133,6 @@ func (s *Snapshot) reservedOr(def map[string]struct{}) map[string]struct{} {
 	return s.reserved
 }
 
-// Build loads data, which must not be modified afterwards, into a new
-// database, without checks: the caller must have checked it (see
-// snapshot.Snapshot.Consistent). It fails only on what it cannot index.
-func Build(data *snapshot.Snapshot, digest string) (*Snapshot, error) {
-	return Apply(nil, Change{Digest: digest, Doc: data})
-}
-
 // Document returns the whole snapshot, its lists read from the database: a
 // copy, for tools (the development server's mock upstreams), not for the
 // request path.

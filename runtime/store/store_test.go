@@ -13,7 +13,7 @@ import (
 
 func build(t testing.TB, s *snapshot.Snapshot) *store.Snapshot {
 	t.Helper()
-	st, err := store.Build(s, snapshot.Digest(snaptest.Encode(t, s)))
+	st, err := store.Apply(nil, store.Change{Digest: snapshot.Digest(snaptest.Encode(t, s)), Doc: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestStoreSwapPublishesTheNewSnapshot(t *testing.T) {
 
 func TestBuildRefusesAnUpstreamThatIsNotAnHTTPURL(t *testing.T) {
 	s := snaptest.Small(1, "ftp://up.test")
-	if _, err := store.Build(s, "sha256:x"); err == nil {
+	if _, err := store.Apply(nil, store.Change{Digest: "sha256:x", Doc: s}); err == nil {
 		t.Error("got no error")
 	}
 }
