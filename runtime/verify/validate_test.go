@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-json-experiment/json/jsontext"
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
@@ -278,55 +277,4 @@ func TestAWholeReadInPiecesIsTheFile(t *testing.T) {
 			}
 		}
 	}
-}
-
-// FuzzAGuessedCutIsSplits: a document whose sections state their true
-// digests is cut, in memory and cold, into the values its digests were
-// stated for, or left to split; and where those are JSON values (else
-// their decoding refuses them), each section guessed is cut where split
-// cuts it. Whatever its sections
-// hold: the next section's name, white space, broken JSON.
-func FuzzAGuessedCutIsSplits(f *testing.F) {
-	f.Add(`[]`, `[{"a":1,"entitlements":2}]`, `{}`)
-	f.Add(`[ ]`, `[],"entitlements":[]`, `"x"`)
-	f.Add(`{"consumers":1}`, `[{"b":",\"entitlements\":"}]`, `[1,2`)
-	f.Fuzz(func(t *testing.T, apis, consumers, entitlements string) {
-		values := map[string]string{"apis": apis, "consumers": consumers, "entitlements": entitlements}
-		digests := map[string]string{}
-		for name, v := range values {
-			digests[name] = snapshot.Digest([]byte(v))
-		}
-		stated, err := json.Marshal(digests)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc := []byte(`{"apis":` + apis + `,"consumers":` + consumers + `,"entitlements":` + entitlements + `,"sections":` + string(stated) + `}`)
-		v := &Verifier{}
-		got, ok := v.splitKnown(&content{b: doc, size: len(doc), tail: doc}, nil, nil)
-		if ok {
-			ok = got.checkGuessed(true)
-		}
-		if !ok {
-			return
-		}
-		for name, value := range values {
-			if string(got.raw[name]) != value {
-				t.Fatalf("%s cut as %q, want %q", name, got.raw[name], value)
-			}
-		}
-		for _, value := range values {
-			if !jsontext.Value(value).IsValid() {
-				return
-			}
-		}
-		want, err := split(doc)
-		if err != nil {
-			t.Fatalf("cut %v, split refuses it: %v", got.span, err)
-		}
-		for _, name := range got.guessed {
-			if got.span[name] != want.span[name] {
-				t.Fatalf("%s guessed at %v, split cuts it at %v", name, got.span[name], want.span[name])
-			}
-		}
-	})
 }
