@@ -190,25 +190,18 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if sizes := v.sizes.Load(); sizes != nil {
 		secs, ok = v.splitKnown(doc, active, *sizes)
 	}
-	if !ok && active == nil {
-		// A snapshot loaded cold is held whole: a file is read once.
-		// Cut as a canonical document, every one of its sections is
-		// checked against the digest its hashed tail states
-		// (sections.changed: none is the active snapshot's), so it need
-		// not be hashed again.
-		whole := doc
-		if doc.b == nil {
-			b, err := readAll(doc.r, doc.size, c.Background)
-			if err != nil {
-				return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
-			}
-			whole = &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
+	if !ok && doc.b == nil && active == nil {
+		// A file loaded cold is read whole, once. Cut as a canonical
+		// document, every one of its sections is checked against the
+		// digest its hashed tail states (sections.changed: none is the
+		// active snapshot's), so it need not be hashed again.
+		b, err := readAll(doc.r, doc.size, c.Background)
+		if err != nil {
+			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
 		}
-		if secs, ok = v.splitKnown(whole, active, nil); ok {
-			ok = secs.checkGuessed(c.Background)
-		}
-		if !ok && whole.unhashed {
-			whole.tail = whole.b // hashed whole below
+		whole := &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
+		if secs, ok = v.splitKnown(whole, active, nil); !ok {
+			whole.tail = b // hashed whole below
 		}
 		doc = whole
 	}
@@ -682,11 +675,6 @@ type sections struct {
 	digests map[string]string
 	// grants are the entitlements read item by item, when splitKnown did.
 	grants *grantItems
-	// guessed are the sections splitKnown cut where the next one's name
-	// is first found, and checked those it found to have their stated
-	// digests (checkGuessed).
-	guessed []string
-	checked map[string]bool
 }
 
 // span is where a member's value lies in a document.
@@ -908,20 +896,6 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot, sizes map[stri
 		if !known && unknown == 1 && rest > 0 && pos+rest <= at && !edgeSpace(c, pos, rest) {
 			n, known = rest, true
 		}
-		if !known && c.b != nil {
-			// In memory, the section is guessed to end where the next
-			// one's name is first found (or the stated digests begin),
-			// rather than read as JSON: a section whose bytes have its
-			// stated digest ends there (see checkGuessed).
-			n = at - pos
-			if i+1 < len(names) {
-				n = bytes.Index(c.b[pos:at], []byte(`,"`+names[i+1]+`":`))
-			}
-			if known = n > 0 && !edgeSpace(c, pos, n); known {
-				s.raw[name] = c.b[pos : pos+n]
-				s.guessed = append(s.guessed, name)
-			}
-		}
 		if !known {
 			b, err := c.at(pos, at-pos)
 			if err != nil {
@@ -995,23 +969,6 @@ func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map
 	return changed, nil
 }
 
-// checkGuessed reports whether the sections splitKnown guessed the ends
-// of have their stated digests, and records them as checked: each is
-// then the section the digest was computed over, so the guess was right.
-func (s *sections) checkGuessed(serial bool) bool {
-	if len(s.guessed) == 0 {
-		return true
-	}
-	if s.check(s.guessed, serial) != nil {
-		return false
-	}
-	s.checked = make(map[string]bool, len(s.guessed))
-	for _, name := range s.guessed {
-		s.checked[name] = true
-	}
-	return true
-}
-
 // read returns the bytes of section name at sp, read from c unless they
 // were, after checking them against their stated digest.
 func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
@@ -1041,7 +998,7 @@ func (s *sections) check(names []string, serial bool) error {
 	if s.digests == nil {
 		return nil
 	}
-	names = slices.DeleteFunc(slices.Sorted(slices.Values(names)), func(name string) bool { return s.checked[name] })
+	slices.Sort(names)
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {

@@ -320,29 +320,3 @@ func TestAFileChangedAfterItWasHashedIsRefused(t *testing.T) {
 		}
 	}
 }
-
-// TestASectionHoldingTheNextOnesNameLoadsCold: a cold load cuts an
-// in-memory document where each next section's name is first found, and
-// checks the cut against the stated digests; a section that holds the
-// next one's name (a map key) is cut there wrongly, and the document is
-// then read as JSON instead, in memory and from a file alike.
-func TestASectionHoldingTheNextOnesNameLoadsCold(t *testing.T) {
-	s := snaptest.Small(3, "http://up.test")
-	s.Platform.IdentityProviders = []snapshot.IdentityProvider{{
-		ID: "nhs-login", Issuer: "https://login.test", JWKSURL: "https://login.test/jwks", LevelClaim: "vot",
-		Levels: map[string]string{"a": "nhs-login-p0", "publishers": "nhs-login-p9"},
-	}}
-	raw := snaptest.Encode(t, s)
-	if !bytes.Contains(raw, []byte(`,"publishers":"nhs-login-p9"`)) {
-		t.Fatal("the platform section does not hold the next section's name")
-	}
-	for _, c := range []verify.Candidate{{Bytes: raw}, fileCandidate(raw)} {
-		next, err := verifier(t).Load(c, nil)
-		if err != nil {
-			t.Fatalf("in memory %t: %v", c.File == nil, err)
-		}
-		if got := next.Document().Platform.IdentityProviders; len(got) != 1 || got[0].Levels["publishers"] != "nhs-login-p9" {
-			t.Errorf("in memory %t: got identity providers %+v, want the one loaded", c.File == nil, got)
-		}
-	}
-}
