@@ -60,7 +60,7 @@ func Redact(s string) string {
 // them (which end a number, see findNHS), or a byte that view may decode
 // or fold into one ('%' or a non-ASCII byte). Most logged values (paths,
 // hexadecimal IDs) have neither, and are not scanned further.
-func mayHoldNumber(s string) bool {
+func mayHoldNumber[S string | []byte](s S) bool {
 	digits := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
