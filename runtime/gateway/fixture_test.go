@@ -228,7 +228,7 @@ type envOptions struct {
 	upstreamCAs map[string]*x509.CertPool
 	// spans are the gateway's Spans.
 	spans gateway.Spans
-	// transport, when set, carries every upstream request (Options.Transport).
+	// transport, when set, sends every request through ReverseProxy.
 	transport http.RoundTripper
 	// noDefaultEnv leaves Options.DefaultEnvironment empty (else sandbox).
 	noDefaultEnv bool
