@@ -35,12 +35,10 @@
 //     X-Request-Id, traceparent (the client's trace continued, or a new
 //     one; runtime/tracecontext) and the upstream credential are set; a client's query
 //     parameters that the upstream URL fixes are dropped;
-//  7. proxy to the route's upstream through net/http's Transport (see
-//     upstreams), the only HTTP client of the gateway: directly, with the
-//     inbound request's headers as the gateway left them (forward), or
-//     through httputil.ReverseProxy with Rewrite for an Upgrade, which is
-//     honoured only for websocket, on a GET, to an API that declares it;
-//     1xx responses are not forwarded.
+//  7. proxy to the route's upstream through httputil.ReverseProxy with
+//     Rewrite over net/http's Transport (see upstreams), the only HTTP
+//     client of the gateway. An Upgrade is honoured only for websocket, on
+//     a GET, to an API that declares it; 1xx responses are not forwarded.
 //  8. access log (runtime/accesslog) and metrics.
 //
 // Before any of this, a method other than GET, HEAD, POST, PUT, PATCH,
@@ -60,13 +58,11 @@
 // store.Read): its route, credential and grant are index lookups, and what
 // is derived from a route (identity header names, bucket keys) was computed
 // when its row was written. The upstream targets are computed once per
-// snapshot (see plan). A request allocates little beyond what net/http
-// allocates: its request ID (when it brings none), its traceparent, one
-// allocation for the response writer, the values of the headers it sets,
-// the upstream URL and the connection check's state, the upstream
-// request (a shallow copy with the check's context), and memdb's read
-// transaction. The upstream request shares the inbound one's headers: no
-// copy of them is made.
+// snapshot (see plan). A request allocates little beyond what net/http and
+// ReverseProxy allocate: its request ID (when it brings none), its
+// traceparent, one allocation for the writer the ReverseProxy writes
+// through and the values of the headers it sets, the connection check's
+// state (guardedTransport), and memdb's read transaction.
 package gateway
 
 import (
