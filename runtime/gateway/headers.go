@@ -77,9 +77,6 @@ const maxOutHeaders = 15
 type outHeaders struct {
 	list [maxOutHeaders]outHeader
 	n    int
-	// upgrade is set when the headers ask the upstream to switch to
-	// websocket.
-	upgrade bool
 }
 
 func (o *outHeaders) add(name, value string) {
@@ -125,7 +122,22 @@ type stripped struct {
 // user-restricted APIs may read its claims.
 func stripInbound(h http.Header, reserved func(string) bool, credHeader string) stripped {
 	var s stripped
-	s.upgrade = removeConnectionNamed(h)
+	if conn := h["Connection"]; len(conn) > 0 {
+		for _, v := range conn {
+			for tok := range strings.SplitSeq(v, ",") {
+				tok = textproto.TrimString(tok)
+				if tok == "" {
+					continue
+				}
+				if strings.EqualFold(tok, "upgrade") {
+					if up := h["Upgrade"]; len(up) > 0 {
+						s.upgrade = up[0]
+					}
+				}
+				delete(h, textproto.CanonicalMIMEHeaderKey(tok))
+			}
+		}
+	}
 	if te := h["Te"]; len(te) > 0 && httpguts.HeaderValuesContainsToken(te, "trailers") {
 		s.teTrailers = true
 	}
@@ -135,41 +147,6 @@ func stripInbound(h http.Header, reserved func(string) bool, credHeader string) 
 		}
 	}
 	return s
-}
-
-// removeConnectionNamed removes from h every header its Connection header
-// names, and returns the Upgrade header's first value when Connection
-// names upgrade.
-func removeConnectionNamed(h http.Header) (upgrade string) {
-	for _, v := range h["Connection"] {
-		for tok := range strings.SplitSeq(v, ",") {
-			tok = textproto.TrimString(tok)
-			if tok == "" {
-				continue
-			}
-			if strings.EqualFold(tok, "upgrade") {
-				if up := h["Upgrade"]; len(up) > 0 {
-					upgrade = up[0]
-				}
-			}
-			delete(h, textproto.CanonicalMIMEHeaderKey(tok))
-		}
-	}
-	return upgrade
-}
-
-// hopHeaders are the hop-by-hop headers (RFC 9110 §7.6.1, and those
-// ReverseProxy also removes), canonical.
-var hopHeaders = [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
-// removeConnectionHeaders removes from an upstream response's headers h
-// the hop-by-hop headers and those its Connection header names, as
-// ReverseProxy does.
-func removeConnectionHeaders(h http.Header) {
-	removeConnectionNamed(h)
-	for _, k := range hopHeaders {
-		delete(h, k)
-	}
 }
 
 // dropHeader reports whether the inbound header k (canonical) with values

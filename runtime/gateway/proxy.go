@@ -74,12 +74,10 @@ import (
 	"io"
 	"log"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/netip"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -542,7 +540,6 @@ func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *st
 		// upgrade was stripped and the request goes on as plain HTTP.
 		out.add("Connection", "Upgrade")
 		out.add("Upgrade", "websocket")
-		out.upgrade = true
 	}
 	return out
 }
@@ -571,44 +568,37 @@ func (t *target) query(raw string) string {
 // proxy sends r to t's upstream at path joined with query and headers out,
 // and answers with its response.
 func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *plan, rt *store.Route, t *target, out *outHeaders, joined, query string) {
-	// 7. Proxy. The inbound request's headers become the upstream
-	// request's: the gateway's own are set on them here, once. One
-	// allocation for the writer, the header values and the upstream URL.
+	// 7. Proxy. The inbound request becomes the upstream request's
+	// template: its URL and headers are set here, once, and Rewrite only
+	// restores what ReverseProxy removes from its copy. The URL is the
+	// client's again afterwards.
+	u := r.URL
+	saved := *u
+	defer func() { *u = saved }()
+	u.Scheme, u.Host = t.scheme, t.host
+	if err := pathsafe.SetURL(u, joined); err != nil {
+		u.Path, u.RawPath = joined, ""
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = query, "", ""
+	// One allocation for the writer and the header values.
 	call := &upstreamCall{pw: proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}}
 	for i, oh := range out.all() {
 		call.vals[i] = oh.value
 		r.Header[oh.name] = call.vals[i : i+1 : i+1]
 	}
-	u := &call.url
-	*u = *r.URL
-	u.Scheme, u.Host = t.scheme, t.host
-	if err := pathsafe.SetURL(u, joined); err != nil {
-		u.Path, u.RawPath = joined, ""
+	rpx := t.proxy
+	if p.custom != nil {
+		rpx = p.custom
 	}
-	u.RawQuery, u.Fragment, u.RawFragment = cleanQueryParams(query), "", ""
 	pw := &call.pw
 	if c := p.opts.Diagnosis.Match(rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
 		ex.captured = true
 		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
 		defer func() { c.Finish(r, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
 	}
-	var aborted bool
-	if out.upgrade {
-		p.switchProtocols(pw, r, call, t)
-	} else {
-		aborted = p.forward(pw, r, ex, call, t)
-	}
+	rpx.ServeHTTP(pw, r)
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
-	case aborted:
-		// The response broke off: the client must not take it for
-		// whole, so the server drops the connection (as ReverseProxy
-		// does), once the exchange is recorded.
-		p.finish(r, ex)
-		if r.Context().Value(http.ServerContextKey) != nil {
-			panic(http.ErrAbortHandler)
-		}
-		return
 	case err == nil:
 		p.tlsFails.ok(ex.env, t)
 	case pw.status != 0:
@@ -626,254 +616,11 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 }
 
 // upstreamCall is what proxy allocates per request: the writer the
-// response is written through, the values of the headers the gateway sets
-// on the upstream request, its URL, the connection check's state and the
-// wrapper of the request body.
+// ReverseProxy writes to, and the values of the headers the gateway sets on
+// the upstream request.
 type upstreamCall struct {
-	pw    proxyWriter
-	vals  [maxOutHeaders]string
-	url   url.URL
-	guard connGuard
-	body  noCloseBody
-}
-
-// switchProtocols hands a request that asks for an allowed upgrade to t's
-// ReverseProxy, which switches protocols when the upstream agrees. The
-// inbound request is ReverseProxy's template; its URL is the client's again
-// afterwards.
-func (p *Proxy) switchProtocols(pw *proxyWriter, r *http.Request, call *upstreamCall, t *target) {
-	u := r.URL
-	saved := *u
-	defer func() { *u = saved }()
-	*u = call.url
-	rpx := t.proxy
-	if p.custom != nil {
-		rpx = p.custom
-	}
-	rpx.ServeHTTP(pw, r)
-}
-
-// forward sends the upstream request of r (its headers, call's URL)
-// through t's transport and writes the response to pw, as ReverseProxy
-// does for a request that switches no protocol, without its copies of the
-// request and of its headers: the gateway already stripped and set them.
-// An error before the response is pw.err; aborted reports that the
-// response broke off after it had started.
-func (p *Proxy) forward(pw *proxyWriter, r *http.Request, ex *exchange, call *upstreamCall, t *target) (aborted bool) {
-	custom := p.opts.Transport
-	out := r.WithContext(call.guard.watch(r.Context()))
-	out.URL, out.Host, out.RequestURI = &call.url, "", ""
-	// A body sent after a HEAD's response (which has none) would
-	// otherwise wait on the connection for the next request.
-	out.Close = r.Method == http.MethodHead
-	if r.ContentLength == 0 {
-		out.Body = nil // nil, not an empty body: the Transport may retry
-	} else if r.Body != nil {
-		// The Transport closes the body it sends; the server's must stay
-		// open until the handler returns.
-		call.body.rc = r.Body
-		out.Body = &call.body
-		defer call.body.Close()
-	}
-	if _, ok := out.Header["User-Agent"]; !ok {
-		// Not net/http's own.
-		out.Header["User-Agent"] = emptyValue
-	}
-	var res *http.Response
-	var err error
-	if custom != nil {
-		res, err = custom.RoundTrip(out)
-	} else {
-		res, err = t.rt.Transport.RoundTrip(out)
-		res, err = call.guard.check(res, err)
-	}
-	if err == nil && res.StatusCode == http.StatusSwitchingProtocols {
-		// Not asked for: the request named no upgrade.
-		res.Body.Close()
-		err = errUnaskedSwitch
-	}
-	if err != nil {
-		pw.err = err
-		return false
-	}
-	defer res.Body.Close()
-	removeConnectionHeaders(res.Header)
-	// The gateway's own response headers are not the upstream's. (Both
-	// names are canonical, as the Transport's keys are.)
-	delete(res.Header, GenerationHeader)
-	delete(res.Header, RequestIDHeader)
-	h := pw.Header()
-	copyHeader(h, res.Header)
-	announced := len(res.Trailer)
-	if announced > 0 {
-		keys := make([]string, 0, announced)
-		for k := range res.Trailer {
-			keys = append(keys, k)
-		}
-		h.Add("Trailer", strings.Join(keys, ", "))
-	}
-	pw.WriteHeader(res.StatusCode)
-	if err := p.copyBody(pw, res, ex); err != nil {
-		return true
-	}
-	res.Body.Close() // before reading the trailers
-	if len(res.Trailer) > 0 {
-		// Chunked, so that the trailers follow the body.
-		http.NewResponseController(pw).Flush()
-	}
-	if len(res.Trailer) == announced {
-		copyHeader(h, res.Trailer)
-		return false
-	}
-	for k, vs := range res.Trailer {
-		for _, v := range vs {
-			h.Add(http.TrailerPrefix+k, v)
-		}
-	}
-	return false
-}
-
-// errUnaskedSwitch is the error of an upstream that switched protocols when
-// the request asked for no upgrade.
-var errUnaskedSwitch = errors.New("the upstream switched protocols though the request asked for no upgrade")
-
-// emptyValue is the value of a header sent empty (read-only).
-var emptyValue = []string{""}
-
-// copyHeader adds src's values to dst, sharing src's slices where dst has
-// none.
-func copyHeader(dst, src http.Header) {
-	for k, vs := range src {
-		if old, ok := dst[k]; ok {
-			dst[k] = append(old[:len(old):len(old)], vs...)
-			continue
-		}
-		dst[k] = vs
-	}
-}
-
-// copyBody copies res's body to pw, flushing each write when the response
-// streams (an event stream or a body of unknown length), as ReverseProxy
-// does. Errors are those of reading the body (other than its end) and of
-// writing it.
-func (p *Proxy) copyBody(pw *proxyWriter, res *http.Response, ex *exchange) error {
-	var rc *http.ResponseController
-	if streams(res) {
-		// The head goes out now, whenever the body's first bytes come.
-		rc = http.NewResponseController(pw)
-		rc.Flush()
-	}
-	buf := p.buffers.Get()
-	defer p.buffers.Put(buf)
-	for {
-		n, rerr := res.Body.Read(buf)
-		if n > 0 {
-			nw, werr := pw.Write(buf[:n])
-			switch {
-			case werr != nil:
-				return werr
-			case nw != n:
-				return io.ErrShortWrite
-			}
-			if rc != nil {
-				rc.Flush()
-			}
-		}
-		switch {
-		case rerr == io.EOF:
-			return nil
-		case rerr != nil:
-			if !errors.Is(rerr, context.Canceled) {
-				p.log.Warn("upstream response body broke off", "api", ex.rt.API.ID, "env", ex.env, "err", rerr, "request_id", ex.reqID)
-			}
-			return rerr
-		}
-	}
-}
-
-// streams reports whether res is to be flushed as it comes: an event stream
-// (text/event-stream) or a body of unknown length.
-func streams(res *http.Response) bool {
-	if res.ContentLength == -1 {
-		return true
-	}
-	ct := res.Header["Content-Type"]
-	if len(ct) == 0 || !containsFold(ct[0], "event-stream") {
-		return false
-	}
-	mt, _, _ := mime.ParseMediaType(ct[0])
-	return mt == "text/event-stream"
-}
-
-// containsFold reports whether s contains substr, ASCII case-insensitively.
-func containsFold(s, substr string) bool {
-	for i := 0; i+len(substr) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(substr)], substr) {
-			return true
-		}
-	}
-	return false
-}
-
-// noCloseBody is the upstream request's body: the server's, which the
-// Transport may not close (closing a body the client has not sent yet, as
-// after Expect: 100-continue, would wait for it), and which is never read
-// once the handler is done with it.
-type noCloseBody struct {
-	rc     io.ReadCloser
-	closed atomic.Bool
-}
-
-// errBodyClosed is the error of a read of the request body after the
-// exchange ended.
-var errBodyClosed = errors.New("request body read after the exchange ended")
-
-func (b *noCloseBody) Read(p []byte) (int, error) {
-	if b.closed.Load() {
-		return 0, errBodyClosed
-	}
-	return b.rc.Read(p)
-}
-
-func (b *noCloseBody) Close() error {
-	b.closed.Store(true)
-	return nil
-}
-
-// maxQueryParams is the most query parameters url.ParseQuery reads.
-const maxQueryParams = 10000
-
-// cleanQueryParams returns q as ReverseProxy forwards it: re-encoded
-// through url.ParseQuery (which drops what does not parse, and everything
-// past maxQueryParams) when it holds a ';', a '%' not followed by two hex
-// digits or too many parameters, else q itself.
-func cleanQueryParams(q string) string {
-	if strings.Count(q, "&") >= maxQueryParams {
-		return reencodeQuery(q)
-	}
-	for i := 0; i < len(q); {
-		switch q[i] {
-		case ';':
-			return reencodeQuery(q)
-		case '%':
-			if i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2]) {
-				return reencodeQuery(q)
-			}
-			i += 3
-		default:
-			i++
-		}
-	}
-	return q
-}
-
-func reencodeQuery(q string) string {
-	v, _ := url.ParseQuery(q)
-	return v.Encode()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	pw   proxyWriter
+	vals [maxOutHeaders]string
 }
 
 // closeValue is the Connection header that makes the server close the

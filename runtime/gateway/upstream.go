@@ -46,10 +46,8 @@ type target struct {
 	fixedKeys []string
 	// credHeader and credValue are the header credential, if any.
 	credHeader, credValue string
-	// rt carries the requests: the transport of the route's publisher and
-	// client certificate (see upstreams), named transport; proxy, a
-	// ReverseProxy over it, those that switch protocols.
-	rt        *guardedTransport
+	// proxy carries the requests, through the transport of the route's
+	// publisher and client certificate (see upstreams), named transport.
 	proxy     *httputil.ReverseProxy
 	transport string
 }
@@ -197,7 +195,7 @@ func (res *resolution) resolve(r *store.Route) (*target, string) {
 		res.u.proxies[tk] = rp
 	}
 	res.used[tk] = true
-	t.rt, t.proxy, t.transport = res.u.transports[tk], rp, tk
+	t.proxy, t.transport = rp, tk
 	return t, ""
 }
 
@@ -335,9 +333,17 @@ var errEarlyResponse = errors.New("the upstream's response was read from bytes i
 type guardedTransport struct{ *http.Transport }
 
 func (g *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// One allocation for the hook's state and the trace, one for the hook.
 	st := new(connGuard)
-	res, err := g.Transport.RoundTrip(req.WithContext(st.watch(req.Context())))
-	return st.check(res, err)
+	st.trace.GotConn = func(info httptrace.GotConnInfo) { st.got(info.Conn) }
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &st.trace))
+	res, err := g.Transport.RoundTrip(req)
+	if err != nil || st.conn == nil || st.conn.reads.Load() != st.before {
+		return res, err
+	}
+	res.Body.Close()
+	st.conn.Close()
+	return nil, errEarlyResponse
 }
 
 // connGuard is one request's view of guardedTransport's check: the
@@ -348,34 +354,7 @@ type connGuard struct {
 	before uint64
 }
 
-// watch returns ctx with the trace that records the connection the
-// request gets (one allocation for the hook) and drops 1xx responses.
-func (st *connGuard) watch(ctx context.Context) context.Context {
-	st.trace.GotConn = st.got
-	st.trace.Got1xxResponse = drop1xx
-	return httptrace.WithClientTrace(ctx, &st.trace)
-}
-
-// drop1xx drops an informational response: an upstream's 1xx are not the
-// client's. Having the hook makes the Transport bound each 1xx response's
-// header by its limit, not all of them together, so that a final
-// response after many 1xx still arrives (the response header timeout
-// bounds an endless stream of them).
-func drop1xx(int, textproto.MIMEHeader) error { return nil }
-
-// check returns the Transport's res and err, unless res was read whole
-// from bytes that arrived before the request got its connection.
-func (st *connGuard) check(res *http.Response, err error) (*http.Response, error) {
-	if err != nil || st.conn == nil || st.conn.reads.Load() != st.before {
-		return res, err
-	}
-	res.Body.Close()
-	st.conn.Close()
-	return nil, errEarlyResponse
-}
-
-func (st *connGuard) got(info httptrace.GotConnInfo) {
-	c := info.Conn
+func (st *connGuard) got(c net.Conn) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
