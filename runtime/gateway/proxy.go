@@ -596,6 +596,18 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
 		defer func() { c.Finish(r, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
 	}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				// The response broke off (ReverseProxy drops the
+				// connection): the exchange is recorded all the same.
+				*u = saved
+				ex.status, ex.bytes = pw.code(), pw.n
+				p.finish(r, ex)
+			}
+			panic(v)
+		}
+	}()
 	rpx.ServeHTTP(pw, r)
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
