@@ -58,11 +58,14 @@
 // store.Read): its route, credential and grant are index lookups, and what
 // is derived from a route (identity header names, bucket keys) was computed
 // when its row was written. The upstream targets are computed once per
-// snapshot (see plan). A request allocates little beyond what net/http and
-// ReverseProxy allocate: its request ID (when it brings none), its
-// traceparent, one allocation for the writer the ReverseProxy writes
-// through and the values of the headers it sets, the connection check's
-// state (guardedTransport), and memdb's read transaction.
+// snapshot (see plan). The gateway's headers are set on ReverseProxy's
+// copy of the request only (rewrite), so that the headers are copied once.
+// A request allocates little beyond what net/http and ReverseProxy
+// allocate: its request ID (when it brings none), its traceparent, one
+// allocation for the call to the upstream (the writer the ReverseProxy
+// writes through, the headers the gateway sets and their values, the
+// connection check's state, see guardedTransport), the context and
+// request that carry the call, and memdb's read transaction.
 package gateway
 
 import (
