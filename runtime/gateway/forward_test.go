@@ -7,11 +7,42 @@ package gateway_test
 import (
 	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 )
+
+// behind returns a gateway whose shared upstream (sharedUpstream) is a
+// rogue upstream answering with answer.
+func behind(t *testing.T, o envOptions, answer func(w *rogueConn, req *http.Request)) (*env, *rogue) {
+	t.Helper()
+	up := newRogue(t, answer)
+	o.edit = sharedUpstream(up.url)
+	return newEnv(t, o), up
+}
+
+// says is a rogue answer writing s, then hanging up when hangUp is set.
+func says(s string, hangUp bool) func(w *rogueConn, req *http.Request) {
+	return func(w *rogueConn, _ *http.Request) {
+		io.WriteString(w, s)
+		if hangUp {
+			w.Close()
+		}
+	}
+}
+
+// getRaw sends GET target on a new connection to e and reads the response
+// head, within deadline.
+func getRaw(t *testing.T, e *env, target string, deadline time.Duration) (net.Conn, *http.Response, error) {
+	t.Helper()
+	conn, br := dialGateway(t, e)
+	io.WriteString(conn, "GET "+target+" HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(deadline))
+	resp, err := http.ReadResponse(br, nil)
+	return conn, resp, err
+}
 
 // TestAResponseThatBreaksOffNeverLooksCompleteToTheClient: when the
 // upstream's body ends early, the client's response ends early too (the
@@ -24,17 +55,10 @@ func TestAResponseThatBreaksOffNeverLooksCompleteToTheClient(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
-				up := newRogue(t, func(w *rogueConn, req *http.Request) {
-					io.WriteString(w, tc.answer)
-					w.Close()
-				})
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
-				conn, br := dialGateway(t, e)
-				io.WriteString(conn, "GET /pub/shared/v1/x HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
+				e, _ := behind(t, o, says(tc.answer, true))
 				// The head may be lost with the connection: the body was
 				// short enough to stay in the server's buffer.
-				resp, err := http.ReadResponse(br, nil)
+				_, resp, err := getRaw(t, e, "/pub/shared/v1/x", 5*time.Second)
 				if err != nil {
 					return
 				}
@@ -50,15 +74,9 @@ func TestAResponseThatBreaksOffNeverLooksCompleteToTheClient(t *testing.T) {
 // TestAnExchangeThatBreaksOffIsInTheAccessLog: the exchange is recorded
 // before the connection is dropped.
 func TestAnExchangeThatBreaksOffIsInTheAccessLog(t *testing.T) {
-	up := newRogue(t, func(w *rogueConn, req *http.Request) {
-		io.WriteString(w, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
-		w.Close()
-	})
 	dir := t.TempDir()
-	e := newEnv(t, envOptions{edit: sharedUpstream(up.url), accessLog: dir})
-	conn, br := dialGateway(t, e)
-	io.WriteString(conn, "GET /pub/shared/v1/broken HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
-	if resp, err := http.ReadResponse(br, nil); err == nil {
+	e, _ := behind(t, envOptions{accessLog: dir}, says("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", true))
+	if _, resp, err := getRaw(t, e, "/pub/shared/v1/broken", 5*time.Second); err == nil {
 		io.ReadAll(resp.Body)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -90,7 +108,7 @@ func TestAStreamedResponseReachesTheClientAsItComes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
 				release := make(chan struct{})
-				up := newRogue(t, func(w *rogueConn, req *http.Request) {
+				e, _ := behind(t, o, func(w *rogueConn, req *http.Request) {
 					io.WriteString(w, tc.head+tc.first)
 					select {
 					case <-release:
@@ -98,12 +116,7 @@ func TestAStreamedResponseReachesTheClientAsItComes(t *testing.T) {
 					}
 					io.WriteString(w, tc.rest)
 				})
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
-				conn, br := dialGateway(t, e)
-				io.WriteString(conn, "GET /pub/shared/v1/x HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
-				conn.SetReadDeadline(time.Now().Add(3 * time.Second))
-				resp, err := http.ReadResponse(br, nil)
+				conn, resp, err := getRaw(t, e, "/pub/shared/v1/x", 3*time.Second)
 				if err != nil {
 					t.Fatalf("no response head before the upstream's body ended: %v", err)
 				}
@@ -154,14 +167,8 @@ func TestTheUpstreamsTrailersReachTheClient(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
-				up := newRogue(t, func(w *rogueConn, req *http.Request) {
-					io.WriteString(w, tc.head+"2\r\nok\r\n0\r\nX-Checksum: abc\r\n\r\n")
-				})
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
-				conn, br := dialGateway(t, e)
-				io.WriteString(conn, "GET /pub/shared/v1/x HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
-				resp, err := http.ReadResponse(br, nil)
+				e, _ := behind(t, o, says(tc.head+"2\r\nok\r\n0\r\nX-Checksum: abc\r\n\r\n", false))
+				_, resp, err := getRaw(t, e, "/pub/shared/v1/x", 5*time.Second)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -186,11 +193,7 @@ func TestAnUpstreamThatSwitchesProtocolsUnaskedIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
-				up := newRogue(t, func(w *rogueConn, req *http.Request) {
-					io.WriteString(w, tc.answer+"tunnelled bytes")
-				})
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
+				e, _ := behind(t, o, says(tc.answer+"tunnelled bytes", false))
 				r := e.get("/pub/shared/v1/x")
 				if r.code != http.StatusBadGateway || strings.Contains(r.body, "tunnelled") {
 					t.Errorf("got %d %q, want 502", r.code, r.body)
@@ -205,13 +208,9 @@ func TestAnUpstreamThatSwitchesProtocolsUnaskedIsRefused(t *testing.T) {
 // sent by the upstream stay behind; the rest reach the client.
 func TestTheUpstreamsHopByHopHeadersNeverReachTheClient(t *testing.T) {
 	paths(t, func(t *testing.T, o envOptions) {
-		up := newRogue(t, func(w *rogueConn, req *http.Request) {
-			io.WriteString(w, "HTTP/1.1 200 OK\r\nConnection: X-Internal, Keep-Alive\r\nX-Internal: secret\r\n"+
-				"Keep-Alive: timeout=5\r\nProxy-Authenticate: Basic\r\nUpgrade: h2c\r\nX-Request-Id: upstream-id\r\n"+
-				"X-Frontdoor-Generation: 99\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok")
-		})
-		o.edit = sharedUpstream(up.url)
-		e := newEnv(t, o)
+		e, _ := behind(t, o, says("HTTP/1.1 200 OK\r\nConnection: X-Internal, Keep-Alive\r\nX-Internal: secret\r\n"+
+			"Keep-Alive: timeout=5\r\nProxy-Authenticate: Basic\r\nUpgrade: h2c\r\nX-Request-Id: upstream-id\r\n"+
+			"X-Frontdoor-Generation: 99\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok", false))
 		r := e.get("/pub/shared/v1/x", "X-Request-Id", "client-id")
 		if r.code != http.StatusOK || r.body != "ok" {
 			t.Fatalf("got %d %q", r.code, r.body)
@@ -238,9 +237,7 @@ func TestTheUpstreamSeesTheClientsUserAgentOrNone(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
-				up := newRogue(t, func(w *rogueConn, req *http.Request) { io.WriteString(w, okResponse("ok")) })
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
+				e, up := behind(t, o, says(okResponse("ok"), false))
 				if r := e.raw("/pub/shared/v1/x", tc.header); r.code != http.StatusOK {
 					t.Fatalf("got %d %q", r.code, r.body)
 				}
@@ -269,9 +266,7 @@ func TestAQueryThatDoesNotParseReachesTheUpstreamReencoded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			paths(t, func(t *testing.T, o envOptions) {
-				up := newRogue(t, func(w *rogueConn, req *http.Request) { io.WriteString(w, okResponse("ok")) })
-				o.edit = sharedUpstream(up.url)
-				e := newEnv(t, o)
+				e, up := behind(t, o, says(okResponse("ok"), false))
 				if r := e.raw("/pub/shared/v1?" + tc.query); r.code != http.StatusOK {
 					t.Fatalf("got %d %q", r.code, r.body)
 				}
