@@ -30,7 +30,9 @@
 #   direct     the upstream itself, no proxy
 #   nginx      nginx reverse proxy: upstream keepalive 64, proxy_http_version
 #              1.1, Connection "", 2 workers (auto), no access log
-#   caddy      `reverse_proxy` from a Caddyfile, admin and logs off
+#   caddy      `reverse_proxy` from a Caddyfile, admin and logs off, 64 idle
+#              upstream connections kept (Caddy keeps 32 unless told, and
+#              would open new ones under wrk's 64 connections)
 #   bare       `fdbench bareproxy`: a bare httputil.ReverseProxy with the
 #              gateway's Transport settings (gateway.NewTransport) and server
 #              timeouts, no policy: frontdoor's reference (target >= 0.85x)
@@ -89,7 +91,11 @@ cat >"$run/Caddyfile" <<EOF
 	auto_https off
 }
 http://127.0.0.1:$p_caddy {
-	reverse_proxy 127.0.0.1:$p_up
+	reverse_proxy 127.0.0.1:$p_up {
+		transport http {
+			keepalive_idle_conns_per_host 64
+		}
+	}
 }
 EOF
 

@@ -18,7 +18,9 @@
 # What runs (all on 127.0.0.1; ports from 18181 up, BENCH_PORT_BASE to move):
 #   upstream   nginx over plain HTTP, `return 200` with a short body
 #   nginx      TLS + HTTP/2, reverse proxy with upstream keepalive 64
-#   caddy      TLS + HTTP/1.1 and HTTP/2 (no HTTP/3), `reverse_proxy`
+#   caddy      TLS + HTTP/1.1 and HTTP/2 (no HTTP/3), `reverse_proxy` with
+#              64 idle upstream connections kept (Caddy keeps 32 unless
+#              told, and would open new ones under wrk's 64 connections)
 #   frontdoor  `frontdoor serve --tls-cert` with the example platform's
 #              snapshot, as in bench-gateway.sh (API-key auth, entitlement,
 #              rate limits, access log), requests carry `apikey: KEY`
@@ -99,7 +101,11 @@ cat >"$run/Caddyfile" <<EOF
 }
 https://$host:$p_caddy, https://127.0.0.1:$p_caddy {
 	tls $cert $certkey
-	reverse_proxy 127.0.0.1:$p_up
+	reverse_proxy 127.0.0.1:$p_up {
+		transport http {
+			keepalive_idle_conns_per_host 64
+		}
+	}
 }
 EOF
 

@@ -24,7 +24,13 @@ func appendEntry(b []byte, e *Entry) []byte {
 	if e.TraceID != ([16]byte{}) {
 		var id [32]byte
 		hex.Encode(id[:], e.TraceID[:])
-		b = appendRedactedField(b, "traceId", string(id[:]))
+		if mayHoldNumber(id[:]) {
+			b = appendRedactedField(b, "traceId", string(id[:]))
+		} else {
+			// Hex digits: nothing to redact or escape.
+			b = append(b, `,"traceId":"`...)
+			b = append(append(b, id[:]...), '"')
+		}
 	}
 	b = appendRedactedField(b, "method", e.Method)
 	b = appendRedactedField(b, "path", e.Path)

@@ -56,10 +56,11 @@ func Redact(s string) string {
 }
 
 // mayHoldNumber reports whether s may read as holding an NHS number: it
-// has ten ASCII digits, or a byte that view may decode or fold into one
-// ('%' or a non-ASCII byte). Most logged values have neither, and are
-// not scanned further.
-func mayHoldNumber(s string) bool {
+// has ten ASCII digits with no ASCII letter or query structure between
+// them (which end a number, see findNHS), or a byte that view may decode
+// or fold into one ('%' or a non-ASCII byte). Most logged values (paths,
+// hexadecimal IDs) have neither, and are not scanned further.
+func mayHoldNumber[S string | []byte](s S) bool {
 	digits := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
@@ -69,6 +70,8 @@ func mayHoldNumber(s string) bool {
 			}
 		case c == '%' || c >= utf8.RuneSelf:
 			return true
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '&' || c == '=' || c == '?' || c == '#' || c == ';':
+			digits = 0
 		}
 	}
 	return false

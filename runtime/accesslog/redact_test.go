@@ -179,7 +179,7 @@ func FuzzRedact(f *testing.F) {
 	})
 }
 
-func TestOnlyValuesWithTenDigitsOrEncodingsAreScanned(t *testing.T) {
+func TestOnlyValuesWithTenDigitsUncutByLettersOrEncodingsAreScanned(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want bool
@@ -187,8 +187,14 @@ func TestOnlyValuesWithTenDigitsOrEncodingsAreScanned(t *testing.T) {
 		{"/pub/api/v/things/123456789", false},
 		{"", false},
 		{"GET", false},
-		{"/pub/api/v1/things/123456789", true},
-		{"4bf92f3577b34da6a3ce929d0e0e4736", true},
+		{"/pub/api/v1/things/123456789", false},
+		{"/pub/api/v1/123456789", true},
+		{"4bf92f3577b34da6a3ce929d0e0e4736", false},
+		{"4bf92f3577b34da6a3c9434765919e47", true},
+		{"943a476b5919", false},
+		{"q=943476&r=5919", false},
+		{"943;4765919", false},
+		{"943-476-5919", true},
 		{"1 2 3 4 5 6 7 8 9 0", true},
 		{"%39", true},
 		{"\uff19", true},

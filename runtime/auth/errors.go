@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"net/http"
 	"time"
 )
@@ -128,14 +127,4 @@ func newError(reason Reason, cause error) *Error {
 		e.Challenge = `Bearer error="invalid_token"`
 	}
 	return e
-}
-
-// ReasonOf returns the Reason of an *Error in err's chain, or "" if there is
-// none.
-func ReasonOf(err error) Reason {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
 }

@@ -247,3 +247,13 @@ func withClaim(c jwt.MapClaims, k string, v any) jwt.MapClaims {
 	}
 	return c
 }
+
+// ReasonOf returns the Reason of an *Error in err's chain, or "" if there is
+// none.
+func ReasonOf(err error) Reason {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
+}

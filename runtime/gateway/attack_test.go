@@ -324,13 +324,10 @@ func TestUpstreamInformationalResponsesNeverReachTheClient(t *testing.T) {
 		{"a 103 larger than the header limit", "HTTP/1.1 103 Early Hints\r\nX-Leak: " + big + "\r\n\r\n", 502},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			up := newRogue(t, func(w *rogueConn, req *http.Request) {
+			e, _ := behind(t, envOptions{}, func(w *rogueConn, req *http.Request) {
 				io.WriteString(w, tc.head+okResponse(own(req.RequestURI)))
 			})
-			e := newEnv(t, envOptions{edit: sharedUpstream(up.url)})
-			conn, br := dialGateway(t, e)
-			io.WriteString(conn, "GET /pub/shared/v1/x HTTP/1.1\r\nHost: "+sandboxHost+"\r\n\r\n")
-			resp, err := http.ReadResponse(br, nil)
+			_, resp, err := getRaw(t, e, "/pub/shared/v1/x", 10*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}

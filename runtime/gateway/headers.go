@@ -64,29 +64,32 @@ func validRequestID(s string) bool {
 	return true
 }
 
-// outHeader is a header the gateway sets on the upstream request.
-type outHeader struct{ name, value string }
-
 // maxOutHeaders bounds the headers the gateway sets: five identity headers,
 // the request ID, traceparent and tracestate, three forwarding headers, the
 // upstream credential, TE and the upgrade pair.
 const maxOutHeaders = 15
 
-// outHeaders are the gateway's own upstream headers, kept in an array so
-// that the plain HTTP/1.1 path writes them without building a map.
+// outHeaders are the gateway's own upstream headers: names and values in
+// arrays, so that setting them takes no allocation per header (a value
+// is set as a one-element slice of vals).
 type outHeaders struct {
-	list [maxOutHeaders]outHeader
-	n    int
+	names, vals [maxOutHeaders]string
+	n           int
 }
 
 func (o *outHeaders) add(name, value string) {
-	if name != "" && value != "" && o.n < len(o.list) {
-		o.list[o.n] = outHeader{name, value}
+	if name != "" && value != "" && o.n < len(o.names) {
+		o.names[o.n], o.vals[o.n] = name, value
 		o.n++
 	}
 }
 
-func (o *outHeaders) all() []outHeader { return o.list[:o.n] }
+// setOn sets the headers on h, sharing o's values.
+func (o *outHeaders) setOn(h http.Header) {
+	for i := range o.n {
+		h[o.names[i]] = o.vals[i : i+1 : i+1]
+	}
+}
 
 // stripped is what stripInbound learnt from the headers it removed.
 type stripped struct {

@@ -58,11 +58,14 @@
 // store.Read): its route, credential and grant are index lookups, and what
 // is derived from a route (identity header names, bucket keys) was computed
 // when its row was written. The upstream targets are computed once per
-// snapshot (see plan). A request allocates little beyond what net/http and
-// ReverseProxy allocate: its request ID (when it brings none), its
-// traceparent, one allocation for the writer the ReverseProxy writes
-// through and the values of the headers it sets, the connection check's
-// state (guardedTransport), and memdb's read transaction.
+// snapshot (see plan). The gateway's headers are set on ReverseProxy's
+// copy of the request only (rewrite), so that the headers are copied once.
+// A request allocates little beyond what net/http and ReverseProxy
+// allocate: its request ID (when it brings none), its traceparent, one
+// allocation for the call to the upstream (the writer the ReverseProxy
+// writes through, the headers the gateway sets and their values, the
+// connection check's state, see guardedTransport), the context and
+// request that carry the call, and memdb's read transaction.
 package gateway
 
 import (
@@ -414,12 +417,14 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, &ex, &failure{kind: kindUnauthenticated, reason: auth.CodeInvalidToken, detail: "invalid or expired access token", challenge: `Bearer error="invalid_token"`})
 		return
 	}
-	out := upstreamHeaders(r, &ex, snap, rt, pr, t)
+	// One allocation for the call to the upstream.
+	call := &upstreamCall{pw: proxyWriter{ResponseWriter: w, reqID: h[RequestIDHeader], gen: pl.gen, conn: h["Connection"]}}
+	upstreamHeaders(r, &ex, snap, rt, pr, t, &call.out)
 	rest := clean[len(rt.BasePath):]
 	ex.query = r.URL.RawQuery
 	query := t.query(ex.query)
 
-	p.proxy(w, r, &ex, pl, rt, t, &out, joinPath(t.path, rest), query)
+	p.proxy(w, r, &ex, rt, t, call, joinPath(t.path, rest), query)
 }
 
 // WantsClientCertificate reports whether the TLS server should ask a client
@@ -509,7 +514,7 @@ func (p *Proxy) quota(r *http.Request, ex *exchange, snap *store.Snapshot, rd *s
 // upstreamHeaders strips r's inbound headers the upstream must not see and
 // returns those the gateway sets: identity, request and trace IDs,
 // forwarding, the upstream credential, an allowed upgrade.
-func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *store.Route, pr auth.Principal, t *target) (out outHeaders) {
+func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *store.Route, pr auth.Principal, t *target, out *outHeaders) {
 	st := stripInbound(r.Header, snap.Reserved, t.credHeader)
 	id := &rt.Ident
 	out.add(id.App, pr.AppID)
@@ -541,7 +546,6 @@ func upstreamHeaders(r *http.Request, ex *exchange, snap *store.Snapshot, rt *st
 		out.add("Connection", "Upgrade")
 		out.add("Upgrade", "websocket")
 	}
-	return out
 }
 
 // query returns the upstream query of a request with query raw: cleaned,
@@ -565,13 +569,15 @@ func (t *target) query(raw string) string {
 	return query
 }
 
-// proxy sends r to t's upstream at path joined with query and headers out,
-// and answers with its response.
-func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *plan, rt *store.Route, t *target, out *outHeaders, joined, query string) {
-	// 7. Proxy. The inbound request becomes the upstream request's
-	// template: its URL and headers are set here, once, and Rewrite only
-	// restores what ReverseProxy removes from its copy. The URL is the
-	// client's again afterwards.
+// proxy sends r to t's upstream at path joined with query and the headers
+// of call, and answers with its response.
+func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, rt *store.Route, t *target, call *upstreamCall, joined, query string) {
+	// 7. Proxy. ReverseProxy's copy of the inbound request is the
+	// upstream request: its URL is the inbound one's, set here and the
+	// client's again afterwards; the gateway's headers are set on the
+	// copy only, by Rewrite (rewrite), from call, which the context
+	// carries. One allocation for the context with the connection
+	// check's trace, one for the request that carries it.
 	u := r.URL
 	saved := *u
 	defer func() { *u = saved }()
@@ -580,12 +586,8 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 		u.Path, u.RawPath = joined, ""
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = query, "", ""
-	// One allocation for the writer and the header values.
-	call := &upstreamCall{pw: proxyWriter{ResponseWriter: w, reqID: w.Header()[RequestIDHeader], gen: pl.gen, conn: w.Header()["Connection"]}}
-	for i, oh := range out.all() {
-		call.vals[i] = oh.value
-		r.Header[oh.name] = call.vals[i : i+1 : i+1]
-	}
+	call.ctx = callContext{Context: r.Context(), call: call}
+	in := r.WithContext(call.guard.watch(&call.ctx))
 	rpx := t.proxy
 	if p.custom != nil {
 		rpx = p.custom
@@ -594,9 +596,28 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 	if c := p.opts.Diagnosis.Match(rt.API, ex.env, ex.pr.AppID, ex.start); c != nil {
 		ex.captured = true
 		r.Body, pw.tap = c.RequestBody(r.Body), c.Tap()
-		defer func() { c.Finish(r, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header()) }()
+		defer func() {
+			// The request as the upstream received it, when it was sent.
+			sent := *r
+			if call.sent != nil {
+				sent.Header = call.sent
+			}
+			c.Finish(&sent, ex.path, ex.query, ex.reqID, ex.env, ex.pr.AppID, ex.status, w.Header())
+		}()
 	}
-	rpx.ServeHTTP(pw, r)
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				// The response broke off (ReverseProxy drops the
+				// connection): the exchange is recorded all the same.
+				*u = saved
+				ex.status, ex.bytes = pw.code(), pw.n
+				p.finish(r, ex)
+			}
+			panic(v)
+		}
+	}()
+	rpx.ServeHTTP(pw, in)
 	ex.status, ex.bytes = pw.code(), pw.n
 	switch err := pw.err; {
 	case err == nil:
@@ -616,11 +637,38 @@ func (p *Proxy) proxy(w http.ResponseWriter, r *http.Request, ex *exchange, pl *
 }
 
 // upstreamCall is what proxy allocates per request: the writer the
-// ReverseProxy writes to, and the values of the headers the gateway sets on
-// the upstream request.
+// ReverseProxy writes to, the headers the gateway sets on the upstream
+// request, the context that carries the call to rewrite
+// and to guardedTransport, and the connection check's state.
 type upstreamCall struct {
-	pw   proxyWriter
-	vals [maxOutHeaders]string
+	pw    proxyWriter
+	out   outHeaders
+	ctx   callContext
+	guard connGuard
+	// sent is the upstream request's header, once rewrite set it.
+	sent http.Header
+}
+
+// callContext is a request's context carrying its upstreamCall.
+type callContext struct {
+	context.Context
+	call *upstreamCall
+}
+
+// callKey is the context key of the upstreamCall.
+type callKey struct{}
+
+func (c *callContext) Value(key any) any {
+	if key == (callKey{}) {
+		return c.call
+	}
+	return c.Context.Value(key)
+}
+
+// callOf returns the upstreamCall the context of r carries, if any.
+func callOf(r *http.Request) *upstreamCall {
+	c, _ := r.Context().Value(callKey{}).(*upstreamCall)
+	return c
 }
 
 // closeValue is the Connection header that makes the server close the
@@ -940,26 +988,24 @@ func (p *Proxy) newReverseProxy(rt http.RoundTripper) *httputil.ReverseProxy {
 	}
 }
 
-// forwarded are the headers ReverseProxy removes from its copy of the
-// request before Rewrite, and that the gateway set on the inbound one.
-var forwarded = [...]string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"}
-
-// rewrite completes the upstream request: ServeHTTP set the inbound
-// request's URL and headers (the Out copy has them), so that only the Host
-// (the upstream's own) and the forwarding headers ReverseProxy removed
-// remain to be set, and a HEAD's connection is not reused.
+// rewrite completes the upstream request, ReverseProxy's copy of the
+// inbound one (whose URL proxy set): the gateway's headers, from the call
+// its context carries, the Host (the upstream's own), and a HEAD's
+// connection not reused.
 func rewrite(pr *httputil.ProxyRequest) {
-	pr.Out.Host = ""
-	if pr.Out.Method == http.MethodHead {
+	out := pr.Out
+	out.Host = ""
+	if out.Method == http.MethodHead {
 		// A body sent after a HEAD's response (which has none) would
 		// otherwise wait on the connection for the next request.
-		pr.Out.Close = true
+		out.Close = true
 	}
-	for _, k := range forwarded {
-		if v := pr.In.Header[k]; v != nil {
-			pr.Out.Header[k] = v
-		}
+	call := callOf(pr.In)
+	if call == nil {
+		return
 	}
+	call.out.setOn(out.Header)
+	call.sent = out.Header
 }
 
 func joinPath(base, rest string) string {

@@ -333,10 +333,15 @@ var errEarlyResponse = errors.New("the upstream's response was read from bytes i
 type guardedTransport struct{ *http.Transport }
 
 func (g *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	// One allocation for the hook's state and the trace, one for the hook.
-	st := new(connGuard)
-	st.trace.GotConn = func(info httptrace.GotConnInfo) { st.got(info.Conn) }
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &st.trace))
+	var st *connGuard
+	if call := callOf(req); call != nil {
+		// The gateway's request: proxy set the trace up.
+		st = &call.guard
+	} else {
+		// One allocation for the state and the trace, one for the hook.
+		st = new(connGuard)
+		req = req.WithContext(st.watch(req.Context()))
+	}
 	res, err := g.Transport.RoundTrip(req)
 	if err != nil || st.conn == nil || st.conn.reads.Load() != st.before {
 		return res, err
@@ -354,7 +359,15 @@ type connGuard struct {
 	before uint64
 }
 
-func (st *connGuard) got(c net.Conn) {
+// watch returns ctx with the trace that records the connection the
+// request gets (one allocation for the hook, one for the context).
+func (st *connGuard) watch(ctx context.Context) context.Context {
+	st.trace.GotConn = st.got
+	return httptrace.WithClientTrace(ctx, &st.trace)
+}
+
+func (st *connGuard) got(info httptrace.GotConnInfo) {
+	c := info.Conn
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}

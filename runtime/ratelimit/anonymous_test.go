@@ -25,7 +25,7 @@ func TestAnonymousCallersTogetherTakeAtMostHalfOfAMixedAPI(t *testing.T) {
 	if admitted != 5 {
 		t.Errorf("admitted %d anonymous requests, want 5 (half of 10)", admitted)
 	}
-	app := NewQuota(nil, "sandbox", api, "acme/portal", nil)
+	app := newQuota(nil, "sandbox", api, "acme/portal", nil)
 	for i := range 3 {
 		if _, rej, err := Check(context.Background(), l, &app); err != nil || rej != nil {
 			t.Fatalf("app request %d: refused (%v, %v), want admitted", i, rej, err)

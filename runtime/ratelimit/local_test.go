@@ -3,7 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -52,7 +52,7 @@ func TestBurstIsThePerSecondRateRoundedUpAndAtLeastOne(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.limit.String(), func(t *testing.T) {
-			if got := Burst(tc.limit); got != tc.want {
+			if got := burst(tc.limit.PerSecond()); got != tc.want {
 				t.Fatalf("got %d, want %d", got, tc.want)
 			}
 		})
@@ -76,7 +76,7 @@ func TestLocalAdmitsTheConfiguredRateOverAWindow(t *testing.T) {
 			clock := newFakeClock()
 			l := NewLocal(LocalOptions{Now: clock.Now})
 			got := admitted(t, l, clock, "k", tc.limit, tc.window, tc.step)
-			want := float64(Burst(tc.limit)) + tc.limit.PerSecond()*tc.window.Seconds()
+			want := float64(burst(tc.limit.PerSecond())) + tc.limit.PerSecond()*tc.window.Seconds()
 			if d := float64(got) - want; d < -1-want*0.01 || d > 1+want*0.01 {
 				t.Fatalf("got %d admitted, want %.0f ± 1%%", got, want)
 			}
@@ -119,7 +119,7 @@ func TestProxyLimitCapsAllAppsTogether(t *testing.T) {
 	apps := []string{"acme/a", "acme/b", "acme/c"}
 	quotas := make([]Quota, len(apps))
 	for i, app := range apps {
-		quotas[i] = NewQuota(nil, "production", api, app, nil)
+		quotas[i] = newQuota(nil, "production", api, app, nil)
 	}
 	total, byScope := 0, map[Scope]int{}
 	const window = 10 * time.Second
@@ -172,7 +172,7 @@ func TestGrantOverrideBeatsTheAPIDefault(t *testing.T) {
 	t.Run("the override is what the bucket enforces", func(t *testing.T) {
 		clock := newFakeClock()
 		l := NewLocal(LocalOptions{Now: clock.Now})
-		q := NewQuota(platform, "production", api, "acme/a", &snapshot.Entitlement{RateLimit: &override})
+		q := newQuota(platform, "production", api, "acme/a", &snapshot.Entitlement{RateLimit: &override})
 		n := 0
 		for i := 0; i < 20; i++ {
 			if d, _, _ := Check(context.Background(), l, &q); d.Allowed {
@@ -317,19 +317,25 @@ func TestRejectionNamesTheAppAndItsQuota(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := httptest.NewRecorder()
-			WriteTooManyRequests(w, &tc.rej)
-			if w.Code != 429 {
-				t.Fatalf("got status %d, want 429", w.Code)
+			if got := tc.rej.Message(); got != tc.message {
+				t.Errorf("got message %q, want %q", got, tc.message)
 			}
-			if got := w.Header().Get("Retry-After"); got != tc.retryAfter {
-				t.Fatalf("got Retry-After %q, want %q", got, tc.retryAfter)
-			}
-			want := fmt.Sprintf(`{"error":"too many requests","message":%q,"retryAfterSeconds":%s}`+"\n", tc.message, tc.retryAfter)
-			if got := w.Body.String(); got != want {
-				t.Fatalf("got body %q, want %q", got, want)
+			if got := strconv.Itoa(tc.rej.RetryAfterSeconds()); got != tc.retryAfter {
+				t.Errorf("got Retry-After %q, want %q", got, tc.retryAfter)
 			}
 		})
+	}
+}
+
+// newQuota returns the quota of app's calls to api in env under grant.
+func newQuota(platform *snapshot.Platform, env string, api *snapshot.API, app string, grant *snapshot.Entitlement) Quota {
+	return Quota{
+		API:      api.ID,
+		App:      app,
+		ProxyKey: ProxyKey(env, api.ID),
+		AppKey:   AppKey(env, api.ID, app),
+		Proxy:    api.RateLimit,
+		PerApp:   AppLimit(platform, api, grant),
 	}
 }
 

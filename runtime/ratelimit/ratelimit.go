@@ -14,7 +14,8 @@
 // its first request, and the old one is evicted once idle.
 //
 // A bucket refills at limit.PerSecond() tokens a second and holds at most
-// Burst(limit) tokens: the per-second rate rounded up, at least 1. So
+// burst(limit.PerSecond()) tokens: the per-second rate rounded up, at
+// least 1. So
 // 10/second admits 10 at once then one every 100 ms; 300/minute (5/second)
 // admits 5 at once; 100/hour admits 1 at once then one every 36 s. A client
 // can therefore never exceed a one-second share of its quota in a burst,
@@ -27,10 +28,7 @@ package ratelimit
 
 import (
 	"context"
-	"encoding/json"
 	"math"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -59,10 +57,8 @@ type Decision struct {
 // unlimited is the decision for a zero limit.
 func unlimited() Decision { return Decision{Allowed: true, Remaining: -1} }
 
-// Burst returns the bucket size for limit: its per-second rate rounded up,
-// at least 1 (0 when there is no limit).
-func Burst(limit snapshot.RateLimit) int { return burst(limit.PerSecond()) }
-
+// burst returns the bucket size of a limit of perSecond: rounded up, at
+// least 1 (0 when there is no limit).
 func burst(perSecond float64) int {
 	if perSecond <= 0 {
 		return 0
@@ -144,23 +140,11 @@ func AnonymousQuota(platform *snapshot.Platform, env string, api *snapshot.API, 
 	return q
 }
 
-// NewQuota returns the quota of app's calls to api in env under grant.
-func NewQuota(platform *snapshot.Platform, env string, api *snapshot.API, app string, grant *snapshot.Entitlement) Quota {
-	return Quota{
-		API:      api.ID,
-		App:      app,
-		ProxyKey: ProxyKey(env, api.ID),
-		AppKey:   AppKey(env, api.ID, app),
-		Proxy:    api.RateLimit,
-		PerApp:   AppLimit(platform, api, grant),
-	}
-}
-
 // Check takes a token from q's app bucket, then from its proxy bucket. The
 // app bucket goes first so that an app over its own quota does not drain the
 // quota every app shares; an app refused by the proxy bucket has still spent
 // its own token. A non-nil *Rejection says which quota refused the request
-// (write it with WriteTooManyRequests). A non-nil error comes from the
+// (the gateway answers it with 429). A non-nil error comes from the
 // limiter, with its Decision (see Redis for the failure policies).
 func Check(ctx context.Context, l Limiter, q *Quota) (Decision, *Rejection, error) {
 	d, err := l.Allow(ctx, q.AppKey, q.PerApp)
@@ -240,26 +224,4 @@ func (r *Rejection) Message() string {
 // as sent in the Retry-After header.
 func (r *Rejection) RetryAfterSeconds() int {
 	return max(1, int(math.Ceil(r.RetryAfter.Seconds())))
-}
-
-// body is the JSON body of a 429 response.
-type body struct {
-	Error             string `json:"error"`
-	Message           string `json:"message"`
-	RetryAfterSeconds int    `json:"retryAfterSeconds"`
-}
-
-// Body returns the JSON body of the 429 response.
-func (r *Rejection) Body() []byte {
-	b, _ := json.Marshal(body{Error: "too many requests", Message: r.Message(), RetryAfterSeconds: r.RetryAfterSeconds()})
-	return append(b, '\n')
-}
-
-// WriteTooManyRequests answers r with 429, a Retry-After header and Body.
-func WriteTooManyRequests(w http.ResponseWriter, r *Rejection) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Retry-After", strconv.Itoa(r.RetryAfterSeconds()))
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = w.Write(r.Body())
 }

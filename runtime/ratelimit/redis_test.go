@@ -54,7 +54,7 @@ func TestRedisAdmitsTheConfiguredRateOverAWindow(t *testing.T) {
 				limit = rl(300, "minute")
 			}
 			got := admitted(t, l, clock, "k", limit, tc.window, tc.step)
-			want := float64(Burst(limit)) + limit.PerSecond()*tc.window.Seconds()
+			want := float64(burst(limit.PerSecond())) + limit.PerSecond()*tc.window.Seconds()
 			if d := float64(got) - want; d < -1 || d > 1 {
 				t.Fatalf("got %d admitted, want %.0f ± 1", got, want)
 			}
