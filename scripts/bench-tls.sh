@@ -21,6 +21,9 @@
 #   caddy      TLS + HTTP/1.1 and HTTP/2 (no HTTP/3), `reverse_proxy` with
 #              64 idle upstream connections kept (Caddy keeps 32 unless
 #              told, and would open new ones under wrk's 64 connections)
+#   bare       `fdbench bareproxy -tls-cert`: a bare httputil.ReverseProxy
+#              behind net/http's TLS server, no policy at all (what the
+#              standard library alone costs: frontdoor's ceiling)
 #   frontdoor  `frontdoor serve --tls-cert` with the example platform's
 #              snapshot, as in bench-gateway.sh (API-key auth, entitlement,
 #              rate limits, access log), requests carry `apikey: KEY`
@@ -69,8 +72,8 @@ bench_build
 bench_pin
 
 base=${BENCH_PORT_BASE:-18181}
-p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4))
-ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin
+p_up=$base p_nginx=$((base + 1)) p_caddy=$((base + 2)) p_fd=$((base + 3)) p_admin=$((base + 4)) p_bare=$((base + 5))
+ports_free $p_up $p_nginx $p_caddy $p_fd $p_admin $p_bare
 
 # One ECDSA P-256 certificate for the sandbox host and 127.0.0.1, from a
 # throwaway CA.
@@ -114,6 +117,10 @@ start_nginx "$run/nginx-up"
 start_nginx "$run/nginx-proxy"
 start_caddy
 
+"${srv[@]}" "$fdb" bareproxy -listen "127.0.0.1:$p_bare" -upstream "http://127.0.0.1:$p_up" \
+	-tls-cert "$cert" -tls-key "$certkey" >"$run/bare.log" 2>&1 &
+pids+=($!)
+
 log "starting frontdoor"
 key=bench-$RANDOM$RANDOM
 "$fd" keygen -o "$run/k" >/dev/null
@@ -128,8 +135,8 @@ pids+=($!)
 wait_http "http://127.0.0.1:$p_admin/readyz"
 
 path=$fd_path/bench
-names=(frontdoor nginx caddy)
-declare -A port=([frontdoor]=$p_fd [nginx]=$p_nginx [caddy]=$p_caddy)
+names=(frontdoor bare nginx caddy)
+declare -A port=([frontdoor]=$p_fd [bare]=$p_bare [nginx]=$p_nginx [caddy]=$p_caddy)
 curl_tls() { curl -s -o /dev/null -w '%{http_code}' --cacert "$tls/ca.crt" -H "apikey: $key" "$@"; }
 wait_http "http://127.0.0.1:$p_up/"
 for n in "${names[@]}"; do
@@ -210,9 +217,10 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 		r=rps_$n p=p99w_$n e=err_$n v=p99_$n o=ok_$n h=hs_$n a=h2_$n b=h1_$n
 		printf '%-10s %12s %9s %7s %10s %10s %8s %12s %12s\n' "$n" "${!r}" "${!p}" "${!e}" "${!v}" "${!o}" "${!h}" "${!a}" "${!b}"
 	done
-	awk -v f="$rps_frontdoor" -v c="$rps_caddy" -v hf="$hs_frontdoor" -v hn="$hs_nginx" -v pf="$p99_frontdoor" -v pn="$p99_nginx" 'BEGIN {
+	awk -v f="$rps_frontdoor" -v c="$rps_caddy" -v b="$rps_bare" -v hf="$hs_frontdoor" -v hn="$hs_nginx" -v pf="$p99_frontdoor" -v pn="$p99_nginx" 'BEGIN {
 		printf "targets: keep-alive %.2fx Caddy (>= 1.5); p99 %.3f ms vs nginx %.3f + 1 ms; handshakes %.2fx nginx (>= 0.7)\n",
-			(c > 0 ? f / c : 0), pf, pn, (hn > 0 ? hf / hn : 0) }'
+			(c > 0 ? f / c : 0), pf, pn, (hn > 0 ? hf / hn : 0)
+		printf "keep-alive: the bare ReverseProxy %.2fx Caddy; frontdoor %.2fx the bare ReverseProxy\n", (c > 0 ? b / c : 0), (b > 0 ? f / b : 0) }'
 } | tee "$outdir/tls.txt" >&2
 {
 	echo "{"

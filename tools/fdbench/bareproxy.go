@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,8 @@ func bareProxy(args []string, stdout, stderr io.Writer) error {
 	fs := flags("bareproxy", stderr)
 	listen := fs.String("listen", "127.0.0.1:18086", "listen address")
 	upstream := fs.String("upstream", "", "upstream base URL, e.g. http://127.0.0.1:18081")
+	cert := fs.String("tls-cert", "", "serve TLS (HTTP/2 by ALPN) with this PEM certificate")
+	key := fs.String("tls-key", "", "the certificate's PEM private key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,11 +48,20 @@ func bareProxy(args []string, stdout, stderr io.Writer) error {
 	// request (timeouts); its connection caps are not reached by a bench.
 	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: 32 << 10}
-	fmt.Fprintf(stdout, "bareproxy: http://%s -> %s\n", ln.Addr(), u)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() { <-sig; srv.Close() }()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if *cert != "" {
+		// The standard library's TLS server: TLS 1.2 minimum, as frontdoor
+		// serve.
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		fmt.Fprintf(stdout, "bareproxy: https://%s -> %s\n", ln.Addr(), u)
+		err = srv.ServeTLS(ln, *cert, *key)
+	} else {
+		fmt.Fprintf(stdout, "bareproxy: http://%s -> %s\n", ln.Addr(), u)
+		err = srv.Serve(ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
