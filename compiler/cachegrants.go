@@ -141,7 +141,7 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 			if src, err = c.load.readLayout(lf, sink, &ev.buf); err != nil || src == nil {
 				return nil, nil, err
 			}
-			fk = fileKey(&c.identity, lf, src)
+			fk = c.readKey(lf, src)
 		}
 		k, cached = deps.key(&c.identity, lf, fk)
 		var out grantsOutcome

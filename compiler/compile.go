@@ -26,7 +26,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Cache != nil {
 		c.identity = evalIdentity(opts.Limits, c.noFast)
 	}
-	files, err := repoFiles(fsys, &c.diags)
+	files, err := listFiles(fsys, &c.diags)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		return v, src, size, err
 	}
 	if !keyed {
-		k = fileKey(&c.identity, lf, src)
+		k = c.readKey(lf, src)
 		c.noteKey(lf, k)
 	}
 	if !looked {

@@ -1,0 +1,229 @@
+package compiler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+
+	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+)
+
+// Session compiles one configuration directory again and again (dev),
+// told between compiles which paths changed. What it read of a file that
+// has not changed since stands for the file: the file is not read again,
+// its evaluation is found in the cache by the digest of its bytes (as a
+// git tree's files are by blob ID), and the file list is walked again only
+// when a change adds, removes or replaces something other than a file's
+// contents. The result is a cold compile's (TestSessionCompilesAsACold*).
+//
+// The session trusts its caller to report every change (a watcher of the
+// directory): a change it is not told of is not seen. Changed and Compile
+// are serialised.
+type Session struct {
+	dir   fs.FS
+	cache *Cache
+	prior *Result
+
+	mu      sync.Mutex // held by Compile and Changed
+	known   sync.Map   // path → *knownFile, of files unchanged since read
+	listed  *listing   // nil: walk the tree again
+	pending bool       // a compile ran since the last Changed (see Compile)
+}
+
+// knownFile is a file as a compile of the session read it.
+type knownFile struct {
+	id   string // digest of data
+	data []byte // its bytes, but for configuration files (see remember)
+}
+
+// listing is the file list of the last walk and what it reported.
+type listing struct {
+	files []layoutFile
+	diags Diagnostics
+	paths map[string]bool
+}
+
+// NewSession returns a session over directory dir, opened with OpenDir.
+// cache, if nil, is a new one in memory.
+func NewSession(dir string, cache *Cache) (*Session, error) {
+	fsys, err := repofs.Dir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if cache == nil {
+		cache, _ = NewCache("", 0) // in memory: never fails
+	}
+	return &Session{dir: fsys, cache: cache}, nil
+}
+
+// Changed tells the session that the files or directories at paths
+// (slash-separated, relative to the directory) may have changed since the
+// last compile; all tells it that anything may have (events were lost).
+func (s *Session) Changed(paths []string, all bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if all {
+		s.known.Clear()
+		s.listed = nil
+		return
+	}
+	for _, p := range paths {
+		p = path.Clean(p)
+		if p == "." || p == "" || strings.HasPrefix(p, "../") || p == ".." {
+			s.known.Clear()
+			s.listed = nil
+			return
+		}
+		s.known.Delete(p)
+		if s.listed == nil {
+			continue
+		}
+		if !s.listed.paths[p] || path.Base(p) == ".gitignore" {
+			// Something else than a listed file: a directory, a file
+			// added or refused. Whatever was under it is unknown now.
+			s.listed = nil
+			s.forgetUnder(p)
+			continue
+		}
+		if fi, err := fs.Lstat(s.dir, p); err != nil || !fi.Mode().IsRegular() {
+			s.listed = nil // removed, or replaced by something else
+		}
+	}
+}
+
+// forgetUnder forgets every file under directory p.
+func (s *Session) forgetUnder(p string) {
+	prefix := p + "/"
+	s.known.Range(func(k, _ any) bool {
+		if strings.HasPrefix(k.(string), prefix) {
+			s.known.Delete(k)
+		}
+		return true
+	})
+}
+
+// Compile compiles the directory as it is now. opts.Cache is the
+// session's; a compile lends the next its model when only grants files
+// changed (Options.Prior).
+func (s *Session) Compile(ctx context.Context, opts Options) (*Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	opts.Cache = s.cache
+	if !opts.KeepModel && opts.SpecLoaded == nil {
+		opts.Reusable, opts.Prior = true, s.prior
+	}
+	res, err := compile(ctx, &sessionFS{FS: s.dir, s: s}, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.prior = res
+	if res.state == nil {
+		s.prior = nil
+	}
+	return res, nil
+}
+
+// files returns the file list, walking the tree only when a change may
+// have changed it.
+func (s *Session) files(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
+	if s.listed == nil {
+		var walked diagSink
+		files, err := repoFiles(fsys, &walked)
+		if err != nil {
+			return nil, err
+		}
+		l := &listing{files: files, diags: walked.list, paths: make(map[string]bool, len(files))}
+		for _, f := range files {
+			l.paths[f.path] = true
+		}
+		s.listed = l
+	}
+	sink.list = append(sink.list, s.listed.diags...)
+	return s.listed.files, nil
+}
+
+// sessionFS is the directory as a compile of a session reads it.
+type sessionFS struct {
+	fs.FS
+	s *Session
+}
+
+var (
+	_ blobIDs            = (*sessionFS)(nil)
+	_ repofs.LimitReader = (*sessionFS)(nil)
+	_ fs.ReadFileFS      = (*sessionFS)(nil)
+	_ fs.ReadDirFS       = (*sessionFS)(nil)
+	_ fs.StatFS          = (*sessionFS)(nil)
+)
+
+// BlobID returns the digest of a file read by an earlier compile and
+// unchanged since.
+func (f *sessionFS) BlobID(name string) (string, bool) {
+	if k, ok := f.s.known.Load(name); ok {
+		return k.(*knownFile).id, true
+	}
+	return "", false
+}
+
+// ReadFileLimit reads the file, or returns the bytes read of it before if
+// it has not changed since and the session kept them.
+func (f *sessionFS) ReadFileLimit(name string, max int64) ([]byte, error) {
+	if k, ok := f.s.known.Load(name); ok {
+		if kf := k.(*knownFile); kf.data != nil && int64(len(kf.data)) <= max {
+			return kf.data, nil
+		}
+	}
+	b, err := repofs.ReadFile(f.FS, name, max)
+	if err == nil {
+		f.s.remember(name, b)
+	}
+	return b, err
+}
+
+func (f *sessionFS) ReadFile(name string) ([]byte, error) { return f.ReadFileLimit(name, 1<<63-1) }
+
+func (f *sessionFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(f.FS, name) }
+
+func (f *sessionFS) Stat(name string) (fs.FileInfo, error) { return fs.Stat(f.FS, name) }
+
+func (f *sessionFS) String() string { return fmt.Sprint(f.FS) }
+
+// readKey is the cache key of the evaluation of file lf read as src: in a
+// session, the key its digest stands for when it is not read again.
+func (c *compilation) readKey(lf layoutFile, src []byte) cacheKey {
+	if _, ok := c.fsys.(*sessionFS); ok {
+		return blobKey(&c.identity, lf, contentID(src))
+	}
+	return fileKey(&c.identity, lf, src)
+}
+
+// contentID is the digest a session knows a file's bytes by.
+func contentID(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// remember records the bytes read of a file. A configuration file's
+// evaluation is cached, so only its digest is kept; other files (OpenAPI
+// documents and what they refer to) are read again by every compile that
+// encodes, so their bytes are kept too.
+func (s *Session) remember(name string, b []byte) {
+	kf := &knownFile{id: contentID(b)}
+	if !strings.HasSuffix(name, ".cue") {
+		kf.data = b
+	}
+	s.known.Store(name, kf)
+}
+
+// listFiles is repoFiles, or the session's list of its files.
+func listFiles(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
+	if f, ok := fsys.(*sessionFS); ok {
+		return f.s.files(fsys, sink)
+	}
+	return repoFiles(fsys, sink)
+}
