@@ -72,36 +72,41 @@ func (s *Session) Changed(paths []string, all bool) {
 		s.listed = nil
 		return
 	}
+	var dirs map[string]bool // paths that may be directories
 	for _, p := range paths {
 		p = path.Clean(p)
-		if p == "." || p == "" || strings.HasPrefix(p, "../") || p == ".." {
+		if p == "." || p == ".." || strings.HasPrefix(p, "../") {
 			s.known.Clear()
 			s.listed = nil
 			return
 		}
-		s.known.Delete(p)
-		if s.listed == nil {
-			continue
+		if _, ok := s.known.LoadAndDelete(p); ok && s.listed != nil && s.listed.paths[p] && path.Base(p) != ".gitignore" {
+			if fi, err := fs.Lstat(s.dir, p); err == nil && fi.Mode().IsRegular() {
+				continue // a listed file's new contents
+			}
 		}
-		if !s.listed.paths[p] || path.Base(p) == ".gitignore" {
-			// Something else than a listed file: a directory, a file
-			// added or refused. Whatever was under it is unknown now.
-			s.listed = nil
-			s.forgetUnder(p)
-			continue
+		// Something else than a listed file's contents: a file added,
+		// removed or refused, a directory, a .gitignore. The tree is
+		// walked again, and whatever was under p is unknown now.
+		s.listed = nil
+		if dirs == nil {
+			dirs = map[string]bool{}
 		}
-		if fi, err := fs.Lstat(s.dir, p); err != nil || !fi.Mode().IsRegular() {
-			s.listed = nil // removed, or replaced by something else
-		}
+		dirs[p] = true
+	}
+	if dirs != nil {
+		s.forgetUnder(dirs)
 	}
 }
 
-// forgetUnder forgets every file under directory p.
-func (s *Session) forgetUnder(p string) {
-	prefix := p + "/"
+// forgetUnder forgets every file under one of the directories dirs.
+func (s *Session) forgetUnder(dirs map[string]bool) {
 	s.known.Range(func(k, _ any) bool {
-		if strings.HasPrefix(k.(string), prefix) {
-			s.known.Delete(k)
+		for d := path.Dir(k.(string)); d != "."; d = path.Dir(d) {
+			if dirs[d] {
+				s.known.Delete(k)
+				break
+			}
 		}
 		return true
 	})
