@@ -295,6 +295,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		return v, src, size, nil // depends on timing, not on the file
 	}
 	cache.putFile(k, size, diags, v, ev.node)
+	c.keep(k, v, size, diags)
 	return v, src, size, nil
 }
 
@@ -319,7 +320,7 @@ type blobIDs interface {
 // limit as readLayout would, and a file over its own limit is left to
 // readLayout to report.
 func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, int64, bool) {
-	v, size, diags, ok := c.opts.Cache.getFile(k, lf)
+	v, size, diags, ok := c.getFile(k, lf)
 	if !ok {
 		return nil, 0, false
 	}

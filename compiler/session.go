@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // Session compiles one configuration directory again and again (dev),
@@ -29,10 +30,21 @@ type Session struct {
 	cache *Cache
 	prior *Result
 
-	mu      sync.Mutex // held by Compile and Changed
-	known   sync.Map   // path → *knownFile, of files unchanged since read
-	listed  *listing   // nil: walk the tree again
-	pending bool       // a compile ran since the last Changed (see Compile)
+	mu     sync.Mutex // held by Compile and Changed
+	known  sync.Map   // path → *knownFile, of files unchanged since read
+	listed *listing   // nil: walk the tree again
+	// kept are the decoded outcomes of the last compile, by cache key,
+	// and used those of this one: a file's value or a grants file's
+	// entitlements is taken from the last compile rather than decoded
+	// from the cache again. They are only read once made.
+	kept, used *sync.Map
+}
+
+// keptOutcome is an evaluation or a grants file's check, decoded.
+type keptOutcome struct {
+	v     any
+	size  int64
+	diags Diagnostics
 }
 
 // knownFile is a file as a compile of the session read it.
@@ -122,10 +134,15 @@ func (s *Session) Compile(ctx context.Context, opts Options) (*Result, error) {
 	if !opts.KeepModel && opts.SpecLoaded == nil {
 		opts.Reusable, opts.Prior = true, s.prior
 	}
+	if s.kept == nil {
+		s.kept = new(sync.Map)
+	}
+	s.used = new(sync.Map)
 	res, err := compile(ctx, &sessionFS{FS: s.dir, s: s}, opts)
 	if err != nil {
 		return nil, err
 	}
+	s.kept, s.used = s.used, nil
 	s.prior = res
 	if res.state == nil {
 		s.prior = nil
@@ -223,6 +240,59 @@ func (s *Session) remember(name string, b []byte) {
 		kf.data = b
 	}
 	s.known.Store(name, kf)
+}
+
+// session returns the session compiling, if any.
+func (c *compilation) session() *Session {
+	if f, ok := c.fsys.(*sessionFS); ok {
+		return f.s
+	}
+	return nil
+}
+
+// keep keeps an outcome decoded or computed under k for the session's
+// next compile.
+func (c *compilation) keep(k cacheKey, v any, size int64, diags Diagnostics) {
+	if s := c.session(); s != nil {
+		s.used.Store(k, &keptOutcome{v: v, size: size, diags: diags})
+	}
+}
+
+// kept returns the outcome kept under k by the session's last compile.
+func (c *compilation) kept(k cacheKey) (*keptOutcome, bool) {
+	s := c.session()
+	if s == nil {
+		return nil, false
+	}
+	o, ok := s.kept.Load(k)
+	if !ok {
+		return nil, false
+	}
+	s.used.Store(k, o)
+	return o.(*keptOutcome), true
+}
+
+// getFile is Cache.getFile, or the value the session kept.
+func (c *compilation) getFile(k cacheKey, lf layoutFile) (any, int64, Diagnostics, bool) {
+	if o, ok := c.kept(k); ok {
+		return o.v, o.size, o.diags, true
+	}
+	v, size, diags, ok := c.opts.Cache.getFile(k, lf)
+	if ok {
+		c.keep(k, v, size, diags)
+	}
+	return v, size, diags, ok
+}
+
+// grantsKept returns the outcome of a grants file's check the session
+// kept under k.
+func (c *compilation) grantsKept(k cacheKey) (grantsOutcome, bool) {
+	o, ok := c.kept(k)
+	if !ok {
+		return grantsOutcome{}, false
+	}
+	ents, _ := o.v.([]snapshot.Entitlement)
+	return grantsOutcome{Size: o.size, Diags: o.diags, ents: ents}, true
 }
 
 // listFiles is repoFiles, or the session's list of its files.
