@@ -177,7 +177,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		res.Snapshot = s
 		return nil
 	}
-	b, err := s.Encode()
+	b, err := c.encode(s)
 	if err != nil {
 		return fmt.Errorf("internal: %w", err)
 	}

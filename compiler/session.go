@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,6 +39,9 @@ type Session struct {
 	// entitlements is taken from the last compile rather than decoded
 	// from the cache again. They are only read once made.
 	kept, used *sync.Map
+	// ents are the entitlements of the last encoding, and their section.
+	ents    []snapshot.Entitlement
+	entsSec snapshot.Section
 }
 
 // keptOutcome is an evaluation or a grants file's check, decoded.
@@ -293,6 +297,51 @@ func (c *compilation) grantsKept(k cacheKey) (grantsOutcome, bool) {
 	}
 	ents, _ := o.v.([]snapshot.Entitlement)
 	return grantsOutcome{Size: o.size, Diags: o.diags, ents: ents}, true
+}
+
+// entitlementsMember is the snapshot's member of the entitlements.
+const entitlementsMember = "entitlements"
+
+// encode encodes snapshot s. A session's compile takes the entitlements'
+// bytes and digest from its last encoding when they are the same: most
+// edits change none of them, and they are most of a large snapshot.
+func (c *compilation) encode(s *snapshot.Snapshot) ([]byte, error) {
+	sess := c.session()
+	if sess == nil {
+		return s.Encode()
+	}
+	var reuse map[string]snapshot.Section
+	if sess.ents != nil && sameEntitlements(sess.ents, s.Entitlements) {
+		reuse = map[string]snapshot.Section{entitlementsMember: sess.entsSec}
+	}
+	b, secs, err := s.EncodeReusing(reuse)
+	if err != nil {
+		return nil, err
+	}
+	sess.ents, sess.entsSec = nil, snapshot.Section{}
+	if sec, ok := secs[entitlementsMember]; ok {
+		// A copy: the document's bytes are not kept for it.
+		sess.ents, sess.entsSec = s.Entitlements, snapshot.Section{Bytes: bytes.Clone(sec.Bytes), Digest: sec.Digest}
+	}
+	return b, nil
+}
+
+// sameEntitlements reports whether a and b are equal lists.
+func sameEntitlements(a, b []snapshot.Entitlement) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if (x.RateLimit == nil) != (y.RateLimit == nil) || x.RateLimit != nil && *x.RateLimit != *y.RateLimit {
+			return false
+		}
+		x.RateLimit, y.RateLimit = nil, nil
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // listFiles is repoFiles, or the session's list of its files.

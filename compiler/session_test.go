@@ -173,3 +173,48 @@ func mustSessionCompile(t *testing.T, s *Session) *Result {
 	}
 	return res
 }
+
+// TestASessionEncodesEveryChangeOfAGrantThatKeepsTheirNumber changes one
+// field of a grant at a time, keeping the entitlements as many and in the
+// same order: each compile of the session still equals a cold one.
+func TestASessionEncodesEveryChangeOfAGrantThatKeepsTheirNumber(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(1, 1))
+	m := baseFS(t)
+	syncDir(t, r, dir, fstest.MapFS{}, m)
+	s, err := NewSession(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const file = "publishers/acme/grants/clinic.cue"
+	for _, edit := range []struct{ old, new string }{
+		{"", ""}, // the base
+		{`expires:     "2026-06-01"`, `expires:     "2026-05-01"`},
+		{`date:        "2025-06-01"`, `date:        "2025-07-01"`},
+		{`accessMode:  "app-level3"`, "accessMode:  \"app-level3\"\n\trateLimit: {limit: 5, per: \"second\"}"},
+		{`limit: 5`, `limit: 6`},
+		{`per: "second"`, `per: "minute"`},
+	} {
+		data := bytes.Replace(m[file].Data, []byte(edit.old), []byte(edit.new), 1)
+		if edit.old != "" && bytes.Equal(data, m[file].Data) {
+			t.Fatalf("%s: changes nothing", edit.new)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(file)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m[file] = &fstest.MapFile{Data: data}
+		s.Changed([]string{file}, false)
+		fsys, err := repofs.Dir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cold := compileOutput(t, fsys, testOptions())
+		if !strings.Contains(cold, `"entitlements":[{`) {
+			t.Fatalf("%s: the edit leaves no entitlements:\n%s", edit.new, cold)
+		}
+		got := resultOutput(t, mustSessionCompile(t, s), testOptions())
+		if got != cold {
+			t.Errorf("%s: the session's compile differs from a cold one at\n%s", edit.new, firstDifference(got, cold))
+		}
+	}
+}

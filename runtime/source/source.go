@@ -111,6 +111,9 @@ type CompileInput struct {
 type CompileOutput struct {
 	Bytes       []byte
 	Diagnostics []Diagnostic
+	// Digest, if set, is snapshot.Digest(Bytes), computed by the compile
+	// (the verifier then does not hash them again).
+	Digest string
 }
 
 // CompileFunc compiles a configuration tree into canonical snapshot bytes.
@@ -156,7 +159,7 @@ func compile(ctx context.Context, name string, fn CompileFunc, in CompileInput) 
 			rev.Diagnostics = []Diagnostic{{Message: "compile produced no snapshot"}}
 		}
 	default:
-		rev.Bytes = out.Bytes
+		rev.Bytes, rev.Sum = out.Bytes, out.Digest
 		rev.Compiled = true
 	}
 	rev.At = time.Now()
