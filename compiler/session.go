@@ -96,7 +96,8 @@ func (s *Session) Changed(paths []string, all bool) {
 			s.listed = nil
 			return
 		}
-		if _, ok := s.known.LoadAndDelete(p); ok && s.listed != nil && s.listed.paths[p] && path.Base(p) != ".gitignore" {
+		s.known.Delete(p)
+		if s.listed != nil && s.listed.paths[p] && path.Base(p) != ".gitignore" {
 			if fi, err := fs.Lstat(s.dir, p); err == nil && fi.Mode().IsRegular() {
 				continue // a listed file's new contents
 			}

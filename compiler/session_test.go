@@ -55,6 +55,8 @@ func syncDir(t *testing.T, r *rand.Rand, dir string, old, m fstest.MapFS) (chang
 		for i, p := range changed {
 			changed[i] = path.Dir(p)
 		}
+	case 2: // each told twice (a write is often two events)
+		changed = append(changed, changed...)
 	}
 	return changed, false
 }
@@ -152,7 +154,10 @@ func TestASessionReadsOnlyTheFilesItIsToldChanged(t *testing.T) {
 	if again := mustSessionCompile(t, s); again.Digest != first.Digest {
 		t.Errorf("untold, the session read the changed file again")
 	}
-	s.Changed([]string{"publishers/acme/apis/patients.cue"}, false)
+	s.Changed([]string{"publishers/acme/apis/patients.cue", "publishers/acme/apis/patients.cue"}, false)
+	if s.listed == nil {
+		t.Errorf("a file's new contents, told twice, made the session walk the tree again")
+	}
 	told := mustSessionCompile(t, s)
 	if told.Digest == first.Digest {
 		t.Errorf("told, the session did not read the changed file")
