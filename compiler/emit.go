@@ -166,6 +166,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		}
 		s.Consumers = append(s.Consumers, sc)
 	}
+	c.presort(s)
 	s.Normalize()
 	if err := s.Consistent(); err != nil {
 		return fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)

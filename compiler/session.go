@@ -1,13 +1,14 @@
 package compiler
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,9 +40,13 @@ type Session struct {
 	// entitlements is taken from the last compile rather than decoded
 	// from the cache again. They are only read once made.
 	kept, used *sync.Map
-	// ents are the entitlements of the last encoding, and their section.
-	ents    []snapshot.Entitlement
-	entsSec snapshot.Section
+	// last is the snapshot of the last encoding and secs its members as
+	// written; merged its entitlements before they were sorted.
+	last   *snapshot.Snapshot
+	secs   map[string]snapshot.Section
+	merged []snapshot.Entitlement
+	// merging is this compile's merged, until it is encoded.
+	merging []snapshot.Entitlement
 }
 
 // keptOutcome is an evaluation or a grants file's check, decoded.
@@ -300,30 +305,49 @@ func (c *compilation) grantsKept(k cacheKey) (grantsOutcome, bool) {
 	return grantsOutcome{Size: o.size, Diags: o.diags, ents: ents}, true
 }
 
-// entitlementsMember is the snapshot's member of the entitlements.
-const entitlementsMember = "entitlements"
+// presort gives s the sorted entitlements of the session's last encoding
+// when it has the same ones, so that sorting them again finds them in
+// order.
+func (c *compilation) presort(s *snapshot.Snapshot) {
+	sess := c.session()
+	if sess == nil {
+		return
+	}
+	merged := s.Entitlements
+	if sess.last != nil && sameEntitlements(sess.merged, merged) {
+		s.Entitlements = slices.Clone(sess.last.Entitlements)
+	}
+	sess.merging = merged
+}
 
-// encode encodes snapshot s. A session's compile takes the entitlements'
-// bytes and digest from its last encoding when they are the same: most
-// edits change none of them, and they are most of a large snapshot.
+// encode encodes snapshot s. A session's compile takes a member's bytes
+// and digest from its last encoding when the member is the same: most
+// edits change one or two of them, and encoding and hashing a large
+// snapshot's every member is most of a recompile.
 func (c *compilation) encode(s *snapshot.Snapshot) ([]byte, error) {
 	sess := c.session()
 	if sess == nil {
 		return s.Encode()
 	}
-	var reuse map[string]snapshot.Section
-	if sess.ents != nil && sameEntitlements(sess.ents, s.Entitlements) {
-		reuse = map[string]snapshot.Section{entitlementsMember: sess.entsSec}
+	reuse := map[string]snapshot.Section{}
+	if p := sess.last; p != nil {
+		for name, same := range map[string]bool{
+			"entitlements": sameEntitlements(p.Entitlements, s.Entitlements),
+			"routes":       reflect.DeepEqual(p.Routes, s.Routes),
+			"consumers":    reflect.DeepEqual(p.Consumers, s.Consumers),
+			"publishers":   reflect.DeepEqual(p.Publishers, s.Publishers),
+			"platform":     reflect.DeepEqual(p.Platform, s.Platform),
+		} {
+			if sec, ok := sess.secs[name]; ok && same {
+				reuse[name] = sec
+			}
+		}
 	}
 	b, secs, err := s.EncodeReusing(reuse)
 	if err != nil {
 		return nil, err
 	}
-	sess.ents, sess.entsSec = nil, snapshot.Section{}
-	if sec, ok := secs[entitlementsMember]; ok {
-		// A copy: the document's bytes are not kept for it.
-		sess.ents, sess.entsSec = s.Entitlements, snapshot.Section{Bytes: bytes.Clone(sec.Bytes), Digest: sec.Digest}
-	}
+	sess.last, sess.secs, sess.merged = s, secs, sess.merging
 	return b, nil
 }
 
