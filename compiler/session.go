@@ -316,6 +316,8 @@ func (c *compilation) presort(s *snapshot.Snapshot) {
 	merged := s.Entitlements
 	if sess.last != nil && sameEntitlements(sess.merged, merged) {
 		s.Entitlements = slices.Clone(sess.last.Entitlements)
+	} else {
+		merged = slices.Clone(merged) // s's are sorted in place
 	}
 	sess.merging = merged
 }
