@@ -3,6 +3,7 @@ package compiler
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path"
@@ -67,13 +68,7 @@ func TestSessionCompilesAsAColdCompileOverRandomEdits(t *testing.T) {
 		steps = 10
 	}
 	pool := editPool(t)
-	poolPaths := slices.Sorted(func(yield func(string) bool) {
-		for k := range pool {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	poolPaths := slices.Sorted(maps.Keys(pool))
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			r := rand.New(rand.NewPCG(seed, 32))

@@ -36,17 +36,23 @@ func startDev(t *testing.T, dir string) string {
 			t.Errorf("dev: %v; logs:\n%s", err, logs.String())
 		}
 	})
+	return adminURL(t, pr, &logs)
+}
+
+// adminURL reads the admin URL a gateway prints on out, then drains out.
+func adminURL(t *testing.T, out io.Reader, logs *syncBuffer) string {
+	t.Helper()
 	admin := ""
-	sc := bufio.NewScanner(pr)
+	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), "admin:"); ok {
 			admin = strings.TrimSuffix(strings.TrimSpace(rest), "/status")
 			break
 		}
 	}
-	go io.Copy(io.Discard, pr)
+	go io.Copy(io.Discard, out)
 	if admin == "" {
-		t.Fatalf("dev printed no admin address; logs:\n%s", logs.String())
+		t.Fatalf("the gateway printed no admin address; logs:\n%s", logs.String())
 	}
 	return admin
 }

@@ -11,27 +11,33 @@ import (
 	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
+// startSource runs src and returns its revisions.
+func startSource(t *testing.T, src Source) <-chan Revision {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan Revision, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = src.Run(ctx, out)
+	}()
+	t.Cleanup(func() { cancel(); <-done; close(out) })
+	return out
+}
+
 // startDir runs a directory source on root whose compile hands over what
 // it was given, and returns those inputs.
 func startDir(t *testing.T, root string) <-chan CompileInput {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	ins := make(chan CompileInput, 16)
-	out := make(chan Revision, 16)
-	d := &Dir{Root: root, Debounce: 20 * time.Millisecond, Compile: func(_ context.Context, in CompileInput) (CompileOutput, error) {
+	revs := startSource(t, &Dir{Root: root, Debounce: 20 * time.Millisecond, Compile: func(_ context.Context, in CompileInput) (CompileOutput, error) {
 		ins <- in
 		return CompileOutput{Bytes: []byte("{}")}, nil
-	}}
-	done := make(chan struct{})
+	}})
 	go func() {
-		defer close(done)
-		_ = d.Run(ctx, out)
-	}()
-	go func() {
-		for range out {
+		for range revs {
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done; close(out) })
 	return ins
 }
 
