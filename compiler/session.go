@@ -153,9 +153,10 @@ func (s *Session) Compile(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	s.kept, s.used = s.used, nil
-	s.prior = res
-	if res.state == nil {
-		s.prior = nil
+	// Only what a later compile may reuse: not the snapshot and its bytes.
+	s.prior = nil
+	if res.state != nil {
+		s.prior = &Result{state: res.state}
 	}
 	return res, nil
 }
