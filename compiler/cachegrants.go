@@ -23,6 +23,7 @@ type grantsOutcome struct {
 	Size  int64
 	Diags Diagnostics
 	Ents  []cachedEntitlement
+	ents  []snapshot.Entitlement // decoded
 }
 
 // cachedEntitlement is a snapshot.Entitlement, its rate limit flattened
@@ -141,11 +142,20 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 			if src, err = c.load.readLayout(lf, sink, &ev.buf); err != nil || src == nil {
 				return nil, nil, err
 			}
-			fk = fileKey(&c.identity, lf, src)
+			fk = c.readKey(lf, src)
 		}
 		k, cached = deps.key(&c.identity, lf, fk)
 		var out grantsOutcome
-		if cached && c.opts.Cache.getValue(k, &out) {
+		ok := false
+		if cached {
+			out, ok = c.grantsKept(k)
+		}
+		if !ok && cached && c.opts.Cache.getValue(k, &out) {
+			ok = true
+			out.ents = out.entitlements(m, lf)
+			c.keep(k, out.ents, out.Size, out.Diags)
+		}
+		if ok {
 			count := unreadCounted
 			if unread {
 				count = c.countUnread(lf, out.Size)
@@ -153,7 +163,7 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 			switch count {
 			case unreadCounted:
 				sink.list = append(sink.list, out.Diags...)
-				return out.entitlements(m, lf), nil, nil
+				return out.ents, nil, nil
 			case unreadOver:
 				return nil, nil, nil
 			}
@@ -169,6 +179,7 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 	diags := sink.list[n:len(sink.list):len(sink.list)]
 	if cached && !overBudget(diags) && !c.load.over.Load() {
 		c.opts.Cache.put(k, newGrantsOutcome(size, diags, ents))
+		c.keep(k, ents, size, diags)
 	}
 	return ents, f, nil
 }

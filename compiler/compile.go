@@ -26,7 +26,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if opts.Cache != nil {
 		c.identity = evalIdentity(opts.Limits, c.noFast)
 	}
-	files, err := repoFiles(fsys, &c.diags)
+	files, err := listFiles(fsys, &c.diags)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		return v, src, size, err
 	}
 	if !keyed {
-		k = fileKey(&c.identity, lf, src)
+		k = c.readKey(lf, src)
 		c.noteKey(lf, k)
 	}
 	if !looked {
@@ -295,6 +295,7 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 		return v, src, size, nil // depends on timing, not on the file
 	}
 	cache.putFile(k, size, diags, v, ev.node)
+	c.keep(k, v, size, diags)
 	return v, src, size, nil
 }
 
@@ -319,7 +320,7 @@ type blobIDs interface {
 // limit as readLayout would, and a file over its own limit is left to
 // readLayout to report.
 func (c *compilation) cached(k cacheKey, lf layoutFile, sink *diagSink, unread bool) (any, int64, bool) {
-	v, size, diags, ok := c.opts.Cache.getFile(k, lf)
+	v, size, diags, ok := c.getFile(k, lf)
 	if !ok {
 		return nil, 0, false
 	}

@@ -166,6 +166,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		}
 		s.Consumers = append(s.Consumers, sc)
 	}
+	c.presort(s)
 	s.Normalize()
 	if err := s.Consistent(); err != nil {
 		return fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)
@@ -177,7 +178,7 @@ func (c *compilation) emit(m *model, ents []snapshot.Entitlement, res *Result) e
 		res.Snapshot = s
 		return nil
 	}
-	b, err := s.Encode()
+	b, err := c.encode(s)
 	if err != nil {
 		return fmt.Errorf("internal: %w", err)
 	}

@@ -21,22 +21,47 @@ import (
 // growing buffer. "sections" sorts after every other member, so the
 // digests of the members written before it end the document.
 func encodeSnapshot(s *Snapshot) ([]byte, error) {
+	b, _, err := encodeReusing(s, nil)
+	return b, err
+}
+
+// Section is an encoded top-level member of a snapshot: its canonical
+// bytes and their digest.
+type Section struct {
+	Bytes  []byte
+	Digest string
+}
+
+// EncodeReusing is Encode, but writes each member named in reuse as the
+// bytes given there, with their digest, instead of encoding it: the
+// caller vouches that they are the canonical encoding of s's value of
+// that member (an earlier encoding of an equal value). It also returns
+// every member as written, sharing the returned bytes.
+func (s *Snapshot) EncodeReusing(reuse map[string]Section) ([]byte, map[string]Section, error) {
+	return encodeReusing(s, reuse)
+}
+
+func encodeReusing(s *Snapshot, reuse map[string]Section) ([]byte, map[string]Section, error) {
 	doc := *s
 	doc.Sections = nil
-	e := &canonicalEncoder{counting: true}
+	e := &canonicalEncoder{counting: true, reuse: reuse}
 	v := reflect.ValueOf(&doc).Elem()
 	if _, err := e.members(v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e.buf = make([]byte, 0, e.n+len(e.fieldsOf(v.Type()))*96+32)
 	e.counting = false
 	spans, err := e.members(v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.Sections = make(map[string]string, len(spans))
 	for i, sp := range spans {
-		s.Sections[sp.name] = Digest(e.buf[sp.start:sp.end])
+		if r, ok := reuse[sp.name]; ok {
+			s.Sections[sp.name] = r.Digest
+		} else {
+			s.Sections[sp.name] = Digest(e.buf[sp.start:sp.end])
+		}
 		if i == 0 {
 			e.buf = append(e.buf, `,"`+SectionsMember+`":{`...)
 		} else {
@@ -50,7 +75,11 @@ func encodeSnapshot(s *Snapshot) ([]byte, error) {
 		e.buf = append(e.buf, '}')
 	}
 	e.buf = append(e.buf, '}', '\n')
-	return e.buf, nil
+	secs := make(map[string]Section, len(spans))
+	for _, sp := range spans {
+		secs[sp.name] = Section{Bytes: e.buf[sp.start:sp.end:sp.end], Digest: s.Sections[sp.name]}
+	}
+	return e.buf, secs, nil
 }
 
 // span is where a top-level member's value lies in the encoded document.
@@ -75,7 +104,9 @@ func (e *canonicalEncoder) members(v reflect.Value) ([]span, error) {
 		e.str(f.name)
 		e.writeByte(':')
 		start := len(e.buf)
-		if err := e.value(fv); err != nil {
+		if r, ok := e.reuse[f.name]; ok {
+			e.write(r.Bytes)
+		} else if err := e.value(fv); err != nil {
 			return nil, err
 		}
 		spans = append(spans, span{name: f.name, start: start, end: len(e.buf)})
@@ -86,6 +117,7 @@ func (e *canonicalEncoder) members(v reflect.Value) ([]span, error) {
 // canonicalEncoder writes canonical JSON; when counting, it only counts.
 type canonicalEncoder struct {
 	counting bool
+	reuse    map[string]Section // top-level members written as given
 	n        int
 	buf      []byte
 	scratch  []byte

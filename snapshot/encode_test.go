@@ -104,3 +104,31 @@ func TestEncodeStatesTheDigestOfEverySectionItWrites(t *testing.T) {
 		t.Errorf("Sections holds %v, the document states %v", s.Sections, stated)
 	}
 }
+
+func TestEncodeReusingWritesWhatEncodeWritesOfAnEqualSnapshot(t *testing.T) {
+	first := sample()
+	_, secs, err := first.EncodeReusing(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range secs {
+		if name == "generation" {
+			continue // the member that differs below
+		}
+		t.Run(name, func(t *testing.T) {
+			s := sample()
+			s.Generation++ // another document, this member equal
+			want := encoded(t, s)
+			got, again, err := s.EncodeReusing(map[string]Section{name: secs[name]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+			if again[name].Digest != Digest(again[name].Bytes) {
+				t.Errorf("the member's digest is not that of its bytes")
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
@@ -55,18 +54,7 @@ func TestServeNeverShowsTheRepositorysCredentials(t *testing.T) {
 				cancel()
 				<-done
 			})
-			admin := ""
-			sc := bufio.NewScanner(pr)
-			for sc.Scan() {
-				if rest, ok := strings.CutPrefix(sc.Text(), "admin:"); ok {
-					admin = strings.TrimSuffix(strings.TrimSpace(rest), "/status")
-					break
-				}
-			}
-			go io.Copy(io.Discard, pr)
-			if admin == "" {
-				t.Fatalf("serve printed no admin address; logs:\n%s", logs.String())
-			}
+			admin := adminURL(t, pr, &logs)
 			var status string
 			deadline := time.Now().Add(20 * time.Second)
 			for time.Now().Before(deadline) {

@@ -20,12 +20,32 @@ func Func(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
 	if err != nil {
 		cache = nil // in memory only: NewCache does not fail
 	}
+	// A directory's compiles are one session: told what changed, a
+	// recompile does not read the files that did not.
+	var sess *compiler.Session
+	var sessDir string
 	return func(ctx context.Context, in source.CompileInput) (source.CompileOutput, error) {
-		res, err := compiler.Compile(ctx, in.FS, compiler.Options{Commit: in.Commit, Generation: in.Generation, Cache: cache})
+		opts := compiler.Options{Commit: in.Commit, Generation: in.Generation, Cache: cache}
+		var res *compiler.Result
+		var err error
+		switch {
+		case in.Dir == "":
+			res, err = compiler.Compile(ctx, in.FS, opts)
+		default:
+			if sess == nil || sessDir != in.Dir {
+				if sess, err = compiler.NewSession(in.Dir, cache); err != nil {
+					return source.CompileOutput{}, err
+				}
+				sessDir = in.Dir
+			} else {
+				sess.Changed(in.Changed, in.Rescan)
+			}
+			res, err = sess.Compile(ctx, opts)
+		}
 		if err != nil {
 			return source.CompileOutput{}, err
 		}
-		out := source.CompileOutput{Bytes: res.Bytes}
+		out := source.CompileOutput{Bytes: res.Bytes, Digest: res.Digest}
 		for _, d := range res.Diagnostics {
 			if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
 				out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,24 +54,38 @@ func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
 		return fmt.Errorf("dir source: %w", err)
 	}
 
+	// changed collects the paths of the events since the last compile;
+	// rescan is set when events may have been lost (and at first).
+	var changed []string
+	rescan := true
 	relevant := func(ev fsnotify.Event) bool {
-		if !inTree(root, ev.Name) {
+		if ev.Name == root || !strings.HasPrefix(ev.Name, root+string(filepath.Separator)) {
+			if ev.Name == root {
+				rescan = true // the root itself replaced
+				return true
+			}
 			return false
 		}
 		if ev.Has(fsnotify.Create) {
 			// Lstat: a link to a directory is not followed (the
 			// compile refuses it).
-			if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() {
+			if fi, err := os.Lstat(ev.Name); err == nil && fi.IsDir() && !skipDir(fi.Name()) {
 				// A new directory (or the root, renamed back in): watch
 				// it and everything already in it.
 				if err := watchTree(w, ev.Name); err != nil {
 					log.Warn("watching new directory", "path", ev.Name, "err", err)
+					rescan = true
 				}
 			}
 		}
-		return true
+		// The compile reads hidden files too: their changes are noted,
+		// but only a .gitignore's starts a compile (not an editor's swap
+		// file).
+		rel := filepath.ToSlash(ev.Name[len(root)+1:])
+		changed = append(changed, rel)
+		return inTree(root, ev.Name) || path.Base(rel) == ".gitignore"
 	}
-	return watch(ctx, w, d.Name(), cmpOr(d.Debounce, DefaultDebounce), log, relevant, func() (again, ok bool) {
+	return watch(ctx, w, d.Name(), cmpOr(d.Debounce, DefaultDebounce), log, relevant, func() { rescan = true }, func() (again, ok bool) {
 		gen := uint64(1)
 		if d.NextGeneration != nil {
 			gen = d.NextGeneration()
@@ -80,13 +95,15 @@ func (d *Dir) Run(ctx context.Context, out chan<- Revision) error {
 		if err != nil {
 			return false, send(ctx, out, Revision{Source: d.Name(), Err: fmt.Errorf("opening %s: %w", root, err), At: time.Now()})
 		}
-		rev := compile(ctx, d.Name(), d.Compile, CompileInput{FS: fsys, Generation: gen})
+		in := CompileInput{FS: fsys, Generation: gen, Dir: root, Changed: changed, Rescan: rescan}
+		changed, rescan = nil, false
+		rev := compile(ctx, d.Name(), d.Compile, in)
 		log.Debug("compiled", "generation", gen, "took", time.Since(start), "diagnostics", len(rev.Diagnostics), "err", rev.Err)
 		return false, send(ctx, out, rev)
 	})
 }
 
-// watchTree watches dir and its subdirectories, except hidden ones (.git).
+// watchTree watches dir and its subdirectories, but .git.
 func watchTree(w *fsnotify.Watcher, dir string) error {
 	return filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -98,7 +115,7 @@ func watchTree(w *fsnotify.Watcher, dir string) error {
 		if !e.IsDir() {
 			return nil
 		}
-		if path != dir && strings.HasPrefix(e.Name(), ".") {
+		if path != dir && skipDir(e.Name()) {
 			return filepath.SkipDir
 		}
 		if err := w.Add(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -107,6 +124,10 @@ func watchTree(w *fsnotify.Watcher, dir string) error {
 		return nil
 	})
 }
+
+// skipDir reports whether a directory named name is not watched: the
+// compile never reads .git.
+func skipDir(name string) bool { return name == ".git" }
 
 // inTree reports whether path is root or under it, outside hidden
 // directories and files (.git, editor swap files such as .x.swp).

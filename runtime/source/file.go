@@ -59,7 +59,7 @@ func (f *File) Run(ctx context.Context, out chan<- Revision) error {
 
 	settling := 0 // reads in a row whose digest did not match yet
 	return watch(ctx, w, f.Name(), cmpOr(f.Debounce, DefaultDebounce), orDefault(f.Log).With("source", f.Name()),
-		func(ev fsnotify.Event) bool { return relevant[ev.Name] },
+		func(ev fsnotify.Event) bool { return relevant[ev.Name] }, nil,
 		func() (again, ok bool) {
 			rev := readSnapshotFile(path, f.Copies)
 			rev.Source = f.Name()

@@ -2,7 +2,6 @@ package source
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,15 +16,7 @@ import (
 // startFile runs a file source on path and returns its revisions.
 func startFile(t *testing.T, path string) <-chan Revision {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Revision, 16)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = (&File{Path: path, Debounce: 20 * time.Millisecond}).Run(ctx, out)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return out
+	return startSource(t, &File{Path: path, Debounce: 20 * time.Millisecond})
 }
 
 func next(t *testing.T, revs <-chan Revision) Revision {

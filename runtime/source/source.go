@@ -102,6 +102,13 @@ type CompileInput struct {
 	Commit string
 	// Generation to record in the snapshot.
 	Generation uint64
+	// Dir, from the directory source, is the directory FS reads. Changed
+	// then lists the paths (slash-separated, relative to Dir) changed
+	// since the source's previous compile, unless Rescan: anything may
+	// have (the first compile, or events were lost).
+	Dir     string
+	Changed []string
+	Rescan  bool
 }
 
 // CompileOutput is a compile's result: Bytes (the configuration is valid;
@@ -109,6 +116,9 @@ type CompileInput struct {
 type CompileOutput struct {
 	Bytes       []byte
 	Diagnostics []Diagnostic
+	// Digest, if set, is snapshot.Digest(Bytes), computed by the compile
+	// (the verifier then does not hash them again).
+	Digest string
 }
 
 // CompileFunc compiles a configuration tree into canonical snapshot bytes.
@@ -156,7 +166,7 @@ func compile(ctx context.Context, name string, fn CompileFunc, in CompileInput) 
 			rev.Diagnostics = []Diagnostic{{Message: "compile produced no snapshot"}}
 		}
 	default:
-		rev.Bytes = out.Bytes
+		rev.Bytes, rev.Sum = out.Bytes, out.Digest
 		rev.Compiled = true
 	}
 	rev.At = time.Now()
@@ -216,11 +226,11 @@ func orDefault(log *slog.Logger) *slog.Logger {
 // once, then debounce after the last of every burst of the watcher's events
 // that relevant accepts (relevant may also act on one, such as watching a
 // new directory). A watcher error means events may have been lost, so it
-// counts as a burst too. act returns again to be run once more, debounce
+// counts as a burst too, and is told to lost, if set. act returns again to be run once more, debounce
 // later, whatever happens meanwhile; it returns false when the source must
 // stop (ctx ended). watch returns when ctx ends or the watcher closes.
 func watch(ctx context.Context, w *fsnotify.Watcher, name string, debounce time.Duration, log *slog.Logger,
-	relevant func(fsnotify.Event) bool, act func() (again, ok bool)) error {
+	relevant func(fsnotify.Event) bool, lost func(), act func() (again, ok bool)) error {
 	timer := time.NewTimer(0) // at once
 	defer timer.Stop()
 	for {
@@ -239,6 +249,9 @@ func watch(ctx context.Context, w *fsnotify.Watcher, name string, debounce time.
 				return fmt.Errorf("%s source: watcher closed", name)
 			}
 			log.Warn("watcher error", "err", err)
+			if lost != nil {
+				lost()
+			}
 			timer.Reset(debounce)
 		case <-timer.C:
 			again, ok := act()
