@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,9 +216,9 @@ func evalIdentity(limits Limits, noFast bool) [sha256.Size]byte {
 
 // fileKey is the key of one file's evaluation.
 func fileKey(identity *[sha256.Size]byte, lf layoutFile, src []byte) cacheKey {
+	var buf [256]byte
 	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "%d %q %q %q %q %d\n", lf.kind, lf.path, lf.pub, lf.api, lf.org, len(src))
+	h.Write(appendFile(append(buf[:0], identity[:]...), lf, "bytes", strconv.Itoa(len(src))))
 	h.Write(src)
 	var k cacheKey
 	h.Sum(k[:0])
@@ -226,12 +228,26 @@ func fileKey(identity *[sha256.Size]byte, lf layoutFile, src []byte) cacheKey {
 // blobKey is the key of the evaluation of a git blob: its ID stands for
 // its contents.
 func blobKey(identity *[sha256.Size]byte, lf layoutFile, id string) cacheKey {
-	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "%d %q %q %q %q blob %s\n", lf.kind, lf.path, lf.pub, lf.api, lf.org, id)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k
+	var buf [256]byte
+	return sha256.Sum256(appendFile(append(buf[:0], identity[:]...), lf, "blob", id))
+}
+
+// appendFile appends what identifies file lf in keys, then fields.
+func appendFile(b []byte, lf layoutFile, fields ...string) []byte {
+	b = append(b, byte(lf.kind))
+	for _, s := range [...]string{lf.path, lf.pub, lf.api, lf.org} {
+		b = appendField(b, s)
+	}
+	for _, s := range fields {
+		b = appendField(b, s)
+	}
+	return b
+}
+
+// appendField appends s, prefixed by its length: no two lists of fields
+// append the same bytes.
+func appendField(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // schemaDigest hashes the embedded schema.

@@ -115,31 +115,30 @@ func (d *grantDeps) key(identity *[sha256.Size]byte, lf layoutFile, fileKey cach
 		return cacheKey{}, false
 	}
 	pub, org := d.pubs[lf.pub], d.orgs[lf.org]
-	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "grants %x\ntoday %s\nplatform %x\npublisher %q %x\nconsumer %q %x\n", fileKey, d.today, d.platform, lf.pub, pub, lf.org, org)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k, true
+	var buf [512]byte
+	b := append(buf[:0], identity[:]...)
+	for _, s := range [...]string{"grants", string(fileKey[:]), d.today, string(d.platform[:]), lf.pub, string(pub[:]), lf.org, string(org[:])} {
+		b = appendField(b, s)
+	}
+	return sha256.Sum256(b), true
 }
 
 // grantsOne evaluates and checks grants file lf, or takes both from the
-// cache, and returns its entitlements and, when evaluated, its value.
-func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m *model, deps *grantDeps) ([]snapshot.Entitlement, *grantsFile, error) {
+// cache, and returns its entitlements, when evaluated its value, and the
+// bytes it counted towards the repository's limit.
+func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m *model, deps *grantDeps) ([]snapshot.Entitlement, *grantsFile, int64, error) {
 	var src []byte
 	var k cacheKey
 	cached, unread := false, false
 	if deps != nil && !deps.unknown["pub/"+lf.pub] && !deps.unknown["org/"+lf.org] {
 		var fk cacheKey
-		if b, ok := c.fsys.(blobIDs); ok {
-			if id, ok := b.BlobID(lf.path); ok {
-				fk, unread = blobKey(&c.identity, lf, id), true
-			}
+		if lf.blob != "" {
+			fk, unread = blobKey(&c.identity, lf, lf.blob), true
 		}
 		if !unread {
 			var err error
 			if src, err = c.load.readLayout(lf, sink, &ev.buf); err != nil || src == nil {
-				return nil, nil, err
+				return nil, nil, 0, err
 			}
 			fk = fileKey(&c.identity, lf, src)
 		}
@@ -153,16 +152,16 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 			switch count {
 			case unreadCounted:
 				sink.list = append(sink.list, out.Diags...)
-				return out.entitlements(m, lf), nil, nil
+				return out.entitlements(m, lf), nil, out.Size, nil
 			case unreadOver:
-				return nil, nil, nil
+				return nil, nil, 0, nil
 			}
 		}
 	}
 	n := len(sink.list)
 	v, _, size, err := c.evalRead(ev, lf, sink, &ev.buf, true, src)
 	if err != nil || v == nil {
-		return nil, nil, err
+		return nil, nil, size, err
 	}
 	f := v.(*grantsFile)
 	ents := c.checkGrantsFile(m, lf, f, sink)
@@ -170,7 +169,7 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 	if cached && !overBudget(diags) && !c.load.over.Load() {
 		c.opts.Cache.put(k, newGrantsOutcome(size, diags, ents))
 	}
-	return ents, f, nil
+	return ents, f, size, nil
 }
 
 func newGrantsOutcome(size int64, diags Diagnostics, ents []snapshot.Entitlement) *grantsOutcome {

@@ -30,6 +30,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.withBlobIDs(files)
 	c.total = len(files)
 	// Grants are most of a large repository: they are evaluated after the
 	// model, checked and turned into entitlements file by file, so that
@@ -73,6 +74,17 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 	}
 	n1, r1 := len(c.diags.list), c.load.read.Load()
+	// The grants files of the prior's compile come with their outcome:
+	// only those that changed are checked (see reuseGrants).
+	var pg *priorGrants
+	if prior != nil && c.opts.NoEncode && c.opts.Built == nil {
+		pg = c.reuseGrants(prior, grants)
+	}
+	keep := prior == nil && reusable && c.opts.Reusable && c.opts.NoEncode
+	var outcomes []grantsKept
+	if keep {
+		outcomes = make([]grantsKept, len(grants))
+	}
 	perFile := make([][]snapshot.Entitlement, len(grants))
 	var kept []*grantsFile
 	if c.opts.KeepModel {
@@ -80,10 +92,17 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	if m.platform != nil {
 		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
-			ents, f, err := c.grantsOne(ev, grants[i], sink, m, deps)
+			if pg.take(c, i, grants[i], sink) {
+				return nil
+			}
+			n := len(sink.list)
+			ents, f, size, err := c.grantsOne(ev, grants[i], sink, m, deps)
 			perFile[i] = ents
 			if kept != nil {
 				kept[i] = f
+			}
+			if outcomes != nil {
+				outcomes[i] = grantsKept{pub: grants[i].pub, org: grants[i].org, diags: sink.list[n:len(sink.list):len(sink.list)], size: size}
 			}
 			return err
 		})
@@ -127,8 +146,18 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		ents = append(ents, es...)
 		perFile[i] = nil
 	}
+	if pg != nil {
+		res.Specs = map[string][]byte{}
+		if res.Snapshot, err = pg.snapshot(c.opts, ents); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	if err := c.emit(m, ents, res); err != nil {
 		return nil, err
+	}
+	if state != nil && outcomes != nil {
+		state.keepGrants(grants, outcomes, res.Snapshot)
 	}
 	return res, nil
 }
@@ -250,9 +279,9 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 	cache := c.opts.Cache
 	var k cacheKey
 	keyed, looked := false, false
-	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
+	if cache != nil {
 		// A git blob is known by its ID: unchanged, it is not read.
-		if id, ok := b.BlobID(lf.path); ok {
+		if id := lf.blob; id != "" {
 			k, keyed = blobKey(&c.identity, lf, id), true
 			c.noteKey(lf, k)
 			if unread && src == nil {
@@ -312,6 +341,18 @@ func overBudget(diags Diagnostics) bool {
 // blobIDs is a file system that knows its files' git blob IDs (gitfs).
 type blobIDs interface {
 	BlobID(name string) (string, bool)
+}
+
+// withBlobIDs sets the blob ID of each file, when the file system knows
+// them and the compile has a cache (which is keyed by them).
+func (c *compilation) withBlobIDs(files []layoutFile) {
+	b, ok := c.fsys.(blobIDs)
+	if !ok || c.opts.Cache == nil {
+		return
+	}
+	for i := range files {
+		files[i].blob, _ = b.BlobID(files[i].path)
+	}
 }
 
 // cached returns the evaluation under k, if cached, and the file's size.

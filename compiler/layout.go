@@ -67,6 +67,9 @@ type layoutFile struct {
 	kind fileKind
 	// pub, api and org are the IDs the path names, as the kind has them.
 	pub, api, org string
+	// blob is the file's git blob ID, when the compile's file system knows
+	// it and the compile has a cache (see withBlobIDs); "" otherwise.
+	blob string
 }
 
 // ignoredName reports whether a path is allowed anywhere and ignored:
