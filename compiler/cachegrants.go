@@ -191,19 +191,26 @@ func (out *grantsOutcome) entitlements(m *model, lf layoutFile) []snapshot.Entit
 	if len(out.Ents) == 0 {
 		return nil
 	}
-	intern := func(s string) string {
-		if v, ok := m.intern[s]; ok {
-			return v
+	// A file's entitlements have one grantor and few apps and APIs: each
+	// field's last string interned is looked up first.
+	var last [3][2]string
+	intern := func(field int, s string) string {
+		if l := &last[field]; s != l[0] {
+			v, ok := m.intern[s]
+			if !ok {
+				v = s
+			}
+			*l = [2]string{s, v}
 		}
-		return s
+		return last[field][1]
 	}
 	ents := make([]snapshot.Entitlement, len(out.Ents))
 	for i, ce := range out.Ents {
 		e := snapshot.Entitlement{
-			App: intern(ce.App), API: intern(ce.API),
+			App: intern(0, ce.App), API: intern(1, ce.API),
 			Environment: internConst(ce.Environment, snapshot.EnvSandbox, snapshot.EnvIntegration, snapshot.EnvProduction),
 			AccessMode:  internConst(ce.AccessMode, snapshot.AccessModes...),
-			Expires:     ce.Expires, GrantedBy: intern(ce.GrantedBy),
+			Expires:     ce.Expires, GrantedBy: intern(2, ce.GrantedBy),
 			Approval: snapshot.Approval{By: ce.By, Date: ce.Date},
 		}
 		if ce.HasRate {

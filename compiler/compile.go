@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,15 +138,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if res.Diagnostics.HasErrors() {
 		return res, nil
 	}
-	n := 0
-	for _, es := range perFile {
-		n += len(es)
-	}
-	ents := make([]snapshot.Entitlement, 0, n)
-	for i, es := range perFile {
-		ents = append(ents, es...)
-		perFile[i] = nil
-	}
+	ents := sortedEntitlements(grants, perFile)
 	if pg != nil {
 		res.Specs = map[string][]byte{}
 		if res.Snapshot, err = pg.snapshot(c.opts, ents); err != nil {
@@ -160,6 +153,38 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		state.keepGrants(grants, outcomes, res.Snapshot)
 	}
 	return res, nil
+}
+
+// sortedEntitlements returns the entitlements of every grants file, in
+// the snapshot's order, emptying perFile. A grants file's entitlements are
+// of apps of the organisation its path names (org/app), so the files are
+// taken by organisation, and only each organisation's are sorted together.
+func sortedEntitlements(grants []layoutFile, perFile [][]snapshot.Entitlement) []snapshot.Entitlement {
+	n := 0
+	order := make([]int, 0, len(perFile))
+	for i, es := range perFile {
+		if len(es) > 0 {
+			n += len(es)
+			order = append(order, i)
+		}
+	}
+	prefix := func(i int) string { return grants[i].org + "/" }
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(prefix(a), prefix(b)) })
+	ents := make([]snapshot.Entitlement, 0, n)
+	for start := 0; start < len(order); {
+		end := start + 1
+		for end < len(order) && grants[order[end]].org == grants[order[start]].org {
+			end++
+		}
+		from := len(ents)
+		for _, i := range order[start:end] {
+			ents = append(ents, perFile[i]...)
+			perFile[i] = nil
+		}
+		slices.SortFunc(ents[from:], snapshot.CompareEntitlements)
+		start = end
+	}
+	return ents
 }
 
 // modelOf evaluates the files other than grants and documents, builds the

@@ -169,6 +169,7 @@ error.`,
 			if err != nil {
 				return err
 			}
+			limitCompileMemory(diffMemoryLimit)
 			var out *report.Output
 			if f.repo == "" && isDir(args[0]) && isDir(args[1]) {
 				if f.actor != "" {

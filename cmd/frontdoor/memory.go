@@ -24,6 +24,9 @@ const (
 	// catalogMemoryLimit applies when the catalogue is built with the
 	// compile, whose rendered endpoints stay live until it is written.
 	catalogMemoryLimit = 300 << 20
+	// diffMemoryLimit applies to diff, whose base model and snapshot stay
+	// live while its head is compiled.
+	diffMemoryLimit = 250 << 20
 )
 
 func limitCompileMemory(limit int64) {
