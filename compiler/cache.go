@@ -173,9 +173,9 @@ func (c *Cache) put(k cacheKey, ptr any) {
 }
 
 // DiskOnly makes a Cache with a directory keep what it evaluates only
-// there, not in memory too: for a process that compiles once, which never
-// asks for an entry it made (memory would only hold it until exit). A
-// Cache without a directory is left as it is.
+// there, not in memory too: for a command that ends after a compile or
+// two (what it made, it reads back from the directory). A Cache without a
+// directory is left as it is.
 func (c *Cache) DiskOnly() {
 	if c == nil {
 		return

@@ -73,11 +73,13 @@ type packDir struct {
 }
 
 // packStream is the data of a pack being written: the entries go to a
-// temporary file, their index stays in memory.
+// temporary file, their index stays in memory. The run reads its entries
+// back from the file (a diff's head those of its base).
 type packStream struct {
 	f       *os.File
 	w       *bufio.Writer
 	idx     []byte // index entries, offsets from the data's start
+	refs    map[cacheKey]packRef
 	dataLen int64
 	failed  bool // a write failed: the entries are lost
 }
@@ -220,19 +222,40 @@ func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 		if !ok {
 			continue
 		}
-		if cap(*buf) < int(r.n) {
-			*buf = make([]byte, r.n)
+		if b, ok := readEntry(r.p.f, r, buf); ok {
+			d.mu.Lock()
+			r.p.used = true
+			d.mu.Unlock()
+			return b, true
 		}
-		b := (*buf)[:r.n]
-		if _, err := r.p.f.ReadAt(b, r.off); err != nil || sha256.Sum256(b) != r.sum {
-			continue
-		}
-		d.mu.Lock()
-		r.p.used = true
-		d.mu.Unlock()
-		return b, true
 	}
-	return nil, false
+	// An entry of this run is read back from its stream, written out so
+	// far.
+	d.mu.Lock()
+	s := d.stream
+	r, ok := packRef{}, false
+	if s != nil && !s.failed {
+		if r, ok = s.refs[k]; ok && s.w.Flush() != nil {
+			s.failed, ok = true, false
+		}
+	}
+	d.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return readEntry(s.f, r, buf)
+}
+
+// readEntry reads entry r of file f into *buf and checks its sum.
+func readEntry(f *os.File, r packRef, buf *[]byte) ([]byte, bool) {
+	if cap(*buf) < int(r.n) {
+		*buf = make([]byte, r.n)
+	}
+	b := (*buf)[:r.n]
+	if _, err := f.ReadAt(b, r.off); err != nil || sha256.Sum256(b) != r.sum {
+		return nil, false
+	}
+	return b, true
 }
 
 // put writes a new entry to the run's stream, keeping none of b; a
@@ -253,7 +276,7 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	}
 	if d.stream == nil {
 		f, err := os.CreateTemp(d.dir, ".data"+packSuffix+".tmp-*")
-		d.stream = &packStream{f: f, failed: err != nil}
+		d.stream = &packStream{f: f, failed: err != nil, refs: map[cacheKey]packRef{}}
 		if err == nil {
 			d.stream.w = bufio.NewWriterSize(f, packStreamBuffer)
 		}
@@ -270,6 +293,7 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	s.idx = binary.BigEndian.AppendUint64(s.idx, uint64(s.dataLen))
 	s.idx = binary.BigEndian.AppendUint32(s.idx, uint32(len(b)))
 	s.idx = append(s.idx, sum[:]...)
+	s.refs[k] = packRef{off: s.dataLen, n: uint32(len(b)), sum: *sum}
 	s.dataLen += int64(len(b))
 	if s.dataLen >= d.roll {
 		d.stream = nil
@@ -298,10 +322,21 @@ func (d *packDir) finish(s *packStream) {
 	head := packHead(len(s.idx)/packIndexEntry, s.dataLen, sortIndex(s.idx))
 	name := fmt.Sprintf("%016x-%08x%s", time.Now().UnixNano(), rand.Uint32(), packSuffix)
 	data := io.LimitReader(s.f, s.dataLen)
-	if atomicfile.WriteFromUnsynced(filepath.Join(d.dir, name), io.MultiReader(bytes.NewReader(head), data), 0o600) == nil {
-		d.mu.Lock()
-		d.written += int64(len(head)) + s.dataLen
-		d.mu.Unlock()
+	path := filepath.Join(d.dir, name)
+	if atomicfile.WriteFromUnsynced(path, io.MultiReader(bytes.NewReader(head), data), 0o600) != nil {
+		return
+	}
+	// The run goes on reading the entries from their pack.
+	p, err := openPack(path)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.written += int64(len(head)) + s.dataLen
+	switch {
+	case err != nil:
+	case d.closed:
+		p.f.Close()
+	default:
+		d.packs = append(d.packs, p)
 	}
 }
 

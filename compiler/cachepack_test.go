@@ -165,3 +165,33 @@ func TestAPackWithAnUnsortedIndexIsIgnored(t *testing.T) {
 	}
 	packedEntries(t, dir, ents)
 }
+
+// A run reads back the entries it put, before it closes the directory:
+// from the stream being written, and from the packs it rolled.
+func TestARunReadsBackTheEntriesItPut(t *testing.T) {
+	for _, roll := range []int64{packRoll, 4 << 10, 1} {
+		t.Run(fmt.Sprint("roll ", roll), func(t *testing.T) {
+			d, err := openPackDir(t.TempDir(), DefaultCacheSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.close()
+			d.roll = roll
+			ents := packEntries(300)
+			for i, e := range ents {
+				d.put(e.key, e.b)
+				// The entries put so far, read between puts.
+				for _, f := range ents[:i+1][max(0, i-3):] {
+					if got, ok := d.get(f.key, new([]byte)); !ok || !bytes.Equal(got, f.b) {
+						t.Fatalf("entry %x after %d puts: got %v %q, want %q", f.key[:4], i+1, ok, got, f.b)
+					}
+				}
+			}
+			for _, e := range ents {
+				if got, ok := d.get(e.key, new([]byte)); !ok || !bytes.Equal(got, e.b) {
+					t.Fatalf("entry %x: got %v %q, want %q", e.key[:4], ok, got, e.b)
+				}
+			}
+		})
+	}
+}

@@ -169,6 +169,9 @@ error.`,
 			if err != nil {
 				return err
 			}
+			// What the base evaluates, the head reads back from the
+			// directory: memory holds neither.
+			cache.DiskOnly()
 			limitCompileMemory(diffMemoryLimit)
 			var out *report.Output
 			if f.repo == "" && isDir(args[0]) && isDir(args[1]) {
