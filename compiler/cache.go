@@ -99,10 +99,6 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(d, "frontdoor"), nil
 }
 
-// Stats says how many files were found in the cache and how many were
-// evaluated.
-func (c *Cache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
-
 // Close writes the entries not yet on disk and evicts the least recently
 // used packs beyond the directory's bound. The Cache then keeps working in
 // memory only.
@@ -111,15 +107,6 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	return c.disk.close()
-}
-
-// Trim evicts the least recently used packs until the directory is within
-// nine tenths of its bound, if it is over it.
-func (c *Cache) Trim() error {
-	if c == nil || c.disk == nil {
-		return nil
-	}
-	return c.disk.trim()
 }
 
 // getValue decodes the entry under k into ptr, if there is one.
