@@ -70,7 +70,7 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 		default:
 			continue
 		}
-		k, ok := c.keys.Load(lf.path)
+		k, ok := c.key(lf.path)
 		if !ok {
 			if id == "" {
 				return nil
@@ -78,7 +78,7 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 			d.unknown[id] = true
 			continue
 		}
-		groups[id] = append(groups[id], fmt.Sprintf("%q %x\n", lf.path, k.(cacheKey)))
+		groups[id] = append(groups[id], fmt.Sprintf("%q %x\n", lf.path, k))
 	}
 	for id, lines := range groups {
 		slices.Sort(lines)
@@ -104,8 +104,21 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 // files they read; no check reads a grants file's, and a compile has many.
 func (c *compilation) noteKey(lf layoutFile, k cacheKey) {
 	if lf.kind != kindGrants {
-		c.keys.Store(lf.path, k)
+		c.keysMu.Lock()
+		if c.keys == nil {
+			c.keys = map[string]cacheKey{}
+		}
+		c.keys[lf.path] = k
+		c.keysMu.Unlock()
 	}
+}
+
+// key returns the cache key noted of file p.
+func (c *compilation) key(p string) (cacheKey, bool) {
+	c.keysMu.Lock()
+	defer c.keysMu.Unlock()
+	k, ok := c.keys[p]
+	return k, ok
 }
 
 // key returns the cache key of grants file lf's outcome, its evaluation

@@ -79,7 +79,7 @@ type packStream struct {
 	f       *os.File
 	w       *bufio.Writer
 	idx     []byte // index entries, offsets from the data's start
-	refs    map[cacheKey]packRef
+	refs    map[cacheKey]packRef // of idx, made when first needed
 	dataLen int64
 	failed  bool // a write failed: the entries are lost
 }
@@ -235,6 +235,9 @@ func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 	s := d.stream
 	r, ok := packRef{}, false
 	if s != nil && !s.failed {
+		if s.refs == nil {
+			s.refs = s.index()
+		}
 		if r, ok = s.refs[k]; ok && s.w.Flush() != nil {
 			s.failed, ok = true, false
 		}
@@ -244,6 +247,17 @@ func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 		return nil, false
 	}
 	return readEntry(s.f, r, buf)
+}
+
+// index returns the entries of s by key.
+func (s *packStream) index() map[cacheKey]packRef {
+	p := pack{idx: s.idx}
+	refs := make(map[cacheKey]packRef, p.count())
+	for i := range p.count() {
+		k, r := p.ref(i)
+		refs[k] = r
+	}
+	return refs
 }
 
 // readEntry reads entry r of file f into *buf and checks its sum.
@@ -276,7 +290,7 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	}
 	if d.stream == nil {
 		f, err := os.CreateTemp(d.dir, ".data"+packSuffix+".tmp-*")
-		d.stream = &packStream{f: f, failed: err != nil, refs: map[cacheKey]packRef{}}
+		d.stream = &packStream{f: f, failed: err != nil}
 		if err == nil {
 			d.stream.w = bufio.NewWriterSize(f, packStreamBuffer)
 		}
@@ -293,7 +307,9 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	s.idx = binary.BigEndian.AppendUint64(s.idx, uint64(s.dataLen))
 	s.idx = binary.BigEndian.AppendUint32(s.idx, uint32(len(b)))
 	s.idx = append(s.idx, sum[:]...)
-	s.refs[k] = packRef{off: s.dataLen, n: uint32(len(b)), sum: *sum}
+	if s.refs != nil {
+		s.refs[k] = packRef{off: s.dataLen, n: uint32(len(b)), sum: *sum}
+	}
 	s.dataLen += int64(len(b))
 	if s.dataLen >= d.roll {
 		d.stream = nil

@@ -120,11 +120,10 @@ func (c *compilation) cachedSpec(id, apiFile string, major int, envs []string, f
 	if cache == nil || c.opts.SpecLoaded != nil {
 		return specs, false, func() {}
 	}
-	api, ok := c.keys.Load(apiFile)
+	apiKey, ok := c.key(apiFile)
 	if !ok {
 		return specs, false, func() {}
 	}
-	apiKey := api.(cacheKey)
 	h := sha256.New()
 	h.Write(c.identity[:])
 	fmt.Fprintf(h, "spec %q %q %d %q %x\n%s", id, file, major, envs, apiKey, doc.id)

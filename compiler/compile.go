@@ -224,7 +224,8 @@ type compilation struct {
 	// keys holds the cache key of each file evaluated with the cache but
 	// grants files, by path: what a file's evaluation depends on (see
 	// cachedSpec, grantDeps).
-	keys sync.Map
+	keys   map[string]cacheKey
+	keysMu sync.Mutex
 
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
