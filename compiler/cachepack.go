@@ -78,7 +78,7 @@ type packDir struct {
 type packStream struct {
 	f       *os.File
 	w       *bufio.Writer
-	idx     []byte // index entries, offsets from the data's start
+	idx     []byte               // index entries, offsets from the data's start
 	refs    map[cacheKey]packRef // of idx, made when first needed
 	dataLen int64
 	failed  bool // a write failed: the entries are lost
