@@ -20,16 +20,7 @@ func TestADiffOfGrantsOnlySaysWhatADiffOfSeparateCompilesSays(t *testing.T) {
 		edit func(r *testRepo)
 	}{
 		{"a grant added", func(r *testRepo) {
-			r.Write("publishers/nhsbsa/grants/northgate-gp-systems.cue", `grants: [{
-	app:         "clinical-system"
-	api:         "prescription-exemptions"
-	environment: "production"
-	accessMode:  "app-level3"
-	expires:     "2027-06-30"
-	approvedBy:  "nhsbsa-api-team"
-	date:        "2026-07-01"
-}]
-`)
+			r.Write("publishers/nhsbsa/grants/northgate-gp-systems.cue", newGrant)
 		}},
 		{"a rate limit changed", func(r *testRepo) {
 			r.replace("publishers/nhsbsa/grants/northshire-icb.cue", `limit: 1200, per: "minute"`, `limit: 2400, per: "minute"`)
