@@ -147,12 +147,21 @@ func (pg *priorGrants) take(c *compilation, i int, lf layoutFile, sink *diagSink
 
 // snapshot returns the snapshot of the compile: the prior's, sharing every
 // section but the entitlements, which are the prior's of the files reused
-// and ents, those of the files checked again. Only the entitlements are
-// checked: the other sections are the prior's, checked when it was built.
+// and ents, those of the files checked again. Only ents are checked: the
+// rest is the prior's, checked when it was built, and the merge keeps the
+// order (no entitlement of ents has the key of one kept, which another
+// file granted: a key names its app's organisation and its API's
+// publisher).
 func (pg *priorGrants) snapshot(opts Options, ents []snapshot.Entitlement) (*snapshot.Snapshot, error) {
 	base := pg.state.snap
-	added := snapshot.Snapshot{Entitlements: ents}
-	added.Normalize()
+	sorted := snapshot.Snapshot{Entitlements: ents}
+	sorted.Normalize() // sorts the entitlements, the only list it has
+	ents = sorted.Entitlements
+	added := *base
+	added.Entitlements = ents
+	if err := added.ConsistentEntitlements(); err != nil {
+		return nil, fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)
+	}
 	// The prior's entitlements of the files reused, merged in order with
 	// the others.
 	all := make([]snapshot.Entitlement, 0, len(base.Entitlements)+len(ents))
@@ -169,8 +178,5 @@ func (pg *priorGrants) snapshot(opts Options, ents []snapshot.Entitlement) (*sna
 	all = append(all, ents...)
 	s := *base
 	s.Commit, s.Generation, s.Entitlements = opts.Commit, opts.Generation, all
-	if err := s.ConsistentEntitlements(); err != nil {
-		return nil, fmt.Errorf("internal: compiled snapshot is inconsistent: %w", err)
-	}
 	return &s, nil
 }
