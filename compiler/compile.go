@@ -40,7 +40,18 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	// grants: their parsing allocates the most, and the collector then
 	// has only the model to trace, not the entitlements as well (the
 	// documents' bytes it keeps instead hold no pointers).
-	var others, grants, specs []layoutFile
+	n := [3]int{}
+	for _, f := range files {
+		switch f.kind {
+		case kindGrants:
+			n[0]++
+		case kindSpec:
+			n[1]++
+		default:
+			n[2]++
+		}
+	}
+	grants, specs, others := make([]layoutFile, 0, n[0]), make([]layoutFile, 0, n[1]), make([]layoutFile, 0, n[2])
 	for _, f := range files {
 		switch f.kind {
 		case kindGrants:
