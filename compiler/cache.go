@@ -62,7 +62,7 @@ type cacheKey [sha256.Size]byte
 const (
 	// cacheFormat is bumped whenever the entry format or what the key
 	// covers changes.
-	cacheFormat = 2
+	cacheFormat = 1
 	// DefaultCacheSize bounds a cache directory.
 	DefaultCacheSize = 512 << 20
 	// memCacheSize bounds the entries a Cache keeps in memory.
