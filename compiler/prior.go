@@ -106,20 +106,19 @@ func (st *compileState) keepGrants(grants []layoutFile, outcomes []grantsKept, s
 type priorGrants struct {
 	state  *compileState
 	reused []bool // by index of the compile's grants files
-	// dropped holds "pub/org" of the prior's grants files not reused.
-	dropped map[string]bool
+	// dropped holds {pub, org} of the prior's grants files not reused.
+	dropped map[[2]string]bool
 }
 
 // reuseGrants returns which of grants the compile takes from prior's
 // state: a file with the same path and blob ID is checked against the
 // same model, so its outcome is the same. nil when prior kept no snapshot
-// (its grants' entitlements are only there) or the file system does not
-// know blob IDs.
+// (its grants' entitlements are only there).
 func (c *compilation) reuseGrants(prior *compileState, grants []layoutFile) *priorGrants {
 	if prior == nil || prior.snap == nil {
 		return nil
 	}
-	pg := &priorGrants{state: prior, reused: make([]bool, len(grants)), dropped: map[string]bool{}}
+	pg := &priorGrants{state: prior, reused: make([]bool, len(grants)), dropped: map[[2]string]bool{}}
 	taken := make(map[string]bool, len(grants))
 	for i, lf := range grants {
 		if g, ok := prior.grants[lf.path]; ok && lf.blob != "" && g.blob == lf.blob {
@@ -128,7 +127,7 @@ func (c *compilation) reuseGrants(prior *compileState, grants []layoutFile) *pri
 	}
 	for p, g := range prior.grants {
 		if !taken[p] {
-			pg.dropped[g.pub+"/"+g.org] = true
+			pg.dropped[[2]string{g.pub, g.org}] = true
 		}
 	}
 	return pg
@@ -167,7 +166,7 @@ func (pg *priorGrants) snapshot(opts Options, ents []snapshot.Entitlement) (*sna
 	all := make([]snapshot.Entitlement, 0, len(base.Entitlements)+len(ents))
 	for _, e := range base.Entitlements {
 		org, _, _ := strings.Cut(e.App, "/")
-		if pg.dropped[e.GrantedBy+"/"+org] {
+		if pg.dropped[[2]string{e.GrantedBy, org}] {
 			continue
 		}
 		for len(ents) > 0 && snapshot.CompareEntitlements(ents[0], e) < 0 {
