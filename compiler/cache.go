@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,10 +99,6 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(d, "frontdoor"), nil
 }
 
-// Stats says how many files were found in the cache and how many were
-// evaluated.
-func (c *Cache) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
-
 // Close writes the entries not yet on disk and evicts the least recently
 // used packs beyond the directory's bound. The Cache then keeps working in
 // memory only.
@@ -109,15 +107,6 @@ func (c *Cache) Close() error {
 		return nil
 	}
 	return c.disk.close()
-}
-
-// Trim evicts the least recently used packs until the directory is within
-// nine tenths of its bound, if it is over it.
-func (c *Cache) Trim() error {
-	if c == nil || c.disk == nil {
-		return nil
-	}
-	return c.disk.trim()
 }
 
 // getValue decodes the entry under k into ptr, if there is one.
@@ -171,9 +160,9 @@ func (c *Cache) put(k cacheKey, ptr any) {
 }
 
 // DiskOnly makes a Cache with a directory keep what it evaluates only
-// there, not in memory too: for a process that compiles once, which never
-// asks for an entry it made (memory would only hold it until exit). A
-// Cache without a directory is left as it is.
+// there, not in memory too: for a command that ends after a compile or
+// two (what it made, it reads back from the directory). A Cache without a
+// directory is left as it is.
 func (c *Cache) DiskOnly() {
 	if c == nil {
 		return
@@ -214,9 +203,9 @@ func evalIdentity(limits Limits, noFast bool) [sha256.Size]byte {
 
 // fileKey is the key of one file's evaluation.
 func fileKey(identity *[sha256.Size]byte, lf layoutFile, src []byte) cacheKey {
+	var buf [256]byte
 	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "%d %q %q %q %q %d\n", lf.kind, lf.path, lf.pub, lf.api, lf.org, len(src))
+	h.Write(appendFile(append(buf[:0], identity[:]...), lf, "bytes", strconv.Itoa(len(src))))
 	h.Write(src)
 	var k cacheKey
 	h.Sum(k[:0])
@@ -226,12 +215,26 @@ func fileKey(identity *[sha256.Size]byte, lf layoutFile, src []byte) cacheKey {
 // blobKey is the key of the evaluation of a git blob: its ID stands for
 // its contents.
 func blobKey(identity *[sha256.Size]byte, lf layoutFile, id string) cacheKey {
-	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "%d %q %q %q %q blob %s\n", lf.kind, lf.path, lf.pub, lf.api, lf.org, id)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k
+	var buf [256]byte
+	return sha256.Sum256(appendFile(append(buf[:0], identity[:]...), lf, "blob", id))
+}
+
+// appendFile appends what identifies file lf in keys, then fields.
+func appendFile(b []byte, lf layoutFile, fields ...string) []byte {
+	b = append(b, byte(lf.kind))
+	for _, s := range [...]string{lf.path, lf.pub, lf.api, lf.org} {
+		b = appendField(b, s)
+	}
+	for _, s := range fields {
+		b = appendField(b, s)
+	}
+	return b
+}
+
+// appendField appends s, prefixed by its length: no two lists of fields
+// append the same bytes.
+func appendField(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // schemaDigest hashes the embedded schema.

@@ -68,13 +68,6 @@ const (
 	flagBool
 )
 
-// newCachedFile returns the cache's form of evaluation v, decoded from n,
-// or false when v is not something the cache knows how to keep.
-func newCachedFile(size int64, diags Diagnostics, v any, n *node) (*cachedFile, bool) {
-	s := &flatScratch{}
-	return &s.cf, s.fill(size, diags, v, n)
-}
-
 // flatScratch is the memory a file's evaluation is flattened into to be
 // encoded, kept for the next (the entry is an encoded copy).
 type flatScratch struct {
@@ -125,9 +118,6 @@ func (c *Cache) putFile(k cacheKey, size int64, diags Diagnostics, v any, n *nod
 	s.cf.reset() // keeps no diagnostics, gaps or text alive
 	flatScratches.Put(s)
 }
-
-// value decodes the cached evaluation of file lf, as evalFile returned it.
-func (cf *cachedFile) value(lf layoutFile) (any, error) { return cf.valueIn(lf, &scratch{}) }
 
 // valueIn is value building the node tree in s's blocks.
 func (cf *cachedFile) valueIn(lf layoutFile, s *scratch) (any, error) {
@@ -399,14 +389,9 @@ var decoders = sync.Pool{New: func() any {
 	return d
 }}
 
-// encodeValue encodes what ptr points to, one of cachedTypes, as an entry.
-func encodeValue(ptr any) (b []byte, err error) {
-	err = encodeWith(ptr, func(e []byte) { b = bytes.Clone(e) })
-	return b, err
-}
-
-// encodeWith is encodeValue handing the entry to use, which must not keep
-// it: its memory is the encoder's, used again.
+// encodeWith encodes what ptr points to, one of cachedTypes, as an entry,
+// and hands it to use, which must not keep it: its memory is the
+// encoder's, used again.
 func encodeWith(ptr any, use func([]byte)) error {
 	e := encoders.Get().(*gobEncoder)
 	e.buf.Reset()

@@ -71,7 +71,7 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 		default:
 			continue
 		}
-		k, ok := c.keys.Load(lf.path)
+		k, ok := c.key(lf.path)
 		if !ok {
 			if id == "" {
 				return nil
@@ -79,7 +79,7 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 			d.unknown[id] = true
 			continue
 		}
-		groups[id] = append(groups[id], fmt.Sprintf("%q %x\n", lf.path, k.(cacheKey)))
+		groups[id] = append(groups[id], fmt.Sprintf("%q %x\n", lf.path, k))
 	}
 	for id, lines := range groups {
 		slices.Sort(lines)
@@ -105,8 +105,21 @@ func (c *compilation) grantDeps(others []layoutFile) *grantDeps {
 // files they read; no check reads a grants file's, and a compile has many.
 func (c *compilation) noteKey(lf layoutFile, k cacheKey) {
 	if lf.kind != kindGrants {
-		c.keys.Store(lf.path, k)
+		c.keysMu.Lock()
+		if c.keys == nil {
+			c.keys = map[string]cacheKey{}
+		}
+		c.keys[lf.path] = k
+		c.keysMu.Unlock()
 	}
+}
+
+// key returns the cache key noted of file p.
+func (c *compilation) key(p string) (cacheKey, bool) {
+	c.keysMu.Lock()
+	defer c.keysMu.Unlock()
+	k, ok := c.keys[p]
+	return k, ok
 }
 
 // key returns the cache key of grants file lf's outcome, its evaluation
@@ -116,31 +129,30 @@ func (d *grantDeps) key(identity *[sha256.Size]byte, lf layoutFile, fileKey cach
 		return cacheKey{}, false
 	}
 	pub, org := d.pubs[lf.pub], d.orgs[lf.org]
-	h := sha256.New()
-	h.Write(identity[:])
-	fmt.Fprintf(h, "grants %x\ntoday %s\nplatform %x\npublisher %q %x\nconsumer %q %x\n", fileKey, d.today, d.platform, lf.pub, pub, lf.org, org)
-	var k cacheKey
-	h.Sum(k[:0])
-	return k, true
+	var buf [512]byte
+	b := append(buf[:0], identity[:]...)
+	for _, s := range [...]string{"grants", string(fileKey[:]), d.today, string(d.platform[:]), lf.pub, string(pub[:]), lf.org, string(org[:])} {
+		b = appendField(b, s)
+	}
+	return sha256.Sum256(b), true
 }
 
 // grantsOne evaluates and checks grants file lf, or takes both from the
-// cache, and returns its entitlements and, when evaluated, its value.
-func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m *model, deps *grantDeps) ([]snapshot.Entitlement, *grantsFile, error) {
+// cache, and returns its entitlements, when evaluated its value, and the
+// bytes it counted towards the repository's limit.
+func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m *model, deps *grantDeps) ([]snapshot.Entitlement, *grantsFile, int64, error) {
 	var src []byte
 	var k cacheKey
 	cached, unread := false, false
 	if deps != nil && !deps.unknown["pub/"+lf.pub] && !deps.unknown["org/"+lf.org] {
 		var fk cacheKey
-		if b, ok := c.fsys.(blobIDs); ok {
-			if id, ok := b.BlobID(lf.path); ok {
-				fk, unread = blobKey(&c.identity, lf, id), true
-			}
+		if lf.blob != "" {
+			fk, unread = blobKey(&c.identity, lf, lf.blob), true
 		}
 		if !unread {
 			var err error
 			if src, err = c.load.readLayout(lf, sink, &ev.buf); err != nil || src == nil {
-				return nil, nil, err
+				return nil, nil, 0, err
 			}
 			fk = c.readKey(lf, src)
 		}
@@ -163,16 +175,16 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 			switch count {
 			case unreadCounted:
 				sink.list = append(sink.list, out.Diags...)
-				return out.ents, nil, nil
+				return out.ents, nil, out.Size, nil
 			case unreadOver:
-				return nil, nil, nil
+				return nil, nil, 0, nil
 			}
 		}
 	}
 	n := len(sink.list)
 	v, _, size, err := c.evalRead(ev, lf, sink, &ev.buf, true, src)
 	if err != nil || v == nil {
-		return nil, nil, err
+		return nil, nil, size, err
 	}
 	f := v.(*grantsFile)
 	ents := c.checkGrantsFile(m, lf, f, sink)
@@ -181,7 +193,7 @@ func (c *compilation) grantsOne(ev *evaluator, lf layoutFile, sink *diagSink, m 
 		c.opts.Cache.put(k, newGrantsOutcome(size, diags, ents))
 		c.keep(k, ents, size, diags)
 	}
-	return ents, f, nil
+	return ents, f, size, nil
 }
 
 func newGrantsOutcome(size int64, diags Diagnostics, ents []snapshot.Entitlement) *grantsOutcome {
@@ -203,19 +215,26 @@ func (out *grantsOutcome) entitlements(m *model, lf layoutFile) []snapshot.Entit
 	if len(out.Ents) == 0 {
 		return nil
 	}
-	intern := func(s string) string {
-		if v, ok := m.intern[s]; ok {
-			return v
+	// A file's entitlements have one grantor and few apps and APIs: each
+	// field's last string interned is looked up first.
+	var last [3][2]string
+	intern := func(field int, s string) string {
+		if l := &last[field]; s != l[0] {
+			v, ok := m.intern[s]
+			if !ok {
+				v = s
+			}
+			*l = [2]string{s, v}
 		}
-		return s
+		return last[field][1]
 	}
 	ents := make([]snapshot.Entitlement, len(out.Ents))
 	for i, ce := range out.Ents {
 		e := snapshot.Entitlement{
-			App: intern(ce.App), API: intern(ce.API),
+			App: intern(0, ce.App), API: intern(1, ce.API),
 			Environment: internConst(ce.Environment, snapshot.EnvSandbox, snapshot.EnvIntegration, snapshot.EnvProduction),
 			AccessMode:  internConst(ce.AccessMode, snapshot.AccessModes...),
-			Expires:     ce.Expires, GrantedBy: intern(ce.GrantedBy),
+			Expires:     ce.Expires, GrantedBy: intern(2, ce.GrantedBy),
 			Approval: snapshot.Approval{By: ce.By, Date: ce.Date},
 		}
 		if ce.HasRate {

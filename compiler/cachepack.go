@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -26,11 +27,13 @@ import (
 // creation per configuration file on a cold run). A pack is
 //
 //	magic | format u32 | count u32 | data length u64 | sha256 of the index
-//	index: count × (key [32] | offset u64 | length u32 | sha256 of the entry)
+//	index: count × (key [32] | offset u64 | length u32 | sha256 of the entry),
+//	       sorted by key
 //	data: the entries
 //
-// A run reads the index of every pack when it opens the directory, and an
-// entry's bytes only when it needs them, checking their sum. A run streams
+// A run reads the index of every pack when it opens the directory, and
+// keeps it as read, looking keys up by binary search; it reads an entry's
+// bytes only when it needs them, checking their sum. A run streams
 // the entries it evaluates to a temporary file as they come, keeping only
 // their index in memory, and makes its pack of them when it closes the
 // directory (copied behind the header and index, then renamed). Eviction
@@ -64,18 +67,19 @@ type packDir struct {
 
 	mu      sync.Mutex
 	packs   []*pack
-	index   map[cacheKey]packRef
 	stream  *packStream // the entries of this run, nil until the first
 	written int64
 	closed  bool
 }
 
 // packStream is the data of a pack being written: the entries go to a
-// temporary file, their index stays in memory.
+// temporary file, their index stays in memory. The run reads its entries
+// back from the file (a diff's head those of its base).
 type packStream struct {
 	f       *os.File
 	w       *bufio.Writer
-	idx     []byte // index entries, offsets from the data's start
+	idx     []byte               // index entries, offsets from the data's start
+	refs    map[cacheKey]packRef // of idx, made when first needed
 	dataLen int64
 	failed  bool // a write failed: the entries are lost
 }
@@ -86,6 +90,10 @@ type pack struct {
 	size  int64
 	mtime time.Time
 	used  bool
+	// idx is the pack's index as read, checked and sorted; data is where
+	// its entries start in the file.
+	idx  []byte
+	data int64
 }
 
 type packRef struct {
@@ -93,6 +101,35 @@ type packRef struct {
 	off int64
 	n   uint32
 	sum [sha256.Size]byte
+}
+
+// count is how many entries p holds.
+func (p *pack) count() int { return len(p.idx) / packIndexEntry }
+
+// ref returns the i-th entry of p's index.
+func (p *pack) ref(i int) (cacheKey, packRef) {
+	e := p.idx[i*packIndexEntry:]
+	var k cacheKey
+	copy(k[:], e)
+	r := packRef{p: p, off: p.data + int64(binary.BigEndian.Uint64(e[sha256.Size:])), n: binary.BigEndian.Uint32(e[sha256.Size+8:])}
+	copy(r.sum[:], e[sha256.Size+12:])
+	return k, r
+}
+
+// find looks k up in p's index.
+func (p *pack) find(k cacheKey) (packRef, bool) {
+	n := p.count()
+	i := sort.Search(n, func(i int) bool { return bytes.Compare(p.key(i), k[:]) >= 0 })
+	if i == n || !bytes.Equal(p.key(i), k[:]) {
+		return packRef{}, false
+	}
+	_, r := p.ref(i)
+	return r, true
+}
+
+// key is the key of the i-th entry of p's index.
+func (p *pack) key(i int) []byte {
+	return p.idx[i*packIndexEntry : i*packIndexEntry+sha256.Size]
 }
 
 type packEntry struct {
@@ -104,7 +141,7 @@ func openPackDir(dir string, max int64) (*packDir, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	d := &packDir{dir: dir, max: max, roll: packRoll, index: map[cacheKey]packRef{}}
+	d := &packDir{dir: dir, max: max, roll: packRoll}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -113,100 +150,125 @@ func openPackDir(dir string, max int64) (*packDir, error) {
 		if !strings.HasSuffix(e.Name(), packSuffix) || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		p, refs, err := openPack(filepath.Join(dir, e.Name()))
+		p, err := openPack(filepath.Join(dir, e.Name()))
 		if err != nil {
 			continue // corrupt, foreign or removed: ignored
 		}
 		d.packs = append(d.packs, p)
-		for _, r := range refs {
-			d.index[r.key] = r.ref
-		}
 	}
 	return d, nil
 }
 
-type keyedRef struct {
-	key cacheKey
-	ref packRef
-}
-
 // openPack reads and checks a pack's header and index.
-func openPack(path string) (*pack, []keyedRef, error) {
+func openPack(path string) (*pack, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	p, refs, err := readPackIndex(f)
+	p, err := readPackIndex(f)
 	if err != nil {
 		f.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	p.path = path
-	return p, refs, nil
+	return p, nil
 }
 
 var errBadPack = errors.New("not a valid cache pack")
 
-func readPackIndex(f *os.File) (*pack, []keyedRef, error) {
+// readPackIndex reads and checks a pack's header and index: every entry
+// within the data, the keys sorted.
+func readPackIndex(f *os.File) (*pack, error) {
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {
-		return nil, nil, errBadPack
+		return nil, errBadPack
 	}
 	h := make([]byte, packHeader)
 	if _, err := io.ReadFull(f, h); err != nil || !bytes.Equal(h[:16], packMagic) || binary.BigEndian.Uint32(h[16:]) != cacheFormat {
-		return nil, nil, errBadPack
+		return nil, errBadPack
 	}
 	count := int64(binary.BigEndian.Uint32(h[20:]))
 	dataLen := binary.BigEndian.Uint64(h[24:])
 	if count*packIndexEntry > fi.Size() || dataLen > uint64(fi.Size()) || packHeader+count*packIndexEntry+int64(dataLen) != fi.Size() {
-		return nil, nil, errBadPack
+		return nil, errBadPack
 	}
 	idx := make([]byte, count*packIndexEntry)
 	if _, err := io.ReadFull(f, idx); err != nil {
-		return nil, nil, errBadPack
+		return nil, errBadPack
 	}
 	if sum := sha256.Sum256(idx); !bytes.Equal(sum[:], h[32:32+sha256.Size]) {
-		return nil, nil, errBadPack
+		return nil, errBadPack
 	}
-	p := &pack{f: f, size: fi.Size(), mtime: fi.ModTime()}
-	base := packHeader + count*packIndexEntry
-	refs := make([]keyedRef, count)
-	for i := range refs {
+	p := &pack{f: f, size: fi.Size(), mtime: fi.ModTime(), idx: idx, data: packHeader + count*packIndexEntry}
+	for i := range int(count) {
 		e := idx[i*packIndexEntry:]
-		r := &refs[i]
-		copy(r.key[:], e)
 		off := binary.BigEndian.Uint64(e[sha256.Size:])
-		r.ref.n = binary.BigEndian.Uint32(e[sha256.Size+8:])
-		copy(r.ref.sum[:], e[sha256.Size+12:])
-		if off > dataLen || uint64(r.ref.n) > dataLen-off {
-			return nil, nil, errBadPack
+		n := uint64(binary.BigEndian.Uint32(e[sha256.Size+8:]))
+		if off > dataLen || n > dataLen-off || i > 0 && bytes.Compare(p.key(i-1), p.key(i)) > 0 {
+			return nil, errBadPack
 		}
-		r.ref.p, r.ref.off = p, base+int64(off)
 	}
-	return p, refs, nil
+	return p, nil
 }
 
-// get reads and checks the entry of k, into *buf.
+// get reads and checks the entry of k, into *buf, from the newest pack
+// that holds it whole (packs are named by the time they were written).
 func (d *packDir) get(k cacheKey, buf *[]byte) ([]byte, bool) {
 	d.mu.Lock()
-	r, ok := d.index[k]
+	packs := d.packs
+	d.mu.Unlock()
+	for i := len(packs) - 1; i >= 0; i-- {
+		r, ok := packs[i].find(k)
+		if !ok {
+			continue
+		}
+		if b, ok := readEntry(r.p.f, r, buf); ok {
+			d.mu.Lock()
+			r.p.used = true
+			d.mu.Unlock()
+			return b, true
+		}
+	}
+	// An entry of this run is read back from its stream, written out so
+	// far.
+	d.mu.Lock()
+	s := d.stream
+	r, ok := packRef{}, false
+	if s != nil && !s.failed {
+		if s.refs == nil {
+			s.refs = s.index()
+		}
+		if r, ok = s.refs[k]; ok && s.w.Flush() != nil {
+			s.failed, ok = true, false
+		}
+	}
 	d.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
+	return readEntry(s.f, r, buf)
+}
+
+// index returns the entries of s by key.
+func (s *packStream) index() map[cacheKey]packRef {
+	p := pack{idx: s.idx}
+	refs := make(map[cacheKey]packRef, p.count())
+	for i := range p.count() {
+		k, r := p.ref(i)
+		refs[k] = r
+	}
+	return refs
+}
+
+// readEntry reads entry r of file f into *buf and checks its sum.
+func readEntry(f *os.File, r packRef, buf *[]byte) ([]byte, bool) {
 	if cap(*buf) < int(r.n) {
 		*buf = make([]byte, r.n)
 	}
 	b := (*buf)[:r.n]
-	if _, err := r.p.f.ReadAt(b, r.off); err != nil {
+	if _, err := f.ReadAt(b, r.off); err != nil || sha256.Sum256(b) != r.sum {
 		return nil, false
 	}
-	if sha256.Sum256(b) != r.sum {
-		return nil, false
-	}
-	d.mu.Lock()
-	r.p.used = true
-	d.mu.Unlock()
 	return b, true
 }
 
@@ -245,6 +307,9 @@ func (d *packDir) putLocked(k cacheKey, b []byte, sum *[sha256.Size]byte) (full 
 	s.idx = binary.BigEndian.AppendUint64(s.idx, uint64(s.dataLen))
 	s.idx = binary.BigEndian.AppendUint32(s.idx, uint32(len(b)))
 	s.idx = append(s.idx, sum[:]...)
+	if s.refs != nil {
+		s.refs[k] = packRef{off: s.dataLen, n: uint32(len(b)), sum: *sum}
+	}
 	s.dataLen += int64(len(b))
 	if s.dataLen >= d.roll {
 		d.stream = nil
@@ -270,14 +335,42 @@ func (d *packDir) finish(s *packStream) {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return
 	}
-	head := packHead(len(s.idx)/packIndexEntry, s.dataLen, s.idx)
+	head := packHead(len(s.idx)/packIndexEntry, s.dataLen, sortIndex(s.idx))
 	name := fmt.Sprintf("%016x-%08x%s", time.Now().UnixNano(), rand.Uint32(), packSuffix)
 	data := io.LimitReader(s.f, s.dataLen)
-	if atomicfile.WriteFromUnsynced(filepath.Join(d.dir, name), io.MultiReader(bytes.NewReader(head), data), 0o600) == nil {
-		d.mu.Lock()
-		d.written += int64(len(head)) + s.dataLen
-		d.mu.Unlock()
+	path := filepath.Join(d.dir, name)
+	if atomicfile.WriteFromUnsynced(path, io.MultiReader(bytes.NewReader(head), data), 0o600) != nil {
+		return
 	}
+	// The run goes on reading the entries from their pack.
+	p, err := openPack(path)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.written += int64(len(head)) + s.dataLen
+	switch {
+	case err != nil:
+	case d.closed:
+		p.f.Close()
+	default:
+		d.packs = append(d.packs, p)
+	}
+}
+
+// sortIndex returns the entries of index idx sorted by key.
+func sortIndex(idx []byte) []byte {
+	n := len(idx) / packIndexEntry
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return bytes.Compare(idx[a*packIndexEntry:a*packIndexEntry+sha256.Size], idx[b*packIndexEntry:b*packIndexEntry+sha256.Size])
+	})
+	out := make([]byte, 0, len(idx))
+	for _, i := range order {
+		out = append(out, idx[i*packIndexEntry:(i+1)*packIndexEntry]...)
+	}
+	return out
 }
 
 // packHead is a pack's header and index.
@@ -369,14 +462,15 @@ func (d *packDir) merge() {
 		if total+pi.size > d.max/8 {
 			break
 		}
-		p, refs, err := openPack(pi.path)
+		p, err := openPack(pi.path)
 		if err != nil {
 			continue
 		}
-		for _, r := range refs {
-			b := make([]byte, r.ref.n)
-			if _, err := p.f.ReadAt(b, r.ref.off); err == nil && sha256.Sum256(b) == r.ref.sum {
-				entries = append(entries, packEntry{r.key, b})
+		for i := range p.count() {
+			k, r := p.ref(i)
+			b := make([]byte, r.n)
+			if _, err := p.f.ReadAt(b, r.off); err == nil && sha256.Sum256(b) == r.sum {
+				entries = append(entries, packEntry{k, b})
 			}
 		}
 		p.f.Close()

@@ -44,10 +44,8 @@ func (d *specDocument) digest() {
 // specID identifies a document read as data in cache keys: its blob ID
 // when the file system knows it, else its bytes.
 func (c *compilation) specID(lf layoutFile, data []byte) string {
-	if b, ok := c.fsys.(blobIDs); ok && c.opts.Cache != nil {
-		if id, ok := b.BlobID(lf.path); ok {
-			return "blob " + id
-		}
+	if lf.blob != "" {
+		return "blob " + lf.blob
 	}
 	return fmt.Sprintf("sha256 %x", sha256.Sum256(data))
 }
@@ -58,12 +56,8 @@ func (c *compilation) specID(lf layoutFile, data []byte) string {
 // Only a compile that does not encode takes it: the snapshot's readers
 // get no documents then (Result.Specs).
 func (c *compilation) unreadSpec(lf layoutFile, named bool, sink *diagSink) *specDocument {
-	b, ok := c.fsys.(blobIDs)
-	if !ok || !named || !c.opts.NoEncode || c.opts.Cache == nil || c.opts.SpecLoaded != nil {
-		return nil
-	}
-	id, ok := b.BlobID(lf.path)
-	if !ok {
+	id := lf.blob
+	if id == "" || !named || !c.opts.NoEncode || c.opts.Cache == nil || c.opts.SpecLoaded != nil {
 		return nil
 	}
 	k := blobKey(&c.identity, lf, id)
@@ -126,11 +120,10 @@ func (c *compilation) cachedSpec(id, apiFile string, major int, envs []string, f
 	if cache == nil || c.opts.SpecLoaded != nil {
 		return specs, false, func() {}
 	}
-	api, ok := c.keys.Load(apiFile)
+	apiKey, ok := c.key(apiFile)
 	if !ok {
 		return specs, false, func() {}
 	}
-	apiKey := api.(cacheKey)
 	h := sha256.New()
 	h.Write(c.identity[:])
 	fmt.Fprintf(h, "spec %q %q %d %q %x\n%s", id, file, major, envs, apiKey, doc.id)

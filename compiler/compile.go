@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,7 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.withBlobIDs(files)
 	c.total = len(files)
 	// Grants are most of a large repository: they are evaluated after the
 	// model, checked and turned into entitlements file by file, so that
@@ -38,7 +40,18 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	// grants: their parsing allocates the most, and the collector then
 	// has only the model to trace, not the entitlements as well (the
 	// documents' bytes it keeps instead hold no pointers).
-	var others, grants, specs []layoutFile
+	n := [3]int{}
+	for _, f := range files {
+		switch f.kind {
+		case kindGrants:
+			n[0]++
+		case kindSpec:
+			n[1]++
+		default:
+			n[2]++
+		}
+	}
+	grants, specs, others := make([]layoutFile, 0, n[0]), make([]layoutFile, 0, n[1]), make([]layoutFile, 0, n[2])
 	for _, f := range files {
 		switch f.kind {
 		case kindGrants:
@@ -73,6 +86,17 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 		}
 	}
 	n1, r1 := len(c.diags.list), c.load.read.Load()
+	// The grants files of the prior's compile come with their outcome:
+	// only those that changed are checked (see reuseGrants).
+	var pg *priorGrants
+	if prior != nil && c.opts.NoEncode && c.opts.Built == nil {
+		pg = c.reuseGrants(prior, grants)
+	}
+	keep := prior == nil && reusable && c.opts.Reusable && c.opts.NoEncode
+	var outcomes []grantsKept
+	if keep {
+		outcomes = make([]grantsKept, len(grants))
+	}
 	perFile := make([][]snapshot.Entitlement, len(grants))
 	var kept []*grantsFile
 	if c.opts.KeepModel {
@@ -80,10 +104,17 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	}
 	if m.platform != nil {
 		err = c.pool(ctx, len(grants), func(ev *evaluator, sink *diagSink, i int) error {
-			ents, f, err := c.grantsOne(ev, grants[i], sink, m, deps)
+			if pg.take(c, i, grants[i], sink) {
+				return nil
+			}
+			n := len(sink.list)
+			ents, f, size, err := c.grantsOne(ev, grants[i], sink, m, deps)
 			perFile[i] = ents
 			if kept != nil {
 				kept[i] = f
+			}
+			if outcomes != nil {
+				outcomes[i] = grantsKept{pub: grants[i].pub, org: grants[i].org, diags: sink.list[n:len(sink.list):len(sink.list)], size: size}
 			}
 			return err
 		})
@@ -118,19 +149,53 @@ func compile(ctx context.Context, fsys fs.FS, opts Options) (*Result, error) {
 	if res.Diagnostics.HasErrors() {
 		return res, nil
 	}
-	n := 0
-	for _, es := range perFile {
-		n += len(es)
-	}
-	ents := make([]snapshot.Entitlement, 0, n)
-	for i, es := range perFile {
-		ents = append(ents, es...)
-		perFile[i] = nil
+	ents := sortedEntitlements(grants, perFile)
+	if pg != nil {
+		res.Specs = map[string][]byte{}
+		if res.Snapshot, err = pg.snapshot(c.opts, ents); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 	if err := c.emit(m, ents, res); err != nil {
 		return nil, err
 	}
+	if state != nil && outcomes != nil {
+		state.keepGrants(grants, outcomes, res.Snapshot)
+	}
 	return res, nil
+}
+
+// sortedEntitlements returns the entitlements of every grants file, in
+// the snapshot's order, emptying perFile. A grants file's entitlements are
+// of apps of the organisation its path names (org/app), so the files are
+// taken by organisation, and only each organisation's are sorted together.
+func sortedEntitlements(grants []layoutFile, perFile [][]snapshot.Entitlement) []snapshot.Entitlement {
+	n := 0
+	order := make([]int, 0, len(perFile))
+	for i, es := range perFile {
+		if len(es) > 0 {
+			n += len(es)
+			order = append(order, i)
+		}
+	}
+	prefix := func(i int) string { return grants[i].org + "/" }
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(prefix(a), prefix(b)) })
+	ents := make([]snapshot.Entitlement, 0, n)
+	for start := 0; start < len(order); {
+		end := start + 1
+		for end < len(order) && grants[order[end]].org == grants[order[start]].org {
+			end++
+		}
+		from := len(ents)
+		for _, i := range order[start:end] {
+			ents = append(ents, perFile[i]...)
+			perFile[i] = nil
+		}
+		slices.SortFunc(ents[from:], snapshot.CompareEntitlements)
+		start = end
+	}
+	return ents
 }
 
 // modelOf evaluates the files other than grants and documents, builds the
@@ -170,7 +235,8 @@ type compilation struct {
 	// keys holds the cache key of each file evaluated with the cache but
 	// grants files, by path: what a file's evaluation depends on (see
 	// cachedSpec, grantDeps).
-	keys sync.Map
+	keys   map[string]cacheKey
+	keysMu sync.Mutex
 
 	total    int          // files to evaluate, for Progress
 	done     atomic.Int64 // files evaluated
@@ -250,9 +316,9 @@ func (c *compilation) evalRead(ev *evaluator, lf layoutFile, sink *diagSink, buf
 	cache := c.opts.Cache
 	var k cacheKey
 	keyed, looked := false, false
-	if b, ok := c.fsys.(blobIDs); ok && cache != nil {
+	if cache != nil {
 		// A git blob is known by its ID: unchanged, it is not read.
-		if id, ok := b.BlobID(lf.path); ok {
+		if id := lf.blob; id != "" {
 			k, keyed = blobKey(&c.identity, lf, id), true
 			c.noteKey(lf, k)
 			if unread && src == nil {
@@ -313,6 +379,18 @@ func overBudget(diags Diagnostics) bool {
 // blobIDs is a file system that knows its files' git blob IDs (gitfs).
 type blobIDs interface {
 	BlobID(name string) (string, bool)
+}
+
+// withBlobIDs sets the blob ID of each file, when the file system knows
+// them and the compile has a cache (which is keyed by them).
+func (c *compilation) withBlobIDs(files []layoutFile) {
+	b, ok := c.fsys.(blobIDs)
+	if !ok || c.opts.Cache == nil {
+		return
+	}
+	for i := range files {
+		files[i].blob, _ = b.BlobID(files[i].path)
+	}
 }
 
 // cached returns the evaluation under k, if cached, and the file's size.

@@ -6,6 +6,7 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -209,8 +210,12 @@ func TestShapeRegexpsAgreeWithSchema(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", def, got, want)
 		}
 	}
-	if idPattern.String() != reID {
-		t.Errorf("got layout ID pattern %q, want %q", idPattern, reID)
+	re := regexp.MustCompile(reID)
+	for _, s := range []string{"", "a", "0", "-", "a-", "-a", "a-b", "a--b", "A", "a_b", "a.b", "a/b", "é",
+		strings.Repeat("a", 63), strings.Repeat("a", 64), strings.Repeat("a", 65), "a" + strings.Repeat("-", 62) + "a"} {
+		if got, want := validID(s), re.MatchString(s); got != want {
+			t.Errorf("validID(%q): got %v, want %v (the schema's pattern)", s, got, want)
+		}
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitignore"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
 	"github.com/frontdoor-dev/frontdoor/schema"
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 // fileKind is the role of a file in the repository layout.
@@ -55,11 +55,9 @@ func (k fileKind) def() string {
 	return ""
 }
 
-// idPattern is the schema's #ID (checked against it by
-// TestIDPatternAgreesWithSchema).
-var idPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
-
-func validID(s string) bool { return idPattern.MatchString(s) }
+// validID reports whether s matches the schema's #ID (checked against it
+// by TestIDPatternAgreesWithSchema).
+func validID(s string) bool { return snapshot.IsID(s) }
 
 // layoutFile is one file of the repository, classified by its path.
 type layoutFile struct {
@@ -67,6 +65,9 @@ type layoutFile struct {
 	kind fileKind
 	// pub, api and org are the IDs the path names, as the kind has them.
 	pub, api, org string
+	// blob is the file's git blob ID, when the compile's file system knows
+	// it and the compile has a cache (see withBlobIDs); "" otherwise.
+	blob string
 }
 
 // ignoredName reports whether a path is allowed anywhere and ignored:

@@ -73,7 +73,7 @@ func TestACompileWithAPriorEqualsAColdCompile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var prior *Result // the last compile, of either kind
-	reused := 0
+	reused, shared := 0, 0
 	var edits []string
 	for step := range steps {
 		if step%8 == 7 {
@@ -94,6 +94,9 @@ func TestACompileWithAPriorEqualsAColdCompile(t *testing.T) {
 			}
 			if prior != nil && prior.state != nil && res.state == prior.state {
 				reused++
+				if s, base := res.Snapshot, prior.state.snap; s != nil && base != nil && len(s.APIs) > 0 && &s.APIs[0] == &base.APIs[0] {
+					shared++
+				}
 			}
 			prior = res
 		}
@@ -111,7 +114,10 @@ func TestACompileWithAPriorEqualsAColdCompile(t *testing.T) {
 	if reused == 0 {
 		t.Error("no compile reused its prior's model")
 	}
-	t.Logf("%d of %d compiles reused their prior's model", reused, steps-1)
+	if shared == 0 {
+		t.Error("no compile shared its prior's snapshot sections")
+	}
+	t.Logf("%d of %d compiles reused their prior's model, %d shared its sections", reused, steps-1, shared)
 }
 
 // A compile that encodes does not reuse one that did not (its documents'

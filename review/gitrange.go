@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/frontdoor-dev/frontdoor/compiler"
 	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
@@ -75,13 +74,16 @@ func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
 	return c, nil
 }
 
-// FS returns a commit's tree as a file system (see compiler.OpenGit),
-// opened once per commit.
+// FS returns a commit's tree as a file system (see gitfs.Commit),
+// opened once per commit. The file systems of a Range read its one
+// repository: they must not be read concurrently with each other (go-git's
+// storage is not safe for concurrent reads; each file system serialises
+// only its own).
 func (r *Range) FS(c *object.Commit) (fs.FS, error) {
 	if fsys, ok := r.trees[c.Hash]; ok {
 		return fsys, nil
 	}
-	fsys, _, _, err := compiler.OpenGit(r.Dir, c.Hash.String())
+	fsys, err := gitfs.Commit(r.repo, c)
 	if err != nil {
 		return nil, err
 	}

@@ -32,15 +32,9 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// busyPullRequest is a pull request that changes a bit of everything.
-func busyPullRequest(t *testing.T) (*testRepo, string, string) {
-	t.Helper()
-	r := newTestRepo(t)
-	r.copyTree(example)
-	base := r.Commit("the platform", nil)
-	r.branch("busy")
-	// A grant added, one changed, a file of grants removed.
-	r.Write("publishers/nhsbsa/grants/northgate-gp-systems.cue", `grants: [{
+// newGrant is a grants file of nhsbsa for northgate-gp-systems: one
+// production grant.
+const newGrant = `grants: [{
 	app:         "clinical-system"
 	api:         "prescription-exemptions"
 	environment: "production"
@@ -49,7 +43,17 @@ func busyPullRequest(t *testing.T) (*testRepo, string, string) {
 	approvedBy:  "nhsbsa-api-team"
 	date:        "2026-07-01"
 }]
-`)
+`
+
+// busyPullRequest is a pull request that changes a bit of everything.
+func busyPullRequest(t *testing.T) (*testRepo, string, string) {
+	t.Helper()
+	r := newTestRepo(t)
+	r.copyTree(example)
+	base := r.Commit("the platform", nil)
+	r.branch("busy")
+	// A grant added, one changed, a file of grants removed.
+	r.Write("publishers/nhsbsa/grants/northgate-gp-systems.cue", newGrant)
 	r.replace("publishers/nhsbsa/grants/northshire-icb.cue", `limit: 1200, per: "minute"`, `limit: 2400, per: "minute"`)
 	if err := os.Remove(filepath.Join(r.Dir, "publishers/nice/grants/healthy-apps.cue")); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,10 @@ type PullRequest struct {
 	// Cache, if set, keeps files' evaluations for the compiles (see
 	// compiler.Cache).
 	Cache *compiler.Cache
+	// Sized, if set, is called by DiffGit before it compiles, with whether
+	// only grants files change (the head then reuses the base's model, and
+	// less is live at once), so that the caller may size its memory.
+	Sized func(grantsOnly bool)
 }
 
 // CheckPR checks a pull request's authority (and signatures in strict mode)
@@ -141,10 +145,12 @@ type DiffOptions struct {
 func Diff(ctx context.Context, base, head Side, opts DiffOptions) (*report.Output, error) {
 	out := &report.Output{Command: "diff", Base: base.Name, Head: head.Name}
 	// The head reuses what the base computed of the files other than
-	// grants when they are the same (compiler.Options.Prior).
+	// grants when they are the same (compiler.Options.Prior): only then
+	// does the base keep it, which would otherwise stay live for nothing.
+	reusable := opts.Changes != nil && grantsOnly(opts.Changes)
 	compile := func(s Side, prior *compiler.Result) (*compiler.Result, error) {
 		return compiler.Compile(ctx, s.FS, compiler.Options{Commit: s.Commit, Generation: max(s.Generation, 1), Now: opts.Now, Cache: opts.Cache, NoEncode: true,
-			Reusable: prior == nil, Prior: prior})
+			Reusable: prior == nil && reusable, Prior: prior})
 	}
 	br, err := compile(base, nil)
 	if err != nil {
@@ -221,6 +227,9 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 		return nil, err
 	}
 	opts := DiffOptions{Now: now, Changes: changes, Cache: pr.Cache}
+	if pr.Sized != nil {
+		pr.Sized(grantsOnly(changes))
+	}
 	var beforeFS, headFS fs.FS
 	if pr.Actor != "" {
 		a, err := r.authority(pr.Actor, pr.Approvers, scopeOf(changes))
@@ -240,6 +249,14 @@ func DiffGit(ctx context.Context, pr PullRequest, now time.Time) (*report.Output
 	return Diff(ctx,
 		Side{FS: beforeFS, Name: pr.Base, Commit: r.MergeBase.Hash.String()},
 		Side{FS: headFS, Name: pr.Head, Commit: r.Head.Hash.String()}, opts)
+}
+
+// grantsOnly reports whether every change is to a grants file.
+func grantsOnly(changes []report.Change) bool {
+	return !slices.ContainsFunc(changes, func(c report.Change) bool {
+		_, _, ok := grantsPath(c.Path)
+		return !ok
+	})
 }
 
 // fsChanges compares two directories file by file. Dot-files and

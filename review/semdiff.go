@@ -26,8 +26,52 @@ func Compare(base, head *snapshot.Snapshot) *report.Summary {
 		r.Groups = append(r.Groups, report.Group{Kind: "platform", Name: cmp.Or(head.Platform.Name, base.Platform.Name), Lines: ls})
 	}
 	r.Groups = append(r.Groups, publisherGroups(base, head)...)
-	r.Groups = append(r.Groups, consumerGroups(base, head)...)
+	if !same(base.Consumers, head.Consumers) {
+		r.Groups = append(r.Groups, consumerGroups(base, head)...)
+	}
 	return r
+}
+
+// same reports whether a and b are one list: a section of a snapshot that
+// another shares (as a diff's head shares its base's, see
+// compiler.Options.Prior), equal without a look at its items.
+func same[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// changedGrantors returns the grantors whose entitlements differ between
+// two lists sorted as snapshots keep them. An entitlement paired with an
+// equal one is the same on both sides; any other names its grantor, so a
+// grantor with the same entitlements on both sides is never named.
+func changedGrantors(a, b []snapshot.Entitlement) map[string]bool {
+	out := map[string]bool{}
+	for i, j := 0, 0; i < len(a) || j < len(b); {
+		switch {
+		case i == len(a):
+			out[b[j].GrantedBy] = true
+			j++
+		case j == len(b):
+			out[a[i].GrantedBy] = true
+			i++
+		case sameEntitlement(&a[i], &b[j]):
+			i, j = i+1, j+1
+		case snapshot.CompareEntitlements(a[i], b[j]) <= 0:
+			out[a[i].GrantedBy] = true
+			i++
+		default:
+			out[b[j].GrantedBy] = true
+			j++
+		}
+	}
+	return out
+}
+
+func sameEntitlement(x, y *snapshot.Entitlement) bool {
+	if (x.RateLimit == nil) != (y.RateLimit == nil) || x.RateLimit != nil && *x.RateLimit != *y.RateLimit {
+		return false
+	}
+	return x.App == y.App && x.API == y.API && x.Environment == y.Environment && x.AccessMode == y.AccessMode &&
+		x.Expires == y.Expires && x.GrantedBy == y.GrantedBy && x.Approval == y.Approval
 }
 
 // pair joins two lists by key into sorted keys and lookups.
@@ -154,20 +198,30 @@ func apiName(a *snapshot.API) string {
 
 func publisherGroups(base, head *snapshot.Snapshot) []report.Group {
 	ids := map[string]bool{}
-	for _, s := range []*snapshot.Snapshot{base, head} {
-		for _, p := range s.Publishers {
-			ids[p.ID] = true
+	var bs, hs *side
+	if same(base.Publishers, head.Publishers) && same(base.APIs, head.APIs) {
+		// Only entitlements may differ: only their grantors are compared.
+		if same(base.Entitlements, head.Entitlements) {
+			return nil
 		}
-		for _, a := range s.APIs {
-			ids[a.Publisher] = true
+		ids = changedGrantors(base.Entitlements, head.Entitlements)
+		bs, hs = newSide(base, ids), newSide(head, ids)
+	} else {
+		for _, s := range []*snapshot.Snapshot{base, head} {
+			for _, p := range s.Publishers {
+				ids[p.ID] = true
+			}
+			for _, a := range s.APIs {
+				ids[a.Publisher] = true
+			}
+			for _, e := range s.Entitlements {
+				ids[e.GrantedBy] = true
+			}
 		}
-		for _, e := range s.Entitlements {
-			ids[e.GrantedBy] = true
-		}
+		bs, hs = newSide(base, nil), newSide(head, nil)
 	}
 	bp := index(base.Publishers, func(p snapshot.Publisher) string { return p.ID })
 	hp := index(head.Publishers, func(p snapshot.Publisher) string { return p.ID })
-	bs, hs := newSide(base), newSide(head)
 	var out []report.Group
 	for _, id := range slices.Sorted(maps.Keys(ids)) {
 		x, y := bp[id], hp[id]
@@ -221,20 +275,23 @@ type side struct {
 	apiByID map[string]*snapshot.API
 }
 
-func newSide(s *snapshot.Snapshot) *side {
+// newSide indexes s for the publishers of only (nil: every publisher).
+func newSide(s *snapshot.Snapshot, only map[string]bool) *side {
 	return &side{
-		apis:    groupBy(s.APIs, func(a snapshot.API) string { return a.Publisher }),
-		grants:  groupBy(s.Entitlements, func(e snapshot.Entitlement) string { return e.GrantedBy }),
+		apis:    groupBy(s.APIs, only, func(a *snapshot.API) string { return a.Publisher }),
+		grants:  groupBy(s.Entitlements, only, func(e *snapshot.Entitlement) string { return e.GrantedBy }),
 		apiByID: index(s.APIs, func(a snapshot.API) string { return a.ID }),
 	}
 }
 
 // groupBy returns the items of s by what owner says owns them, in the
-// order of s.
-func groupBy[T any](s []T, owner func(T) string) map[string][]T {
+// order of s, for the owners of only (nil: every owner).
+func groupBy[T any](s []T, only map[string]bool, owner func(*T) string) map[string][]T {
 	out := map[string][]T{}
-	for _, x := range s {
-		out[owner(x)] = append(out[owner(x)], x)
+	for i := range s {
+		if o := owner(&s[i]); only == nil || only[o] {
+			out[o] = append(out[o], s[i])
+		}
 	}
 	return out
 }

@@ -23,6 +23,9 @@
 #   full             validate of the corpus directory, no cache
 #   diff cold|warm   diff HEAD~1 HEAD, with an empty cache directory, then
 #                    again with the cache the cold run left
+#   diff base-cached diff HEAD~1 HEAD with a cache of the base only (left by
+#                    validate --git of HEAD~1, not timed): a pull request's
+#                    first run in CI, its head's change new to the cache
 #   check-pr         check-pr --base HEAD~1 --head HEAD, as the file's owner
 #   validate-git     validate --git of HEAD, cold and warm
 #   dev              frontdoor dev on a copy of the corpus: an API file's
@@ -135,6 +138,9 @@ for ((r = 1; r <= rounds; r++)); do
 		measure "${v}_full_$r" "$bin" validate . "${nocache[@]}"
 		measure "${v}_diff_cold_$r" "$bin" diff HEAD~1 HEAD "${flags[@]}"
 		measure "${v}_diff_warm_$r" "$bin" diff HEAD~1 HEAD "${flags[@]}"
+		rm -rf "$work/cache-$v"
+		(cd "$repo" && "$bin" validate --git . --ref HEAD~1 "${flags[@]}" >/dev/null 2>&1) || true
+		measure "${v}_diff_based_$r" "$bin" diff HEAD~1 HEAD "${flags[@]}"
 		measure "${v}_checkpr_$r" "$bin" check-pr --base HEAD~1 --head HEAD --actor "$actor"
 		rm -rf "$work/cache-$v"
 		measure "${v}_git_cold_$r" "$bin" validate --git . --ref HEAD "${flags[@]}"
@@ -148,7 +154,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) 
 
 # Each figure is the median of its rounds: wall_before_full and so on.
 for v in before after; do
-	for n in full diff_cold diff_warm checkpr git_cold git_warm; do
+	for n in full diff_cold diff_warm diff_based checkpr git_cold git_warm; do
 		for m in wall cpu rss; do
 			vals=()
 			for ((r = 1; r <= rounds; r++)); do
@@ -177,6 +183,7 @@ row() {
 row "full compile" full
 row "diff, cold cache" diff_cold
 row "diff, warm cache" diff_warm
+row "diff, base cached" diff_based
 row "check-pr" checkpr
 row "validate --git cold" git_cold
 row "validate --git warm" git_warm

@@ -581,10 +581,12 @@ func (s *Snapshot) Normalize() {
 			slices.SortFunc(app.ClientCertificates, func(a, b ClientCertificate) int { return strings.Compare(a.ID, b.ID) })
 		}
 	}
-	slices.SortFunc(s.Entitlements, compareEntitlements)
+	slices.SortFunc(s.Entitlements, CompareEntitlements)
 }
 
-func compareEntitlements(a, b Entitlement) int {
+// CompareEntitlements is the order of a snapshot's entitlements: by app,
+// API, environment and access mode.
+func CompareEntitlements(a, b Entitlement) int {
 	for _, c := range [...]int{
 		strings.Compare(a.App, b.App),
 		strings.Compare(a.API, b.API),

@@ -169,11 +169,15 @@ error.`,
 			if err != nil {
 				return err
 			}
+			// What the base evaluates, the head reads back from the
+			// directory: memory holds neither.
+			cache.DiskOnly()
 			var out *report.Output
 			if f.repo == "" && isDir(args[0]) && isDir(args[1]) {
 				if f.actor != "" {
 					return usageErr("--actor needs git revisions (authority is judged on a git history)")
 				}
+				limitCompileMemory(fullDiffMemoryLimit)
 				base, berr := compiler.OpenDir(args[0])
 				if berr != nil {
 					return ioErr(berr)
@@ -189,6 +193,13 @@ error.`,
 			} else {
 				out, err = review.DiffGit(c.Context(), review.PullRequest{
 					Repo: repoDir(f.repo), Base: args[0], Head: args[1], Actor: f.actor, Approvers: f.approverList(), Cache: cache,
+					Sized: func(grantsOnly bool) {
+						limit := int64(fullDiffMemoryLimit)
+						if grantsOnly {
+							limit = diffMemoryLimit
+						}
+						limitCompileMemory(limit)
+					},
 				}, day)
 			}
 			_ = cache.Close() // a cache that cannot be trimmed fails nothing

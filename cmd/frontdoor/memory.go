@@ -24,6 +24,12 @@ const (
 	// catalogMemoryLimit applies when the catalogue is built with the
 	// compile, whose rendered endpoints stay live until it is written.
 	catalogMemoryLimit = 300 << 20
+	// diffMemoryLimit applies to a diff of grants files only: its base's
+	// model and snapshot stay live while its head, which shares them, is
+	// compiled. fullDiffMemoryLimit applies to any other diff: two whole
+	// compiles.
+	diffMemoryLimit     = 250 << 20
+	fullDiffMemoryLimit = 350 << 20
 )
 
 func limitCompileMemory(limit int64) {
