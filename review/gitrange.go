@@ -28,6 +28,7 @@ type Range struct {
 	// trees holds the file systems FS opened, by commit: the base is
 	// often the merge base too.
 	trees map[plumbing.Hash]fs.FS
+	first fs.FS
 }
 
 // OpenRange opens the repository at dir and resolves base and head (any
@@ -83,12 +84,15 @@ func (r *Range) FS(c *object.Commit) (fs.FS, error) {
 	if fsys, ok := r.trees[c.Hash]; ok {
 		return fsys, nil
 	}
-	fsys, err := gitfs.Commit(r.repo, c)
+	// The first tree opened is indexed in full; the others reuse its
+	// index of the subtrees they share with it.
+	fsys, err := gitfs.CommitFrom(r.first, r.repo, c)
 	if err != nil {
 		return nil, err
 	}
 	if r.trees == nil {
 		r.trees = map[plumbing.Hash]fs.FS{}
+		r.first = fsys
 	}
 	r.trees[c.Hash] = fsys
 	return fsys, nil

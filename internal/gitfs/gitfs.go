@@ -103,12 +103,24 @@ func OpenRepository(repoDir string) (*git.Repository, error) {
 // Commit returns the tree of commit c in repo as a read-only fs.FS, its
 // files dated c's committer time. It is safe for concurrent use.
 func Commit(repo *git.Repository, c *object.Commit) (fs.FS, error) {
+	return CommitFrom(nil, repo, c)
+}
+
+// CommitFrom is Commit, reusing the index of prev, a tree of the same
+// repository that Commit or CommitFrom returned (nil: none), for every
+// subtree whose tree ID is unchanged: only the subtrees that differ are
+// read. The result is the same as Commit's.
+func CommitFrom(prev fs.FS, repo *git.Repository, c *object.Commit) (fs.FS, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
-	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{"": nil}, when: c.Committer.When}
-	if err := g.index(tree, ""); err != nil {
+	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{"": nil}, trees: map[string]plumbing.Hash{}, when: c.Committer.When}
+	p, _ := prev.(*gitFS)
+	if p != nil && p.repo != repo {
+		p = nil
+	}
+	if err := g.indexFrom(p, tree.Hash, ""); err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
 	return g, nil
@@ -118,8 +130,9 @@ func Commit(repo *git.Repository, c *object.Commit) (fs.FS, error) {
 type gitFS struct {
 	mu    sync.Mutex // go-git's object storage is not safe for concurrent reads
 	repo  *git.Repository
-	files map[string]gitEntry   // by path
-	dirs  map[string][]gitEntry // path → sorted entries ("" is the root)
+	files map[string]gitEntry      // by path
+	dirs  map[string][]gitEntry    // path → sorted entries ("" is the root)
+	trees map[string]plumbing.Hash // path → tree ID ("" is the root)
 	when  time.Time
 }
 
@@ -138,30 +151,52 @@ var (
 	_ repofs.LimitReader = (*gitFS)(nil)
 )
 
-func (g *gitFS) index(t *object.Tree, dir string) error {
+// indexFrom indexes the tree h at dir, copying prev's index of it if prev
+// has the same tree there.
+func (g *gitFS) indexFrom(prev *gitFS, h plumbing.Hash, dir string) error {
+	if prev != nil {
+		if ph, ok := prev.trees[dir]; ok && ph == h {
+			g.copyFrom(prev, dir)
+			return nil
+		}
+	}
+	t, err := g.repo.TreeObject(h)
+	if err != nil {
+		return fmt.Errorf("tree %s: %w", dir, err)
+	}
+	g.trees[dir] = h
+	ents := make([]gitEntry, 0, len(t.Entries))
 	for _, e := range t.Entries {
 		p := path.Join(dir, e.Name)
 		ge := gitEntry{name: e.Name, path: p, mode: e.Mode, hash: e.Hash}
-		switch e.Mode {
-		case filemode.Dir:
-			sub, err := g.repo.TreeObject(e.Hash)
-			if err != nil {
-				return fmt.Errorf("tree %s: %w", p, err)
-			}
-			g.dirs[p] = nil
-			if err := g.index(sub, p); err != nil {
+		if e.Mode == filemode.Dir {
+			if err := g.indexFrom(prev, e.Hash, p); err != nil {
 				return err
 			}
-		case filemode.Submodule:
-			// Listed (so that the walk reports it), never read.
-			g.files[p] = ge
-		default:
+		} else {
+			// A submodule is listed (so that the walk reports it), never read.
 			g.files[p] = ge
 		}
-		g.dirs[dir] = append(g.dirs[dir], ge)
+		ents = append(ents, ge)
 	}
-	slices.SortFunc(g.dirs[dir], func(a, b gitEntry) int { return strings.Compare(a.name, b.name) })
+	slices.SortFunc(ents, func(a, b gitEntry) int { return strings.Compare(a.name, b.name) })
+	g.dirs[dir] = ents
 	return nil
+}
+
+// copyFrom copies prev's index of the directory dir and all below it; the
+// entry slices are shared, never written once indexed.
+func (g *gitFS) copyFrom(prev *gitFS, dir string) {
+	ents := prev.dirs[dir]
+	g.dirs[dir] = ents
+	g.trees[dir] = prev.trees[dir]
+	for _, e := range ents {
+		if e.mode == filemode.Dir {
+			g.copyFrom(prev, e.path)
+		} else {
+			g.files[e.path] = e
+		}
+	}
 }
 
 func key(name string) string {

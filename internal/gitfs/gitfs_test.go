@@ -2,10 +2,14 @@ package gitfs_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -111,5 +115,143 @@ func TestLinksAreListedButNeverRead(t *testing.T) {
 		if tc.want == nil && (err != nil || len(b) == 0) || tc.want != nil && !errors.Is(err, tc.want) {
 			t.Errorf("%s: got %q, %v; want %v", tc.name, b, err, tc.want)
 		}
+	}
+}
+
+// recommit replaces the work tree of the repository dir with files and
+// links and commits it.
+func recommit(t *testing.T, dir string, files, links map[string]string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != ".git" {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	testutil.WriteTree(t, dir, files)
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"add", "-A"},
+		{"-c", "user.name=T", "-c", "user.email=t@t.test", "commit", "-q", "--allow-empty", "-m", "y"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
+// dump lists every path of fsys with its type, and a file's contents or
+// the reason it is refused.
+func dump(t *testing.T, fsys fs.FS) []string {
+	t.Helper()
+	var out []string
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s %v", p, d.Type())
+		if !d.IsDir() {
+			b, err := repofs.ReadFile(fsys, p, 1<<20)
+			line += fmt.Sprintf(" %q %v", b, err)
+		}
+		out = append(out, line)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestATreeIndexedFromAnotherIsTheSameAsOneIndexedAlone commits a base and
+// a head that differ in several ways and checks that the head indexed
+// from the base's index lists and reads exactly what it does indexed on
+// its own.
+func TestATreeIndexedFromAnotherIsTheSameAsOneIndexedAlone(t *testing.T) {
+	base := map[string]string{
+		"frontdoor.cue":               "platform: {}",
+		"publishers/a/publisher.cue":  "publisher: a",
+		"publishers/a/apis/x.cue":     "api: x",
+		"publishers/a/grants/g.cue":   "grants: 1",
+		"publishers/b/publisher.cue":  "publisher: b",
+		"publishers/b/deep/er/f.yaml": "f: 1",
+	}
+	with := func(edit func(m map[string]string)) map[string]string {
+		m := maps.Clone(base)
+		edit(m)
+		return m
+	}
+	for _, tc := range []struct {
+		name  string
+		head  map[string]string
+		links map[string]string
+	}{
+		{"unchanged", base, nil},
+		{"a deep file changed", with(func(m map[string]string) { m["publishers/b/deep/er/f.yaml"] = "f: 2" }), nil},
+		{"a file added to a new directory", with(func(m map[string]string) { m["publishers/c/publisher.cue"] = "publisher: c" }), nil},
+		{"a directory deleted", with(func(m map[string]string) {
+			delete(m, "publishers/a/apis/x.cue")
+			delete(m, "publishers/a/grants/g.cue")
+		}), nil},
+		{"a file turned into a directory", with(func(m map[string]string) {
+			delete(m, "frontdoor.cue")
+			m["frontdoor.cue/inner.cue"] = "x: 1"
+		}), nil},
+		{"a directory turned into a link", with(func(m map[string]string) { delete(m, "publishers/b/deep/er/f.yaml") }), map[string]string{"publishers/b/deep": "../a"}},
+		{"a root file renamed", with(func(m map[string]string) {
+			delete(m, "frontdoor.cue")
+			m["platform.cue"] = "platform: {}"
+		}), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := commit(t, base, nil)
+			recommit(t, dir, tc.head, tc.links)
+			repo, err := gitfs.OpenRepository(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, err := repo.ResolveRevision("HEAD")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hc, err := repo.CommitObject(*head)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bc, err := hc.Parent(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev, err := gitfs.Commit(repo, bc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := dump(t, prev)
+			alone, err := gitfs.Commit(repo, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from, err := gitfs.CommitFrom(prev, repo, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := dump(t, from), dump(t, alone); !slices.Equal(got, want) {
+				t.Errorf("indexed from the base:\n%s\nindexed alone:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if got := dump(t, prev); !slices.Equal(got, before) {
+				t.Errorf("indexing the head from the base changed the base:\n%s", strings.Join(got, "\n"))
+			}
+		})
 	}
 }
