@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
+	"path"
 	"slices"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
@@ -118,20 +121,9 @@ func treeChanges(from, to *object.Commit) ([]report.Change, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", to.Hash, err)
 	}
-	chs, err := object.DiffTree(ft, tt)
-	if err != nil {
-		return nil, fmt.Errorf("diffing %s: %w", to.Hash, err)
-	}
 	var out []report.Change
-	for _, ch := range chs {
-		switch {
-		case ch.From.Name == "":
-			out = append(out, report.Change{Path: ch.To.Name, Action: report.Added})
-		case ch.To.Name == "":
-			out = append(out, report.Change{Path: ch.From.Name, Action: report.Deleted})
-		default:
-			out = append(out, report.Change{Path: ch.To.Name, Action: report.Modified})
-		}
+	if err := diffTrees(ft, tt, "", &out); err != nil {
+		return nil, fmt.Errorf("diffing %s: %w", to.Hash, err)
 	}
 	slices.SortFunc(out, func(a, b report.Change) int {
 		if a.Path != b.Path {
@@ -149,6 +141,78 @@ func treeChanges(from, to *object.Commit) ([]report.Change, error) {
 		return 0
 	})
 	return out, nil
+}
+
+// diffTrees appends the files that differ between trees a and b (either
+// may be nil: empty) under dir: what go-git's DiffTree lists, without
+// reading the subtrees of directories whose tree IDs are the same (its
+// tree walker reads every subdirectory of a directory it lists).
+func diffTrees(a, b *object.Tree, dir string, out *[]report.Change) error {
+	entries := func(t *object.Tree) map[string]object.TreeEntry {
+		m := map[string]object.TreeEntry{}
+		if t != nil {
+			for _, e := range t.Entries {
+				m[e.Name] = e
+			}
+		}
+		return m
+	}
+	am, bm := entries(a), entries(b)
+	// sub is the subtree named name of t if it is a directory there, nil
+	// if it is not.
+	sub := func(t *object.Tree, m map[string]object.TreeEntry, name string) (*object.Tree, error) {
+		if e, ok := m[name]; !ok || e.Mode != filemode.Dir {
+			return nil, nil
+		}
+		return t.Tree(name)
+	}
+	names := slices.Sorted(maps.Keys(am))
+	for n := range bm {
+		if _, ok := am[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	for _, name := range names {
+		ea, inA := am[name]
+		eb, inB := bm[name]
+		p := path.Join(dir, name)
+		if inA && inB && ea.Hash == eb.Hash && leafMode(ea.Mode) == leafMode(eb.Mode) {
+			continue
+		}
+		aLeaf, bLeaf := inA && ea.Mode != filemode.Dir, inB && eb.Mode != filemode.Dir
+		switch {
+		case aLeaf && bLeaf:
+			*out = append(*out, report.Change{Path: p, Action: report.Modified})
+			continue
+		case aLeaf:
+			*out = append(*out, report.Change{Path: p, Action: report.Deleted})
+		case bLeaf:
+			*out = append(*out, report.Change{Path: p, Action: report.Added})
+		}
+		sa, err := sub(a, am, name)
+		if err != nil {
+			return err
+		}
+		sb, err := sub(b, bm, name)
+		if err != nil {
+			return err
+		}
+		if sa != nil || sb != nil {
+			if err := diffTrees(sa, sb, p, out); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// leafMode is a file's mode as git compares it: the deprecated
+// group-writable mode is a regular file's.
+func leafMode(m filemode.FileMode) filemode.FileMode {
+	if m == filemode.Deprecated {
+		return filemode.Regular
+	}
+	return m
 }
 
 // Commits lists the commits of the pull request (reachable from the head and
