@@ -133,7 +133,11 @@ type gitFS struct {
 	files map[string]gitEntry      // by path
 	dirs  map[string][]gitEntry    // path → sorted entries ("" is the root)
 	trees map[string]plumbing.Hash // path → tree ID ("" is the root)
-	when  time.Time
+	// shadowed is set if a path is both a file and a directory (a tree
+	// with two entries of one name, which git refuses to make): only then
+	// can a listed file be under a file or a link.
+	shadowed bool
+	when     time.Time
 }
 
 // gitEntry is one tree entry. Sizes are not indexed (that would read every
@@ -170,10 +174,16 @@ func (g *gitFS) indexFrom(prev *gitFS, h plumbing.Hash, dir string) error {
 		p := path.Join(dir, e.Name)
 		ge := gitEntry{name: e.Name, path: p, mode: e.Mode, hash: e.Hash}
 		if e.Mode == filemode.Dir {
+			if _, ok := g.files[p]; ok {
+				g.shadowed = true
+			}
 			if err := g.indexFrom(prev, e.Hash, p); err != nil {
 				return err
 			}
 		} else {
+			if _, ok := g.dirs[p]; ok {
+				g.shadowed = true
+			}
 			// A submodule is listed (so that the walk reports it), never read.
 			g.files[p] = ge
 		}
@@ -189,6 +199,7 @@ func (g *gitFS) indexFrom(prev *gitFS, h plumbing.Hash, dir string) error {
 func (g *gitFS) copyFrom(prev *gitFS, dir string) {
 	ents := prev.dirs[dir]
 	g.dirs[dir] = ents
+	g.shadowed = g.shadowed || prev.shadowed
 	g.trees[dir] = prev.trees[dir]
 	for _, e := range ents {
 		if e.mode == filemode.Dir {
@@ -277,6 +288,10 @@ func (g *gitFS) BlobID(name string) (string, bool) {
 func (g *gitFS) blobEntry(name string) (gitEntry, error) {
 	if !fs.ValidPath(name) {
 		return gitEntry{}, &fs.PathError{Op: "read", Path: name, Err: fs.ErrInvalid}
+	}
+	if e, ok := g.files[name]; ok && !g.shadowed {
+		// Every directory above a listed file is a directory.
+		return e, entryRefusal(name, e)
 	}
 	for p := path.Dir(name); p != "."; p = path.Dir(p) {
 		if e, ok := g.files[p]; ok {

@@ -255,3 +255,46 @@ func TestATreeIndexedFromAnotherIsTheSameAsOneIndexedAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestAFileUnderAPathThatIsAlsoAFileIsNeverRead commits a tree with two
+// entries of one name (git refuses to make one, but builds it with
+// mktree): a file and a directory, or a link and a directory. A file
+// under that name is refused, as under any file or link.
+func TestAFileUnderAPathThatIsAlsoAFileIsNeverRead(t *testing.T) {
+	for _, tc := range []struct {
+		mode string
+		want error
+	}{
+		{"100644", fs.ErrNotExist},
+		{"120000", repofs.ErrSymlink},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			dir := commit(t, map[string]string{"x.yaml": "x: 1\n"}, nil)
+			git := func(stdin string, args ...string) string {
+				t.Helper()
+				cmd := exec.Command("git", args...)
+				cmd.Dir = dir
+				cmd.Stdin = strings.NewReader(stdin)
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("git %v: %v", args, err)
+				}
+				return strings.TrimSpace(string(out))
+			}
+			blob := git("b: 2\n", "hash-object", "-w", "--stdin")
+			sub := git(fmt.Sprintf("100644 blob %s\tb.yaml\n", blob), "mktree")
+			root := git(fmt.Sprintf("%s blob %s\ta\n040000 tree %s\ta\n", tc.mode, blob, sub), "mktree")
+			c := git("", "-c", "user.name=T", "-c", "user.email=t@t.test", "commit-tree", root, "-m", "dup")
+			fsys, _, _, err := gitfs.Open(dir, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := repofs.ReadFile(fsys, "a/b.yaml", 1024); !errors.Is(err, tc.want) {
+				t.Errorf("a/b.yaml: got %q, %v; want %v", b, err, tc.want)
+			}
+			if _, ok := fsys.(interface{ BlobID(string) (string, bool) }).BlobID("a/b.yaml"); ok {
+				t.Errorf("a/b.yaml has a blob ID under a file")
+			}
+		})
+	}
+}
