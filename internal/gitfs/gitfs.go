@@ -115,11 +115,15 @@ func CommitFrom(prev fs.FS, repo *git.Repository, c *object.Commit) (fs.FS, erro
 	if err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
-	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{"": nil}, trees: map[string]plumbing.Hash{}, when: c.Committer.When}
 	p, _ := prev.(*gitFS)
 	if p != nil && p.repo != repo {
 		p = nil
 	}
+	var nf, nd int
+	if p != nil {
+		nf, nd = len(p.files), len(p.dirs)
+	}
+	g := &gitFS{repo: repo, files: make(map[string]gitEntry, nf), dirs: make(map[string][]gitEntry, nd), trees: make(map[string]plumbing.Hash, nd), when: c.Committer.When}
 	if err := g.indexFrom(p, tree.Hash, ""); err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
@@ -171,7 +175,7 @@ func (g *gitFS) indexFrom(prev *gitFS, h plumbing.Hash, dir string) error {
 	g.trees[dir] = h
 	ents := make([]gitEntry, 0, len(t.Entries))
 	for _, e := range t.Entries {
-		p := path.Join(dir, e.Name)
+		p := join(dir, e.Name)
 		ge := gitEntry{name: e.Name, path: p, mode: e.Mode, hash: e.Hash}
 		if e.Mode == filemode.Dir {
 			if _, ok := g.files[p]; ok {
@@ -192,6 +196,17 @@ func (g *gitFS) indexFrom(prev *gitFS, h plumbing.Hash, dir string) error {
 	slices.SortFunc(ents, func(a, b gitEntry) int { return strings.Compare(a.name, b.name) })
 	g.dirs[dir] = ents
 	return nil
+}
+
+// join is path.Join(dir, name), without cleaning a plain name.
+func join(dir, name string) string {
+	switch {
+	case name == "" || name == "." || name == ".." || strings.Contains(name, "/"):
+		return path.Join(dir, name)
+	case dir == "":
+		return name
+	}
+	return dir + "/" + name
 }
 
 // copyFrom copies prev's index of the directory dir and all below it; the
@@ -338,9 +353,11 @@ func (g *gitFS) ReadDir(name string) ([]fs.DirEntry, error) {
 }
 
 func (g *gitFS) dirEntries(ents []gitEntry) []fs.DirEntry {
+	des := make([]gitDirEntry, len(ents))
 	out := make([]fs.DirEntry, len(ents))
 	for i, e := range ents {
-		out[i] = gitDirEntry{g: g, e: e}
+		des[i] = gitDirEntry{g: g, e: e}
+		out[i] = &des[i]
 	}
 	return out
 }
