@@ -75,21 +75,35 @@ type layoutFile struct {
 // (.github/**, .gitignore, .editorconfig...), and README*, CODEOWNERS,
 // LICENSE*, NOTICE* and CONTRIBUTING* files.
 func ignoredName(p string) bool {
-	for _, part := range strings.Split(p, "/") {
-		if strings.HasPrefix(part, ".") {
-			return true
-		}
+	if strings.HasPrefix(p, ".") || strings.Contains(p, "/.") {
+		return true
 	}
-	base := strings.ToUpper(path.Base(p))
-	if base == "CODEOWNERS" {
+	// An ASCII name is compared folding case; any other as upper case.
+	base := path.Base(p)
+	same := strings.EqualFold
+	if !asciiOnly(base) {
+		base, same = strings.ToUpper(base), func(a, b string) bool { return a == b }
+	}
+	if same(base, "CODEOWNERS") {
 		return true
 	}
 	for _, prefix := range []string{"README", "LICENSE", "LICENCE", "NOTICE", "CONTRIBUTING"} {
-		if strings.HasPrefix(base, prefix) {
+		if len(base) >= len(prefix) && same(base[:len(prefix)], prefix) {
 			return true
 		}
 	}
 	return false
+}
+
+// asciiOnly reports whether s is ASCII, whose upper case is found byte by
+// byte (not so "ſ", whose upper case is "S").
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // specExt reports whether name has an OpenAPI document extension.
