@@ -119,11 +119,7 @@ func CommitFrom(prev fs.FS, repo *git.Repository, c *object.Commit) (fs.FS, erro
 	if p != nil && p.repo != repo {
 		p = nil
 	}
-	var nf, nd int
-	if p != nil {
-		nf, nd = len(p.files), len(p.dirs)
-	}
-	g := &gitFS{repo: repo, files: make(map[string]gitEntry, nf), dirs: make(map[string][]gitEntry, nd), trees: make(map[string]plumbing.Hash, nd), when: c.Committer.When}
+	g := &gitFS{repo: repo, files: map[string]gitEntry{}, dirs: map[string][]gitEntry{}, trees: map[string]plumbing.Hash{}, when: c.Committer.When}
 	if err := g.indexFrom(p, tree.Hash, ""); err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", c.Hash, err)
 	}
