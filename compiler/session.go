@@ -366,7 +366,12 @@ func (c *compilation) encode(s *snapshot.Snapshot) ([]byte, error) {
 			}
 		}
 	}
-	b, secs, err := s.EncodeReusing(reuse)
+	var apis []snapshot.API
+	var items [][]byte
+	if p := sess.last; p != nil {
+		apis, items = p.APIs, sess.secs["apis"].Items
+	}
+	b, secs, err := s.EncodeReusingAPIs(reuse, apis, items)
 	if err != nil {
 		return nil, err
 	}
