@@ -116,17 +116,7 @@ func TestSessionCompilesAsAColdCompileOverRandomEdits(t *testing.T) {
 }
 
 func TestASessionReadsOnlyTheFilesItIsToldChanged(t *testing.T) {
-	dir := t.TempDir()
-	m := baseFS(t)
-	for p, f := range m {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := baseDir(t)
 	s, err := NewSession(dir, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -236,16 +226,7 @@ func TestASessionWalksAgainOnlyWhenAToldPathMayChangeTheFileList(t *testing.T) {
 		{"a .gitignore, gone", "publishers/acme/.gitignore", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for p, f := range baseFS(t) {
-				full := filepath.Join(dir, filepath.FromSlash(p))
-				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(full, f.Data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := baseDir(t)
 			s, err := NewSession(dir, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -265,4 +246,20 @@ func TestASessionWalksAgainOnlyWhenAToldPathMayChangeTheFileList(t *testing.T) {
 			}
 		})
 	}
+}
+
+// baseDir writes baseFS into a new directory and returns it.
+func baseDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, f := range baseFS(t) {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
