@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -67,6 +68,9 @@ type listing struct {
 	files []layoutFile
 	diags Diagnostics
 	paths map[string]bool
+	// met are the files the walk reported on and the directories above
+	// them and above the listed files.
+	met map[string]bool
 }
 
 // NewSession returns a session over directory dir, opened with OpenDir.
@@ -102,9 +106,15 @@ func (s *Session) Changed(paths []string, all bool) {
 			return
 		}
 		s.known.Delete(p)
-		if s.listed != nil && s.listed.paths[p] && path.Base(p) != ".gitignore" {
-			if fi, err := fs.Lstat(s.dir, p); err == nil && fi.Mode().IsRegular() {
+		if s.listed != nil && path.Base(p) != ".gitignore" {
+			fi, err := fs.Lstat(s.dir, p)
+			if s.listed.paths[p] && err == nil && fi.Mode().IsRegular() {
 				continue // a listed file's new contents
+			}
+			if errors.Is(err, fs.ErrNotExist) && !s.listed.paths[p] && !s.listed.met[p] {
+				// Gone, and the walk met nothing at or under it (an
+				// editor's temporary file): walking again finds the same.
+				continue
 			}
 		}
 		// Something else than a listed file's contents: a file added,
@@ -170,9 +180,19 @@ func (s *Session) files(fsys fs.FS, sink *diagSink) ([]layoutFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		l := &listing{files: files, diags: walked.list, paths: make(map[string]bool, len(files))}
+		l := &listing{files: files, diags: walked.list, paths: make(map[string]bool, len(files)), met: map[string]bool{}}
+		above := func(p string) {
+			for d := path.Dir(p); d != "." && d != "/" && !l.met[d]; d = path.Dir(d) {
+				l.met[d] = true
+			}
+		}
 		for _, f := range files {
 			l.paths[f.path] = true
+			above(f.path)
+		}
+		for _, d := range walked.list {
+			l.met[d.File] = true
+			above(d.File)
 		}
 		s.listed = l
 	}
@@ -346,7 +366,12 @@ func (c *compilation) encode(s *snapshot.Snapshot) ([]byte, error) {
 			}
 		}
 	}
-	b, secs, err := s.EncodeReusing(reuse)
+	var apis []snapshot.API
+	var items [][]byte
+	if p := sess.last; p != nil {
+		apis, items = p.APIs, sess.secs["apis"].Items
+	}
+	b, secs, err := s.EncodeReusingAPIs(reuse, apis, items)
 	if err != nil {
 		return nil, err
 	}

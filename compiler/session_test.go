@@ -116,17 +116,7 @@ func TestSessionCompilesAsAColdCompileOverRandomEdits(t *testing.T) {
 }
 
 func TestASessionReadsOnlyTheFilesItIsToldChanged(t *testing.T) {
-	dir := t.TempDir()
-	m := baseFS(t)
-	for p, f := range m {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := baseDir(t)
 	s, err := NewSession(dir, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -217,4 +207,59 @@ func TestASessionEncodesEveryChangeOfAGrantThatKeepsTheirNumber(t *testing.T) {
 			t.Errorf("%s: the session's compile differs from a cold one at\n%s", edit.new, firstDifference(got, cold))
 		}
 	}
+}
+
+// TestASessionWalksAgainOnlyWhenAToldPathMayChangeTheFileList tells a
+// session of one path at a time: only a path gone that the last walk met
+// nothing at or under leaves the file list as it was.
+func TestASessionWalksAgainOnlyWhenAToldPathMayChangeTheFileList(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		create     bool // the path exists when told
+		walk       bool
+	}{
+		{"an editor's temporary file, gone", "publishers/acme/apis/sed7xQ2a", false, false},
+		{"a temporary directory, gone", "publishers/acme/.tmp", false, false},
+		{"a listed file, gone", "publishers/acme/apis/patients.cue", false, true},
+		{"a directory of listed files, gone", "publishers/acme/apis", false, true},
+		{"a new file", "publishers/acme/apis/new.cue", true, true},
+		{"a .gitignore, gone", "publishers/acme/.gitignore", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := baseDir(t)
+			s, err := NewSession(dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustSessionCompile(t, s)
+			full := filepath.Join(dir, filepath.FromSlash(tc.path))
+			if tc.create {
+				if err := os.WriteFile(full, []byte("package x\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.RemoveAll(full); err != nil {
+				t.Fatal(err)
+			}
+			s.Changed([]string{tc.path}, false)
+			if walks := s.listed == nil; walks != tc.walk {
+				t.Errorf("walks again: %v, want %v", walks, tc.walk)
+			}
+		})
+	}
+}
+
+// baseDir writes baseFS into a new directory and returns it.
+func baseDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, f := range baseFS(t) {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -21,7 +21,7 @@ import (
 // growing buffer. "sections" sorts after every other member, so the
 // digests of the members written before it end the document.
 func encodeSnapshot(s *Snapshot) ([]byte, error) {
-	b, _, err := encodeReusing(s, nil)
+	b, _, err := encodeReusing(s, nil, nil, nil)
 	return b, err
 }
 
@@ -30,6 +30,8 @@ func encodeSnapshot(s *Snapshot) ([]byte, error) {
 type Section struct {
 	Bytes  []byte
 	Digest string
+	// Items are the bytes of each item of the apis member, in order.
+	Items [][]byte
 }
 
 // EncodeReusing is Encode, but writes each member named in reuse as the
@@ -38,13 +40,30 @@ type Section struct {
 // that member (an earlier encoding of an equal value). It also returns
 // every member as written, sharing the returned bytes.
 func (s *Snapshot) EncodeReusing(reuse map[string]Section) ([]byte, map[string]Section, error) {
-	return encodeReusing(s, reuse)
+	return encodeReusing(s, reuse, nil, nil)
 }
 
-func encodeReusing(s *Snapshot, reuse map[string]Section) ([]byte, map[string]Section, error) {
+// EncodeReusingAPIs is EncodeReusing, but also writes each API equal
+// (reflect.DeepEqual) to the one of apis with its ID as that one's bytes
+// in items (an earlier encoding's apis and Section.Items): an equal value
+// encodes to equal bytes. apis and items must not change afterwards.
+func (s *Snapshot) EncodeReusingAPIs(reuse map[string]Section, apis []API, items [][]byte) ([]byte, map[string]Section, error) {
+	if len(apis) != len(items) {
+		apis, items = nil, nil
+	}
+	return encodeReusing(s, reuse, apis, items)
+}
+
+func encodeReusing(s *Snapshot, reuse map[string]Section, apis []API, items [][]byte) ([]byte, map[string]Section, error) {
 	doc := *s
 	doc.Sections = nil
 	e := &canonicalEncoder{counting: true, reuse: reuse}
+	if _, whole := reuse[apisMember]; !whole && s.APIs != nil {
+		e.apis = &apiItems{byID: make(map[string]int, len(apis)), prior: apis, items: items, same: make([][]byte, len(s.APIs))}
+		for i := range apis {
+			e.apis.byID[apis[i].ID] = i
+		}
+	}
 	v := reflect.ValueOf(&doc).Elem()
 	if _, err := e.members(v); err != nil {
 		return nil, nil, err
@@ -79,6 +98,18 @@ func encodeReusing(s *Snapshot, reuse map[string]Section) ([]byte, map[string]Se
 	for _, sp := range spans {
 		secs[sp.name] = Section{Bytes: e.buf[sp.start:sp.end:sp.end], Digest: s.Sections[sp.name]}
 	}
+	if e.apis != nil {
+		sec := secs[apisMember]
+		sec.Items = make([][]byte, len(e.apis.spans))
+		for i, sp := range e.apis.spans {
+			sec.Items[i] = e.buf[sp.start:sp.end:sp.end]
+		}
+		secs[apisMember] = sec
+	} else if r, ok := reuse[apisMember]; ok {
+		sec := secs[apisMember]
+		sec.Items = r.Items
+		secs[apisMember] = sec
+	}
 	return e.buf, secs, nil
 }
 
@@ -106,6 +137,10 @@ func (e *canonicalEncoder) members(v reflect.Value) ([]span, error) {
 		start := len(e.buf)
 		if r, ok := e.reuse[f.name]; ok {
 			e.write(r.Bytes)
+		} else if f.name == apisMember && e.apis != nil {
+			if err := e.apiList(fv); err != nil {
+				return nil, err
+			}
 		} else if err := e.value(fv); err != nil {
 			return nil, err
 		}
@@ -114,10 +149,51 @@ func (e *canonicalEncoder) members(v reflect.Value) ([]span, error) {
 	return spans, nil
 }
 
+// apiList writes the apis member v, each API equal to an earlier
+// encoding's as that one's bytes (decided when counting), and records
+// where each item lies when writing.
+func (e *canonicalEncoder) apiList(v reflect.Value) error {
+	a := e.apis
+	e.writeByte('[')
+	for i := range v.Len() {
+		if i > 0 {
+			e.writeByte(',')
+		}
+		item := v.Index(i)
+		if e.counting {
+			api := item.Addr().Interface().(*API)
+			if j, ok := a.byID[api.ID]; ok && reflect.DeepEqual(&a.prior[j], api) {
+				a.same[i] = a.items[j]
+			}
+		}
+		start := len(e.buf)
+		if b := a.same[i]; b != nil {
+			e.write(b)
+		} else if err := e.value(item); err != nil {
+			return err
+		}
+		if !e.counting {
+			a.spans = append(a.spans, span{start: start, end: len(e.buf)})
+		}
+	}
+	e.writeByte(']')
+	return nil
+}
+
+// apiItems is what an encoding takes from an earlier one's apis.
+type apiItems struct {
+	byID  map[string]int // index in prior by ID
+	prior []API
+	items [][]byte
+	same  [][]byte // per API: the earlier bytes it is written as, or nil
+	spans []span   // per API: where it lies in the document
+}
+
 // canonicalEncoder writes canonical JSON; when counting, it only counts.
 type canonicalEncoder struct {
 	counting bool
 	reuse    map[string]Section // top-level members written as given
+	apis     *apiItems          // for the apis member, when not in reuse
 	n        int
 	buf      []byte
 	scratch  []byte
@@ -320,3 +396,6 @@ func (e *canonicalEncoder) str(s string) {
 	_ = enc.Encode(s) // strings always encode
 	e.write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
 }
+
+// apisMember is the snapshot's member whose items an encoding may reuse.
+const apisMember = "apis"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -130,5 +131,105 @@ func TestEncodeReusingWritesWhatEncodeWritesOfAnEqualSnapshot(t *testing.T) {
 				t.Errorf("the member's digest is not that of its bytes")
 			}
 		})
+	}
+}
+
+// threeAPIs is sample with three APIs.
+func threeAPIs() *Snapshot {
+	s := sample()
+	a := s.APIs[0]
+	for _, name := range []string{"prescriptions", "vaccinations"} {
+		b := a
+		b.ID, b.Name, b.BasePath = "nhsbsa/"+name, name, "/nhsbsa/"+name+"/v1"
+		b.AccessModes = slices.Clone(a.AccessModes)
+		b.Environments = slices.Clone(a.Environments)
+		s.APIs = append(s.APIs, b)
+	}
+	return s
+}
+
+// TestEncodeReusingAPIsWritesWhatEncodeWrites encodes a snapshot after an
+// earlier encoding of three APIs, each edit changing the APIs another
+// way: the document is Encode's, and every item of the next encoding is
+// its bytes in the document.
+func TestEncodeReusingAPIsWritesWhatEncodeWrites(t *testing.T) {
+	prior := threeAPIs()
+	_, secs, err := prior.EncodeReusingAPIs(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Snapshot)
+	}{
+		{"none", func(*Snapshot) {}},
+		{"one's title", func(s *Snapshot) { s.APIs[1].Title = "Prescriptions \u00e9" }},
+		{"one's environments", func(s *Snapshot) { s.APIs[2].Environments[0].Upstream = "http://127.0.0.1:2" }},
+		{"one's access mode list emptied", func(s *Snapshot) { s.APIs[0].AccessModes = []string{} }},
+		{"one removed", func(s *Snapshot) { s.APIs = slices.Delete(s.APIs, 1, 2) }},
+		{"one added", func(s *Snapshot) {
+			b := s.APIs[0]
+			b.ID, b.BasePath = "nhsbsa/zz", "/nhsbsa/zz/v1"
+			s.APIs = append(s.APIs, b)
+		}},
+		{"one renamed", func(s *Snapshot) { s.APIs[2].ID = "nhsbsa/renamed" }},
+		{"two swapped", func(s *Snapshot) { s.APIs[0], s.APIs[1] = s.APIs[1], s.APIs[0] }},
+		{"none left", func(s *Snapshot) { s.APIs = nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := threeAPIs()
+			s.Generation++
+			tc.edit(s)
+			want := encoded(t, s)
+			got, again, err := s.EncodeReusingAPIs(nil, prior.APIs, secs["apis"].Items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+			if again["apis"].Digest != Digest(again["apis"].Bytes) {
+				t.Errorf("the member's digest is not that of its bytes")
+			}
+			items := again["apis"].Items
+			if len(items) != len(s.APIs) {
+				t.Fatalf("%d items, want %d", len(items), len(s.APIs))
+			}
+			for i := range s.APIs {
+				b, err := (&Snapshot{APIs: s.APIs[i : i+1]}).Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Contains(b, append(append([]byte(`"apis":[`), items[i]...), ']')) {
+					t.Errorf("item %d is %s, not the API's encoding", i, items[i])
+				}
+			}
+		})
+	}
+}
+
+// TestEncodeReusingAPIsWritesAnEqualAPIAsTheEarlierBytes hands an
+// encoding earlier bytes marked for one API: they are written for it when
+// it is equal to the earlier one, and not when it is not.
+func TestEncodeReusingAPIsWritesAnEqualAPIAsTheEarlierBytes(t *testing.T) {
+	for _, equal := range []bool{true, false} {
+		prior := threeAPIs()
+		_, secs, err := prior.EncodeReusingAPIs(nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := slices.Clone(secs["apis"].Items)
+		items[1] = []byte(`{"marked":true}`)
+		s := threeAPIs()
+		if !equal {
+			s.APIs[1].Title = "Other"
+		}
+		got, _, err := s.EncodeReusingAPIs(nil, prior.APIs, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if marked := bytes.Contains(got, items[1]); marked != equal {
+			t.Errorf("equal %v: the earlier bytes written: %v", equal, marked)
+		}
 	}
 }

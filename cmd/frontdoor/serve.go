@@ -264,8 +264,9 @@ func runGateway(ctx context.Context, cfg gatewayConfig, stdout, stderr io.Writer
 	gwLn = gateway.LimitListener(gwLn, gateway.ConnLimits{Max: cfg.server.maxConns, PerClient: cfg.server.maxConnsPerClient, Registerer: reg, Silent: front != nil})
 	gw := cfg.server.newServer(dp.proxy, log)
 	front.configure(ctx, gw, dp.proxy, log)
+	var routed diagnosis.Routed
 	adm := cfg.server.newServer(admin.New(admin.Options{Controller: ctrl, Gatherer: reg, Sync: sync, WebhookSecret: secret, TLS: front.status(dp.proxy), AggregateDir: cfg.accessLogDir, Log: log,
-		Diagnosis: func() any { return dp.diag.Status(diagnosis.RoutedAPIs(st.Active())) }}), log)
+		Diagnosis: func() any { return dp.diag.Status(routed.Of(st.Active())) }}), log)
 	if cfg.env == "" {
 		fmt.Fprintf(stdout, "gateway: %s://%s (routing by Host only)\n", front.scheme(), displayAddr(gwLn.Addr()))
 	} else {

@@ -45,7 +45,8 @@ func Func(compiled func(*compiler.Result, fs.FS)) source.CompileFunc {
 		if err != nil {
 			return source.CompileOutput{}, err
 		}
-		out := source.CompileOutput{Bytes: res.Bytes, Digest: res.Digest}
+		// The compiler encodes a snapshot only once Consistent passed.
+		out := source.CompileOutput{Bytes: res.Bytes, Digest: res.Digest, Consistent: len(res.Bytes) > 0}
 		for _, d := range res.Diagnostics {
 			if len(res.Bytes) > 0 || d.Severity == compiler.SeverityError {
 				out.Diagnostics = append(out.Diagnostics, source.Diagnostic{File: d.File, Line: d.Line, Col: d.Col, Code: d.Code, Message: d.Message, Hint: d.Hint})

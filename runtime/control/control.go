@@ -225,7 +225,7 @@ func (c *Controller) activate(rev *source.Revision, allowRollback bool) (string,
 	active := c.opts.Store.Active()
 	cand := verify.Candidate{
 		Bytes: rev.Bytes, Signature: rev.Signature, Digest: rev.Digest, Sum: rev.Sum,
-		AllowRollback: allowRollback, SelfBuilt: rev.Compiled,
+		AllowRollback: allowRollback, SelfBuilt: rev.Compiled, Consistent: rev.Consistent,
 	}
 	if rev.File != nil {
 		cand.File, cand.Size, cand.Tail = rev.File, rev.Size, rev.Tail

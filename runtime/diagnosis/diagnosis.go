@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+	"weak"
 
 	"filippo.io/age"
 
@@ -408,4 +409,28 @@ func RoutedAPIs(snap *store.Snapshot) []*snapshot.API {
 		}
 	}
 	return out
+}
+
+// Routed remembers RoutedAPIs of the last snapshot it was asked of: a
+// snapshot does not change once applied, so a status request does not
+// go over all its routes again. It holds the snapshot weakly: a swapped
+// out snapshot is not kept alive by it.
+type Routed struct {
+	mu   sync.Mutex
+	snap weak.Pointer[store.Snapshot]
+	apis []*snapshot.API
+}
+
+// Of returns RoutedAPIs(snap), computed once per snapshot.
+func (c *Routed) Of(snap *store.Snapshot) []*snapshot.API {
+	if snap == nil {
+		return nil
+	}
+	k := weak.Make(snap)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != k {
+		c.snap, c.apis = k, RoutedAPIs(snap)
+	}
+	return c.apis
 }

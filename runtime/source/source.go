@@ -73,6 +73,9 @@ type Revision struct {
 	// Compiled is true when this process compiled Bytes from configuration
 	// it fetched itself: no signature is expected on them.
 	Compiled bool
+	// Consistent is true when the compile of Bytes found them consistent
+	// (CompileOutput.Consistent).
+	Consistent bool
 	// AllowRollback accepts a lower generation than the active one for
 	// this revision (a force push the source was told to follow).
 	AllowRollback bool
@@ -119,6 +122,9 @@ type CompileOutput struct {
 	// Digest, if set, is snapshot.Digest(Bytes), computed by the compile
 	// (the verifier then does not hash them again).
 	Digest string
+	// Consistent is true when the compile checked the snapshot that Bytes
+	// encode with snapshot.Snapshot.Consistent, in this process.
+	Consistent bool
 }
 
 // CompileFunc compiles a configuration tree into canonical snapshot bytes.
@@ -167,7 +173,7 @@ func compile(ctx context.Context, name string, fn CompileFunc, in CompileInput) 
 		}
 	default:
 		rev.Bytes, rev.Sum = out.Bytes, out.Digest
-		rev.Compiled = true
+		rev.Compiled, rev.Consistent = true, out.Consistent
 	}
 	rev.At = time.Now()
 	return rev
