@@ -14,6 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
+	"github.com/frontdoor-dev/frontdoor/internal/testgit"
 	"github.com/frontdoor-dev/frontdoor/report"
 )
 
@@ -42,17 +43,7 @@ func commitTrees(t *testing.T, trees []gitTree) string {
 	}
 	gitRun("init", "-q", "--initial-branch=main")
 	for _, tr := range trees {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if e.Name() != ".git" {
-				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		testgit.ClearWorkTree(t, dir)
 		write := func(name string, mk func(p string) error) {
 			p := filepath.Join(dir, filepath.FromSlash(name))
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -120,18 +111,7 @@ func diffTreeChanges(t *testing.T, from, to *object.Commit) []report.Change {
 // dir against its parent with go-git's DiffTree.
 func checkEveryCommit(t *testing.T, dir string) {
 	t.Helper()
-	repo, err := gitfs.OpenRepository(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := repo.ResolveRevision("HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := repo.CommitObject(*h)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := testgit.Head(t, dir, gitfs.OpenRepository)
 	for c.NumParents() > 0 {
 		p, err := c.Parent(0)
 		if err != nil {

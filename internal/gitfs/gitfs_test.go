@@ -15,6 +15,7 @@ import (
 
 	"github.com/frontdoor-dev/frontdoor/internal/gitfs"
 	"github.com/frontdoor-dev/frontdoor/internal/repofs"
+	"github.com/frontdoor-dev/frontdoor/internal/testgit"
 	"github.com/frontdoor-dev/frontdoor/internal/testutil"
 )
 
@@ -122,17 +123,7 @@ func TestLinksAreListedButNeverRead(t *testing.T) {
 // links and commits it.
 func recommit(t *testing.T, dir string, files, links map[string]string) {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if e.Name() != ".git" {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	testgit.ClearWorkTree(t, dir)
 	testutil.WriteTree(t, dir, files)
 	for name, target := range links {
 		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
@@ -217,18 +208,7 @@ func TestATreeIndexedFromAnotherIsTheSameAsOneIndexedAlone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := commit(t, base, nil)
 			recommit(t, dir, tc.head, tc.links)
-			repo, err := gitfs.OpenRepository(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			head, err := repo.ResolveRevision("HEAD")
-			if err != nil {
-				t.Fatal(err)
-			}
-			hc, err := repo.CommitObject(*head)
-			if err != nil {
-				t.Fatal(err)
-			}
+			repo, hc := testgit.Head(t, dir, gitfs.OpenRepository)
 			bc, err := hc.Parent(0)
 			if err != nil {
 				t.Fatal(err)

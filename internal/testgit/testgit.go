@@ -78,3 +78,38 @@ func (r *Repo) Commit(msg string, opts *git.CommitOptions) string {
 	}
 	return h.String()
 }
+
+// Head opens the repository in dir with open (gitfs.OpenRepository, say)
+// and returns it with its HEAD commit.
+func Head(t testing.TB, dir string, open func(string) (*git.Repository, error)) (*git.Repository, *object.Commit) {
+	t.Helper()
+	repo, err := open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := repo.ResolveRevision("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := repo.CommitObject(*h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return repo, c
+}
+
+// ClearWorkTree removes everything of the work tree dir but .git.
+func ClearWorkTree(t testing.TB, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != ".git" {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
