@@ -371,7 +371,7 @@ func (c *compilation) encode(s *snapshot.Snapshot) ([]byte, error) {
 	if p := sess.last; p != nil {
 		apis, items = p.APIs, sess.secs["apis"].Items
 	}
-	b, secs, err := s.EncodeReusingAPIs(reuse, apis, items)
+	b, secs, err := s.EncodeReusing(reuse, apis, items)
 	if err != nil {
 		return nil, err
 	}

@@ -13,8 +13,8 @@ import (
 
 // encodeSnapshot writes the canonical JSON of s, byte for byte what
 // encoding/json writes of json.Marshal(s) decoded into a generic map
-// (TestEncodeMatchesCanonicalOfMarshal), without that detour. It sets s.Sections to the
-// digests of the other members' bytes.
+// (TestEncodeMatchesCanonicalOfMarshal), without that detour. It sets
+// s.Sections to the digests of the other members' bytes.
 //
 // It runs twice: once counting bytes, once writing them into a buffer of
 // that size, so that a large snapshot is never held twice over by a
@@ -37,17 +37,13 @@ type Section struct {
 // EncodeReusing is Encode, but writes each member named in reuse as the
 // bytes given there, with their digest, instead of encoding it: the
 // caller vouches that they are the canonical encoding of s's value of
-// that member (an earlier encoding of an equal value). It also returns
-// every member as written, sharing the returned bytes.
-func (s *Snapshot) EncodeReusing(reuse map[string]Section) ([]byte, map[string]Section, error) {
-	return encodeReusing(s, reuse, nil, nil)
-}
-
-// EncodeReusingAPIs is EncodeReusing, but also writes each API equal
-// (reflect.DeepEqual) to the one of apis with its ID as that one's bytes
-// in items (an earlier encoding's apis and Section.Items): an equal value
-// encodes to equal bytes. apis and items must not change afterwards.
-func (s *Snapshot) EncodeReusingAPIs(reuse map[string]Section, apis []API, items [][]byte) ([]byte, map[string]Section, error) {
+// that member (an earlier encoding of an equal value). Each API equal
+// (reflect.DeepEqual) to the one of apis with its ID is written as that
+// one's bytes in items (an earlier encoding's apis and Section.Items): an
+// equal value encodes to equal bytes; apis and items must not change
+// afterwards. It also returns every member as written, sharing the
+// returned bytes.
+func (s *Snapshot) EncodeReusing(reuse map[string]Section, apis []API, items [][]byte) ([]byte, map[string]Section, error) {
 	if len(apis) != len(items) {
 		apis, items = nil, nil
 	}

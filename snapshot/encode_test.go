@@ -108,7 +108,7 @@ func TestEncodeStatesTheDigestOfEverySectionItWrites(t *testing.T) {
 
 func TestEncodeReusingWritesWhatEncodeWritesOfAnEqualSnapshot(t *testing.T) {
 	first := sample()
-	_, secs, err := first.EncodeReusing(nil)
+	_, secs, err := first.EncodeReusing(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestEncodeReusingWritesWhatEncodeWritesOfAnEqualSnapshot(t *testing.T) {
 			s := sample()
 			s.Generation++ // another document, this member equal
 			want := encoded(t, s)
-			got, again, err := s.EncodeReusing(map[string]Section{name: secs[name]})
+			got, again, err := s.EncodeReusing(map[string]Section{name: secs[name]}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,7 +154,7 @@ func threeAPIs() *Snapshot {
 // its bytes in the document.
 func TestEncodeReusingAPIsWritesWhatEncodeWrites(t *testing.T) {
 	prior := threeAPIs()
-	_, secs, err := prior.EncodeReusingAPIs(nil, nil, nil)
+	_, secs, err := prior.EncodeReusing(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestEncodeReusingAPIsWritesWhatEncodeWrites(t *testing.T) {
 			s.Generation++
 			tc.edit(s)
 			want := encoded(t, s)
-			got, again, err := s.EncodeReusingAPIs(nil, prior.APIs, secs["apis"].Items)
+			got, again, err := s.EncodeReusing(nil, prior.APIs, secs["apis"].Items)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestEncodeReusingAPIsWritesWhatEncodeWrites(t *testing.T) {
 func TestEncodeReusingAPIsWritesAnEqualAPIAsTheEarlierBytes(t *testing.T) {
 	for _, equal := range []bool{true, false} {
 		prior := threeAPIs()
-		_, secs, err := prior.EncodeReusingAPIs(nil, nil, nil)
+		_, secs, err := prior.EncodeReusing(nil, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +224,7 @@ func TestEncodeReusingAPIsWritesAnEqualAPIAsTheEarlierBytes(t *testing.T) {
 		if !equal {
 			s.APIs[1].Title = "Other"
 		}
-		got, _, err := s.EncodeReusingAPIs(nil, prior.APIs, items)
+		got, _, err := s.EncodeReusing(nil, prior.APIs, items)
 		if err != nil {
 			t.Fatal(err)
 		}
