@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 func TestDiagnosticStringHasPositionCodeMessageAndHint(t *testing.T) {
@@ -100,6 +102,53 @@ func TestPullRequestCodesAreInTheOneRegistry(t *testing.T) {
 		}
 		if got, ok := LookupCode(c.Code); !ok || got.Code != c.Code {
 			t.Errorf("LookupCode(%q) = %v, %v; want it found", c.Code, got, ok)
+		}
+	}
+}
+
+// A cut can make a URL that Redact left alone because it did not parse
+// into one that parses, with a credential; Redact's result must hold none,
+// whatever it cut.
+func TestRedactLeavesNoCredentialThatACutMade(t *testing.T) {
+	pad := strings.Repeat("w ", 150)
+	tests := []struct{ name, in string }{
+		{"user information, bad escape cut off the message", "A://" + strings.Repeat("0", 230) + "@" + strings.Repeat("0", 170) + "%0"},
+		{"password, bad escape cut off the message", pad + "https://u:p@h.test/" + strings.Repeat("a", 100) + "%zz"},
+		{"password, bad port cut off the message", pad + "https://u:p@" + strings.Repeat("h", 100) + ":port/"},
+		{"bad escape cut off a quoted value", `bad "https://u:p@h.test/` + strings.Repeat("q", maxQuoted) + `%g"`},
+		{"bad port cut off a quoted value", `bad "https://u:p@` + strings.Repeat("h", maxQuoted) + `:port"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Redact(tc.in)
+			for _, u := range urlInText.FindAllString(got, -1) {
+				if why := snapshot.URLCredential(u); why != "" {
+					t.Errorf("got %q, which keeps %s", got, why)
+				}
+			}
+			if again := Redact(got); again != got {
+				t.Errorf("got %q, then %q", got, again)
+			}
+		})
+	}
+}
+
+// A URL that url.Parse refuses still loses its user information, query
+// and fragment: Redact cannot tell a credential there from the rest.
+func TestRedactHidesCredentialsOfUnreadableURLs(t *testing.T) {
+	for _, in := range []string{
+		"see https://u:s3cret@h.test/%zz",
+		"see https://u:s3cret@h.test:port/x",
+		"see https://h.test/%zz?api_key=s3cret",
+		"see https://h.test/%zz#access_token=s3cret",
+		`bad "ftp://s3cret@[::1/x"`,
+	} {
+		got := Redact(in)
+		if strings.Contains(got, "s3cret") {
+			t.Errorf("got %q", got)
+		}
+		if again := Redact(got); again != got {
+			t.Errorf("got %q, then %q", got, again)
 		}
 	}
 }
