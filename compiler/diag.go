@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/frontdoor-dev/frontdoor/snapshot"
+	"github.com/frontdoor-dev/frontdoor/internal/redact"
 )
 
 // Severity tells an error, which invalidates the configuration, from a
@@ -175,14 +174,15 @@ const (
 // quotedValue matches a double-quoted value in a message.
 var quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
-// Redact makes a diagnostic's text fit to print: private keys and the
-// credentials of URLs are replaced by a note, and long values are cut with
-// an ellipsis. Every diagnostic is made through it, so that no code path
-// prints a secret or a whole file's worth of value.
+// Redact makes a diagnostic's text fit to print: private keys are replaced
+// by a note, the credentials of URLs are masked as the gateway masks what
+// it prints (internal/redact), and long values are cut with an ellipsis.
+// Every diagnostic is made through it, so that no code path prints a
+// secret or a whole file's worth of value.
 //
-// It repeats until the text no longer changes: a cut can turn a URL the
-// first pass could not read (a bad escape at its end), or one whose
-// credential was a placeholder ("{token}"), into one with a credential.
+// It repeats until the text no longer changes: a cut can turn a URL that
+// did not parse (a bad escape at its end) into one that does, with a
+// credential.
 func Redact(s string) string {
 	for range 8 {
 		r := redactOnce(s)
@@ -199,44 +199,11 @@ func redactOnce(s string) string {
 		return s
 	}
 	s = redactKeys(s)
-	if strings.Contains(s, "://") {
-		s = urlInText.ReplaceAllStringFunc(s, func(m string) string {
-			u, err := url.Parse(m)
-			if err != nil {
-				return unreadableURL(m)
-			}
-			if snapshot.URLCredential(m) == "" {
-				return m
-			}
-			c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-			return c.String() + " [credentials redacted]"
-		})
-	}
+	s = redact.Text(s)
 	s = quotedValue.ReplaceAllStringFunc(s, func(q string) string {
 		return `"` + truncate(q[1:len(q)-1], maxQuoted) + `"`
 	})
 	return truncate(s, maxMessage)
-}
-
-// unreadableURL is what Redact prints of a URL-shaped text that url.Parse
-// refuses: without user information, query or fragment, any of which may
-// hold a credential that cannot be told from the rest.
-func unreadableURL(m string) string {
-	scheme, rest, _ := strings.Cut(m, "://")
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	host, tail := rest[:end], rest[end:]
-	at := strings.LastIndexByte(host, '@')
-	q := strings.IndexAny(tail, "?#")
-	if at < 0 && q < 0 {
-		return m
-	}
-	if q >= 0 {
-		tail = tail[:q]
-	}
-	return scheme + "://" + host[at+1:] + tail + " [credentials redacted]"
 }
 
 // Redacted returns the diagnostics with their texts redacted (see Redact),

@@ -17,8 +17,8 @@ const Mask = "REDACTED"
 
 // URL returns raw with its credentials masked: the password of its
 // userinfo, the whole userinfo of an http(s) URL without a password (a
-// token sent as the user name), and the value of every credential query
-// parameter (see CredentialParam). A raw that does not parse as a URL is
+// token sent as the user name), and the value of every credential
+// parameter of its query or fragment (see CredentialParam). A raw that does not parse as a URL is
 // masked as text (see Text). URL returns raw itself when it carries no
 // credential.
 func URL(raw string) string {
@@ -28,10 +28,12 @@ func URL(raw string) string {
 	}
 	changed := false
 	if u.User != nil {
-		if _, hasPassword := u.User.Password(); hasPassword {
-			u.User = url.UserPassword(u.User.Username(), Mask)
-			changed = true
-		} else if s := strings.ToLower(u.Scheme); s == "http" || s == "https" {
+		if p, hasPassword := u.User.Password(); hasPassword {
+			if p != Mask {
+				u.User = url.UserPassword(u.User.Username(), Mask)
+				changed = true
+			}
+		} else if s := strings.ToLower(u.Scheme); (s == "http" || s == "https") && u.User.Username() != Mask {
 			u.User = url.User(Mask)
 			changed = true
 		}
@@ -39,6 +41,13 @@ func URL(raw string) string {
 	if u.RawQuery != "" {
 		if q := Query(u.RawQuery); q != u.RawQuery {
 			u.RawQuery = q
+			changed = true
+		}
+	}
+	if f := u.EscapedFragment(); f != "" {
+		if q := Query(f); q != f {
+			u.RawFragment = q
+			u.Fragment, _ = url.PathUnescape(q)
 			changed = true
 		}
 	}
@@ -70,23 +79,27 @@ func Query(q string) string {
 // a quote or an angle bracket.
 var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>` + "`" + `]+`)
 
-// textURLs masks the userinfo of an unparsable URL-like string: everything
-// between "://" and the last "@" before the first "/".
+// textURLs masks the userinfo of an unparsable URL-like string
+// (everything between "://" and the last "@" before the first "/", "?" or
+// "#") and the credential parameters after its first "?" or "#".
 func textURLs(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
 		return s
 	}
-	rest := s[i+3:]
+	head, rest := s[:i+3], s[i+3:]
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
 	}
-	at := strings.LastIndexByte(rest[:end], '@')
-	if at < 0 {
-		return s
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		head, rest, end = head+Mask, rest[at:], end-at
 	}
-	return s[:i+3] + Mask + rest[at:]
+	if q := strings.IndexAny(rest[end:], "?#"); q >= 0 {
+		q += end + 1
+		rest = rest[:q] + Query(rest[q:])
+	}
+	return head + rest
 }
 
 // Text returns s with every URL in it masked as URL does.

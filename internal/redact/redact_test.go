@@ -23,7 +23,14 @@ func TestURLMasksEveryCredential(t *testing.T) {
 		{"https://git.example/r.git?ref=main&design=x", "https://git.example/r.git?ref=main&design=x"},
 		{"git@git.example:platform.git", "git@git.example:platform.git"},
 		{"https://us er:s3cret@h.example/x", "https://REDACTED@h.example/x"},
+		{"https://h.example/cb#access_token=s3cret&state=1", "https://h.example/cb#access_token=REDACTED&state=1"},
+		{"https://h.example/cb?code=s3cret#id_token=s4", "https://h.example/cb?code=REDACTED#id_token=REDACTED"},
+		{"https://h.example/%zz?token=s3cret", "https://h.example/%zz?token=REDACTED"},
+		{"https://h.example/%zz#a=1&client_secret=s3cret", "https://h.example/%zz#a=1&client_secret=REDACTED"},
+		{"https://u:s3cret@h.example:port/x?sig=s4", "https://REDACTED@h.example:port/x?sig=REDACTED"},
 		{"/var/lib/frontdoor", "/var/lib/frontdoor"},
+		{"https://REDACTED@h.example/x…", "https://REDACTED@h.example/x…"},
+		{"https://u:REDACTED@h.example/x?token=REDACTED…", "https://u:REDACTED@h.example/x?token=REDACTED"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			if got := URL(tc.in); got != tc.want {
