@@ -35,15 +35,21 @@ const maxSepRun = 8
 //
 // When s holds no NHS number it is returned as is (without allocating when
 // s is ASCII without escapes); otherwise the decoded, folded form is
-// returned with every number replaced.
+// returned with every number replaced, or only Redacted when that form
+// would decode further.
 func Redact(s string) string {
 	if !mayHoldNumber(s) {
 		return s
 	}
-	v := view(s)
+	v, stable := view(s)
 	spans := findNHS(v, nil)
 	if len(spans) == 0 {
 		return s
+	}
+	if !stable {
+		// Encoded more deeply than it is read: what is printed would
+		// read as something else again, perhaps another number.
+		return Redacted
 	}
 	out := make([]byte, 0, len(v))
 	copied := 0
@@ -80,27 +86,34 @@ func mayHoldNumber[S string | []byte](s S) bool {
 // appendRedacted appends s, redacted and escaped as JSON string content.
 func appendRedacted(b []byte, s string) []byte { return appendEscaped(b, Redact(s)) }
 
-// view returns s as it reads once decoded: percent-decoded up to
-// maxDecodeRounds times, then NFKC-folded when not ASCII. It returns s
-// itself when there is nothing to decode.
-func view(s string) string {
-	v := s
+// view returns s as it reads once decoded: percent-decoded and NFKC-folded
+// (when not ASCII), again and again, since folding can make an escape
+// ("%¹0" becomes "%10") and decoding a compatibility digit, up to
+// maxDecodeRounds times; stable tells whether one more round would change
+// nothing. It returns s itself when there is nothing to decode.
+func view(s string) (v string, stable bool) {
+	v = s
 	for range maxDecodeRounds {
-		if strings.IndexByte(v, '%') < 0 {
-			break
-		}
-		d := percentDecode(v)
+		d := readOnce(v)
 		if d == v {
-			break
+			return v, true
 		}
 		v = d
 	}
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			return norm.NFKC.String(v)
+	return v, readOnce(v) == v
+}
+
+// readOnce percent-decodes s once, then NFKC-folds it when it is not ASCII.
+func readOnce(s string) string {
+	if strings.IndexByte(s, '%') >= 0 {
+		s = percentDecode(s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return norm.NFKC.String(s)
 		}
 	}
-	return v
+	return s
 }
 
 // percentDecode decodes every valid %XX escape of s, leaving anything else
