@@ -193,15 +193,26 @@ func BenchmarkLoadLarge(b *testing.B) {
 	b.ReportMetric(float64(len(raw))/(1<<20), "snapshot-MB")
 }
 
+// TestAnInvalidItemIsRefusedAfterValidOnesWereSeen: a swap that changes
+// an item of a list into one the schema refuses is refused, naming it.
 func TestAnInvalidItemIsRefusedAfterValidOnesWereSeen(t *testing.T) {
-	v := verifier(t)
-	s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
-	active := mustLoad(t, v, s, nil)
-	s.Generation = 2
-	s.Entitlements[3].Environment = "staging" // not an environment the schema allows
-	_, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
-	if verify.ReasonOf(err) != verify.ReasonSchema || !strings.Contains(err.Error(), "/entitlements/3") {
-		t.Errorf("got %v, want a schema refusal at /entitlements/3", err)
+	for _, tc := range []struct {
+		at   string
+		edit func(s *snapshot.Snapshot)
+	}{
+		{"/entitlements/3", func(s *snapshot.Snapshot) { s.Entitlements[3].Environment = "staging" }}, // not an environment the schema allows
+		{"/apis/2", func(s *snapshot.Snapshot) { s.APIs[2].Status = "launched" }},
+		{"/routes/4", func(s *snapshot.Snapshot) { s.Routes[4].AccessModes = nil }},
+	} {
+		v := verifier(t)
+		s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
+		active := mustLoad(t, v, s, nil)
+		s.Generation = 2
+		tc.edit(s)
+		_, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+		if verify.ReasonOf(err) != verify.ReasonSchema || !strings.Contains(err.Error(), tc.at) {
+			t.Errorf("got %v, want a schema refusal at %s", err, tc.at)
+		}
 	}
 }
 
@@ -218,6 +229,12 @@ func reportCPU(b *testing.B, start time.Duration) {
 // snapshot's.
 func BenchmarkLoadLargeChange(b *testing.B) {
 	benchmarkSwaps(b, func(s *snapshot.Snapshot) { s.Entitlements[500].Expires = "2030-01-01" })
+}
+
+// BenchmarkLoadLargeAPIChange measures the swap of an edit to one API
+// file (its summary): only the APIs section differs.
+func BenchmarkLoadLargeAPIChange(b *testing.B) {
+	benchmarkSwaps(b, func(s *snapshot.Snapshot) { s.APIs[5000].Summary = "Edited in place." })
 }
 
 // BenchmarkLoadLargeNewGeneration measures a swap to a new generation of
