@@ -235,7 +235,7 @@ func swapsReadAsFreshLoads(t *testing.T, steps int, next func(step int, seen []*
 	t.Helper()
 	// Windows over files much smaller than the grants: they slide.
 	defer verify.SetWindowSize(2048)()
-	v := verifier(t)
+	v, fresh := verifier(t), verifier(t) // fresh loads each snapshot on no active one
 	var (
 		active *store.Snapshot
 		seen   []*snapshot.Snapshot
@@ -255,11 +255,11 @@ func swapsReadAsFreshLoads(t *testing.T, steps int, next func(step int, seen []*
 		if err != nil {
 			t.Fatalf("step %d: %v", step, err)
 		}
-		fresh, err := verifier(t).Load(verify.Candidate{Bytes: raw}, nil)
+		full, err := fresh.Load(verify.Candidate{Bytes: raw}, nil)
 		if err != nil {
 			t.Fatalf("step %d: fresh load: %v", step, err)
 		}
-		if got, want := render(t, swapped, swapped.Read(), &p), render(t, fresh, fresh.Read(), &p); got != want {
+		if got, want := render(t, swapped, swapped.Read(), &p), render(t, full, full.Read(), &p); got != want {
 			t.Fatalf("step %d: the swapped snapshot reads\n%s\nwhere a fresh load reads\n%s", step, got, want)
 		}
 		active = swapped
