@@ -1012,15 +1012,6 @@ func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map
 	return changed, nil
 }
 
-// read returns the bytes of section name at sp, read from c unless they
-// were, after checking them against their stated digest.
-func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
-	if err := s.load(c, name, sp); err != nil {
-		return nil, err
-	}
-	return s.raw[name], s.check([]string{name}, true)
-}
-
 // load reads the bytes of section name at sp from c, unless they were.
 func (s *sections) load(c *content, name string, sp span) error {
 	if _, ok := s.raw[name]; ok {
