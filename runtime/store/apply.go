@@ -47,24 +47,56 @@ type Change struct {
 	// named in Reads (every one when Reads is nil), read from base's rows.
 	Check func(*snapshot.Snapshot) error
 	Reads []string
-	// Grants, when set, is the change to the entitlements: runs of items
-	// that replace base's rows between two items kept. Doc.Entitlements is
-	// then ignored, and Check is given, for each run, a snapshot whose
-	// entitlements are the run with the items around it and whose lists
-	// hold the APIs and apps they name (read from base's rows). It is for a
-	// change whose other lists are base's.
-	Grants []GrantRun
+	// Edits, for the sections that have them, are the changes to base's
+	// lists as runs of items (see Run); c.Doc's lists of those sections
+	// are then ignored, and Check is given them spliced into base's rows.
+	// A change of the entitlements alone, with Check, is checked run by
+	// run: Check is given, for each run, a snapshot whose entitlements
+	// are the run with the items around it and whose lists hold the APIs
+	// and apps they name (read from base's rows).
+	Edits Edits
 }
 
-// GrantRun is a run of entitlements that replaces the rows strictly
-// between Before and After (nil: the list's start or end), which are
-// items of both the base and the new list.
-type GrantRun struct {
-	Before, After *snapshot.Entitlement
-	Items         []snapshot.Entitlement
+// Run is a run of items that replaces base's items strictly between Before
+// and After (nil: the list's start or end), which are items of both the
+// base and the new list.
+type Run[T any] struct {
+	Before, After *T
+	Items         []T
 }
+
+// Edits are runs by section: a nil list means the section has none, and
+// its list, if it changed, is whole in Change.Doc.
+type Edits struct {
+	APIs         []Run[snapshot.API]
+	Routes       []Run[snapshot.Route]
+	Entitlements []Run[snapshot.Entitlement]
+}
+
+// Editable reports whether Edits can hold the changes of section.
+func Editable(section string) bool {
+	return section == SectionAPIs || section == SectionRoutes || section == SectionEntitlements
+}
+
+// Lists are the sections whose consistency is checked (the others are
+// values that no rule relates to anything).
+var Lists = []string{SectionPlatform, SectionPublishers, SectionAPIs, SectionRoutes, SectionConsumers, SectionEntitlements}
 
 func (c *Change) changed(section string) bool { return c.Changed == nil || c.Changed[section] }
+
+// grantsAlone reports whether the entitlements are the only list c changes,
+// as runs.
+func (c *Change) grantsAlone() bool {
+	if c.Changed == nil || c.Edits.Entitlements == nil {
+		return false
+	}
+	for _, name := range Lists {
+		if c.Changed[name] && name != SectionEntitlements {
+			return false
+		}
+	}
+	return true
+}
 
 // Apply returns the snapshot base becomes with c: one write transaction on
 // base's database (a new one when base is nil) that writes the rows that
@@ -80,7 +112,7 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 			return nil, fmt.Errorf("creating database: %w", err)
 		}
 		db = fresh.Snapshot() // nobody watches: no mutation tracking
-		c.Changed, c.Grants = nil, nil
+		c.Changed, c.Edits = nil, Edits{}
 	} else {
 		db = base.db.Snapshot() // copy-on-write: shares every radix tree
 	}
@@ -101,7 +133,7 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 		checkErr error
 	)
 	switch {
-	case c.Check != nil && c.Grants != nil:
+	case c.Check != nil && c.grantsAlone():
 		checkErr = checkRuns(txn, next.meta.Platform, c)
 		if checkErr != nil {
 			return nil, checkErr
@@ -120,7 +152,7 @@ func Apply(base *Snapshot, c Change) (*Snapshot, error) {
 	}
 	next.reserved = base.reservedOr(nil)
 	if c.changed(SectionAPIs) {
-		next.reserved = reservedNames(c.Doc.APIs)
+		next.reserved = reservedNames(rows(txn, TableAPIs, func(a *API) *snapshot.API { return a.API }))
 	}
 	txn.Commit()
 	return next, nil
@@ -160,22 +192,54 @@ func (s *Snapshot) document(txn *memdb.Txn, c Change, reads ...string) *snapshot
 	pick(SectionPublishers, func() { doc.Publishers = c.Doc.Publishers }, func() {
 		doc.Publishers = rows(txn, TablePublishers, func(p *Publisher) snapshot.Publisher { return *p.Publisher })
 	})
-	pick(SectionAPIs, func() { doc.APIs = c.Doc.APIs }, func() {
-		doc.APIs = rows(txn, TableAPIs, func(a *API) snapshot.API { return *a.API })
-	})
-	pick(SectionRoutes, func() { doc.Routes = c.Doc.Routes }, func() {
-		doc.Routes = rows(txn, TableRoutes, func(r *Route) snapshot.Route { return *r.Route })
-	})
+	apis := func() []snapshot.API { return rows(txn, TableAPIs, func(a *API) snapshot.API { return *a.API }) }
+	pick(SectionAPIs, func() { doc.APIs = edited(c.Doc.APIs, c.Edits.APIs, apis, apiKey) }, func() { doc.APIs = apis() })
+	routes := func() []snapshot.Route {
+		return rows(txn, TableRoutes, func(r *Route) snapshot.Route { return *r.Route })
+	}
+	pick(SectionRoutes, func() { doc.Routes = edited(c.Doc.Routes, c.Edits.Routes, routes, routeKey) }, func() { doc.Routes = routes() })
 	pick(SectionConsumers, func() { doc.Consumers = c.Doc.Consumers }, func() {
 		doc.Consumers = rows(txn, TableConsumers, func(c *Consumer) snapshot.Consumer { return *c.Consumer })
 	})
-	pick(SectionEntitlements, func() { doc.Entitlements = c.Doc.Entitlements }, func() {
+	grants := func() (out []snapshot.Entitlement) {
 		for _, g := range allGrants(txn) {
-			doc.Entitlements = append(doc.Entitlements, g.Entitlement)
+			out = append(out, g.Entitlement)
 		}
-	})
+		return out
+	}
+	pick(SectionEntitlements, func() { doc.Entitlements = edited(c.Doc.Entitlements, c.Edits.Entitlements, grants, entitlementKey) },
+		func() { doc.Entitlements = grants() })
 	return &doc
 }
+
+// edited returns a changed section's list: list itself, or, when the
+// change has runs, base's list (old returns it) with them spliced in.
+func edited[T any](list []T, runs []Run[T], old func() []T, key func(*T) rowKey) []T {
+	if runs == nil {
+		return list
+	}
+	return splice(old(), runs, key)
+}
+
+// splice returns old, sorted by key, with runs (in its order) replacing
+// the items between theirs.
+func splice[T any](old []T, runs []Run[T], key func(*T) rowKey) []T {
+	var out []T
+	i := 0
+	for _, r := range runs {
+		for ; i < len(old) && r.Before != nil && compareKeys(key(&old[i]), key(r.Before)) <= 0; i++ {
+			out = append(out, old[i])
+		}
+		for i < len(old) && (r.After == nil || compareKeys(key(&old[i]), key(r.After)) < 0) {
+			i++
+		}
+		out = append(out, r.Items...)
+	}
+	return append(out, old[i:]...)
+}
+
+func apiKey(a *snapshot.API) rowKey     { return rowKey{a.ID} }
+func routeKey(r *snapshot.Route) rowKey { return rowKey{r.Environment, r.BasePath} }
 
 // rows returns the values of table's rows, in the order of its primary
 // index.
@@ -220,38 +284,12 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 	}
 	apis := c.changed(SectionAPIs)
 	if apis {
-		err := syncByID(txn, TableAPIs, doc.APIs, func(a *snapshot.API) string { return a.ID },
-			func(r *API) *snapshot.API { return r.API }, func(a *snapshot.API) *API { return &API{a} })
-		if err != nil {
+		if err := writeAPIs(txn, c); err != nil {
 			return err
 		}
 	}
 	if apis || c.changed(SectionRoutes) {
-		// A route's row holds its API's: it is written anew when either
-		// changed.
-		// The APIs' rows are read once, so that the routes' rows can be
-		// built beside the transaction (syncRowsAhead).
-		list := doc.Routes
-		apiRows := map[string]*snapshot.API{}
-		for _, a := range rows(txn, TableAPIs, func(a *API) *snapshot.API { return a.API }) {
-			apiRows[a.ID] = a
-		}
-		api := func(i int) *snapshot.API { return apiRows[list[i].API] }
-		err := syncRowsAhead(txn, TableRoutes, len(list), func(i int) rowKey { return rowKey{list[i].Environment, list[i].BasePath} }, (*Route).key,
-			func(old *Route, i int) bool { return old.API == api(i) && reflect.DeepEqual(*old.Route, list[i]) },
-			func(i int) (*Route, error) {
-				r := &list[i]
-				a := api(i)
-				if a == nil {
-					return nil, fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
-				}
-				row, err := newRoute(clone(r), a)
-				if err != nil {
-					return nil, fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
-				}
-				return row, nil
-			}, true)
-		if err != nil {
+		if err := writeRoutes(txn, c); err != nil {
 			return err
 		}
 	}
@@ -260,15 +298,125 @@ func (s *Snapshot) write(txn *memdb.Txn, c Change) error {
 			return err
 		}
 	}
-	if c.changed(SectionEntitlements) && c.Grants != nil {
+	if c.changed(SectionEntitlements) && c.Edits.Entitlements != nil {
 		in := interner{}
-		for _, r := range c.Grants {
+		for _, r := range c.Edits.Entitlements {
 			if err := writeRun(txn, r, in); err != nil {
 				return err
 			}
 		}
 	} else if c.changed(SectionEntitlements) {
 		return writeGrants(txn, doc.Entitlements)
+	}
+	return nil
+}
+
+// writeAPIs makes the APIs table hold c's.
+func writeAPIs(txn *memdb.Txn, c Change) error {
+	if c.Edits.APIs == nil {
+		return syncByID(txn, TableAPIs, c.Doc.APIs, func(a *snapshot.API) string { return a.ID },
+			func(r *API) *snapshot.API { return r.API }, func(a *snapshot.API) *API { return &API{a} })
+	}
+	for _, r := range c.Edits.APIs {
+		if err := replaceRun(txn, TableAPIs, r, apiKey, func(a *snapshot.API) (*API, error) { return &API{clone(a)}, nil }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRoutes makes the routes table hold c's routes, each row with its
+// API's row: a route's row is written anew when the route or its API's row
+// changed.
+func writeRoutes(txn *memdb.Txn, c Change) error {
+	// The APIs' rows are read once, so that the routes' rows can be
+	// built beside the transaction (syncRowsAhead).
+	apiRows := map[string]*snapshot.API{}
+	for _, a := range rows(txn, TableAPIs, func(a *API) *snapshot.API { return a.API }) {
+		apiRows[a.ID] = a
+	}
+	build := func(r *snapshot.Route) (*Route, error) {
+		a := apiRows[r.API]
+		if a == nil {
+			return nil, fmt.Errorf("route %s %s: unknown api %q", r.Environment, r.BasePath, r.API)
+		}
+		row, err := newRoute(clone(r), a)
+		if err != nil {
+			return nil, fmt.Errorf("route %s %s: %w", r.Environment, r.BasePath, err)
+		}
+		return row, nil
+	}
+	if c.changed(SectionRoutes) && c.Edits.Routes == nil {
+		list := c.Doc.Routes
+		return syncRowsAhead(txn, TableRoutes, len(list), func(i int) rowKey { return routeKey(&list[i]) }, (*Route).key,
+			func(old *Route, i int) bool {
+				return old.API == apiRows[list[i].API] && reflect.DeepEqual(*old.Route, list[i])
+			},
+			func(i int) (*Route, error) { return build(&list[i]) }, true)
+	}
+	for _, r := range c.Edits.Routes {
+		if err := replaceRun(txn, TableRoutes, r, routeKey, build); err != nil {
+			return err
+		}
+	}
+	if !c.changed(SectionAPIs) {
+		return nil
+	}
+	// The routes kept whose API's row was written anew.
+	stale := rows(txn, TableRoutes, func(r *Route) *Route { return r })
+	stale = slices.DeleteFunc(stale, func(r *Route) bool { return r.API == apiRows[r.Route.API] })
+	for _, old := range stale {
+		row, err := build(old.Route)
+		if err != nil {
+			return err
+		}
+		if err := txn.Insert(TableRoutes, row); err != nil {
+			return fmt.Errorf("inserting into %s: %w", TableRoutes, err)
+		}
+	}
+	return nil
+}
+
+// replaceRun makes the rows of table strictly between the keys of r.Before
+// and r.After the rows build makes of r.Items: it deletes the rows there,
+// then inserts the new ones.
+func replaceRun[T any, R interface{ key() rowKey }](txn *memdb.Txn, table string, r Run[T], key func(*T) rowKey, build func(*T) (R, error)) error {
+	var (
+		it  memdb.ResultIterator
+		err error
+	)
+	if r.Before != nil {
+		it, err = txn.LowerBound(table, IndexID, &keyArg{b: key(r.Before).index()})
+	} else {
+		it, err = txn.Get(table, IndexID)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", table, err)
+	}
+	var gone []any
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		k := obj.(R).key()
+		if r.Before != nil && compareKeys(k, key(r.Before)) <= 0 {
+			continue
+		}
+		if r.After != nil && compareKeys(k, key(r.After)) >= 0 {
+			break
+		}
+		gone = append(gone, obj)
+	}
+	for _, obj := range gone {
+		if err := txn.Delete(table, obj); err != nil {
+			return fmt.Errorf("deleting from %s: %w", table, err)
+		}
+	}
+	for i := range r.Items {
+		row, err := build(&r.Items[i])
+		if err != nil {
+			return err
+		}
+		if err := txn.Insert(table, row); err != nil {
+			return fmt.Errorf("inserting into %s: %w", table, err)
+		}
 	}
 	return nil
 }
@@ -484,7 +632,7 @@ func clone[T any](v *T) *T {
 // checkRuns calls c.Check with each of c's grant runs, the items around it
 // and the APIs and apps they name.
 func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
-	for _, r := range c.Grants {
+	for _, r := range c.Edits.Entitlements {
 		doc := &snapshot.Snapshot{SchemaVersion: c.Doc.SchemaVersion, Platform: platform}
 		if r.Before != nil {
 			doc.Entitlements = append(doc.Entitlements, *r.Before)
@@ -526,7 +674,7 @@ func checkRuns(txn *memdb.Txn, platform snapshot.Platform, c Change) error {
 // writeRun replaces the grants strictly between r.Before and r.After with
 // r.Items (sorted, between them: see checkRuns): it rewrites the rows of
 // the apps whose grants differ, keeping every grant that is unchanged.
-func writeRun(txn *memdb.Txn, r GrantRun, in interner) error {
+func writeRun(txn *memdb.Txn, r Run[snapshot.Entitlement], in interner) error {
 	var (
 		it  memdb.ResultIterator
 		err error
@@ -661,10 +809,10 @@ func sameEntitlement(a, b *snapshot.Entitlement) bool {
 }
 
 // reservedNames returns the canonical identity header names of apis.
-func reservedNames(apis []snapshot.API) map[string]struct{} {
+func reservedNames(apis []*snapshot.API) map[string]struct{} {
 	m := map[string]struct{}{}
-	for i := range apis {
-		for _, n := range apis[i].IdentityHeaders.Names() {
+	for _, a := range apis {
+		for _, n := range a.IdentityHeaders.Names() {
 			m[textproto.CanonicalMIMEHeaderKey(n)] = struct{}{}
 		}
 	}

@@ -39,7 +39,7 @@ func TestAGrantRunReadsAsTheListItMakes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := build(t, s)
-			run := store.GrantRun{Items: tc.items}
+			run := store.Run[snapshot.Entitlement]{Items: tc.items}
 			var want []snapshot.Entitlement
 			if tc.before >= 0 {
 				run.Before = &ents[tc.before]
@@ -51,7 +51,7 @@ func TestAGrantRunReadsAsTheListItMakes(t *testing.T) {
 				want = append(want, ents[tc.after:]...)
 			}
 			next, err := store.Apply(base, store.Change{Digest: "sha256:next", Doc: s,
-				Changed: map[string]bool{store.SectionEntitlements: true}, Grants: []store.GrantRun{run}})
+				Changed: map[string]bool{store.SectionEntitlements: true}, Edits: store.Edits{Entitlements: []store.Run[snapshot.Entitlement]{run}}})
 			if err != nil {
 				t.Fatal(err)
 			}

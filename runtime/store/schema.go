@@ -63,6 +63,15 @@ func idTable[T any](name string, n int, key func(T) rowKey) *memdb.TableSchema {
 // rowKey holds a row's primary key fields, unused ones empty.
 type rowKey [4]string
 
+// index returns k's primary index key: its fields up to the unused ones.
+func (k rowKey) index() []byte {
+	n := len(k)
+	for n > 0 && k[n-1] == "" {
+		n--
+	}
+	return appendKey(nil, k[:n]...)
+}
+
 // compareKeys orders keys as the primary index orders their rows.
 func compareKeys(a, b rowKey) int {
 	for i := range a {

@@ -210,7 +210,7 @@ func TestSwapsReadAsFreshLoads(t *testing.T) {
 	for _, vary := range []struct {
 		name string
 		f    func(testing.TB, *snapshot.Snapshot, *rand.Rand, uint64) *snapshot.Snapshot
-	}{{"any section", variant}, {"grants alone", grantVariant}} {
+	}{{"any section", variant}, {"grants alone", grantVariant}, {"apis", apiVariant}} {
 		for seed := range uint64(4) {
 			t.Run(fmt.Sprint(vary.name, seed), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(seed, 1))
@@ -235,7 +235,7 @@ func swapsReadAsFreshLoads(t *testing.T, steps int, next func(step int, seen []*
 	t.Helper()
 	// Windows over files much smaller than the grants: they slide.
 	defer verify.SetWindowSize(2048)()
-	v := verifier(t)
+	v, fresh := verifier(t), verifier(t) // fresh loads each snapshot on no active one
 	var (
 		active *store.Snapshot
 		seen   []*snapshot.Snapshot
@@ -255,11 +255,11 @@ func swapsReadAsFreshLoads(t *testing.T, steps int, next func(step int, seen []*
 		if err != nil {
 			t.Fatalf("step %d: %v", step, err)
 		}
-		fresh, err := verifier(t).Load(verify.Candidate{Bytes: raw}, nil)
+		full, err := fresh.Load(verify.Candidate{Bytes: raw}, nil)
 		if err != nil {
 			t.Fatalf("step %d: fresh load: %v", step, err)
 		}
-		if got, want := render(t, swapped, swapped.Read(), &p), render(t, fresh, fresh.Read(), &p); got != want {
+		if got, want := render(t, swapped, swapped.Read(), &p), render(t, full, full.Read(), &p); got != want {
 			t.Fatalf("step %d: the swapped snapshot reads\n%s\nwhere a fresh load reads\n%s", step, got, want)
 		}
 		active = swapped
@@ -349,43 +349,124 @@ func grantVariant(t testing.TB, universe *snapshot.Snapshot, rng *rand.Rand, gen
 	return s
 }
 
-// TestAnInconsistentGrantChangeIsRefused: a change of the entitlements
-// alone is checked as a whole list would be, wherever it is, and a refusal
-// leaves the verifier able to apply the next change.
-func TestAnInconsistentGrantChangeIsRefused(t *testing.T) {
+// apiVariant returns universe at generation gen with some of its APIs
+// edited as an API file's edit does: a summary, a title, identity headers
+// or limits changed (the APIs alone change), an upstream moved (its routes
+// too), an API added, removed or renamed (its routes and grants follow).
+func apiVariant(t testing.TB, universe *snapshot.Snapshot, rng *rand.Rand, gen uint64) *snapshot.Snapshot {
+	t.Helper()
+	s := snaptest.Copy(t, universe)
+	s.Generation = gen
+	for op := range 1 + rng.IntN(3) {
+		i := rng.IntN(len(s.APIs))
+		a := &s.APIs[i]
+		switch rng.IntN(7) {
+		case 0:
+			a.Summary = fmt.Sprintf("Edited %d.", rng.IntN(100))
+		case 1:
+			a.Title += " (renamed)"
+		case 2:
+			a.IdentityHeaders = snapshot.IdentityHeaders{App: "X-Client-App", User: "X-User"}
+		case 3:
+			a.RateLimit = snapshot.RateLimit{Limit: 1 + rng.IntN(50), Per: "minute"}
+		case 4:
+			up := "http://moved.test/" + a.ID
+			for k := range a.Environments {
+				a.Environments[k].Upstream = up
+			}
+			for k := range s.Routes {
+				if s.Routes[k].API == a.ID {
+					s.Routes[k].Upstream = up
+				}
+			}
+		case 5: // removed, with its routes and grants
+			id := a.ID
+			s.APIs = slices.Delete(s.APIs, i, i+1)
+			s.Routes = slices.DeleteFunc(s.Routes, func(r snapshot.Route) bool { return r.API == id })
+			s.Entitlements = slices.DeleteFunc(s.Entitlements, func(e snapshot.Entitlement) bool { return e.API == id })
+		case 6: // renamed, or added beside it
+			add := rng.IntN(2) == 0
+			old, name := a.ID, fmt.Sprintf("%sx%d", a.Name, op)
+			if add {
+				s.APIs = append(s.APIs, *a)
+				a = &s.APIs[len(s.APIs)-1]
+				a.Environments = slices.Clone(a.Environments)
+			}
+			a.ID, a.Name, a.BasePath = a.Publisher+"/"+name, name, "/"+a.Publisher+"/"+name+"/v1"
+			for k, n := 0, len(s.Routes); k < n; k++ {
+				if r := s.Routes[k]; r.API == old {
+					r.API, r.BasePath = a.ID, a.BasePath
+					if add {
+						s.Routes = append(s.Routes, r)
+					} else {
+						s.Routes[k] = r
+					}
+				}
+			}
+			for k := range s.Entitlements {
+				if e := &s.Entitlements[k]; e.API == old && !add {
+					e.API = a.ID
+				}
+			}
+		}
+	}
+	s.Normalize()
+	if err := s.Consistent(); err != nil {
+		t.Fatalf("a variant is inconsistent: %v", err)
+	}
+	return s
+}
+
+// TestAnInconsistentListChangeIsRefused: a change of the entitlements or
+// the APIs, read item by item, is checked as a whole list would be,
+// wherever it is, and a refusal leaves the verifier able to apply the next
+// change.
+func TestAnInconsistentListChangeIsRefused(t *testing.T) {
 	base := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 6, Apps: 8, GrantsPerApp: 3})
-	n := len(base.Entitlements)
+	n, m := len(base.Entitlements), len(base.APIs)
 	for _, tc := range []struct {
 		name string
-		edit func(es []snapshot.Entitlement) []snapshot.Entitlement
+		edit func(s *snapshot.Snapshot)
 	}{
-		{"unknown app", func(es []snapshot.Entitlement) []snapshot.Entitlement { es[n/2].App = es[n/2].App + "-gone"; return es }},
-		{"unknown api", func(es []snapshot.Entitlement) []snapshot.Entitlement { es[0].API = "nobody/nothing"; return es }},
-		{"granted by another publisher", func(es []snapshot.Entitlement) []snapshot.Entitlement { es[n-1].GrantedBy = "someone-else"; return es }},
-		{"duplicated", func(es []snapshot.Entitlement) []snapshot.Entitlement { return slices.Insert(es, n/2, es[n/2]) }},
-		{"duplicated after an edit", func(es []snapshot.Entitlement) []snapshot.Entitlement {
-			es = slices.Insert(es, 4, es[3])
-			es[3].Expires = "2031-01-01"
-			return es
+		{"unknown app", func(s *snapshot.Snapshot) { s.Entitlements[n/2].App += "-gone" }},
+		{"unknown api", func(s *snapshot.Snapshot) { s.Entitlements[0].API = "nobody/nothing" }},
+		{"granted by another publisher", func(s *snapshot.Snapshot) { s.Entitlements[n-1].GrantedBy = "someone-else" }},
+		{"duplicated", func(s *snapshot.Snapshot) { s.Entitlements = slices.Insert(s.Entitlements, n/2, s.Entitlements[n/2]) }},
+		{"duplicated after an edit", func(s *snapshot.Snapshot) {
+			s.Entitlements = slices.Insert(s.Entitlements, 4, s.Entitlements[3])
+			s.Entitlements[3].Expires = "2031-01-01"
 		}},
-		{"out of order", func(es []snapshot.Entitlement) []snapshot.Entitlement { es[1], es[n-2] = es[n-2], es[1]; return es }},
-		{"moved to the end", func(es []snapshot.Entitlement) []snapshot.Entitlement { return append(slices.Delete(es, 0, 1), es[0]) }},
+		{"out of order", func(s *snapshot.Snapshot) {
+			es := s.Entitlements
+			es[1], es[n-2] = es[n-2], es[1]
+		}},
+		{"moved to the end", func(s *snapshot.Snapshot) {
+			s.Entitlements = append(slices.Delete(s.Entitlements, 0, 1), s.Entitlements[0])
+		}},
+		{"apis out of order", func(s *snapshot.Snapshot) { s.APIs[1], s.APIs[m-2] = s.APIs[m-2], s.APIs[1] }},
+		{"an api duplicated", func(s *snapshot.Snapshot) { s.APIs = slices.Insert(s.APIs, 2, s.APIs[2]) }},
+		{"an api gone, its routes and grants not", func(s *snapshot.Snapshot) { s.APIs = slices.Delete(s.APIs, 3, 4) }},
+		{"an api moved to another base path", func(s *snapshot.Snapshot) { s.APIs[4].BasePath += "0" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := verifier(t)
 			active := mustLoad(t, v, base, nil)
 			bad := snaptest.Copy(t, base)
 			bad.Generation = 2
-			bad.Entitlements = tc.edit(bad.Entitlements)
+			tc.edit(bad)
 			if _, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, bad)}, active); verify.ReasonOf(err) != verify.ReasonConsistency {
 				t.Fatalf("got %v, want a consistency refusal", err)
 			}
 			good := snaptest.Copy(t, base)
 			good.Generation = 3
 			good.Entitlements = good.Entitlements[1:]
+			good.APIs[0].Summary = "Edited."
 			next := mustLoad(t, v, good, active)
 			if got := len(next.Read().AllGrants()); got != n-1 {
 				t.Errorf("after the refusal a change left %d grants, want %d", got, n-1)
+			}
+			if a, _ := next.Read().API(good.APIs[0].ID); a.Summary != "Edited." {
+				t.Errorf("after the refusal a change left api summary %q", a.Summary)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/internal/snaptest"
+	"github.com/frontdoor-dev/frontdoor/runtime/store"
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
@@ -94,7 +95,7 @@ func validateDoc(v *Verifier, doc []byte) error {
 	for name := range secs.raw {
 		all[name] = true
 	}
-	return v.validate(secs, all, false, nil, nil)
+	return v.validate(secs, all, false)
 }
 
 func TestSplitReadsTopLevelMembersOnly(t *testing.T) {
@@ -224,7 +225,7 @@ func TestDecodingErrorsComeInSectionNameOrder(t *testing.T) {
 		secs.raw["commit"] = []byte(`"abc"`)
 		changed := map[string]bool{"apis": true, "routes": true, "commit": true}
 		var d snapshot.Snapshot
-		err := decodeSections(&d, secs, changed, serial, nil)
+		err := decodeSections(&d, &store.Edits{}, secs, changed, serial)
 		if err == nil {
 			t.Fatalf("serial %t: two broken sections decoded", serial)
 		}

@@ -9,7 +9,7 @@
 // validated against the JSON Schema and decoded; the store applies them
 // (store.Apply), which checks the whole snapshot's consistency. A
 // candidate in a file is read a range at a time: a swap reads the sections
-// that changed, and a changed list of grants item by item through a small
+// that changed, and a changed list item by item through a small
 // window, never the whole file at once.
 package verify
 
@@ -155,9 +155,9 @@ type Verifier struct {
 	// digest: a section with one of these digests has that many bytes,
 	// so that splitKnown steps over it unread.
 	sizes atomic.Pointer[map[string]int]
-	// grants are the sums of the last loaded snapshot's entitlements, in
-	// order (see grantItems).
-	grants atomic.Pointer[itemSums]
+	// lists are the sums of the items of the last loaded snapshot's
+	// editable lists (store.Editable), by section (see listItems).
+	lists atomic.Pointer[map[string]*itemSums]
 }
 
 // New compiles the JSON Schema and returns a Verifier.
@@ -201,61 +201,64 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	if active != nil && active.Digest() == digest {
 		return active, nil
 	}
-	var (
-		secs *sections
-		ok   bool
-	)
-	if sizes := v.sizes.Load(); sizes != nil {
-		secs, ok = v.splitKnown(doc, active, *sizes)
-	}
-	if !ok && doc.b == nil && active == nil {
-		// A file loaded cold is read whole, once. Cut as a canonical
-		// document, every one of its sections is checked against the
-		// digest its hashed tail states (sections.changed: none is the
-		// active snapshot's), so it need not be hashed again.
-		b, err := readAll(doc.r, doc.size, c.Background)
-		if err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
-		}
-		whole := &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
-		if secs, ok = v.splitKnown(whole, active, nil); !ok {
-			whole.tail = b // hashed whole below
-		}
-		doc = whole
-	}
-	if !ok {
-		b, err := doc.all(digest)
-		if err != nil {
-			return nil, err
-		}
-		if secs, err = split(b); err != nil {
-			return nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
-		}
+	secs, doc, err := v.cut(c, doc, digest, active)
+	if err != nil {
+		return nil, err
 	}
 	changed, err := secs.changed(doc, active, c.Background)
 	if err != nil {
 		return nil, err
 	}
-	// The schema check and the decoding read the same authenticated bytes
-	// and share nothing. The check runs beside the writing of the rows,
-	// not beside the decoding that the writing waits for, which has every
-	// CPU (in the background, first, on one goroutine); its verdict comes
-	// first.
-	// A changed grants section was read against the active snapshot's
-	// grants (splitKnown) when the verifier held their sums; otherwise the
-	// schema check records the sums of its items (rec) for the next load.
-	ents := secs.grants
-	if _, reads := checkOf(changed); ents != nil && (!slices.Equal(reads, grantReads) || v.items[store.SectionEntitlements] == nil) {
-		// Decoded whole, with the other sections that changed, or
-		// validated whole.
-		if _, err := secs.read(doc, store.SectionEntitlements, secs.span[store.SectionEntitlements]); err != nil {
-			return nil, err
+	next, err := v.checkAndApply(c, digest, secs, changed, active)
+	if err != nil {
+		return nil, err
+	}
+	v.remember(secs)
+	return next, nil
+}
+
+// cut returns the sections of doc, and the content they lie in: a file
+// loaded cold is read whole, once.
+func (v *Verifier) cut(c Candidate, doc *content, digest string, active *store.Snapshot) (*sections, *content, error) {
+	if sizes := v.sizes.Load(); sizes != nil {
+		if secs, ok := v.splitKnown(doc, active, *sizes); ok {
+			return secs, doc, nil
 		}
 	}
-	var rec *itemSums
-	if ents == nil && changed[store.SectionEntitlements] && secs.raw[store.SectionEntitlements] != nil {
-		rec = &itemSums{}
+	if doc.b == nil && active == nil {
+		// Cut as a canonical document, every section of a file read
+		// whole is checked against the digest its hashed tail states
+		// (sections.changed: none is the active snapshot's), so it need
+		// not be hashed again.
+		b, err := readAll(doc.r, doc.size, c.Background)
+		if err != nil {
+			return nil, nil, refuse(ReasonDecode, fmt.Errorf("reading snapshot: %w", err))
+		}
+		whole := &content{b: b, size: doc.size, tail: doc.tail, unhashed: true}
+		if secs, ok := v.splitKnown(whole, active, nil); ok {
+			return secs, whole, nil
+		}
+		whole.tail = b // hashed whole below
+		doc = whole
 	}
+	b, err := doc.all(digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	secs, err := split(b)
+	if err != nil {
+		return nil, nil, refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
+	}
+	return secs, doc, nil
+}
+
+// checkAndApply checks the changed sections against the JSON Schema and
+// applies them to active. The check and the decoding read the same
+// authenticated bytes and share nothing: the check runs beside the
+// writing of the rows, not beside the decoding that the writing waits
+// for, which has every CPU (in the background, it runs first, on one
+// goroutine); its verdict comes first.
+func (v *Verifier) checkAndApply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot) (*store.Snapshot, error) {
 	var (
 		wg        sync.WaitGroup
 		schemaErr error
@@ -264,9 +267,9 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 	check := func() {
 		once.Do(func() {
 			if c.Background {
-				schemaErr = v.validate(secs, changed, true, ents, rec)
+				schemaErr = v.validate(secs, changed, true)
 			} else {
-				wg.Go(func() { schemaErr = v.validate(secs, changed, false, ents, rec) })
+				wg.Go(func() { schemaErr = v.validate(secs, changed, false) })
 			}
 		})
 	}
@@ -275,28 +278,44 @@ func (v *Verifier) Load(c Candidate, active *store.Snapshot) (*store.Snapshot, e
 			return nil, schemaErr
 		}
 	}
-	next, err := v.apply(c, digest, secs, changed, active, ents, check)
+	next, err := v.apply(c, digest, secs, changed, active, check)
 	check() // the decoding failed before it began
 	wg.Wait()
 	if schemaErr != nil {
 		return nil, schemaErr
 	}
-	if err == nil && secs.digests != nil {
-		sizes := make(map[string]int, len(secs.span))
-		for name, sp := range secs.span {
-			sizes[secs.digests[name]] = sp.n
-		}
-		v.sizes.Store(&sizes)
-		if ents != nil {
-			rec = &ents.itemSums
-		}
-		if rec != nil && len(rec.sums) > 0 {
-			sums := *rec
-			sums.digest = secs.digests[store.SectionEntitlements]
-			v.grants.Store(&sums)
+	return next, err
+}
+
+// remember keeps what the next load steps over of the snapshot secs were
+// cut from, now loaded: the sizes of its sections, and the sums of its
+// editable lists' items (those of the sections that did not change are
+// kept).
+func (v *Verifier) remember(secs *sections) {
+	if secs.digests == nil {
+		return
+	}
+	sizes := make(map[string]int, len(secs.span))
+	for name, sp := range secs.span {
+		sizes[secs.digests[name]] = sp.n
+	}
+	v.sizes.Store(&sizes)
+	lists := map[string]*itemSums{}
+	if prev := v.lists.Load(); prev != nil {
+		for name, sums := range *prev {
+			if sums.digest == secs.digests[name] {
+				lists[name] = sums
+			}
 		}
 	}
-	return next, err
+	for name, l := range secs.lists {
+		secs.sums[name] = &l.itemSums
+	}
+	for name, sums := range secs.sums {
+		sums.digest = secs.digests[name]
+		lists[name] = sums
+	}
+	v.lists.Store(&lists)
 }
 
 // itemSums are the sums and lengths of a list section's items, in order,
@@ -320,15 +339,14 @@ func sumOf(b []byte) contentSum {
 	return contentSum{maphash.Bytes(sumSeeds[0], b), maphash.Bytes(sumSeeds[1], b)}
 }
 
-// grantItems are the items of a changed entitlements section. The grants
-// the active snapshot already had, byte for byte, are neither validated nor
-// decoded again: fresh holds the others, and runs says where they go.
-type grantItems struct {
+// listItems are the items of a changed list section read against the
+// active snapshot's (see readItems). The items the active snapshot already
+// had, byte for byte, are neither validated nor decoded again: fresh holds
+// the others, and runs says where they go.
+type listItems struct {
 	itemSums
-	fresh []freshItem
-	// runs are the changes to the active snapshot's grants, when the
-	// section was read against its items (see Verifier.grantItems).
-	runs   []grantRun
+	fresh  []freshItem
+	runs   []itemRun
 	size   int    // of the section, in bytes
 	digest string // of the section
 }
@@ -339,26 +357,26 @@ type freshItem struct {
 	raw   []byte
 }
 
-// grantRun is a run of fresh items that replaces the active snapshot's
-// grants between two items both have (before and after; nil at the ends).
-type grantRun struct {
+// itemRun is a run of fresh items that replaces the active snapshot's
+// items between two items both have (before and after; nil at the ends).
+type itemRun struct {
 	before, after []byte
 	items         [][]byte
 }
 
-// grantItems reads the items of the entitlements section that starts at
-// w's offset, and its size and digest (the content may go on after it),
-// against old, the sums of the active snapshot's grants: it steps over each
-// item that has the length and sum of one of the next few the active
-// snapshot has, and reads as JSON only the others (see grantRun). It
-// returns nil when the section is not an array laid out canonically, or an
-// item is too long for the window.
-func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
+// readItems reads the items of the list section that starts at w's offset,
+// and its size and digest (the content may go on after it), against old,
+// the sums of the active snapshot's items: it steps over each item that
+// has the length and sum of one of the next few the active snapshot has,
+// and reads as JSON only the others (see itemRun). It returns nil when the
+// section is not an array of objects laid out canonically, or an item is
+// too long for the window.
+func readItems(w *window, old *itemSums) *listItems {
 	start := w.base
 	if b := w.at(start, 1); len(b) < 1 || b[0] != '[' {
 		return nil // the schema or the decoder says what is wrong
 	}
-	g := &grantItems{}
+	g := &listItems{}
 	var (
 		dec     = jsontext.NewDecoder(bytes.NewBuffer(nil))
 		at      map[contentSum]int // old sums to positions, built when needed
@@ -384,7 +402,7 @@ func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
 	}
 	keep := func(k int, it span) {
 		if k != j || len(pending) > 0 {
-			g.runs = append(g.runs, grantRun{before: before(), after: item(it), items: pending})
+			g.runs = append(g.runs, itemRun{before: before(), after: item(it), items: pending})
 		}
 		last, copied, pending, j = it, nil, nil, k+1
 	}
@@ -434,7 +452,7 @@ func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
 		sp := span{pos, len(it)}
 		pos += len(it)
 		if len(g.fresh) >= lookahead {
-			// Many fresh items: grants the active snapshot had may be
+			// Many fresh items: items the active snapshot had may be
 			// further on than the next few.
 			if at == nil {
 				at = make(map[contentSum]int, len(old.sums))
@@ -452,13 +470,13 @@ func (v *Verifier) grantItems(w *window, old *itemSums) *grantItems {
 		pending = append(pending, it)
 	}
 	if j < len(old.sums) || len(pending) > 0 {
-		g.runs = append(g.runs, grantRun{before: before(), items: pending})
+		g.runs = append(g.runs, itemRun{before: before(), items: pending})
 	}
 	g.digest = w.digest(start + g.size)
 	return g
 }
 
-// maxItem bounds the length of an item grantItems reads as JSON.
+// maxItem bounds the length of an item readItems reads as JSON.
 const maxItem = 64 << 10
 
 // window reads a content from an offset on, a piece at a time, and hashes
@@ -528,17 +546,19 @@ func (w *window) digest(end int) string {
 	return "sha256:" + hex.EncodeToString(w.h.Sum(nil))
 }
 
-// activeGrants returns the sums of the active snapshot's grants, if the
-// verifier holds them.
-func (v *Verifier) activeGrants(active *store.Snapshot) *itemSums {
-	if prev := v.grants.Load(); prev != nil && active != nil && prev.digest == active.Sections()[store.SectionEntitlements] {
-		return prev
+// activeItems returns the sums of the items of the active snapshot's
+// section name, if the verifier holds them.
+func (v *Verifier) activeItems(active *store.Snapshot, name string) *itemSums {
+	if lists := v.lists.Load(); lists != nil && active != nil {
+		if sums := (*lists)[name]; sums != nil && sums.digest == active.Sections()[name] {
+			return sums
+		}
 	}
 	return nil
 }
 
-// lookahead is how many of the active snapshot's next grants a candidate's
-// grant is compared with.
+// lookahead is how many of the active snapshot's next items a candidate's
+// item is compared with.
 const lookahead = 8
 
 // next returns the position k among s's next few items, from j on, of the
@@ -554,37 +574,52 @@ func (s *itemSums) next(w *window, pos, j int) (k, end int) {
 	return -1, 0
 }
 
-// decodeRuns decodes g's runs.
-func (g *grantItems) decodeRuns() ([]store.GrantRun, error) {
-	one := func(raw []byte) (*snapshot.Entitlement, error) {
+// decode decodes the runs of l, the items of section name, into e.
+func (l *listItems) decode(e *store.Edits, name string) (err error) {
+	switch name {
+	case store.SectionAPIs:
+		e.APIs, err = decodeRuns[snapshot.API](l.runs)
+	case store.SectionRoutes:
+		e.Routes, err = decodeRuns[snapshot.Route](l.runs)
+	case store.SectionEntitlements:
+		e.Entitlements, err = decodeRuns[snapshot.Entitlement](l.runs)
+	default:
+		err = fmt.Errorf("%s cannot be applied item by item", name)
+	}
+	return err
+}
+
+// decodeRuns decodes runs; the result is not nil.
+func decodeRuns[T any](runs []itemRun) ([]store.Run[T], error) {
+	one := func(raw []byte) (*T, error) {
 		if raw == nil {
 			return nil, nil
 		}
-		e := new(snapshot.Entitlement)
-		return e, jsonv2.Unmarshal(raw, e, jsonv2.RejectUnknownMembers(true))
+		v := new(T)
+		return v, jsonv2.Unmarshal(raw, v, jsonv2.RejectUnknownMembers(true))
 	}
-	runs := make([]store.GrantRun, len(g.runs))
-	for i, r := range g.runs {
+	out := make([]store.Run[T], len(runs))
+	for i, r := range runs {
 		var err error
-		if runs[i].Before, err = one(r.before); err != nil {
+		if out[i].Before, err = one(r.before); err != nil {
 			return nil, err
 		}
-		if runs[i].After, err = one(r.after); err != nil {
+		if out[i].After, err = one(r.after); err != nil {
 			return nil, err
 		}
-		runs[i].Items = make([]snapshot.Entitlement, len(r.items))
+		out[i].Items = make([]T, len(r.items))
 		for k, raw := range r.items {
-			if err := jsonv2.Unmarshal(raw, &runs[i].Items[k], jsonv2.RejectUnknownMembers(true)); err != nil {
+			if err := jsonv2.Unmarshal(raw, &out[i].Items[k], jsonv2.RejectUnknownMembers(true)); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return runs, nil
+	return out, nil
 }
 
 // apply decodes the changed sections of secs, calls decoded, and applies
 // them to active.
-func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, ents *grantItems, decoded func()) (*store.Snapshot, error) {
+func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map[string]bool, active *store.Snapshot, decoded func()) (*store.Snapshot, error) {
 	var doc snapshot.Snapshot
 	if active != nil {
 		doc = active.Meta()
@@ -597,19 +632,7 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 	if c.proven(digest) {
 		ch.Check = nil
 	}
-	// A change of the entitlements alone is applied run by run (see
-	// grantItems): the lists it is checked against are the active's.
-	var grants func(*snapshot.Snapshot) error
-	if ents != nil && ch.Changed != nil && slices.Equal(ch.Reads, grantReads) {
-		grants = func(*snapshot.Snapshot) (err error) {
-			ch.Grants, err = ents.decodeRuns()
-			if err == nil && ch.Grants == nil {
-				ch.Grants = []store.GrantRun{}
-			}
-			return err
-		}
-	}
-	if err := decodeSections(&doc, secs, changed, c.Background, grants); err != nil {
+	if err := decodeSections(&doc, &ch.Edits, secs, changed, c.Background); err != nil {
 		return nil, refuse(ReasonDecode, err)
 	}
 	decoded()
@@ -632,16 +655,12 @@ func (v *Verifier) apply(c Candidate, digest string, secs *sections, changed map
 // platform: a change of the generation or commit alone needs none (the
 // schema version is checked on its own); one of the entitlements alone
 // needs their checks against the APIs and apps.
-// grantReads are the sections a change of the entitlements alone is
-// checked against.
-var grantReads = []string{store.SectionAPIs, store.SectionConsumers}
-
 func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string) {
 	if changed == nil {
 		return (*snapshot.Snapshot).Consistent, nil
 	}
 	lists := 0
-	for _, name := range []string{store.SectionPlatform, store.SectionPublishers, store.SectionAPIs, store.SectionRoutes, store.SectionConsumers, store.SectionEntitlements} {
+	for _, name := range store.Lists {
 		if changed[name] {
 			lists++
 		}
@@ -650,7 +669,7 @@ func checkOf(changed map[string]bool) (func(*snapshot.Snapshot) error, []string)
 	case lists == 0:
 		return nil, nil
 	case lists == 1 && changed[store.SectionEntitlements]:
-		return (*snapshot.Snapshot).ConsistentEntitlements, grantReads
+		return (*snapshot.Snapshot).ConsistentEntitlements, []string{store.SectionAPIs, store.SectionConsumers}
 	}
 	return (*snapshot.Snapshot).Consistent, nil
 }
@@ -694,15 +713,18 @@ type sections struct {
 	// digests are the digests the document states (its "sections"
 	// member), nil when it states none.
 	digests map[string]string
-	// grants are the entitlements read item by item, when splitKnown did.
-	grants *grantItems
+	// lists are the sections read item by item, when splitKnown did.
+	lists map[string]*listItems
+	// sums are the sums of the items of the editable lists the schema
+	// check read whole, for the next load.
+	sums map[string]*itemSums
 }
 
 // span is where a member's value lies in a document.
 type span struct{ off, n int }
 
 func newSections() *sections {
-	return &sections{span: map[string]span{}, raw: map[string][]byte{}}
+	return &sections{span: map[string]span{}, raw: map[string][]byte{}, lists: map[string]*listItems{}, sums: map[string]*itemSums{}}
 }
 
 // content is a candidate's bytes: in memory, or read from its file a
@@ -905,12 +927,12 @@ func (v *Verifier) splitKnown(c *content, active *store.Snapshot, sizes map[stri
 		}
 		pos += len(head)
 		n, known := sizes[s.digests[name]]
-		if old := v.activeGrants(active); !known && name == store.SectionEntitlements && old != nil {
+		if old := v.activeItems(active, name); !known && old != nil {
 			// Read item by item against the active snapshot's (see
-			// grantItems), through a window: the section is not held
+			// readItems), through a window: the section is not held
 			// whole.
-			if g := v.grantItems(newWindow(c, pos, at), old); g != nil {
-				n, known, s.grants = g.size, true, g
+			if l := readItems(newWindow(c, pos, at), old); l != nil {
+				n, known, s.lists[name] = l.size, true, l
 				rest, unknown = rest-n, unknown-1
 			}
 		}
@@ -963,9 +985,9 @@ func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map
 		if s.digests != nil && old != nil && old[name] == s.digests[name] {
 			continue
 		}
-		if g := s.grants; name == store.SectionEntitlements && g != nil && s.raw[name] == nil {
-			if g.digest != s.digests[name] {
-				return nil, digestRefusal(name, g.digest, s.digests[name])
+		if l := s.lists[name]; l != nil {
+			if l.digest != s.digests[name] {
+				return nil, digestRefusal(name, l.digest, s.digests[name])
 			}
 		} else if err := s.load(c, name, sp); err != nil {
 			return nil, err
@@ -988,15 +1010,6 @@ func (s *sections) changed(c *content, active *store.Snapshot, serial bool) (map
 		}
 	}
 	return changed, nil
-}
-
-// read returns the bytes of section name at sp, read from c unless they
-// were, after checking them against their stated digest.
-func (s *sections) read(c *content, name string, sp span) ([]byte, error) {
-	if err := s.load(c, name, sp); err != nil {
-		return nil, err
-	}
-	return s.raw[name], s.check([]string{name}, true)
 }
 
 // load reads the bytes of section name at sp from c, unless they were.
@@ -1049,9 +1062,9 @@ func digestRefusal(name, got, want string) error {
 
 // decodeSections decodes the changed sections of secs into d, on one
 // goroutine per CPU unless serial, the largest sections first, as the
-// decoding ends with the last of them; grants, when the entitlements were
-// read item by item, decodes those. The errors are in section name order.
-func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]bool, serial bool, grants func(*snapshot.Snapshot) error) error {
+// decoding ends with the last of them; the runs of the sections read item
+// by item go to e. The errors are in section name order.
+func decodeSections(d *snapshot.Snapshot, e *store.Edits, secs *sections, changed map[string]bool, serial bool) error {
 	names := slices.Sorted(maps.Keys(changed))
 	errs := make([]error, len(names))
 	order := make([]int, len(names))
@@ -1060,14 +1073,15 @@ func decodeSections(d *snapshot.Snapshot, secs *sections, changed map[string]boo
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(secs.raw[names[b]]) - len(secs.raw[names[a]]) })
 	decode := func(i int) {
+		name := names[i]
 		var err error
-		if name := names[i]; name == store.SectionEntitlements && grants != nil {
-			err = grants(d)
+		if l := secs.lists[name]; l != nil {
+			err = l.decode(e, name)
 		} else {
 			err = decodeSection(d, name, secs.raw[name])
 		}
 		if err != nil {
-			errs[i] = fmt.Errorf("decoding snapshot: %s: %w", names[i], err)
+			errs[i] = fmt.Errorf("decoding snapshot: %s: %w", name, err)
 		}
 	}
 	workers := 1
@@ -1147,7 +1161,7 @@ func presize[T any](s *[]T, n, size int) {
 
 // validate checks the changed sections against their properties' schemas,
 // and that every required section is present.
-func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, ents *grantItems, rec *itemSums) error {
+func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool) error {
 	for _, name := range v.required {
 		if _, ok := s.span[name]; !ok {
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: missing property %q", name))
@@ -1161,14 +1175,15 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, e
 		case !ok: // gone, and not required
 		case prop == nil:
 			return refuse(ReasonSchema, fmt.Errorf("snapshot does not match its json schema: at /: additional property %q", name))
-		case name == store.SectionEntitlements && ents != nil && v.items[name] != nil:
-			if err := v.checkGrants(ents, name, &items); err != nil {
+		case s.lists[name] != nil:
+			if err := v.checkFresh(s.lists[name], name, &items); err != nil {
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
 			}
 		case v.items[name] != nil && raw[0] == '[':
 			var sums *itemSums
-			if name == store.SectionEntitlements {
-				sums = rec
+			if store.Editable(name) {
+				sums = &itemSums{}
+				s.sums[name] = sums
 			}
 			if err := v.checkArray(raw, name, &items, sums); err != nil {
 				return refuse(ReasonDecode, fmt.Errorf("parsing snapshot json: %w", err))
@@ -1192,9 +1207,9 @@ func (v *Verifier) validate(s *sections, changed map[string]bool, serial bool, e
 	return v.validateItems(items, workers)
 }
 
-// checkGrants is checkArray over the grants read item by item: those of
+// checkFresh is checkArray over a list read item by item: the items of
 // the active snapshot were valid, the others are checked.
-func (v *Verifier) checkGrants(g *grantItems, name string, items *[]item) error {
+func (v *Verifier) checkFresh(g *listItems, name string, items *[]item) error {
 	dec := jsontext.NewDecoder(bytes.NewBuffer(nil))
 	chk := &checker{fs: v.fast, d: dec}
 	schema, fast := v.items[name], v.fast.items[name].chain

@@ -193,15 +193,26 @@ func BenchmarkLoadLarge(b *testing.B) {
 	b.ReportMetric(float64(len(raw))/(1<<20), "snapshot-MB")
 }
 
+// TestAnInvalidItemIsRefusedAfterValidOnesWereSeen: a swap that changes
+// an item of a list into one the schema refuses is refused, naming it.
 func TestAnInvalidItemIsRefusedAfterValidOnesWereSeen(t *testing.T) {
-	v := verifier(t)
-	s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
-	active := mustLoad(t, v, s, nil)
-	s.Generation = 2
-	s.Entitlements[3].Environment = "staging" // not an environment the schema allows
-	_, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
-	if verify.ReasonOf(err) != verify.ReasonSchema || !strings.Contains(err.Error(), "/entitlements/3") {
-		t.Errorf("got %v, want a schema refusal at /entitlements/3", err)
+	for _, tc := range []struct {
+		at   string
+		edit func(s *snapshot.Snapshot)
+	}{
+		{"/entitlements/3", func(s *snapshot.Snapshot) { s.Entitlements[3].Environment = "staging" }}, // not an environment the schema allows
+		{"/apis/2", func(s *snapshot.Snapshot) { s.APIs[2].Status = "launched" }},
+		{"/routes/4", func(s *snapshot.Snapshot) { s.Routes[4].AccessModes = nil }},
+	} {
+		v := verifier(t)
+		s := snaptest.New(snaptest.Options{Generation: 1, Publishers: 2, APIs: 4, Apps: 5, GrantsPerApp: 2})
+		active := mustLoad(t, v, s, nil)
+		s.Generation = 2
+		tc.edit(s)
+		_, err := v.Load(verify.Candidate{Bytes: snaptest.Encode(t, s)}, active)
+		if verify.ReasonOf(err) != verify.ReasonSchema || !strings.Contains(err.Error(), tc.at) {
+			t.Errorf("got %v, want a schema refusal at %s", err, tc.at)
+		}
 	}
 }
 
@@ -220,6 +231,21 @@ func BenchmarkLoadLargeChange(b *testing.B) {
 	benchmarkSwaps(b, func(s *snapshot.Snapshot) { s.Entitlements[500].Expires = "2030-01-01" })
 }
 
+// BenchmarkLoadLargeAPIChange measures the swap of an edit to one API
+// file (its summary): only the APIs section differs.
+func BenchmarkLoadLargeAPIChange(b *testing.B) {
+	benchmarkSwaps(b, func(s *snapshot.Snapshot) { s.APIs[5000].Summary = "Edited in place." })
+}
+
+// BenchmarkLoadLargeAPIChangeCompiled is BenchmarkLoadLargeAPIChange as
+// the development server swaps: the bytes its own compile made and proved
+// consistent, in memory, on every CPU.
+func BenchmarkLoadLargeAPIChangeCompiled(b *testing.B) {
+	benchmarkSwapsOf(b, func(s *snapshot.Snapshot) { s.APIs[5000].Summary = "Edited in place." }, func(raw []byte) verify.Candidate {
+		return verify.Candidate{Bytes: raw, Sum: snapshot.Digest(raw), Consistent: true, AllowRollback: true}
+	})
+}
+
 // BenchmarkLoadLargeNewGeneration measures a swap to a new generation of
 // the same content (a commit that changed no configuration): the database
 // is shared.
@@ -232,6 +258,17 @@ func BenchmarkLoadLargeNewGeneration(b *testing.B) {
 // (on one goroutine) and read from a file, as a gateway serving requests
 // from a file source does.
 func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
+	benchmarkSwapsOf(b, edit, func(raw []byte) verify.Candidate {
+		c := fileCandidate(raw)
+		c.AllowRollback, c.Background = true, true
+		return c
+	})
+}
+
+// benchmarkSwapsOf is benchmarkSwaps with the candidates cand makes of
+// the two snapshots' bytes (before the timer starts: their digests are the
+// source's or the compile's work).
+func benchmarkSwapsOf(b *testing.B, edit func(*snapshot.Snapshot), cand func([]byte) verify.Candidate) {
 	s := snaptest.Large(2)
 	raw2 := snaptest.Encode(b, s)
 	s.Generation = 3
@@ -244,15 +281,14 @@ func benchmarkSwaps(b *testing.B, edit func(*snapshot.Snapshot)) {
 		b.Fatal(err)
 	}
 	st.Swap(first)
+	c2, c3 := cand(raw2), cand(raw3)
 	b.ResetTimer()
 	defer reportCPU(b, testutil.CPUTime())
 	for i := 0; b.Loop(); i++ {
-		raw := raw3
+		c := c3
 		if i%2 == 1 {
-			raw = raw2
+			c = c2
 		}
-		c := fileCandidate(raw)
-		c.AllowRollback, c.Background = true, true
 		next, err := v.Load(c, st.Active())
 		if err != nil {
 			b.Fatal(err)
