@@ -130,11 +130,11 @@ func (dp *dataPlane) prepare(s *store.Snapshot) {
 }
 
 // syncMocks (re)starts the mock upstreams when the set of loopback upstream
-// addresses of the default environment changes.
+// addresses of the default environment changes. A swap reads only the
+// routes to know.
 func (dp *dataPlane) syncMocks(s *store.Snapshot) {
-	doc := s.Document()
 	var addrs []string
-	for _, r := range doc.Routes {
+	for _, r := range s.Document(store.SectionRoutes).Routes {
 		if r.Environment == dp.env {
 			addrs = append(addrs, r.Upstream)
 		}
@@ -150,7 +150,7 @@ func (dp *dataPlane) syncMocks(s *store.Snapshot) {
 		dp.mock.Close()
 		dp.mock = nil
 	}
-	m, err := mockupstream.Start(doc, dp.env)
+	m, err := mockupstream.Start(s.Document(store.SectionRoutes, store.SectionAPIs), dp.env)
 	if err != nil {
 		dp.log.Error("mock upstreams not started", "err", err)
 		return

@@ -165,15 +165,17 @@ func (s *Snapshot) reservedOr(def map[string]struct{}) map[string]struct{} {
 	return s.reserved
 }
 
-// Document returns the whole snapshot, its lists read from the database: a
-// copy, for tools (the development server's mock upstreams), not for the
-// request path.
-func (s *Snapshot) Document() *snapshot.Snapshot { return s.Read().Document() }
+// Document returns the snapshot, its lists read from the database: those
+// of the named sections, every one when none is named. It is a copy, for
+// tools (the development server's mock upstreams), not for the request
+// path.
+func (s *Snapshot) Document(sections ...string) *snapshot.Snapshot {
+	return s.Read().Document(sections...)
+}
 
-// Document returns the whole snapshot as r reads it (see
-// Snapshot.Document).
-func (r *Read) Document() *snapshot.Snapshot {
-	return r.snap.document(r.txn, Change{Changed: map[string]bool{}})
+// Document returns the snapshot as r reads it (see Snapshot.Document).
+func (r *Read) Document(sections ...string) *snapshot.Snapshot {
+	return r.snap.document(r.txn, Change{Changed: map[string]bool{}}, sections...)
 }
 
 // document returns the new snapshot: c's lists for the sections that
