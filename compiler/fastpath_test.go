@@ -34,10 +34,7 @@ func cueSources(t testing.TB) map[string][]byte {
 	files, _ := filepath.Glob("testdata/invalid/*.txtar")
 	gold, _ := filepath.Glob("testdata/golden/*.txtar")
 	for _, file := range append(files, gold...) {
-		a, err := txtar.ParseFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, _ := readCase(t, file)
 		for _, f := range a.Files {
 			if strings.HasSuffix(f.Name, ".cue") {
 				out[filepath.Base(file)+"/"+f.Name] = f.Data
@@ -236,10 +233,7 @@ const (
 func FuzzCompile(f *testing.F) {
 	files, _ := filepath.Glob("testdata/invalid/*.txtar")
 	for _, file := range files {
-		a, err := txtar.ParseFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+		a, _ := readCase(f, file)
 		for _, af := range a.Files {
 			for i, p := range kindPaths {
 				if p == af.Name {

@@ -23,19 +23,7 @@ func TestGoldenOutputsAreUnchanged(t *testing.T) {
 	base := baseFS(t)
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := &txtar.Archive{Comment: a.Comment}
-			var outs []string
-			for _, f := range a.Files {
-				if strings.HasPrefix(f.Name, "out/") {
-					outs = append(outs, f.Name)
-				} else {
-					in.Files = append(in.Files, f)
-				}
-			}
+			a, in := readCase(t, file)
 			res := mustCompile(t, overlay(t, base, in), testOptions())
 			got := map[string][]byte{"out/diagnostics.txt": []byte(renderDiags(res.Diagnostics))}
 			if res.Bytes != nil {
@@ -58,7 +46,7 @@ func TestGoldenOutputsAreUnchanged(t *testing.T) {
 					t.Errorf("%s: got\n%s\nwant\n%s", f.Name, got[f.Name], f.Data)
 				}
 			}
-			if len(outs) == 0 {
+			if len(in.Files) == len(a.Files) {
 				t.Error("case has no out/ section")
 			}
 			if changed {

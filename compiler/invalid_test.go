@@ -34,10 +34,7 @@ func TestInvalidCorpusCasesReportTheirProblem(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, _ := readCase(t, file)
 			opts := testOptions()
 			caseLimits(t, a.Comment, &opts)
 			res := mustCompile(t, overlay(t, base, a), opts)
