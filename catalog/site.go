@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -48,7 +49,7 @@ func (s *Site) put(name string, data []byte) error {
 	return nil
 }
 
-func (s *Site) finish() { s.names = sortedKeys(s.files) }
+func (s *Site) finish() { s.names = slices.Sorted(maps.Keys(s.files)) }
 
 // Files returns the paths of the site's files, sorted.
 func (s *Site) Files() []string { return slices.Clone(s.names) }
@@ -322,7 +323,7 @@ func (w *dirWriter) abortLocked() {
 func (w *dirWriter) commit() (written int, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, dir := range sortedKeys(w.newDirs) {
+	for _, dir := range slices.Sorted(maps.Keys(w.newDirs)) {
 		if err := os.Rename(w.newDirs[dir], dir); err != nil {
 			w.abortLocked()
 			return 0, fmt.Errorf("writing catalogue: %w", err)
