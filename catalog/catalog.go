@@ -199,7 +199,7 @@ func (e *LeakError) Error() string {
 // Changed files are written beside their old version and moved into place
 // at the end (files in directories the build makes are written in place
 // and removed again on failure), so if a file of the site contains one of
-// forbidden (compared case-insensitively, as Site.Leaks does), rendering
+// forbidden (compared case-insensitively), rendering
 // fails or opts.Context ends before the files are moved into place, no file
 // in dir changes and the error is a *LeakError, the rendering error or the
 // context's error.

@@ -113,3 +113,19 @@ func listedAPIs(t testing.TB, s *Site, page string) []string {
 	}
 	return ids
 }
+
+// Leaks returns, sorted, "file: string" for every file of the site that
+// contains one of forbidden (compared case-insensitively; empty strings are
+// ignored): what BuildDir refuses to write, found on a built site.
+func (s *Site) Leaks(forbidden []string) []string {
+	var out []string
+	for _, name := range s.names {
+		data := bytes.ToLower(s.files[name])
+		for _, f := range forbidden {
+			if f != "" && bytes.Contains(data, bytes.ToLower([]byte(f))) {
+				out = append(out, name+": "+f)
+			}
+		}
+	}
+	return out
+}

@@ -498,20 +498,3 @@ func contentType(name string) string {
 }
 
 var _ io.ReadSeeker = (*memFile)(nil)
-
-// Leaks returns, sorted, "file: string" for every file of the site that
-// contains one of forbidden (compared case-insensitively; empty strings are
-// ignored). Callers pass what must never be published, such as consumers'
-// contact names and email addresses, to check a site before writing it.
-func (s *Site) Leaks(forbidden []string) []string {
-	var out []string
-	for _, name := range s.names {
-		data := bytes.ToLower(s.files[name])
-		for _, f := range forbidden {
-			if f != "" && bytes.Contains(data, bytes.ToLower([]byte(f))) {
-				out = append(out, name+": "+f)
-			}
-		}
-	}
-	return out
-}
