@@ -271,14 +271,7 @@ func writeNew(p string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(data)
-	merr := f.Chmod(0o644) // whatever the umask, as writeTemp
-	cerr := f.Close()
-	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(p)
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	return nil
+	return fill(f, p, data)
 }
 
 // writeTemp writes data to a new temporary file beside p and returns its
@@ -288,14 +281,20 @@ func writeTemp(p string, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return f.Name(), fill(f, p, data)
+}
+
+// fill writes data to f, a file just made for p, with mode 0644 whatever
+// the umask, and closes it; on failure it removes f.
+func fill(f *os.File, p string, data []byte) error {
 	_, werr := f.Write(data)
 	merr := f.Chmod(0o644)
 	cerr := f.Close()
 	if err := errors.Join(werr, merr, cerr); err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", p, err)
+		return fmt.Errorf("writing %s: %w", p, err)
 	}
-	return f.Name(), nil
+	return nil
 }
 
 // abort removes the temporary files, the directories made for them that
