@@ -190,9 +190,9 @@ func (e *LeakError) Error() string {
 	return fmt.Sprintf("the catalogue shows %d forbidden %s; nothing was written", len(e.Leaks), plural(len(e.Leaks), "string", "strings"))
 }
 
-// BuildDir renders the site of snap into dir, as Build and Site.Write would,
-// but writes each file as soon as it is rendered, so that memory does not
-// grow with the size of the site. Files whose bytes are unchanged on disk
+// BuildDir renders the site of snap, as Build does, into dir, writing each
+// file as soon as it is rendered, so that memory does not grow with the
+// size of the site. Files whose bytes are unchanged on disk
 // are not rewritten; files an earlier write made that the site no longer has
 // are removed; nothing else in dir is touched.
 //

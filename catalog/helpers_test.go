@@ -129,3 +129,21 @@ func (s *Site) Leaks(forbidden []string) []string {
 	}
 	return out
 }
+
+// Write writes the site into dir as BuildDir does (with nothing forbidden):
+// a file whose bytes are unchanged is not rewritten; files written by an
+// earlier Write that the site no longer has are removed. It returns the
+// number of files written.
+func (s *Site) Write(dir string) (written int, err error) {
+	w, err := newDirWriter(dir, nil)
+	if err != nil {
+		return 0, err
+	}
+	for _, name := range s.names {
+		if err := w.put(name, s.files[name]); err != nil {
+			w.abort()
+			return 0, err
+		}
+	}
+	return w.commit()
+}

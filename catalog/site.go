@@ -60,28 +60,10 @@ func (s *Site) File(name string) ([]byte, bool) {
 	return b, ok
 }
 
-// manifestName lists, in an output directory, the files the last Write wrote,
-// so the next Write can remove those the site no longer has (and nothing
+// manifestName lists, in an output directory, the files the last build
+// wrote, so the next can remove those the site no longer has (and nothing
 // else).
 const manifestName = ".frontdoor-catalog"
-
-// Write writes the site into dir, creating it if needed. A file whose bytes
-// are unchanged is not rewritten; files written by an earlier Write that the
-// site no longer has are removed. Other files in dir are left alone. It
-// returns the number of files written.
-func (s *Site) Write(dir string) (written int, err error) {
-	w, err := newDirWriter(dir, nil)
-	if err != nil {
-		return 0, err
-	}
-	for _, name := range s.names {
-		if err := w.put(name, s.files[name]); err != nil {
-			w.abort()
-			return 0, err
-		}
-	}
-	return w.commit()
-}
 
 // dirWriter writes a site into a directory as its files are made, safe for
 // concurrent use. A file whose bytes equal those on disk is left alone; a
