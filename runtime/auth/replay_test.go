@@ -66,3 +66,10 @@ func TestOneOwnerCannotFillTheOthersShareOfTheReplayCache(t *testing.T) {
 		t.Errorf("got %d keys held, want 1", got)
 	}
 }
+
+// Len returns the number of keys held.
+func (c *MemoryReplayCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}

@@ -28,7 +28,7 @@ func (f *fixture) tokenRequest(t testing.TB, a *Authenticator, form url.Values) 
 	r := httptest.NewRequest(http.MethodPost, sandboxURL, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
-	a.TokenHandler("sandbox", func() Directory { return f.dir }).ServeHTTP(w, r)
+	a.ServeToken(w, r, f.dir, "sandbox")
 	var body map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatalf("response body %q: %v", w.Body.String(), err)
