@@ -16,12 +16,8 @@ import (
 // out/snapshot.json (indented) and out/diagnostics.txt with the output.
 // FRONTDOOR_UPDATE_GOLDEN=1 rewrites them.
 func TestGoldenOutputsAreUnchanged(t *testing.T) {
-	files, err := filepath.Glob("testdata/golden/*.txtar")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("got %d golden files (%v)", len(files), err)
-	}
 	base := baseFS(t)
-	for _, file := range files {
+	for _, file := range caseFiles(t, 1, "golden") {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
 			a, in := readCase(t, file)
 			res := mustCompile(t, overlay(t, base, in), testOptions())

@@ -12,12 +12,7 @@ import (
 // into one buffer after another, and from memory: the outputs are the
 // same, so nothing made from a file's bytes keeps them.
 func TestADirectoryCompilesAsTheSameFilesInMemory(t *testing.T) {
-	files, _ := filepath.Glob("testdata/golden/*.txtar")
-	invalid, _ := filepath.Glob("testdata/invalid/*.txtar")
-	files = append(files, invalid...)
-	if len(files) < 10 {
-		t.Fatalf("got %d cases, want at least 10", len(files))
-	}
+	files := caseFiles(t, 10, "golden", "invalid")
 	base := baseFS(t)
 	opts := testOptions()
 	opts.Workers = 1
