@@ -80,7 +80,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: the allocator makes its own and, once Chromium
+		// exits, ends its leftover children and removes it (retrying while
+		// they still write), which a test's TempDir cleanup does not.
 	)
 	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)

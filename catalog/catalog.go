@@ -29,7 +29,6 @@
 package catalog
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -191,16 +190,16 @@ func (e *LeakError) Error() string {
 	return fmt.Sprintf("the catalogue shows %d forbidden %s; nothing was written", len(e.Leaks), plural(len(e.Leaks), "string", "strings"))
 }
 
-// BuildDir renders the site of snap into dir, as Build and Site.Write would,
-// but writes each file as soon as it is rendered, so that memory does not
-// grow with the size of the site. Files whose bytes are unchanged on disk
+// BuildDir renders the site of snap, as Build does, into dir, writing each
+// file as soon as it is rendered, so that memory does not grow with the
+// size of the site. Files whose bytes are unchanged on disk
 // are not rewritten; files an earlier write made that the site no longer has
 // are removed; nothing else in dir is touched.
 //
 // Changed files are written beside their old version and moved into place
 // at the end (files in directories the build makes are written in place
 // and removed again on failure), so if a file of the site contains one of
-// forbidden (compared case-insensitively, as Site.Leaks does), rendering
+// forbidden (compared case-insensitively), rendering
 // fails or opts.Context ends before the files are moved into place, no file
 // in dir changes and the error is a *LeakError, the rendering error or the
 // context's error.
@@ -400,14 +399,4 @@ func checkIDs(snap *snapshot.Snapshot) error {
 		return fmt.Errorf("building catalogue: %w", err)
 	}
 	return nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

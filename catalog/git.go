@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -185,7 +186,7 @@ func commitChanges(c *object.Commit, prefix string) ([]Change, error) {
 		}
 	}
 	var out []Change
-	for _, key := range sortedKeys(byKey) {
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		a := byKey[key]
 		slices.Sort(a.whats)
 		who := a.api

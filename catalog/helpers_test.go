@@ -113,3 +113,37 @@ func listedAPIs(t testing.TB, s *Site, page string) []string {
 	}
 	return ids
 }
+
+// Leaks returns, sorted, "file: string" for every file of the site that
+// contains one of forbidden (compared case-insensitively; empty strings are
+// ignored): what BuildDir refuses to write, found on a built site.
+func (s *Site) Leaks(forbidden []string) []string {
+	var out []string
+	for _, name := range s.names {
+		data := bytes.ToLower(s.files[name])
+		for _, f := range forbidden {
+			if f != "" && bytes.Contains(data, bytes.ToLower([]byte(f))) {
+				out = append(out, name+": "+f)
+			}
+		}
+	}
+	return out
+}
+
+// Write writes the site into dir as BuildDir does (with nothing forbidden):
+// a file whose bytes are unchanged is not rewritten; files written by an
+// earlier Write that the site no longer has are removed. It returns the
+// number of files written.
+func (s *Site) Write(dir string) (written int, err error) {
+	w, err := newDirWriter(dir, nil)
+	if err != nil {
+		return 0, err
+	}
+	for _, name := range s.names {
+		if err := w.put(name, s.files[name]); err != nil {
+			w.abort()
+			return 0, err
+		}
+	}
+	return w.commit()
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -325,7 +326,7 @@ func (b *Builder) putFeed(out sink, m *model) error {
 	f := atomFeed{
 		ID: base, Title: m.title, Updated: m.updated.Format(time.RFC3339),
 		Links:  []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + "feed.atom"}, {Rel: "alternate", Type: "text/html", Href: base}},
-		Author: atomAuthor{Name: cmpOr(m.snap.Platform.Operator, m.title)},
+		Author: atomAuthor{Name: cmp.Or(m.snap.Platform.Operator, m.title)},
 	}
 	host := ""
 	if u, err := url.Parse(base); err == nil {
@@ -343,14 +344,14 @@ func (b *Builder) putFeed(out sink, m *model) error {
 		case c.PublisherID != "" && m.pubByID[c.PublisherID] != nil:
 			link = base + m.pubByID[c.PublisherID].Path
 		}
-		subject := cmpOr(c.APIID, c.PublisherID)
+		subject := cmp.Or(c.APIID, c.PublisherID)
 		key := c.Commit
 		if key == "" {
 			key = fmt.Sprintf("entry-%d", i)
 		}
 		e := atomEntry{
 			ID:      fmt.Sprintf("tag:%s,%s:%s/%s", host, c.Date.UTC().Format(time.DateOnly), key, subject),
-			Title:   cmpOr(c.Title, subject+" changed"),
+			Title:   cmp.Or(c.Title, subject+" changed"),
 			Updated: c.Date.UTC().Format(time.RFC3339),
 			Link:    atomLink{Rel: "alternate", Type: "text/html", Href: link},
 			Summary: c.Summary,
@@ -362,11 +363,4 @@ func (b *Builder) putFeed(out sink, m *model) error {
 		return fmt.Errorf("encoding feed.atom: %w", err)
 	}
 	return out.put("feed.atom", append([]byte(xml.Header), append(doc, '\n')...))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

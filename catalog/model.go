@@ -165,65 +165,47 @@ func modeDetails(mode string) modeInfo {
 	return m
 }
 
-func statusDetails(s string) labelled {
-	l := labelled{Value: s, Label: s}
-	switch s {
-	case snapshot.StatusInDevelopment:
-		l.Label, l.Explanation = "In development", "The API is being built. It may change without notice and is not for production use."
-	case snapshot.StatusPrivateBeta:
-		l.Label, l.Explanation = "Private beta", "The API is available to a limited set of consumers while it is tested. It may still change."
-	case snapshot.StatusBeta:
-		l.Label, l.Explanation = "Beta", "The API is available to all who are granted access. It may still change; breaking changes are announced."
-	case snapshot.StatusStable:
-		l.Label, l.Explanation = "Stable", "The API is in production and fully supported. Breaking changes come only with a new major version."
-	case snapshot.StatusDeprecated:
-		l.Label, l.Explanation = "Deprecated", "The API still works but will be retired. No new access is granted; existing consumers should move to its replacement."
-	case snapshot.StatusRetired:
-		l.Label, l.Explanation = "Retired", "The API is no longer available."
-	}
-	return l
+// statusLabels, serviceLevelLabels and networkLabels give the label and
+// explanation the catalogue shows for each value it describes.
+var statusLabels = map[string]labelled{
+	snapshot.StatusInDevelopment: {Label: "In development", Explanation: "The API is being built. It may change without notice and is not for production use."},
+	snapshot.StatusPrivateBeta:   {Label: "Private beta", Explanation: "The API is available to a limited set of consumers while it is tested. It may still change."},
+	snapshot.StatusBeta:          {Label: "Beta", Explanation: "The API is available to all who are granted access. It may still change; breaking changes are announced."},
+	snapshot.StatusStable:        {Label: "Stable", Explanation: "The API is in production and fully supported. Breaking changes come only with a new major version."},
+	snapshot.StatusDeprecated:    {Label: "Deprecated", Explanation: "The API still works but will be retired. No new access is granted; existing consumers should move to its replacement."},
+	snapshot.StatusRetired:       {Label: "Retired", Explanation: "The API is no longer available."},
 }
 
 var statuses = []string{snapshot.StatusInDevelopment, snapshot.StatusPrivateBeta, snapshot.StatusBeta, snapshot.StatusStable, snapshot.StatusDeprecated, snapshot.StatusRetired}
 
-func serviceLevelDetails(s string) labelled {
-	l := labelled{Value: s, Label: s}
-	switch s {
-	case "bronze":
-		l.Label, l.Explanation = "Bronze", "Supported during office hours (8am to 6pm, Monday to Friday, excluding bank holidays); not for services that patients depend on out of hours."
-	case "silver":
-		l.Label, l.Explanation = "Silver", "Available 24 hours a day; incidents are handled during office hours (8am to 6pm, Monday to Friday, excluding bank holidays)."
-	case "silver-plus":
-		l.Label, l.Explanation = "Silver plus", "Available 24 hours a day; incidents are handled during extended hours, including weekends."
-	case "gold":
-		l.Label, l.Explanation = "Gold", "Available and supported 24 hours a day, 365 days a year, for services that patients depend on."
-	case "platinum":
-		l.Label, l.Explanation = "Platinum", "Available and supported 24 hours a day, 365 days a year, with the highest availability, for the most critical services."
+var serviceLevelLabels = map[string]labelled{
+	"bronze":      {Label: "Bronze", Explanation: "Supported during office hours (8am to 6pm, Monday to Friday, excluding bank holidays); not for services that patients depend on out of hours."},
+	"silver":      {Label: "Silver", Explanation: "Available 24 hours a day; incidents are handled during office hours (8am to 6pm, Monday to Friday, excluding bank holidays)."},
+	"silver-plus": {Label: "Silver plus", Explanation: "Available 24 hours a day; incidents are handled during extended hours, including weekends."},
+	"gold":        {Label: "Gold", Explanation: "Available and supported 24 hours a day, 365 days a year, for services that patients depend on."},
+	"platinum":    {Label: "Platinum", Explanation: "Available and supported 24 hours a day, 365 days a year, with the highest availability, for the most critical services."},
+}
+
+var networkLabels = map[string]labelled{
+	"internet": {Label: "Internet", Explanation: "The API is available over the internet."},
+	"hscn":     {Label: "HSCN", Explanation: "The API is available only over the Health and Social Care Network (HSCN). Your organisation needs an HSCN connection."},
+}
+
+// describe returns v with its label and explanation from labels; a value
+// labels does not describe is its own label.
+func describe(labels map[string]labelled, v string) labelled {
+	l, ok := labels[v]
+	if !ok {
+		l.Label = v
 	}
+	l.Value = v
 	return l
 }
 
-func networkDetails(s string) labelled {
-	l := labelled{Value: s, Label: s}
-	switch s {
-	case "internet":
-		l.Label, l.Explanation = "Internet", "The API is available over the internet."
-	case "hscn":
-		l.Label, l.Explanation = "HSCN", "The API is available only over the Health and Social Care Network (HSCN). Your organisation needs an HSCN connection."
-	}
-	return l
-}
-
-func envLabel(name string) string {
-	switch name {
-	case snapshot.EnvSandbox:
-		return "Sandbox"
-	case snapshot.EnvIntegration:
-		return "Integration test"
-	case snapshot.EnvProduction:
-		return "Production"
-	}
-	return name
+var envLabels = map[string]labelled{
+	snapshot.EnvSandbox:     {Label: "Sandbox"},
+	snapshot.EnvIntegration: {Label: "Integration test"},
+	snapshot.EnvProduction:  {Label: "Production"},
 }
 
 // webURL returns s if it is an absolute http(s) URL, else "".
@@ -278,7 +260,7 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 		}
 		av := &apiView{
 			a: a, ID: a.ID, Title: a.Title, Summary: a.Summary, Path: "apis/" + a.ID + "/", Publisher: pv,
-			Status: statusDetails(a.Status), ServiceLevel: serviceLevelDetails(a.ServiceLevel), Network: networkDetails(a.Network),
+			Status: describe(statusLabels, a.Status), ServiceLevel: describe(serviceLevelLabels, a.ServiceLevel), Network: describe(networkLabels, a.Network),
 			Retired: a.Status == snapshot.StatusRetired,
 		}
 		if av.Title == "" {
@@ -288,7 +270,7 @@ func newModel(snap *snapshot.Snapshot, specs map[string][]byte, opts Options, md
 			av.Modes = append(av.Modes, modeDetails(mode))
 		}
 		for _, e := range a.Environments {
-			ev := envView{Name: e.Name, Label: envLabel(e.Name), MutualTLS: e.MutualTLS}
+			ev := envView{Name: e.Name, Label: describe(envLabels, e.Name).Label, MutualTLS: e.MutualTLS}
 			av.MutualTLS = av.MutualTLS || e.MutualTLS
 			if pe, ok := snap.Platform.Environment(e.Name); ok {
 				ev.BaseURL = strings.TrimSuffix(webURL(pe.BaseURL), "/") + a.BasePath
@@ -459,7 +441,7 @@ func (m *model) facets() []facetGroup {
 	g := facetGroup{ID: "status", Legend: "Status", Noun: "statuses"}
 	for _, s := range statuses {
 		if n := count(func(a *apiView) bool { return a.a.Status == s }, m.apis); n > 0 {
-			g.Values = append(g.Values, facetValue{Label: statusDetails(s).Label, Path: "status/" + s + "/", Count: n})
+			g.Values = append(g.Values, facetValue{Label: describe(statusLabels, s).Label, Path: "status/" + s + "/", Count: n})
 		}
 	}
 	groups = append(groups, g)
@@ -488,7 +470,7 @@ func (m *model) facets() []facetGroup {
 	g = facetGroup{ID: "environment", Legend: "Environment", Noun: "environments"}
 	for _, e := range m.snap.Platform.Environments {
 		if n := count(func(a *apiView) bool { return a.hasEnv(e.Name) }, live); n > 0 {
-			g.Values = append(g.Values, facetValue{Label: envLabel(e.Name), Path: "environment/" + e.Name + "/", Count: n})
+			g.Values = append(g.Values, facetValue{Label: describe(envLabels, e.Name).Label, Path: "environment/" + e.Name + "/", Count: n})
 		}
 	}
 	groups = append(groups, g)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
@@ -100,15 +101,15 @@ func (ix onboardingIndex) requirements(a *snapshot.API) []reqGroup {
 	var groups []reqGroup
 	var keys []string
 	for _, r := range a.Requirements {
-		key := strings.Join([]string{r.DSPT, strings.Join(r.Agreements, ","), boolText(r.ClinicalSafetyCase),
+		key := strings.Join([]string{r.DSPT, strings.Join(r.Agreements, ","), strconv.FormatBool(r.ClinicalSafetyCase),
 			strings.Join(r.RecipientCategories, ","), strings.Join(r.Purposes, ",")}, "|")
 		if i := slices.Index(keys, key); i >= 0 {
-			groups[i].Envs += ", " + envLabel(r.Environment)
+			groups[i].Envs += ", " + describe(envLabels, r.Environment).Label
 			continue
 		}
 		keys = append(keys, key)
 		groups = append(groups, reqGroup{
-			Envs: envLabel(r.Environment), DSPT: dsptLabel(r.DSPT), Agreements: r.Agreements, ClinicalSafetyCase: r.ClinicalSafetyCase,
+			Envs: describe(envLabels, r.Environment).Label, DSPT: describe(dsptLabels, r.DSPT).Label, Agreements: r.Agreements, ClinicalSafetyCase: r.ClinicalSafetyCase,
 			RecipientCategories: ix.termViews("r:", r.RecipientCategories), Purposes: ix.termViews("p:", r.Purposes),
 		})
 	}
@@ -169,20 +170,8 @@ func (ix onboardingIndex) served(pv *pubView) (cats, purposes []termView, anyCat
 	return ix.termViews("r:", slices.Compact(cs)), ix.termViews("p:", slices.Compact(ps)), anyCat, anyPurpose
 }
 
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
-// dsptLabel names a DSPT status for people.
-func dsptLabel(s string) string {
-	switch s {
-	case "standards-met":
-		return "Standards met"
-	case "standards-exceeded":
-		return "Standards exceeded"
-	}
-	return s
+// dsptLabels name DSPT statuses for people.
+var dsptLabels = map[string]labelled{
+	"standards-met":      {Label: "Standards met"},
+	"standards-exceeded": {Label: "Standards exceeded"},
 }

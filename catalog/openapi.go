@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
@@ -255,7 +256,7 @@ func loadSpecFrom(data []byte, src *specSource) (doc *openapi3.T, unresolved []s
 	if err != nil {
 		return nil, nil, fmt.Errorf("loading the document: %w", firstLine(err))
 	}
-	return doc, sortedKeys(r.seen), nil
+	return doc, slices.Sorted(maps.Keys(r.seen)), nil
 }
 
 // decodeSpec decodes a document; the references OpenAPI does not allow
@@ -597,7 +598,7 @@ func specViewOf(md *markdown, doc *openapi3.T, unresolved []string, err error) *
 		return v
 	}
 	paths := doc.Paths.Map()
-	for _, p := range sortedKeys(paths) {
+	for _, p := range slices.Sorted(maps.Keys(paths)) {
 		item := paths[p]
 		if item == nil {
 			continue
@@ -672,7 +673,7 @@ func (r *specRenderer) operation(doc *openapi3.T, method, path string, item *ope
 			names[name] = true
 		}
 	}
-	o.Security = sortedKeys(names)
+	o.Security = slices.Sorted(maps.Keys(names))
 
 	// Path-level parameters apply unless the operation redefines them.
 	var params []*openapi3.Parameter
@@ -700,7 +701,7 @@ func (r *specRenderer) operation(doc *openapi3.T, method, path string, item *ope
 	}
 	if op.Responses != nil {
 		resps := op.Responses.Map()
-		codes := sortedKeys(resps)
+		codes := slices.Sorted(maps.Keys(resps))
 		// "default" goes last.
 		slices.SortStableFunc(codes, func(a, b string) int {
 			if (a == "default") != (b == "default") {
@@ -723,7 +724,7 @@ func (r *specRenderer) operation(doc *openapi3.T, method, path string, item *ope
 			if rr.Value.Description != nil {
 				rv.Description = r.md.render(*rr.Value.Description, 6)
 			}
-			for _, h := range sortedKeys(rr.Value.Headers) {
+			for _, h := range slices.Sorted(maps.Keys(rr.Value.Headers)) {
 				if hr := rr.Value.Headers[h]; hr != nil && hr.Value != nil {
 					p := hr.Value.Parameter
 					p.Name, p.In = h, "header"
@@ -745,7 +746,7 @@ func (r *specRenderer) param(p *openapi3.Parameter) *paramView {
 			pv.Example = exampleText(p.Schema.Value.Example, 200)
 		}
 	} else if len(p.Content) > 0 {
-		pv.Type = strings.Join(sortedKeys(p.Content), ", ")
+		pv.Type = strings.Join(slices.Sorted(maps.Keys(p.Content)), ", ")
 	}
 	if p.Example != nil {
 		pv.Example = exampleText(p.Example, 200)
@@ -755,7 +756,7 @@ func (r *specRenderer) param(p *openapi3.Parameter) *paramView {
 
 func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 	var out []*mediaView
-	for i, mt := range sortedKeys(c) {
+	for i, mt := range slices.Sorted(maps.Keys(c)) {
 		m := c[mt]
 		if m == nil {
 			continue
@@ -780,7 +781,7 @@ func (r *specRenderer) content(anchor string, c openapi3.Content) []*mediaView {
 		if m.Example != nil {
 			mv.Examples = append(mv.Examples, example("Example", m.Example))
 		}
-		for _, name := range sortedKeys(m.Examples) {
+		for _, name := range slices.Sorted(maps.Keys(m.Examples)) {
 			if len(mv.Examples) >= maxExamples {
 				break
 			}
@@ -972,7 +973,7 @@ func (w *schemaWalker) node(name string, ref *openapi3.SchemaRef, required bool,
 		}
 		return n
 	}
-	for _, pname := range sortedKeys(props) {
+	for _, pname := range slices.Sorted(maps.Keys(props)) {
 		if w.used >= w.budget {
 			n.Note = "more properties: see the specification"
 			return n

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -56,7 +57,7 @@ func TestBuildDirWritesExactlyWhatBuildMakes(t *testing.T) {
 		t.Errorf("the manifest does not list the site's files:\n%s", m)
 	}
 	delete(got, manifestName)
-	if names := sortedKeys(got); !slices.Equal(names, site.Files()) {
+	if names := slices.Sorted(maps.Keys(got)); !slices.Equal(names, site.Files()) {
 		t.Fatalf("got files %q, want %q", names, site.Files())
 	}
 	for _, f := range site.Files() {
@@ -86,7 +87,7 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 		t.Errorf("got leaks %q, want those Site.Leaks finds, %q", leaks.Leaks, site.Leaks(forbidden))
 	}
 	if files := dirFiles(t, fresh); len(files) != 0 {
-		t.Errorf("got files %q in a fresh directory, want none", sortedKeys(files))
+		t.Errorf("got files %q in a fresh directory, want none", slices.Sorted(maps.Keys(files)))
 	}
 
 	// Over an earlier build, nothing changes either.
@@ -106,8 +107,8 @@ func TestBuildDirWritesNothingWhenAForbiddenStringAppears(t *testing.T) {
 // sameFiles checks that after holds the files of before, unchanged.
 func sameFiles(t *testing.T, after, before map[string][]byte) {
 	t.Helper()
-	if !slices.Equal(sortedKeys(after), sortedKeys(before)) {
-		t.Fatalf("got files %q, want %q as before", sortedKeys(after), sortedKeys(before))
+	if !slices.Equal(slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before))) {
+		t.Fatalf("got files %q, want %q as before", slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)))
 	}
 	for f, b := range before {
 		if !bytes.Equal(after[f], b) {
@@ -188,7 +189,7 @@ func TestBuildDirWritesNothingOnceItsContextIsDone(t *testing.T) {
 		t.Fatalf("got error %v, want context.Canceled", err)
 	}
 	if files := dirFiles(t, fresh); len(files) != 0 {
-		t.Errorf("got files %q, want none", sortedKeys(files))
+		t.Errorf("got files %q, want none", slices.Sorted(maps.Keys(files)))
 	}
 	if _, err := Build(testSnapshot(), testSpecs(), opts); !errors.Is(err, context.Canceled) {
 		t.Errorf("Build: got error %v, want context.Canceled", err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -48,7 +49,7 @@ func (s *Site) put(name string, data []byte) error {
 	return nil
 }
 
-func (s *Site) finish() { s.names = sortedKeys(s.files) }
+func (s *Site) finish() { s.names = slices.Sorted(maps.Keys(s.files)) }
 
 // Files returns the paths of the site's files, sorted.
 func (s *Site) Files() []string { return slices.Clone(s.names) }
@@ -59,28 +60,10 @@ func (s *Site) File(name string) ([]byte, bool) {
 	return b, ok
 }
 
-// manifestName lists, in an output directory, the files the last Write wrote,
-// so the next Write can remove those the site no longer has (and nothing
+// manifestName lists, in an output directory, the files the last build
+// wrote, so the next can remove those the site no longer has (and nothing
 // else).
 const manifestName = ".frontdoor-catalog"
-
-// Write writes the site into dir, creating it if needed. A file whose bytes
-// are unchanged is not rewritten; files written by an earlier Write that the
-// site no longer has are removed. Other files in dir are left alone. It
-// returns the number of files written.
-func (s *Site) Write(dir string) (written int, err error) {
-	w, err := newDirWriter(dir, nil)
-	if err != nil {
-		return 0, err
-	}
-	for _, name := range s.names {
-		if err := w.put(name, s.files[name]); err != nil {
-			w.abort()
-			return 0, err
-		}
-	}
-	return w.commit()
-}
 
 // dirWriter writes a site into a directory as its files are made, safe for
 // concurrent use. A file whose bytes equal those on disk is left alone; a
@@ -270,14 +253,7 @@ func writeNew(p string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(data)
-	merr := f.Chmod(0o644) // whatever the umask, as writeTemp
-	cerr := f.Close()
-	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(p)
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	return nil
+	return fill(f, p, data)
 }
 
 // writeTemp writes data to a new temporary file beside p and returns its
@@ -287,14 +263,20 @@ func writeTemp(p string, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return f.Name(), fill(f, p, data)
+}
+
+// fill writes data to f, a file just made for p, with mode 0644 whatever
+// the umask, and closes it; on failure it removes f.
+func fill(f *os.File, p string, data []byte) error {
 	_, werr := f.Write(data)
 	merr := f.Chmod(0o644)
 	cerr := f.Close()
 	if err := errors.Join(werr, merr, cerr); err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("writing %s: %w", p, err)
+		return fmt.Errorf("writing %s: %w", p, err)
 	}
-	return f.Name(), nil
+	return nil
 }
 
 // abort removes the temporary files, the directories made for them that
@@ -322,7 +304,7 @@ func (w *dirWriter) abortLocked() {
 func (w *dirWriter) commit() (written int, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, dir := range sortedKeys(w.newDirs) {
+	for _, dir := range slices.Sorted(maps.Keys(w.newDirs)) {
 		if err := os.Rename(w.newDirs[dir], dir); err != nil {
 			w.abortLocked()
 			return 0, fmt.Errorf("writing catalogue: %w", err)
@@ -497,20 +479,3 @@ func contentType(name string) string {
 }
 
 var _ io.ReadSeeker = (*memFile)(nil)
-
-// Leaks returns, sorted, "file: string" for every file of the site that
-// contains one of forbidden (compared case-insensitively; empty strings are
-// ignored). Callers pass what must never be published, such as consumers'
-// contact names and email addresses, to check a site before writing it.
-func (s *Site) Leaks(forbidden []string) []string {
-	var out []string
-	for _, name := range s.names {
-		data := bytes.ToLower(s.files[name])
-		for _, f := range forbidden {
-			if f != "" && bytes.Contains(data, bytes.ToLower([]byte(f))) {
-				out = append(out, name+": "+f)
-			}
-		}
-	}
-	return out
-}

@@ -31,13 +31,8 @@ func cueSources(t testing.TB) map[string][]byte {
 			out["base/"+name] = f.Data
 		}
 	}
-	files, _ := filepath.Glob("testdata/invalid/*.txtar")
-	gold, _ := filepath.Glob("testdata/golden/*.txtar")
-	for _, file := range append(files, gold...) {
-		a, err := txtar.ParseFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, file := range caseFiles(t, 1, "invalid", "golden") {
+		a, _ := readCase(t, file)
 		for _, f := range a.Files {
 			if strings.HasSuffix(f.Name, ".cue") {
 				out[filepath.Base(file)+"/"+f.Name] = f.Data
@@ -234,12 +229,8 @@ const (
 )
 
 func FuzzCompile(f *testing.F) {
-	files, _ := filepath.Glob("testdata/invalid/*.txtar")
-	for _, file := range files {
-		a, err := txtar.ParseFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, file := range caseFiles(f, 1, "invalid") {
+		a, _ := readCase(f, file)
 		for _, af := range a.Files {
 			for i, p := range kindPaths {
 				if p == af.Name {

@@ -43,6 +43,41 @@ func baseFS(t testing.TB) fstest.MapFS {
 	return m
 }
 
+// caseFiles returns the case files of the testdata directories dirs
+// ("golden", "invalid"), failing the test when there are fewer than min.
+func caseFiles(t testing.TB, min int, dirs ...string) []string {
+	t.Helper()
+	var files []string
+	for _, d := range dirs {
+		m, err := filepath.Glob("testdata/" + d + "/*.txtar")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < min {
+		t.Fatalf("got %d cases in %q, want at least %d", len(files), dirs, min)
+	}
+	return files
+}
+
+// readCase parses the testdata case file; in is the case without its
+// expected outputs (the out/ files).
+func readCase(t testing.TB, file string) (a, in *txtar.Archive) {
+	t.Helper()
+	a, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = &txtar.Archive{Comment: a.Comment}
+	for _, f := range a.Files {
+		if !strings.HasPrefix(f.Name, "out/") {
+			in.Files = append(in.Files, f)
+		}
+	}
+	return a, in
+}
+
 // overlay applies a txtar case to the base: its files replace or add to
 // the base's; "delete: PATH" lines of its comment remove base files.
 func overlay(t testing.TB, base fstest.MapFS, a *txtar.Archive) fstest.MapFS {

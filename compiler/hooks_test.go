@@ -4,28 +4,17 @@ import (
 	"bytes"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
-	"golang.org/x/tools/txtar"
 
 	"github.com/frontdoor-dev/frontdoor/snapshot"
 )
 
 func TestSpecLoadedGetsEverySingleFileDocumentAndBuiltTheSnapshot(t *testing.T) {
-	a, err := txtar.ParseFile("testdata/golden/multi-file-spec.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := &txtar.Archive{}
-	for _, f := range a.Files {
-		if !strings.HasPrefix(f.Name, "out/") {
-			in.Files = append(in.Files, f)
-		}
-	}
+	_, in := readCase(t, "testdata/golden/multi-file-spec.txtar")
 	fsys := overlay(t, baseFS(t), in)
 	var mu sync.Mutex
 	loaded := map[string][]byte{}

@@ -23,21 +23,11 @@ func updateGolden() bool { return os.Getenv("FRONTDOOR_UPDATE_GOLDEN") == "1" }
 // several problems asserts that one run reports each of them, and nothing
 // that only follows from another.
 func TestInvalidCorpusCasesReportTheirProblem(t *testing.T) {
-	files, err := filepath.Glob("testdata/invalid/*.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 100 {
-		t.Errorf("got %d cases, want at least 100", len(files))
-	}
 	base := baseFS(t)
-	for _, file := range files {
+	for _, file := range caseFiles(t, 100, "invalid") {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, _ := readCase(t, file)
 			opts := testOptions()
 			caseLimits(t, a.Comment, &opts)
 			res := mustCompile(t, overlay(t, base, a), opts)

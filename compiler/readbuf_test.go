@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"golang.org/x/tools/txtar"
 )
 
 // TestADirectoryCompilesAsTheSameFilesInMemory compiles each golden case
@@ -14,29 +12,15 @@ import (
 // into one buffer after another, and from memory: the outputs are the
 // same, so nothing made from a file's bytes keeps them.
 func TestADirectoryCompilesAsTheSameFilesInMemory(t *testing.T) {
-	files, _ := filepath.Glob("testdata/golden/*.txtar")
-	invalid, _ := filepath.Glob("testdata/invalid/*.txtar")
-	files = append(files, invalid...)
-	if len(files) < 10 {
-		t.Fatalf("got %d cases, want at least 10", len(files))
-	}
+	files := caseFiles(t, 10, "golden", "invalid")
 	base := baseFS(t)
 	opts := testOptions()
 	opts.Workers = 1
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			a, err := txtar.ParseFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(string(a.Comment), "symlink: ") {
+			_, in := readCase(t, file)
+			if strings.Contains(string(in.Comment), "symlink: ") {
 				t.Skip("the case has links, which a directory refuses differently")
-			}
-			in := &txtar.Archive{Comment: a.Comment}
-			for _, f := range a.Files {
-				if !strings.HasPrefix(f.Name, "out/") {
-					in.Files = append(in.Files, f)
-				}
 			}
 			mem := overlay(t, base, in)
 			dir := t.TempDir()

@@ -3,15 +3,10 @@ package compiler
 import (
 	"strings"
 	"testing"
-
-	"golang.org/x/tools/txtar"
 )
 
 func TestOneDiagnosticListsEveryUnmetRequirementWithTheFileAndTheApprover(t *testing.T) {
-	a, err := txtar.ParseFile("testdata/invalid/fd360-every-requirement-unmet.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _ := readCase(t, "testdata/invalid/fd360-every-requirement-unmet.txtar")
 	res := mustCompile(t, overlay(t, baseFS(t), a), testOptions())
 	var got []Diagnostic
 	for _, d := range res.Diagnostics {

@@ -119,7 +119,7 @@ type Logger struct {
 
 	logDays, aggDays atomic.Int64
 
-	dropped, written, writeErrors atomic.Uint64
+	dropped atomic.Uint64
 
 	// Owned by the writer goroutine.
 	day         string
@@ -202,12 +202,6 @@ func (l *Logger) Log(e Entry) {
 
 // Dropped is the number of entries dropped since New.
 func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
-
-// Written is the number of entries written since New.
-func (l *Logger) Written() uint64 { return l.written.Load() }
-
-// WriteErrors is the number of failed writes since New.
-func (l *Logger) WriteErrors() uint64 { return l.writeErrors.Load() }
 
 // Flush waits until every entry queued before the call is written to the
 // file, rolling over first if the day changed.
@@ -373,7 +367,6 @@ func (l *Logger) flush() {
 }
 
 func (l *Logger) fail(err error) {
-	l.writeErrors.Add(1)
 	if !l.errLogged {
 		l.errorLog.Error("access log", "err", err)
 		l.errLogged = true
@@ -423,7 +416,5 @@ func (l *Logger) write(e *Entry) {
 	l.line = appendEntry(l.line[:0], e)
 	if _, err := l.buf.Write(l.line); err != nil {
 		l.fail(err)
-		return
 	}
-	l.written.Add(1)
 }

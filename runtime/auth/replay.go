@@ -95,13 +95,6 @@ func (c *MemoryReplayCache) Use(owner, key string, exp time.Time) (bool, error) 
 	return true, nil
 }
 
-// Len returns the number of keys held.
-func (c *MemoryReplayCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.seen)
-}
-
 type expiry struct {
 	key, owner string
 	exp        time.Time

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -36,4 +37,39 @@ func TestReplayCacheDropsExpiredKeysToMakeRoom(t *testing.T) {
 	if got := rc.Len(); got != 2 {
 		t.Errorf("got %d keys, want 2", got)
 	}
+}
+
+func TestOneOwnerCannotFillTheOthersShareOfTheReplayCache(t *testing.T) {
+	c := newClock()
+	rc := NewMemoryReplayCache(10, 3, c.Now)
+	exp := t0.Add(time.Minute)
+	for i := range 3 {
+		if fresh, err := rc.Use("greedy", fmt.Sprint(i), exp); err != nil || !fresh {
+			t.Fatalf("greedy key %d: got %v, %v, want fresh", i, fresh, err)
+		}
+	}
+	if _, err := rc.Use("greedy", "3", exp); !errors.Is(err, ErrReplayShareFull) {
+		t.Fatalf("greedy past its share: got %v, want ErrReplayShareFull", err)
+	}
+	for _, owner := range []string{"other", "third"} {
+		for i := range 3 {
+			if fresh, err := rc.Use(owner, fmt.Sprint(i), exp); err != nil || !fresh {
+				t.Fatalf("%s key %d: got %v, %v, want fresh", owner, i, fresh, err)
+			}
+		}
+	}
+	c.Advance(2 * time.Minute)
+	if fresh, err := rc.Use("greedy", "3", t0.Add(3*time.Minute)); err != nil || !fresh {
+		t.Fatalf("greedy after its keys expired: got %v, %v, want fresh", fresh, err)
+	}
+	if got := rc.Len(); got != 1 {
+		t.Errorf("got %d keys held, want 1", got)
+	}
+}
+
+// Len returns the number of keys held.
+func (c *MemoryReplayCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
 }

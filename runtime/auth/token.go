@@ -28,15 +28,6 @@ const (
 	maxJTILen                = 256
 )
 
-// TokenHandler returns the token endpoint of environment env; current
-// returns the directory of the active snapshot at each request. Mount it at
-// TokenPath on the environment's host.
-func (a *Authenticator) TokenHandler(env string, current func() Directory) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.ServeToken(w, r, current(), env)
-	})
-}
-
 // ServeToken serves one token request for environment env against dir: the
 // client_credentials grant with a signed JWT client assertion (RFC 7523
 // §2.2). The client id is the app ID ("<org>/<app>"); the assertion must be

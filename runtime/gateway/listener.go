@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // overCapBody is the problem a connection over a cap receives.
@@ -62,17 +63,10 @@ type ConnLimits struct {
 // tunnels) included. Safe for concurrent use.
 func LimitListener(ln net.Listener, lim ConnLimits) net.Listener {
 	l := &limitListener{Listener: ln, max: lim.Max, perClient: lim.PerClient, silent: lim.Silent, by: map[netip.Addr]int{}}
-	l.open = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "frontdoor_gateway_connections",
-		Help: "Client connections open on the gateway's listener.",
-	})
-	l.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "frontdoor_gateway_connections_refused_total",
-		Help: "Client connections answered 503 and closed, by the cap they met (total or client).",
-	}, []string{"cap"})
-	if lim.Registerer != nil {
-		lim.Registerer.MustRegister(l.open, l.refused)
-	}
+	f := promauto.With(lim.Registerer)
+	l.open = f.NewGauge(prometheus.GaugeOpts{Name: "frontdoor_gateway_connections", Help: "Client connections open on the gateway's listener."})
+	l.refused = f.NewCounterVec(prometheus.CounterOpts{Name: "frontdoor_gateway_connections_refused_total",
+		Help: "Client connections answered 503 and closed, by the cap they met (total or client)."}, []string{"cap"})
 	return l
 }
 

@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/frontdoor-dev/frontdoor/runtime/accesslog"
 	"github.com/frontdoor-dev/frontdoor/runtime/store"
@@ -57,42 +58,28 @@ type degradedCounter interface{ Degraded() uint64 }
 // kind; and, read when scraped, the access log's dropped entries and the
 // rate limiter's degraded (fail-open) decisions.
 func newMetrics(reg prometheus.Registerer, log *accesslog.Logger, limiter any) *metrics {
+	f := promauto.With(reg)
 	m := &metrics{
 		routes: map[routeKey]*routeMetrics{},
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_requests_total",
-			Help: "Requests answered, by API (empty when not routed), environment and status class.",
-		}, []string{"api", "environment", "class"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "frontdoor_gateway_request_duration_seconds",
+		requests: f.NewCounterVec(prometheus.CounterOpts{Name: "frontdoor_gateway_requests_total",
+			Help: "Requests answered, by API (empty when not routed), environment and status class."}, []string{"api", "environment", "class"}),
+		latency: f.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdoor_gateway_request_duration_seconds",
 			Help:    "Time from receiving a request's head to the end of its response, by environment.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"environment"}),
-		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_rate_limited_total",
-			Help: "Requests refused with 429, by API, environment and scope (app: the app's quota; api: the API's).",
-		}, []string{"api", "environment", "scope"}),
-		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_auth_failures_total",
-			Help: "Requests refused by authentication or entitlement, by reason.",
-		}, []string{"reason"}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_problems_total",
-			Help: "Requests the gateway answered with a problem itself, by problem type.",
-		}, []string{"type"}),
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"environment"}),
+		rateLimited: f.NewCounterVec(prometheus.CounterOpts{Name: "frontdoor_gateway_rate_limited_total",
+			Help: "Requests refused with 429, by API, environment and scope (app: the app's quota; api: the API's)."}, []string{"api", "environment", "scope"}),
+		authFailures: f.NewCounterVec(prometheus.CounterOpts{Name: "frontdoor_gateway_auth_failures_total",
+			Help: "Requests refused by authentication or entitlement, by reason."}, []string{"reason"}),
+		refused: f.NewCounterVec(prometheus.CounterOpts{Name: "frontdoor_gateway_problems_total",
+			Help: "Requests the gateway answered with a problem itself, by problem type."}, []string{"type"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.rateLimited, m.authFailures, m.refused)
 	if log != nil {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_access_log_dropped_total",
-			Help: "Access log entries dropped because the writer fell behind.",
-		}, func() float64 { return float64(log.Dropped()) }))
+		f.NewCounterFunc(prometheus.CounterOpts{Name: "frontdoor_gateway_access_log_dropped_total",
+			Help: "Access log entries dropped because the writer fell behind."}, func() float64 { return float64(log.Dropped()) })
 	}
 	if d, ok := limiter.(degradedCounter); ok {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "frontdoor_gateway_ratelimit_degraded_total",
-			Help: "Rate-limit decisions made locally because Redis was unavailable (fail-open).",
-		}, func() float64 { return float64(d.Degraded()) }))
+		f.NewCounterFunc(prometheus.CounterOpts{Name: "frontdoor_gateway_ratelimit_degraded_total",
+			Help: "Rate-limit decisions made locally because Redis was unavailable (fail-open)."}, func() float64 { return float64(d.Degraded()) })
 	}
 	return m
 }

@@ -122,27 +122,3 @@ func (l *Local) sweep(sh *shard, now time.Time) {
 		}
 	}
 }
-
-// Len returns the number of buckets held, for metrics and tests.
-func (l *Local) Len() int {
-	n := 0
-	for i := range l.shards {
-		sh := &l.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
-	}
-	return n
-}
-
-// Sweep evicts every idle, full bucket now, without waiting for each shard
-// to be used.
-func (l *Local) Sweep() {
-	now := l.now()
-	for i := range l.shards {
-		sh := &l.shards[i]
-		sh.mu.Lock()
-		l.sweep(sh, now)
-		sh.mu.Unlock()
-	}
-}

@@ -390,3 +390,27 @@ func useKeys(l *Local, prefix string, n int) {
 		_, _ = l.Allow(context.Background(), fmt.Sprintf("%s-%d", prefix, i), rl(10, "second"))
 	}
 }
+
+// Len returns the number of buckets held.
+func (l *Local) Len() int {
+	n := 0
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		n += len(sh.m)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// Sweep evicts every idle, full bucket now, without waiting for each shard
+// to be used.
+func (l *Local) Sweep() {
+	now := l.now()
+	for i := range l.shards {
+		sh := &l.shards[i]
+		sh.mu.Lock()
+		l.sweep(sh, now)
+		sh.mu.Unlock()
+	}
+}

@@ -204,6 +204,3 @@ func (r *Redis) unavailable(ctx context.Context, key string, limit snapshot.Rate
 
 // Degraded is the number of decisions made by the fail-open fallback.
 func (r *Redis) Degraded() uint64 { return r.degraded.Load() }
-
-// Failures is the number of failed calls to Redis.
-func (r *Redis) Failures() uint64 { return r.failures.Load() }

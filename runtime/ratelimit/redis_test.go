@@ -198,3 +198,6 @@ func BenchmarkRedisAllow(b *testing.B) {
 		}
 	}
 }
+
+// Failures is the number of failed calls to Redis.
+func (r *Redis) Failures() uint64 { return r.failures.Load() }

@@ -51,13 +51,9 @@ func stage(args []string, stdout, stderr io.Writer) error {
 		}
 		variants = append(variants, other)
 	}
-	var sign func([]byte) []byte
-	if *signKey != "" {
-		priv, err := readKey(*signKey)
-		if err != nil {
-			return err
-		}
-		sign = func(b []byte) []byte { return snapshot.Sign(priv, b) }
+	sign, err := signer(*signKey)
+	if err != nil {
+		return err
 	}
 	first := *start
 	if first == 0 {
@@ -71,19 +67,8 @@ func stage(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		dir := filepath.Join(*out, fmt.Sprintf("%012d", gen))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := writeSnapshot(filepath.Join(*out, fmt.Sprintf("%012d", gen)), next, sign); err != nil {
 			return err
-		}
-		name := filepath.Join(dir, "snapshot.json")
-		files := map[string][]byte{name + ".sha256": []byte(snapshot.Digest(next) + "\n"), name: next}
-		if sign != nil {
-			files[name+snapshot.SignatureSuffix] = sign(next)
-		}
-		for f, b := range files {
-			if err := os.WriteFile(f, b, 0o644); err != nil {
-				return err
-			}
 		}
 	}
 	fmt.Fprintf(stdout, "staged generations %d to %d in %s\n", first, first+uint64(*n)-1, *out)

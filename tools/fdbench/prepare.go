@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -76,7 +75,11 @@ func prepare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeSnapshot(*out, raw, *signKey); err != nil {
+	sign, err := signer(*signKey)
+	if err != nil {
+		return err
+	}
+	if err := writeSnapshot(*out, raw, sign); err != nil {
 		return err
 	}
 	a, _ := s.API(api)
@@ -172,19 +175,15 @@ func grantKey(s *snapshot.Snapshot, api, env, key string) (string, error) {
 	return app.ID, nil
 }
 
-// writeSnapshot writes dir/snapshot.json with its digest and, with a key,
+// writeSnapshot writes dir/snapshot.json with its digest and, with sign,
 // its signature, as frontdoor build does.
-func writeSnapshot(dir string, raw []byte, signKey string) error {
+func writeSnapshot(dir string, raw []byte, sign func([]byte) []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	path := filepath.Join(dir, "snapshot.json")
-	if signKey != "" {
-		priv, err := readKey(signKey)
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.Write(path+snapshot.SignatureSuffix, snapshot.Sign(priv, raw), 0o644); err != nil {
+	if sign != nil {
+		if err := atomicfile.Write(path+snapshot.SignatureSuffix, sign(raw), 0o644); err != nil {
 			return err
 		}
 	}
@@ -194,10 +193,19 @@ func writeSnapshot(dir string, raw []byte, signKey string) error {
 	return atomicfile.Write(path, raw, 0o644)
 }
 
-func readKey(path string) (ed25519.PrivateKey, error) {
+// signer returns a function signing with the ed25519 private key (PEM) in
+// the file at path, or nil when path is empty.
+func signer(path string) (func([]byte) []byte, error) {
+	if path == "" {
+		return nil, nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return snapshot.ParsePrivateKey(b)
+	priv, err := snapshot.ParsePrivateKey(b)
+	if err != nil {
+		return nil, err
+	}
+	return func(b []byte) []byte { return snapshot.Sign(priv, b) }, nil
 }
