@@ -18,9 +18,9 @@ const Mask = "REDACTED"
 // URL returns raw with its credentials masked: the password of its
 // userinfo, the whole userinfo of an http(s) URL without a password (a
 // token sent as the user name), and the value of every credential
-// parameter of its query or fragment (see CredentialParam). A raw that does not parse as a URL is
-// masked as text (see Text). URL returns raw itself when it carries no
-// credential.
+// parameter of its query or fragment (see CredentialParam). A raw that
+// does not parse as a URL is masked as text (see Text). URL returns raw
+// itself when it carries no credential.
 func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" {
